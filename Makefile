@@ -1,0 +1,34 @@
+# Two entry points (see README): `make demo` and `make test`. Both set everything up first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+OUT := demo_out
+
+.PHONY: setup demo test bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# The main job on every sample timeline with the offline preview engine.
+demo: setup
+	$(BIN)/python sample_timelines/make_samples.py
+	mkdir -p $(OUT)
+	$(BIN)/otio-retake plan sample_timelines/retake_sample.otio
+	$(BIN)/otio-retake run sample_timelines/retake_sample.otio -o $(OUT)/retake_sample.otio --workspace $(OUT)/otio.retake --force
+	$(BIN)/otio-retake run sample_timelines/retake_sample.xml -o $(OUT)/retake_sample.xml --workspace $(OUT)/xml.retake --force
+	$(BIN)/otio-retake run sample_timelines/retake_sample.edl --markers sample_timelines/retake_sample.markers.edl -o $(OUT)/retake_sample.edl --workspace $(OUT)/edl.retake --force
+	@echo "demo outputs in $(OUT)/"
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake

@@ -1,0 +1,191 @@
+"""The ``otio-retake`` command.
+
+Every ``RetakeError`` is printed as a message (with its hint) and a non-zero
+exit code; only an internal bug prints a traceback, and only with --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import pipeline
+from .errors import RetakeError
+from .jobs.runner import DEFAULT_HANDLES, ProgressEvent
+from .media.timecode import rate_label
+from .model import Mode, RetakePlan
+from .providers import provider_names
+from .timeline.marks import MarkerFilter
+
+__all__ = ["main", "cli"]
+
+INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE
+
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+
+def _timeline_options(f):
+    options = [
+        click.argument("timeline", type=click.Path(path_type=Path)),
+        click.option("--markers", "markers", type=click.Path(path_type=Path),
+                     help="A Resolve 'Timeline Markers to EDL' file to overlay on the cut."),
+        click.option("--fps", help="Frame rate of an EDL (e.g. 23.976, 25, 29.97); read from FCM: otherwise."),
+        click.option("--media-dir", "media_dirs", multiple=True, type=click.Path(path_type=Path),
+                     help="Folder to look for media in (repeatable)."),
+        click.option("--marker-color", "marker_colors", multiple=True,
+                     help="Only markers of this colour count (repeatable; default: all)."),
+        click.option("--marker-prefix", help="Only markers whose name starts with this count."),
+        click.option("--default-length", type=float,
+                     help="Seconds to give zero-length (point) markers, from the marker on."),
+        click.option("--mode", type=click.Choice([m.value for m in Mode]),
+                     help="Default mode for markers without a 'mode:' line (default video)."),
+        click.option("--takes", type=click.IntRange(1, 26), help="Default number of takes per range."),
+        click.option("--seed", type=int, help="Default seed (take N uses seed + N)."),
+        click.option("--provider", default="preview", show_default=True,
+                     type=click.Choice(provider_names()), help="The engine that makes the takes."),
+        click.option("--widen", is_flag=True, help="Extend ranges shorter than the engine's minimum evenly."),
+        click.option("--context", "context_seconds", type=float,
+                     help="Seconds of context each side of a range (default 2)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _load_and_plan(timeline, markers, fps, media_dirs, marker_colors, marker_prefix, default_length, mode,
+                   takes, seed, provider, widen, context_seconds):
+    loaded = pipeline.load(
+        timeline, fps=fps, markers=markers, media_dirs=list(media_dirs),
+        marker_filter=MarkerFilter(colors=tuple(marker_colors), name_prefix=marker_prefix,
+                                   default_length_seconds=default_length),
+        mode=Mode(mode) if mode else None, takes=takes, seed=seed)
+    plans = pipeline.plan(loaded, provider=provider, widen=widen, context_seconds=context_seconds)
+    return loaded, plans
+
+
+def _plan_rows(plans: list[RetakePlan]) -> list[dict]:
+    rows: dict[str, dict] = {}
+    for p in plans:
+        r = p.range
+        row = rows.get(r.name)
+        if row is None:
+            rate = r.rate
+            rows[r.name] = row = {
+                "name": r.name, "prompt": r.prompt, "mode": r.mode.value,
+                "record_in": r.record_in_tc, "record_out": r.record_out_tc,
+                "record_in_frame": r.start_frame + r.record_in, "record_out_frame": r.start_frame + r.record_out,
+                "duration_frames": r.duration, "duration_seconds": round(r.seconds, 3),
+                "rate": int(rate) if rate.denominator == 1 else round(float(rate), 6), "rate_exact": str(rate),
+                "context_in": r.timecode(p.context_in), "context_out": r.timecode(p.context_out),
+                "context_frames": p.context_frames, "context_seconds": round(p.context_seconds, 3),
+                "section_start_seconds": round(float(p.section_start), 6),
+                "section_duration_seconds": round(float(p.section_duration), 6),
+                "takes": 0, "seeds": [], "provider": p.provider, "cost_usd": 0.0, "origin": r.origin,
+                "track_index": r.track_index,
+            }
+        row["takes"] += 1
+        row["seeds"].append(p.seed)
+        row["cost_usd"] = round(row["cost_usd"] + p.cost_usd, 4)
+    return list(rows.values())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.version_option(package_name="otio-retake")
+@click.pass_context
+def cli(ctx, debug):
+    """Retake the marked ranges of an editor's timeline with LTX-2 Retake."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command("plan")
+@_timeline_options
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (one object per range).")
+def plan_cmd(as_json, **kwargs):
+    """List the marked ranges and what would be sent for each."""
+    loaded, plans = _load_and_plan(**kwargs)
+    rows = _plan_rows(plans)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    rate = loaded.ranges[0].rate
+    table = Table(title=f"{loaded.path.name}: {len(rows)} marked range(s) at {rate_label(rate)} fps")
+    for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "takes", "cost", "prompt"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(row["name"], row["mode"], row["record_in"], row["record_out"], str(row["duration_frames"]),
+                      f"{row['duration_seconds']:.2f}", f"{row['context_in']}-{row['context_out']}",
+                      str(row["takes"]), f"${row['cost_usd']:.2f}", row["prompt"])
+    out.print(table)
+    out.print(f"estimated total for {kwargs['provider']}: ${sum(r['cost_usd'] for r in rows):.2f}")
+    for s in loaded.skipped:
+        out.print(f"[dim]skipped '{s.name}' ({s.origin}): {s.reason}[/dim]")
+
+
+def _print_event(event: ProgressEvent) -> None:
+    detail = ""
+    if event.kind == "queued" and event.detail.get("position") is not None:
+        detail = f" (position {event.detail['position']})"
+    if event.kind == "done" and not event.detail.get("context_match", True):
+        detail = " [context mismatch: check this take]"
+    err.print(f"[{event.elapsed:6.1f}s] {event.range_name} take {event.take}: {event.kind}{detail}", highlight=False)
+
+
+@cli.command("run")
+@_timeline_options
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="Output timeline: .otio, .edl (one file per track) or .xml (FCP 7).")
+@click.option("--workspace", type=click.Path(path_type=Path),
+              help="Folder for excerpts, results and takes (default: <timeline stem>.retake beside it).")
+@click.option("--force", is_flag=True, help="Replace an existing output.")
+@click.option("--handles", type=click.IntRange(0, 48), default=DEFAULT_HANDLES, show_default=True,
+              help="Frames of handles to keep each side of a take where the result has them.")
+def run_cmd(output, workspace, force, handles, **kwargs):
+    """Retake every marked range and write the timeline with the takes as alternates."""
+    loaded, plans = _load_and_plan(**kwargs)
+    total = sum(p.cost_usd for p in plans)
+    err.print(f"{len(plans)} take(s) of {len(loaded.ranges)} range(s) with {kwargs['provider']}, "
+              f"estimated ${total:.2f}", highlight=False)
+    result = pipeline.run(loaded, plans, output, provider=kwargs["provider"], workspace=workspace, force=force,
+                          handles=handles, on_event=_print_event)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    for take in result.takes:
+        out.print(f"{take.range.name} take {take.plan.take_letter}: {take.range.record_in_tc}-"
+                  f"{take.range.record_out_tc} -> {take.path}", highlight=False)
+    for path in result.outputs:
+        out.print(f"wrote {path}", highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="otio-retake", standalone_mode=False)
+    except RetakeError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    except Exception as exc:  # an internal bug: say so plainly, details on request
+        if "--debug" in (argv if argv is not None else sys.argv):
+            raise
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}\n"
+                  "  this is a bug in otio-retake; re-run with --debug for the traceback", highlight=False)
+        return INTERNAL_ERROR_EXIT
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""MarkedRange -> RetakePlans: the context window, the section and the cost, within the host's limits.
+
+Window policy (DESIGN.md): ``context`` seconds each side of the range
+(default 2 s: enough for the model to match motion and light, and LTX bills
+every input second), clamped to the shots the range touches so the model
+does not see a cut it should not reproduce, then widened past the shot only
+as far as the host's minimum input needs, clamped to the timeline, and
+trimmed to the host's maximum input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import replace
+from fractions import Fraction
+
+from ..errors import RangeLengthError
+from ..model import MarkedRange, RetakePlan
+from ..providers.base import Limits
+from ..timeline.read import timeline_rate
+from ..timeline.segments import shot_bounds
+
+__all__ = ["build_plans", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS", "default_seed"]
+
+DEFAULT_CONTEXT_SECONDS = 2.0
+
+
+def default_seed(rng: MarkedRange) -> int:
+    """A seed derived from the request, so the same command asks for the same generation."""
+    digest = hashlib.sha256(f"{rng.name}|{rng.prompt}|{rng.mode.value}|{rng.record_in}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 2_000_000_000
+
+
+def check_length(rng: MarkedRange, limits: Limits, *, engine: str, widen: bool, timeline_frames: int) -> MarkedRange:
+    """The range if its length suits the engine, widened if asked; otherwise a ``RangeLengthError``."""
+    rate = rng.rate
+    shortest = math.ceil(limits.min_section_seconds * rate - 1e-9)
+    longest = math.floor(limits.max_section_seconds * rate + 1e-9)
+    where = f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}"
+    if rng.duration < shortest:
+        if widen:
+            return widen_range(rng, shortest, timeline_frames)
+        missing = shortest - rng.duration
+        raise RangeLengthError(
+            f"{where} is {_secs(rng.duration, rate)} ({rng.duration} frames) long, {_secs(missing, rate)} "
+            f"({missing} frames) shorter than the {engine} engine's minimum of {limits.min_section_seconds:g} s",
+            hint="lengthen the marker, or pass --widen to extend short ranges evenly on both sides")
+    if rng.duration > longest:
+        extra = rng.duration - longest
+        raise RangeLengthError(
+            f"{where} is {_secs(rng.duration, rate)} ({rng.duration} frames) long, {_secs(extra, rate)} "
+            f"({extra} frames) longer than the {engine} engine's maximum of {limits.max_section_seconds:g} s",
+            hint="split it into two markers")
+    return rng
+
+
+def widen_range(rng: MarkedRange, frames: int, timeline_frames: int) -> MarkedRange:
+    if frames > timeline_frames:
+        raise RangeLengthError(f"marker '{rng.name}' cannot be widened to {frames} frames: "
+                               f"the timeline is only {timeline_frames} frames long")
+    extra = frames - rng.duration
+    first = rng.record_in - extra // 2
+    first = max(0, min(first, timeline_frames - frames))
+    return replace(rng, record_in=first, duration=frames)
+
+
+def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_frames: int,
+               shot: tuple[int, int], context_seconds: float | None = None) -> list[RetakePlan]:
+    """One plan per take of an already length-checked range."""
+    rate = rng.rate
+    seconds = rng.context_seconds if rng.context_seconds is not None else (
+        context_seconds if context_seconds is not None else DEFAULT_CONTEXT_SECONDS)
+    pad = round(Fraction(seconds).limit_denominator(1000) * rate)
+    lo = max(rng.record_in - pad, min(shot[0], rng.record_in), 0)
+    hi = min(rng.record_out + pad, max(shot[1], rng.record_out), timeline_frames)
+    lo, hi = _grow_to(lo, hi, limits.min_input_frames, timeline_frames)
+    if hi - lo < limits.min_input_frames:
+        raise RangeLengthError(
+            f"marker '{rng.name}': the timeline has only {timeline_frames} frames, fewer than the "
+            f"{limits.min_input_frames} input frames the engine needs")
+    lo, hi = _shrink_to(lo, hi, rng, math.floor(limits.max_input_seconds * rate + 1e-9))
+    offset = Fraction(rng.record_in - lo) / rate
+    duration = Fraction(rng.duration) / rate
+    if limits.whole_seconds:
+        start = math.floor(offset)
+        duration = Fraction(math.ceil(offset + duration) - start)
+        offset = Fraction(start)
+    excerpt_seconds = float(Fraction(hi - lo) / rate)
+    cost = limits.estimate_cost(input_seconds=excerpt_seconds, section_seconds=float(duration),
+                                output_seconds=excerpt_seconds)
+    base_seed = rng.seed if rng.seed is not None else default_seed(rng)
+    return [RetakePlan(range=rng, provider=provider, take_index=i, seed=base_seed + i, context_in=lo,
+                       context_out=hi, section_start=offset, section_duration=duration, cost_usd=cost)
+            for i in range(rng.takes)]
+
+
+def _grow_to(lo: int, hi: int, frames: int, total: int) -> tuple[int, int]:
+    while hi - lo < frames and (lo > 0 or hi < total):
+        need = frames - (hi - lo)
+        left = min(lo, (need + 1) // 2)
+        right = min(total - hi, need - left)
+        if right < need - left:  # the end is near: take the rest from the left
+            left = min(lo, need - right)
+        lo, hi = lo - left, hi + right
+    return lo, hi
+
+
+def _shrink_to(lo: int, hi: int, rng: MarkedRange, frames: int) -> tuple[int, int]:
+    while hi - lo > frames:
+        before, after = rng.record_in - lo, hi - rng.record_out
+        if before >= after and before > 0:
+            lo += 1
+        elif after > 0:
+            hi -= 1
+        else:
+            break
+    return lo, hi
+
+
+def _secs(frames: int, rate: Fraction) -> str:
+    return f"{float(frames / rate):.2f} s"
+
+
+def build_plans(timeline, ranges: list[MarkedRange], *, limits: Limits, provider: str, widen: bool = False,
+                context_seconds: float | None = None) -> list[RetakePlan]:
+    """Length-check and plan every range; the first bad range stops with its error."""
+    rate = timeline_rate(timeline)
+    total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
+    plans: list[RetakePlan] = []
+    for rng in ranges:
+        checked = check_length(rng, limits, engine=provider, widen=widen, timeline_frames=total)
+        shot = shot_bounds(timeline, checked.track_index, checked.record_in, checked.record_out, rate)
+        plans += plan_range(checked, limits=limits, provider=provider, timeline_frames=total, shot=shot,
+                            context_seconds=context_seconds)
+    return plans

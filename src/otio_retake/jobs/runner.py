@@ -1,0 +1,150 @@
+"""RetakePlans -> Takes: excerpt, upload, submit, poll, download, splice, for every plan.
+
+One asyncio loop drives all jobs; excerpt rendering and splicing run in
+worker threads so that polling never stalls. At most ``concurrency`` jobs
+are in flight (the host's own limit by default). Every check that can fail
+without spending anything (missing media, edits we cannot render) runs for
+all plans before the first upload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import opentimelineio as otio
+
+from ..errors import EngineError, MissingMediaError
+from ..media.excerpt import ExcerptInfo, render_excerpt
+from ..media.splice import splice_take
+from ..model import RetakePlan, Take
+from ..paths import path_to_url
+from ..providers.base import Cancelled, Failed, Provider, Queued, RetakeRequest, Succeeded
+from ..timeline.read import timeline_rate
+from ..timeline.relink import MediaResolver
+from ..timeline.segments import Segment, segments_for
+from .workspace import Workspace
+
+__all__ = ["Runner", "ProgressEvent", "DEFAULT_HANDLES", "POLL_INTERVAL"]
+
+DEFAULT_HANDLES = 12  # half a second at 24 fps: room to trim a cut without re-generating
+POLL_INTERVAL = 5.0  # what LTX asks for; hosts with their own advice override it
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of one job, for terminals, the GUI and the bridge."""
+
+    kind: str  # excerpt, upload, submit, queued, running, download, splice, done, failed
+    range_name: str
+    take: str
+    elapsed: float
+    detail: dict = field(default_factory=dict)
+
+
+class Runner:
+    def __init__(self, timeline: otio.schema.Timeline, resolver: MediaResolver, provider: Provider,
+                 workspace: Workspace, *, handles: int = DEFAULT_HANDLES, concurrency: int | None = None,
+                 poll_interval: float = POLL_INTERVAL,
+                 on_event: Callable[[ProgressEvent], None] | None = None) -> None:
+        self.timeline = timeline
+        self.resolver = resolver
+        self.provider = provider
+        self.workspace = workspace
+        self.handles = handles
+        self.concurrency = concurrency or provider.limits.max_concurrent
+        self.poll_interval = poll_interval
+        self.on_event = on_event or (lambda event: None)
+        self.rate = timeline_rate(timeline)
+        self._started = time.monotonic()
+        self._excerpts: dict[tuple, asyncio.Task[ExcerptInfo]] = {}
+
+    def segments(self, plan: RetakePlan) -> list[Segment]:
+        rng = plan.range
+        return segments_for(self.timeline, rng.track_index, plan.context_in, plan.context_out, self.rate,
+                            self.resolver, range_name=rng.name)
+
+    def check(self, plans: list[RetakePlan]) -> None:
+        """Refuse before spending anything: every window must map to media on this machine."""
+        missing: dict[str, list[str]] = {}
+        for plan in plans:
+            for seg in self.segments(plan):
+                if seg.missing:
+                    missing.setdefault(seg.missing, []).append(plan.range.name)
+        if missing:
+            raise MissingMediaError(
+                f"{len(missing)} media file(s) needed by the marked ranges cannot be found:",
+                missing=[f"{what} (needed by {', '.join(sorted(set(names)))})" for what, names in missing.items()],
+                hint="point at the media with --media-dir DIR (repeatable); `otio-retake relink` lists what is found")
+
+    def run(self, plans: list[RetakePlan]) -> list[Take]:
+        self.check(plans)
+        self.workspace.create()
+        return asyncio.run(self._run_all(plans))
+
+    async def _run_all(self, plans: list[RetakePlan]) -> list[Take]:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(plan: RetakePlan) -> Take:
+            async with gate:
+                return await self.run_plan(plan)
+
+        try:
+            return list(await asyncio.gather(*(one(p) for p in plans)))
+        finally:
+            await self.provider.aclose()
+
+    def _emit(self, kind: str, plan: RetakePlan, **detail) -> None:
+        self.on_event(ProgressEvent(kind, plan.range.name, plan.take_letter, time.monotonic() - self._started, detail))
+
+    async def _excerpt(self, plan: RetakePlan) -> ExcerptInfo:
+        key = (plan.range.name, plan.context_in, plan.context_out)
+        if key not in self._excerpts:  # takes of one range share one excerpt
+            self._emit("excerpt", plan, frames=plan.context_frames)
+            limits = self.provider.limits
+            self._excerpts[key] = asyncio.ensure_future(asyncio.to_thread(
+                render_excerpt, self.segments(plan), self.workspace.excerpt_path(plan), rate=self.rate,
+                max_width=limits.max_width, max_height=limits.max_height))
+        return await self._excerpts[key]
+
+    async def run_plan(self, plan: RetakePlan) -> Take:
+        rng = plan.range
+        excerpt = await self._excerpt(plan)
+        self._emit("upload", plan)
+        video_ref = await self.provider.upload(excerpt.path)
+        request = RetakeRequest(video=video_ref, start_seconds=float(plan.section_start),
+                                duration_seconds=float(plan.section_duration), prompt=rng.prompt, mode=rng.mode,
+                                seed=plan.seed, input_seconds=plan.context_seconds)
+        self._emit("submit", plan)
+        handle = await self.provider.submit(request)
+        status = await self.provider.poll(handle)
+        while not isinstance(status, (Succeeded, Failed, Cancelled)):
+            kind = "queued" if isinstance(status, Queued) else "running"
+            self._emit(kind, plan, position=getattr(status, "position", None))
+            await asyncio.sleep(self.poll_interval)
+            status = await self.provider.poll(handle)
+        if isinstance(status, Failed):
+            self._emit("failed", plan, reason=status.reason)
+            raise EngineError(f"range '{rng.name}' take {plan.take_letter}: the {self.provider.name} job "
+                              f"{handle.job_id} failed: {status.reason}")
+        if isinstance(status, Cancelled):
+            raise EngineError(f"range '{rng.name}' take {plan.take_letter}: job {handle.job_id} was cancelled")
+        self._emit("download", plan)
+        result_path = await self.provider.download(status, self.workspace.result_path(plan))
+        self._emit("splice", plan)
+        audio_only = not rng.mode.has_video
+        take_path = self.workspace.take_path(plan, audio_only)
+        head, tail, check = await asyncio.to_thread(
+            splice_take, plan, excerpt=excerpt.path, result=result_path, dest=take_path,
+            handles=self.handles, audio_only=audio_only)
+        take = Take(plan=plan, path=str(take_path), head=head, tail=tail, has_video=not audio_only,
+                    has_audio=True, metadata={
+                        "job_id": handle.job_id, "host": self.provider.name, "model": self.provider.model,
+                        "cost_usd": status.cost_usd if status.cost_usd is not None else plan.cost_usd,
+                        "excerpt": path_to_url(excerpt.path), "result": path_to_url(result_path),
+                        "checks": check.as_metadata(), "held_source_frames": excerpt.held_frames})
+        self._emit("done", plan, take=str(take_path), context_match=check.context_match)
+        return take
+

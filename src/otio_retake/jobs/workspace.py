@@ -1,0 +1,58 @@
+"""The run's folder: ``<timeline stem>.retake/`` beside the timeline unless told otherwise.
+
+Everything a run makes lives here (excerpts, engine results, takes, the
+journal); the editor's timeline and media are only ever read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import RetakePlan
+
+__all__ = ["Workspace", "slug"]
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A file-name-safe form of a marker name."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "range"
+    return cleaned[:limit]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def for_timeline(cls, timeline_path: Path, override: Path | None = None) -> Workspace:
+        root = override if override is not None else timeline_path.with_name(timeline_path.stem + ".retake")
+        return cls(Path(root).resolve())
+
+    def create(self) -> Workspace:
+        for sub in ("excerpts", "results", "takes"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        return self
+
+    @property
+    def excerpts(self) -> Path:
+        return self.root / "excerpts"
+
+    @property
+    def results(self) -> Path:
+        return self.root / "results"
+
+    @property
+    def takes(self) -> Path:
+        return self.root / "takes"
+
+    def excerpt_path(self, plan: RetakePlan) -> Path:
+        return self.excerpts / f"{slug(plan.range.name)}_{plan.context_in}-{plan.context_out}.mp4"
+
+    def result_path(self, plan: RetakePlan) -> Path:
+        return self.results / f"{slug(plan.range.name)}_take{plan.take_letter}_{plan.provider}.mp4"
+
+    def take_path(self, plan: RetakePlan, audio_only: bool) -> Path:
+        suffix = ".wav" if audio_only else ".mp4"
+        return self.takes / f"{slug(plan.range.name)}_take{plan.take_letter}{suffix}"

@@ -1,0 +1,146 @@
+"""Reading pictures and sound out of a file at given times.
+
+The picture shown at time T is the last frame whose presentation time is at
+or before T (with a quarter-frame tolerance for rounding in time bases). Times
+are in seconds from the file's first frame (the stream's ``start_time`` is
+subtracted), the same clock OTIO media time uses after relinking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from ..errors import MediaError
+
+__all__ = ["frames_at", "read_audio", "decode_all_frames", "AUDIO_RATE", "AUDIO_CHANNELS"]
+
+AUDIO_RATE = 48000  # every excerpt and take carries 48 kHz, what the hosts and NLEs expect
+AUDIO_CHANNELS = 2
+
+
+def _open(path: str):
+    try:
+        return av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaError(f"{path}: cannot be opened as media ({exc})") from exc
+
+
+def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
+              held: list[int] | None = None) -> Iterator[np.ndarray]:
+    """RGB frames (height, width, 3) shown at each of ``times`` (ascending seconds).
+
+    Times past the last frame repeat it; their count is appended to ``held``
+    so callers can report a source shorter than asked for.
+    """
+    times = list(times)
+    if not times:
+        return
+    with _open(path) as container:
+        if not container.streams.video:
+            raise MediaError(f"{path}: has no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = stream.time_base
+        origin = Fraction(stream.start_time or 0) * tb
+        src_rate = Fraction(stream.average_rate or stream.guessed_rate or 24)
+        eps = Fraction(1, 4) / src_rate
+        first = times[0]
+        if first > 1:
+            container.seek(int((first + origin - 1) / tb), stream=stream, backward=True, any_frame=False)
+        index = 0
+        current = None
+        for frame in container.decode(stream):
+            if frame.pts is None:
+                continue
+            t = Fraction(frame.pts) * tb - origin
+            while index < len(times) and t > times[index] + eps:
+                if current is None:  # the window starts before the file's first frame
+                    current = frame
+                yield _rgb(current, width, height)
+                index += 1
+            if index >= len(times):
+                return
+            current = frame
+        if current is None:
+            raise MediaError(f"{path}: no decodable video frames")
+        last = _rgb(current, width, height)
+        if held is not None and index < len(times):
+            held.append(len(times) - index)
+        while index < len(times):
+            yield last
+            index += 1
+
+
+def _rgb(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+    return frame.to_ndarray(format="rgb24", width=width, height=height)
+
+
+def decode_all_frames(path: str, *, width: int | None = None, height: int | None = None,
+                      fmt: str = "rgb24") -> tuple[list[np.ndarray], list[Fraction], Fraction]:
+    """Every frame of a file with its time (s from the first frame) and the measured rate."""
+    with _open(path) as container:
+        if not container.streams.video:
+            raise MediaError(f"{path}: has no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = stream.time_base
+        origin = Fraction(stream.start_time or 0) * tb
+        frames, times = [], []
+        for frame in container.decode(stream):
+            if frame.pts is None:
+                continue
+            kwargs = {"format": fmt}
+            if width and height:
+                kwargs.update(width=width, height=height)
+            frames.append(frame.to_ndarray(**kwargs))
+            times.append(Fraction(frame.pts) * tb - origin)
+        rate = Fraction(stream.average_rate) if stream.average_rate else Fraction(24)
+    return frames, times, rate
+
+
+def read_audio(path: str | None, start: Fraction, samples: int) -> np.ndarray:
+    """``samples`` stereo float32 samples at 48 kHz from ``start`` seconds; silence where there is none."""
+    out = np.zeros((AUDIO_CHANNELS, samples), dtype=np.float32)
+    if path is None or samples <= 0:
+        return out
+    with _open(path) as container:
+        if not container.streams.audio:
+            return out
+        stream = container.streams.audio[0]
+        tb = stream.time_base
+        origin = Fraction(stream.start_time or 0) * tb
+        if start > 1:
+            container.seek(int((start + origin - 1) / tb), stream=stream, backward=True, any_frame=False)
+        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+        chunks: list[np.ndarray] = []
+        first_time: Fraction | None = None
+        have = 0
+        needed_end = None
+        for frame in container.decode(stream):
+            if frame.pts is None:
+                continue
+            if first_time is None:
+                first_time = Fraction(frame.pts) * tb - origin
+                needed_end = round((start - first_time) * AUDIO_RATE) + samples
+            for rs in resampler.resample(frame):
+                chunk = rs.to_ndarray()
+                chunks.append(chunk)
+                have += chunk.shape[1]
+            if needed_end is not None and have >= needed_end:
+                break
+        else:
+            for rs in resampler.resample(None):
+                chunks.append(rs.to_ndarray())
+        if first_time is None:
+            return out
+        audio = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), np.float32)
+        offset = round((start - first_time) * AUDIO_RATE)
+        src_lo, dst_lo = (offset, 0) if offset >= 0 else (0, -offset)
+        n = max(0, min(samples - dst_lo, audio.shape[1] - src_lo))
+        if n > 0:
+            out[:, dst_lo:dst_lo + n] = audio[:, src_lo:src_lo + n]
+    return out

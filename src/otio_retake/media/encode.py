@@ -1,0 +1,159 @@
+"""Writing media files: constant frame rate pictures, 48 kHz sound, an embedded timecode.
+
+Every file is written under a temporary name beside its destination and
+renamed only when complete, so a crash never leaves a half-written file
+under a real name.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from .decode import AUDIO_CHANNELS, AUDIO_RATE
+
+__all__ = ["ClipWriter", "write_wav", "VIDEO_CODECS"]
+
+# name -> (ffmpeg encoder, pixel format, options). Picked for editors:
+# H.264 for hosts and review, ProRes 422 HQ and DNxHR HQ for cutting.
+VIDEO_CODECS = {
+    "h264": ("libx264", "yuv420p", {"preset": "veryfast", "crf": "16"}),
+    "prores": ("prores_ks", "yuv422p10le", {"profile": "3"}),
+    "dnxhd": ("dnxhd", "yuv422p", {"profile": "dnxhr_hq"}),
+}
+_CONTAINERS = {".mp4": "mp4", ".mov": "mov", ".mxf": "mxf", ".wav": "wav", ".mkv": "matroska"}
+AAC_FRAME = 1024
+
+
+def _partial_path(path: Path) -> Path:
+    return path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
+
+
+class ClipWriter:
+    """Writes frames and samples to ``path``; use as a context manager."""
+
+    def __init__(self, path: str | Path, *, rate: Fraction, width: int, height: int, audio: bool = True,
+                 codec: str = "h264", timecode: str | None = None, bitrate: int | None = None) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._partial = _partial_path(self.path)
+        self.rate = Fraction(rate)
+        encoder, pix_fmt, options = VIDEO_CODECS[codec]
+        options = dict(options)
+        if bitrate and codec == "h264":
+            options.pop("crf", None)
+            options.update({"b": str(bitrate), "maxrate": str(bitrate), "bufsize": str(bitrate * 2)})
+        self._container = av.open(str(self._partial), "w", format=_CONTAINERS.get(self.path.suffix.lower(), "mp4"))
+        if timecode:
+            self._container.metadata["timecode"] = timecode
+        self._video = self._container.add_stream(encoder, rate=self.rate, options=options)
+        self._video.width = width - width % 2
+        self._video.height = height - height % 2
+        self._video.pix_fmt = pix_fmt
+        self._video.codec_context.time_base = 1 / self.rate
+        if timecode:
+            self._video.metadata["timecode"] = timecode
+        self._audio = None
+        if audio:
+            self._audio = self._container.add_stream("aac" if self.path.suffix.lower() != ".mov" or codec == "h264"
+                                                     else "pcm_s16le", rate=AUDIO_RATE)
+            self._audio.layout = "stereo"
+        self._frames = 0
+        self._samples = 0
+        self._pending = np.zeros((AUDIO_CHANNELS, 0), np.float32)
+        self._closed = False
+
+    @property
+    def frames_written(self) -> int:
+        return self._frames
+
+    def add_frame(self, rgb: np.ndarray) -> None:
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        if frame.width != self._video.width or frame.height != self._video.height:
+            frame = frame.reformat(width=self._video.width, height=self._video.height)
+        frame.pts = self._frames
+        frame.time_base = 1 / self.rate
+        self._frames += 1
+        for packet in self._video.encode(frame):
+            self._container.mux(packet)
+
+    def add_audio(self, samples: np.ndarray) -> None:
+        if self._audio is None:
+            return
+        self._pending = np.concatenate([self._pending, samples.astype(np.float32)], axis=1)
+        chunk = self._audio.codec_context.frame_size or AAC_FRAME
+        while self._pending.shape[1] >= chunk:
+            self._encode_audio(self._pending[:, :chunk])
+            self._pending = self._pending[:, chunk:]
+
+    def _encode_audio(self, block: np.ndarray) -> None:
+        fmt = self._audio.codec_context.format.name
+        if fmt == "s16":
+            data = (np.clip(block, -1, 1) * 32767).astype(np.int16).T.reshape(1, -1)
+        else:
+            data = np.ascontiguousarray(block)
+        frame = av.AudioFrame.from_ndarray(data, format="s16" if fmt == "s16" else "fltp", layout="stereo")
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = self._samples
+        frame.time_base = Fraction(1, AUDIO_RATE)
+        self._samples += block.shape[1]
+        for packet in self._audio.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for packet in self._video.encode():
+            self._container.mux(packet)
+        if self._audio is not None:
+            if self._pending.shape[1]:
+                self._encode_audio(self._pending)
+            for packet in self._audio.encode():
+                self._container.mux(packet)
+        self._container.close()
+        os.replace(self._partial, self.path)
+
+    def abort(self) -> None:
+        if not self._closed:
+            self._closed = True
+            try:
+                self._container.close()
+            except Exception:  # closing a broken muxer must not hide the original error
+                pass
+        self._partial.unlink(missing_ok=True)
+
+    def __enter__(self) -> ClipWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def write_wav(path: str | Path, samples: np.ndarray) -> None:
+    """Stereo 48 kHz 16-bit WAV, written under a temporary name and renamed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = _partial_path(path)
+    try:
+        with av.open(str(partial), "w", format="wav") as container:
+            stream = container.add_stream("pcm_s16le", rate=AUDIO_RATE)
+            stream.layout = "stereo"
+            data = (np.clip(samples, -1, 1) * 32767).astype(np.int16).T.reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="s16", layout="stereo")
+            frame.sample_rate = AUDIO_RATE
+            frame.pts = 0
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

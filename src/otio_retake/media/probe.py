@@ -1,0 +1,84 @@
+"""What a media file holds, measured with PyAV (never assumed from its name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+import av
+
+from ..errors import MediaError
+from .timecode import snap_rate, timecode_to_frames
+
+__all__ = ["MediaInfo", "probe"]
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: str
+    width: int | None
+    height: int | None
+    rate: Fraction | None
+    frames: int | None
+    duration: float
+    has_video: bool
+    has_audio: bool
+    audio_rate: int | None
+    audio_channels: int | None
+    start_timecode: str | None
+    video_codec: str | None
+    pix_fmt: str | None
+
+    def start_frame(self, rate: Fraction | None = None) -> int:
+        """The embedded start timecode in frames (0 when the file has none)."""
+        rate = rate or self.rate
+        if not self.start_timecode or rate is None:
+            return 0
+        return timecode_to_frames(self.start_timecode, rate)
+
+
+def probe(path: str | Path) -> MediaInfo:
+    """Measure a file; a file PyAV cannot open is a ``MediaError`` naming it."""
+    path = Path(path)
+    stat = path.stat() if path.exists() else None
+    if stat is None:
+        raise MediaError(f"{path}: media file not found")
+    return _probe_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _probe_cached(path: str, _mtime: int, _size: int) -> MediaInfo:
+    try:
+        container = av.open(path)
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaError(f"{path}: not a readable media file ({exc})") from exc
+    with container:
+        video = container.streams.video[0] if container.streams.video else None
+        audio = container.streams.audio[0] if container.streams.audio else None
+        timecode = None
+        for stream in container.streams:
+            timecode = timecode or stream.metadata.get("timecode")
+        timecode = timecode or container.metadata.get("timecode")
+        duration = float(container.duration / av.time_base) if container.duration else 0.0
+        rate = None
+        frames = None
+        if video is not None:
+            raw_rate = video.average_rate or video.guessed_rate or video.base_rate
+            rate = snap_rate(Fraction(raw_rate)) if raw_rate else None
+            frames = video.frames or (round(duration * rate) if rate else None)
+            if video.duration and video.time_base:
+                duration = max(duration, float(video.duration * video.time_base))
+        return MediaInfo(
+            path=path,
+            width=video.codec_context.width if video else None,
+            height=video.codec_context.height if video else None,
+            rate=rate, frames=frames, duration=duration,
+            has_video=video is not None, has_audio=audio is not None,
+            audio_rate=audio.codec_context.sample_rate if audio else None,
+            audio_channels=audio.codec_context.channels if audio else None,
+            start_timecode=timecode,
+            video_codec=video.codec_context.name if video else None,
+            pix_fmt=video.codec_context.pix_fmt if video else None,
+        )

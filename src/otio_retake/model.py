@@ -1,0 +1,145 @@
+"""The value types that travel between the stages.
+
+Inside the pipeline every time is an integer frame count at the timeline's
+exact rate (a ``Fraction``); record frames count from the first frame of the
+timeline (0), and ``start_frame`` (the timeline's start timecode in frames)
+is added only to show timecode. OTIO ``RationalTime`` lives at the edges.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .media.timecode import frames_to_timecode
+
+__all__ = ["Mode", "MarkedRange", "RetakePlan", "Take", "TAKE_LETTERS"]
+
+TAKE_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class Mode(str, enum.Enum):
+    """What a retake regenerates."""
+
+    VIDEO = "video"
+    AUDIO = "audio"
+    BOTH = "both"
+
+    @property
+    def host_word(self) -> str:
+        """The word every host uses for this mode."""
+        return {"video": "replace_video", "audio": "replace_audio", "both": "replace_audio_and_video"}[self.value]
+
+    @property
+    def has_video(self) -> bool:
+        return self is not Mode.AUDIO
+
+    @property
+    def has_audio(self) -> bool:
+        return self is not Mode.VIDEO
+
+
+@dataclass(frozen=True)
+class MarkedRange:
+    """One marked range of the timeline, resolved to record frames.
+
+    ``origin`` says where the marker was found (file, track, clip) so that
+    every message about the range can point the editor at it.
+    """
+
+    name: str
+    prompt: str
+    mode: Mode
+    record_in: int
+    duration: int
+    rate: Fraction
+    start_frame: int = 0
+    takes: int = 1
+    seed: int | None = None
+    provider: str | None = None
+    context_seconds: float | None = None
+    color: str | None = None
+    origin: str = ""
+    track_index: int = 0
+
+    @property
+    def record_out(self) -> int:
+        """Exclusive end frame (the EDL convention)."""
+        return self.record_in + self.duration
+
+    @property
+    def seconds(self) -> float:
+        return float(self.duration / self.rate)
+
+    def timecode(self, frame: int) -> str:
+        return frames_to_timecode(self.start_frame + frame, self.rate)
+
+    @property
+    def record_in_tc(self) -> str:
+        return self.timecode(self.record_in)
+
+    @property
+    def record_out_tc(self) -> str:
+        return self.timecode(self.record_out)
+
+
+@dataclass(frozen=True)
+class RetakePlan:
+    """What will be sent for one take of one range.
+
+    The context window ``[context_in, context_out)`` is in record frames and
+    contains the marked range. The engine is asked to regenerate
+    ``section_duration`` seconds from ``section_start`` seconds into the
+    excerpt: the marked frames exactly, or for a whole-second host the whole
+    seconds around them (the extra frames are discarded at splice time).
+    """
+
+    range: MarkedRange
+    provider: str
+    take_index: int
+    seed: int
+    context_in: int
+    context_out: int
+    section_start: Fraction
+    section_duration: Fraction
+    cost_usd: float
+
+    @property
+    def take_letter(self) -> str:
+        return TAKE_LETTERS[self.take_index]
+
+    @property
+    def context_frames(self) -> int:
+        return self.context_out - self.context_in
+
+    @property
+    def context_seconds(self) -> float:
+        return float(self.context_frames / self.range.rate)
+
+    @property
+    def marked_offset(self) -> int:
+        """Frames from the excerpt's first frame to the range's first frame."""
+        return self.range.record_in - self.context_in
+
+
+@dataclass
+class Take:
+    """A finished take: a media file holding the marked frames plus handles.
+
+    The file's frame ``head`` is record frame ``range.record_in``; it holds
+    ``head + range.duration + tail`` frames at the timeline rate.
+    """
+
+    plan: RetakePlan
+    path: str
+    head: int
+    tail: int
+    has_video: bool
+    has_audio: bool
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def range(self) -> MarkedRange:
+        return self.plan.range

@@ -1,0 +1,82 @@
+"""The public path through the stages, shared by the CLI, the review window, the bridge and the NLE scripts.
+
+    load()  timeline file -> normalised timeline + marked ranges
+    plan()  marked ranges -> RetakePlans within the engine's limits
+    run()   plans -> takes -> output timeline file(s)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import opentimelineio as otio
+
+from .jobs.plan import build_plans
+from .jobs.runner import DEFAULT_HANDLES, ProgressEvent, Runner
+from .jobs.workspace import Workspace
+from .model import MarkedRange, Mode, RetakePlan, Take
+from .providers import make_provider, provider_limits
+from .timeline.alternates import add_alternates
+from .timeline.marks import MarkerFilter, SkippedMarker, find_marked_ranges, require_marked_ranges
+from .timeline.read import read_timeline
+from .timeline.relink import MediaResolver
+from .timeline.write import check_output, write_timeline
+
+__all__ = ["Loaded", "load", "plan", "run", "RunResult"]
+
+
+@dataclass
+class Loaded:
+    path: Path
+    timeline: otio.schema.Timeline
+    ranges: list[MarkedRange]
+    skipped: list[SkippedMarker]
+    resolver: MediaResolver
+
+
+def load(path: str | Path, *, fps: str | None = None, markers: str | Path | None = None,
+         media_dirs: list[Path] = (), marker_filter: MarkerFilter = MarkerFilter(), mode: Mode | None = None,
+         takes: int | None = None, seed: int | None = None) -> Loaded:
+    path = Path(path)
+    timeline = read_timeline(path, fps=fps, markers=markers)
+    ranges, skipped = find_marked_ranges(timeline, marker_filter=marker_filter, default_mode=mode or Mode.VIDEO,
+                                         default_takes=takes or 1, default_seed=seed)
+    require_marked_ranges(ranges, skipped, str(path))
+    resolver = MediaResolver(timeline, timeline_dir=path.resolve().parent, media_dirs=list(media_dirs))
+    return Loaded(path, timeline, ranges, skipped, resolver)
+
+
+def plan(loaded: Loaded, *, provider: str = "preview", widen: bool = False,
+         context_seconds: float | None = None) -> list[RetakePlan]:
+    return build_plans(loaded.timeline, loaded.ranges, limits=provider_limits(provider), provider=provider,
+                       widen=widen, context_seconds=context_seconds)
+
+
+@dataclass
+class RunResult:
+    takes: list[Take]
+    outputs: list[Path]
+    timeline: otio.schema.Timeline
+    workspace: Workspace
+    warnings: list[str] = field(default_factory=list)
+
+
+def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, provider: str = "preview",
+        workspace: Path | None = None, force: bool = False, handles: int = DEFAULT_HANDLES,
+        on_event: Callable[[ProgressEvent], None] | None = None) -> RunResult:
+    out = Path(out)
+    check_output(loaded.timeline, out, force=force)  # refuse before any work is done, not after
+    ws = Workspace.for_timeline(loaded.path, workspace)
+    engine = make_provider(provider, results_dir=ws.root / "engine")
+    runner = Runner(loaded.timeline, loaded.resolver, engine, ws, handles=handles, on_event=on_event)
+    takes = runner.run(plans)
+    result_timeline = add_alternates(loaded.timeline, takes)
+    outputs = write_timeline(result_timeline, out, force=force)
+    warnings = [f"range '{t.range.name}' take {t.plan.take_letter}: the result's context does not match its "
+                f"source (difference {t.metadata['checks']['context_difference']:.1f}); check it before use"
+                for t in takes if not t.metadata["checks"]["context_match"]]
+    warnings += [f"range '{t.range.name}': a source ran out, {t.metadata['held_source_frames']} frame(s) held"
+                 for t in takes if t.metadata.get("held_source_frames")]
+    return RunResult(takes, outputs, result_timeline, ws, warnings)

@@ -1,0 +1,130 @@
+"""The offline ``preview`` engine: a real local renderer that stands in for LTX-2 Retake.
+
+It returns a clip of the excerpt's length in which the section is visibly
+"regenerated" (tinted, with a label band across the bottom fifth carrying the
+prompt and seed) while everything outside the section is the source frame
+untouched; audio modes replace the section's sound with a 1 kHz tone. The
+tint keeps each frame's structure, so a test can still tell which source
+frame every output frame came from. The emulators of the hosted APIs render
+their results with ``render_preview`` too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import colorsys
+import hashlib
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ..errors import EngineError
+from ..media.decode import AUDIO_RATE, decode_all_frames, read_audio
+from ..media.encode import ClipWriter
+from ..media.testpattern import _font, tone
+from ..model import Mode
+from ..paths import url_to_path
+from .base import Failed, JobHandle, JobStatus, Limits, RetakeRequest, Succeeded
+
+__all__ = ["render_preview", "PreviewProvider", "PREVIEW_LIMITS", "PREVIEW_TONE_HZ", "TINT_STRENGTH"]
+
+PREVIEW_TONE_HZ = 1000.0
+TINT_STRENGTH = 0.35  # strong enough to see at a glance, weak enough to keep the frame readable
+# The model's own limits (providers.md, "Common facts"); the preview costs nothing.
+PREVIEW_LIMITS = Limits(price_per_second=0.0, max_concurrent=2)
+
+
+def _tint_colour(seed: int) -> np.ndarray:
+    hue = (seed * 0.61803398875) % 1.0
+    return np.array(colorsys.hsv_to_rgb(hue, 0.9, 1.0), dtype=np.float32) * 255
+
+
+def _regenerate(frame: np.ndarray, prompt: str, seed: int, tint: np.ndarray) -> np.ndarray:
+    out = frame.astype(np.float32) * (1 - TINT_STRENGTH) + tint * TINT_STRENGTH
+    height, width = frame.shape[:2]
+    band = height - height // 5
+    out[band:] = out[band:] * 0.25
+    img = Image.fromarray(out.clip(0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(img)
+    font = _font(max(10, height // 22))
+    text = f"PREVIEW RETAKE (seed {seed}): {prompt}"
+    draw.text((8, band + (height - band) // 2), text[:200], fill=(255, 255, 255), font=font, anchor="lm")
+    return np.asarray(img)
+
+
+def render_preview(source: str | Path, dest: str | Path, *, start_seconds: float, duration_seconds: float,
+                   mode: Mode, prompt: str, seed: int) -> Path:
+    """Render a preview result of ``source`` with the section replaced; returns ``dest``."""
+    frames, _times, rate = decode_all_frames(str(source))
+    if not frames:
+        raise EngineError(f"preview engine: {source} has no frames")
+    rate = Fraction(rate).limit_denominator(1001)
+    first = round(Fraction(start_seconds).limit_denominator(100000) * rate)
+    last = min(len(frames), round(Fraction(start_seconds + duration_seconds).limit_denominator(100000) * rate))
+    height, width = frames[0].shape[:2]
+    tint = _tint_colour(seed)
+    total_samples = round(len(frames) * AUDIO_RATE / rate)
+    audio = read_audio(str(source), Fraction(0), total_samples)
+    if mode.has_audio:
+        lo, hi = round(first * AUDIO_RATE / rate), round(last * AUDIO_RATE / rate)
+        audio[:, lo:hi] = tone(PREVIEW_TONE_HZ, hi - lo, lo, amplitude=0.25)
+    with ClipWriter(dest, rate=rate, width=width, height=height, audio=True) as writer:
+        for index, frame in enumerate(frames):
+            if mode.has_video and first <= index < last:
+                frame = _regenerate(frame, prompt, seed, tint)
+            writer.add_frame(frame)
+        writer.add_audio(audio)
+    return Path(dest)
+
+
+class PreviewProvider:
+    """The preview engine behind the ``Provider`` interface: no network, no key, no cost."""
+
+    name = "preview"
+    model = "preview-1"
+    limits = PREVIEW_LIMITS
+
+    def __init__(self, results_dir: Path) -> None:
+        self.results_dir = Path(results_dir)
+        self._sources: dict[str, Path] = {}
+
+    async def upload(self, path: Path) -> str:
+        return Path(path).resolve().as_uri()
+
+    async def submit(self, request: RetakeRequest) -> JobHandle:
+        source = Path(url_to_path(request.video))
+        digest = hashlib.sha256(f"{source}|{request.start_seconds}|{request.duration_seconds}|{request.prompt}|"
+                                f"{request.mode.value}|{request.seed}".encode()).hexdigest()[:16]
+        dest = self.results_dir / f"preview-{digest}.mp4"
+        try:
+            await asyncio.to_thread(render_preview, source, dest, start_seconds=request.start_seconds,
+                                    duration_seconds=request.duration_seconds, mode=request.mode,
+                                    prompt=request.prompt, seed=request.seed)
+        except EngineError:
+            raise
+        except Exception as exc:  # a rendering failure is the engine's, reported as such
+            raise EngineError(f"preview engine failed on {source.name}: {exc}") from exc
+        return JobHandle(host=self.name, job_id=digest, urls={"result": dest.resolve().as_uri()})
+
+    async def poll(self, handle: JobHandle) -> JobStatus:
+        result = Path(url_to_path(handle.urls["result"]))
+        if result.exists():
+            return Succeeded(result_urls=(handle.urls["result"],), cost_usd=0.0)
+        return Failed(reason=f"preview result {result.name} is gone")
+
+    async def download(self, result: Succeeded, dest: Path, *, index: int = 0) -> Path:
+        source = Path(url_to_path(result.result_urls[index]))
+        partial = dest.with_name(f".{dest.name}.partial")
+        await asyncio.to_thread(shutil.copyfile, source, partial)
+        partial.replace(dest)
+        return dest
+
+    async def cancel(self, handle: JobHandle) -> bool:
+        return False  # jobs finish inside submit; there is nothing running to cancel
+
+    async def aclose(self) -> None:
+        return None
+

@@ -1,0 +1,164 @@
+"""CMX 3600 text -> statements: events, their comment lines, LOCs, Resolve markers.
+
+The OTIO cmx_3600 adapter builds the cut; this parser reads what it gets
+wrong or ignores (interchange.md): the ``FCM:`` line, Avid ``* LOC:`` lines
+(record timecode, drop-frame ``;`` allowed) and DaVinci Resolve marker
+comments ``<note> |C:ResolveColorBlue |M:<name> |D:<frames>``. Every
+statement keeps its line number so errors can point at it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = [
+    "EdlEvent",
+    "EdlLocator",
+    "ResolveMarkerComment",
+    "EdlDocument",
+    "parse_edl",
+    "parse_resolve_marker_comment",
+    "RESOLVE_TO_OTIO_COLOR",
+]
+
+_TC = r"\d{1,2}[:;.]\d{2}[:;.]\d{2}[:;.]\d{2}"
+_EVENT = re.compile(
+    rf"^\s*(?P<num>\d+)\s+(?P<reel>\S+)\s+(?P<channels>\S+)\s+(?P<transition>C|D|W\d+|K\s*B?|KB|KO)"
+    rf"(?:\s+(?P<tdur>\d+))?\s+(?P<src_in>{_TC})\s+(?P<src_out>{_TC})\s+(?P<rec_in>{_TC})\s+(?P<rec_out>{_TC})\s*$"
+)
+_LOC = re.compile(rf"^\s*\*\s*LOC:\s*(?P<tc>{_TC})\s*(?P<color>[A-Za-z]+)?\s*(?P<name>.*?)\s*$")
+_RESOLVE = re.compile(
+    r"^(?P<note>.*?)\s*\|C:(?P<color>[^|]*?)\s*\|M:(?P<name>[^|]*?)\s*\|D:(?P<dur>\d+)\s*$"
+)
+_FCM = re.compile(r"^\s*FCM:\s*(?P<fcm>.+?)\s*$", re.IGNORECASE)
+
+# Resolve's sixteen marker colours onto OTIO's eleven (nearest hue).
+RESOLVE_TO_OTIO_COLOR = {
+    "Blue": "BLUE", "Cyan": "CYAN", "Green": "GREEN", "Yellow": "YELLOW", "Red": "RED",
+    "Pink": "PINK", "Purple": "PURPLE", "Fuchsia": "MAGENTA", "Rose": "PINK",
+    "Lavender": "PURPLE", "Sky": "CYAN", "Mint": "GREEN", "Lemon": "YELLOW",
+    "Sand": "ORANGE", "Cocoa": "ORANGE", "Cream": "WHITE",
+}
+
+
+@dataclass(frozen=True)
+class ResolveMarkerComment:
+    note: str
+    color: str  # OTIO colour word
+    resolve_color: str  # as Resolve wrote it, e.g. "ResolveColorBlue"
+    name: str
+    duration: int  # frames
+
+
+@dataclass(frozen=True)
+class EdlLocator:
+    timecode: str
+    color: str | None
+    name: str
+    line: int
+
+
+@dataclass
+class EdlEvent:
+    number: str
+    reel: str
+    channels: str
+    transition: str
+    src_in: str
+    src_out: str
+    rec_in: str
+    rec_out: str
+    line: int
+    comments: list[str] = field(default_factory=list)
+    locators: list[EdlLocator] = field(default_factory=list)
+    resolve_markers: list[ResolveMarkerComment] = field(default_factory=list)
+    has_speed_effect: bool = False
+
+
+@dataclass
+class EdlDocument:
+    title: str | None
+    fcm: str | None  # "DROP FRAME" / "NON-DROP FRAME" as written
+    events: list[EdlEvent]
+
+    @property
+    def drop_frame(self) -> bool | None:
+        if self.fcm is None:
+            return None
+        return not self.fcm.upper().startswith("NON")
+
+    def timecodes(self) -> list[str]:
+        out: list[str] = []
+        for e in self.events:
+            out += [e.src_in, e.src_out, e.rec_in, e.rec_out]
+            out += [loc.timecode for loc in e.locators]
+        return out
+
+
+def parse_resolve_marker_comment(text: str) -> ResolveMarkerComment | None:
+    """A Resolve marker comment, with or without a note, ``* `` or leading space."""
+    body = text.strip()
+    if body.startswith("*"):
+        body = body[1:].strip()
+    m = _RESOLVE.match(body)
+    if not m:
+        return None
+    raw_color = m["color"].strip()
+    short = raw_color.removeprefix("ResolveColor")
+    return ResolveMarkerComment(
+        note=m["note"].strip(),
+        color=RESOLVE_TO_OTIO_COLOR.get(short, "RED"),
+        resolve_color=raw_color,
+        name=m["name"].strip(),
+        duration=int(m["dur"]),
+    )
+
+
+def parse_edl(text: str) -> EdlDocument:
+    """Statements of an EDL; lines we do not know are kept as comments."""
+    title = None
+    fcm = None
+    events: list[EdlEvent] = []
+    current: EdlEvent | None = None
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.upper().startswith("TITLE:"):
+            title = line.split(":", 1)[1].strip()
+            continue
+        fm = _FCM.match(line)
+        if fm:
+            fcm = fm["fcm"].upper()
+            continue
+        em = _EVENT.match(line)
+        if em:
+            # A dissolve is written as two lines with the same number: keep the
+            # second (the incoming clip), which is what the record range belongs to.
+            current = EdlEvent(
+                number=em["num"], reel=em["reel"], channels=em["channels"],
+                transition=em["transition"].replace(" ", ""),
+                src_in=em["src_in"], src_out=em["src_out"], rec_in=em["rec_in"], rec_out=em["rec_out"],
+                line=lineno,
+            )
+            events.append(current)
+            continue
+        if current is None:
+            continue
+        if line.lstrip().upper().startswith("M2 "):
+            current.has_speed_effect = True
+            continue
+        loc = _LOC.match(line)
+        if loc:
+            current.locators.append(EdlLocator(loc["tc"], (loc["color"] or None) and loc["color"].upper(),
+                                               loc["name"] or "", lineno))
+            continue
+        rm = parse_resolve_marker_comment(line)
+        if rm:
+            current.resolve_markers.append(rm)
+            continue
+        stripped = line.strip()
+        if "FREEZE FRAME" in stripped.upper():
+            current.has_speed_effect = True
+        current.comments.append(stripped.lstrip("*").strip())
+    return EdlDocument(title=title, fcm=fcm, events=events)

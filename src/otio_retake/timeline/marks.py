@@ -1,0 +1,215 @@
+"""Markers -> ``MarkedRange``s in record frames.
+
+A marker's ``marked_range`` is in the time of the item that owns it
+(interchange.md): clip markers in the clip's media time, track markers in
+track time, Stack markers in stack (record) time. All go to the Stack with
+``transformed_time_range(..., timeline.tracks)`` (the Stack, not the Track:
+``range_of_child`` ignores a track's own trim).
+
+The marker's note is the request: its lines are the prompt, except directive
+lines ``mode:``, ``takes:``, ``seed:``, ``provider:``, ``context:``; a
+one-line note can carry them in brackets: ``She says hi [mode: audio]``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+import opentimelineio as otio
+
+from ..errors import InputError, NoMarkedRangesError
+from ..media.timecode import frames_to_timecode
+from ..model import MarkedRange, Mode
+from .read import NAMESPACE, timeline_rate
+
+__all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note"]
+
+_DIRECTIVE = re.compile(r"^\s*(mode|takes|seed|provider|context)\s*[:=]\s*(.*?)\s*$", re.IGNORECASE)
+# One-line notes (Resolve's marker EDL, Avid locators) carry directives in brackets: "[mode: audio]".
+_INLINE_DIRECTIVE = re.compile(r"\[\s*((?:mode|takes|seed|provider|context)\s*[:=][^\]]*)\]", re.IGNORECASE)
+_MODE_WORDS = {
+    "video": Mode.VIDEO, "picture": Mode.VIDEO, "replace_video": Mode.VIDEO,
+    "audio": Mode.AUDIO, "sound": Mode.AUDIO, "replace_audio": Mode.AUDIO,
+    "both": Mode.BOTH, "av": Mode.BOTH, "audio_and_video": Mode.BOTH, "replace_audio_and_video": Mode.BOTH,
+}
+MAX_TAKES = 26  # one "Retake X" track per letter
+
+
+@dataclass(frozen=True)
+class MarkerFilter:
+    """Which markers count: by colour (any of), by name prefix, all by default."""
+
+    colors: tuple[str, ...] = ()
+    name_prefix: str | None = None
+    default_length_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class SkippedMarker:
+    name: str
+    origin: str
+    reason: str
+
+
+def marker_note(marker: otio.schema.Marker) -> str:
+    """The marker's note, wherever the writing tool put it."""
+    resolve = marker.metadata.get("Resolve_OTIO") or {}
+    for candidate in (
+        resolve.get("Note") if isinstance(resolve, dict) else None,
+        getattr(marker, "comment", None),
+        (marker.metadata.get("fcp_xml") or {}).get("comment") if isinstance(marker.metadata.get("fcp_xml"), dict) else None,
+        (marker.metadata.get("fcpx_xml") or {}).get("note") if isinstance(marker.metadata.get("fcpx_xml"), dict) else None,
+    ):
+        if candidate and str(candidate).strip():
+            return str(candidate).strip()
+    return ""
+
+
+def parse_note(note: str, *, where: str) -> tuple[str, dict]:
+    """Split a note into (prompt, directives); a bad directive value is an error naming the marker."""
+    prompt_lines: list[str] = []
+    directives: dict = {}
+    lines = []
+    for line in note.splitlines():
+        lines += [m.strip() for m in _INLINE_DIRECTIVE.findall(line)]
+        lines.append(_INLINE_DIRECTIVE.sub(" ", line))
+    for line in lines:
+        m = _DIRECTIVE.match(line)
+        if not m:
+            prompt_lines.append(line.strip())
+            continue
+        key, value = m[1].lower(), m[2]
+        try:
+            if key == "mode":
+                directives["mode"] = _MODE_WORDS[value.lower()]
+            elif key == "takes":
+                directives["takes"] = int(value)
+                if not 1 <= directives["takes"] <= MAX_TAKES:
+                    raise ValueError
+            elif key == "seed":
+                directives["seed"] = int(value)
+            elif key == "provider":
+                directives["provider"] = value.lower()
+            elif key == "context":
+                directives["context_seconds"] = float(value.rstrip("s"))
+                if directives["context_seconds"] < 0:
+                    raise ValueError
+        except (KeyError, ValueError):
+            allowed = {"mode": "video, audio or both", "takes": f"a whole number 1-{MAX_TAKES}",
+                       "seed": "a whole number", "provider": "a host name", "context": "seconds, e.g. 2"}[key]
+            raise InputError(f"{where}: directive '{line.strip()}' is not valid: {key} must be {allowed}") from None
+    prompt = " ".join(p for p in prompt_lines if p).strip()
+    return prompt, directives
+
+
+def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerFilter = MarkerFilter(),
+                       default_mode: Mode = Mode.VIDEO, default_takes: int = 1,
+                       default_seed: int | None = None) -> tuple[list[MarkedRange], list[SkippedMarker]]:
+    """Every qualifying marker as a ``MarkedRange`` (record order), and the ones skipped with why."""
+    rate = timeline_rate(timeline)
+    start = 0
+    if timeline.global_start_time is not None:
+        start = round(timeline.global_start_time.rescaled_to(float(rate)).value)
+    source = timeline.metadata.get(NAMESPACE, {}).get("source_file", timeline.name or "timeline")
+    total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
+    ranges: list[MarkedRange] = []
+    skipped: list[SkippedMarker] = []
+    for marker, record_range, origin, track_index in _markers_in_record_time(timeline, source):
+        name = marker.name or f"marker at {_tc(start + round(record_range.start_time.rescaled_to(float(rate)).value), rate)}"
+        first = round(record_range.start_time.rescaled_to(float(rate)).value)
+        length = round(record_range.duration.rescaled_to(float(rate)).value)
+        why = _filtered_out(marker, marker_filter)
+        if why:
+            skipped.append(SkippedMarker(name, origin, why))
+            continue
+        if length <= 0:
+            if marker_filter.default_length_seconds is None:
+                skipped.append(SkippedMarker(name, origin, "zero-length marker (use --default-length SECONDS)"))
+                continue
+            length = round(marker_filter.default_length_seconds * rate)
+        if first < 0 or first >= total:
+            skipped.append(SkippedMarker(name, origin, f"outside the timeline (record {_tc(start + first, rate)})"))
+            continue
+        note = marker_note(marker) or marker.name
+        prompt, directives = parse_note(note, where=f"marker '{name}' ({origin})")
+        if not prompt:
+            skipped.append(SkippedMarker(name, origin, "no note or name to use as the prompt"))
+            continue
+        ranges.append(MarkedRange(
+            name=name, prompt=prompt, mode=directives.get("mode", default_mode),
+            record_in=first, duration=min(length, total - first), rate=rate, start_frame=start,
+            takes=directives.get("takes", default_takes), seed=directives.get("seed", default_seed),
+            provider=directives.get("provider"), context_seconds=directives.get("context_seconds"),
+            color=marker.color, origin=origin, track_index=track_index))
+    ranges.sort(key=lambda r: (r.record_in, r.name))
+    return _unique_names(ranges), skipped
+
+
+def require_marked_ranges(ranges: list[MarkedRange], skipped: list[SkippedMarker], source: str) -> None:
+    """No qualifying range is an error that lists what was seen and why each was skipped."""
+    if ranges:
+        return
+    if not skipped:
+        raise NoMarkedRangesError(
+            f"{source}: no markers found on the timeline, its tracks or its clips",
+            hint="mark the ranges to retake with markers whose note is the prompt "
+                 "(for an EDL, add Resolve's marker EDL with --markers FILE)")
+    seen = "\n".join(f"  - '{s.name}' ({s.origin}): {s.reason}" for s in skipped)
+    raise NoMarkedRangesError(f"{source}: {len(skipped)} marker(s) seen, none qualified:\n{seen}")
+
+
+def _filtered_out(marker: otio.schema.Marker, flt: MarkerFilter) -> str | None:
+    if flt.colors and (marker.color or "").upper() not in {c.upper() for c in flt.colors}:
+        return f"colour {marker.color} not selected (--marker-color {', '.join(flt.colors)})"
+    if flt.name_prefix and not (marker.name or "").startswith(flt.name_prefix):
+        return f"name does not start with '{flt.name_prefix}'"
+    return None
+
+
+def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
+    stack = timeline.tracks
+    video_tracks = [t for t in stack if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Video]
+    for marker in stack.markers:
+        yield marker, marker.marked_range, f"{source}, timeline marker", _top_track_at(video_tracks, marker.marked_range)
+    for ti, track in enumerate(stack):
+        if not isinstance(track, otio.schema.Track):
+            continue
+        vindex = video_tracks.index(track) if track in video_tracks else 0
+        label = track.name or f"{track.kind} track {ti + 1}"
+        for marker in track.markers:
+            yield marker, track.transformed_time_range(marker.marked_range, stack), f"{source}, track '{label}'", vindex
+        for item in track:
+            if not isinstance(item, otio.schema.Clip):
+                continue
+            for marker in item.markers:
+                yield (marker, item.transformed_time_range(marker.marked_range, stack),
+                       f"{source}, clip '{item.name}' on track '{label}'", vindex)
+
+
+def _top_track_at(video_tracks, record_range) -> int:
+    """The highest video track with a clip at the start of the range (the picture the editor sees)."""
+    for index in range(len(video_tracks) - 1, -1, -1):
+        track = video_tracks[index]
+        try:
+            item = track.child_at_time(record_range.start_time)
+        except Exception:  # child_at_time raises past the end on some OTIO versions
+            item = None
+        if isinstance(item, otio.schema.Clip):
+            return index
+    return 0
+
+
+def _unique_names(ranges: list[MarkedRange]) -> list[MarkedRange]:
+    seen: dict[str, int] = {}
+    out = []
+    for r in ranges:
+        n = seen.get(r.name, 0)
+        seen[r.name] = n + 1
+        out.append(r if n == 0 else replace(r, name=f"{r.name} ({n + 1})"))
+    return out
+
+
+def _tc(frame: int, rate: Fraction) -> str:
+    return frames_to_timecode(frame, rate)

@@ -1,0 +1,127 @@
+"""Clips -> the media files on this machine, and where each clip's media time is in the file.
+
+A reference is taken as written when the file exists; a relative path is
+taken relative to the timeline's folder; otherwise the file is looked for by
+name in the media folders (``--media-dir``, then the timeline's folder and its
+``media/`` subfolder): by the reference's file name, the clip name
+(``FROM CLIP NAME``), the ``SOURCE FILE`` comment, the reel, and their stems.
+
+Media time -> file time: the reference's ``available_range`` start, or for a
+reference without one (an EDL) the file's embedded start timecode, is the
+media time of the file's first frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path, PureWindowsPath
+
+import opentimelineio as otio
+
+from ..errors import MediaError
+from ..media.probe import probe
+from ..media.timecode import snap_rate
+from ..paths import url_to_path
+
+__all__ = ["ResolvedMedia", "MediaResolver", "MEDIA_SUFFIXES"]
+
+MEDIA_SUFFIXES = (".mov", ".mp4", ".mxf", ".m4v", ".mkv", ".avi", ".wav", ".aif", ".aiff", ".mts", ".webm")
+
+
+@dataclass(frozen=True)
+class ResolvedMedia:
+    path: Path
+    start_frame: int  # media time of the file's first frame, at ``rate``
+    rate: Fraction
+    how: str  # "as written", "relative to the timeline", "found by clip name in DIR", ...
+
+
+class MediaResolver:
+    """Finds the file behind each clip; remembers what it found and what is missing."""
+
+    def __init__(self, timeline: otio.schema.Timeline, *, timeline_dir: Path, media_dirs: list[Path] = ()) -> None:
+        self.timeline = timeline
+        self.timeline_dir = timeline_dir
+        self.search_dirs = [Path(d) for d in media_dirs] + [timeline_dir, timeline_dir / "media"]
+        self._index: dict[str, Path] | None = None
+        self._cache: dict[int, ResolvedMedia | None] = {}
+
+    def resolve(self, clip: otio.schema.Clip) -> ResolvedMedia | None:
+        key = id(clip)
+        if key not in self._cache:
+            self._cache[key] = self._resolve(clip)
+        return self._cache[key]
+
+    def describe(self, clip: otio.schema.Clip) -> str:
+        ref = clip.media_reference
+        if isinstance(ref, otio.schema.ExternalReference):
+            return f"clip '{clip.name}': {url_to_path(ref.target_url)}"
+        return f"clip '{clip.name}' (no media path in the timeline; reel {_reel(clip) or '-'})"
+
+    def _resolve(self, clip: otio.schema.Clip) -> ResolvedMedia | None:
+        ref = clip.media_reference
+        names: list[str] = []
+        if isinstance(ref, otio.schema.ExternalReference) and ref.target_url:
+            raw = url_to_path(ref.target_url)
+            candidate = Path(raw)
+            if candidate.is_absolute() and candidate.is_file():
+                return self._with_start(clip, candidate, "as written")
+            if not candidate.is_absolute() and not PureWindowsPath(raw).drive:
+                rel = self.timeline_dir / candidate
+                if rel.is_file():
+                    return self._with_start(clip, rel, "relative to the timeline")
+            names.append(PureWindowsPath(raw).name if "\\" in raw or PureWindowsPath(raw).drive else candidate.name)
+        names += [clip.name or "", *(_source_files(clip)), _reel(clip) or ""]
+        for name in filter(None, names):
+            found = self._find(name)
+            if found is not None:
+                return self._with_start(clip, found, f"found by name '{name}' in {found.parent}")
+        return None
+
+    def _find(self, name: str) -> Path | None:
+        index = self._build_index()
+        key = name.strip().lower()
+        if key in index:
+            return index[key]
+        stem = Path(key).stem if Path(key).suffix.lower() in MEDIA_SUFFIXES else key
+        return index.get("stem:" + stem)
+
+    def _build_index(self) -> dict[str, Path]:
+        if self._index is None:
+            index: dict[str, Path] = {}
+            for folder in self.search_dirs:
+                if not folder.is_dir():
+                    continue
+                for path in sorted(folder.iterdir()):
+                    if path.is_file() and path.suffix.lower() in MEDIA_SUFFIXES:
+                        index.setdefault(path.name.lower(), path)
+                        index.setdefault("stem:" + path.stem.lower(), path)
+            self._index = index
+        return self._index
+
+    def _with_start(self, clip: otio.schema.Clip, path: Path, how: str) -> ResolvedMedia:
+        rate = snap_rate(clip.source_range.duration.rate) if clip.source_range else Fraction(24)
+        ref = clip.media_reference
+        if isinstance(ref, otio.schema.ExternalReference) and ref.available_range is not None:
+            start = round(ref.available_range.start_time.rescaled_to(float(rate)).value)
+        else:
+            try:
+                start = probe(path).start_frame(rate)
+            except MediaError:
+                start = 0
+        return ResolvedMedia(path=path.resolve(), start_frame=start, rate=rate, how=how)
+
+
+def _reel(clip: otio.schema.Clip) -> str | None:
+    meta = clip.metadata.get("cmx_3600") or {}
+    return meta.get("reel") if isinstance(meta, dict) else None
+
+
+def _source_files(clip: otio.schema.Clip) -> list[str]:
+    meta = clip.metadata.get("cmx_3600") or {}
+    out = []
+    for comment in (meta.get("comments") or []) if isinstance(meta, dict) else []:
+        if comment.upper().startswith("SOURCE FILE:"):
+            out.append(comment.split(":", 1)[1].strip())
+    return out
