@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := demo_out
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test clean
 
 setup: $(VENV)/.installed
 
@@ -26,9 +26,6 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
-
-bench: setup
-	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake

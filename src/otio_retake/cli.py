@@ -26,8 +26,8 @@ __all__ = ["main", "cli"]
 
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE
 
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _timeline_options(f):

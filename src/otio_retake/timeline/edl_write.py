@@ -18,7 +18,7 @@ import opentimelineio as otio
 
 from ..media.timecode import frames_to_timecode, is_drop_frame_rate, snap_rate
 from ..paths import url_to_path
-from .read import NAMESPACE
+from .read import NAMESPACE, namespace
 from .segments import track_items
 
 __all__ = ["write_edl_text"]
@@ -44,11 +44,11 @@ class _Reels:
         key = _media_name(clip)
         if key in self.by_media:
             return self.by_media[key]
-        own = (clip.metadata.get("cmx_3600") or {}).get("reel") if isinstance(clip.metadata.get("cmx_3600"), dict) else None
+        own = namespace(clip, "cmx_3600").get("reel")
         if own and len(own) <= REEL_WIDTH:
             reel = own
         else:
-            meta = clip.metadata.get(NAMESPACE) or {}
+            meta = namespace(clip, NAMESPACE)
             prefix = f"R{meta.get('take', '')}" if meta.get("take") else "AX"
             n = 1
             while f"{prefix}{n:03d}" in self.used:

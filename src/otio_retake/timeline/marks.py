@@ -22,7 +22,7 @@ import opentimelineio as otio
 from ..errors import InputError, NoMarkedRangesError
 from ..media.timecode import frames_to_timecode
 from ..model import MarkedRange, Mode
-from .read import NAMESPACE, timeline_rate
+from .read import NAMESPACE, namespace, timeline_rate
 
 __all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note"]
 
@@ -55,12 +55,11 @@ class SkippedMarker:
 
 def marker_note(marker: otio.schema.Marker) -> str:
     """The marker's note, wherever the writing tool put it."""
-    resolve = marker.metadata.get("Resolve_OTIO") or {}
     for candidate in (
-        resolve.get("Note") if isinstance(resolve, dict) else None,
+        namespace(marker, "Resolve_OTIO").get("Note"),
         getattr(marker, "comment", None),
-        (marker.metadata.get("fcp_xml") or {}).get("comment") if isinstance(marker.metadata.get("fcp_xml"), dict) else None,
-        (marker.metadata.get("fcpx_xml") or {}).get("note") if isinstance(marker.metadata.get("fcpx_xml"), dict) else None,
+        namespace(marker, "fcp_xml").get("comment"),
+        namespace(marker, "fcpx_xml").get("note"),
     ):
         if candidate and str(candidate).strip():
             return str(candidate).strip()

@@ -16,6 +16,7 @@ Only reads: the input file is opened read-only and never rewritten.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from ..errors import TimelineReadError
 from ..media.timecode import is_drop_frame_rate, snap_rate, timecode_to_frames
 from .edl_parse import EdlDocument, parse_edl
 
-__all__ = ["read_timeline", "timeline_rate", "SUPPORTED_READ_SUFFIXES", "NAMESPACE"]
+__all__ = ["read_timeline", "timeline_rate", "namespace", "SUPPORTED_READ_SUFFIXES", "NAMESPACE"]
 
 NAMESPACE = "otio_retake"
 SUPPORTED_READ_SUFFIXES = {".otio": "otio_json", ".edl": "cmx_3600", ".xml": "fcp_xml",
@@ -60,6 +61,12 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
         overlay_marker_edl(timeline, Path(markers))
     timeline.metadata.setdefault(NAMESPACE, {})["source_file"] = str(path)
     return timeline
+
+
+def namespace(obj, key: str) -> Mapping:
+    """``obj.metadata[key]`` when it is a mapping (OTIO's AnyDictionary is not a ``dict``), else empty."""
+    value = obj.metadata.get(key)
+    return value if isinstance(value, Mapping) else {}
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> Fraction:

@@ -23,6 +23,7 @@ from ..errors import MediaError
 from ..media.probe import probe
 from ..media.timecode import snap_rate
 from ..paths import url_to_path
+from .read import namespace
 
 __all__ = ["ResolvedMedia", "MediaResolver", "MEDIA_SUFFIXES"]
 
@@ -114,14 +115,12 @@ class MediaResolver:
 
 
 def _reel(clip: otio.schema.Clip) -> str | None:
-    meta = clip.metadata.get("cmx_3600") or {}
-    return meta.get("reel") if isinstance(meta, dict) else None
+    return namespace(clip, "cmx_3600").get("reel")
 
 
 def _source_files(clip: otio.schema.Clip) -> list[str]:
-    meta = clip.metadata.get("cmx_3600") or {}
     out = []
-    for comment in (meta.get("comments") or []) if isinstance(meta, dict) else []:
+    for comment in namespace(clip, "cmx_3600").get("comments") or []:
         if comment.upper().startswith("SOURCE FILE:"):
             out.append(comment.split(":", 1)[1].strip())
     return out

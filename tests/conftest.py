@@ -1,0 +1,91 @@
+"""Shared fixtures: the sample timelines with freshly generated media in a temp folder."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from otio_retake.cli import main as cli_main
+from otio_retake.media.decode import AUDIO_RATE, decode_all_frames, read_audio
+from otio_retake.media.testpattern import read_pattern
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "sample_timelines"
+FIXTURES = REPO.parent / "shared" / "fixtures"
+
+
+def _load_make_samples():
+    spec = importlib.util.spec_from_file_location("make_samples", SAMPLES / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_samples = _load_make_samples()
+
+
+@pytest.fixture(scope="session")
+def sample_media(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("media")
+    make_samples.make_media(folder)
+    return folder
+
+
+@pytest.fixture
+def samples(tmp_path, sample_media) -> Path:
+    """A private copy of sample_timelines/ with media/ beside it."""
+    folder = tmp_path / "samples"
+    folder.mkdir()
+    for path in SAMPLES.glob("retake_sample*"):
+        shutil.copy(path, folder / path.name)
+    (folder / "media").symlink_to(sample_media, target_is_directory=True)
+    return folder
+
+
+def run_cli(*args) -> int:
+    return cli_main([str(a) for a in args])
+
+
+def source_frame_at(record: int) -> tuple[int, int]:
+    """(frame index, clip id) the sample cut shows at a record frame (0 = 01:00:00:00)."""
+    first = 0
+    for media, src_in, frames in make_samples.CUT:
+        if record < first + frames:
+            return src_in + record - first, make_samples.SHOTS[media]["clip_id"]
+        first += frames
+    raise ValueError(record)
+
+
+def decode_patterns(path) -> list[tuple[int, int]]:
+    frames, _, _ = decode_all_frames(str(path))
+    return [read_pattern(f) for f in frames]
+
+
+def dominant_hz(path, start: float, seconds: float) -> float:
+    audio = read_audio(str(path), Fraction(start).limit_denominator(100000), int(seconds * AUDIO_RATE))
+    spectrum = np.abs(np.fft.rfft(audio[0]))
+    return float(np.argmax(spectrum) * AUDIO_RATE / audio.shape[1])
+
+
+def have_fixtures() -> bool:
+    return FIXTURES.is_dir()
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copy(FIXTURES / name, target)
+    return target
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.skip("../shared/fixtures is not beside this checkout")
+    return FIXTURES
+
+
