@@ -26,7 +26,7 @@ from opentimelineio.opentime import RationalTime as RT
 from opentimelineio.opentime import TimeRange as TR
 
 from otio_retake.media.testpattern import make_pattern_clip
-from otio_retake.timeline.write import fcp_xml_text
+from otio_retake.timeline.fcp_xml import write_fcp_xml
 
 HERE = Path(__file__).resolve().parent
 RATE = 24
@@ -122,7 +122,7 @@ def resolve_markers_edl_text() -> str:
 
 def write_timelines(folder: Path) -> None:
     otio.adapters.write_to_file(build_timeline(), str(folder / "retake_sample.otio"))
-    (folder / "retake_sample.xml").write_text(fcp_xml_text(build_timeline(track_marker_as_clip_marker=True)))
+    (folder / "retake_sample.xml").write_text(write_fcp_xml(build_timeline(track_marker_as_clip_marker=True)))
     (folder / "retake_sample.edl").write_text(edl_text())
     (folder / "retake_sample.markers.edl").write_text(resolve_markers_edl_text())
 

@@ -57,6 +57,11 @@ def finished_run(request, tmp_path_factory, sample_media):
 
 
 @pytest.fixture
+def edl_run(tmp_path_factory, sample_media):
+    return _run("edl", tmp_path_factory, sample_media)
+
+
+@pytest.fixture
 def otio_run(tmp_path_factory, sample_media):
     return _run("otio", tmp_path_factory, sample_media)
 
@@ -64,8 +69,9 @@ def otio_run(tmp_path_factory, sample_media):
 def _read_outputs(fmt, out: Path) -> list[otio.schema.Timeline]:
     if fmt == "edl":
         files = sorted(out.parent.glob("result.*.edl"))
-        assert len(files) == 2, files  # the cut, and Retake A
-        return [otio.adapters.read_from_file(str(f), rate=24) for f in files]
+        # the cut, Retake A, and the markers in Resolve's format
+        assert [f.name for f in files] == ["result.Retake_A.edl", "result.V.edl", "result.markers.edl"]
+        return [otio.adapters.read_from_file(str(f), rate=24) for f in files[:2]]
     return [otio.adapters.read_from_file(str(out))]
 
 
@@ -159,3 +165,14 @@ def test_otio_output_keeps_the_original_tracks_unchanged(otio_run):
     assert [t.name for t in result.tracks] == ["V1", "A1", "Retake A", "Retake A"]
 
 
+
+
+def test_edl_output_keeps_the_markers_for_resolve(edl_run):
+    _, _, out, _ = edl_run
+    from otio_retake.timeline.marks import find_marked_ranges
+    from otio_retake.timeline.read import read_timeline
+    cut = read_timeline(out.with_name("result.V.edl"), markers=out.with_name("result.markers.edl"))
+    ranges, _ = find_marked_ranges(cut)
+    # LOCs of the cut (zero length) are skipped; the Resolve markers carry range, note and directives.
+    assert {(r.name, r.record_in, r.duration, r.mode.value) for r in ranges} == {
+        (name, rec, dur, mode) for name, (rec, dur, mode) in RANGES.items()}

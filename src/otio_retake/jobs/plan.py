@@ -18,7 +18,7 @@ from fractions import Fraction
 from ..errors import RangeLengthError
 from ..model import MarkedRange, RetakePlan
 from ..providers.base import Limits
-from ..timeline.read import timeline_rate
+from ..timeline.info import timeline_rate
 from ..timeline.segments import shot_bounds
 
 __all__ = ["build_plans", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS", "default_seed"]

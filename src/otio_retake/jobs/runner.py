@@ -22,7 +22,7 @@ from ..media.splice import splice_take
 from ..model import RetakePlan, Take
 from ..paths import path_to_url
 from ..providers.base import Cancelled, Failed, Provider, Queued, RetakeRequest, Succeeded
-from ..timeline.read import timeline_rate
+from ..timeline.info import timeline_rate
 from ..timeline.relink import MediaResolver
 from ..timeline.segments import Segment, segments_for
 from .workspace import Workspace

@@ -19,7 +19,7 @@ from opentimelineio.opentime import RationalTime, TimeRange
 
 from ..model import Take
 from ..paths import path_to_url
-from .read import NAMESPACE, timeline_rate
+from .info import NAMESPACE, timeline_rate
 
 __all__ = ["add_alternates", "take_clip", "retake_track_name"]
 

@@ -2,11 +2,18 @@
 
 Written by us because the cmx_3600 adapter writes one video track only,
 drops audio, always starts record timecode at 00:00:00:00 and writes LOCs at
-media time (interchange.md). Here: record timecode keeps the timeline's start,
-each clip names its media with ``* FROM CLIP NAME:`` (the file name, so
-relinking by name works), reels are unique and at most 8 characters, audio
-tracks of the same name become ``AA`` events, and markers are ``* LOC:`` lines
-at record time under the event that contains them.
+media time (interchange.md). Here:
+
+- record timecode keeps the timeline's start and its drop-frame convention;
+- each event names its media with ``* FROM CLIP NAME:`` (the file name, so a
+  relink by name finds it); reels are unique per media file and at most 8
+  characters (the clip's own reel when it has a valid one);
+- an EDL holds one video track; audio tracks of the same name go with it as
+  ``AA`` events (the sound of a take beside its picture);
+- markers are ``* LOC:`` lines at RECORD time under the event that contains
+  them, and can also be written as Resolve's "Timeline Markers to EDL" file
+  (one one-frame event per marker with ``note |C:ResolveColorX |M:name |D:n``)
+  so they survive a round trip into Resolve.
 """
 
 from __future__ import annotations
@@ -16,14 +23,17 @@ from pathlib import PurePath
 
 import opentimelineio as otio
 
-from ..media.timecode import frames_to_timecode, is_drop_frame_rate, snap_rate
+from ..media.timecode import frames_to_timecode, snap_rate
 from ..paths import url_to_path
-from .read import NAMESPACE, namespace
-from .segments import track_items
+from .edl_parse import RESOLVE_TO_OTIO_COLOR
+from .marks import marker_note, one_line_note
+from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate
+from .segments import track_items, video_tracks
 
-__all__ = ["write_edl_text"]
+__all__ = ["edl_groups", "write_edl_for_track", "write_edl_text", "write_resolve_markers_edl", "record_markers"]
 
 REEL_WIDTH = 8
+_OTIO_TO_RESOLVE_COLOR = {otio_color: resolve for resolve, otio_color in reversed(RESOLVE_TO_OTIO_COLOR.items())}
 
 
 def _media_name(clip: otio.schema.Clip) -> str:
@@ -34,7 +44,7 @@ def _media_name(clip: otio.schema.Clip) -> str:
 
 
 class _Reels:
-    """Reel names: the clip's own when it has one, else a unique 8-character name."""
+    """One reel name per media file: the clip's own when valid, else a unique 8-character name."""
 
     def __init__(self) -> None:
         self.by_media: dict[str, str] = {}
@@ -44,12 +54,12 @@ class _Reels:
         key = _media_name(clip)
         if key in self.by_media:
             return self.by_media[key]
-        own = namespace(clip, "cmx_3600").get("reel")
-        if own and len(own) <= REEL_WIDTH:
+        own = str(namespace(clip, "cmx_3600").get("reel") or "")
+        if own and len(own) <= REEL_WIDTH and " " not in own:
             reel = own
         else:
-            meta = namespace(clip, NAMESPACE)
-            prefix = f"R{meta.get('take', '')}" if meta.get("take") else "AX"
+            take = namespace(clip, NAMESPACE).get("take")
+            prefix = f"RT{take}" if take else "AX"
             n = 1
             while f"{prefix}{n:03d}" in self.used:
                 n += 1
@@ -59,19 +69,77 @@ class _Reels:
         return reel
 
 
+def edl_groups(timeline: otio.schema.Timeline):
+    """(video track or None, audio tracks, label) per EDL: a video track with the audio tracks of its name.
+
+    Audio tracks not named like a video track go with the first video track
+    (the cut's own sound), except Retake audio tracks without a picture
+    track of their letter, which get an EDL of their own.
+    """
+    videos = video_tracks(timeline)
+    audios = [t for t in timeline.tracks if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Audio]
+    groups = []
+    claimed: set[int] = set()
+    for index, video in enumerate(videos):
+        paired = [a for a in audios if a.name and a.name == video.name]
+        claimed.update(id(a) for a in paired)
+        groups.append([video, paired, video.name or f"V{index + 1}"])
+    for audio in audios:
+        if id(audio) in claimed:
+            continue
+        if (audio.name or "").startswith("Retake") or not groups:
+            groups.append([None, [audio], audio.name or "A"])
+        else:
+            groups[0][1].append(audio)
+    return [tuple(g) for g in groups]
+
+
+def record_markers(timeline: otio.schema.Timeline) -> list[tuple[int, int, otio.schema.Marker]]:
+    """(record frame, duration, marker) for every marker of the cut (Stack, its tracks, their clips)."""
+    rate = float(timeline_rate(timeline))
+    out = []
+
+    def add(rng, marker):
+        out.append((round(rng.start_time.rescaled_to(rate).value), round(rng.duration.rescaled_to(rate).value), marker))
+
+    for marker in timeline.tracks.markers:
+        add(marker.marked_range, marker)
+    for track in timeline.tracks:
+        if not isinstance(track, otio.schema.Track) or namespace(track, NAMESPACE).get("take"):
+            continue
+        for marker in track.markers:
+            add(track.transformed_time_range(marker.marked_range, timeline.tracks), marker)
+        for clip in track.find_clips(shallow_search=True):
+            for marker in clip.markers:
+                add(clip.transformed_time_range(marker.marked_range, timeline.tracks), marker)
+    return sorted(out, key=lambda m: m[0])
+
+
+def write_edl_for_track(timeline: otio.schema.Timeline, track_name: str | None = None) -> str:
+    groups = edl_groups(timeline)
+    if track_name is not None:
+        groups = [g for g in groups if g[2] == track_name]
+        if not groups:
+            raise ValueError(f"no track named '{track_name}'")
+    video, audio, label = groups[0]
+    first_video = video_tracks(timeline)[:1]
+    markers = record_markers(timeline) if video is not None and [video] == first_video else []
+    return write_edl_text(timeline, video, audio, title=f"{timeline.name or 'timeline'} {label}".strip(),
+                          markers=markers)
+
+
 def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | None,
-                   audio: list[otio.schema.Track], *, rate: Fraction, title: str,
-                   markers: list[tuple[int, otio.schema.Marker]] = ()) -> str:
-    """An EDL of one video track and its audio tracks; ``markers`` are (record frame, marker)."""
-    drop = is_drop_frame_rate(rate)
-    start = 0
-    if timeline.global_start_time is not None:
-        start = round(timeline.global_start_time.rescaled_to(float(rate)).value)
-    lines = [f"TITLE: {title}", f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}", ""]
+                   audio: list[otio.schema.Track], *, title: str,
+                   markers: list[tuple[int, int, otio.schema.Marker]] = ()) -> str:
+    """An EDL of one video track and its audio tracks; ``markers`` are (record frame, duration, marker)."""
+    rate = timeline_rate(timeline)
+    drop = timeline_drop_frame(timeline)
+    start = global_start_frames(timeline, rate)
 
     def tc(frames: int, at: Fraction = rate) -> str:
         return frames_to_timecode(frames, at, drop and at == rate)
 
+    lines = [f"TITLE: {title}", f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}", ""]
     reels = _Reels()
     events = []
     for track, channel in [(video, "V")] * (video is not None) + [(a, "AA") for a in audio]:
@@ -79,7 +147,7 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
             if isinstance(item, otio.schema.Clip) and last > first:
                 events.append((first, channel, item, last))
     events.sort(key=lambda e: (e[0], e[1] != "V"))
-    loc_pending = sorted(markers, key=lambda m: m[0])
+    pending = list(markers)
     for number, (first, channel, clip, last) in enumerate(events, start=1):
         src_rate = snap_rate(clip.source_range.duration.rate)
         src_in = round(clip.source_range.start_time.value)
@@ -88,9 +156,27 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
                      f"{tc(src_in, src_rate)} {tc(src_out, src_rate)} {tc(start + first)} {tc(start + last)}")
         lines.append(f"* FROM CLIP NAME: {_media_name(clip)}")
         if channel == "V":
-            for frame, marker in [m for m in loc_pending if first <= m[0] < last]:
-                color = (marker.color or "RED").upper()
-                lines.append(f"* LOC: {tc(start + frame)} {color:<7} {marker.name}".rstrip())
-            loc_pending = [m for m in loc_pending if not first <= m[0] < last]
+            inside = [m for m in pending if first <= m[0] < last]
+            for frame, _, marker in inside:
+                lines.append(f"* LOC: {tc(start + frame)} {(marker.color or 'RED').upper():<7} {marker.name}".rstrip())
+            pending = [m for m in pending if m not in inside]
     lines.append("")
+    return "\n".join(lines)
+
+
+def write_resolve_markers_edl(timeline: otio.schema.Timeline) -> str:
+    """Resolve's "Timeline Markers to EDL" format: Resolve imports it back as timeline markers."""
+    rate = timeline_rate(timeline)
+    drop = timeline_drop_frame(timeline)
+    start = global_start_frames(timeline, rate)
+    lines = [f"TITLE: {timeline.name or 'timeline'}", f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}", ""]
+    for number, (frame, duration, marker) in enumerate(record_markers(timeline), start=1):
+        tc_in = frames_to_timecode(start + frame, rate, drop)
+        tc_out = frames_to_timecode(start + frame + 1, rate, drop)
+        resolve_color = namespace(marker, NAMESPACE).get("resolve_color") or \
+            "ResolveColor" + _OTIO_TO_RESOLVE_COLOR.get((marker.color or "BLUE").upper(), "Blue")
+        note = one_line_note(marker_note(marker))  # Resolve's note is one line
+        lines.append(f"{number:03d}  001      V     C        {tc_in} {tc_out} {tc_in} {tc_out}  ")
+        lines.append(f"{note} |C:{resolve_color} |M:{marker.name} |D:{max(1, duration)}".lstrip())
+        lines.append("")
     return "\n".join(lines)

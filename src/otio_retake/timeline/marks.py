@@ -22,9 +22,10 @@ import opentimelineio as otio
 from ..errors import InputError, NoMarkedRangesError
 from ..media.timecode import frames_to_timecode
 from ..model import MarkedRange, Mode
-from .read import NAMESPACE, namespace, timeline_rate
+from .info import NAMESPACE, namespace, timeline_rate
 
-__all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note"]
+__all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note",
+           "one_line_note"]
 
 _DIRECTIVE = re.compile(r"^\s*(mode|takes|seed|provider|context)\s*[:=]\s*(.*?)\s*$", re.IGNORECASE)
 # One-line notes (Resolve's marker EDL, Avid locators) carry directives in brackets: "[mode: audio]".
@@ -101,6 +102,16 @@ def parse_note(note: str, *, where: str) -> tuple[str, dict]:
             raise InputError(f"{where}: directive '{line.strip()}' is not valid: {key} must be {allowed}") from None
     prompt = " ".join(p for p in prompt_lines if p).strip()
     return prompt, directives
+
+
+def one_line_note(note: str) -> str:
+    """A note for formats that hold one line: directive lines go in brackets, so they still read back."""
+    parts = []
+    for line in note.splitlines():
+        line = line.strip()
+        if line:
+            parts.append(f"[{line}]" if _DIRECTIVE.match(line) else line)
+    return " ".join(parts)
 
 
 def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerFilter = MarkerFilter(),

@@ -23,7 +23,7 @@ from ..errors import MediaError
 from ..media.probe import probe
 from ..media.timecode import snap_rate
 from ..paths import url_to_path
-from .read import namespace
+from .info import namespace
 
 __all__ = ["ResolvedMedia", "MediaResolver", "MEDIA_SUFFIXES"]
 

@@ -1,46 +1,30 @@
 """A timeline -> the file(s) its extension asks for, written atomically.
 
-``.otio`` (OTIO JSON), ``.xml`` (FCP 7 XML, with ``pathurl``s as valid
-``file://`` URLs) and ``.edl`` (CMX 3600; one file per video track when
-there is more than one: ``OUT.<track>.edl``). Every file is written to a
-temporary name beside its destination and renamed; an existing output is
-refused unless ``force``.
+- ``.otio``: OTIO JSON with the schema versions of OTIO 0.14 (Clip.1), which
+  every OTIO reader since then (Resolve's included) understands;
+- ``.xml``: FCP 7 XML through ``otio_retake_fcp_xml``;
+- ``.edl``: CMX 3600 through ``otio_retake_edl``, one file per video track when
+  there is more than one (``OUT.<track>.edl``), plus ``OUT.markers.edl`` in
+  Resolve's "Timeline Markers to EDL" format when the cut has markers.
+
+Every file is written to a temporary name beside its destination and
+renamed; an existing output is refused unless ``force``.
 """
 
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import opentimelineio as otio
 
 from ..errors import InputError, OutputExistsError
-from ..paths import path_to_url, url_to_path
-from .edl_write import write_edl_text
-from .read import timeline_rate
-from .segments import video_tracks
+from .edl_write import edl_groups, record_markers
 
-__all__ = ["write_timeline", "check_output", "output_paths", "SUPPORTED_WRITE_SUFFIXES"]
+__all__ = ["write_timeline", "check_output", "output_paths", "SUPPORTED_WRITE_SUFFIXES", "RESOLVE_SAFE_SCHEMAS"]
 
 SUPPORTED_WRITE_SUFFIXES = (".otio", ".edl", ".xml")
-
-
-def _edl_groups(timeline: otio.schema.Timeline):
-    """(video track or None, audio tracks, label): a video track with the audio tracks of its name."""
-    videos = video_tracks(timeline)
-    audios = [t for t in timeline.tracks if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Audio]
-    groups = []
-    claimed = set()
-    for index, video in enumerate(videos):
-        label = video.name or f"V{index + 1}"
-        paired = [a for a in audios if a.name and a.name == video.name]
-        claimed.update(id(a) for a in paired)
-        groups.append((video, paired, label))
-    for index, audio in enumerate(audios):
-        if id(audio) not in claimed and (audio.name or "").startswith("Retake"):
-            groups.append((None, [audio], audio.name))
-    return groups
+RESOLVE_SAFE_SCHEMAS = otio.versioning.fetch_map("OTIO_CORE", "0.14.0")
 
 
 def _slug(label: str) -> str:
@@ -53,20 +37,13 @@ def output_paths(timeline: otio.schema.Timeline, out: Path) -> list[Path]:
     if suffix not in SUPPORTED_WRITE_SUFFIXES:
         raise InputError(f"{out}: cannot write '{suffix or '(no extension)'}' timelines",
                          hint="use one of: " + ", ".join(SUPPORTED_WRITE_SUFFIXES))
-    if suffix == ".edl":
-        groups = _edl_groups(timeline)
-        if len(groups) > 1:
-            return [out.with_name(f"{out.stem}.{_slug(label)}.edl") for _, _, label in groups]
-    return [out]
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    if suffix != ".edl":
+        return [out]
+    groups = edl_groups(timeline)
+    paths = [out] if len(groups) == 1 else [out.with_name(f"{out.stem}.{_slug(label)}.edl") for _, _, label in groups]
+    if record_markers(timeline):
+        paths.append(out.with_name(f"{out.stem}.markers.edl"))
+    return paths
 
 
 def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> list[Path]:
@@ -83,51 +60,28 @@ def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> l
     return paths
 
 
+def _atomic_write(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def write_timeline(timeline: otio.schema.Timeline, out: str | Path, *, force: bool = False) -> list[Path]:
     out = Path(out)
     paths = check_output(timeline, out, force=force)
     suffix = out.suffix.lower()
     if suffix == ".otio":
-        _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_json"))
+        _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_json",
+                                                         target_schema_versions=RESOLVE_SAFE_SCHEMAS))
     elif suffix == ".xml":
-        _atomic_write(out, fcp_xml_text(timeline))
+        _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_retake_fcp_xml"))
     else:
-        rate = timeline_rate(timeline)
-        markers = _record_markers(timeline, rate)
-        for path, (video, audio, label) in zip(paths, _edl_groups(timeline)):
-            title = f"{timeline.name or out.stem} {label}".strip()
-            # Markers belong to the cut, not to the takes: they go with the first video track.
-            track_markers = markers if video is not None and video is video_tracks(timeline)[0] else []
-            _atomic_write(path, write_edl_text(timeline, video, audio, rate=rate, title=title, markers=track_markers))
+        groups = edl_groups(timeline)
+        for path, (_, _, label) in zip(paths, groups):
+            _atomic_write(path, otio.adapters.write_to_string(timeline, "otio_retake_edl", track_name=label))
+        if len(paths) > len(groups):
+            _atomic_write(paths[-1], otio.adapters.write_to_string(timeline, "otio_retake_edl", markers_only=True))
     return paths
-
-
-def _record_markers(timeline: otio.schema.Timeline, rate) -> list[tuple[int, otio.schema.Marker]]:
-    r = float(rate)
-    out = [(round(m.marked_range.start_time.rescaled_to(r).value), m) for m in timeline.tracks.markers]
-    for track in timeline.tracks:
-        for marker in getattr(track, "markers", []):
-            rng = track.transformed_time_range(marker.marked_range, timeline.tracks)
-            out.append((round(rng.start_time.rescaled_to(r).value), marker))
-        for clip in track.find_clips(shallow_search=True) if isinstance(track, otio.schema.Track) else []:
-            for marker in clip.markers:
-                rng = clip.transformed_time_range(marker.marked_range, timeline.tracks)
-                out.append((round(rng.start_time.rescaled_to(r).value), marker))
-    return out
-
-
-def fcp_xml_text(timeline: otio.schema.Timeline) -> str:
-    """FCP 7 XML from the adapter, with what it gets wrong put right.
-
-    The adapter writes a ``pathurl`` as given (a plain path is not a URL) and
-    drops track names; Premiere and Resolve want ``file://`` URLs.
-    """
-    text = otio.adapters.write_to_string(timeline, "fcp_xml")
-    root = ET.fromstring(text)
-    for pathurl in root.iter("pathurl"):
-        value = (pathurl.text or "").strip()
-        if value and not value.startswith("file:"):
-            path = url_to_path(value)
-            pathurl.text = path_to_url(path) if Path(path).is_absolute() else value
-    body = ET.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n' + body + "\n"

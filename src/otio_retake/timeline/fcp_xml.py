@@ -1,0 +1,120 @@
+"""FCP 7 XML (xmeml, as Premiere and Resolve write it): the fcp_xml adapter plus our fixes.
+
+Read (interchange.md):
+- clip markers are offset by the media's start timecode (the adapter offsets
+  the clip's source range by the file's ``<timecode>`` but not its markers,
+  so with media timecode != 0 a marker lands outside its clip);
+- a marker's ``<comment>`` becomes ``Marker.comment`` (the prompt);
+- ``pathurl``s are decoded to local paths (``file://localhost/D%3a/x.mov`` -> ``D:/x.mov``);
+- a track's Premiere name (``MZ.TrackName``) becomes its OTIO name.
+
+Write: the mirror of each: clip markers back to media-relative frames,
+comments written, ``pathurl`` as a valid ``file://`` URL, track names as
+``MZ.TrackName`` (what Premiere writes and reads).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path, PureWindowsPath
+
+import opentimelineio as otio
+
+from ..errors import TimelineReadError
+from ..paths import path_to_url, url_to_path
+from .info import namespace
+
+__all__ = ["read_fcp_xml", "write_fcp_xml"]
+
+TRACK_NAME_ATTRIBUTE = "MZ.TrackName"
+
+
+def _media_start(clip: otio.schema.Clip):
+    ref = clip.media_reference
+    if isinstance(ref, otio.schema.ExternalReference) and ref.available_range is not None:
+        return ref.available_range.start_time
+    return None
+
+
+def read_fcp_xml(text: str, *, source: str = "FCP XML") -> otio.schema.Timeline:
+    try:
+        result = otio.adapters.read_from_string(text, "fcp_xml")
+    except Exception as exc:  # ParseError, KeyError, TypeError... from a malformed file
+        raise TimelineReadError(f"could not be parsed as fcp_xml: {type(exc).__name__}: {exc}", path=source,
+                                hint="check that the file is a complete FCP 7 XML (xmeml) export") from exc
+    if isinstance(result, otio.schema.SerializableCollection):
+        timelines = list(result.find_children(descended_from_type=otio.schema.Timeline))
+        if not timelines:
+            raise TimelineReadError("holds no sequence", path=source)
+        result = timelines[0]
+    for marker in result.tracks.markers:
+        _comment_to_note(marker)
+    for track in result.tracks:
+        name = namespace(track, "fcp_xml").get("@" + TRACK_NAME_ATTRIBUTE)
+        if name and not track.name:
+            track.name = str(name)
+        for marker in getattr(track, "markers", []):
+            _comment_to_note(marker)
+    for clip in result.find_clips():
+        start = _media_start(clip)
+        for marker in clip.markers:
+            _comment_to_note(marker)
+            if start is not None and start.value:
+                rng = marker.marked_range
+                marker.marked_range = otio.opentime.TimeRange(rng.start_time + start.rescaled_to(rng.start_time.rate),
+                                                              rng.duration)
+        ref = clip.media_reference
+        if isinstance(ref, otio.schema.ExternalReference) and ref.target_url.startswith("file:"):
+            ref.target_url = url_to_path(ref.target_url)
+    return result
+
+
+def _comment_to_note(marker: otio.schema.Marker) -> None:
+    comment = namespace(marker, "fcp_xml").get("comment")
+    if comment and not marker.comment:
+        marker.comment = str(comment)
+
+
+def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
+    timeline = timeline.deepcopy()
+    names = [t.name for t in timeline.tracks]
+    for clip in timeline.find_clips():
+        start = _media_start(clip)
+        for marker in clip.markers:
+            if start is not None and start.value:
+                rng = marker.marked_range
+                marker.marked_range = otio.opentime.TimeRange(rng.start_time - start.rescaled_to(rng.start_time.rate),
+                                                              rng.duration)
+    for marker in _all_markers(timeline):
+        if marker.comment:
+            marker.metadata.setdefault("fcp_xml", {})["comment"] = marker.comment
+    text = otio.adapters.write_to_string(timeline, "fcp_xml")
+    root = ET.fromstring(text)
+    for pathurl in root.iter("pathurl"):
+        value = (pathurl.text or "").strip()
+        if value and not value.startswith("file:"):
+            path = url_to_path(value)
+            if Path(path).is_absolute():
+                pathurl.text = path_to_url(path)
+            elif PureWindowsPath(path).drive:
+                pathurl.text = "file://localhost/" + path.replace("\\", "/")
+    sequence = root.find("./sequence") if root.find("./sequence") is not None else root.find(".//sequence")
+    if sequence is not None:
+        video = sequence.findall("./media/video/track")
+        audio = sequence.findall("./media/audio/track")
+        kinds = [t.kind for t in timeline.tracks]
+        video_names = [n for n, k in zip(names, kinds) if k == otio.schema.TrackKind.Video]
+        audio_names = [n for n, k in zip(names, kinds) if k == otio.schema.TrackKind.Audio]
+        for element, name in [*zip(video, video_names), *zip(audio, audio_names)]:
+            if name:
+                element.set(TRACK_NAME_ATTRIBUTE, name)
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n' + body + "\n"
+
+
+def _all_markers(timeline: otio.schema.Timeline):
+    yield from timeline.tracks.markers
+    for track in timeline.tracks:
+        yield from getattr(track, "markers", [])
+    for clip in timeline.find_clips():
+        yield from clip.markers

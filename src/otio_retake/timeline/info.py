@@ -1,0 +1,47 @@
+"""Small facts about a normalised timeline that every stage asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+
+import opentimelineio as otio
+
+from ..media.timecode import is_drop_frame_rate, snap_rate
+
+__all__ = ["NAMESPACE", "namespace", "timeline_rate", "global_start_frames", "timeline_drop_frame", "DEFAULT_RATE"]
+
+NAMESPACE = "otio_retake"  # our metadata key on every OTIO object we touch
+DEFAULT_RATE = Fraction(24)
+
+
+def namespace(obj, key: str) -> Mapping:
+    """``obj.metadata[key]`` when it is a mapping (OTIO's AnyDictionary is not a ``dict``), else empty."""
+    value = obj.metadata.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def timeline_rate(timeline: otio.schema.Timeline) -> Fraction:
+    """The timeline's exact frame rate."""
+    if timeline.global_start_time is not None:
+        return snap_rate(timeline.global_start_time.rate)
+    for clip in timeline.find_clips():
+        if clip.source_range is not None:
+            return snap_rate(clip.source_range.duration.rate)
+    return DEFAULT_RATE
+
+
+def global_start_frames(timeline: otio.schema.Timeline, rate: Fraction | None = None) -> int:
+    """The record timecode of the first frame, in frames."""
+    if timeline.global_start_time is None:
+        return 0
+    rate = rate or timeline_rate(timeline)
+    return round(timeline.global_start_time.rescaled_to(float(rate)).value)
+
+
+def timeline_drop_frame(timeline: otio.schema.Timeline) -> bool:
+    """Whether record timecode is drop-frame: as the EDL said, else by the rate's convention."""
+    edl = namespace(timeline, NAMESPACE).get("edl")
+    if isinstance(edl, Mapping) and edl.get("drop_frame") is not None:
+        return bool(edl["drop_frame"])
+    return is_drop_frame_rate(timeline_rate(timeline))
