@@ -163,6 +163,56 @@ def run_cmd(output, workspace, force, handles, **kwargs):
         out.print(f"wrote {path}", highlight=False)
 
 
+@cli.command("conform")
+@click.argument("timeline", type=click.Path(path_type=Path))
+@click.option("--pick", "picks", multiple=True, metavar="NAME=LETTER", help="The take to use for a range (repeatable).")
+@click.option("--pick-all", metavar="LETTER", help="Use this take for every range that has it.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="The final cut: .otio, .edl or .xml.")
+@click.option("--keep-alternates", is_flag=True, help="Keep the Retake tracks in the output.")
+@click.option("--force", is_flag=True, help="Replace an existing output.")
+def conform_cmd(timeline, picks, pick_all, output, keep_alternates, force):
+    """Put the picked takes into the cut (the .otio that `run` wrote)."""
+    parsed = {}
+    for pick in picks:
+        name, sep, letter = pick.rpartition("=")
+        if not sep or not name or len(letter.strip()) != 1:
+            raise click.BadParameter(f"'{pick}' is not NAME=LETTER (e.g. sky=B)", param_hint="--pick")
+        parsed[name] = letter.strip()
+    outputs, chosen = pipeline.conform_file(timeline, output, picks=parsed, pick_all=pick_all,
+                                            keep_alternates=keep_alternates, force=force)
+    for name, letter in chosen.items():
+        out.print(f"{name}: take {letter}", highlight=False)
+    for path in outputs:
+        out.print(f"wrote {path}", highlight=False)
+
+
+@cli.command("relink")
+@click.argument("timeline", type=click.Path(path_type=Path))
+@click.option("--media-dir", "media_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Folder to look for media in (repeatable).")
+@click.option("--fps", help="Frame rate of an EDL.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def relink_cmd(timeline, media_dirs, fps, as_json):
+    """Report which media file each clip uses, and what is missing (exit 1 if anything is)."""
+    tl, resolver = pipeline.open_timeline(timeline, fps=fps, media_dirs=list(media_dirs))
+    rows = pipeline.relink_report(tl, resolver)
+    missing = [r for r in rows if r["path"] is None]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            clips = ", ".join(sorted(set(row["clips"])))
+            if row["path"]:
+                out.print(f"found   {row['path']} ({row['how']}; media starts at frame {row['start_frame']}) "
+                          f"<- {clips}", highlight=False)
+            else:
+                out.print(f"MISSING {row['wanted']}", highlight=False)
+        out.print(f"{len(rows) - len(missing)} found, {len(missing)} missing", highlight=False)
+    if missing:
+        raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="otio-retake", standalone_mode=False)
@@ -175,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except SystemExit as exc:
+        return int(exc.code or 0)
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130

@@ -1,8 +1,10 @@
 """The public path through the stages, shared by the CLI, the review window, the bridge and the NLE scripts.
 
-    load()  timeline file -> normalised timeline + marked ranges
-    plan()  marked ranges -> RetakePlans within the engine's limits
-    run()   plans -> takes -> output timeline file(s)
+    load()          timeline file -> normalised timeline + marked ranges
+    plan()          marked ranges -> RetakePlans within the engine's limits
+    run()           plans -> takes -> output timeline file(s)
+    conform_file()  a timeline with takes + picks -> the final cut
+    relink_report() which media the timeline's clips resolve to
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from .jobs.workspace import Workspace
 from .model import MarkedRange, Mode, RetakePlan, Take
 from .providers import make_provider, provider_limits
 from .timeline.alternates import add_alternates
+from .timeline.conform import conform
 from .timeline.marks import MarkerFilter, SkippedMarker, find_marked_ranges, require_marked_ranges
 from .timeline.read import read_timeline
 from .timeline.relink import MediaResolver
 from .timeline.write import check_output, write_timeline
 
-__all__ = ["Loaded", "load", "plan", "run", "RunResult"]
+__all__ = ["Loaded", "open_timeline", "load", "plan", "run", "RunResult", "conform_file", "relink_report"]
 
 
 @dataclass
@@ -36,15 +39,22 @@ class Loaded:
     resolver: MediaResolver
 
 
+def open_timeline(path: str | Path, *, fps: str | None = None, markers: str | Path | None = None,
+                  media_dirs: list[Path] = ()) -> tuple[otio.schema.Timeline, MediaResolver]:
+    """Read a timeline and prepare to find its media (no markers needed)."""
+    path = Path(path)
+    timeline = read_timeline(path, fps=fps, markers=markers)
+    return timeline, MediaResolver(timeline, timeline_dir=path.resolve().parent, media_dirs=list(media_dirs))
+
+
 def load(path: str | Path, *, fps: str | None = None, markers: str | Path | None = None,
          media_dirs: list[Path] = (), marker_filter: MarkerFilter = MarkerFilter(), mode: Mode | None = None,
          takes: int | None = None, seed: int | None = None) -> Loaded:
     path = Path(path)
-    timeline = read_timeline(path, fps=fps, markers=markers)
+    timeline, resolver = open_timeline(path, fps=fps, markers=markers, media_dirs=media_dirs)
     ranges, skipped = find_marked_ranges(timeline, marker_filter=marker_filter, default_mode=mode or Mode.VIDEO,
                                          default_takes=takes or 1, default_seed=seed)
     require_marked_ranges(ranges, skipped, str(path))
-    resolver = MediaResolver(timeline, timeline_dir=path.resolve().parent, media_dirs=list(media_dirs))
     return Loaded(path, timeline, ranges, skipped, resolver)
 
 
@@ -80,3 +90,25 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, provider: s
     warnings += [f"range '{t.range.name}': a source ran out, {t.metadata['held_source_frames']} frame(s) held"
                  for t in takes if t.metadata.get("held_source_frames")]
     return RunResult(takes, outputs, result_timeline, ws, warnings)
+
+
+def relink_report(timeline: otio.schema.Timeline, resolver: MediaResolver) -> list[dict]:
+    """One row per media the timeline's clips use: where it was found (and how), or that it is missing."""
+    rows: dict[str, dict] = {}
+    for clip in timeline.find_clips():
+        found = resolver.resolve(clip)
+        key = str(found.path) if found else resolver.describe(clip)
+        row = rows.setdefault(key, {"clips": [], "path": str(found.path) if found else None,
+                                    "how": found.how if found else "missing", "start_frame": found.start_frame
+                                    if found else None, "wanted": resolver.describe(clip)})
+        row["clips"].append(clip.name)
+    return list(rows.values())
+
+
+def conform_file(path: str | Path, out: str | Path, *, picks: dict[str, str], pick_all: str | None = None,
+                 keep_alternates: bool = False, force: bool = False) -> tuple[list[Path], dict[str, str]]:
+    """Conform the picks of a timeline written by ``run`` and write the final cut."""
+    timeline = read_timeline(Path(path))
+    check_output(timeline, Path(out), force=force)
+    final, chosen = conform(timeline, picks, pick_all=pick_all, keep_alternates=keep_alternates)
+    return write_timeline(final, out, force=force), chosen

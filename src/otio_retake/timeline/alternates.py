@@ -54,6 +54,7 @@ def take_clip(take: Take, rate: Fraction) -> otio.schema.Clip:
         "handles": [take.head, take.tail],
         "take_file": str(take.path),
         "marker_origin": rng.origin,
+        "track_index": rng.track_index,
         "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         **take.metadata,
     }
