@@ -62,7 +62,8 @@ def _marker(name, record_in, frames, note, rate=RATE):
 
 
 def build_timeline(*, track_marker_as_clip_marker: bool = False) -> otio.schema.Timeline:
-    tl = otio.schema.Timeline("retake_sample", global_start_time=RT(START, RATE))
+    tl = otio.schema.Timeline("retake_sample", global_start_time=RT(START, RATE),
+                              metadata={"otio_retake": {"frame_size": [640, 360]}})
     video = otio.schema.Track("V1", kind=otio.schema.TrackKind.Video)
     audio = otio.schema.Track("A1", kind=otio.schema.TrackKind.Audio)
     record = 0

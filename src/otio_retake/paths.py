@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import urllib.parse
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 __all__ = ["url_to_path", "path_to_url"]
 
@@ -22,5 +22,8 @@ def url_to_path(url: str) -> str:
 
 
 def path_to_url(path: str | Path) -> str:
-    """An absolute ``file://`` URL for a local path."""
+    """An absolute ``file://`` URL for a path; a Windows path keeps its drive (``file://localhost/D:/a%20b.mov``)."""
+    text = str(path)
+    if PureWindowsPath(text).drive and not text.startswith("/"):
+        return "file://localhost/" + urllib.parse.quote(text.replace("\\", "/"), safe="/:")
     return Path(path).resolve().as_uri()

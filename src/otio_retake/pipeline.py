@@ -16,6 +16,7 @@ from pathlib import Path
 import opentimelineio as otio
 
 from .jobs.plan import build_plans
+from .media.probe import probe
 from .jobs.runner import DEFAULT_HANDLES, ProgressEvent, Runner
 from .jobs.workspace import Workspace
 from .model import MarkedRange, Mode, RetakePlan, Take
@@ -83,6 +84,9 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, provider: s
     runner = Runner(loaded.timeline, loaded.resolver, engine, ws, handles=handles, on_event=on_event)
     takes = runner.run(plans)
     result_timeline = add_alternates(loaded.timeline, takes)
+    size = _frame_size(loaded)
+    if size:
+        result_timeline.metadata.setdefault("otio_retake", {})["frame_size"] = list(size)
     outputs = write_timeline(result_timeline, out, force=force)
     warnings = [f"range '{t.range.name}' take {t.plan.take_letter}: the result's context does not match its "
                 f"source (difference {t.metadata['checks']['context_difference']:.1f}); check it before use"
@@ -90,6 +94,17 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, provider: s
     warnings += [f"range '{t.range.name}': a source ran out, {t.metadata['held_source_frames']} frame(s) held"
                  for t in takes if t.metadata.get("held_source_frames")]
     return RunResult(takes, outputs, result_timeline, ws, warnings)
+
+
+def _frame_size(loaded: Loaded) -> tuple[int, int] | None:
+    """The picture size of the cut's first clip with media, for formats that declare one."""
+    for clip in loaded.timeline.find_clips():
+        media = loaded.resolver.resolve(clip)
+        if media is not None:
+            info = probe(media.path)
+            if info.has_video:
+                return info.width, info.height
+    return None
 
 
 def relink_report(timeline: otio.schema.Timeline, resolver: MediaResolver) -> list[dict]:

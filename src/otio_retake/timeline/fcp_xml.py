@@ -94,12 +94,11 @@ def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
         value = (pathurl.text or "").strip()
         if value and not value.startswith("file:"):
             path = url_to_path(value)
-            if Path(path).is_absolute():
+            if Path(path).is_absolute() or PureWindowsPath(path).drive:
                 pathurl.text = path_to_url(path)
-            elif PureWindowsPath(path).drive:
-                pathurl.text = "file://localhost/" + path.replace("\\", "/")
-    sequence = root.find("./sequence") if root.find("./sequence") is not None else root.find(".//sequence")
+    sequence = _unwrap_single_sequence(root)
     if sequence is not None:
+        _fill_format(sequence, timeline)
         video = sequence.findall("./media/video/track")
         audio = sequence.findall("./media/audio/track")
         kinds = [t.kind for t in timeline.tracks]
@@ -108,8 +107,44 @@ def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
         for element, name in [*zip(video, video_names), *zip(audio, audio_names)]:
             if name:
                 element.set(TRACK_NAME_ATTRIBUTE, name)
+    for element in root.iter():  # re-indent what the adapter and we added
+        if element.text is not None and not element.text.strip():
+            element.text = None
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+    ET.indent(root, space="    ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n' + body + "\n"
+
+
+def _unwrap_single_sequence(root: ET.Element) -> ET.Element | None:
+    """Premiere and Resolve export ``<xmeml><sequence>``; the adapter wraps it in a project: unwrap one."""
+    direct = root.find("./sequence")
+    if direct is not None:
+        return direct
+    sequences = root.findall("./project/children/sequence")
+    project = root.find("./project")
+    if len(sequences) == 1 and len(project.findall("./children/*")) == 1:
+        root.remove(project)
+        root.append(sequences[0])
+        return sequences[0]
+    return root.find(".//sequence")
+
+
+def _fill_format(sequence: ET.Element, timeline: otio.schema.Timeline) -> None:
+    """Premiere takes the sequence's frame size and rate from ``media/video/format``; the adapter leaves it empty."""
+    fmt = sequence.find("./media/video/format")
+    rate = sequence.find("./rate")
+    if fmt is None or fmt.find("samplecharacteristics") is not None or rate is None:
+        return
+    chars = ET.SubElement(fmt, "samplecharacteristics")
+    chars.append(ET.fromstring(ET.tostring(rate)))
+    size = namespace(timeline, "otio_retake").get("frame_size")
+    if size:
+        ET.SubElement(chars, "width").text = str(size[0])
+        ET.SubElement(chars, "height").text = str(size[1])
+    ET.SubElement(chars, "pixelaspectratio").text = "square"
+    ET.SubElement(chars, "fielddominance").text = "none"
 
 
 def _all_markers(timeline: otio.schema.Timeline):
