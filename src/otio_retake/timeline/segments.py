@@ -107,8 +107,9 @@ def _clip_segment(clip: otio.schema.Clip, clip_first: int, lo: int, hi: int, rat
                   resolver: MediaResolver, range_name: str, label: str) -> Segment:
     for effect in clip.effects:
         if isinstance(effect, (otio.schema.LinearTimeWarp, otio.schema.FreezeFrame)) or "speed" in effect.effect_name.lower():
-            kind = "freeze frame" if isinstance(effect, otio.schema.FreezeFrame) or getattr(effect, "time_scalar", 1) == 0 \
-                else f"speed change ({getattr(effect, 'time_scalar', '?')}x)"
+            scalar = getattr(effect, "time_scalar", None)
+            kind = "freeze frame" if isinstance(effect, otio.schema.FreezeFrame) or scalar == 0 \
+                else f"speed change ({scalar:.2f}x)" if scalar is not None else f"time effect '{effect.effect_name}'"
             raise UnsupportedEditError(
                 f"range '{range_name}' covers clip '{clip.name}' on track '{label}', which has a {kind}",
                 hint="render the retimed clip to a new media file, or move the marker off it")
