@@ -26,11 +26,11 @@ import opentimelineio as otio
 from ..media.timecode import frames_to_timecode, snap_rate
 from ..paths import url_to_path
 from .edl_parse import RESOLVE_TO_OTIO_COLOR
-from .marks import marker_note, one_line_note
+from .marks import marker_note, one_line_note, record_markers
 from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate
 from .segments import track_items, video_tracks
 
-__all__ = ["edl_groups", "write_edl_for_track", "write_edl_text", "write_resolve_markers_edl", "record_markers"]
+__all__ = ["edl_groups", "write_edl_for_track", "write_edl_text", "write_resolve_markers_edl"]
 
 REEL_WIDTH = 8
 _OTIO_TO_RESOLVE_COLOR = {otio_color: resolve for resolve, otio_color in reversed(RESOLVE_TO_OTIO_COLOR.items())}
@@ -92,27 +92,6 @@ def edl_groups(timeline: otio.schema.Timeline):
         else:
             groups[0][1].append(audio)
     return [tuple(g) for g in groups]
-
-
-def record_markers(timeline: otio.schema.Timeline) -> list[tuple[int, int, otio.schema.Marker]]:
-    """(record frame, duration, marker) for every marker of the cut (Stack, its tracks, their clips)."""
-    rate = float(timeline_rate(timeline))
-    out = []
-
-    def add(rng, marker):
-        out.append((round(rng.start_time.rescaled_to(rate).value), round(rng.duration.rescaled_to(rate).value), marker))
-
-    for marker in timeline.tracks.markers:
-        add(marker.marked_range, marker)
-    for track in timeline.tracks:
-        if not isinstance(track, otio.schema.Track) or namespace(track, NAMESPACE).get("take"):
-            continue
-        for marker in track.markers:
-            add(track.transformed_time_range(marker.marked_range, timeline.tracks), marker)
-        for clip in track.find_clips(shallow_search=True):
-            for marker in clip.markers:
-                add(clip.transformed_time_range(marker.marked_range, timeline.tracks), marker)
-    return sorted(out, key=lambda m: m[0])
 
 
 def write_edl_for_track(timeline: otio.schema.Timeline, track_name: str | None = None) -> str:

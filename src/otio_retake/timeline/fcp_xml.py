@@ -9,6 +9,7 @@ Read (interchange.md):
 - a track's Premiere name (``MZ.TrackName``) becomes its OTIO name.
 
 Write: the mirror of each: clip markers back to media-relative frames,
+track markers (which the adapter drops) as sequence markers,
 comments written, ``pathurl`` as a valid ``file://`` URL, track names as
 ``MZ.TrackName`` (what Premiere writes and reads).
 """
@@ -78,6 +79,13 @@ def _comment_to_note(marker: otio.schema.Marker) -> None:
 def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
     timeline = timeline.deepcopy()
     names = [t.name for t in timeline.tracks]
+    # The adapter drops track markers: they become sequence markers at the same record time.
+    for track in timeline.tracks:
+        for marker in list(getattr(track, "markers", [])):
+            marker.marked_range = track.transformed_time_range(marker.marked_range, timeline.tracks)
+            timeline.tracks.markers.append(marker.deepcopy())
+        if isinstance(track, otio.schema.Track):
+            del track.markers[:]
     for clip in timeline.find_clips():
         start = _media_start(clip)
         for marker in clip.markers:

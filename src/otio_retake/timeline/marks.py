@@ -25,7 +25,7 @@ from ..model import MarkedRange, Mode
 from .info import NAMESPACE, namespace, timeline_rate
 
 __all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note",
-           "one_line_note"]
+           "one_line_note", "record_markers"]
 
 _DIRECTIVE = re.compile(r"^\s*(mode|takes|seed|provider|context)\s*[:=]\s*(.*?)\s*$", re.IGNORECASE)
 # One-line notes (Resolve's marker EDL, Avid locators) carry directives in brackets: "[mode: audio]".
@@ -196,6 +196,15 @@ def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
             for marker in item.markers:
                 yield (marker, item.transformed_time_range(marker.marked_range, stack),
                        f"{source}, clip '{item.name}' on track '{label}'", vindex)
+
+
+def record_markers(timeline: otio.schema.Timeline) -> list[tuple[int, int, otio.schema.Marker]]:
+    """(record frame, duration in frames, marker) for every marker of the cut, in record order."""
+    rate = float(timeline_rate(timeline))
+    out = []
+    for marker, rng, _, _ in _markers_in_record_time(timeline, ""):
+        out.append((round(rng.start_time.rescaled_to(rate).value), round(rng.duration.rescaled_to(rate).value), marker))
+    return sorted(out, key=lambda m: m[0])
 
 
 def _top_track_at(video_tracks, record_range) -> int:

@@ -30,7 +30,7 @@ __all__ = ["read_timeline", "read_text", "timeline_rate", "namespace", "NAMESPAC
 
 # suffix -> adapter name in the OTIO registry
 SUPPORTED_READ_SUFFIXES = {".otio": "otio_json", ".edl": "otio_retake_edl", ".xml": "otio_retake_fcp_xml",
-                           ".fcpxml": "fcpx_xml"}
+                           ".fcpxml": "otio_retake_fcpx_xml"}
 
 
 def read_timeline(path: str | Path, *, fps: str | float | None = None,

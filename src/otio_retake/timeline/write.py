@@ -3,6 +3,7 @@
 - ``.otio``: OTIO JSON with the schema versions of OTIO 0.14 (Clip.1), which
   every OTIO reader since then (Resolve's included) understands;
 - ``.xml``: FCP 7 XML through ``otio_retake_fcp_xml``;
+- ``.fcpxml``: FCPXML 1.10 through ``otio_retake_fcpx_xml``, takes as auditions;
 - ``.edl``: CMX 3600 through ``otio_retake_edl``, one file per video track when
   there is more than one (``OUT.<track>.edl``), plus ``OUT.markers.edl`` in
   Resolve's "Timeline Markers to EDL" format when the cut has markers.
@@ -19,11 +20,12 @@ from pathlib import Path
 import opentimelineio as otio
 
 from ..errors import InputError, OutputExistsError
-from .edl_write import edl_groups, record_markers
+from .edl_write import edl_groups
+from .marks import record_markers
 
 __all__ = ["write_timeline", "check_output", "output_paths", "SUPPORTED_WRITE_SUFFIXES", "RESOLVE_SAFE_SCHEMAS"]
 
-SUPPORTED_WRITE_SUFFIXES = (".otio", ".edl", ".xml")
+SUPPORTED_WRITE_SUFFIXES = (".otio", ".edl", ".xml", ".fcpxml")
 RESOLVE_SAFE_SCHEMAS = otio.versioning.fetch_map("OTIO_CORE", "0.14.0")
 
 
@@ -78,6 +80,8 @@ def write_timeline(timeline: otio.schema.Timeline, out: str | Path, *, force: bo
                                                          target_schema_versions=RESOLVE_SAFE_SCHEMAS))
     elif suffix == ".xml":
         _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_retake_fcp_xml"))
+    elif suffix == ".fcpxml":
+        _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_retake_fcpx_xml"))
     else:
         groups = edl_groups(timeline)
         for path, (_, _, label) in zip(paths, groups):
