@@ -22,6 +22,8 @@ demo: setup
 	$(BIN)/otio-retake run sample_timelines/retake_sample.otio -o $(OUT)/retake_sample.otio --workspace $(OUT)/otio.retake --force
 	$(BIN)/otio-retake run sample_timelines/retake_sample.xml -o $(OUT)/retake_sample.xml --workspace $(OUT)/xml.retake --force
 	$(BIN)/otio-retake run sample_timelines/retake_sample.edl --markers sample_timelines/retake_sample.markers.edl -o $(OUT)/retake_sample.edl --workspace $(OUT)/edl.retake --force
+	$(BIN)/otio-retake run sample_timelines/retake_sample.otio -o $(OUT)/retake_sample.fcpxml --workspace $(OUT)/otio.retake --force
+	$(BIN)/otio-retake conform $(OUT)/retake_sample.otio --pick-all A -o $(OUT)/retake_sample_final.otio --force
 	@echo "demo outputs in $(OUT)/"
 
 test: setup
