@@ -146,14 +146,19 @@ def _print_event(event: ProgressEvent) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing output.")
 @click.option("--handles", type=click.IntRange(0, 48), default=DEFAULT_HANDLES, show_default=True,
               help="Frames of handles to keep each side of a take where the result has them.")
-def run_cmd(output, workspace, force, handles, **kwargs):
+@click.option("--base-url", help="Send the host's API calls here (an emulator or a proxy).")
+@click.option("--poll-interval", type=click.FloatRange(0.05, 600), help="Seconds between status polls "
+              "(default: what the host asks for).")
+@click.option("--concurrency", type=click.IntRange(1, 256), help="Jobs at once (default: the host's limit).")
+def run_cmd(output, workspace, force, handles, base_url, poll_interval, concurrency, **kwargs):
     """Retake every marked range and write the timeline with the takes as alternates."""
     loaded, plans = _load_and_plan(**kwargs)
     total = sum(p.cost_usd for p in plans)
     err.print(f"{len(plans)} take(s) of {len(loaded.ranges)} range(s) with {kwargs['provider']}, "
               f"estimated ${total:.2f}", highlight=False)
     result = pipeline.run(loaded, plans, output, provider=kwargs["provider"], workspace=workspace, force=force,
-                          handles=handles, on_event=_print_event)
+                          handles=handles, base_url=base_url, poll_interval=poll_interval, concurrency=concurrency,
+                          on_event=_print_event)
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}")
     for take in result.takes:
@@ -211,6 +216,58 @@ def relink_cmd(timeline, media_dirs, fps, as_json):
         out.print(f"{len(rows) - len(missing)} found, {len(missing)} missing", highlight=False)
     if missing:
         raise SystemExit(1)
+
+
+@cli.command("providers")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def providers_cmd(as_json):
+    """List the hosts with their limits, prices and whether a key is configured (never the key)."""
+    from .providers import HOSTS, key_source, provider_limits
+    rows = []
+    for name in provider_names():
+        limits = provider_limits(name)
+        rows.append({"name": name, "model": HOSTS[name].model if name in HOSTS else "preview",
+                     "key_env": HOSTS[name].key_env if name in HOSTS else None, "key": key_source(name),
+                     "section_seconds": [limits.min_section_seconds, limits.max_section_seconds],
+                     "min_input_frames": limits.min_input_frames, "max_input_seconds": limits.max_input_seconds,
+                     "max_input_bytes": limits.max_input_bytes, "max_size": [limits.max_width, limits.max_height],
+                     "whole_seconds": limits.whole_seconds, "max_concurrent": limits.max_concurrent,
+                     "variations_per_job": limits.max_variations, "price_per_second": limits.price_per_second,
+                     "billed_on": limits.price_basis})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="LTX-2 Retake hosts")
+    for col in ("host", "model", "section", "input max", "whole s", "at once", "variations", "price", "key"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["model"], f"{r['section_seconds'][0]:g}-{r['section_seconds'][1]:g} s",
+                      f"{r['max_input_seconds']:g} s, {r['max_input_bytes'] // 2**20} MB",
+                      "yes" if r["whole_seconds"] else "", str(r["max_concurrent"]), str(r["variations_per_job"]),
+                      f"${r['price_per_second']:.2f}/s {r['billed_on']}", r["key"] or f"missing ({r['key_env']})")
+    out.print(table)
+
+
+@cli.command("emulate")
+@click.argument("host", type=click.Choice(["ltx", "fal", "wavespeed", "runware", "gmi", "oxen", "replicate"]))
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--latency", type=float, default=2.0, show_default=True, help="Seconds each job takes.")
+@click.option("--faults", help="Faults to inject, e.g. submit=429x2,poll=500,download=truncate,job=fail.")
+@click.option("--key", help="Accept only this key (default: any non-empty key).")
+def emulate_cmd(host, port, latency, faults, key):
+    """Serve a local emulator of a host's API on 127.0.0.1 (results rendered by the preview engine)."""
+    import uvicorn
+    from .emulate import make_app
+    from .emulate.core import parse_faults
+    from .emulate.server import QUIET
+    try:
+        rules = parse_faults(faults)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from None
+    app = make_app(host, latency=latency, faults=rules, key=key)
+    app.state.emulator.base_url = f"http://127.0.0.1:{port}"
+    err.print(f"emulating {host} on http://127.0.0.1:{port} (stats at /_emulator/stats)", highlight=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level=QUIET)
 
 
 def main(argv: list[str] | None = None) -> int:

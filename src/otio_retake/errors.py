@@ -13,8 +13,21 @@ act on them::
     |   +-- MissingMediaError     media the ranges need cannot be found
     |   +-- MediaError            a media file is unreadable or of an unusable kind
     |   +-- OutputExistsError     refusing to overwrite without --force
+    |   +-- MissingKeyError       no API key for the chosen host
     +-- EngineError           the retake engine (a host or the preview) failed
-    |   +-- SpliceError           the result cannot be lined up with its excerpt
+        +-- SpliceError           the result cannot be lined up with its excerpt
+        +-- HostError             a host's API said no, or could not be reached
+        |   +-- AuthenticationError     bad key (401/403)
+        |   +-- InsufficientCreditsError no credits (402)
+        |   +-- ContentRejectedError    the safety filter refused the request (422 at LTX)
+        |   +-- InvalidRequestError     the host rejected the request (its own message)
+        |   +-- RateLimitedError        429 after every retry (retry_after says when)
+        |   +-- HostUnavailableError    5xx / connection errors after every retry
+        |   +-- ResultExpiredError      404 for a job or result after the host's retention
+        |   +-- SubmitOutcomeUnknownError  a paid submit was sent but no answer came back
+        |   +-- UnexpectedResponseError    an answer we do not understand (e.g. an unknown status word)
+        +-- JobFailedError        the model ran and failed (the host's reason)
+        +-- DownloadError         the result arrived short or is not media
 
 Messages are written for the editor: they name the file, line or marker and say
 what to do. Context is passed as keyword-only arguments so it is never mixed up
@@ -35,6 +48,19 @@ __all__ = [
     "OutputExistsError",
     "EngineError",
     "SpliceError",
+    "MissingKeyError",
+    "HostError",
+    "AuthenticationError",
+    "InsufficientCreditsError",
+    "ContentRejectedError",
+    "InvalidRequestError",
+    "RateLimitedError",
+    "HostUnavailableError",
+    "ResultExpiredError",
+    "SubmitOutcomeUnknownError",
+    "UnexpectedResponseError",
+    "JobFailedError",
+    "DownloadError",
 ]
 
 
@@ -101,3 +127,70 @@ class EngineError(RetakeError):
 
 class SpliceError(EngineError):
     pass
+
+
+class MissingKeyError(InputError):
+    pass
+
+
+class HostError(EngineError):
+    """A host's API refused or failed; ``retryable`` says whether trying later can help."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, host: str, status: int | None = None, request_id: str | None = None,
+                 hint: str | None = None) -> None:
+        where = f"{host}" + (f" (HTTP {status})" if status else "")
+        rid = f" [request id {request_id}]" if request_id else ""
+        super().__init__(f"{where}: {message}{rid}", hint=hint)
+        self.host = host
+        self.status = status
+        self.request_id = request_id
+
+
+class AuthenticationError(HostError):
+    pass
+
+
+class InsufficientCreditsError(HostError):
+    pass
+
+
+class ContentRejectedError(HostError):
+    pass
+
+
+class InvalidRequestError(HostError):
+    pass
+
+
+class RateLimitedError(HostError):
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class HostUnavailableError(HostError):
+    retryable = True
+
+
+class ResultExpiredError(HostError):
+    pass
+
+
+class SubmitOutcomeUnknownError(HostError):
+    """The request may or may not have created a paid job: never resubmitted blindly."""
+
+
+class UnexpectedResponseError(HostError):
+    pass
+
+
+class JobFailedError(EngineError):
+    pass
+
+
+class DownloadError(EngineError):
+    retryable = True

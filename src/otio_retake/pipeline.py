@@ -76,12 +76,14 @@ class RunResult:
 
 def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, provider: str = "preview",
         workspace: Path | None = None, force: bool = False, handles: int = DEFAULT_HANDLES,
+        base_url: str | None = None, poll_interval: float | None = None, concurrency: int | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None) -> RunResult:
     out = Path(out)
     check_output(loaded.timeline, out, force=force)  # refuse before any work is done, not after
     ws = Workspace.for_timeline(loaded.path, workspace)
-    engine = make_provider(provider, results_dir=ws.root / "engine")
-    runner = Runner(loaded.timeline, loaded.resolver, engine, ws, handles=handles, on_event=on_event)
+    engine = make_provider(provider, results_dir=ws.root / "engine", base_url=base_url)
+    runner = Runner(loaded.timeline, loaded.resolver, engine, ws, handles=handles, on_event=on_event,
+                    poll_interval=poll_interval, concurrency=concurrency)
     takes = runner.run(plans)
     result_timeline = add_alternates(loaded.timeline, takes)
     size = _frame_size(loaded)

@@ -10,13 +10,15 @@ all plans before the first upload.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import opentimelineio as otio
 
-from ..errors import EngineError, MissingMediaError
+from ..errors import JobFailedError, MissingMediaError
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.splice import splice_take
 from ..model import RetakePlan, Take
@@ -27,10 +29,9 @@ from ..timeline.relink import MediaResolver
 from ..timeline.segments import Segment, segments_for
 from .workspace import Workspace
 
-__all__ = ["Runner", "ProgressEvent", "DEFAULT_HANDLES", "POLL_INTERVAL"]
+__all__ = ["Runner", "ProgressEvent", "idempotency_key", "DEFAULT_HANDLES"]
 
 DEFAULT_HANDLES = 12  # half a second at 24 fps: room to trim a cut without re-generating
-POLL_INTERVAL = 5.0  # what LTX asks for; hosts with their own advice override it
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class ProgressEvent:
 class Runner:
     def __init__(self, timeline: otio.schema.Timeline, resolver: MediaResolver, provider: Provider,
                  workspace: Workspace, *, handles: int = DEFAULT_HANDLES, concurrency: int | None = None,
-                 poll_interval: float = POLL_INTERVAL,
+                 poll_interval: float | None = None,
                  on_event: Callable[[ProgressEvent], None] | None = None) -> None:
         self.timeline = timeline
         self.resolver = resolver
@@ -55,7 +56,7 @@ class Runner:
         self.workspace = workspace
         self.handles = handles
         self.concurrency = concurrency or provider.limits.max_concurrent
-        self.poll_interval = poll_interval
+        self.poll_interval = poll_interval if poll_interval is not None else getattr(provider, "poll_seconds", 1.0)
         self.on_event = on_event or (lambda event: None)
         self.rate = timeline_rate(timeline)
         self._started = time.monotonic()
@@ -84,17 +85,32 @@ class Runner:
         self.workspace.create()
         return asyncio.run(self._run_all(plans))
 
+    def jobs_for(self, plans: list[RetakePlan]) -> list[list[RetakePlan]]:
+        """Takes grouped into jobs: one job makes several takes of a range where the host has variations."""
+        per_job = max(1, self.provider.limits.max_variations)
+        groups: dict[tuple, list[RetakePlan]] = {}
+        for plan in plans:
+            groups.setdefault((plan.range.name, plan.context_in, plan.context_out), []).append(plan)
+        jobs = []
+        for group in groups.values():
+            group.sort(key=lambda p: p.take_index)
+            jobs += [group[i:i + per_job] for i in range(0, len(group), per_job)]
+        return jobs
+
     async def _run_all(self, plans: list[RetakePlan]) -> list[Take]:
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(plan: RetakePlan) -> Take:
+        async def one(job: list[RetakePlan]) -> list[Take]:
             async with gate:
-                return await self.run_plan(plan)
+                return await self.run_job(job)
 
         try:
-            return list(await asyncio.gather(*(one(p) for p in plans)))
+            done = await asyncio.gather(*(one(job) for job in self.jobs_for(plans)))
         finally:
             await self.provider.aclose()
+        takes = [take for job in done for take in job]
+        order = {(p.range.name, p.take_index): i for i, p in enumerate(plans)}
+        return sorted(takes, key=lambda t: order[(t.range.name, t.plan.take_index)])
 
     def _emit(self, kind: str, plan: RetakePlan, **detail) -> None:
         self.on_event(ProgressEvent(kind, plan.range.name, plan.take_letter, time.monotonic() - self._started, detail))
@@ -109,30 +125,48 @@ class Runner:
                 max_width=limits.max_width, max_height=limits.max_height))
         return await self._excerpts[key]
 
-    async def run_plan(self, plan: RetakePlan) -> Take:
-        rng = plan.range
-        excerpt = await self._excerpt(plan)
-        self._emit("upload", plan)
+    def request_for(self, plans: list[RetakePlan], video: str, excerpt: ExcerptInfo) -> RetakeRequest:
+        first = plans[0]
+        rng = first.range
+        return RetakeRequest(video=video, start_seconds=float(first.section_start),
+                             duration_seconds=float(first.section_duration), prompt=rng.prompt, mode=rng.mode,
+                             seed=first.seed, variations=len(plans), input_seconds=first.context_seconds,
+                             idempotency_key=idempotency_key(self.provider, first, excerpt.path, len(plans)))
+
+    async def run_job(self, plans: list[RetakePlan]) -> list[Take]:
+        """One job at the host for one or more takes of a range."""
+        first = plans[0]
+        rng = first.range
+        excerpt = await self._excerpt(first)
+        self._emit("upload", first)
         video_ref = await self.provider.upload(excerpt.path)
-        request = RetakeRequest(video=video_ref, start_seconds=float(plan.section_start),
-                                duration_seconds=float(plan.section_duration), prompt=rng.prompt, mode=rng.mode,
-                                seed=plan.seed, input_seconds=plan.context_seconds)
-        self._emit("submit", plan)
+        request = self.request_for(plans, video_ref, excerpt)
+        self._emit("submit", first, takes=len(plans))
         handle = await self.provider.submit(request)
         status = await self.provider.poll(handle)
         while not isinstance(status, (Succeeded, Failed, Cancelled)):
             kind = "queued" if isinstance(status, Queued) else "running"
-            self._emit(kind, plan, position=getattr(status, "position", None))
+            self._emit(kind, first, position=getattr(status, "position", None), job_id=handle.job_id)
             await asyncio.sleep(self.poll_interval)
             status = await self.provider.poll(handle)
         if isinstance(status, Failed):
-            self._emit("failed", plan, reason=status.reason)
-            raise EngineError(f"range '{rng.name}' take {plan.take_letter}: the {self.provider.name} job "
-                              f"{handle.job_id} failed: {status.reason}")
+            self._emit("failed", first, reason=status.reason)
+            raise JobFailedError(f"range '{rng.name}' take {first.take_letter}: the {self.provider.name} job "
+                                 f"{handle.job_id} failed: {status.reason}")
         if isinstance(status, Cancelled):
-            raise EngineError(f"range '{rng.name}' take {plan.take_letter}: job {handle.job_id} was cancelled")
+            raise JobFailedError(f"range '{rng.name}' take {first.take_letter}: job {handle.job_id} was cancelled")
+        if len(status.result_urls) < len(plans):
+            raise JobFailedError(f"range '{rng.name}': the {self.provider.name} job {handle.job_id} returned "
+                                 f"{len(status.result_urls)} result(s) for {len(plans)} take(s)")
+        cost = status.cost_usd / len(plans) if status.cost_usd is not None else None
+        return [await self._finish(plan, status, index, handle.job_id, excerpt, cost)
+                for index, plan in enumerate(plans)]
+
+    async def _finish(self, plan: RetakePlan, status: Succeeded, index: int, job_id: str, excerpt: ExcerptInfo,
+                      cost: float | None) -> Take:
+        rng = plan.range
         self._emit("download", plan)
-        result_path = await self.provider.download(status, self.workspace.result_path(plan))
+        result_path = await self.provider.download(status, self.workspace.result_path(plan), index=index)
         self._emit("splice", plan)
         audio_only = not rng.mode.has_video
         take_path = self.workspace.take_path(plan, audio_only)
@@ -141,10 +175,22 @@ class Runner:
             handles=self.handles, audio_only=audio_only)
         take = Take(plan=plan, path=str(take_path), head=head, tail=tail, has_video=not audio_only,
                     has_audio=True, metadata={
-                        "job_id": handle.job_id, "host": self.provider.name, "model": self.provider.model,
-                        "cost_usd": status.cost_usd if status.cost_usd is not None else plan.cost_usd,
+                        "job_id": job_id, "host": self.provider.name, "model": self.provider.model,
+                        "cost_usd": cost if cost is not None else plan.cost_usd,
+                        "cost_reported": cost is not None,
                         "excerpt": path_to_url(excerpt.path), "result": path_to_url(result_path),
                         "checks": check.as_metadata(), "held_source_frames": excerpt.held_frames})
         self._emit("done", plan, take=str(take_path), context_match=check.context_match)
         return take
 
+
+def idempotency_key(provider: Provider, plan: RetakePlan, excerpt: Path, variations: int) -> str:
+    """Same request, same key: host, model, mode, prompt, seed, section, and the excerpt's content."""
+    digest = hashlib.sha256()
+    with open(excerpt, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    rng = plan.range
+    fields = [provider.name, provider.model, rng.mode.value, rng.prompt, str(plan.seed), str(variations),
+              str(plan.section_start), str(plan.section_duration), digest.hexdigest()]
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()

@@ -1,29 +1,84 @@
-"""Engines that make takes: the offline preview and the hosted LTX-2 Retake APIs."""
+"""Engines that make takes: the offline preview and the hosted LTX-2 Retake APIs.
+
+``make_provider`` builds one by name; a hosted one needs its key, from the
+host's usual environment variable or the OS keyring (service ``otio-retake``,
+user = the host name). Keys are never printed: ``key_source`` says only where
+a key was found.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, MissingKeyError
 from .base import Limits, Provider
+from .fal import FalProvider
+from .gmi import GmiProvider
+from .hosted import HostedProvider
+from .ltx import LtxProvider
+from .oxen import OxenProvider
 from .preview import PREVIEW_LIMITS, PreviewProvider
+from .replicate import ReplicateProvider
+from .runware import RunwareProvider
+from .wavespeed import WaveSpeedProvider
 
-__all__ = ["provider_names", "provider_limits", "make_provider"]
+__all__ = ["HOSTS", "provider_names", "provider_limits", "make_provider", "find_key", "key_source",
+           "KEYRING_SERVICE"]
 
-_LIMITS: dict[str, Limits] = {"preview": PREVIEW_LIMITS}
+KEYRING_SERVICE = "otio-retake"
+HOSTS: dict[str, type[HostedProvider]] = {
+    "ltx": LtxProvider, "fal": FalProvider, "wavespeed": WaveSpeedProvider, "runware": RunwareProvider,
+    "gmi": GmiProvider, "oxen": OxenProvider, "replicate": ReplicateProvider,
+}
 
 
 def provider_names() -> list[str]:
-    return list(_LIMITS)
+    return ["preview", *HOSTS]
 
 
 def provider_limits(name: str) -> Limits:
+    if name == "preview":
+        return PREVIEW_LIMITS
     try:
-        return _LIMITS[name]
+        return HOSTS[name].limits
     except KeyError:
         raise InputError(f"unknown provider '{name}'", hint="choose one of: " + ", ".join(provider_names())) from None
 
 
-def make_provider(name: str, *, results_dir: Path) -> Provider:
+def _keyring_key(name: str) -> str | None:
+    try:
+        import keyring
+        return keyring.get_password(KEYRING_SERVICE, name)
+    except Exception:  # no keyring backend on this machine: the environment is the only source
+        return None
+
+
+def find_key(name: str) -> str | None:
+    cls = HOSTS[name]
+    return os.environ.get(cls.key_env) or _keyring_key(name)
+
+
+def key_source(name: str) -> str | None:
+    """Where the key for a host comes from ("env LTX_API_KEY", "keyring"), never the key."""
+    if name == "preview":
+        return "not needed"
+    cls = HOSTS[name]
+    if os.environ.get(cls.key_env):
+        return f"env {cls.key_env}"
+    if _keyring_key(name):
+        return "keyring"
+    return None
+
+
+def make_provider(name: str, *, results_dir: Path, base_url: str | None = None, **options) -> Provider:
     provider_limits(name)  # unknown names fail with the list of known ones
-    return PreviewProvider(results_dir)
+    if name == "preview":
+        return PreviewProvider(results_dir)
+    key = find_key(name)
+    if not key:
+        cls = HOSTS[name]
+        raise MissingKeyError(
+            f"no API key for {name}",
+            hint=f"set {cls.key_env}, or store it with `keyring set {KEYRING_SERVICE} {name}`")
+    return HOSTS[name](key, base_url=base_url, **options)

@@ -1,0 +1,68 @@
+"""Emulator of GMI Cloud's request queue (with the request list used to find lost submits)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..model import Mode
+from .core import HostApp
+
+QUEUE = "/api/v1/ie/requestqueue/apikey/requests"
+MODES = {m.host_word: m for m in Mode}
+STATUS = {"queued": "queued", "running": "processing", "succeeded": "success", "failed": "failed",
+          "cancelled": "cancelled"}
+
+
+class GmiEmulator(HostApp):
+    def error(self, status: int, kind: str, message: str) -> Response:
+        return JSONResponse({"error": message, "code": kind}, status_code=status)
+
+    def _request(self, job) -> dict:
+        word = STATUS[job.state(self.state.latency)]
+        body = {"request_id": job.id, "model": job.request.get("model"), "status": word,
+                "payload": job.request.get("payload"), "created_at": job.created_wall}
+        if word == "success":
+            body["outcome"] = {"media_urls": [{"url": self.state.file_url(p.name)} for p in job.results]}
+        if word == "failed":
+            body["error"] = job.reason
+        return body
+
+    def routes(self) -> list[Route]:
+        state = self.state
+
+        async def submit(request: Request) -> Response:
+            early = await self.guard(request, "submit")
+            if isinstance(early, Response):
+                return early
+            body = await request.json()
+            payload = body.get("payload") or {}
+            video = state.resolve_video(payload.get("video_uri", ""))
+            if body.get("model") != "ltx-2-pro-retake":
+                return self.error(404, "model_not_found", f"model '{body.get('model')}' not found")
+            if video is None or not payload.get("prompt") or payload.get("mode") not in MODES \
+                    or not 2 <= float(payload.get("duration", 0)) <= 16:
+                return self.error(400, "invalid_payload", "payload needs video_uri, prompt, mode and duration 2-16")
+            job = state.create_job(video=video, start=float(payload.get("start_time", 0)),
+                                   duration=float(payload["duration"]), prompt=payload["prompt"],
+                                   mode=MODES[payload["mode"]], request=body)
+            return self.answer({"request_id": job.id, "model": body["model"], "status": "queued"}, early)
+
+        async def listing(request: Request) -> Response:
+            early = await self.guard(request, "poll")
+            if isinstance(early, Response):
+                return early
+            return self.answer({"requests": [self._request(j) for j in state.jobs.values()]}, early)
+
+        async def status(request: Request) -> Response:
+            early = await self.guard(request, "poll")
+            if isinstance(early, Response):
+                return early
+            job = state.jobs.get(request.path_params["id"])
+            if job is None:
+                return self.error(404, "not_found", "request not found")
+            return self.answer(self._request(job), early)
+
+        return [Route(QUEUE, submit, methods=["POST"]), Route(QUEUE, listing, methods=["GET"]),
+                Route(QUEUE + "/{id}", status, methods=["GET"])]

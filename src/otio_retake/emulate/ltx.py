@@ -1,0 +1,85 @@
+"""Emulator of the LTX API: presigned uploads, ``/v2/retake`` jobs, the LTX error shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..model import Mode
+from .core import HostApp
+
+MODES = {m.host_word: m for m in Mode}
+STATUS = {"queued": "pending", "running": "processing", "succeeded": "completed", "failed": "failed",
+          "cancelled": "failed"}
+ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 402: "insufficient_funds_error",
+               404: "not_found_error", 422: "content_filtered_error", 429: "rate_limit_error", 500: "api_error",
+               503: "service_unavailable"}
+
+
+def _iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class LtxEmulator(HostApp):
+    def error(self, status: int, kind: str, message: str) -> Response:
+        body = {"type": "error", "error": {"type": ERROR_TYPES.get(status, kind), "message": message}}
+        return JSONResponse(body, status_code=status, headers={"x-request-id": self.state.new_id("req_")})
+
+    def routes(self) -> list[Route]:
+        state = self.state
+
+        async def upload(request: Request) -> Response:
+            early = await self.guard(request, "upload")
+            if isinstance(early, Response):
+                return early
+            name = state.new_id("up_") + ".mp4"
+            return self.answer({"upload_url": f"{state.base_url}/_emulator/uploads/{name}?require=x-ltx-upload",
+                                "storage_uri": f"ltx://uploads/{name}", "expires_at": _iso(
+                                    dt.datetime.now().timestamp() + 3600),
+                                "required_headers": {"x-ltx-upload": "1"}}, early)
+
+        async def submit(request: Request) -> Response:
+            early = await self.guard(request, "submit")
+            if isinstance(early, Response):
+                return early
+            body = await request.json()
+            video = state.resolve_video(body.get("video_uri", ""))
+            problems = []
+            if video is None:
+                problems.append("video_uri: not a file uploaded to this account or a data URI")
+            if not isinstance(body.get("start_time"), (int, float)) or body["start_time"] < 0:
+                problems.append("start_time: must be a number >= 0")
+            if not isinstance(body.get("duration"), (int, float)) or body["duration"] < 2:
+                problems.append("duration: must be a number >= 2")
+            if not body.get("prompt") or len(body["prompt"]) > 5000:
+                problems.append("prompt: 1-5000 characters")
+            if body.get("mode", "replace_audio_and_video") not in MODES:
+                problems.append(f"mode: one of {', '.join(MODES)}")
+            if problems:
+                return self.error(400, "invalid_request_error", "; ".join(problems))
+            job = state.create_job(video=video, start=float(body["start_time"]), duration=float(body["duration"]),
+                                   prompt=body["prompt"], mode=MODES[body.get("mode", "replace_audio_and_video")],
+                                   request=body)
+            return self.answer({"id": job.id, "created_at": _iso(job.created_wall)}, early, status=202)
+
+        async def status(request: Request) -> Response:
+            early = await self.guard(request, "poll")
+            if isinstance(early, Response):
+                return early
+            job = state.jobs.get(request.path_params["id"])
+            if job is None:
+                return self.error(404, "not_found_error", "Job not found (results are kept for 24 hours)")
+            word = STATUS[job.state(state.latency)]
+            body = {"id": job.id, "status": word, "created_at": _iso(job.created_wall)}
+            if word == "completed":
+                body["completed_at"] = _iso(job.created_wall + state.latency)
+                body["result"] = {"video_url": state.file_url(job.results[0].name)}
+            elif word == "failed":
+                body["error"] = {"type": "generation_error", "message": job.reason or "cancelled"}
+            return self.answer(body, early)
+
+        return [Route("/v1/upload", upload, methods=["POST"]), Route("/v2/retake", submit, methods=["POST"]),
+                Route("/v2/retake/{id}", status, methods=["GET"])]

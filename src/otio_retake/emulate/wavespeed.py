@@ -1,0 +1,70 @@
+"""Emulator of WaveSpeedAI: ``{code, message, data}`` envelopes, binary uploads, predictions."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..model import Mode
+from .core import HostApp
+
+MODES = {m.host_word: m for m in Mode}
+STATUS = {"queued": "created", "running": "processing", "succeeded": "completed", "failed": "failed",
+          "cancelled": "failed"}
+
+
+class WaveSpeedEmulator(HostApp):
+    def error(self, status: int, kind: str, message: str) -> Response:
+        return JSONResponse({"code": status, "message": message, "data": None}, status_code=status)
+
+    def _prediction(self, job) -> dict:
+        word = STATUS[job.state(self.state.latency)]
+        return {"id": job.id, "model": "lightricks/ltx-2-retake", "status": word,
+                "urls": {"get": f"{self.state.base_url}/api/v3/predictions/{job.id}/result"},
+                "outputs": [self.state.file_url(p.name) for p in job.results] if word == "completed" else [],
+                "error": job.reason if word == "failed" else "", "timings": {"inference": 0}}
+
+    def routes(self) -> list[Route]:
+        state = self.state
+
+        async def upload(request: Request) -> Response:
+            early = await self.guard(request, "upload")
+            if isinstance(early, Response):
+                return early
+            form = await request.form()
+            upload = form.get("file")
+            if upload is None:
+                return self.error(400, "invalid", "multipart field 'file' is required")
+            stored = state.store(await upload.read(), upload.filename or "upload.mp4")
+            return self.answer({"code": 200, "message": "success", "data": {
+                "type": "video", "download_url": state.file_url(stored), "filename": upload.filename}}, early)
+
+        async def submit(request: Request) -> Response:
+            early = await self.guard(request, "submit")
+            if isinstance(early, Response):
+                return early
+            body = await request.json()
+            video = state.resolve_video(body.get("video", ""))
+            if video is None or not body.get("prompt") or body.get("mode", "replace_video") not in MODES:
+                return self.error(400, "invalid", "video (a reachable URL), prompt and a valid mode are required")
+            start = float(body.get("start_time", 0))
+            end = float(body.get("end_time", start + 5))
+            if not 2 <= end - start <= 16:
+                return self.error(400, "invalid", "the section (end_time - start_time) must be 2-16 s")
+            job = state.create_job(video=video, start=start, duration=end - start, prompt=body["prompt"],
+                                   mode=MODES[body.get("mode", "replace_video")], request=body)
+            return self.answer({"code": 200, "message": "success", "data": self._prediction(job)}, early)
+
+        async def result(request: Request) -> Response:
+            early = await self.guard(request, "poll")
+            if isinstance(early, Response):
+                return early
+            job = state.jobs.get(request.path_params["id"])
+            if job is None:
+                return self.error(404, "not_found", "prediction not found")
+            return self.answer({"code": 200, "message": "success", "data": self._prediction(job)}, early)
+
+        return [Route("/api/v3/media/upload/binary", upload, methods=["POST"]),
+                Route("/api/v3/lightricks/ltx-2-retake", submit, methods=["POST"]),
+                Route("/api/v3/predictions/{id}/result", result, methods=["GET"])]

@@ -1,0 +1,84 @@
+"""What every hosted client shares: the key, the base URL, the HTTP layer, downloads and data URIs.
+
+A subclass states its host's facts as class attributes (``name``, ``model``,
+``limits``, ``key_env``, ``default_base_url``, ``auth_scheme``) and
+implements ``upload``, ``submit``, ``poll`` and, where the host has it,
+``cancel`` and ``find_job`` (used to resolve a submit whose answer was lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from pathlib import Path
+
+import av
+import httpx
+
+from ..errors import DownloadError, InvalidRequestError
+from .base import JobHandle, Limits, RetakeRequest, Succeeded
+from .http import HostHttp, RetryPolicy
+
+__all__ = ["HostedProvider", "verify_media", "POLL_SECONDS"]
+
+POLL_SECONDS = 5.0  # LTX asks for about 5 s; the others publish nothing better
+
+
+def verify_media(path: Path) -> None:
+    """A downloaded result must be a media file PyAV can open, with a stream in it."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video and not container.streams.audio:
+                raise DownloadError(f"the downloaded result {path.name} holds no video or audio")
+    except av.error.FFmpegError as exc:
+        raise DownloadError(f"the downloaded result is not a readable media file ({exc})") from exc
+
+
+class HostedProvider:
+    name = "host"
+    model = ""
+    limits = Limits()
+    key_env = ""
+    default_base_url = ""
+    auth_scheme = "Bearer"
+    poll_seconds = POLL_SECONDS
+
+    def __init__(self, key: str, *, base_url: str | None = None, transport: httpx.AsyncBaseTransport | None = None,
+                 policy: RetryPolicy = RetryPolicy(), sleep=asyncio.sleep, on_rate_limited=None) -> None:
+        self._key = key
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self.http = HostHttp(self.name, headers=self.auth_headers(key), secrets=(key,), transport=transport,
+                             policy=policy, sleep=sleep, on_rate_limited=on_rate_limited)
+
+    def __repr__(self) -> str:  # never the key
+        return f"<{type(self).__name__} {self.base_url}>"
+
+    def auth_headers(self, key: str) -> dict[str, str]:
+        return {"Authorization": f"{self.auth_scheme} {key}"}
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    @staticmethod
+    def data_uri(path: Path, *, limit_bytes: int, host: str, mime: str = "video/mp4") -> str:
+        """A base64 data URI of a small file; larger files are refused with the limit named."""
+        size = path.stat().st_size
+        encoded = 4 * ((size + 2) // 3)
+        if encoded > limit_bytes:
+            raise InvalidRequestError(f"the excerpt {path.name} is {size / 1e6:.1f} MB; {host} takes at most "
+                                      f"{limit_bytes / 1e6:.0f} MB inline", host=host,
+                                      hint="use a shorter context (--context) or a host with an upload API")
+        return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+    async def download(self, result: Succeeded, dest: Path, *, index: int = 0) -> Path:
+        return await self.http.download(result.result_urls[index], dest, verify=verify_media)
+
+    async def cancel(self, handle: JobHandle) -> bool:
+        return False
+
+    async def find_job(self, request: RetakeRequest) -> JobHandle | None:
+        """The job this request started, found through the host's own records (None when it has none)."""
+        return None
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

@@ -1,0 +1,112 @@
+"""Oxen: the generation queue (``/api/ai/queue``), media uploaded into an Oxen repository.
+
+Models: ``ltx-2-3-pro-retake`` (default; ``retake_*`` fields, input up to 4K)
+and ``lightricks-ltx-2-retake`` (``start_time``/``duration``/``mode``, input
+exactly 1080p). ``num_generations`` (1-4) gives variations. States:
+``queued``, ``processing``, ``succeeded``, ``failed``, ``cancelled``; parameters
+are validated only when the job runs, so bad values end as ``failed``. There
+is no media upload endpoint: the excerpt is put into the repository named by
+``OXEN_REPO`` (``namespace/repo``) and referenced by URL. The queue list is
+how a submit whose answer was lost is found again.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import ResultExpiredError, UnexpectedResponseError
+from .base import Cancelled, Failed, JobHandle, JobStatus, Limits, Queued, RetakeRequest, Running, Succeeded
+from .hosted import HostedProvider
+
+__all__ = ["OxenProvider", "parse_oxen_status", "combine"]
+
+DEFAULT_REPO = "otio-retake/excerpts"
+
+
+def parse_oxen_status(body: dict, host: str = "oxen") -> JobStatus:
+    status = body.get("status")
+    if status == "queued":
+        return Queued(position=body.get("queue_position"))
+    if status == "processing":
+        return Running()
+    if status == "succeeded":
+        if not body.get("result_url"):
+            raise UnexpectedResponseError("succeeded without result_url", host=host)
+        return Succeeded(result_urls=(body["result_url"],))
+    if status == "failed":
+        return Failed(reason=str(body.get("error_message") or "no reason given"))
+    if status == "cancelled":
+        return Cancelled()
+    raise UnexpectedResponseError(f"unknown generation status '{status}'", host=host)
+
+
+def combine(statuses: list[JobStatus]) -> JobStatus:
+    """One status for the generations of one job: failed if any failed, done when all are."""
+    for s in statuses:
+        if isinstance(s, (Failed, Cancelled)):
+            return s
+    if all(isinstance(s, Succeeded) for s in statuses):
+        return Succeeded(result_urls=tuple(u for s in statuses for u in s.result_urls))
+    if any(isinstance(s, Running) for s in statuses):
+        return Running()
+    return Queued()
+
+
+class OxenProvider(HostedProvider):
+    name = "oxen"
+    model = "ltx-2-3-pro-retake"
+    key_env = "OXEN_API_KEY"
+    default_base_url = "https://hub.oxen.ai"
+    limits = Limits(max_concurrent=4, price_per_second=0.10, max_variations=4)
+
+    def __init__(self, key: str, *, base_url: str | None = None, repo: str | None = None, **kw) -> None:
+        super().__init__(key, base_url=base_url, **kw)
+        self.repo = repo or os.environ.get("OXEN_REPO") or DEFAULT_REPO
+
+    def _fields(self, request: RetakeRequest) -> dict:
+        if self.model == "lightricks-ltx-2-retake":
+            return {"prompt": request.prompt, "input_video": request.video, "start_time": request.start_seconds,
+                    "duration": request.duration_seconds, "mode": request.mode.host_word}
+        return {"prompt": request.prompt, "input_video": request.video, "retake_start_time": request.start_seconds,
+                "retake_duration": request.duration_seconds, "retake_mode": request.mode.host_word}
+
+    async def upload(self, path: Path) -> str:
+        path = Path(path)
+        target = f"otio-retake/{path.name}"
+        with path.open("rb") as fh:
+            await self.http.request("PUT", self.url(f"/api/repos/{self.repo}/file/{target}"),
+                                    files={"file": (path.name, fh, "video/mp4")})
+        return self.url(f"/api/repos/{self.repo}/file/main/{target}")
+
+    async def submit(self, request: RetakeRequest) -> JobHandle:
+        body = {"model": self.model, "num_generations": max(1, min(4, request.variations)), **self._fields(request)}
+        answer = (await self.http.request("POST", self.url("/api/ai/queue"), json=body, paid=True)).json()
+        ids = [g["generation_id"] for g in answer.get("generations") or []]
+        if not ids:
+            raise UnexpectedResponseError("queue answered without generations", host=self.name)
+        return JobHandle(host=self.name, job_id=ids[0], urls={"generations": ",".join(ids)})
+
+    def _ids(self, handle: JobHandle) -> list[str]:
+        return handle.urls.get("generations", handle.job_id).split(",")
+
+    async def poll(self, handle: JobHandle) -> JobStatus:
+        statuses = []
+        for gid in self._ids(handle):
+            response = await self.http.request("GET", self.url(f"/api/ai/queue/{gid}"), not_found=ResultExpiredError)
+            statuses.append(parse_oxen_status(response.json()))
+        return combine(statuses)
+
+    async def cancel(self, handle: JobHandle) -> bool:
+        for gid in self._ids(handle):
+            await self.http.request("DELETE", self.url(f"/api/ai/queue/{gid}"), ok=(200, 202, 204))
+        return True
+
+    async def find_job(self, request: RetakeRequest) -> JobHandle | None:
+        listing = (await self.http.request("GET", self.url("/api/ai/queue"))).json()
+        wanted = {"model": self.model, **self._fields(request)}
+        ids = [g["generation_id"] for g in listing.get("generations") or []
+               if all(g.get("request", {}).get(k) == v for k, v in wanted.items())]
+        if not ids:
+            return None
+        return JobHandle(host=self.name, job_id=ids[0], urls={"generations": ",".join(ids)})

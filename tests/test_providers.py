@@ -1,0 +1,182 @@
+"""Every host's client against its emulator over real loopback HTTP, with faults, keys and variations."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import opentimelineio as otio
+import pytest
+
+from conftest import decode_patterns, run_cli, source_frame_at
+
+from otio_retake.emulate import EmulatorServer, make_app
+from otio_retake.providers import HOSTS
+
+KEY = "sk-test-5ECRET-key-0001"
+HOST_NAMES = list(HOSTS)
+
+
+@pytest.fixture
+def emulator(request):
+    servers = []
+
+    def start(host, **options):
+        options.setdefault("latency", 0.3)
+        options.setdefault("retry_after", 0.05)
+        server = EmulatorServer(make_app(host, key=KEY, **options)).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def _run(samples, tmp_path, host, url, *extra, prefix="sky"):
+    args = ["run", samples / "retake_sample.otio", "-o", tmp_path / "out.otio", "--provider", host,
+            "--base-url", url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws", *extra]
+    if prefix:
+        args += ["--marker-prefix", prefix]
+    return run_cli(*args)
+
+
+def _stats(server) -> dict:
+    return httpx.get(server.url + "/_emulator/stats").json()
+
+
+@pytest.mark.parametrize("host", HOST_NAMES)
+def test_each_host_makes_a_frame_exact_take_through_its_own_upload_flow(host, emulator, samples, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setenv(HOSTS[host].key_env, KEY)
+    server = emulator(host)
+    assert _run(samples, tmp_path, host, server.url) == 0
+    patterns = decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
+    assert patterns[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]
+    stats = _stats(server)
+    assert stats["submitted"] == 1 and stats["duplicates"] == 0 and stats["by_status"] == {"succeeded": 1}
+    assert stats["requests"].get("upload", 0) >= 1 or host in ("gmi", "replicate")  # hosts without upload take data URIs
+    timeline = otio.adapters.read_from_file(str(tmp_path / "out.otio"))
+    meta = timeline.tracks[-1].find_clips()[0].metadata["otio_retake"]
+    assert meta["host"] == host and meta["job_id"]
+
+
+def test_runware_gets_whole_seconds_and_the_take_is_still_exact(emulator, samples, tmp_path, monkeypatch):
+    monkeypatch.setenv("RUNWARE_API_KEY", KEY)
+    server = emulator("runware")
+    # 1.3 s of context puts the range 31 frames into the excerpt: not on a whole second.
+    assert _run(samples, tmp_path, "runware", server.url, "--context", "1.3") == 0
+    [job] = server.state.jobs.values()
+    settings = job.request["providerSettings"]["lightricks"]
+    assert (settings["startTime"], settings["duration"]) == (1, 4)  # seconds 1-5 cover frames 31-103
+    patterns = decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
+    assert patterns[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]
+
+
+@pytest.mark.parametrize("host, jobs", [("runware", 1), ("oxen", 1), ("ltx", 3)])
+def test_variations_use_the_hosts_own_or_separate_jobs(host, jobs, emulator, samples, tmp_path, monkeypatch):
+    monkeypatch.setenv(HOSTS[host].key_env, KEY)
+    server = emulator(host)
+    assert _run(samples, tmp_path, host, server.url, "--takes", "3") == 0
+    assert _stats(server)["submitted"] == jobs
+    timeline = otio.adapters.read_from_file(str(tmp_path / "out.otio"))
+    names = [t.name for t in timeline.tracks if t.name.startswith("Retake")]
+    assert names == ["Retake A", "Retake B", "Retake C"]
+    seeds = [t.find_clips()[0].metadata["otio_retake"]["seed"] for t in timeline.tracks if t.name.startswith("Retake")]
+    assert len(set(seeds)) == 3
+    tints = [decode_patterns(tmp_path / "ws" / "takes" / f"sky_take{x}.mp4")[20] for x in "ABC"]
+    assert tints[0] == tints[1] == tints[2] == source_frame_at(48 + 8)
+
+
+@pytest.mark.parametrize("faults", [
+    "submit=429x2", "upload=503", "poll=500x2", "poll=503", "poll=drop", "download=truncate", "download=500",
+    "upload=503,submit=429,poll=500x2,poll=drop,download=truncate",
+])
+def test_transient_faults_are_retried_and_nothing_is_submitted_twice(faults, emulator, samples, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal", faults=faults)
+    assert _run(samples, tmp_path, "fal", server.url, prefix=None) == 0
+    for name, ext in (("sky", "mp4"), ("crossing", "mp4"), ("line", "wav")):
+        assert (tmp_path / "ws" / "takes" / f"{name}_takeA.{ext}").exists()
+    stats = _stats(server)
+    assert stats["submitted"] == 3 and stats["duplicates"] == 0
+    assert sum(stats["faults_fired"].values()) >= 1
+
+
+@pytest.mark.parametrize("host, faults, exit_code, says", [
+    ("ltx", "submit=422", 3, "safety filter"),
+    ("ltx", "submit=402", 3, "Insufficient credits"),
+    ("ltx", "job=fail", 3, "could not complete the generation"),
+    ("ltx", "poll=expired", 3, "results are kept for 24 hours"),
+    ("ltx", "submit=drop", 3, "the job may have started"),
+    ("fal", "job=fail", 3, "could not complete the generation"),
+    ("runware", "job=fail", 3, "could not complete the generation"),
+    ("replicate", "submit=402", 3, "Insufficient credits"),
+])
+def test_final_faults_are_typed_errors_with_the_hosts_message(host, faults, exit_code, says, emulator, samples,
+                                                             tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(HOSTS[host].key_env, KEY)
+    server = emulator(host, faults=faults)
+    assert _run(samples, tmp_path, host, server.url) == exit_code
+    err = " ".join(capsys.readouterr().err.split())
+    assert says in err and "Traceback" not in err
+    assert _stats(server)["submitted"] <= 1
+
+
+def test_wrong_key_is_an_authentication_error(emulator, samples, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LTX_API_KEY", "sk-wrong")
+    server = emulator("ltx")
+    assert _run(samples, tmp_path, "ltx", server.url) == 3
+    err = capsys.readouterr().err
+    assert "ltx (HTTP 401)" in err and "check the API key" in err and "sk-wrong" not in err
+
+
+def test_missing_key_stops_before_anything_is_uploaded(emulator, samples, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("WAVESPEED_API_KEY", raising=False)
+    monkeypatch.setattr("otio_retake.providers._keyring_key", lambda name: None)
+    server = emulator("wavespeed")
+    assert _run(samples, tmp_path, "wavespeed", server.url) == 2
+    assert "no API key for wavespeed" in capsys.readouterr().err
+    assert _stats(server)["requests"] == {}
+
+
+def test_the_key_appears_nowhere(emulator, samples, tmp_path, monkeypatch, caplog, capsys):
+    monkeypatch.setenv("LTX_API_KEY", KEY)
+    server = emulator("ltx", faults="submit=429,poll=500,download=truncate")
+    caplog.set_level(logging.DEBUG)
+    assert _run(samples, tmp_path, "ltx", server.url, "--takes", "2") == 0
+    captured = capsys.readouterr()
+    assert KEY not in caplog.text and KEY not in captured.out + captured.err
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert KEY.encode() not in path.read_bytes(), path
+    assert KEY not in json.dumps(_stats(server))
+    # A wrong key is not echoed back in the error either.
+    monkeypatch.setenv("LTX_API_KEY", "sk-another-5ecret")
+    run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "x.otio", "--provider", "ltx",
+            "--base-url", server.url, "--marker-prefix", "sky")
+    assert "sk-another-5ecret" not in capsys.readouterr().err
+
+
+def test_providers_command_says_where_keys_are_but_never_the_key(monkeypatch, capsys):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    monkeypatch.delenv("LTX_API_KEY", raising=False)
+    monkeypatch.setattr("otio_retake.providers._keyring_key", lambda name: None)
+    assert run_cli("providers", "--json") == 0
+    out = capsys.readouterr().out
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert rows["fal"]["key"] == "env FAL_KEY" and rows["ltx"]["key"] is None
+    assert rows["ltx"]["max_concurrent"] == 2 and rows["ltx"]["billed_on"] == "input"
+    assert rows["runware"]["whole_seconds"] and rows["runware"]["variations_per_job"] == 4
+    assert KEY not in out
+
+
+def test_plan_shows_the_cost_per_host(samples, capsys):
+    costs = {}
+    for host in ("preview", "ltx", "fal"):
+        assert run_cli("plan", samples / "retake_sample.otio", "--json", "--provider", host) == 0
+        costs[host] = sum(r["cost_usd"] for r in json.loads(capsys.readouterr().out))
+    # windows of 7, 7 and 6.5 s at $0.10 per second
+    assert costs == {"preview": 0, "ltx": pytest.approx(2.05), "fal": pytest.approx(2.05)}
