@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := demo_out
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test bench clean
 
 setup: $(VENV)/.installed
 
@@ -28,6 +28,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Benchmarks print figures against a baseline measured in the same run (not timed tests).
+bench: setup
+	$(BIN)/python benchmarks/bench_jobs.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake

@@ -6,6 +6,7 @@ exit code; only an internal bug prints a traceback, and only with --debug.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -15,11 +16,13 @@ from rich.console import Console
 from rich.table import Table
 
 from . import pipeline
-from .errors import RetakeError
-from .jobs.runner import DEFAULT_HANDLES, ProgressEvent
+from .errors import CostLimitError, InputError, RetakeError
+from .jobs.progress import LiveProgress, PlainProgress, ProgressHub
+from .jobs.runner import DEFAULT_HANDLES
+from .jobs.store import ACTIVE_STATES, JOURNAL_NAME, JobState, Journal
 from .media.timecode import rate_label
 from .model import Mode, RetakePlan
-from .providers import provider_names
+from .providers import make_provider, provider_names
 from .timeline.marks import MarkerFilter
 
 __all__ = ["main", "cli"]
@@ -128,44 +131,161 @@ def plan_cmd(as_json, **kwargs):
         out.print(f"[dim]skipped '{s.name}' ({s.origin}): {s.reason}[/dim]")
 
 
-def _print_event(event: ProgressEvent) -> None:
-    detail = ""
-    if event.kind == "queued" and event.detail.get("position") is not None:
-        detail = f" (position {event.detail['position']})"
-    if event.kind == "done" and not event.detail.get("context_match", True):
-        detail = " [context mismatch: check this take]"
-    err.print(f"[{event.elapsed:6.1f}s] {event.range_name} take {event.take}: {event.kind}{detail}", highlight=False)
+CONFIRM_ABOVE_USD = 5.0  # a run that may cost more than this asks first (unless --yes)
+
+
+def _jsonable(value):
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 @cli.command("run")
 @_timeline_options
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Output timeline: .otio, .edl (one file per track) or .xml (FCP 7).")
+              help="Output timeline: .otio, .edl (one file per track), .xml (FCP 7) or .fcpxml.")
 @click.option("--workspace", type=click.Path(path_type=Path),
-              help="Folder for excerpts, results and takes (default: <timeline stem>.retake beside it).")
+              help="Folder for excerpts, results, takes and the journal (default: <timeline stem>.retake beside it).")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
 @click.option("--handles", type=click.IntRange(0, 48), default=DEFAULT_HANDLES, show_default=True,
               help="Frames of handles to keep each side of a take where the result has them.")
-@click.option("--base-url", help="Send the host's API calls here (an emulator or a proxy).")
-@click.option("--poll-interval", type=click.FloatRange(0.05, 600), help="Seconds between status polls "
+@click.option("--base-url", "base_urls", multiple=True, metavar="[HOST=]URL",
+              help="Send a host's API calls here (an emulator or a proxy); repeatable.")
+@click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls "
               "(default: what the host asks for).")
-@click.option("--concurrency", type=click.IntRange(1, 256), help="Jobs at once (default: the host's limit).")
-def run_cmd(output, workspace, force, handles, base_url, poll_interval, concurrency, **kwargs):
+@click.option("--concurrency", type=click.IntRange(1, 1024), help="Jobs at once over all hosts.")
+@click.option("--per-host", type=click.IntRange(1, 256), help="Jobs at once per host (default: each host's limit).")
+@click.option("--max-cost", type=click.FloatRange(0), help="Refuse to start if the run would cost more (USD).")
+@click.option("--yes", is_flag=True, help=f"Do not ask before a run estimated above ${CONFIRM_ABOVE_USD:.0f}.")
+@click.option("--resubmit-unknown", is_flag=True,
+              help="Submit again a job whose submit answer was lost and that the host cannot look up.")
+def run_cmd(output, workspace, force, handles, base_urls, poll_interval, concurrency, per_host, max_cost, yes,
+            resubmit_unknown, **kwargs):
     """Retake every marked range and write the timeline with the takes as alternates."""
+    arguments = {k: _jsonable(v) for k, v in {**kwargs, "output": output, "workspace": workspace, "force": force,
+                                               "handles": handles, "base_urls": base_urls,
+                                               "poll_interval": poll_interval, "concurrency": concurrency,
+                                               "per_host": per_host, "max_cost": max_cost, "yes": yes}.items()}
     loaded, plans = _load_and_plan(**kwargs)
-    total = sum(p.cost_usd for p in plans)
-    err.print(f"{len(plans)} take(s) of {len(loaded.ranges)} range(s) with {kwargs['provider']}, "
-              f"estimated ${total:.2f}", highlight=False)
-    result = pipeline.run(loaded, plans, output, provider=kwargs["provider"], workspace=workspace, force=force,
-                          handles=handles, base_url=base_url, poll_interval=poll_interval, concurrency=concurrency,
-                          on_event=_print_event)
+    hub = ProgressHub()
+    runner = pipeline.make_runner(loaded, provider=kwargs["provider"], workspace=workspace, handles=handles,
+                                  base_urls=pipeline.parse_base_urls(base_urls, kwargs["provider"]),
+                                  poll_interval=poll_interval, concurrency=concurrency, per_host=per_host,
+                                  resubmit_unknown=resubmit_unknown, on_event=hub.publish)
+
+    def confirm(pending: float) -> bool:
+        per_range: dict[str, float] = {}
+        for p in plans:
+            per_range[p.range.name] = per_range.get(p.range.name, 0) + p.cost_usd
+        listing = ", ".join(f"{name} ${cost:.2f}" for name, cost in per_range.items())
+        err.print(f"{len(plans)} take(s) of {len(loaded.ranges)} range(s); estimated ${sum(per_range.values()):.2f} "
+                  f"({listing}); ${pending:.2f} not yet paid for", highlight=False)
+        if pending <= CONFIRM_ABOVE_USD or yes:
+            return True
+        if not sys.stdin.isatty():
+            raise CostLimitError(f"the run would cost about ${pending:.2f}, above ${CONFIRM_ABOVE_USD:.0f}",
+                                 hint="pass --yes to go ahead without asking (and --max-cost to cap it)")
+        return click.confirm(f"Spend about ${pending:.2f}?", default=False, err=True)
+
+    display = (LiveProgress if err.is_terminal else PlainProgress)(err, len(plans))
+    hub.subscribe(display)
+    with display:
+        result = pipeline.run(loaded, plans, output, runner=runner, force=force, max_cost=max_cost, confirm=confirm,
+                              arguments=arguments)
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}")
     for take in result.takes:
         out.print(f"{take.range.name} take {take.plan.take_letter}: {take.range.record_in_tc}-"
                   f"{take.range.record_out_tc} -> {take.path}", highlight=False)
+    report = result.report
+    reported = f"${report.reported_usd:.2f} reported by the host" if report.reported_usd is not None \
+        else "not reported by the host"
+    out.print(f"{report.submitted} job(s) submitted, {report.reused} reused; cost estimated "
+              f"${report.estimated_usd:.2f}, {reported}", highlight=False)
     for path in result.outputs:
         out.print(f"wrote {path}", highlight=False)
+
+
+def _journal_for(target: Path) -> Journal:
+    """The journal of a workspace folder, or of a timeline's default workspace."""
+    root = target if target.is_dir() and not target.suffix else target.with_name(target.stem + ".retake")
+    if not (root / JOURNAL_NAME).exists():
+        raise InputError(f"{target}: no otio-retake journal found (looked in {root})",
+                         hint="give the workspace folder of a run, or the timeline it was run on")
+    return Journal(root / JOURNAL_NAME)
+
+
+@cli.command("status")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status_cmd(target, as_json):
+    """Show every job of a workspace (or of a timeline's workspace) and its state."""
+    journal = _journal_for(target)
+    records = journal.all()
+    rows = [{"range": r.range_name, "takes": r.takes, "provider": r.provider, "state": r.state,
+             "job_id": r.handle.job_id if r.handle else None, "attempt": r.attempt,
+             "cost_estimate": r.cost_estimate, "cost_reported": r.cost_reported, "error": r.error,
+             "takes_ready": [t["path"] for t in r.takes_json], "updated_at": r.updated_at} for r in records]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{journal.path.parent}: {len(rows)} job(s)")
+    for col in ("range", "takes", "host", "state", "job id", "est.", "note"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["range"], r["takes"], r["provider"], r["state"], r["job_id"] or "",
+                      f"${r['cost_estimate'] or 0:.2f}", (r["error"] or "")[:60])
+    out.print(table)
+
+
+@cli.command("resume")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.pass_context
+def resume_cmd(ctx, target):
+    """Run the last run of a workspace again: finished jobs are reused, running ones polled, paid ones never
+    sent twice."""
+    arguments = _journal_for(target).last_run()
+    if not arguments:
+        raise InputError(f"{target}: the journal has no run to resume")
+    arguments["yes"] = True  # it was confirmed (or under the threshold) when it started
+    params = {p.name for p in run_cmd.params}
+    ctx.invoke(run_cmd, **{k: (Path(v) if k in ("timeline", "output", "workspace", "markers") and v else v)
+                           for k, v in arguments.items() if k in params})
+
+
+@cli.command("cancel")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--range", "range_names", multiple=True, help="Only this range (repeatable; default: all).")
+def cancel_cmd(target, range_names):
+    """Cancel the jobs still running at the host (where the host can) and mark them cancelled."""
+    journal = _journal_for(target)
+    last = journal.last_run() or {}
+    base_urls = pipeline.parse_base_urls(last.get("base_urls") or [], last.get("provider") or "preview")
+    cancelled = 0
+
+    async def cancel_all():
+        nonlocal cancelled
+        for record in journal.all():
+            if record.state not in ACTIVE_STATES or (range_names and record.range_name not in range_names):
+                continue
+            note = "cancelled before the host answered"
+            if record.handle is not None:
+                provider = make_provider(record.provider, results_dir=journal.path.parent / "engine",
+                                         base_url=base_urls.get(record.provider))
+                try:
+                    done = await provider.cancel(record.handle)
+                finally:
+                    await provider.aclose()
+                note = "cancelled at the host" if done else \
+                    f"{record.provider} cannot cancel: the job may still finish and be billed"
+            journal.move(record.plan_key, JobState.CANCELLED, detail=note)
+            out.print(f"{record.range_name} take {record.takes}: {note}", highlight=False)
+            cancelled += 1
+
+    asyncio.run(cancel_all())
+    out.print(f"{cancelled} job(s) cancelled", highlight=False)
 
 
 @cli.command("conform")

@@ -14,6 +14,7 @@ act on them::
     |   +-- MediaError            a media file is unreadable or of an unusable kind
     |   +-- OutputExistsError     refusing to overwrite without --force
     |   +-- MissingKeyError       no API key for the chosen host
+    |   +-- CostLimitError        the run would cost more than allowed or was not confirmed
     +-- EngineError           the retake engine (a host or the preview) failed
         +-- SpliceError           the result cannot be lined up with its excerpt
         +-- HostError             a host's API said no, or could not be reached
@@ -28,6 +29,7 @@ act on them::
         |   +-- UnexpectedResponseError    an answer we do not understand (e.g. an unknown status word)
         +-- JobFailedError        the model ran and failed (the host's reason)
         +-- DownloadError         the result arrived short or is not media
+        +-- RunIncompleteError    some jobs did not finish; the same command finishes them
 
 Messages are written for the editor: they name the file, line or marker and say
 what to do. Context is passed as keyword-only arguments so it is never mixed up
@@ -61,6 +63,8 @@ __all__ = [
     "UnexpectedResponseError",
     "JobFailedError",
     "DownloadError",
+    "CostLimitError",
+    "RunIncompleteError",
 ]
 
 
@@ -130,6 +134,14 @@ class SpliceError(EngineError):
 
 
 class MissingKeyError(InputError):
+    pass
+
+
+class CostLimitError(InputError):
+    pass
+
+
+class RunIncompleteError(EngineError):
     pass
 
 

@@ -17,7 +17,9 @@ import opentimelineio as otio
 
 from .jobs.plan import build_plans
 from .media.probe import probe
-from .jobs.runner import DEFAULT_HANDLES, ProgressEvent, Runner
+from .errors import CostLimitError, RunIncompleteError
+from .jobs.pool import HostPool
+from .jobs.runner import DEFAULT_HANDLES, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
 from .model import MarkedRange, Mode, RetakePlan, Take
 from .providers import make_provider, provider_limits
@@ -28,7 +30,8 @@ from .timeline.read import read_timeline
 from .timeline.relink import MediaResolver
 from .timeline.write import check_output, write_timeline
 
-__all__ = ["Loaded", "open_timeline", "load", "plan", "run", "RunResult", "conform_file", "relink_report"]
+__all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "RunResult", "conform_file",
+           "relink_report", "parse_base_urls"]
 
 
 @dataclass
@@ -61,7 +64,7 @@ def load(path: str | Path, *, fps: str | None = None, markers: str | Path | None
 
 def plan(loaded: Loaded, *, provider: str = "preview", widen: bool = False,
          context_seconds: float | None = None) -> list[RetakePlan]:
-    return build_plans(loaded.timeline, loaded.ranges, limits=provider_limits(provider), provider=provider,
+    return build_plans(loaded.timeline, loaded.ranges, limits_for=provider_limits, provider=provider,
                        widen=widen, context_seconds=context_seconds)
 
 
@@ -71,20 +74,61 @@ class RunResult:
     outputs: list[Path]
     timeline: otio.schema.Timeline
     workspace: Workspace
+    report: RunReport
     warnings: list[str] = field(default_factory=list)
 
 
-def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, provider: str = "preview",
-        workspace: Path | None = None, force: bool = False, handles: int = DEFAULT_HANDLES,
-        base_url: str | None = None, poll_interval: float | None = None, concurrency: int | None = None,
-        on_event: Callable[[ProgressEvent], None] | None = None) -> RunResult:
+def parse_base_urls(values: list[str] | tuple[str, ...], default_provider: str) -> dict[str, str]:
+    """``URL`` (for the run's provider) or ``HOST=URL`` (for one host), repeatable."""
+    urls = {}
+    for value in values or ():
+        head, sep, tail = value.partition("=")
+        if sep and "://" not in head:
+            urls[head.strip()] = tail.strip()
+        else:
+            urls[default_provider] = value.strip()
+    return urls
+
+
+def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | None = None,
+                handles: int = DEFAULT_HANDLES, base_urls: dict[str, str] | None = None,
+                poll_interval: float | None = None, concurrency: int | None = None, per_host: int | None = None,
+                resubmit_unknown: bool = False,
+                on_event: Callable[[ProgressEvent], None] | None = None) -> Runner:
+    ws = Workspace.for_timeline(loaded.path, workspace)
+    base_urls = base_urls or {}
+
+    def factory(name: str, **options):
+        return make_provider(name, results_dir=ws.root / "engine", base_url=base_urls.get(name), **options)
+
+    pool = HostPool(factory, global_limit=concurrency, per_host_limit=per_host)
+    return Runner(loaded.timeline, loaded.resolver, pool, ws, handles=handles,
+                  poll_interval=poll_interval, resubmit_unknown=resubmit_unknown, on_event=on_event)
+
+
+def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Runner, force: bool = False,
+        max_cost: float | None = None, confirm: Callable[[float], bool] | None = None,
+        arguments: dict | None = None) -> RunResult:
+    """Make the takes and write ``out``; refuses over ``max_cost`` or when ``confirm`` says no."""
     out = Path(out)
     check_output(loaded.timeline, out, force=force)  # refuse before any work is done, not after
-    ws = Workspace.for_timeline(loaded.path, workspace)
-    engine = make_provider(provider, results_dir=ws.root / "engine", base_url=base_url)
-    runner = Runner(loaded.timeline, loaded.resolver, engine, ws, handles=handles, on_event=on_event,
-                    poll_interval=poll_interval, concurrency=concurrency)
-    takes = runner.run(plans)
+    runner.check(plans)
+    pending = runner.pending_cost(plans)
+    if max_cost is not None and pending > max_cost + 1e-9:
+        raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost ${max_cost:.2f}",
+                             hint="retake fewer ranges, use less context (--context), or raise --max-cost")
+    if confirm is not None and not confirm(pending):
+        raise CostLimitError(f"not confirmed: the run would cost about ${pending:.2f}")
+    if arguments is not None:
+        runner.journal.record_run(arguments)
+    report = runner.run(plans)
+    if report.errors:
+        lines = "\n".join(f"  - {where}: {error}" for where, error in report.errors)
+        raise RunIncompleteError(
+            f"{len(report.errors)} job(s) did not finish ({len(report.takes)} take(s) are ready in "
+            f"{runner.workspace.root}):\n{lines}",
+            hint="run the same command again: finished and paid jobs are reused, not paid for twice")
+    takes = report.takes
     result_timeline = add_alternates(loaded.timeline, takes)
     size = _frame_size(loaded)
     if size:
@@ -95,7 +139,7 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, provider: s
                 for t in takes if not t.metadata["checks"]["context_match"]]
     warnings += [f"range '{t.range.name}': a source ran out, {t.metadata['held_source_frames']} frame(s) held"
                  for t in takes if t.metadata.get("held_source_frames")]
-    return RunResult(takes, outputs, result_timeline, ws, warnings)
+    return RunResult(takes, outputs, result_timeline, runner.workspace, report, warnings)
 
 
 def _frame_size(loaded: Loaded) -> tuple[int, int] | None:

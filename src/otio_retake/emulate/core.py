@@ -151,6 +151,7 @@ class EmulatorState:
         self.jobs: dict[str, EmulatedJob] = {}
         self.submitted: Counter = Counter()  # accepted paid submits, by idempotency fingerprint
         self.requests: Counter = Counter()
+        self.max_active = 0  # most jobs queued or running at once, seen at submit time
         self.uploads: dict[str, str] = {}  # presigned upload name -> stored file
         self.lock = threading.Lock()
         self._counter = itertools.count(1)
@@ -196,6 +197,8 @@ class EmulatorState:
             job.queue_position = sum(1 for j in self.jobs.values() if j.state(self.latency) == "queued")
             self.jobs[job.id] = job
             self.submitted[job.id] += 1
+            active = sum(1 for j in self.jobs.values() if j.state(self.latency) in ("queued", "running"))
+            self.max_active = max(self.max_active, active)
         threading.Thread(target=self._render, args=(job,), daemon=True).start()
         return job
 
@@ -216,7 +219,7 @@ class EmulatorState:
         by_status = Counter(job.state(self.latency) for job in self.jobs.values())
         return {"host": self.host, "submitted": sum(self.submitted.values()),
                 "jobs": len(self.jobs), "by_status": dict(by_status),
-                "duplicates": sum(1 for c in self.submitted.values() if c > 1),
+                "duplicates": sum(1 for c in self.submitted.values() if c > 1), "max_active": self.max_active,
                 "requests": dict(self.requests), "faults_fired": dict(self.faults.fired)}
 
     # ------------------------------------------------------------------ request helpers

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
@@ -122,15 +123,18 @@ def _secs(frames: int, rate: Fraction) -> str:
     return f"{float(frames / rate):.2f} s"
 
 
-def build_plans(timeline, ranges: list[MarkedRange], *, limits: Limits, provider: str, widen: bool = False,
-                context_seconds: float | None = None) -> list[RetakePlan]:
-    """Length-check and plan every range; the first bad range stops with its error."""
+def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[str], Limits], provider: str,
+                widen: bool = False, context_seconds: float | None = None) -> list[RetakePlan]:
+    """Length-check and plan every range on its host (a ``provider:`` line, else ``provider``);
+    the first bad range stops with its error."""
     rate = timeline_rate(timeline)
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     plans: list[RetakePlan] = []
     for rng in ranges:
-        checked = check_length(rng, limits, engine=provider, widen=widen, timeline_frames=total)
+        host = rng.provider or provider
+        limits = limits_for(host)
+        checked = check_length(rng, limits, engine=host, widen=widen, timeline_frames=total)
         shot = shot_bounds(timeline, checked.track_index, checked.record_in, checked.record_out, rate)
-        plans += plan_range(checked, limits=limits, provider=provider, timeline_frames=total, shot=shot,
+        plans += plan_range(checked, limits=limits, provider=host, timeline_frames=total, shot=shot,
                             context_seconds=context_seconds)
     return plans

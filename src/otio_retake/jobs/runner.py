@@ -1,9 +1,21 @@
-"""RetakePlans -> Takes: excerpt, upload, submit, poll, download, splice, for every plan.
+"""RetakePlans -> Takes through the journal: excerpt, upload, submit, poll, download, splice.
 
-One asyncio loop drives all jobs; excerpt rendering and splicing run in
-worker threads so that polling never stalls. At most ``concurrency`` jobs
-are in flight (the host's own limit by default). Every check that can fail
-without spending anything (missing media, edits we cannot render) runs for
+One asyncio loop drives every job; excerpt rendering and splicing run in
+worker threads so polling never stalls. Jobs are limited per host (the
+host's own limit unless told otherwise) and globally.
+
+Every step is written to the journal before and after it happens, so the
+same command run again continues where the last one stopped:
+
+    take_ready (files present)  -> reused, nothing sent
+    finished_remotely / downloaded -> downloaded (again if needed) and spliced
+    submitted                   -> polling resumes from the stored handle
+    submitting (answer lost)    -> found through the host's own records where it has them
+                                   (Runware task ids, GMI and Oxen job lists); otherwise the
+                                   run stops for that job and asks (``resubmit_unknown``)
+    planned / excerpted / uploaded, failed, cancelled -> submitted (again)
+
+Checks that cost nothing (missing media, edits we cannot render) run for
 all plans before the first upload.
 """
 
@@ -18,54 +30,86 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from ..errors import JobFailedError, MissingMediaError
+from ..errors import (EngineError, HostError, JobFailedError, MissingMediaError, ResultExpiredError,
+                      SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.splice import splice_take
 from ..model import RetakePlan, Take
 from ..paths import path_to_url
-from ..providers.base import Cancelled, Failed, Provider, Queued, RetakeRequest, Succeeded
+from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, RetakeRequest, Succeeded
 from ..timeline.info import timeline_rate
 from ..timeline.relink import MediaResolver
 from ..timeline.segments import Segment, segments_for
+from .pool import HostPool
+from .store import PAID_STATES, JobState, Journal
 from .workspace import Workspace
 
-__all__ = ["Runner", "ProgressEvent", "idempotency_key", "DEFAULT_HANDLES"]
+__all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_HANDLES", "UnresolvedSubmitError"]
 
 DEFAULT_HANDLES = 12  # half a second at 24 fps: room to trim a cut without re-generating
+_ORDER = {state: i for i, state in enumerate(JobState.ORDER)}
+
+
+class UnresolvedSubmitError(EngineError):
+    """A submit's answer was lost and the host has no way to look the job up."""
 
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """One step of one job, for terminals, the GUI and the bridge."""
+    """One step of one job, for terminals, the review window and the bridge."""
 
-    kind: str  # excerpt, upload, submit, queued, running, download, splice, done, failed
+    kind: str  # excerpt, upload, submit, queued, running, download, splice, done, reused, failed
     range_name: str
     take: str
     elapsed: float
     detail: dict = field(default_factory=dict)
 
 
+@dataclass
+class RunReport:
+    takes: list[Take]
+    errors: list[tuple[str, Exception]]  # (range and take, error)
+    estimated_usd: float
+    reported_usd: float | None
+    submitted: int
+    reused: int
+
+
 class Runner:
-    def __init__(self, timeline: otio.schema.Timeline, resolver: MediaResolver, provider: Provider,
-                 workspace: Workspace, *, handles: int = DEFAULT_HANDLES, concurrency: int | None = None,
-                 poll_interval: float | None = None,
+    def __init__(self, timeline: otio.schema.Timeline, resolver: MediaResolver, pool: HostPool,
+                 workspace: Workspace, *, handles: int = DEFAULT_HANDLES,
+                 poll_interval: float | None = None, resubmit_unknown: bool = False,
                  on_event: Callable[[ProgressEvent], None] | None = None) -> None:
         self.timeline = timeline
         self.resolver = resolver
-        self.provider = provider
+        self.pool = pool
         self.workspace = workspace
+        self._journal: Journal | None = None
         self.handles = handles
-        self.concurrency = concurrency or provider.limits.max_concurrent
-        self.poll_interval = poll_interval if poll_interval is not None else getattr(provider, "poll_seconds", 1.0)
+        self.poll_interval = poll_interval
+        self.resubmit_unknown = resubmit_unknown
         self.on_event = on_event or (lambda event: None)
         self.rate = timeline_rate(timeline)
         self._started = time.monotonic()
         self._excerpts: dict[tuple, asyncio.Task[ExcerptInfo]] = {}
+        self._segments: dict[tuple, list[Segment]] = {}
+        self._submitted = 0
+        self._reused = 0
 
+    @property
+    def journal(self) -> Journal:
+        """Opened on first use, so that a run refused by its checks leaves no workspace behind."""
+        if self._journal is None:
+            self._journal = Journal.for_workspace(self.workspace.create().root)
+        return self._journal
+
+    # ----------------------------------------------------------------------------- planning
     def segments(self, plan: RetakePlan) -> list[Segment]:
-        rng = plan.range
-        return segments_for(self.timeline, rng.track_index, plan.context_in, plan.context_out, self.rate,
-                            self.resolver, range_name=rng.name)
+        key = (plan.range.name, plan.range.track_index, plan.context_in, plan.context_out)
+        if key not in self._segments:
+            self._segments[key] = segments_for(self.timeline, plan.range.track_index, plan.context_in,
+                                               plan.context_out, self.rate, self.resolver, range_name=plan.range.name)
+        return self._segments[key]
 
     def check(self, plans: list[RetakePlan]) -> None:
         """Refuse before spending anything: every window must map to media on this machine."""
@@ -80,117 +124,260 @@ class Runner:
                 missing=[f"{what} (needed by {', '.join(sorted(set(names)))})" for what, names in missing.items()],
                 hint="point at the media with --media-dir DIR (repeatable); `otio-retake relink` lists what is found")
 
-    def run(self, plans: list[RetakePlan]) -> list[Take]:
-        self.check(plans)
-        self.workspace.create()
-        return asyncio.run(self._run_all(plans))
-
     def jobs_for(self, plans: list[RetakePlan]) -> list[list[RetakePlan]]:
         """Takes grouped into jobs: one job makes several takes of a range where the host has variations."""
-        per_job = max(1, self.provider.limits.max_variations)
         groups: dict[tuple, list[RetakePlan]] = {}
         for plan in plans:
-            groups.setdefault((plan.range.name, plan.context_in, plan.context_out), []).append(plan)
+            groups.setdefault((plan.range.name, plan.provider, plan.context_in, plan.context_out), []).append(plan)
         jobs = []
-        for group in groups.values():
+        for (_, provider, _, _), group in groups.items():
+            per_job = max(1, self.pool.provider(provider).limits.max_variations)
             group.sort(key=lambda p: p.take_index)
             jobs += [group[i:i + per_job] for i in range(0, len(group), per_job)]
         return jobs
 
-    async def _run_all(self, plans: list[RetakePlan]) -> list[Take]:
-        gate = asyncio.Semaphore(self.concurrency)
+    def plan_key(self, plans: list[RetakePlan]) -> str:
+        """The journal's key for a job: the same inputs give the same key, changed media a new one."""
+        first = plans[0]
+        provider = self.pool.provider(first.provider)
+        parts = [first.range.name, "".join(p.take_letter for p in plans), first.provider, provider.model,
+                 first.range.mode.value, first.range.prompt, str(first.seed), str(first.context_in),
+                 str(first.context_out), str(first.section_start), str(first.section_duration), str(self.handles)]
+        for seg in self.segments(first):
+            if seg.media is None:
+                parts.append(f"gap:{seg.record_in}:{seg.frames}")
+                continue
+            stat = seg.media.path.stat()
+            parts.append(f"{seg.media.path}:{stat.st_size}:{stat.st_mtime_ns}:{seg.file_start}:{seg.record_in}:"
+                         f"{seg.frames}")
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    def pending_cost(self, plans: list[RetakePlan]) -> float:
+        """What running these plans would newly spend: jobs the journal has as paid cost nothing more."""
+        total = 0.0
+        for job in self.jobs_for(plans):
+            record = self.journal.get(self.plan_key(job))
+            if record is None or record.state not in PAID_STATES:
+                total += job[0].cost_usd
+        return round(total, 4)
+
+    # ----------------------------------------------------------------------------- running
+    def run(self, plans: list[RetakePlan]) -> RunReport:
+        self.check(plans)
+        self.workspace.create()
+        return asyncio.run(self._run_all(plans))
+
+    async def _run_all(self, plans: list[RetakePlan]) -> RunReport:
+        jobs = self.jobs_for(plans)
 
         async def one(job: list[RetakePlan]) -> list[Take]:
-            async with gate:
-                return await self.run_job(job)
+            return await self.run_job(job, self.pool.provider(job[0].provider))
 
         try:
-            done = await asyncio.gather(*(one(job) for job in self.jobs_for(plans)))
+            done = await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
         finally:
-            await self.provider.aclose()
-        takes = [take for job in done for take in job]
+            await self.pool.aclose()
+        takes: list[Take] = []
+        errors: list[tuple[str, Exception]] = []
+        for job, result in zip(jobs, done):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                errors.append((f"{job[0].range.name} take {''.join(p.take_letter for p in job)}", result))
+            else:
+                takes += result
         order = {(p.range.name, p.take_index): i for i, p in enumerate(plans)}
-        return sorted(takes, key=lambda t: order[(t.range.name, t.plan.take_index)])
+        takes.sort(key=lambda t: order[(t.range.name, t.plan.take_index)])
+        reported = [t.metadata.get("cost_usd") for t in takes if t.metadata.get("cost_reported")]
+        return RunReport(takes=takes, errors=errors, estimated_usd=round(sum(j[0].cost_usd for j in jobs), 4),
+                         reported_usd=round(sum(reported), 4) if reported else None, submitted=self._submitted,
+                         reused=self._reused)
 
     def _emit(self, kind: str, plan: RetakePlan, **detail) -> None:
         self.on_event(ProgressEvent(kind, plan.range.name, plan.take_letter, time.monotonic() - self._started, detail))
 
-    async def _excerpt(self, plan: RetakePlan) -> ExcerptInfo:
+    async def _excerpt(self, plan: RetakePlan, provider: Provider) -> ExcerptInfo:
         key = (plan.range.name, plan.context_in, plan.context_out)
         if key not in self._excerpts:  # takes of one range share one excerpt
             self._emit("excerpt", plan, frames=plan.context_frames)
-            limits = self.provider.limits
+            limits = provider.limits
             self._excerpts[key] = asyncio.ensure_future(asyncio.to_thread(
                 render_excerpt, self.segments(plan), self.workspace.excerpt_path(plan), rate=self.rate,
                 max_width=limits.max_width, max_height=limits.max_height))
         return await self._excerpts[key]
 
-    def request_for(self, plans: list[RetakePlan], video: str, excerpt: ExcerptInfo) -> RetakeRequest:
+    def request_for(self, plans: list[RetakePlan], provider: Provider, video: str, excerpt: ExcerptInfo,
+                    attempt: int) -> RetakeRequest:
         first = plans[0]
         rng = first.range
         return RetakeRequest(video=video, start_seconds=float(first.section_start),
                              duration_seconds=float(first.section_duration), prompt=rng.prompt, mode=rng.mode,
                              seed=first.seed, variations=len(plans), input_seconds=first.context_seconds,
-                             idempotency_key=idempotency_key(self.provider, first, excerpt.path, len(plans)))
+                             idempotency_key=idempotency_key(provider, first, excerpt.path, len(plans), attempt))
 
-    async def run_job(self, plans: list[RetakePlan]) -> list[Take]:
-        """One job at the host for one or more takes of a range."""
+    async def run_job(self, plans: list[RetakePlan], provider: Provider) -> list[Take]:
+        """One job at the host for one or more takes of a range, resumed from the journal."""
         first = plans[0]
-        rng = first.range
-        excerpt = await self._excerpt(first)
+        key = self.plan_key(plans)
+        record = self.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in plans),
+                                   provider=provider.name, model=provider.model, cost_estimate=first.cost_usd)
+        if record.state == JobState.TAKE_READY:
+            takes = self._takes_from(record, plans)
+            if takes is not None:
+                self._reused += 1
+                for take in takes:
+                    self._emit("reused", take.plan, take=take.path)
+                return takes
+        attempt = record.attempt
+        if record.state in (JobState.FAILED, JobState.CANCELLED):
+            attempt += 1
+            self.journal.move(key, JobState.PLANNED, attempt=attempt, error=None, handle=None,
+                              detail=f"attempt {attempt} after {record.state}")
+            record = self.journal.get(key)
+        excerpt = await self._excerpt(first, provider)
+        state = record.state
+        if _ORDER.get(state, 0) < _ORDER[JobState.EXCERPTED]:
+            self.journal.move(key, JobState.EXCERPTED)
+        handle = record.handle
+        if _ORDER.get(state, 0) >= _ORDER[JobState.FINISHED_REMOTELY]:
+            status = Succeeded(result_urls=tuple(record.result_urls), cost_usd=record.cost_reported)
+        else:
+            # A place at the host is held only while the host works: excerpts and splices run outside it.
+            async with self.pool.slot(provider.name):
+                if state == JobState.SUBMITTING:  # the last run sent it and lost the answer
+                    handle = await self._resolve_unknown(key, plans, provider, excerpt, attempt)
+                    if handle is None:
+                        handle = await self._submit(key, plans, provider, excerpt, attempt)
+                elif _ORDER.get(state, 0) < _ORDER[JobState.SUBMITTED]:
+                    handle = await self._submit(key, plans, provider, excerpt, attempt)
+                status = await self._wait(key, plans, provider, handle)
+        return await self._finish(key, plans, provider, handle, status, excerpt)
+
+    async def _resolve_unknown(self, key: str, plans: list[RetakePlan], provider: Provider, excerpt: ExcerptInfo,
+                               attempt: int) -> JobHandle | None:
+        first = plans[0]
+        video = await provider.upload(excerpt.path)
+        request = self.request_for(plans, provider, video, excerpt, attempt)
+        handle = await provider.find_job(request)
+        if handle is not None:
+            self.journal.move(key, JobState.SUBMITTED, handle=handle, detail="found at the host after a lost answer")
+            return handle
+        if not self.resubmit_unknown:
+            raise UnresolvedSubmitError(
+                f"range '{first.range.name}' take {first.take_letter}: a submit to {provider.name} was sent but its "
+                f"answer was lost, and {provider.name} offers no way to look the job up",
+                hint="check the host's dashboard; if the job is not there, run again with --resubmit-unknown "
+                     "(if it is, that generation may be paid twice)")
+        self.journal.move(key, JobState.UPLOADED, detail="resubmitting an unknown submit (--resubmit-unknown)")
+        return None
+
+    async def _submit(self, key: str, plans: list[RetakePlan], provider: Provider, excerpt: ExcerptInfo,
+                      attempt: int) -> JobHandle:
+        first = plans[0]
         self._emit("upload", first)
-        video_ref = await self.provider.upload(excerpt.path)
-        request = self.request_for(plans, video_ref, excerpt)
+        video = await provider.upload(excerpt.path)
+        self.journal.move(key, JobState.UPLOADED)
+        request = self.request_for(plans, provider, video, excerpt, attempt)
+        stored = {"start_seconds": request.start_seconds, "duration_seconds": request.duration_seconds,
+                  "prompt": request.prompt, "mode": request.mode.value, "seed": request.seed,
+                  "variations": request.variations,
+                  "video": video if not video.startswith("data:") else f"inline ({len(video)} bytes)"}
+        self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key)
         self._emit("submit", first, takes=len(plans))
-        handle = await self.provider.submit(request)
-        status = await self.provider.poll(handle)
-        while not isinstance(status, (Succeeded, Failed, Cancelled)):
-            kind = "queued" if isinstance(status, Queued) else "running"
-            self._emit(kind, first, position=getattr(status, "position", None), job_id=handle.job_id)
-            await asyncio.sleep(self.poll_interval)
-            status = await self.provider.poll(handle)
+        try:
+            handle = await provider.submit(request)
+        except SubmitOutcomeUnknownError:
+            raise  # stays "submitting": the next run resolves it
+        except HostError as exc:  # the host refused: nothing was started
+            self.journal.move(key, JobState.FAILED, error=exc.message, detail="refused at submit")
+            raise
+        self._submitted += 1
+        self.journal.move(key, JobState.SUBMITTED, handle=handle)
+        return handle
+
+    async def _wait(self, key: str, plans: list[RetakePlan], provider: Provider, handle: JobHandle) -> Succeeded:
+        first = plans[0]
+        interval = self.poll_interval if self.poll_interval is not None else getattr(provider, "poll_seconds", 1.0)
+        try:
+            status = await provider.poll(handle)
+            while not isinstance(status, (Succeeded, Failed, Cancelled)):
+                kind = "queued" if isinstance(status, Queued) else "running"
+                self._emit(kind, first, position=getattr(status, "position", None), job_id=handle.job_id)
+                await asyncio.sleep(interval)
+                status = await provider.poll(handle)
+        except ResultExpiredError as exc:
+            self.journal.move(key, JobState.FAILED, error=exc.message, detail="expired at the host")
+            raise
+        rng = first.range
         if isinstance(status, Failed):
+            self.journal.move(key, JobState.FAILED, error=status.reason)
             self._emit("failed", first, reason=status.reason)
-            raise JobFailedError(f"range '{rng.name}' take {first.take_letter}: the {self.provider.name} job "
+            raise JobFailedError(f"range '{rng.name}' take {first.take_letter}: the {provider.name} job "
                                  f"{handle.job_id} failed: {status.reason}")
         if isinstance(status, Cancelled):
+            self.journal.move(key, JobState.CANCELLED, detail="cancelled at the host")
             raise JobFailedError(f"range '{rng.name}' take {first.take_letter}: job {handle.job_id} was cancelled")
         if len(status.result_urls) < len(plans):
-            raise JobFailedError(f"range '{rng.name}': the {self.provider.name} job {handle.job_id} returned "
+            self.journal.move(key, JobState.FAILED, error="too few results")
+            raise JobFailedError(f"range '{rng.name}': the {provider.name} job {handle.job_id} returned "
                                  f"{len(status.result_urls)} result(s) for {len(plans)} take(s)")
+        self.journal.move(key, JobState.FINISHED_REMOTELY, result_urls=list(status.result_urls),
+                          cost_reported=status.cost_usd)
+        return status
+
+    async def _finish(self, key: str, plans: list[RetakePlan], provider: Provider, handle: JobHandle | None,
+                      status: Succeeded, excerpt: ExcerptInfo) -> list[Take]:
+        results = []
+        for index, plan in enumerate(plans):
+            dest = self.workspace.result_path(plan)
+            if not dest.exists():
+                self._emit("download", plan)
+                await provider.download(status, dest, index=index)
+            results.append(dest)
+        self.journal.move(key, JobState.DOWNLOADED, results=[str(p) for p in results])
         cost = status.cost_usd / len(plans) if status.cost_usd is not None else None
-        return [await self._finish(plan, status, index, handle.job_id, excerpt, cost)
-                for index, plan in enumerate(plans)]
+        takes = []
+        for plan, result_path in zip(plans, results):
+            self._emit("splice", plan)
+            audio_only = not plan.range.mode.has_video
+            take_path = self.workspace.take_path(plan, audio_only)
+            head, tail, check = await asyncio.to_thread(
+                splice_take, plan, excerpt=excerpt.path, result=result_path, dest=take_path,
+                handles=self.handles, audio_only=audio_only)
+            takes.append(Take(plan=plan, path=str(take_path), head=head, tail=tail, has_video=not audio_only,
+                              has_audio=True, metadata={
+                                  "job_id": handle.job_id if handle else None, "host": provider.name,
+                                  "model": provider.model,
+                                  "cost_usd": cost if cost is not None else plan.cost_usd / len(plans),
+                                  "cost_reported": cost is not None,
+                                  "excerpt": path_to_url(excerpt.path), "result": path_to_url(result_path),
+                                  "checks": check.as_metadata(), "held_source_frames": excerpt.held_frames}))
+            self._emit("done", plan, take=str(take_path), context_match=check.context_match)
+        self.journal.move(key, JobState.TAKE_READY, takes_json=[
+            {"take_index": t.plan.take_index, "path": t.path, "head": t.head, "tail": t.tail,
+             "has_video": t.has_video, "metadata": t.metadata} for t in takes])
+        return takes
 
-    async def _finish(self, plan: RetakePlan, status: Succeeded, index: int, job_id: str, excerpt: ExcerptInfo,
-                      cost: float | None) -> Take:
-        rng = plan.range
-        self._emit("download", plan)
-        result_path = await self.provider.download(status, self.workspace.result_path(plan), index=index)
-        self._emit("splice", plan)
-        audio_only = not rng.mode.has_video
-        take_path = self.workspace.take_path(plan, audio_only)
-        head, tail, check = await asyncio.to_thread(
-            splice_take, plan, excerpt=excerpt.path, result=result_path, dest=take_path,
-            handles=self.handles, audio_only=audio_only)
-        take = Take(plan=plan, path=str(take_path), head=head, tail=tail, has_video=not audio_only,
-                    has_audio=True, metadata={
-                        "job_id": job_id, "host": self.provider.name, "model": self.provider.model,
-                        "cost_usd": cost if cost is not None else plan.cost_usd,
-                        "cost_reported": cost is not None,
-                        "excerpt": path_to_url(excerpt.path), "result": path_to_url(result_path),
-                        "checks": check.as_metadata(), "held_source_frames": excerpt.held_frames})
-        self._emit("done", plan, take=str(take_path), context_match=check.context_match)
-        return take
+    def _takes_from(self, record, plans: list[RetakePlan]) -> list[Take] | None:
+        """The takes a finished job left, if their files are all still there."""
+        by_index = {int(t["take_index"]): t for t in record.takes_json}
+        takes = []
+        for plan in plans:
+            stored = by_index.get(plan.take_index)
+            if stored is None or not Path(stored["path"]).exists():
+                return None
+            takes.append(Take(plan=plan, path=stored["path"], head=int(stored["head"]), tail=int(stored["tail"]),
+                              has_video=bool(stored["has_video"]), has_audio=True, metadata=dict(stored["metadata"])))
+        return takes
 
 
-def idempotency_key(provider: Provider, plan: RetakePlan, excerpt: Path, variations: int) -> str:
-    """Same request, same key: host, model, mode, prompt, seed, section, and the excerpt's content."""
+def idempotency_key(provider: Provider, plan: RetakePlan, excerpt: Path, variations: int, attempt: int = 1) -> str:
+    """Same request, same key: host, model, mode, prompt, seed, section, the excerpt's content (and attempt)."""
     digest = hashlib.sha256()
     with open(excerpt, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     rng = plan.range
     fields = [provider.name, provider.model, rng.mode.value, rng.prompt, str(plan.seed), str(variations),
-              str(plan.section_start), str(plan.section_duration), digest.hexdigest()]
+              str(plan.section_start), str(plan.section_duration), digest.hexdigest(), str(attempt)]
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()

@@ -74,7 +74,7 @@ def key_source(name: str) -> str | None:
 def make_provider(name: str, *, results_dir: Path, base_url: str | None = None, **options) -> Provider:
     provider_limits(name)  # unknown names fail with the list of known ones
     if name == "preview":
-        return PreviewProvider(results_dir)
+        return PreviewProvider(results_dir)  # local: no HTTP options apply
     key = find_key(name)
     if not key:
         cls = HOSTS[name]

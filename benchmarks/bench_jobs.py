@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Orchestration benchmark: N marked ranges against an emulated host with a fixed job latency.
+
+With C jobs at once and L seconds per job the best possible wall time is
+ceil(N / C) * L. This prints that ideal, the measured wall time of the whole
+run (excerpts, uploads, submits, polls, downloads, splices, journal), their
+ratio, the overhead per job and the run's peak memory. The emulator runs in a
+separate process so that its work and memory are not counted.
+
+    python benchmarks/bench_jobs.py [--ranges 200] [--latency 2] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import httpx
+import opentimelineio as otio
+from opentimelineio.opentime import RationalTime as RT
+from opentimelineio.opentime import TimeRange as TR
+
+from otio_retake import pipeline
+from otio_retake.emulate.server import free_port
+from otio_retake.media.testpattern import make_pattern_clip
+
+RATE = 24
+SPACING = 80  # frames between range starts: each 48-frame range gets its own 73-frame window
+
+
+def build(folder: Path, ranges: int) -> Path:
+    frames = ranges * SPACING + 80
+    media = make_pattern_clip(folder / "long.mp4", clip_id=3, frames=frames, width=128, height=72, tone_hz=None)
+    tl = otio.schema.Timeline("bench", global_start_time=RT(86400, RATE))
+    track = otio.schema.Track("V1")
+    track.append(otio.schema.Clip("long", media_reference=otio.schema.ExternalReference(
+        target_url=str(media), available_range=TR(RT(0, RATE), RT(frames, RATE))),
+        source_range=TR(RT(0, RATE), RT(frames, RATE))))
+    tl.tracks.append(track)
+    for i in range(ranges):
+        marker = otio.schema.Marker(f"r{i:03d}", TR(RT(40 + i * SPACING, RATE), RT(48, RATE)))
+        marker.comment = f"variation {i}"
+        tl.tracks.markers.append(marker)
+    path = folder / "bench.otio"
+    otio.adapters.write_to_file(tl, str(path))
+    return path
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ranges", type=int, default=200)
+    parser.add_argument("--latency", type=float, default=2.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--poll-interval", type=float, default=0.2)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        timeline = build(folder, args.ranges)
+        setup = time.perf_counter() - t0
+        port = free_port()
+        key = "bench-key"
+        emulator = subprocess.Popen([sys.executable, "-m", "otio_retake.cli", "emulate", "fal", "--port", str(port),
+                                     "--latency", str(args.latency), "--key", key],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    httpx.get(url + "/_emulator/stats", timeout=1)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            os.environ["FAL_KEY"] = key
+            loaded = pipeline.load(timeline)
+            plans = pipeline.plan(loaded, provider="fal", context_seconds=0.5)
+            runner = pipeline.make_runner(loaded, provider="fal", workspace=folder / "ws",
+                                          base_urls={"fal": url}, poll_interval=args.poll_interval,
+                                          concurrency=args.concurrency, per_host=args.concurrency, handles=0)
+            t0 = time.perf_counter()
+            report = runner.run(plans)
+            wall = time.perf_counter() - t0
+            stats = httpx.get(url + "/_emulator/stats").json()
+        finally:
+            emulator.terminate()
+            emulator.wait(timeout=10)
+    ideal = math.ceil(args.ranges / args.concurrency) * args.latency
+    waves = math.ceil(args.ranges / args.concurrency)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"ranges {args.ranges}, job latency {args.latency:g} s, concurrency {args.concurrency}, "
+          f"poll every {args.poll_interval:g} s (setup {setup:.1f} s, not timed)")
+    print(f"takes ready {len(report.takes)}, errors {len(report.errors)}, submitted {stats['submitted']}, "
+          f"duplicates {stats['duplicates']}, most at once at the host {stats['max_active']}")
+    print(f"ideal  ceil({args.ranges}/{args.concurrency}) x {args.latency:g} s = {ideal:.1f} s")
+    print(f"wall   {wall:.1f} s")
+    print(f"ratio  {wall / ideal:.2f}")
+    print(f"overhead per job {(wall / waves - args.latency) * 1000:.0f} ms "
+          f"(wall / {waves} waves - latency)")
+    print(f"peak memory {peak_mb:.0f} MB (this process; the emulator runs apart)")
+    return 0 if not report.errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""Durable jobs: the journal's states, re-runs that reuse and resume, cancel, budgets, and a SIGKILL mid-run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import decode_patterns, run_cli, source_frame_at
+
+from otio_retake.emulate import EmulatorServer, make_app
+from otio_retake.jobs.pool import HostPool
+from otio_retake.jobs.store import JobState, Journal
+
+KEY = "sk-journal-test-key"
+
+
+def test_journal_records_states_with_events_in_wal_mode(tmp_path):
+    journal = Journal(tmp_path / "jobs.sqlite")
+    record = journal.plan("k1", range_name="sky", takes="A", provider="fal", model="m", cost_estimate=0.7)
+    assert record.state == JobState.PLANNED
+    assert journal.plan("k1", range_name="sky", takes="A", provider="fal", model="m", cost_estimate=0.7).state \
+        == JobState.PLANNED  # planning again finds the same job
+    journal.move("k1", JobState.SUBMITTING, request={"prompt": "p"}, idempotency_key="idem")
+    from otio_retake.providers.base import JobHandle
+    journal.move("k1", JobState.SUBMITTED, handle=JobHandle("fal", "req-9", {"status": "u"}))
+    again = Journal(tmp_path / "jobs.sqlite").get("k1")  # a second connection sees every committed step
+    assert again.state == JobState.SUBMITTED and again.handle.job_id == "req-9" and again.request == {"prompt": "p"}
+    assert [s for s, _ in journal.events("k1")] == ["planned", "submitting", "submitted"]
+    with pytest.raises(ValueError):
+        journal.move("k1", "done")
+    mode = sqlite3.connect(tmp_path / "jobs.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_excerpts_are_deterministic_so_the_idempotency_key_is_stable(samples, tmp_path):
+    from otio_retake import pipeline
+    from otio_retake.jobs.runner import idempotency_key
+    loaded = pipeline.load(samples / "retake_sample.otio")
+    plans = pipeline.plan(loaded)
+    keys = []
+    for n in range(2):
+        runner = pipeline.make_runner(loaded, workspace=tmp_path / f"ws{n}")
+        provider = runner.pool.provider("preview")
+        from otio_retake.media.excerpt import render_excerpt
+        info = render_excerpt(runner.segments(plans[0]), tmp_path / f"e{n}.mp4", rate=runner.rate)
+        keys.append(idempotency_key(provider, plans[0], info.path, 1))
+    assert keys[0] == keys[1]
+    other = idempotency_key(provider, plans[1], tmp_path / "e0.mp4", 1)
+    assert other != keys[0]  # another prompt, section and seed
+
+
+def test_a_rerun_reuses_ready_takes(samples, tmp_path, capsys):
+    out = tmp_path / "o.otio"
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out) == 0
+    takes = samples / "retake_sample.retake" / "takes"
+    stamps = {p.name: p.stat().st_mtime_ns for p in takes.iterdir()}
+    capsys.readouterr()
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--force") == 0
+    assert "0 job(s) submitted, 3 reused" in capsys.readouterr().out
+    assert {p.name: p.stat().st_mtime_ns for p in takes.iterdir()} == stamps
+
+
+def test_changed_media_is_not_mistaken_for_a_ready_take(samples, sample_media, tmp_path, capsys):
+    import shutil
+    media = tmp_path / "media"
+    shutil.copytree(sample_media, media)
+    (samples / "media").unlink()
+    (samples / "media").symlink_to(media, target_is_directory=True)
+    out = tmp_path / "o.otio"
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky") == 0
+    os.utime(media / "shot_a.mp4", ns=(time.time_ns(), time.time_ns()))  # the editor replaced the media
+    capsys.readouterr()
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky", "--force") == 0
+    assert "1 job(s) submitted, 0 reused" in capsys.readouterr().out
+
+
+@pytest.fixture
+def emulator():
+    servers = []
+
+    def start(host, **options):
+        options.setdefault("latency", 0.3)
+        options.setdefault("retry_after", 0.05)
+        server = EmulatorServer(make_app(host, key=KEY, **options)).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def _stats(server):
+    return httpx.get(server.url + "/_emulator/stats").json()
+
+
+def _hosted(samples, tmp_path, host, server, *extra, prefix="sky"):
+    return run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", host,
+                   "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
+                   "--marker-prefix", prefix, *extra)
+
+
+@pytest.mark.parametrize("state, keep_result", [
+    (JobState.SUBMITTED, False), (JobState.FINISHED_REMOTELY, False), (JobState.DOWNLOADED, True),
+])
+def test_resume_from_each_paid_state_never_submits_again(state, keep_result, emulator, samples, tmp_path,
+                                                         monkeypatch):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal")
+    assert _hosted(samples, tmp_path, "fal", server) == 0
+    journal = Journal(tmp_path / "ws" / "jobs.sqlite")
+    [record] = journal.all()
+    journal.move(record.plan_key, state)  # as if the run had stopped here
+    (tmp_path / "ws" / "takes" / "sky_takeA.mp4").unlink()
+    if not keep_result:
+        for path in (tmp_path / "ws" / "results").iterdir():
+            path.unlink()
+    assert _hosted(samples, tmp_path, "fal", server, "--force") == 0
+    assert _stats(server)["submitted"] == 1
+    patterns = decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
+    assert patterns[12] == source_frame_at(48)
+    assert journal.get(record.plan_key).state == JobState.TAKE_READY
+
+
+def test_lost_submit_answer_is_found_at_runware_not_paid_twice(emulator, samples, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RUNWARE_API_KEY", KEY)
+    server = emulator("runware", faults="submit=drop")
+    assert _hosted(samples, tmp_path, "runware", server) == 3
+    assert "the job may have started" in " ".join(capsys.readouterr().err.split())
+    [record] = Journal(tmp_path / "ws" / "jobs.sqlite").all()
+    assert record.state == JobState.SUBMITTING and record.handle is None
+    assert _hosted(samples, tmp_path, "runware", server) == 0
+    stats = _stats(server)
+    assert stats["submitted"] == 1 and stats["duplicates"] == 0
+    events = Journal(tmp_path / "ws" / "jobs.sqlite").events(record.plan_key)
+    assert ("submitted", "found at the host after a lost answer") in events
+
+
+@pytest.mark.parametrize("host", ["gmi", "oxen"])
+def test_lost_submit_answer_is_found_in_the_hosts_job_list(host, emulator, samples, tmp_path, monkeypatch):
+    from otio_retake.providers import HOSTS
+    monkeypatch.setenv(HOSTS[host].key_env, KEY)
+    server = emulator(host, faults="submit=drop")
+    assert _hosted(samples, tmp_path, host, server) == 3
+    assert _hosted(samples, tmp_path, host, server) == 0
+    assert _stats(server)["submitted"] == 1
+
+
+def test_lost_submit_answer_without_a_lookup_stops_and_asks(emulator, samples, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LTX_API_KEY", KEY)
+    server = emulator("ltx", faults="submit=drop")
+    assert _hosted(samples, tmp_path, "ltx", server) == 3
+    capsys.readouterr()
+    assert _hosted(samples, tmp_path, "ltx", server) == 3
+    err = " ".join(capsys.readouterr().err.split())
+    assert "offers no way to look the job up" in err and "--resubmit-unknown" in err
+    assert _stats(server)["submitted"] == 1
+    assert _hosted(samples, tmp_path, "ltx", server, "--resubmit-unknown") == 0
+    assert _stats(server)["submitted"] == 2  # the user allowed it
+
+
+def test_budget_refusal_and_confirmation(emulator, samples, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal")
+    assert _hosted(samples, tmp_path, "fal", server, "--max-cost", "0.5") == 2
+    assert "more than --max-cost $0.50" in " ".join(capsys.readouterr().err.split())
+    # 3 takes of 7 s at $0.10: $2.10, under the $5 threshold; 3 ranges x 3 takes is $6.15, above it.
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "x.otio", "--provider", "fal",
+                   "--base-url", server.url, "--takes", "3", "--workspace", tmp_path / "ws2") == 2
+    assert "pass --yes" in " ".join(capsys.readouterr().err.split())
+    assert _stats(server)["submitted"] == 0
+
+
+def test_status_and_cancel_on_a_workspace(emulator, samples, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal", latency=60)
+    ws = tmp_path / "ws"
+    child = _spawn_run(samples, tmp_path, "fal", server, ws, prefix="sky")
+    try:
+        _wait_for(ws / "jobs.sqlite", lambda rows: rows and all(r.state == "submitted" for r in rows))
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert run_cli("status", ws, "--json") == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["state"] == "submitted" and row["job_id"]
+    assert run_cli("cancel", ws) == 0
+    assert "cancelled at the host" in capsys.readouterr().out
+    assert Journal(ws / "jobs.sqlite").all()[0].state == JobState.CANCELLED
+    assert _stats(server)["by_status"] == {"cancelled": 1}
+
+
+def _spawn_run(samples, tmp_path, host, server, ws, prefix=None, extra=()):
+    args = [sys.executable, "-m", "otio_retake.cli", "run", str(samples / "retake_sample.otio"), "-o",
+            str(tmp_path / "o.otio"), "--provider", host, "--base-url", server.url, "--poll-interval", "0.1",
+            "--workspace", str(ws), "--yes", *extra]
+    if prefix:
+        args += ["--marker-prefix", prefix]
+    env = dict(os.environ)
+    return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for(journal_path: Path, ready, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if journal_path.exists():
+            try:
+                rows = Journal(journal_path).all()
+            except sqlite3.Error:
+                rows = []
+            if ready(rows):
+                return rows
+        time.sleep(0.05)
+    raise AssertionError("the run did not reach the expected state in time")
+
+
+def test_sigkill_mid_run_then_rerun_gets_every_take_with_one_submission_per_job(emulator, samples, tmp_path,
+                                                                                 monkeypatch):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal", latency=4)
+    ws = tmp_path / "ws"
+    child = _spawn_run(samples, tmp_path, "fal", server, ws, extra=("--takes", "2"))
+    try:
+        # Kill it once some jobs are in flight at the host and none is finished.
+        _wait_for(ws / "jobs.sqlite", lambda rows: sum(r.state == "submitted" for r in rows) >= 2)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+    before = _stats(server)["submitted"]
+    assert 2 <= before < 6
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "fal",
+                   "--base-url", server.url, "--poll-interval", "0.1", "--workspace", ws, "--takes", "2",
+                   "--yes") == 0
+    stats = _stats(server)
+    assert stats["submitted"] == 6 and stats["duplicates"] == 0  # 3 ranges x 2 takes, each paid once
+    for name, ext in (("sky", "mp4"), ("crossing", "mp4"), ("line", "wav")):
+        for letter in "AB":
+            assert (ws / "takes" / f"{name}_take{letter}.{ext}").exists()
+    assert all(r.state == JobState.TAKE_READY for r in Journal(ws / "jobs.sqlite").all())
+
+
+def test_ltx_runs_two_at_once_by_default(emulator, samples, tmp_path, monkeypatch):
+    monkeypatch.setenv("LTX_API_KEY", KEY)
+    server = emulator("ltx", latency=1.0)
+    assert _hosted(samples, tmp_path, "ltx", server, "--takes", "2", prefix="") == 0
+    stats = _stats(server)
+    assert stats["submitted"] == 6 and stats["max_active"] == 2
+
+
+def test_a_rate_limited_host_cools_down_alone():
+    async def scenario():
+        pool = HostPool(lambda name, **kw: type("P", (), {"limits": type("L", (), {"max_concurrent": 4})(),
+                                                           "aclose": lambda self: asyncio.sleep(0)})())
+        pool.cool_down("slow", 0.4)
+        started = {}
+
+        async def job(name):
+            async with pool.slot(name):
+                started[name] = time.monotonic()
+
+        t0 = time.monotonic()
+        await asyncio.gather(job("slow"), job("fast"))
+        return started["slow"] - t0, started["fast"] - t0
+
+    slow, fast = asyncio.run(scenario())
+    assert slow >= 0.35 and fast < 0.1
