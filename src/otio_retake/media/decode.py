@@ -8,6 +8,8 @@ subtracted), the same clock OTIO media time uses after relinking.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from ..errors import MediaError
 
-__all__ = ["frames_at", "read_audio", "decode_all_frames", "AUDIO_RATE", "AUDIO_CHANNELS"]
+__all__ = ["frames_at", "prefetch", "read_audio", "decode_all_frames", "AUDIO_RATE", "AUDIO_CHANNELS"]
 
 AUDIO_RATE = 48000  # every excerpt and take carries 48 kHz, what the hosts and NLEs expect
 AUDIO_CHANNELS = 2
@@ -30,12 +32,15 @@ def _open(path: str):
 
 
 def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
-              held: list[int] | None = None) -> Iterator[np.ndarray]:
-    """RGB frames (height, width, 3) shown at each of ``times`` (ascending seconds).
+              held: list[int] | None = None, as_frames: bool = False) -> Iterator[np.ndarray | av.VideoFrame]:
+    """Frames shown at each of ``times`` (ascending seconds), as displayed (rotation applied).
 
+    RGB arrays (height, width, 3), or with ``as_frames`` yuv420p ``VideoFrame``s
+    straight from the scaler (what an H.264 encoder takes: no RGB round trip).
     Times past the last frame repeat it; their count is appended to ``held``
     so callers can report a source shorter than asked for.
     """
+    convert = _as_yuv if as_frames else _rgb
     times = list(times)
     if not times:
         return
@@ -60,14 +65,14 @@ def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
             while index < len(times) and t > times[index] + eps:
                 if current is None:  # the window starts before the file's first frame
                     current = frame
-                yield _rgb(current, width, height)
+                yield convert(current, width, height)
                 index += 1
             if index >= len(times):
                 return
             current = frame
         if current is None:
             raise MediaError(f"{path}: no decodable video frames")
-        last = _rgb(current, width, height)
+        last = convert(current, width, height)
         if held is not None and index < len(times):
             held.append(len(times) - index)
         while index < len(times):
@@ -76,7 +81,54 @@ def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
 
 
 def _rgb(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
-    return frame.to_ndarray(format="rgb24", width=width, height=height)
+    rotation = frame.rotation % 360
+    if rotation in (90, 270):  # stored sideways: scale to the stored shape, then turn upright
+        return np.ascontiguousarray(np.rot90(frame.to_ndarray(format="rgb24", width=height, height=width),
+                                             k=rotation // 90))
+    image = frame.to_ndarray(format="rgb24", width=width, height=height)
+    return np.ascontiguousarray(np.rot90(image, k=2)) if rotation == 180 else image
+
+
+def _as_yuv(frame: av.VideoFrame, width: int, height: int) -> av.VideoFrame:
+    if frame.rotation % 360:
+        return av.VideoFrame.from_ndarray(_rgb(frame, width, height), format="rgb24").reformat(format="yuv420p")
+    # Threaded slices: the scaler is the heaviest step left in Python's thread at 4K.
+    return frame.reformat(width=width, height=height, format="yuv420p", threads=0)
+
+
+def prefetch(iterator: Iterator, depth: int = 16) -> Iterator:
+    """Run ``iterator`` in a worker thread, ``depth`` items ahead: decoding overlaps encoding."""
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in iterator:
+                if stop.is_set():
+                    return
+                items.put(item)
+            items.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            items.put(exc)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                items.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)
 
 
 def decode_all_frames(path: str, *, width: int | None = None, height: int | None = None,

@@ -71,10 +71,13 @@ class ClipWriter:
     def frames_written(self) -> int:
         return self._frames
 
-    def add_frame(self, rgb: np.ndarray) -> None:
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        if frame.width != self._video.width or frame.height != self._video.height:
-            frame = frame.reformat(width=self._video.width, height=self._video.height)
+    def add_frame(self, image: np.ndarray | av.VideoFrame) -> None:
+        """An RGB array, or a ``VideoFrame`` (encoded as is when it already has the stream's size and format)."""
+        frame = image if isinstance(image, av.VideoFrame) else \
+            av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+        if frame.width != self._video.width or frame.height != self._video.height or \
+                frame.format.name != self._video.pix_fmt:
+            frame = frame.reformat(width=self._video.width, height=self._video.height, format=self._video.pix_fmt)
         frame.pts = self._frames
         frame.time_base = 1 / self.rate
         self._frames += 1

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import MediaError
 from ..timeline.segments import Segment
-from .decode import AUDIO_RATE, frames_at, read_audio
+from .decode import AUDIO_RATE, frames_at, prefetch, read_audio
 from .encode import ClipWriter
 from .probe import probe
 
@@ -62,7 +62,8 @@ def render_excerpt(segments: list[Segment], dest: Path, *, rate: Fraction, max_w
                 for _ in times:
                     writer.add_frame(black)
             else:
-                for frame in frames_at(str(seg.media.path), times, width=width, height=height, held=held):
+                frames = frames_at(str(seg.media.path), times, width=width, height=height, held=held, as_frames=True)
+                for frame in prefetch(frames):
                     writer.add_frame(frame)
             # Samples are counted from the window's start so that rounding never accumulates.
             lo = round(Fraction(seg.record_in - window_start) * AUDIO_RATE / rate)
