@@ -32,6 +32,7 @@ test: setup
 # Benchmarks print figures against a baseline measured in the same run (not timed tests).
 bench: setup
 	$(BIN)/python benchmarks/bench_jobs.py
+	$(BIN)/python benchmarks/bench_excerpt.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake

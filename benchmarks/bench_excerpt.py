@@ -29,6 +29,7 @@ import imageio_ffmpeg
 
 from otio_retake.media.excerpt import render_excerpt
 from otio_retake.media.probe import probe
+from otio_retake.providers.base import Limits
 from otio_retake.timeline.relink import ResolvedMedia
 from otio_retake.timeline.segments import Segment
 
@@ -49,7 +50,9 @@ def ours(source: Path, start: float, seconds: float, dest: Path) -> float:
     frames = round(seconds * RATE)
     segment = Segment(record_in=0, frames=frames, clip_name="src", media=media, file_start=Fraction(start))
     t0 = time.perf_counter()
-    info = render_excerpt([segment], dest, rate=RATE, max_width=1920, max_height=1080)
+    # No byte cap: the same constant-quality encode as the ffmpeg line below.
+    info = render_excerpt([segment], dest, rate=RATE, limits=Limits(max_width=1920, max_height=1080,
+                                                                     max_input_bytes=0))
     elapsed = time.perf_counter() - t0
     assert info.frames == frames and probe(dest).width == min(1920, probe(source).width)
     return elapsed

@@ -180,3 +180,26 @@ def test_plan_shows_the_cost_per_host(samples, capsys):
         costs[host] = sum(r["cost_usd"] for r in json.loads(capsys.readouterr().out))
     # windows of 7, 7 and 6.5 s at $0.10 per second
     assert costs == {"preview": 0, "ltx": pytest.approx(2.05), "fal": pytest.approx(2.05)}
+
+
+def test_oxen_1080p_model_gets_an_exact_1080p_excerpt_and_the_take_comes_back_at_timeline_size(
+        emulator, samples, tmp_path, monkeypatch):
+    monkeypatch.setenv("OXEN_API_KEY", KEY)
+    server = emulator("oxen-ltx2")
+    assert _run(samples, tmp_path, "oxen-ltx2", server.url, "--take-resolution", "timeline") == 0
+    [job] = server.state.jobs.values()
+    from otio_retake.media.probe import probe
+    assert (probe(job.video).width, probe(job.video).height) == (1920, 1080)
+    assert job.request["model"] == "lightricks-ltx-2-retake" and "start_time" in job.request
+    take = tmp_path / "ws" / "takes" / "sky_takeA.mp4"
+    assert (probe(take).width, probe(take).height) == (640, 360)
+    assert decode_patterns(take)[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]
+
+
+def test_oxen_fails_a_non_1080p_input_when_the_job_runs(emulator, samples, tmp_path, monkeypatch, capsys):
+    # The 1080p-only model asked through the general "oxen" client, which sends the picture as it is.
+    monkeypatch.setenv("OXEN_API_KEY", KEY)
+    monkeypatch.setattr("otio_retake.providers.oxen.OxenProvider.model", "lightricks-ltx-2-retake")
+    server = emulator("oxen")
+    assert _run(samples, tmp_path, "oxen", server.url) == 3
+    assert "input_video must be 1920x1080" in " ".join(capsys.readouterr().err.split())

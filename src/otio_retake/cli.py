@@ -19,6 +19,7 @@ from . import pipeline
 from .errors import CostLimitError, InputError, RetakeError
 from .jobs.progress import LiveProgress, PlainProgress, ProgressHub
 from .jobs.runner import DEFAULT_HANDLES
+from .media.splice import TakeOptions
 from .jobs.store import ACTIVE_STATES, JOURNAL_NAME, JobState, Journal
 from .media.timecode import rate_label
 from .model import Mode, RetakePlan
@@ -151,6 +152,12 @@ def _jsonable(value):
 @click.option("--force", is_flag=True, help="Replace an existing output.")
 @click.option("--handles", type=click.IntRange(0, 48), default=DEFAULT_HANDLES, show_default=True,
               help="Frames of handles to keep each side of a take where the result has them.")
+@click.option("--blend-frames", type=click.IntRange(0, 48), default=0, show_default=True,
+              help="Crossfade this many frames at each end of a take from the source, for a seamless cut.")
+@click.option("--take-resolution", type=click.Choice(["host", "timeline"]), default="host", show_default=True,
+              help="Takes at the size the host returned, or at the source picture's size.")
+@click.option("--take-codec", type=click.Choice(["h264", "prores", "dnxhd"]), default="h264", show_default=True,
+              help="H.264 (.mp4), ProRes 422 HQ or DNxHR HQ (.mov) takes.")
 @click.option("--base-url", "base_urls", multiple=True, metavar="[HOST=]URL",
               help="Send a host's API calls here (an emulator or a proxy); repeatable.")
 @click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls "
@@ -161,16 +168,20 @@ def _jsonable(value):
 @click.option("--yes", is_flag=True, help=f"Do not ask before a run estimated above ${CONFIRM_ABOVE_USD:.0f}.")
 @click.option("--resubmit-unknown", is_flag=True,
               help="Submit again a job whose submit answer was lost and that the host cannot look up.")
-def run_cmd(output, workspace, force, handles, base_urls, poll_interval, concurrency, per_host, max_cost, yes,
-            resubmit_unknown, **kwargs):
+def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, take_codec, base_urls, poll_interval,
+            concurrency, per_host, max_cost, yes, resubmit_unknown, **kwargs):
     """Retake every marked range and write the timeline with the takes as alternates."""
     arguments = {k: _jsonable(v) for k, v in {**kwargs, "output": output, "workspace": workspace, "force": force,
                                                "handles": handles, "base_urls": base_urls,
+                                               "blend_frames": blend_frames, "take_resolution": take_resolution,
+                                               "take_codec": take_codec,
                                                "poll_interval": poll_interval, "concurrency": concurrency,
                                                "per_host": per_host, "max_cost": max_cost, "yes": yes}.items()}
     loaded, plans = _load_and_plan(**kwargs)
     hub = ProgressHub()
-    runner = pipeline.make_runner(loaded, provider=kwargs["provider"], workspace=workspace, handles=handles,
+    take_options = TakeOptions(handles=handles, blend_frames=blend_frames, resolution=take_resolution,
+                               codec=take_codec)
+    runner = pipeline.make_runner(loaded, provider=kwargs["provider"], workspace=workspace, take_options=take_options,
                                   base_urls=pipeline.parse_base_urls(base_urls, kwargs["provider"]),
                                   poll_interval=poll_interval, concurrency=concurrency, per_host=per_host,
                                   resubmit_unknown=resubmit_unknown, on_event=hub.publish)
@@ -369,7 +380,8 @@ def providers_cmd(as_json):
 
 
 @cli.command("emulate")
-@click.argument("host", type=click.Choice(["ltx", "fal", "wavespeed", "runware", "gmi", "oxen", "replicate"]))
+@click.argument("host", type=click.Choice(["ltx", "fal", "wavespeed", "runware", "gmi", "oxen", "oxen-ltx2",
+                                           "replicate"]))
 @click.option("--port", type=int, default=8765, show_default=True)
 @click.option("--latency", type=float, default=2.0, show_default=True, help="Seconds each job takes.")
 @click.option("--faults", help="Faults to inject, e.g. submit=429x2,poll=500,download=truncate,job=fail.")

@@ -17,6 +17,7 @@ import opentimelineio as otio
 
 from .jobs.plan import build_plans
 from .media.probe import probe
+from .media.splice import TakeOptions
 from .errors import CostLimitError, RunIncompleteError
 from .jobs.pool import HostPool
 from .jobs.runner import DEFAULT_HANDLES, ProgressEvent, RunReport, Runner
@@ -91,7 +92,8 @@ def parse_base_urls(values: list[str] | tuple[str, ...], default_provider: str) 
 
 
 def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | None = None,
-                handles: int = DEFAULT_HANDLES, base_urls: dict[str, str] | None = None,
+                handles: int = DEFAULT_HANDLES, take_options: TakeOptions | None = None,
+                base_urls: dict[str, str] | None = None,
                 poll_interval: float | None = None, concurrency: int | None = None, per_host: int | None = None,
                 resubmit_unknown: bool = False,
                 on_event: Callable[[ProgressEvent], None] | None = None) -> Runner:
@@ -102,7 +104,8 @@ def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | 
         return make_provider(name, results_dir=ws.root / "engine", base_url=base_urls.get(name), **options)
 
     pool = HostPool(factory, global_limit=concurrency, per_host_limit=per_host)
-    return Runner(loaded.timeline, loaded.resolver, pool, ws, handles=handles,
+    return Runner(loaded.timeline, loaded.resolver, pool, ws,
+                  take_options=take_options or TakeOptions(handles=handles),
                   poll_interval=poll_interval, resubmit_unknown=resubmit_unknown, on_event=on_event)
 
 
@@ -137,6 +140,10 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
     warnings = [f"range '{t.range.name}' take {t.plan.take_letter}: the result's context does not match its "
                 f"source (difference {t.metadata['checks']['context_difference']:.1f}); check it before use"
                 for t in takes if not t.metadata["checks"]["context_match"]]
+    warnings += [f"range '{t.range.name}' take {t.plan.take_letter}: the result changed "
+                 f"{t.metadata['checks']['section_coverage']:.0%} of the marked frames and "
+                 f"{t.metadata['checks']['changed_outside']} frame(s) outside the section (clamped or moved by the "
+                 f"host?); check it before use" for t in takes if not t.metadata["checks"]["section_ok"]]
     warnings += [f"range '{t.range.name}': a source ran out, {t.metadata['held_source_frames']} frame(s) held"
                  for t in takes if t.metadata.get("held_source_frames")]
     return RunResult(takes, outputs, result_timeline, runner.workspace, report, warnings)

@@ -23,7 +23,7 @@ __all__ = ["EMULATORS", "make_app", "EmulatorServer", "EmulatorState"]
 
 EMULATORS: dict[str, type[HostApp]] = {
     "ltx": LtxEmulator, "fal": FalEmulator, "wavespeed": WaveSpeedEmulator, "runware": RunwareEmulator,
-    "gmi": GmiEmulator, "oxen": OxenEmulator, "replicate": ReplicateEmulator,
+    "gmi": GmiEmulator, "oxen": OxenEmulator, "oxen-ltx2": OxenEmulator, "replicate": ReplicateEmulator,
 }
 
 

@@ -33,7 +33,8 @@ import opentimelineio as otio
 from ..errors import (EngineError, HostError, JobFailedError, MissingMediaError, ResultExpiredError,
                       SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
-from ..media.splice import splice_take
+from ..media.probe import probe
+from ..media.splice import TakeOptions, splice_take
 from ..model import RetakePlan, Take
 from ..paths import path_to_url
 from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, RetakeRequest, Succeeded
@@ -46,7 +47,7 @@ from .workspace import Workspace
 
 __all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_HANDLES", "UnresolvedSubmitError"]
 
-DEFAULT_HANDLES = 12  # half a second at 24 fps: room to trim a cut without re-generating
+DEFAULT_HANDLES = TakeOptions.handles  # half a second at 24 fps: room to trim a cut without re-generating
 _ORDER = {state: i for i, state in enumerate(JobState.ORDER)}
 
 
@@ -77,7 +78,7 @@ class RunReport:
 
 class Runner:
     def __init__(self, timeline: otio.schema.Timeline, resolver: MediaResolver, pool: HostPool,
-                 workspace: Workspace, *, handles: int = DEFAULT_HANDLES,
+                 workspace: Workspace, *, take_options: TakeOptions = TakeOptions(),
                  poll_interval: float | None = None, resubmit_unknown: bool = False,
                  on_event: Callable[[ProgressEvent], None] | None = None) -> None:
         self.timeline = timeline
@@ -85,7 +86,7 @@ class Runner:
         self.pool = pool
         self.workspace = workspace
         self._journal: Journal | None = None
-        self.handles = handles
+        self.take_options = take_options
         self.poll_interval = poll_interval
         self.resubmit_unknown = resubmit_unknown
         self.on_event = on_event or (lambda event: None)
@@ -142,7 +143,7 @@ class Runner:
         provider = self.pool.provider(first.provider)
         parts = [first.range.name, "".join(p.take_letter for p in plans), first.provider, provider.model,
                  first.range.mode.value, first.range.prompt, str(first.seed), str(first.context_in),
-                 str(first.context_out), str(first.section_start), str(first.section_duration), str(self.handles)]
+                 str(first.context_out), str(first.section_start), str(first.section_duration)]
         for seg in self.segments(first):
             if seg.media is None:
                 parts.append(f"gap:{seg.record_in}:{seg.frames}")
@@ -200,10 +201,9 @@ class Runner:
         key = (plan.range.name, plan.context_in, plan.context_out)
         if key not in self._excerpts:  # takes of one range share one excerpt
             self._emit("excerpt", plan, frames=plan.context_frames)
-            limits = provider.limits
             self._excerpts[key] = asyncio.ensure_future(asyncio.to_thread(
                 render_excerpt, self.segments(plan), self.workspace.excerpt_path(plan), rate=self.rate,
-                max_width=limits.max_width, max_height=limits.max_height))
+                limits=provider.limits))
         return await self._excerpts[key]
 
     def request_for(self, plans: list[RetakePlan], provider: Provider, video: str, excerpt: ExcerptInfo,
@@ -228,6 +228,9 @@ class Runner:
                 for take in takes:
                     self._emit("reused", take.plan, take=take.path)
                 return takes
+            # Files gone or cut differently: cut again from the paid result, never submit again.
+            self.journal.move(key, JobState.FINISHED_REMOTELY, detail="re-splicing (takes missing or options changed)")
+            record = self.journal.get(key)
         attempt = record.attempt
         if record.state in (JobState.FAILED, JobState.CANCELLED):
             attempt += 1
@@ -337,13 +340,15 @@ class Runner:
         self.journal.move(key, JobState.DOWNLOADED, results=[str(p) for p in results])
         cost = status.cost_usd / len(plans) if status.cost_usd is not None else None
         takes = []
+        source_size = self._source_size(plans[0])
         for plan, result_path in zip(plans, results):
             self._emit("splice", plan)
             audio_only = not plan.range.mode.has_video
-            take_path = self.workspace.take_path(plan, audio_only)
+            take_path = self.workspace.take_path(plan, audio_only, self.take_options.suffix)
             head, tail, check = await asyncio.to_thread(
                 splice_take, plan, excerpt=excerpt.path, result=result_path, dest=take_path,
-                handles=self.handles, audio_only=audio_only)
+                audio_only=audio_only, options=self.take_options, content=excerpt.content,
+                source_size=source_size)
             takes.append(Take(plan=plan, path=str(take_path), head=head, tail=tail, has_video=not audio_only,
                               has_audio=True, metadata={
                                   "job_id": handle.job_id if handle else None, "host": provider.name,
@@ -351,20 +356,29 @@ class Runner:
                                   "cost_usd": cost if cost is not None else plan.cost_usd / len(plans),
                                   "cost_reported": cost is not None,
                                   "excerpt": path_to_url(excerpt.path), "result": path_to_url(result_path),
-                                  "checks": check.as_metadata(), "held_source_frames": excerpt.held_frames}))
+                                  "checks": check.as_metadata(), "held_source_frames": excerpt.held_frames,
+                                  "take_options": self.take_options.as_metadata()}))
             self._emit("done", plan, take=str(take_path), context_match=check.context_match)
         self.journal.move(key, JobState.TAKE_READY, takes_json=[
             {"take_index": t.plan.take_index, "path": t.path, "head": t.head, "tail": t.tail,
              "has_video": t.has_video, "metadata": t.metadata} for t in takes])
         return takes
 
+    def _source_size(self, plan: RetakePlan) -> tuple[int, int] | None:
+        for seg in self.segments(plan):
+            if seg.media is not None:
+                info = probe(seg.media.path)
+                return (info.width, info.height) if info.has_video else None
+        return None
+
     def _takes_from(self, record, plans: list[RetakePlan]) -> list[Take] | None:
-        """The takes a finished job left, if their files are all still there."""
+        """The takes a finished job left, if their files are all still there and were cut the same way."""
         by_index = {int(t["take_index"]): t for t in record.takes_json}
         takes = []
         for plan in plans:
             stored = by_index.get(plan.take_index)
-            if stored is None or not Path(stored["path"]).exists():
+            if stored is None or not Path(stored["path"]).exists() or \
+                    stored["metadata"].get("take_options") != self.take_options.as_metadata():
                 return None
             takes.append(Take(plan=plan, path=stored["path"], head=int(stored["head"]), tail=int(stored["tail"]),
                               has_video=bool(stored["has_video"]), has_audio=True, metadata=dict(stored["metadata"])))

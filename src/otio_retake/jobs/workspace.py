@@ -53,6 +53,6 @@ class Workspace:
     def result_path(self, plan: RetakePlan) -> Path:
         return self.results / f"{slug(plan.range.name)}_take{plan.take_letter}_{plan.provider}.mp4"
 
-    def take_path(self, plan: RetakePlan, audio_only: bool) -> Path:
-        suffix = ".wav" if audio_only else ".mp4"
-        return self.takes / f"{slug(plan.range.name)}_take{plan.take_letter}{suffix}"
+    def take_path(self, plan: RetakePlan, audio_only: bool, suffix: str = ".mp4") -> Path:
+        """``takes/<range>_take<A>`` + ``.wav`` for sound-only takes, else the codec's container suffix."""
+        return self.takes / f"{slug(plan.range.name)}_take{plan.take_letter}{'.wav' if audio_only else suffix}"

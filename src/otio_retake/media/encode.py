@@ -16,7 +16,7 @@ import numpy as np
 
 from .decode import AUDIO_CHANNELS, AUDIO_RATE
 
-__all__ = ["ClipWriter", "write_wav", "VIDEO_CODECS"]
+__all__ = ["ClipWriter", "write_wav", "VIDEO_CODECS", "AUDIO_BITRATE"]
 
 # name -> (ffmpeg encoder, pixel format, options). Picked for editors:
 # H.264 for hosts and review, ProRes 422 HQ and DNxHR HQ for cutting.
@@ -25,6 +25,7 @@ VIDEO_CODECS = {
     "prores": ("prores_ks", "yuv422p10le", {"profile": "3"}),
     "dnxhd": ("dnxhd", "yuv422p", {"profile": "dnxhr_hq"}),
 }
+AUDIO_BITRATE = 192_000
 _CONTAINERS = {".mp4": "mp4", ".mov": "mov", ".mxf": "mxf", ".wav": "wav", ".mkv": "matroska"}
 AAC_FRAME = 1024
 
@@ -45,8 +46,8 @@ class ClipWriter:
         encoder, pix_fmt, options = VIDEO_CODECS[codec]
         options = dict(options)
         if bitrate and codec == "h264":
-            options.pop("crf", None)
-            options.update({"b": str(bitrate), "maxrate": str(bitrate), "bufsize": str(bitrate * 2)})
+            # Constant quality, capped: the cap keeps a file under a host's byte limit.
+            options.update({"maxrate": str(bitrate), "bufsize": str(bitrate)})
         self._container = av.open(str(self._partial), "w", format=_CONTAINERS.get(self.path.suffix.lower(), "mp4"))
         if timecode:
             self._container.metadata["timecode"] = timecode
@@ -62,6 +63,8 @@ class ClipWriter:
             self._audio = self._container.add_stream("aac" if self.path.suffix.lower() != ".mov" or codec == "h264"
                                                      else "pcm_s16le", rate=AUDIO_RATE)
             self._audio.layout = "stereo"
+            if self._audio.codec_context.name == "aac":
+                self._audio.bit_rate = AUDIO_BITRATE
         self._frames = 0
         self._samples = 0
         self._pending = np.zeros((AUDIO_CHANNELS, 0), np.float32)

@@ -30,6 +30,8 @@ class MediaInfo:
     start_timecode: str | None
     video_codec: str | None
     pix_fmt: str | None
+    rotation: int = 0  # counter-clockwise degrees to turn the stored picture upright
+    variable_rate: bool = False
 
     def start_frame(self, rate: Fraction | None = None) -> int:
         """The embedded start timecode in frames (0 when the file has none)."""
@@ -64,7 +66,17 @@ def _probe_cached(path: str, _mtime: int, _size: int) -> MediaInfo:
         duration = float(container.duration / av.time_base) if container.duration else 0.0
         rate = None
         frames = None
+        rotation = 0
+        variable = False
+        width = video.codec_context.width if video else None
+        height = video.codec_context.height if video else None
         if video is not None:
+            first = next(container.decode(video), None)  # rotation lives in the frames' display matrix
+            rotation = (first.rotation % 360) if first is not None else 0
+            if rotation in (90, 270):
+                width, height = height, width
+            if video.average_rate and video.guessed_rate:
+                variable = abs(float(video.average_rate) - float(video.guessed_rate)) > 0.01
             raw_rate = video.average_rate or video.guessed_rate or video.base_rate
             rate = snap_rate(Fraction(raw_rate)) if raw_rate else None
             frames = video.frames or (round(duration * rate) if rate else None)
@@ -72,8 +84,7 @@ def _probe_cached(path: str, _mtime: int, _size: int) -> MediaInfo:
                 duration = max(duration, float(video.duration * video.time_base))
         return MediaInfo(
             path=path,
-            width=video.codec_context.width if video else None,
-            height=video.codec_context.height if video else None,
+            width=width, height=height,
             rate=rate, frames=frames, duration=duration,
             has_video=video is not None, has_audio=audio is not None,
             audio_rate=audio.codec_context.sample_rate if audio else None,
@@ -81,4 +92,5 @@ def _probe_cached(path: str, _mtime: int, _size: int) -> MediaInfo:
             start_timecode=timecode,
             video_codec=video.codec_context.name if video else None,
             pix_fmt=video.codec_context.pix_fmt if video else None,
+            rotation=rotation, variable_rate=variable,
         )

@@ -17,7 +17,7 @@ from .fal import FalProvider
 from .gmi import GmiProvider
 from .hosted import HostedProvider
 from .ltx import LtxProvider
-from .oxen import OxenProvider
+from .oxen import OxenLtx2Provider, OxenProvider
 from .preview import PREVIEW_LIMITS, PreviewProvider
 from .replicate import ReplicateProvider
 from .runware import RunwareProvider
@@ -29,7 +29,7 @@ __all__ = ["HOSTS", "provider_names", "provider_limits", "make_provider", "find_
 KEYRING_SERVICE = "otio-retake"
 HOSTS: dict[str, type[HostedProvider]] = {
     "ltx": LtxProvider, "fal": FalProvider, "wavespeed": WaveSpeedProvider, "runware": RunwareProvider,
-    "gmi": GmiProvider, "oxen": OxenProvider, "replicate": ReplicateProvider,
+    "gmi": GmiProvider, "oxen": OxenProvider, "oxen-ltx2": OxenLtx2Provider, "replicate": ReplicateProvider,
 }
 
 

@@ -19,7 +19,7 @@ from ..errors import ResultExpiredError, UnexpectedResponseError
 from .base import Cancelled, Failed, JobHandle, JobStatus, Limits, Queued, RetakeRequest, Running, Succeeded
 from .hosted import HostedProvider
 
-__all__ = ["OxenProvider", "parse_oxen_status", "combine"]
+__all__ = ["OxenProvider", "OxenLtx2Provider", "parse_oxen_status", "combine"]
 
 DEFAULT_REPO = "otio-retake/excerpts"
 
@@ -110,3 +110,12 @@ class OxenProvider(HostedProvider):
         if not ids:
             return None
         return JobHandle(host=self.name, job_id=ids[0], urls={"generations": ",".join(ids)})
+
+
+class OxenLtx2Provider(OxenProvider):
+    """Oxen's ``lightricks-ltx-2-retake``: the input must be exactly 1920x1080 or 1080x1920."""
+
+    name = "oxen-ltx2"
+    model = "lightricks-ltx-2-retake"
+    limits = Limits(max_concurrent=4, price_per_second=0.10, max_variations=4,
+                    exact_resolutions=((1920, 1080), (1080, 1920)))
