@@ -168,8 +168,10 @@ def _jsonable(value):
 @click.option("--yes", is_flag=True, help=f"Do not ask before a run estimated above ${CONFIRM_ABOVE_USD:.0f}.")
 @click.option("--resubmit-unknown", is_flag=True,
               help="Submit again a job whose submit answer was lost and that the host cannot look up.")
+@click.option("--report", type=click.Path(path_type=Path),
+              help="Also write a JSON report of the run here (the contract the NLE scripts read).")
 def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, take_codec, base_urls, poll_interval,
-            concurrency, per_host, max_cost, yes, resubmit_unknown, **kwargs):
+            concurrency, per_host, max_cost, yes, resubmit_unknown, report, **kwargs):
     """Retake every marked range and write the timeline with the takes as alternates."""
     arguments = {k: _jsonable(v) for k, v in {**kwargs, "output": output, "workspace": workspace, "force": force,
                                                "handles": handles, "base_urls": base_urls,
@@ -210,13 +212,36 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
     for take in result.takes:
         out.print(f"{take.range.name} take {take.plan.take_letter}: {take.range.record_in_tc}-"
                   f"{take.range.record_out_tc} -> {take.path}", highlight=False)
-    report = result.report
-    reported = f"${report.reported_usd:.2f} reported by the host" if report.reported_usd is not None \
+    summary = result.report
+    reported = f"${summary.reported_usd:.2f} reported by the host" if summary.reported_usd is not None \
         else "not reported by the host"
-    out.print(f"{report.submitted} job(s) submitted, {report.reused} reused; cost estimated "
-              f"${report.estimated_usd:.2f}, {reported}", highlight=False)
+    out.print(f"{summary.submitted} job(s) submitted, {summary.reused} reused; cost estimated "
+              f"${summary.estimated_usd:.2f}, {reported}", highlight=False)
     for path in result.outputs:
         out.print(f"wrote {path}", highlight=False)
+    if report is not None:
+        write_report(report, result)
+
+
+def write_report(path: Path, result) -> None:
+    """The run as JSON: every take with its absolute record frame, length, handles and file."""
+    takes = []
+    for take in result.takes:
+        rng = take.range
+        takes.append({"range": rng.name, "take": take.plan.take_letter, "mode": rng.mode.value,
+                      "prompt": rng.prompt, "record_frame": rng.start_frame + rng.record_in, "duration": rng.duration,
+                      "record_in": rng.record_in_tc, "record_out": rng.record_out_tc, "path": take.path,
+                      "head": take.head, "tail": take.tail, "has_video": take.has_video,
+                      "track": f"Retake {take.plan.take_letter}", "job_id": take.metadata.get("job_id"),
+                      "host": take.metadata.get("host"), "track_index": rng.track_index,
+                      "context_match": take.metadata["checks"]["context_match"],
+                      "section_ok": take.metadata["checks"]["section_ok"]})
+    body = {"outputs": [str(p) for p in result.outputs], "workspace": str(result.workspace.root), "takes": takes,
+            "warnings": result.warnings, "submitted": result.report.submitted, "reused": result.report.reused,
+            "estimated_usd": result.report.estimated_usd, "reported_usd": result.report.reported_usd}
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(body, indent=2), encoding="utf-8")
+    partial.replace(path)
 
 
 def _journal_for(target: Path) -> Journal:

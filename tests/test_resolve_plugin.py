@@ -1,0 +1,156 @@
+"""The Resolve script end to end against a fake Resolve with the preview engine."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, decode_patterns, source_frame_at
+from fake_resolve import Project, Resolve, Timeline, sample_resolve
+
+spec = importlib.util.spec_from_file_location("otio_retake_resolve", REPO / "plugins" / "resolve" / "otio_retake_resolve.py")
+plugin = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plugin)
+
+COMMAND = [sys.executable, "-m", "otio_retake.cli"]
+START = 86400
+
+
+def _retake(resolve, tmp_path, **kw):
+    kw.setdefault("command", COMMAND)
+    kw.setdefault("workspace", str(tmp_path / "ws"))
+    return plugin.retake_marked_ranges(resolve, log=lambda line: None, settings={}, **kw)
+
+
+def _snapshot(timeline):
+    return {kind: [(name, sorted((i.start, i.duration, i.source_in, i.GetName()) for i in items))
+                   for name, items in tracks] for kind, tracks in timeline.tracks.items()}
+
+
+def test_takes_come_back_at_their_absolute_frames_on_new_tracks(samples, tmp_path):
+    resolve = sample_resolve(samples)
+    timeline = resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
+    before = _snapshot(timeline)
+    summary = _retake(resolve, tmp_path)
+    assert summary["bin"].startswith("Retakes retake_sample")
+    ranges = {r["name"]: r for r in summary["ranges"]}
+    assert {n: (r["record_frame"], r["duration"], r["track"]) for n, r in ranges.items()} == {
+        "sky": (START + 48, 72, "Retake A"), "crossing": (START + 204, 72, "Retake A"),
+        "line": (START + 336, 60, "Retake A")}
+    # Nothing already on the timeline moved.
+    after = _snapshot(timeline)
+    assert after["video"][0] == before["video"][0] and after["audio"][0] == before["audio"][0]
+    # New tracks, named, with the takes at the marked record frames.
+    assert [name for name, _ in timeline.tracks["video"]] == ["V1", "Retake A"]
+    assert [name for name, _ in timeline.tracks["audio"]] == ["A1", "Retake A"]
+    video = sorted((i.start, i.duration) for i in timeline.tracks["video"][1][1])
+    audio = sorted((i.start, i.duration) for i in timeline.tracks["audio"][1][1])
+    assert video == [(START + 48, 72), (START + 204, 72)]
+    assert audio == [(START + 204, 72), (START + 336, 60)]
+    # The placed frames are the marked ones: the take file's frame at startFrame is the record-in frame.
+    sky = next(i for i in timeline.tracks["video"][1][1] if i.start == START + 48)
+    patterns = decode_patterns(sky.pool_item.path)
+    assert patterns[sky.source_in:sky.source_in + 72] == [source_frame_at(48 + k) for k in range(72)]
+    # Take Selector: 'sky' lies inside one clip; the original stays selected.
+    shot_a = timeline.tracks["video"][0][1][0]
+    assert shot_a.GetTakesCount() == 2 and shot_a.GetSelectedTakeIndex() == 1
+    shot_b = timeline.tracks["video"][0][1][1]
+    assert shot_b.GetTakesCount() == 0  # 'crossing' spans two clips, 'line' has no picture take
+    # Each range's marker carries the run.
+    data = json.loads(timeline.markers[48.0]["customData"])["otio_retake"]
+    assert data["range"] == "sky" and data["jobs"] and Path(data["takes"]["A"]).exists()
+    bins = resolve.GetProjectManager().GetCurrentProject().GetMediaPool().GetRootFolder().GetSubFolderList()
+    assert [b.GetName() for b in bins] == [summary["bin"]] and len(bins[0].GetClipList()) == 3
+
+
+def test_older_resolve_without_otio_export_and_with_inclusive_end_frames(samples, tmp_path):
+    resolve = sample_resolve(samples, old=True)
+    timeline = resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
+    summary = _retake(resolve, tmp_path, marker_color="Blue")
+    assert sorted(r["name"] for r in summary["ranges"]) == ["crossing", "sky"]  # 'line' is Green
+    assert sorted((i.start, i.duration) for i in timeline.tracks["video"][1][1]) == [(START + 48, 72),
+                                                                                       (START + 204, 72)]
+
+
+def test_options_reach_the_run(samples, tmp_path):
+    resolve = sample_resolve(samples)
+    summary = _retake(resolve, tmp_path, marker_color="Blue", takes=2)
+    timeline = resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
+    assert [name for name, _ in timeline.tracks["video"]] == ["V1", "Retake A", "Retake B"]
+    assert all(len(r["takes"]) == 2 for r in summary["ranges"])
+
+
+def test_conform_uses_the_take_selector_and_the_enabled_retake_clip(samples, tmp_path):
+    resolve = sample_resolve(samples)
+    _retake(resolve, tmp_path, marker_color="Blue", takes=2)
+    project = resolve.GetProjectManager().GetCurrentProject()
+    timeline = project.GetCurrentTimeline()
+    shot_a = timeline.tracks["video"][0][1][0]
+    assert shot_a.SelectTakeByIndex(3)  # take B in the Take Selector
+    for item in timeline.tracks["video"][2][1]:  # crossing: B disabled, A stays enabled
+        if item.start == START + 204:
+            item.SetClipEnabled(False)
+    before = _snapshot(timeline)
+    result = plugin.conform_retakes(resolve, command=COMMAND, log=lambda line: None, settings={})
+    assert result["picks"] == {"sky": "B", "crossing": "A"}
+    assert _snapshot(timeline) == before  # the original timeline is left as it was
+    conformed = project.timelines[-1]
+    assert conformed.GetName() == result["timeline"]
+    cut = sorted((i.start, i.duration, Path(i.pool_item.path).name) for i in conformed.tracks["video"][0][1])
+    assert cut == [(START, 48, "shot_a.mp4"), (START + 48, 72, "sky_takeB.mp4"), (START + 120, 84, "shot_a.mp4"),
+                   (START + 204, 72, "crossing_takeA.mp4"), (START + 276, 180, "shot_b.mp4")]
+
+
+def test_not_in_resolve(tmp_path):
+    with pytest.raises(plugin.ResolveScriptError, match="not running inside DaVinci Resolve") as info:
+        _retake(None, tmp_path)
+    assert "External scripting" in str(info.value)
+
+
+def test_no_open_timeline(tmp_path):
+    with pytest.raises(plugin.ResolveScriptError, match="no timeline is open"):
+        _retake(Resolve(Project(None)), tmp_path)
+
+
+def test_no_qualifying_markers(samples, tmp_path):
+    with pytest.raises(plugin.ResolveScriptError, match=r"no qualifying markers .*\(3 marker\(s\) of other colours\)"):
+        _retake(sample_resolve(samples), tmp_path, marker_color="Purple")
+    empty = Timeline("empty")
+    empty.AddTrack("video")
+    with pytest.raises(plugin.ResolveScriptError, match="no qualifying markers"):
+        _retake(Resolve(Project(empty)), tmp_path)
+
+
+def test_otio_retake_not_found(samples, tmp_path):
+    with pytest.raises(plugin.ResolveScriptError, match="could not be started") as info:
+        _retake(sample_resolve(samples), tmp_path, command=[str(tmp_path / "no-such-otio-retake")])
+    assert "otio-retake install resolve" in str(info.value)
+    with pytest.raises(plugin.ResolveScriptError, match="was not found"):
+        plugin.retake_marked_ranges(sample_resolve(samples), settings={}, log=lambda line: None)
+
+
+def test_a_host_error_is_explained_and_nothing_is_placed(samples, tmp_path, monkeypatch):
+    monkeypatch.delenv("LTX_API_KEY", raising=False)
+    resolve = sample_resolve(samples)
+    timeline = resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
+    before = _snapshot(timeline)
+    with pytest.raises(plugin.ResolveScriptError, match="no API key for ltx"):
+        _retake(resolve, tmp_path, provider="ltx")
+    assert _snapshot(timeline) == before
+
+
+def test_a_failed_placement_takes_everything_back(samples, tmp_path):
+    resolve = sample_resolve(samples)
+    project = resolve.GetProjectManager().GetCurrentProject()
+    timeline = project.GetCurrentTimeline()
+    before = _snapshot(timeline)
+    project.GetMediaPool().fail_append_after = 3  # a modal dialog opens halfway through
+    with pytest.raises(plugin.ResolveScriptError, match="could not place a take"):
+        _retake(resolve, tmp_path)
+    assert _snapshot(timeline) == before
+    assert timeline.tracks["video"][0][1][0].GetTakesCount() == 0
+    assert project.GetMediaPool().GetRootFolder().GetSubFolderList() == []
