@@ -154,3 +154,45 @@ def test_a_failed_placement_takes_everything_back(samples, tmp_path):
     assert _snapshot(timeline) == before
     assert timeline.tracks["video"][0][1][0].GetTakesCount() == 0
     assert project.GetMediaPool().GetRootFolder().GetSubFolderList() == []
+
+
+def test_install_puts_the_scripts_where_resolve_looks_and_records_the_interpreter(tmp_path, capsys):
+    from conftest import run_cli
+    from otio_retake.integrations.resolve import scripts_folder
+    home = Path("/home/ed")
+    assert scripts_folder("Linux", home) == home / ".local/share/DaVinciResolve/Fusion/Scripts/Utility"
+    assert scripts_folder("Darwin", home) == home / (
+        "Library/Application Support/Blackmagic Design/DaVinci Resolve/Fusion/Scripts/Utility")
+    assert scripts_folder("Windows", home, {"APPDATA": "C:/Users/ed/AppData/Roaming"}) == Path(
+        "C:/Users/ed/AppData/Roaming/Blackmagic Design/DaVinci Resolve/Support/Fusion/Scripts/Utility")
+    dest = tmp_path / "Utility"
+    assert run_cli("install", "resolve", "--dest", dest, "--workspace", tmp_path / "ws") == 0
+    settings = json.loads((dest / "otio-retake" / "otio_retake_settings.json").read_text())
+    assert settings["command"] == [sys.executable, "-m", "otio_retake.cli"]
+    assert settings["workspace"] == str(tmp_path / "ws")
+    assert (dest / "Retake Marked Ranges.py").exists() and (dest / "Conform Retakes.py").exists()
+
+
+def test_the_installed_menu_script_runs_the_whole_flow(samples, tmp_path):
+    from conftest import run_cli
+    dest = tmp_path / "Utility"
+    assert run_cli("install", "resolve", "--dest", dest, "--workspace", tmp_path / "ws") == 0
+    resolve = sample_resolve(samples)
+    script = (dest / "Retake Marked Ranges.py").read_text()
+    scope = {"resolve": resolve, "__name__": "__main__"}
+    exec(compile(script, "Retake Marked Ranges.py", "exec"), scope)  # as Resolve runs it, `resolve` a global
+    timeline = resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
+    assert [name for name, _ in timeline.tracks["video"]] == ["V1", "Retake A"]
+    assert sys.modules["otio_retake_resolve"].__file__.startswith(str(dest))
+
+
+def test_doctor_reports_each_problem_with_a_fix(tmp_path, samples):
+    from otio_retake.integrations.resolve import doctor
+    report = doctor(tmp_path / "nowhere", connect=lambda: None)
+    findings = {f.what.split(":")[0]: f for f in report.findings}
+    assert not findings[f"scripts in {tmp_path / 'nowhere'}"].ok
+    assert "otio-retake install resolve" in findings[f"scripts in {tmp_path / 'nowhere'}"].fix
+    assert not findings["external scripting"].ok and "External scripting using = Local" in findings[
+        "external scripting"].fix
+    report = doctor(tmp_path / "nowhere", connect=lambda: sample_resolve(samples))
+    assert report.product == "DaVinci Resolve Studio" and report.version == "21.1.0"

@@ -465,3 +465,87 @@ def conform_retakes(resolve, picks=None, command=None, log=print, settings=None)
 
 def _safe(text):
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text or "timeline")[:60]
+
+
+# ------------------------------------------------------------------------------------------ menu scripts
+
+def connect():
+    """Resolve from outside (Studio, external scripting on): None when it cannot be reached."""
+    try:
+        import DaVinciResolveScript as dvr  # noqa: N813 - Blackmagic's module name
+    except ImportError:
+        return None
+    return dvr.scriptapp("Resolve")
+
+
+def ask_options(resolve, settings, env=None):
+    """The run's options from a small dialog where Resolve offers UIManager, else from the settings file.
+
+    Returns None when the user cancels.
+    """
+    defaults = {"provider": settings.get("provider", "preview"), "mode": settings.get("mode"),
+                "takes": settings.get("takes"), "marker_color": settings.get("marker_color")}
+    bmd = (env or {}).get("bmd")
+    fusion = resolve.Fusion() if resolve is not None and hasattr(resolve, "Fusion") else None
+    ui = getattr(fusion, "UIManager", None) if fusion is not None else None
+    if bmd is None or ui is None:  # Free 19.1+ has no script UI: the settings file decides
+        return defaults
+    dispatcher = bmd.UIDispatcher(ui)
+    hosts = ["preview", "ltx", "fal", "wavespeed", "runware", "gmi", "oxen", "oxen-ltx2", "replicate"]
+    colors = ["(all)"] + sorted(RESOLVE_TO_OTIO_COLOR)
+    window = dispatcher.AddWindow({"ID": "otioRetake", "WindowTitle": "Retake Marked Ranges",
+                                   "Geometry": [200, 200, 380, 190]}, ui.VGroup([
+        ui.HGroup([ui.Label({"Text": "Host"}), ui.ComboBox({"ID": "host"})]),
+        ui.HGroup([ui.Label({"Text": "Mode"}), ui.ComboBox({"ID": "mode"})]),
+        ui.HGroup([ui.Label({"Text": "Takes"}), ui.SpinBox({"ID": "takes", "Minimum": 1, "Maximum": 8,
+                                                             "Value": int(defaults["takes"] or 1)})]),
+        ui.HGroup([ui.Label({"Text": "Markers"}), ui.ComboBox({"ID": "color"})]),
+        ui.HGroup([ui.Button({"ID": "ok", "Text": "Retake"}), ui.Button({"ID": "cancel", "Text": "Cancel"})]),
+    ]))
+    items = window.GetItems()
+    items["host"].AddItems(hosts)
+    items["mode"].AddItems(["(from each marker)", "video", "audio", "both"])
+    items["color"].AddItems(colors)
+    chosen = {}
+
+    def finish(ok):
+        if ok:
+            chosen.update({"provider": items["host"].CurrentText, "takes": int(items["takes"].Value),
+                           "mode": None if items["mode"].CurrentIndex == 0 else items["mode"].CurrentText,
+                           "marker_color": None if items["color"].CurrentIndex == 0 else items["color"].CurrentText})
+        dispatcher.ExitLoop()
+
+    window.On.ok.Clicked = lambda ev: finish(True)
+    window.On.cancel.Clicked = lambda ev: finish(False)
+    window.On.otioRetake.Close = lambda ev: finish(False)
+    window.Show()
+    dispatcher.RunLoop()
+    window.Hide()
+    return chosen or None
+
+
+def main(action, env=None):
+    """What the menu scripts run: ``action`` is "retake" or "conform"."""
+    env = env or {}
+    resolve = env.get("resolve") or connect()
+    settings = load_settings()
+    try:
+        if action == "retake":
+            options = ask_options(resolve, settings, env)
+            if options is None:
+                print("otio-retake: cancelled")
+                return None
+            summary = retake_marked_ranges(resolve, settings=settings, **options)
+            for entry in summary["ranges"]:
+                print("otio-retake: %s at frame %d for %d frames -> %s" % (entry["name"], entry["record_frame"],
+                                                                           entry["duration"], entry["track"]))
+            for warning in summary.get("warnings", []):
+                print("otio-retake warning: " + warning)
+            print("otio-retake: takes are in the Media Pool bin '%s'" % summary["bin"])
+        else:
+            summary = conform_retakes(resolve, settings=settings)
+            print("otio-retake: conformed %s into the new timeline '%s'" % (summary["picks"], summary["timeline"]))
+        return summary
+    except ResolveScriptError as exc:
+        print("otio-retake error: %s" % exc)
+        return None

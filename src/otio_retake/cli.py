@@ -427,6 +427,72 @@ def emulate_cmd(host, port, latency, faults, key):
     uvicorn.run(app, host="127.0.0.1", port=port, log_level=QUIET)
 
 
+@cli.group("install")
+def install_group():
+    """Install otio-retake into an editing application."""
+
+
+@install_group.command("resolve")
+@click.option("--dest", type=click.Path(path_type=Path),
+              help="Scripts folder (default: Resolve's per-user Fusion/Scripts/Utility for this OS).")
+@click.option("--workspace", type=click.Path(path_type=Path), help="Where runs from Resolve keep their files.")
+@click.option("--provider", default="preview", show_default=True, type=click.Choice(provider_names()),
+              help="The host the scripts use when Resolve offers no dialog.")
+def install_resolve_cmd(dest, workspace, provider):
+    """Copy the Resolve scripts and record which Python runs otio-retake."""
+    from .integrations.resolve import install
+    done = install(dest, workspace=workspace, provider=provider)
+    for path in done["files"]:
+        out.print(f"wrote {path}", highlight=False)
+    out.print(f"In Resolve: Workspace > Scripts > Retake Marked Ranges (scripts run {' '.join(done['settings']['command'])})",
+              highlight=False)
+
+
+@cli.group("doctor")
+def doctor_group():
+    """Explain what is set up for an editing application and how to fix what is not."""
+
+
+@doctor_group.command("resolve")
+@click.option("--dest", type=click.Path(path_type=Path), help="Scripts folder to check.")
+def doctor_resolve_cmd(dest):
+    """Resolve edition and version, the scripts folder, external scripting, the Python the scripts call."""
+    from .integrations.resolve import doctor
+    report = doctor(dest)
+    for finding in report.findings:
+        mark = "ok " if finding.ok else "NO "
+        out.print(f"{mark} {finding.what}" + (f"\n     fix: {finding.fix}" if finding.fix else ""), highlight=False)
+    if not all(f.ok for f in report.findings):
+        raise SystemExit(1)
+
+
+@cli.command("resolve")
+@click.option("--provider", default="preview", show_default=True, type=click.Choice(provider_names()))
+@click.option("--marker-color", help="Only markers of this Resolve colour (e.g. Blue).")
+@click.option("--mode", type=click.Choice([m.value for m in Mode]))
+@click.option("--takes", type=click.IntRange(1, 26))
+@click.option("--workspace", type=click.Path(path_type=Path))
+@click.option("--conform", "do_conform", is_flag=True, help="Conform the picks instead of retaking.")
+def resolve_cmd(provider, marker_color, mode, takes, workspace, do_conform):
+    """Retake the marked ranges of Resolve's current timeline from outside Resolve (Studio, external scripting)."""
+    import importlib.util
+    from .integrations.resolve import external_resolve, plugin_source
+    spec = importlib.util.spec_from_file_location("otio_retake_resolve", plugin_source() / "otio_retake_resolve.py")
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    command = [sys.executable, "-m", "otio_retake.cli"]
+    try:
+        if do_conform:
+            summary = plugin.conform_retakes(external_resolve(), command=command, settings={})
+        else:
+            summary = plugin.retake_marked_ranges(external_resolve(), provider=provider, marker_color=marker_color,
+                                                  mode=mode, takes=takes, command=command,
+                                                  workspace=str(workspace) if workspace else None, settings={})
+    except plugin.ResolveScriptError as exc:
+        raise InputError(exc.message, hint=exc.hint) from None
+    click.echo(json.dumps(summary, indent=2))
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="otio-retake", standalone_mode=False)

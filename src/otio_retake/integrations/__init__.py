@@ -1,0 +1,1 @@
+"""Set-up and glue for the editors' applications (DaVinci Resolve)."""
