@@ -1,6 +1,5 @@
 """The preview engine regenerates exactly the section and leaves the rest untouched."""
 
-from fractions import Fraction
 
 import numpy as np
 import pytest

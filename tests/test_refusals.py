@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import opentimelineio as otio
-import pytest
 from opentimelineio.opentime import RationalTime as RT
 from opentimelineio.opentime import TimeRange as TR
 

@@ -20,7 +20,6 @@ placed by a run that fails is removed again: nothing half-placed stays.
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 

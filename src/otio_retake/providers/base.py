@@ -15,7 +15,6 @@ host's status word that a client does not know is an error, not a guess.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -126,6 +125,3 @@ class Provider(Protocol):
 
     async def aclose(self) -> None: ...
 
-
-def whole_seconds_up(seconds: float) -> int:
-    return math.ceil(seconds - 1e-9)
