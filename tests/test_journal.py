@@ -275,3 +275,21 @@ def test_a_rate_limited_host_cools_down_alone():
 
     slow, fast = asyncio.run(scenario())
     assert slow >= 0.35 and fast < 0.1
+
+
+def test_resume_runs_the_last_run_again_and_retries_only_what_failed(emulator, samples, tmp_path, monkeypatch,
+                                                                     capsys):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal", faults="job=fail")
+    ws = tmp_path / "ws"
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "fal",
+                   "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws) == 3
+    err = " ".join(capsys.readouterr().err.split())
+    assert "1 job(s) did not finish (2 take(s) are ready" in err and "run the same command again" in err
+    assert not (tmp_path / "o.otio").exists()  # no output from a run that did not finish
+    assert run_cli("resume", ws) == 0
+    out = capsys.readouterr().out
+    assert "1 job(s) submitted, 2 reused" in out and (tmp_path / "o.otio").exists()
+    assert _stats(server)["submitted"] == 4  # 3 jobs, one of which failed and was tried again
+    states = [r.state for r in Journal(ws / "jobs.sqlite").all()]
+    assert states == [JobState.TAKE_READY] * 3
