@@ -84,3 +84,12 @@ def test_colour_filter_and_the_no_ranges_error_lists_what_was_seen(samples):
     message = str(info.value)
     assert "3 marker(s) seen, none qualified" in message
     assert "'sky'" in message and "colour BLUE not selected" in message
+
+
+def test_the_readme_note_example_parses_as_documented():
+    from conftest import REPO
+    text = (REPO / "README.md").read_text()
+    block = text.split("**Marking a range.**", 1)[1].split("```", 2)[1]
+    prompt, directives = parse_note(block.strip("\n"), where="README")
+    assert prompt == "The car stops at the crossing and the driver waves"
+    assert directives == {"mode": Mode.BOTH, "takes": 3, "seed": 42, "context_seconds": 1.5, "provider": "fal"}
