@@ -89,3 +89,25 @@ def fixtures_dir() -> Path:
     return FIXTURES
 
 
+
+
+EMULATOR_KEY = "sk-test-5ECRET-key-0001"
+
+
+@pytest.fixture
+def emulator():
+    """start(host, **options) -> a running emulator on loopback (key EMULATOR_KEY), stopped after the test."""
+    from otio_retake.emulate import EmulatorServer, make_app
+    servers = []
+
+    def start(host, **options):
+        options.setdefault("latency", 0.3)
+        options.setdefault("retry_after", 0.05)
+        options.setdefault("key", EMULATOR_KEY)
+        server = EmulatorServer(make_app(host, **options)).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)

@@ -15,13 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import decode_patterns, run_cli, source_frame_at
+from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at
 
-from otio_retake.emulate import EmulatorServer, make_app
 from otio_retake.jobs.pool import HostPool
 from otio_retake.jobs.store import JobState, Journal
 
-KEY = "sk-journal-test-key"
+KEY = EMULATOR_KEY
 
 
 def test_journal_records_states_with_events_in_wal_mode(tmp_path):
@@ -84,22 +83,6 @@ def test_changed_media_is_not_mistaken_for_a_ready_take(samples, sample_media, t
     assert "1 job(s) submitted, 0 reused" in capsys.readouterr().out
 
 
-@pytest.fixture
-def emulator():
-    servers = []
-
-    def start(host, **options):
-        options.setdefault("latency", 0.3)
-        options.setdefault("retry_after", 0.05)
-        server = EmulatorServer(make_app(host, key=KEY, **options)).__enter__()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.__exit__(None, None, None)
-
-
 def _stats(server):
     return httpx.get(server.url + "/_emulator/stats").json()
 
@@ -154,6 +137,24 @@ def test_lost_submit_answer_is_found_in_the_hosts_job_list(host, emulator, sampl
     assert _hosted(samples, tmp_path, host, server) == 3
     assert _hosted(samples, tmp_path, host, server) == 0
     assert _stats(server)["submitted"] == 1
+
+
+def test_a_submit_lost_before_it_reached_the_host_is_sent_once(emulator, samples, tmp_path, monkeypatch):
+    monkeypatch.setenv("RUNWARE_API_KEY", KEY)
+    server = emulator("runware")
+    assert _hosted(samples, tmp_path, "runware", server) == 0
+    journal = Journal(tmp_path / "ws" / "jobs.sqlite")
+    [record] = journal.all()
+    # As if the run had died after writing its intent and before the request left: the host never saw it.
+    server.state.jobs.clear()
+    server.state.submitted.clear()
+    journal.move(record.plan_key, JobState.SUBMITTING, handle=None)
+    (tmp_path / "ws" / "takes" / "sky_takeA.mp4").unlink()
+    for path in (tmp_path / "ws" / "results").iterdir():
+        path.unlink()
+    assert _hosted(samples, tmp_path, "runware", server, "--force") == 0
+    assert _stats(server)["submitted"] == 1
+    assert ("uploaded", "not found at the host: submitting it") in journal.events(record.plan_key)
 
 
 def test_lost_submit_answer_without_a_lookup_stops_and_asks(emulator, samples, tmp_path, monkeypatch, capsys):
@@ -226,10 +227,11 @@ def _wait_for(journal_path: Path, ready, timeout: float = 60.0):
 
 def test_sigkill_mid_run_then_rerun_gets_every_take_with_one_submission_per_job(emulator, samples, tmp_path,
                                                                                  monkeypatch):
-    monkeypatch.setenv("FAL_KEY", KEY)
-    server = emulator("fal", latency=4)
+    # GMI keeps a job list, so even a kill between "submitting" and the answer is resolved without paying twice.
+    monkeypatch.setenv("GMI_API_KEY", KEY)
+    server = emulator("gmi", latency=4)
     ws = tmp_path / "ws"
-    child = _spawn_run(samples, tmp_path, "fal", server, ws, extra=("--takes", "2"))
+    child = _spawn_run(samples, tmp_path, "gmi", server, ws, extra=("--takes", "2"))
     try:
         # Kill it once some jobs are in flight at the host and none is finished.
         _wait_for(ws / "jobs.sqlite", lambda rows: sum(r.state == "submitted" for r in rows) >= 2)
@@ -239,7 +241,7 @@ def test_sigkill_mid_run_then_rerun_gets_every_take_with_one_submission_per_job(
     assert child.returncode == -signal.SIGKILL
     before = _stats(server)["submitted"]
     assert 2 <= before < 6
-    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "fal",
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "gmi",
                    "--base-url", server.url, "--poll-interval", "0.1", "--workspace", ws, "--takes", "2",
                    "--yes") == 0
     stats = _stats(server)

@@ -9,29 +9,12 @@ import httpx
 import opentimelineio as otio
 import pytest
 
-from conftest import decode_patterns, run_cli, source_frame_at
+from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at
 
-from otio_retake.emulate import EmulatorServer, make_app
 from otio_retake.providers import HOSTS
 
-KEY = "sk-test-5ECRET-key-0001"
+KEY = EMULATOR_KEY
 HOST_NAMES = list(HOSTS)
-
-
-@pytest.fixture
-def emulator(request):
-    servers = []
-
-    def start(host, **options):
-        options.setdefault("latency", 0.3)
-        options.setdefault("retry_after", 0.05)
-        server = EmulatorServer(make_app(host, key=KEY, **options)).__enter__()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.__exit__(None, None, None)
 
 
 def _run(samples, tmp_path, host, url, *extra, prefix="sky"):

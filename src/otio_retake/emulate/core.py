@@ -306,6 +306,16 @@ class HostApp(abc.ABC):
             return response
         return None
 
+    async def job_for(self, request: Request, stage: str, not_found: str):
+        """(job, fault) for a request about one job, or the Response to send instead (auth, fault, 404)."""
+        early = await self.guard(request, stage)
+        if isinstance(early, Response):
+            return early
+        job = self.state.jobs.get(request.path_params["id"])
+        if job is None:
+            return self.error(404, "not_found", not_found)
+        return job, early
+
     def answer(self, body, fault: str | Response | None, status: int = 200) -> Response:
         if fault == "drop":
             return CutOffResponse(json.dumps(body).encode(), keep=0.5, status_code=status)

@@ -69,16 +69,11 @@ class FalEmulator(HostApp):
                                    mode=MODES[body.get("retake_mode", "replace_audio_and_video")], request=body)
             return self.answer(self._urls(model, job.id), early)
 
-        def find(request: Request):
-            return state.jobs.get(request.path_params["id"])
-
         async def status(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
-            job = find(request)
-            if job is None:
-                return self.error(404, "not_found", "Request not found")
+            found = await self.job_for(request, "poll", "Request not found")
+            if isinstance(found, Response):
+                return found
+            job, early = found
             word = STATUS[job.state(state.latency)]
             body = {"status": word, "request_id": job.id}
             if word == "IN_QUEUE":
@@ -86,12 +81,10 @@ class FalEmulator(HostApp):
             return self.answer(body, early)
 
         async def response(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
-            job = find(request)
-            if job is None:
-                return self.error(404, "not_found", "Request not found")
+            found = await self.job_for(request, "poll", "Request not found")
+            if isinstance(found, Response):
+                return found
+            job, early = found
             state_word = job.state(state.latency)
             if state_word in ("queued", "running"):
                 return self.error(400, "not_ready", "Request is still in progress")
@@ -103,12 +96,10 @@ class FalEmulator(HostApp):
                                           "file_name": result.name, "file_size": result.stat().st_size}}, early)
 
         async def cancel(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
-            job = find(request)
-            if job is None:
-                return self.error(404, "not_found", "Request not found")
+            found = await self.job_for(request, "poll", "Request not found")
+            if isinstance(found, Response):
+                return found
+            job, early = found
             if job.state(state.latency) in ("queued", "running"):
                 job.cancelled = True
                 return self.answer({"status": "CANCELLATION_REQUESTED"}, early, status=202)

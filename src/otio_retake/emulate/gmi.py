@@ -56,12 +56,10 @@ class GmiEmulator(HostApp):
             return self.answer({"requests": [self._request(j) for j in state.jobs.values()]}, early)
 
         async def status(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
-            job = state.jobs.get(request.path_params["id"])
-            if job is None:
-                return self.error(404, "not_found", "request not found")
+            found = await self.job_for(request, "poll", "request not found")
+            if isinstance(found, Response):
+                return found
+            job, early = found
             return self.answer(self._request(job), early)
 
         return [Route(QUEUE, submit, methods=["POST"]), Route(QUEUE, listing, methods=["GET"]),

@@ -66,12 +66,10 @@ class LtxEmulator(HostApp):
             return self.answer({"id": job.id, "created_at": _iso(job.created_wall)}, early, status=202)
 
         async def status(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
-            job = state.jobs.get(request.path_params["id"])
-            if job is None:
-                return self.error(404, "not_found_error", "Job not found (results are kept for 24 hours)")
+            found = await self.job_for(request, "poll", "Job not found (results are kept for 24 hours)")
+            if isinstance(found, Response):
+                return found
+            job, early = found
             word = STATUS[job.state(state.latency)]
             body = {"id": job.id, "status": word, "created_at": _iso(job.created_wall)}
             if word == "completed":

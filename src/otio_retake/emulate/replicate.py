@@ -45,21 +45,17 @@ class ReplicateEmulator(HostApp):
             return self.answer(self._prediction(job), early, status=201)
 
         async def get(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
-            job = state.jobs.get(request.path_params["id"])
-            if job is None:
-                return self.error(404, "Not found", "prediction not found")
+            found = await self.job_for(request, "poll", "prediction not found")
+            if isinstance(found, Response):
+                return found
+            job, early = found
             return self.answer(self._prediction(job), early)
 
         async def cancel(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
-            job = state.jobs.get(request.path_params["id"])
-            if job is None:
-                return self.error(404, "Not found", "prediction not found")
+            found = await self.job_for(request, "poll", "prediction not found")
+            if isinstance(found, Response):
+                return found
+            job, early = found
             if job.state(state.latency) in ("queued", "running"):
                 job.cancelled = True
             return self.answer(self._prediction(job), early)

@@ -57,12 +57,10 @@ class WaveSpeedEmulator(HostApp):
             return self.answer({"code": 200, "message": "success", "data": self._prediction(job)}, early)
 
         async def result(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
-            job = state.jobs.get(request.path_params["id"])
-            if job is None:
-                return self.error(404, "not_found", "prediction not found")
+            found = await self.job_for(request, "poll", "prediction not found")
+            if isinstance(found, Response):
+                return found
+            job, early = found
             return self.answer({"code": 200, "message": "success", "data": self._prediction(job)}, early)
 
         return [Route("/api/v3/media/upload/binary", upload, methods=["POST"]),

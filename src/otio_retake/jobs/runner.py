@@ -10,9 +10,10 @@ same command run again continues where the last one stopped:
     take_ready (files present)  -> reused, nothing sent
     finished_remotely / downloaded -> downloaded (again if needed) and spliced
     submitted                   -> polling resumes from the stored handle
-    submitting (answer lost)    -> found through the host's own records where it has them
-                                   (Runware task ids, GMI and Oxen job lists); otherwise the
-                                   run stops for that job and asks (``resubmit_unknown``)
+    submitting (answer lost)    -> looked up in the host's own records where it has them
+                                   (Runware task ids, GMI and Oxen job lists): polled if found,
+                                   submitted if not; otherwise the run stops for that job and
+                                   asks (``resubmit_unknown``)
     planned / excerpted / uploaded, failed, cancelled -> submitted (again)
 
 Checks that cost nothing (missing media, edits we cannot render) run for
@@ -265,6 +266,9 @@ class Runner:
         if handle is not None:
             self.journal.move(key, JobState.SUBMITTED, handle=handle, detail="found at the host after a lost answer")
             return handle
+        if getattr(provider, "can_find_jobs", False):  # looked up and not there: it was never taken
+            self.journal.move(key, JobState.UPLOADED, detail="not found at the host: submitting it")
+            return None
         if not self.resubmit_unknown:
             raise UnresolvedSubmitError(
                 f"range '{first.range.name}' take {first.take_letter}: a submit to {provider.name} was sent but its "

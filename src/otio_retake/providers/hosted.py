@@ -42,6 +42,7 @@ class HostedProvider:
     default_base_url = ""
     auth_scheme = "Bearer"
     poll_seconds = POLL_SECONDS
+    can_find_jobs = False  # True where find_job's None means "the host has no such job"
 
     def __init__(self, key: str, *, base_url: str | None = None, transport: httpx.AsyncBaseTransport | None = None,
                  policy: RetryPolicy = RetryPolicy(), sleep=asyncio.sleep, on_rate_limited=None) -> None:
@@ -77,7 +78,8 @@ class HostedProvider:
         return False
 
     async def find_job(self, request: RetakeRequest) -> JobHandle | None:
-        """The job this request started, found through the host's own records (None when it has none)."""
+        """The job this request started, found through the host's own records (None: not found, or, where
+        ``can_find_jobs`` is False, no way to tell)."""
         return None
 
     async def aclose(self) -> None:

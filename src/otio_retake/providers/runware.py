@@ -54,6 +54,7 @@ class RunwareProvider(HostedProvider):
     model = "lightricks:3@1"
     key_env = "RUNWARE_API_KEY"
     default_base_url = "https://api.runware.ai"
+    can_find_jobs = True
     limits = Limits(max_concurrent=4, price_per_second=0.10, whole_seconds=True, max_variations=4,
                     max_input_bytes=100 * 1024 * 1024)
     inline_limit = 100 * 1024 * 1024
