@@ -316,6 +316,14 @@ class HostApp(abc.ABC):
             return self.error(404, "not_found", not_found)
         return job, early
 
+    async def uploaded_file(self, request: Request) -> tuple[str, str] | Response:
+        """(stored name, original file name) of a multipart ``file`` upload, or the 400 to answer."""
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            return self.error(400, "bad_request", "multipart field 'file' is required")
+        return self.state.store(await upload.read(), upload.filename or "upload.mp4"), upload.filename or ""
+
     def answer(self, body, fault: str | Response | None, status: int = 200) -> Response:
         if fault == "drop":
             return CutOffResponse(json.dumps(body).encode(), keep=0.5, status_code=status)

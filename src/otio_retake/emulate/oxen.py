@@ -50,12 +50,10 @@ class OxenEmulator(HostApp):
             early = await self.guard(request, "upload")
             if isinstance(early, Response):
                 return early
-            form = await request.form()
-            upload = form.get("file")
-            if upload is None:
-                return self.error(400, "bad_request", "multipart field 'file' is required")
-            path = request.path_params["path"]
-            state.uploads[path.rsplit("/", 1)[-1]] = state.store(await upload.read(), upload.filename or "f.mp4")
+            stored = await self.uploaded_file(request)
+            if isinstance(stored, Response):
+                return stored
+            state.uploads[request.path_params["path"].rsplit("/", 1)[-1]] = stored[0]
             return self.answer({"status": "success", "status_message": "resource_created"}, early)
 
         async def get_file(request: Request) -> Response:

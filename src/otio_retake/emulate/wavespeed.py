@@ -32,13 +32,11 @@ class WaveSpeedEmulator(HostApp):
             early = await self.guard(request, "upload")
             if isinstance(early, Response):
                 return early
-            form = await request.form()
-            upload = form.get("file")
-            if upload is None:
-                return self.error(400, "invalid", "multipart field 'file' is required")
-            stored = state.store(await upload.read(), upload.filename or "upload.mp4")
+            stored = await self.uploaded_file(request)
+            if isinstance(stored, Response):
+                return stored
             return self.answer({"code": 200, "message": "success", "data": {
-                "type": "video", "download_url": state.file_url(stored), "filename": upload.filename}}, early)
+                "type": "video", "download_url": state.file_url(stored[0]), "filename": stored[1]}}, early)
 
         async def submit(request: Request) -> Response:
             early = await self.guard(request, "submit")

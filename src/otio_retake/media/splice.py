@@ -203,7 +203,8 @@ def splice_take(plan: RetakePlan, *, excerpt: Path, result: Path, dest: Path, au
     crop = None
     width, height = info.width, info.height
     if options.resolution == "timeline" and source_size:
-        ex_w, ex_h = probe(excerpt).width, probe(excerpt).height
+        excerpt_info = probe(excerpt)
+        ex_w, ex_h = excerpt_info.width, excerpt_info.height
         x, y, cw, ch = content or (0, 0, ex_w, ex_h)
         sx, sy = info.width / ex_w, info.height / ex_h
         crop = (round(x * sx), round(y * sy), round(cw * sx), round(ch * sy))
