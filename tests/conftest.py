@@ -16,7 +16,8 @@ from otio_retake.media.testpattern import read_pattern
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_timelines"
-FIXTURES = REPO.parent / "shared" / "fixtures"
+# Real-world timelines written by other tools, vendored with their source and licence (data/SOURCES.md).
+FIXTURES = Path(__file__).resolve().parent / "data"
 
 
 def _load_make_samples():
@@ -72,10 +73,6 @@ def dominant_hz(path, start: float, seconds: float) -> float:
     return float(np.argmax(spectrum) * AUDIO_RATE / audio.shape[1])
 
 
-def have_fixtures() -> bool:
-    return FIXTURES.is_dir()
-
-
 def copy_fixture(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copy(FIXTURES / name, target)
@@ -84,8 +81,7 @@ def copy_fixture(name: str, dest: Path) -> Path:
 
 @pytest.fixture
 def fixtures_dir() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip("../shared/fixtures is not beside this checkout")
+    """The vendored real-world timelines; part of the repository, so never skipped."""
     return FIXTURES
 
 
