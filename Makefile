@@ -26,8 +26,9 @@ demo: setup
 	$(BIN)/otio-retake conform $(OUT)/retake_sample.otio --pick-all A -o $(OUT)/retake_sample_final.otio --force
 	@echo "demo outputs in $(OUT)/"
 
+# Tests spread over every core (-n auto); the slowest are listed so each can be justified (docs/testing.md).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --durations=15
 
 # Benchmarks print figures against a baseline measured in the same run (not timed tests).
 bench: setup

@@ -26,12 +26,17 @@ class EmulatorServer:
 
     def __init__(self, app, port: int | None = None) -> None:
         self.app = app
-        self.port = port or free_port()
+        # The socket is bound here and handed to uvicorn, so two servers started at once (parallel test
+        # workers) can never be given the same "free" port.
+        self.socket = socket.socket()
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", port or 0))
+        self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level=QUIET, lifespan="off",
                                 timeout_keep_alive=30)
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
     @property
     def state(self):
@@ -50,3 +55,4 @@ class EmulatorServer:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.socket.close()

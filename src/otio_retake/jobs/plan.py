@@ -20,7 +20,7 @@ from ..errors import RangeLengthError
 from ..model import MarkedRange, RetakePlan
 from ..providers.base import Limits
 from ..timeline.info import timeline_rate
-from ..timeline.segments import shot_bounds
+from ..timeline.segments import TimelineIndex
 
 __all__ = ["build_plans", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS", "default_seed"]
 
@@ -129,12 +129,13 @@ def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[st
     the first bad range stops with its error."""
     rate = timeline_rate(timeline)
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
+    index = TimelineIndex(timeline, rate)  # built once: a feature has thousands of items and hundreds of ranges
     plans: list[RetakePlan] = []
     for rng in ranges:
         host = rng.provider or provider
         limits = limits_for(host)
         checked = check_length(rng, limits, engine=host, widen=widen, timeline_frames=total)
-        shot = shot_bounds(timeline, checked.track_index, checked.record_in, checked.record_out, rate)
+        shot = index.shot_bounds(checked.track_index, checked.record_in, checked.record_out)
         plans += plan_range(checked, limits=limits, provider=host, timeline_frames=total, shot=shot,
                             context_seconds=context_seconds)
     return plans

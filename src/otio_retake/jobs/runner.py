@@ -41,7 +41,7 @@ from ..paths import path_to_url
 from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, RetakeRequest, Succeeded
 from ..timeline.info import timeline_rate
 from ..timeline.relink import MediaResolver
-from ..timeline.segments import Segment, segments_for
+from ..timeline.segments import Segment, TimelineIndex
 from .pool import HostPool
 from .store import PAID_STATES, JobState, Journal
 from .workspace import Workspace
@@ -95,6 +95,7 @@ class Runner:
         self._started = time.monotonic()
         self._excerpts: dict[tuple, asyncio.Task[ExcerptInfo]] = {}
         self._segments: dict[tuple, list[Segment]] = {}
+        self._index = TimelineIndex(timeline, self.rate)
         self._submitted = 0
         self._reused = 0
 
@@ -109,8 +110,8 @@ class Runner:
     def segments(self, plan: RetakePlan) -> list[Segment]:
         key = (plan.range.name, plan.range.track_index, plan.context_in, plan.context_out)
         if key not in self._segments:
-            self._segments[key] = segments_for(self.timeline, plan.range.track_index, plan.context_in,
-                                               plan.context_out, self.rate, self.resolver, range_name=plan.range.name)
+            self._segments[key] = self._index.segments(plan.range.track_index, plan.context_in, plan.context_out,
+                                                       self.resolver, range_name=plan.range.name)
         return self._segments[key]
 
     def check(self, plans: list[RetakePlan]) -> None:

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .decode import AUDIO_RATE
 from .encode import ClipWriter
 
-__all__ = ["pattern_frame", "read_pattern", "make_pattern_clip", "tone", "FRAME_BITS", "CLIP_BITS"]
+__all__ = ["pattern_frame", "read_pattern", "make_pattern_clip", "tone", "label_font", "FRAME_BITS", "CLIP_BITS"]
 
 FRAME_BITS = 16
 CLIP_BITS = 8
@@ -48,7 +48,7 @@ def pattern_frame(index: int, clip_id: int, width: int = 640, height: int = 360)
             img[top:top + row, x0:x1] = 235 if on else 16
     pil = Image.fromarray(img)
     draw = ImageDraw.Draw(pil)
-    font = _font(max(12, height // 6))
+    font = label_font(max(12, height // 6))
     draw.text((width // 2, (bottom + height) // 2), f"{clip_id}:{index}", fill=(255, 255, 255),
               font=font, anchor="mm", stroke_width=2, stroke_fill=(0, 0, 0))
     return np.asarray(pil)
@@ -97,7 +97,8 @@ def make_pattern_clip(path: str | Path, *, clip_id: int, frames: int, rate: Frac
 _FONT_CACHE: dict[int, ImageFont.ImageFont] = {}
 
 
-def _font(size: int):
+def label_font(size: int):
+    """Pillow's default font at ``size`` (cached): the one font every label we draw uses."""
     if size not in _FONT_CACHE:
         try:
             _FONT_CACHE[size] = ImageFont.load_default(size=size)

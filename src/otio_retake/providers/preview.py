@@ -18,13 +18,14 @@ import shutil
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 from PIL import Image, ImageDraw
 
 from ..errors import EngineError
-from ..media.decode import AUDIO_RATE, decode_all_frames, read_audio
+from ..media.decode import AUDIO_RATE, read_audio
 from ..media.encode import ClipWriter
-from ..media.testpattern import _font, tone
+from ..media.testpattern import label_font, tone
 from ..model import Mode
 from ..paths import url_to_path
 from .base import Failed, JobHandle, JobStatus, Limits, RetakeRequest, Succeeded
@@ -42,41 +43,58 @@ def _tint_colour(seed: int) -> np.ndarray:
     return np.array(colorsys.hsv_to_rgb(hue, 0.9, 1.0), dtype=np.float32) * 255
 
 
-def _regenerate(frame: np.ndarray, prompt: str, seed: int, tint: np.ndarray) -> np.ndarray:
-    out = frame.astype(np.float32) * (1 - TINT_STRENGTH) + tint * TINT_STRENGTH
-    height, width = frame.shape[:2]
-    band = height - height // 5
-    out[band:] = out[band:] * 0.25
-    img = Image.fromarray(out.clip(0, 255).astype(np.uint8))
-    draw = ImageDraw.Draw(img)
-    font = _font(max(10, height // 22))
+def _label_alpha(width: int, height: int, band: int, prompt: str, seed: int) -> np.ndarray:
+    """Coverage (0-1) of the label text over the band: drawn once per render, not once per frame."""
+    mask = Image.new("L", (width, height - band), 0)
+    font = label_font(max(10, height // 22))
     text = f"PREVIEW RETAKE (seed {seed}): {prompt}"
-    draw.text((8, band + (height - band) // 2), text[:200], fill=(255, 255, 255), font=font, anchor="lm")
-    return np.asarray(img)
+    ImageDraw.Draw(mask).text((8, (height - band) // 2), text[:200], fill=255, font=font, anchor="lm")
+    return (np.asarray(mask, dtype=np.float32) / 255)[..., None]
+
+
+def _regenerate(frame: np.ndarray, tint: np.ndarray, band: int, label: np.ndarray) -> np.ndarray:
+    out = frame.astype(np.float32) * (1 - TINT_STRENGTH) + tint * TINT_STRENGTH
+    out[band:] = out[band:] * 0.25 * (1 - label) + 255 * label  # white text over the darkened band
+    return out.clip(0, 255).astype(np.uint8)
 
 
 def render_preview(source: str | Path, dest: str | Path, *, start_seconds: float, duration_seconds: float,
                    mode: Mode, prompt: str, seed: int) -> Path:
     """Render a preview result of ``source`` with the section replaced; returns ``dest``."""
-    frames, _times, rate = decode_all_frames(str(source))
-    if not frames:
-        raise EngineError(f"preview engine: {source} has no frames")
-    rate = Fraction(rate).limit_denominator(1001)
-    first = round(Fraction(start_seconds).limit_denominator(100000) * rate)
-    last = min(len(frames), round(Fraction(start_seconds + duration_seconds).limit_denominator(100000) * rate))
-    height, width = frames[0].shape[:2]
-    tint = _tint_colour(seed)
-    total_samples = round(len(frames) * AUDIO_RATE / rate)
-    audio = read_audio(str(source), Fraction(0), total_samples)
-    if mode.has_audio:
-        lo, hi = round(first * AUDIO_RATE / rate), round(last * AUDIO_RATE / rate)
-        audio[:, lo:hi] = tone(PREVIEW_TONE_HZ, hi - lo, lo, amplitude=0.25)
-    with ClipWriter(dest, rate=rate, width=width, height=height, audio=True) as writer:
-        for index, frame in enumerate(frames):
-            if mode.has_video and first <= index < last:
-                frame = _regenerate(frame, prompt, seed, tint)
-            writer.add_frame(frame)
-        writer.add_audio(audio)
+    try:
+        container = av.open(str(source))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise EngineError(f"preview engine: {source} cannot be opened ({exc})") from exc
+    with container:
+        if not container.streams.video:
+            raise EngineError(f"preview engine: {source} has no picture")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        rate = Fraction(stream.average_rate or 24).limit_denominator(1001)
+        first = round(Fraction(start_seconds).limit_denominator(100000) * rate)
+        last = round(Fraction(start_seconds + duration_seconds).limit_denominator(100000) * rate)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        band = height - height // 5
+        tint = _tint_colour(seed)
+        label = _label_alpha(width, height, band, prompt, seed)
+        frames = 0
+        with ClipWriter(dest, rate=rate, width=width, height=height, audio=True) as writer:
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                if mode.has_video and first <= frames < last:
+                    writer.add_frame(_regenerate(frame.to_ndarray(format="rgb24"), tint, band, label))
+                else:
+                    writer.add_frame(frame)  # untouched frames go to the encoder as decoded
+                frames += 1
+            if not frames:
+                raise EngineError(f"preview engine: {source} has no frames")
+            total_samples = round(frames * AUDIO_RATE / rate)
+            audio = read_audio(str(source), Fraction(0), total_samples)
+            if mode.has_audio:
+                lo, hi = round(first * AUDIO_RATE / rate), round(min(last, frames) * AUDIO_RATE / rate)
+                audio[:, lo:hi] = tone(PREVIEW_TONE_HZ, hi - lo, lo, amplitude=0.25)
+            writer.add_audio(audio)
     return Path(dest)
 
 

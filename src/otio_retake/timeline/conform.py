@@ -18,7 +18,7 @@ from ..errors import InputError, UnsupportedEditError
 from .info import NAMESPACE, global_start_frames, namespace, timeline_rate
 from .segments import track_items, video_tracks
 
-__all__ = ["TakeRef", "available_takes", "conform", "overwrite"]
+__all__ = ["TakeRef", "Edit", "available_takes", "conform", "overwrite", "overwrite_many"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ def conform(timeline: otio.schema.Timeline, picks: dict[str, str], *, pick_all: 
     cut_videos = [t for t in video_tracks(out) if t not in retake_tracks]
     cut_audios = [t for t in out.tracks if isinstance(t, otio.schema.Track)
                   and t.kind == otio.schema.TrackKind.Audio and t not in retake_tracks]
+    edits: dict[int, tuple[otio.schema.Track, list[Edit]]] = {}
     for take in sorted(takes, key=lambda t: t.record_in):
         if chosen.get(take.range_name) != take.letter:
             continue
@@ -102,39 +103,91 @@ def conform(timeline: otio.schema.Timeline, picks: dict[str, str], *, pick_all: 
                 cut_audios.append(audio)
             target = cut_audios[0]
         clip.metadata[NAMESPACE]["conformed"] = True
-        overwrite(out, target, take.record_in, take.record_in + take.duration, clip, rate,
-                  range_name=take.range_name)
+        edits.setdefault(id(target), (target, []))[1].append(
+            Edit(take.record_in, take.record_in + take.duration, clip, take.range_name))
+    for target, track_edits in edits.values():  # each track rebuilt once, however many picks it has
+        overwrite_many(out, target, track_edits, rate)
     if not keep_alternates:
         for track in retake_tracks:
             out.tracks.remove(track)
     return out, chosen
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Put ``item`` over the record frames ``[record_in, record_out)`` of a track."""
+
+    record_in: int
+    record_out: int
+    item: otio.schema.Item
+    range_name: str
+
+
 def overwrite(timeline: otio.schema.Timeline, track: otio.schema.Track, record_in: int, record_out: int,
               item: otio.schema.Item, rate, *, range_name: str) -> None:
     """Replace ``[record_in, record_out)`` of ``track`` with ``item``; nothing outside it moves."""
+    overwrite_many(timeline, track, [Edit(record_in, record_out, item, range_name)], rate)
+
+
+def overwrite_many(timeline: otio.schema.Timeline, track: otio.schema.Track, edits: list[Edit], rate) -> None:
+    """Apply ``edits`` to ``track`` in record order, a later one winning where two overlap; nothing else moves.
+
+    One pass over the track per run of non-overlapping edits, so a feature with hundreds of picks costs
+    about as much as one.
+    """
+    edits = sorted(edits, key=lambda e: e.record_in)
+    run: list[Edit] = []
+    for edit in edits:
+        if run and edit.record_in < max(e.record_out for e in run):
+            _overwrite_run(timeline, track, run, rate)
+            run = []
+        run.append(edit)
+    if run:
+        _overwrite_run(timeline, track, run, rate)
+
+
+def _overwrite_run(timeline: otio.schema.Timeline, track: otio.schema.Track, edits: list[Edit], rate) -> None:
     r = float(rate)
-    before: list[otio.schema.Item] = []
-    after: list[otio.schema.Item] = []
-    end = 0
-    for child, first, last in list(track_items(timeline, track, rate)):
-        end = max(end, last)
-        if last <= record_in:
-            before.append(child.deepcopy())
-        elif first >= record_out:
-            after.append(child.deepcopy())
-        else:
-            if isinstance(child, otio.schema.Transition):
-                raise UnsupportedEditError(f"range '{range_name}': cannot conform over a transition on track "
-                                           f"'{track.name}'", hint="remove the dissolve, conform, then add it back")
-            if first < record_in:
-                before.append(_trimmed(child, 0, record_in - first, r))
-            if last > record_out:
-                after.append(_trimmed(child, record_out - first, last - record_out, r))
-    if record_in > end:  # past the end of the track: pad with a gap
-        before.append(otio.schema.Gap(source_range=TimeRange(RationalTime(0, r), RationalTime(record_in - end, r))))
-    del track[:]
-    for piece in [*before, item, *after]:
+    pieces: list[otio.schema.Item] = []
+    placed = [False] * len(edits)
+    entries = track_items(timeline, track, rate)
+    end = max((last for _, _, last in entries), default=0)
+    first_edit = 0
+    for child, first, last in entries:
+        while first_edit < len(edits) and edits[first_edit].record_out <= first:
+            first_edit += 1
+        touching = []
+        for k in range(first_edit, len(edits)):
+            if edits[k].record_in >= last:
+                break
+            touching.append(k)
+        if not touching or last <= first:
+            pieces.append(child.deepcopy())
+            continue
+        if isinstance(child, otio.schema.Transition):
+            raise UnsupportedEditError(f"range '{edits[touching[0]].range_name}': cannot conform over a "
+                                       f"transition on track '{track.name}'",
+                                       hint="remove the dissolve, conform, then add it back")
+        cursor = first
+        for k in touching:
+            edit = edits[k]
+            if edit.record_in > cursor:
+                pieces.append(_trimmed(child, cursor - first, edit.record_in - cursor, r))
+            if not placed[k]:
+                pieces.append(edit.item)
+                placed[k] = True
+            cursor = max(cursor, edit.record_out)
+        if cursor < last:
+            pieces.append(_trimmed(child, cursor - first, last - cursor, r))
+    for k, edit in enumerate(edits):  # past the end of the track: pad with a gap
+        if not placed[k]:
+            if edit.record_in > end:
+                pieces.append(otio.schema.Gap(source_range=TimeRange(RationalTime(0, r),
+                                                                     RationalTime(edit.record_in - end, r))))
+            pieces.append(edit.item)
+            end = max(end, edit.record_out)
+    del track[:]  # the track owns its children: the kept ones went in as copies
+    for piece in pieces:
         track.append(piece)
 
 

@@ -49,6 +49,7 @@ class _Reels:
     def __init__(self) -> None:
         self.by_media: dict[str, str] = {}
         self.used: set[str] = set()
+        self.next_number: dict[str, int] = {}  # per prefix, so naming N reels is not N squared
 
     def name(self, clip: otio.schema.Clip) -> str:
         key = _media_name(clip)
@@ -60,9 +61,10 @@ class _Reels:
         else:
             take = namespace(clip, NAMESPACE).get("take")
             prefix = f"RT{take}" if take else "AX"
-            n = 1
-            while f"{prefix}{n:03d}" in self.used:
+            n = self.next_number.get(prefix, 1)
+            while f"{prefix}{n:03d}" in self.used:  # a clip's own reel may have taken it
                 n += 1
+            self.next_number[prefix] = n + 1
             reel = f"{prefix}{n:03d}"[:REEL_WIDTH]
         self.used.add(reel)
         self.by_media[key] = reel

@@ -23,6 +23,7 @@ from ..errors import InputError, NoMarkedRangesError
 from ..media.timecode import frames_to_timecode
 from ..model import MarkedRange, Mode
 from .info import NAMESPACE, namespace, timeline_rate
+from .segments import TimelineIndex
 
 __all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note",
            "one_line_note", "record_markers"]
@@ -181,8 +182,10 @@ def _filtered_out(marker: otio.schema.Marker, flt: MarkerFilter) -> str | None:
 def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
     stack = timeline.tracks
     video_tracks = [t for t in stack if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Video]
-    for marker in stack.markers:
-        yield marker, marker.marked_range, f"{source}, timeline marker", _top_track_at(video_tracks, marker.marked_range)
+    if stack.markers:
+        index = TimelineIndex(timeline, timeline_rate(timeline))
+        for marker in stack.markers:
+            yield marker, marker.marked_range, f"{source}, timeline marker", _top_track_at(index, marker.marked_range)
     for ti, track in enumerate(stack):
         if not isinstance(track, otio.schema.Track):
             continue
@@ -207,16 +210,12 @@ def record_markers(timeline: otio.schema.Timeline) -> list[tuple[int, int, otio.
     return sorted(out, key=lambda m: m[0])
 
 
-def _top_track_at(video_tracks, record_range) -> int:
+def _top_track_at(index: TimelineIndex, record_range) -> int:
     """The highest video track with a clip at the start of the range (the picture the editor sees)."""
-    for index in range(len(video_tracks) - 1, -1, -1):
-        track = video_tracks[index]
-        try:
-            item = track.child_at_time(record_range.start_time)
-        except Exception:  # child_at_time raises past the end on some OTIO versions
-            item = None
-        if isinstance(item, otio.schema.Clip):
-            return index
+    frame = otio.opentime.to_frames(record_range.start_time, float(index.rate))
+    for track_index in range(len(index.videos) - 1, -1, -1):
+        if any(isinstance(item, otio.schema.Clip) for item, _, _ in index.video(track_index).overlapping(frame, frame + 1)):
+            return track_index
     return 0
 
 

@@ -8,6 +8,7 @@ rendering the wrong frames.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -16,7 +17,7 @@ import opentimelineio as otio
 from ..errors import UnsupportedEditError
 from .relink import MediaResolver, ResolvedMedia
 
-__all__ = ["Segment", "video_tracks", "track_items", "segments_for", "shot_bounds"]
+__all__ = ["Segment", "video_tracks", "track_items", "segments_for", "shot_bounds", "TrackIndex", "TimelineIndex"]
 
 
 @dataclass(frozen=True)
@@ -48,59 +49,114 @@ def video_tracks(timeline: otio.schema.Timeline) -> list[otio.schema.Track]:
     return [t for t in timeline.tracks if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Video]
 
 
+class TrackIndex:
+    """A track's items with their record frames, computed in one pass, searched by bisection.
+
+    ``transformed_time_range`` walks up to the Stack on every call, so asking it
+    per item is quadratic on a feature-length track; ``range_of_all_children``
+    gives every item's range in track time at once, and the track's own trim is
+    one offset to the Stack's time.
+    """
+
+    def __init__(self, timeline: otio.schema.Timeline, track: otio.schema.Track, rate: Fraction) -> None:
+        r = float(rate)
+        ranges = track.range_of_all_children()
+        shift = track.transformed_time(otio.opentime.RationalTime(0, r), timeline.tracks)
+        offset = otio.opentime.to_frames(shift, r)
+        self.track = track
+        self.entries: list[tuple[otio.schema.Item, int, int]] = []
+        for item in track:
+            rng = ranges[item]
+            first = otio.opentime.to_frames(rng.start_time, r) + offset
+            self.entries.append((item, first, first + otio.opentime.to_frames(rng.duration, r)))
+        # Items are in record order (a transition overlaps its neighbours but never starts before the
+        # previous item), so the ends are sorted too: the first item ending after a frame is found by bisection.
+        self._lasts = [last for _, _, last in self.entries]
+
+    def overlapping(self, record_in: int, record_out: int):
+        """(item, record_in, record_out) of the items that overlap ``[record_in, record_out)``, in order."""
+        start = bisect_right(self._lasts, record_in)
+        for entry in self.entries[start:]:
+            if entry[1] >= record_out:
+                break
+            if entry[2] > record_in:
+                yield entry
+
+
+class TimelineIndex:
+    """The ``TrackIndex`` of each video track of a timeline, built on first use: one per timeline, not per range."""
+
+    def __init__(self, timeline: otio.schema.Timeline, rate: Fraction) -> None:
+        self.timeline = timeline
+        self.rate = rate
+        self.videos = video_tracks(timeline)
+        self._tracks: dict[int, TrackIndex] = {}
+
+    def video(self, track_index: int) -> TrackIndex | None:
+        if not self.videos:
+            return None
+        index = min(track_index, len(self.videos) - 1)
+        if index not in self._tracks:
+            self._tracks[index] = TrackIndex(self.timeline, self.videos[index], self.rate)
+        return self._tracks[index]
+
+    def shot_bounds(self, track_index: int, record_in: int, record_out: int) -> tuple[int, int]:
+        """The record extent of the clips the range touches (the range itself if it touches none)."""
+        lo, hi = record_in, record_out
+        track = self.video(track_index)
+        if track is None:
+            return lo, hi
+        for item, first, last in track.overlapping(record_in, record_out):
+            if isinstance(item, otio.schema.Clip):
+                lo, hi = min(lo, first), max(hi, last)
+        return lo, hi
+
+    def segments(self, track_index: int, record_in: int, record_out: int, resolver: MediaResolver, *,
+                 range_name: str) -> list[Segment]:
+        """The segments covering ``[record_in, record_out)`` on a video track."""
+        track = self.video(track_index)
+        if track is None:
+            raise UnsupportedEditError(f"range '{range_name}': the timeline has no video track")
+        label = track.track.name or f"V{min(track_index, len(self.videos) - 1) + 1}"
+        out: list[Segment] = []
+        cursor = record_in
+        for item, first, last in track.overlapping(record_in, record_out):
+            lo, hi = max(first, record_in), min(last, record_out)
+            if isinstance(item, otio.schema.Transition):
+                raise UnsupportedEditError(
+                    f"range '{range_name}' touches a transition ('{item.name or item.transition_type}') on track "
+                    f"'{label}'", hint="mark a range (and context) that stays clear of dissolves and wipes")
+            if lo > cursor:
+                out.append(Segment(cursor, lo - cursor, "(gap)", None, Fraction(0)))
+            if isinstance(item, otio.schema.Gap):
+                out.append(Segment(lo, hi - lo, "(gap)", None, Fraction(0)))
+            elif isinstance(item, otio.schema.Clip):
+                out.append(_clip_segment(item, first, lo, hi, self.rate, resolver, range_name, label))
+            else:
+                raise UnsupportedEditError(
+                    f"range '{range_name}' covers a nested {type(item).__name__} '{item.name}' on track '{label}'",
+                    hint="flatten the nested sequence/compound clip before exporting")
+            cursor = hi
+        if cursor < record_out:
+            out.append(Segment(cursor, record_out - cursor, "(gap)", None, Fraction(0)))
+        return out
+
+
 def track_items(timeline: otio.schema.Timeline, track: otio.schema.Track, rate: Fraction):
     """(item, record_in, record_out) in record frames for each item of the track."""
-    r = float(rate)
-    for item in track:
-        rng = track.transformed_time_range(track.range_of_child(item), timeline.tracks)
-        first = round(rng.start_time.rescaled_to(r).value)
-        yield item, first, first + round(rng.duration.rescaled_to(r).value)
+    return list(TrackIndex(timeline, track, rate).entries)
 
 
 def shot_bounds(timeline, track_index: int, record_in: int, record_out: int, rate: Fraction) -> tuple[int, int]:
-    """The record extent of the clips the range touches (the range itself if it touches none)."""
-    tracks = video_tracks(timeline)
-    lo, hi = record_in, record_out
-    if not tracks:
-        return lo, hi
-    for item, first, last in track_items(timeline, tracks[min(track_index, len(tracks) - 1)], rate):
-        if isinstance(item, otio.schema.Clip) and first < record_out and last > record_in:
-            lo, hi = min(lo, first), max(hi, last)
-    return lo, hi
+    """One range's shot bounds; for many ranges build one ``TimelineIndex`` and ask it."""
+    return TimelineIndex(timeline, rate).shot_bounds(track_index, record_in, record_out)
 
 
 def segments_for(timeline: otio.schema.Timeline, track_index: int, record_in: int, record_out: int,
                  rate: Fraction, resolver: MediaResolver, *, range_name: str) -> list[Segment]:
-    """The segments covering ``[record_in, record_out)`` on a video track."""
-    tracks = video_tracks(timeline)
-    if not tracks:
-        raise UnsupportedEditError(f"range '{range_name}': the timeline has no video track")
-    track = tracks[min(track_index, len(tracks) - 1)]
-    label = track.name or f"V{track_index + 1}"
-    out: list[Segment] = []
-    cursor = record_in
-    for item, first, last in track_items(timeline, track, rate):
-        if last <= record_in or first >= record_out:
-            continue
-        lo, hi = max(first, record_in), min(last, record_out)
-        if isinstance(item, otio.schema.Transition):
-            raise UnsupportedEditError(
-                f"range '{range_name}' touches a transition ('{item.name or item.transition_type}') on track "
-                f"'{label}'", hint="mark a range (and context) that stays clear of dissolves and wipes")
-        if lo > cursor:
-            out.append(Segment(cursor, lo - cursor, "(gap)", None, Fraction(0)))
-        if isinstance(item, otio.schema.Gap):
-            out.append(Segment(lo, hi - lo, "(gap)", None, Fraction(0)))
-        elif isinstance(item, otio.schema.Clip):
-            out.append(_clip_segment(item, first, lo, hi, rate, resolver, range_name, label))
-        else:
-            raise UnsupportedEditError(
-                f"range '{range_name}' covers a nested {type(item).__name__} '{item.name}' on track '{label}'",
-                hint="flatten the nested sequence/compound clip before exporting")
-        cursor = hi
-    if cursor < record_out:
-        out.append(Segment(cursor, record_out - cursor, "(gap)", None, Fraction(0)))
-    return out
+    """One range's segments; for many ranges build one ``TimelineIndex`` and ask it."""
+    return TimelineIndex(timeline, rate).segments(track_index, record_in, record_out, resolver,
+                                                  range_name=range_name)
 
 
 def _clip_segment(clip: otio.schema.Clip, clip_first: int, lo: int, hi: int, rate: Fraction,
