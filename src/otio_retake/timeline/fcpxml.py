@@ -23,6 +23,7 @@ connected clips above (or, for sound, below) the storyline.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import PurePath
@@ -270,7 +271,9 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
     drop = timeline_drop_frame(timeline) and is_drop_frame_rate(rate)
     retake_tracks = [t for t in timeline.tracks if namespace(t, NAMESPACE).get("take")]
     cut = [t for t in video_tracks(timeline) if t not in retake_tracks]
-    takes = [(clip, track) for track in retake_tracks for clip in track.find_clips(shallow_search=True)]
+    # (take clip, its track, record in, record out): each Retake track indexed once, not once per take
+    takes = [(item, track, first, last) for track in retake_tracks
+             for item, first, last in track_items(timeline, track, rate) if isinstance(item, otio.schema.Clip)]
     library = ET.SubElement(w.root, "library")
     event = ET.SubElement(library, "event", name="otio-retake")
     project = ET.SubElement(event, "project", name=timeline.name or "otio-retake")
@@ -309,10 +312,10 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
             spine.append(shown)
             elements.append((first, last, shown, shown))
     placed = {id(t) for alts in auditions.values() for t in alts}
-    for clip, track in takes:
+    for clip, track, lo, hi in takes:
         if id(clip) in placed:
             continue
-        _connect(w, clip, track, elements, timeline, rate)
+        _connect(w, clip, track, lo, hi, elements, rate)
     for frame, duration, marker in record_markers(timeline):
         _place_marker(w, elements, frame, duration, marker, rate)
     ET.indent(w.root, space="    ")
@@ -320,19 +323,12 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
             + ET.tostring(w.root, encoding="unicode") + "\n")
 
 
-def _record_range(clip: otio.schema.Clip, track, timeline, rate) -> tuple[int, int]:
-    rng = track.transformed_time_range(track.range_of_child(clip), timeline.tracks)
-    first = round(rng.start_time.rescaled_to(float(rate)).value)
-    return first, first + round(rng.duration.rescaled_to(float(rate)).value)
-
-
 def _group_auditions(timeline, takes, pieces: list[list], rate) -> dict[tuple[int, int], list[otio.schema.Clip]]:
     """Split storyline pieces so each picture take's range is one piece; (in, out) -> its takes."""
     out: dict[tuple[int, int], list[otio.schema.Clip]] = {}
-    for clip, track in takes:
+    for clip, track, lo, hi in takes:
         if track.kind != otio.schema.TrackKind.Video:
             continue
-        lo, hi = _record_range(clip, track, timeline, rate)
         for index, (first, last, item, into) in enumerate(pieces):
             if not (first <= lo and hi <= last) or not isinstance(item, otio.schema.Clip):
                 continue
@@ -349,9 +345,11 @@ def _group_auditions(timeline, takes, pieces: list[list], rate) -> dict[tuple[in
 
 
 def _container_at(elements, frame: int):
-    for first, last, element, shown in elements:
-        if first <= frame < last:
-            return first, element, shown
+    """The storyline element at a record frame (elements are in record order and do not overlap)."""
+    k = bisect_right(elements, frame, key=lambda e: e[0]) - 1
+    if k >= 0 and elements[k][0] <= frame < elements[k][1]:
+        first, _, element, shown = elements[k]
+        return first, element, shown
     return None
 
 
@@ -360,8 +358,7 @@ def _local(shown: ET.Element, first: int, frame: int, rate: Fraction) -> Fractio
     return parse_time(shown.get("start")) + Fraction(frame - first) / rate
 
 
-def _connect(w: _Writer, clip, track, elements, timeline, rate) -> None:
-    lo, hi = _record_range(clip, track, timeline, rate)
+def _connect(w: _Writer, clip, track, lo: int, hi: int, elements, rate) -> None:
     found = _container_at(elements, lo)
     if found is None:
         return
