@@ -17,7 +17,8 @@ from rich.table import Table
 
 from . import pipeline
 from .errors import CostLimitError, InputError, RetakeError
-from .jobs.progress import LiveProgress, PlainProgress, ProgressHub
+from .display import LiveProgress, PlainProgress
+from .jobs.progress import ProgressHub
 from .jobs.runner import DEFAULT_HANDLES
 from .media.splice import TakeOptions
 from .jobs.store import ACTIVE_STATES, JOURNAL_NAME, JobState, Journal

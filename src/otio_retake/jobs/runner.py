@@ -43,6 +43,7 @@ from ..timeline.info import timeline_rate
 from ..timeline.relink import MediaResolver
 from ..timeline.segments import Segment, TimelineIndex
 from .pool import HostPool
+from .progress import ProgressEvent
 from .store import PAID_STATES, JobState, Journal
 from .workspace import Workspace
 
@@ -54,17 +55,6 @@ _ORDER = {state: i for i, state in enumerate(JobState.ORDER)}
 
 class UnresolvedSubmitError(EngineError):
     """A submit's answer was lost and the host has no way to look the job up."""
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """One step of one job, for terminals, the review window and the bridge."""
-
-    kind: str  # excerpt, upload, submit, queued, running, download, splice, done, reused, failed
-    range_name: str
-    take: str
-    elapsed: float
-    detail: dict = field(default_factory=dict)
 
 
 @dataclass
