@@ -196,3 +196,9 @@ def test_doctor_reports_each_problem_with_a_fix(tmp_path, samples):
         "external scripting"].fix
     report = doctor(tmp_path / "nowhere", connect=lambda: sample_resolve(samples))
     assert report.product == "DaVinci Resolve Studio" and report.version == "21.1.0"
+
+
+def test_the_plugins_colour_map_is_the_packages():
+    """The plugin keeps its own copy (standard library only inside Resolve): the two must never drift."""
+    from otio_retake.timeline.colors import RESOLVE_TO_OTIO_COLOR
+    assert plugin.RESOLVE_TO_OTIO_COLOR == RESOLVE_TO_OTIO_COLOR

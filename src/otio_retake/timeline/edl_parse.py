@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .colors import RESOLVE_TO_OTIO_COLOR
+
 __all__ = [
     "EdlEvent",
     "EdlLocator",
@@ -19,7 +21,6 @@ __all__ = [
     "EdlDocument",
     "parse_edl",
     "parse_resolve_marker_comment",
-    "RESOLVE_TO_OTIO_COLOR",
 ]
 
 _TC = r"\d{1,2}[:;.]\d{2}[:;.]\d{2}[:;.]\d{2}"
@@ -32,15 +33,6 @@ _RESOLVE = re.compile(
     r"^(?P<note>.*?)\s*\|C:(?P<color>[^|]*?)\s*\|M:(?P<name>[^|]*?)\s*\|D:(?P<dur>\d+)\s*$"
 )
 _FCM = re.compile(r"^\s*FCM:\s*(?P<fcm>.+?)\s*$", re.IGNORECASE)
-
-# Resolve's sixteen marker colours onto OTIO's eleven (nearest hue).
-RESOLVE_TO_OTIO_COLOR = {
-    "Blue": "BLUE", "Cyan": "CYAN", "Green": "GREEN", "Yellow": "YELLOW", "Red": "RED",
-    "Pink": "PINK", "Purple": "PURPLE", "Fuchsia": "MAGENTA", "Rose": "PINK",
-    "Lavender": "PURPLE", "Sky": "CYAN", "Mint": "GREEN", "Lemon": "YELLOW",
-    "Sand": "ORANGE", "Cocoa": "ORANGE", "Cream": "WHITE",
-}
-
 
 @dataclass(frozen=True)
 class ResolveMarkerComment:

@@ -25,7 +25,7 @@ import opentimelineio as otio
 
 from ..media.timecode import frames_to_timecode, snap_rate
 from ..paths import url_to_path
-from .edl_parse import RESOLVE_TO_OTIO_COLOR
+from .colors import OTIO_TO_RESOLVE_COLOR
 from .marks import marker_note, one_line_note, record_markers
 from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate
 from .segments import track_items, video_tracks
@@ -33,7 +33,6 @@ from .segments import track_items, video_tracks
 __all__ = ["edl_groups", "write_edl_for_track", "write_edl_text", "write_resolve_markers_edl"]
 
 REEL_WIDTH = 8
-_OTIO_TO_RESOLVE_COLOR = {otio_color: resolve for resolve, otio_color in reversed(RESOLVE_TO_OTIO_COLOR.items())}
 
 
 def _media_name(clip: otio.schema.Clip) -> str:
@@ -155,7 +154,7 @@ def write_resolve_markers_edl(timeline: otio.schema.Timeline) -> str:
         tc_in = frames_to_timecode(start + frame, rate, drop)
         tc_out = frames_to_timecode(start + frame + 1, rate, drop)
         resolve_color = namespace(marker, NAMESPACE).get("resolve_color") or \
-            "ResolveColor" + _OTIO_TO_RESOLVE_COLOR.get((marker.color or "BLUE").upper(), "Blue")
+            "ResolveColor" + OTIO_TO_RESOLVE_COLOR.get((marker.color or "BLUE").upper(), "Blue")
         note = one_line_note(marker_note(marker))  # Resolve's note is one line
         lines.append(f"{number:03d}  001      V     C        {tc_in} {tc_out} {tc_in} {tc_out}  ")
         lines.append(f"{note} |C:{resolve_color} |M:{marker.name} |D:{max(1, duration)}".lstrip())
