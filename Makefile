@@ -34,6 +34,8 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_jobs.py
 	$(BIN)/python benchmarks/bench_excerpt.py
+	$(BIN)/python benchmarks/bench_plan.py
+	$(BIN)/python benchmarks/bench_run.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake
