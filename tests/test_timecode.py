@@ -1,5 +1,6 @@
 from fractions import Fraction
 
+import opentimelineio as otio
 import pytest
 
 from otio_retake.media.timecode import frames_to_timecode, rate_label, snap_rate, timecode_to_frames
@@ -30,3 +31,13 @@ def test_non_drop_timecode_round_trips():
 def test_rate_labels():
     assert rate_label(Fraction(24000, 1001)) == "23.976"
     assert rate_label(Fraction(25)) == "25"
+
+
+def test_frames_of_rounds_where_otio_to_frames_truncates():
+    from otio_retake.media.timecode import frames_of
+    rate = 24000 / 1001
+    for frame in (47, 48, 1001, 86313):
+        time = otio.opentime.RationalTime.from_seconds(otio.opentime.RationalTime(frame, rate).to_seconds())
+        assert frames_of(time, rate) == frame
+    wobbly = otio.opentime.RationalTime(47.9999999, 24)
+    assert frames_of(wobbly, 24) == 48 and otio.opentime.to_frames(wobbly, 24) == 47

@@ -20,7 +20,7 @@ from fractions import Fraction
 import opentimelineio as otio
 
 from ..errors import InputError, NoMarkedRangesError
-from ..media.timecode import frames_to_timecode
+from ..media.timecode import frames_of, frames_to_timecode
 from ..model import MarkedRange, Mode
 from .info import NAMESPACE, namespace, timeline_rate
 from .segments import TimelineIndex
@@ -212,7 +212,7 @@ def record_markers(timeline: otio.schema.Timeline) -> list[tuple[int, int, otio.
 
 def _top_track_at(index: TimelineIndex, record_range) -> int:
     """The highest video track with a clip at the start of the range (the picture the editor sees)."""
-    frame = otio.opentime.to_frames(record_range.start_time, float(index.rate))
+    frame = frames_of(record_range.start_time, index.rate)
     for track_index in range(len(index.videos) - 1, -1, -1):
         if any(isinstance(item, otio.schema.Clip) for item, _, _ in index.video(track_index).overlapping(frame, frame + 1)):
             return track_index

@@ -15,6 +15,7 @@ from fractions import Fraction
 import opentimelineio as otio
 
 from ..errors import UnsupportedEditError
+from ..media.timecode import frames_of
 from .relink import MediaResolver, ResolvedMedia
 
 __all__ = ["Segment", "video_tracks", "track_items", "segments_for", "shot_bounds", "TrackIndex", "TimelineIndex"]
@@ -62,13 +63,13 @@ class TrackIndex:
         r = float(rate)
         ranges = track.range_of_all_children()
         shift = track.transformed_time(otio.opentime.RationalTime(0, r), timeline.tracks)
-        offset = otio.opentime.to_frames(shift, r)
+        offset = frames_of(shift, r)
         self.track = track
         self.entries: list[tuple[otio.schema.Item, int, int]] = []
         for item in track:
             rng = ranges[item]
-            first = otio.opentime.to_frames(rng.start_time, r) + offset
-            self.entries.append((item, first, first + otio.opentime.to_frames(rng.duration, r)))
+            first = frames_of(rng.start_time, r) + offset
+            self.entries.append((item, first, first + frames_of(rng.duration, r)))
         # Items are in record order (a transition overlaps its neighbours but never starts before the
         # previous item), so the ends are sorted too: the first item ending after a frame is found by bisection.
         self._lasts = [last for _, _, last in self.entries]
