@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := demo_out
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean tools
 
 setup: $(VENV)/.installed
 
@@ -26,8 +26,14 @@ demo: setup
 	$(BIN)/otio-retake conform $(OUT)/retake_sample.otio --pick-all A -o $(OUT)/retake_sample_final.otio --force
 	@echo "demo outputs in $(OUT)/"
 
-test: setup
+test: setup tools
 	$(BIN)/python -m pytest
+
+# The Premiere panel's tests run `node --test` and Debian's chromium (driven by Playwright, never
+# `playwright install`): install them when they are missing.
+tools:
+	@command -v node >/dev/null || (apt-get update && apt-get install -y nodejs)
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 # Benchmarks print figures against a baseline measured in the same run (not timed tests).
 bench: setup
