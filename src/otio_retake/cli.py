@@ -449,6 +449,23 @@ def install_resolve_cmd(dest, workspace, provider):
               highlight=False)
 
 
+@install_group.command("premiere")
+@click.option("--dest", type=click.Path(path_type=Path), help="Folder for the .ccx and the unpacked panel "
+              "(default: otio-retake's data folder).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="The bridge's port (default 8733).")
+def install_premiere_cmd(dest, port):
+    """Write the Premiere Pro panel (.ccx and the folder for the UXP Developer Tool) for the bridge's port."""
+    from .bridge import DEFAULT_PORT
+    from .integrations.premiere import LOAD_STEPS, install
+    done = install(dest, port=port or DEFAULT_PORT)
+    for path in done["files"]:
+        out.print(f"wrote {path}", highlight=False)
+    out.print(f"Double-click {done['ccx']} to install it, or " +
+              LOAD_STEPS.format(manifest=Path(done["folder"]) / "manifest.json"), highlight=False)
+    out.print(f"Then run `otio-retake bridge --port {done['port']}` and pair the panel with the code it prints.",
+              highlight=False)
+
+
 @cli.group("doctor")
 def doctor_group():
     """Explain what is set up for an editing application and how to fix what is not."""
@@ -460,6 +477,21 @@ def doctor_resolve_cmd(dest):
     """Resolve edition and version, the scripts folder, external scripting, the Python the scripts call."""
     from .integrations.resolve import doctor
     report = doctor(dest)
+    for finding in report.findings:
+        mark = "ok " if finding.ok else "NO "
+        out.print(f"{mark} {finding.what}" + (f"\n     fix: {finding.fix}" if finding.fix else ""), highlight=False)
+    if not all(f.ok for f in report.findings):
+        raise SystemExit(1)
+
+
+@doctor_group.command("premiere")
+@click.option("--dest", type=click.Path(path_type=Path), help="Folder the panel was installed in.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="The bridge's port (default 8733).")
+def doctor_premiere_cmd(dest, port):
+    """Whether the bridge is running and on which port, whether a panel is paired, how to load the panel."""
+    from .bridge import DEFAULT_PORT
+    from .integrations.premiere import doctor
+    report = doctor(dest, port=port or DEFAULT_PORT)
     for finding in report.findings:
         mark = "ok " if finding.ok else "NO "
         out.print(f"{mark} {finding.what}" + (f"\n     fix: {finding.fix}" if finding.fix else ""), highlight=False)
