@@ -132,7 +132,8 @@
         row(r.name).children[6].appendChild(pick);
       }
       $("placed").textContent = "Placed " + result.ranges.reduce((n, r) => n + r.takes.length, 0) +
-        " take(s) on new tracks; they are in the bin '" + result.bin + "'. Edit > Undo takes them away in one step.";
+        " take(s) on new tracks; they are in the bin '" + result.bin + "'. Edit > Undo takes them away in one step." +
+        (result.warnings.length ? " Note: " + result.warnings.join("; ") : "");
       $("conform").disabled = false;
     } catch (exc) {
       showError(exc);

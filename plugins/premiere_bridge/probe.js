@@ -67,7 +67,15 @@
         "in/out set first: placed at " + (s && s.ticks) + " for " + (s && e ? BigInt(e.ticks) - BigInt(s.ticks) : "-") +
         " ticks from media " + (i && i.ticks) + " (want " + tpf * 10n + ", " + tpf * 12n + ", " + tpf * 5n + ")");
       const newTrack = await seq.getVideoTrack(vcount);
-      say(10, null, "the new track is named " + JSON.stringify(newTrack.name) + " (no rename call in the API)");
+      const before = newTrack.name;
+      if (typeof newTrack.createSetNameAction === "function") {
+        project.lockedAccess(() => {
+          const a = newTrack.createSetNameAction("Retake probe");
+          project.executeTransaction((ca) => { ca.addAction(a); }, "Retake probe: name");
+        });
+      }
+      const renamed = (await seq.getVideoTrack(vcount)).name;
+      say(10, renamed === "Retake probe", "new track named " + JSON.stringify(before) + ", after createSetNameAction " + JSON.stringify(renamed));
     }
     say(7, null, "open Edit > Undo: it should read 'Undo Retake probe: place' and take both edits back at once");
   } catch (exc) {

@@ -8,7 +8,7 @@
  *   await planMarkedRanges(ppro, {bridge, token, provider, markerColor, mode, takes, fetch})
  *   await retakeMarkedRanges(ppro, {bridge, token, provider = "preview", markerColor = null, mode = null,
  *                                   takes = null, maxCostUsd = null, fetch, onProgress = null, onRun = null})
- *       -> {bin, run, ranges: [{name, startTicks, durationTicks, videoTrackIndex, audioTrackIndex, takes}]}
+ *       -> {bin, run, ranges: [{name, startTicks, durationTicks, videoTrackIndex, audioTrackIndex, takes}], warnings}
  *   await conformRetakes(ppro, {bridge, token, picks, run = null, fetch})
  *
  * Premiere's rules kept here (nle.md): ticks are strings (BigInt for arithmetic: they pass 2**53 in hours);
@@ -278,7 +278,30 @@
       removeBin(project, rootItem, folder);
       throw exc;
     }
-    return { bin: binName, run: created.id, ranges: placed };
+    const warnings = await nameTracks(ppro, project, sequence, described, report.ranges);
+    return { bin: binName, run: created.id, ranges: placed, warnings };
+  }
+
+  // The new tracks exist only once the placing transaction has run, so they are named in a second, small one
+  // (VideoTrack/AudioTrack.createSetNameAction, Premiere 26.3+). A Premiere without it keeps its own names.
+  async function nameTracks(ppro, project, sequence, described, ranges) {
+    const letters = new Set();
+    const audioLetters = new Set();
+    for (const r of ranges) for (const t of r.takes) { if (t.hasVideo) letters.add(t.letter); if (t.hasAudio) audioLetters.add(t.letter); }
+    const tracks = [];
+    for (const letter of letters) tracks.push([await sequence.getVideoTrack(described.videoCount + LETTERS.indexOf(letter)), letter]);
+    for (const letter of audioLetters) tracks.push([await sequence.getAudioTrack(described.audioCount + LETTERS.indexOf(letter)), letter]);
+    const named = tracks.filter(([track]) => track && typeof track.createSetNameAction === "function");
+    if (!named.length) return tracks.length ? ["this Premiere cannot rename tracks: the takes' tracks keep their own names"] : [];
+    try {
+      project.lockedAccess(() => {
+        const actions = named.map(([track, letter]) => track.createSetNameAction("Retake " + letter));
+        project.executeTransaction((compound) => { for (const a of actions) compound.addAction(a); }, "Retake: name tracks");
+      });
+    } catch (exc) {
+      return ["the takes are placed, but their tracks could not be named: " + (exc && exc.message)];
+    }
+    return [];
   }
 
   function place(ppro, project, sequence, described, ranges, clips) {

@@ -28,8 +28,8 @@
  *     Edit > Undo step with the given label.
  *  8. createBinAction(name, true) makes the bin under the root item, found by its name afterwards.
  *  9. ClipProjectItem.cast / FolderItem.cast answer null (falsy) for items of another kind.
- * 10. tracks cannot be renamed through the API (no such call in the 26.x types): new tracks keep
- *     Premiere's default names ("Video 2", ...).
+ * 10. a track made by an overwrite gets Premiere's default name ("Video 2", ...), and
+ *     VideoTrack/AudioTrack.createSetNameAction(name) (documented from 26.3) renames it.
  */
 (function (root, factory) {
   if (typeof module === "object" && module.exports) {
@@ -148,6 +148,10 @@
     _index() { return this._sequence["_" + this._kind].indexOf(this); }
     get id() { return this._index(); }
     async getIndex() { return this._index(); }
+    createSetNameAction(name) {
+      this._sequence._project._requireLock("createSetNameAction");
+      return this._sequence._project._action("setTrackName", () => { this.name = String(name); });
+    }
     getTrackItems(type, includeEmpty) {
       return this._items.slice().sort((a, b) => (a._start < b._start ? -1 : 1));
     }
@@ -247,13 +251,13 @@
     const tracks = [];
     for (const seq of project._sequences) {
       tracks.push([seq, seq._video.slice(), seq._audio.slice()]);
-      for (const t of seq._video.concat(seq._audio)) tracks.push([t, t._items.map((i) => new TrackItem(t, i._clip, i._start, i._end, i._in))]);
+      for (const t of seq._video.concat(seq._audio)) tracks.push([t, t._items.map((i) => new TrackItem(t, i._clip, i._start, i._end, i._in)), t.name]);
     }
     const clips = project._allClips().map((c) => [c, c._in, c._out]);
     return () => {
       for (const [folder, items] of bins) folder._items = items;
       for (const entry of tracks) {
-        if (entry[0] instanceof Sequence) { entry[0]._video = entry[1]; entry[0]._audio = entry[2]; } else entry[0]._items = entry[1];
+        if (entry[0] instanceof Sequence) { entry[0]._video = entry[1]; entry[0]._audio = entry[2]; } else { entry[0]._items = entry[1]; entry[0].name = entry[2]; }
       }
       for (const [c, a, b] of clips) { c._in = a; c._out = b; }
     };

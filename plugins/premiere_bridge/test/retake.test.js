@@ -77,8 +77,10 @@ test("takes land at each range's ticks on new tracks, in one transaction, nothin
   // The originals: exactly as they were.
   assert.deepEqual(after.video[0], before.video[0]);
   assert.deepEqual(after.audio[0], before.audio[0]);
-  assert.equal(after.video.length, 2);
-  assert.equal(after.audio.length, 2);
+  assert.deepEqual(after.video.map((t) => t.name), ["V1", "Retake A"]);
+  assert.deepEqual(after.audio.map((t) => t.name), ["A1", "Retake A"]);
+  assert.deepEqual(result.warnings, []);
+  assert.deepEqual(project.transactions.map((t) => t.label).slice(-2), [retake.PLACE_LABEL, "Retake: name tracks"]);
   const frames = (items) => items.map((i) => [BigInt(i.start) / TPF, BigInt(i.end) / TPF, path.basename(i.path)]);
   const videoTakes = frames(after.video[1].items);
   assert.deepEqual(videoTakes.map((t) => t.slice(0, 2)), [[48n, 120n], [204n, 276n]]);
