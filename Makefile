@@ -39,6 +39,7 @@ tools:
 bench: setup
 	$(BIN)/python benchmarks/bench_jobs.py
 	$(BIN)/python benchmarks/bench_excerpt.py
+	$(BIN)/python benchmarks/bench_bridge.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake
