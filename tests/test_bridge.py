@@ -206,6 +206,10 @@ def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path):
     status = subprocess.run([sys.executable, "-m", "otio_retake.cli", "status", report["report"]["workspace"],
                              "--json"], capture_output=True, text=True, timeout=120, check=True)
     assert {r["state"] for r in json.loads(status.stdout)} == {"take_ready"}
+    resumed = subprocess.run([sys.executable, "-m", "otio_retake.cli", "resume", report["report"]["workspace"]],
+                             capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "0 job(s) submitted, 3 reused" in resumed.stdout  # the bridge's run, replayed by the command line
     conformed = c.post(f"/v1/runs/{run_id}/conform", json={"picks": {"sky": "a", "line": "A"}})
     assert conformed.status_code == 200, conformed.text
     body = conformed.json()

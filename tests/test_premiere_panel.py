@@ -92,11 +92,11 @@ def test_panel_plans_asks_retakes_and_places(sample_media, tmp_path, emulator, m
         placed = page.evaluate("""async () => {
             const seq = await window.__FAKE__.project.getActiveSequence();
             const l = fakePremierePro.layout(seq);
-            return {labels: window.__FAKE__.project.transactions.map(t => t.label), video: l.video.length,
-                    audio: l.audio.length, v2: l.video[1].items.map(i => i.start)};
+            return {labels: window.__FAKE__.project.transactions.map(t => t.label), video: l.video.map(t => t.name),
+                    audio: l.audio.map(t => t.name), v2: l.video[1].items.map(i => i.start)};
         }""")
         assert placed["labels"].count("Retake: place takes") == 1
-        assert placed["video"] == 2 and placed["audio"] == 2
+        assert placed["video"] == ["V1", "Retake A"] and placed["audio"] == ["A1", "Retake A"]
         assert placed["v2"] == [str(48 * 10584000000), str(204 * 10584000000)]
         SCREENSHOT.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
