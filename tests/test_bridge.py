@@ -159,7 +159,8 @@ def test_openapi_served_matches_docs(bridge):
 
 # ------------------------------------------------------------------------------------------ the pipeline
 
-def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path):
+def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path, monkeypatch):
+    monkeypatch.delenv("FAL_KEY", raising=False)
     server = bridge()
     c = client(server)
     seq = sample_sequence(sample_media)
@@ -175,6 +176,13 @@ def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path):
                          capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(cli.stdout) == plan["ranges"]
     assert c.post("/v1/plan", json={"sequence": seq, "markerColor": "GREEN"}).json()["ranges"][0]["name"] == "line"
+    assert plan["warnings"] == []
+    off = json.loads(json.dumps(seq))
+    off["markers"][0]["startTicks"] = str(48 * TPF + TPF // 3)  # a third of a frame late: rounded down
+    answer = c.post("/v1/plan", json={"sequence": off, "provider": "fal"}).json()
+    assert answer["ranges"][0]["record_in"] == "01:00:02:00"
+    assert answer["warnings"][0].startswith("marker 'sky' starts between frames")
+    assert "no key for fal" in answer["warnings"][1] and answer["key"]["configured"] is False
 
     created = c.post("/v1/runs", json={"sequence": seq})
     assert created.status_code == 202

@@ -38,7 +38,7 @@ from ..providers import key_source
 from ..timeline.marks import MarkerFilter
 from .runs import RunConflictError, RunManager, UnknownRunError
 from .security import GuardMiddleware, PairingGate, TokenStore
-from .sequence import SequenceError, write_sequence
+from .sequence import SequenceError, sequence_warnings, write_sequence
 
 __all__ = ["create_app", "openapi_document", "CONFIRM_ABOVE_USD", "SSE_KEEPALIVE"]
 
@@ -116,7 +116,8 @@ def create_app(*, tokens: TokenStore, pairing: PairingGate, root: Path, port_of=
                             confirm_above_usd=CONFIRM_ABOVE_USD,
                             key=KeyStatus(provider=body.provider, configured=source is not None, source=source),
                             skipped=[Skipped(name=s.name, origin=s.origin, reason=s.reason) for s in loaded.skipped],
-                            warnings=[])
+                            warnings=sequence_warnings(body.sequence) + ([] if source else [
+                                f"no key for {body.provider} where the bridge runs: a run would be refused"]))
 
     @app.post("/v1/runs", response_model=RunCreated, status_code=202, responses=_ERRORS)
     def start(body: RunRequest) -> RunCreated:

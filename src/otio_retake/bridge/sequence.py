@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..media.timecode import frames_to_timecode
 
 __all__ = ["SequenceError", "sequence_rate", "sequence_to_timeline", "write_sequence", "PREMIERE_COLORS",
-           "sequence_folder"]
+           "sequence_folder", "sequence_warnings"]
 
 # Premiere's eight marker colours by colorIndex (the CEP/ExtendScript order; unverified for UXP: see the fake).
 PREMIERE_COLORS = ("GREEN", "RED", "PURPLE", "ORANGE", "YELLOW", "WHITE", "BLUE", "CYAN")
@@ -110,6 +110,18 @@ def sequence_to_timeline(sequence: Sequence) -> otio.schema.Timeline:
         m.comment = marker.comments
         timeline.tracks.markers.append(m)
     return timeline
+
+
+def sequence_warnings(sequence: Sequence) -> list[str]:
+    """What was rounded: marker times that fall between frames (the range starts on the nearest frame)."""
+    tpf = int(sequence.timebaseTicks)
+    warnings = []
+    for n, marker in enumerate(sequence.markers):
+        for what, ticks in (("starts", marker.startTicks), ("lasts", marker.durationTicks)):
+            if int(ticks) % tpf:
+                warnings.append(f"marker '{marker.name or n + 1}' {what} between frames; the range uses the nearest "
+                                f"frame ({_frames(ticks, tpf)})")
+    return warnings
 
 
 def _safe(text: str) -> str:
