@@ -134,6 +134,9 @@ def test_token_made_once_private_to_the_user_and_pairing(tmp_path, bridge):
     path = tmp_path / "cfg" / "bridge.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and store.token in path.read_text()
     assert load_token(tmp_path / "cfg", env={}).token == store.token  # kept, not remade
+    path.chmod(0o644)
+    load_token(tmp_path / "cfg", env={})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_token(tmp_path / "other", env={TOKEN_ENV: "x" * 20}).path is None
     assert not (tmp_path / "other").exists()  # the environment's token: nothing written
     server = bridge()
@@ -231,6 +234,21 @@ def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path, m
         assert TOKEN not in record.read_text()
 
 
+def test_a_run_of_the_command_line_is_reused_by_the_bridge(bridge, sample_media, tmp_path):
+    server = bridge()
+    c = client(server)
+    seq = sample_sequence(sample_media)
+    c.post("/v1/plan", json={"sequence": seq}).raise_for_status()  # writes the sequence's .otio
+    timeline = next((tmp_path / "bridge" / "sequences").glob("*/retake_sample.otio"))
+    done = subprocess.run([sys.executable, "-m", "otio_retake.cli", "run", str(timeline), "-o",
+                           str(tmp_path / "cli.otio")], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    run_id = c.post("/v1/runs", json={"sequence": seq}).json()["id"]
+    assert wait_status(c, run_id)["status"] == "done"
+    report = c.get(f"/v1/runs/{run_id}/report").json()["report"]
+    assert (report["submitted"], report["reused"]) == (0, 3)
+
+
 def test_cancel_stops_the_run_and_cancels_at_the_host(bridge, emulator, sample_media, monkeypatch):
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
     host = emulator("fal", latency=30)
@@ -281,7 +299,10 @@ def test_resume_after_the_bridge_is_killed_submits_nothing_twice(emulator, sampl
     process = start()
     try:
         assert c.get(f"/v1/runs/{run_id}").json()["status"] == "interrupted"
+        assert [e[2]["detail"]["status"] for e in sse(c, run_id)] == ["interrupted"]  # a stream says so at once
         assert c.post(f"/v1/runs/{run_id}/resume").status_code == 202
+        events = sse(c, run_id)  # this attempt's progress, to its own end
+        assert events[-1][2]["detail"]["status"] == "done" and len(events) > 1
         assert wait_status(c, run_id)["status"] == "done"
         stats = httpx.get(host.url + "/_emulator/stats").json()
         assert stats["submitted"] == 3 and stats["duplicates"] == 0

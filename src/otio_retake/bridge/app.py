@@ -30,13 +30,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from .. import pipeline
 from ..contract import (BridgeReport, ConformRequest, ConformResponse, ErrorBody, Health, KeyStatus, Paired,
-                        PairRequest, PlanRequest, PlanResponse, RunCreated, RunRequest, RunStatus, Skipped,
-                        plan_rows)
+                        PairRequest, PlanRequest, PlanResponse, ProgressMessage, RunCreated, RunRequest, RunStatus,
+                        Skipped, plan_rows)
 from ..errors import RetakeError
 from ..model import Mode
 from ..providers import key_source
 from ..timeline.marks import MarkerFilter
-from .runs import RunConflictError, RunManager, UnknownRunError
+from .runs import RunConflictError, RunManager, UnknownRunError, words_for
 from .security import GuardMiddleware, PairingGate, TokenStore
 from .sequence import SequenceError, sequence_warnings, write_sequence
 
@@ -165,8 +165,10 @@ def create_app(*, tokens: TokenStore, pairing: PairingGate, root: Path, port_of=
             backlog, queue, unsubscribe = run.subscribe(after)
             try:
                 pending = list(backlog)
-                if not pending and run.status != "running" and run.events and run.events[-1].kind == "end":
-                    return
+                if not pending and run.status != "running":  # over (or from before a restart): say how it ended
+                    end = ProgressMessage(seq=len(run.events) + 1, kind="end", detail={"status": run.status,
+                                          "error": run.error}, words=words_for("end", {}, run.provider))
+                    pending = [end]
                 while True:
                     while pending:
                         message = pending.pop(0)
@@ -177,8 +179,7 @@ def create_app(*, tokens: TokenStore, pairing: PairingGate, root: Path, port_of=
                         pending.append(await asyncio.wait_for(queue.get(), SSE_KEEPALIVE))
                     except asyncio.TimeoutError:
                         yield ": keep-alive\n\n"
-                        if run.status != "running" and (not run.events or run.events[-1].kind == "end") \
-                                and queue.empty():
+                        if run.status != "running" and queue.empty():
                             return
             finally:
                 unsubscribe()

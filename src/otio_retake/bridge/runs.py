@@ -212,6 +212,8 @@ class RunManager:
                 raise RunConflictError(f"run '{run_id}' is still running")
             run.status, run.error, run.hint, run._loop, run._cancel = "running", None, None, None, False
             run.finished = set()
+            with run._lock:  # a new attempt, a new stream: the last attempt's "end" must not end this one
+                run.events = []
         self._launch(run)
         return run
 

@@ -86,6 +86,8 @@ def load_token(folder: Path | None = None, env: dict | None = None) -> TokenStor
     folder = Path(folder) if folder else config_dir()
     path = folder / TOKEN_FILE
     if path.exists():
+        if path.stat().st_mode & 0o077:  # widened by hand or a copy: the user's alone again
+            os.chmod(path, 0o600)
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("token"):
             return TokenStore(data["token"], str(path), path)
