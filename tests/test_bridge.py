@@ -125,6 +125,9 @@ def test_oversize_bodies_get_413_and_bad_bodies_422_naming_the_field(bridge, sam
     r = c.post("/v1/plan", json={"sequence": seq})
     assert r.status_code == 422 and r.json()["fields"] == ["sequence.videoTracks[0].items[1].mediaPath"]
     assert "does not exist" in r.json()["error"]
+    no_markers = sample_sequence(sample_media, markers=[])
+    r = c.post("/v1/runs", json={"sequence": no_markers})
+    assert r.status_code == 400 and "marker" in r.json()["error"] and c.get("/v1/runs").json() == []
     assert c.get("/v1/runs/nope").status_code == 404
     assert c.get("/v1/runs/nope/events").status_code == 404
 

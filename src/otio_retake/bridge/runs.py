@@ -178,6 +178,11 @@ class RunManager:
         partial.write_text(json.dumps(run.record(), indent=2), encoding="utf-8")
         partial.replace(path)
 
+    def _load(self, a: dict):
+        loaded = pipeline.load(a["timeline"], marker_filter=MarkerFilter(colors=tuple(a["marker_colors"])),
+                               mode=Mode(a["mode"]) if a["mode"] else None, takes=a["takes"])
+        return loaded, pipeline.plan(loaded, provider=a["provider"])
+
     def start(self, request: RunRequest) -> BridgeRun:
         timeline = write_sequence(self.root, request.sequence)
         output = timeline.with_name(timeline.stem + ".retakes.otio")
@@ -196,6 +201,7 @@ class RunManager:
                         output=str(output), workspace=str(workspace), provider=request.provider,
                         arguments=arguments, tpf=tpf, start_frame=round(Fraction(int(request.sequence.zeroPointTicks),
                                                                                   tpf)))
+        self._load(arguments)  # refused now (no markers, a range too short...), not after the 202
         with self._lock:
             busy = [r for r in self.runs.values() if r.workspace == run.workspace and r.status == "running"]
             if busy:
@@ -225,9 +231,7 @@ class RunManager:
     def _work(self, run: BridgeRun) -> None:
         a = run.arguments
         try:
-            loaded = pipeline.load(a["timeline"], marker_filter=MarkerFilter(colors=tuple(a["marker_colors"])),
-                                   mode=Mode(a["mode"]) if a["mode"] else None, takes=a["takes"])
-            plans = pipeline.plan(loaded, provider=a["provider"])
+            loaded, plans = self._load(a)
             run.takes_total = len(plans)
             hub = ProgressHub()
             hub.subscribe(run.on_event)
