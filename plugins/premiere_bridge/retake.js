@@ -273,7 +273,14 @@
       const clips = await clipsByPath(ppro, folder);
       const missing = paths.filter((p) => !clips[normalise(p)]);
       if (missing.length) throw new RetakePanelError("Premiere did not import: " + missing.join(", "));
-      placed = place(ppro, project, sequence, described, report.ranges, clips);
+      try {
+        placed = place(ppro, project, sequence, described, report.ranges, clips);
+      } catch (exc) {
+        if (exc instanceof RetakePanelError) throw exc;
+        throw new RetakePanelError("Premiere refused to place the takes (" + (exc && exc.message) + "): nothing was placed",
+          "close any open dialog, check that the sequence's tracks are not locked, and press Retake again " +
+          "(the takes are reused, not made again)");
+      }
     } catch (exc) {
       removeBin(project, rootItem, folder);
       throw exc;

@@ -296,7 +296,8 @@
       if (this.failNextImport || !paths.every(fileExists)) { this.failNextImport = false; return false; }
       const bin = targetBin || this._root;
       for (const path of paths) {
-        const clip = new ClipProjectItem(this, path, this._mediaTicks[path] || (10n * TPS).toString());
+        const known = typeof this._mediaTicks === "function" ? this._mediaTicks(path) : this._mediaTicks[path];
+        const clip = new ClipProjectItem(this, path, known || (10n * TPS).toString());
         clip._parent = bin;
         bin._items.push(clip);
       }
@@ -339,7 +340,8 @@
 
   /**
    * A `premierepro` module with one project whose active sequence is built from a contract.Sequence
-   * (the shape the bridge takes): createFake({sequence, mediaTicks, noSequence, noProject}).
+   * (the shape the bridge takes): createFake({sequence, mediaTicks, noSequence, noProject}); mediaTicks gives
+   * imported files their length in ticks ({path: ticks} or path => ticks; 10 s otherwise).
    */
   function createFake(options) {
     const opts = options || {};

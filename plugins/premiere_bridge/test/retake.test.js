@@ -158,6 +158,19 @@ test("a failed import removes the run's bin and places nothing", async () => {
   assert.equal((await root.getItems()).filter((i) => /^Retakes/.test(i.name)).length, 0);
 });
 
+test("Premiere refusing one edit of the transaction leaves nothing placed and no bin", async () => {
+  let imported = 0;
+  const { ppro, project } = fake({ mediaTicks: () => (++imported === 3 ? "1000" : null) });  // the last take: too short
+  const seq = await activeSequence(project);
+  const before = layout(seq);
+  await assert.rejects(retake.retakeMarkedRanges(ppro, { bridge, token: TOKEN }),
+    (exc) => exc instanceof retake.RetakePanelError && /refused to place the takes .*nothing was placed/.test(exc.message));
+  assert.deepEqual(layout(seq), before);
+  assert.equal(project.transactions.filter((t) => t.label === retake.PLACE_LABEL).length, 0);
+  const root = await project.getRootItem();
+  assert.equal((await root.getItems()).filter((i) => /^Retakes/.test(i.name)).length, 0);
+});
+
 test("the fake keeps the lock rule and the API's shapes", async () => {
   const { ppro, project } = fake();
   const seq = await project.getActiveSequence();
