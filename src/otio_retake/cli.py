@@ -423,7 +423,7 @@ def bridge_cmd(port, host, root, base_urls, poll_interval):
 @click.option("--docs", "folder", type=click.Path(path_type=Path), default=Path("docs"), show_default=True)
 def schemas_cmd(folder):
     """Write the contract's JSON Schema and the bridge's OpenAPI document into docs/."""
-    from .contract import write_schemas
+    from .bridge import write_schemas
     for path in write_schemas(folder):
         out.print(f"wrote {path}", highlight=False)
 

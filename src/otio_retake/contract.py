@@ -9,14 +9,12 @@
 
 Keys are the ones the scripts read today (``CONTRACT_VERSION`` 1): new keys may
 be added, none renamed or removed without a new version. ``write_schemas``
-writes the JSON Schema to ``docs/contract.schema.json`` (``otio-retake schemas``).
+``contract_schema()`` is written to ``docs/contract.schema.json`` by ``otio-retake schemas``.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -25,7 +23,7 @@ __all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "ReportTake", "Rep
            "SequenceItem", "SequenceTrack", "Sequence", "PlanRequest", "Skipped", "KeyStatus", "PlanResponse",
            "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
            "ConformRequest", "ConformedRange", "ConformResponse", "PairRequest", "Paired", "Health", "ErrorBody",
-           "plan_rows", "run_report", "contract_schema", "write_schemas", "SCHEMA_FILE"]
+           "plan_rows", "run_report", "contract_schema", "SCHEMA_FILE"]
 
 CONTRACT_VERSION = 1
 TICKS_PER_SECOND = 254016000000  # Premiere's tick: divides every common frame rate exactly
@@ -352,16 +350,3 @@ def contract_schema() -> dict:
     schema["properties"] = {"plan_json": {"type": "array", "items": {"$ref": "#/$defs/PlanRow"}},
                             "run_report": {"$ref": "#/$defs/Report"}}
     return schema
-
-
-def write_schemas(folder: Path) -> list[Path]:
-    """docs/contract.schema.json and docs/bridge-openapi.json, as they are now."""
-    from .bridge.app import openapi_document
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, document in ((SCHEMA_FILE, contract_schema()), ("bridge-openapi.json", openapi_document())):
-        path = folder / name
-        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        written.append(path)
-    return written

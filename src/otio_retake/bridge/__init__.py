@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -9,11 +10,12 @@ from pathlib import Path
 import platformdirs
 import uvicorn
 
+from ..contract import SCHEMA_FILE, contract_schema
 from .app import create_app, openapi_document
 from .security import PairingGate, TokenStore, is_loopback, load_token
 
 __all__ = ["BridgeServer", "create_app", "openapi_document", "default_root", "DEFAULT_PORT", "is_loopback",
-           "load_token"]
+           "load_token", "write_schemas"]
 
 DEFAULT_PORT = 8733  # fixed, so the port baked into the panel's manifest (network permission) matches
 
@@ -50,3 +52,15 @@ class BridgeServer:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """docs/contract.schema.json and docs/bridge-openapi.json, as the models are now."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, document in ((SCHEMA_FILE, contract_schema()), ("bridge-openapi.json", openapi_document())):
+        path = folder / name
+        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
