@@ -29,6 +29,13 @@
 
   function clearError() { $("error").style.display = "none"; }
 
+  function option(text, value) {  // not `new Option()`: UXP's DOM has no such constructor
+    const o = document.createElement("option");
+    o.textContent = text;
+    o.value = value;
+    return o;
+  }
+
   function money(value) { return "$" + Number(value || 0).toFixed(2); }
 
   function row(name) {
@@ -127,8 +134,8 @@
         setStep(r.name, "placed", "ready");
         const pick = document.createElement("select");
         pick.dataset.pick = r.name;
-        pick.appendChild(new Option("keep", ""));
-        r.takes.forEach((_, i) => pick.appendChild(new Option("ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i])));
+        pick.appendChild(option("keep", ""));
+        r.takes.forEach((_, i) => pick.appendChild(option("ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i])));
         row(r.name).children[6].appendChild(pick);
       }
       $("placed").textContent = "Placed " + result.ranges.reduce((n, r) => n + r.takes.length, 0) +
