@@ -29,7 +29,7 @@
 
   function clearError() { $("error").style.display = "none"; }
 
-  function option(text, value) {  // not `new Option()`: UXP's DOM has no such constructor
+  function option(text, value) {  // createElement, not `new Option()`: UXP implements a subset of the DOM
     const o = document.createElement("option");
     o.textContent = text;
     o.value = value;
