@@ -30,6 +30,10 @@
  *  9. ClipProjectItem.cast / FolderItem.cast answer null (falsy) for items of another kind.
  * 10. a track made by an overwrite gets Premiere's default name ("Video 2", ...), and
  *     VideoTrack/AudioTrack.createSetNameAction(name) (documented from 26.3) renames it.
+ * 11. (outside the fake) the manifest's localFileSystem "request" lets importFiles read the takes by
+ *     absolute path ("fullAccess" may be needed), and a plain http:// fetch to 127.0.0.1 is allowed by
+ *     the network domain (Adobe warns macOS may refuse it: a WebSocket fallback is not written yet);
+ *     streaming a fetch body (for the SSE progress) is assumed, with a status poll as the fallback.
  */
 (function (root, factory) {
   if (typeof module === "object" && module.exports) {
