@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := demo_out
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean tools
 
 setup: $(VENV)/.installed
 
@@ -27,8 +27,14 @@ demo: setup
 	@echo "demo outputs in $(OUT)/"
 
 # Tests spread over every core (-n auto); the slowest are listed so each can be justified (docs/testing.md).
-test: setup
+test: setup tools
 	$(BIN)/python -m pytest -n auto --durations=15
+
+# The Premiere panel's tests run `node --test` and Debian's chromium (driven by Playwright, never
+# `playwright install`): install them when they are missing.
+tools:
+	@command -v node >/dev/null || (apt-get update && apt-get install -y nodejs)
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 # Benchmarks print figures against a baseline measured in the same run (not timed tests).
 bench: setup
@@ -36,6 +42,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_excerpt.py
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_bridge.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake

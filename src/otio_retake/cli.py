@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import pipeline
+from .contract import plan_rows, run_report
 from .errors import CostLimitError, InputError, RetakeError
 from .display import LiveProgress, PlainProgress
 from .jobs.progress import ProgressHub
@@ -75,29 +76,7 @@ def _load_and_plan(timeline, markers, fps, media_dirs, marker_colors, marker_pre
 
 
 def _plan_rows(plans: list[RetakePlan]) -> list[dict]:
-    rows: dict[str, dict] = {}
-    for p in plans:
-        r = p.range
-        row = rows.get(r.name)
-        if row is None:
-            rate = r.rate
-            rows[r.name] = row = {
-                "name": r.name, "prompt": r.prompt, "mode": r.mode.value,
-                "record_in": r.record_in_tc, "record_out": r.record_out_tc,
-                "record_in_frame": r.start_frame + r.record_in, "record_out_frame": r.start_frame + r.record_out,
-                "duration_frames": r.duration, "duration_seconds": round(r.seconds, 3),
-                "rate": int(rate) if rate.denominator == 1 else round(float(rate), 6), "rate_exact": str(rate),
-                "context_in": r.timecode(p.context_in), "context_out": r.timecode(p.context_out),
-                "context_frames": p.context_frames, "context_seconds": round(p.context_seconds, 3),
-                "section_start_seconds": round(float(p.section_start), 6),
-                "section_duration_seconds": round(float(p.section_duration), 6),
-                "takes": 0, "seeds": [], "provider": p.provider, "cost_usd": 0.0, "origin": r.origin,
-                "track_index": r.track_index,
-            }
-        row["takes"] += 1
-        row["seeds"].append(p.seed)
-        row["cost_usd"] = round(row["cost_usd"] + p.cost_usd, 4)
-    return list(rows.values())
+    return [row.model_dump() for row in plan_rows(plans)]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -226,20 +205,7 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
 
 def write_report(path: Path, result) -> None:
     """The run as JSON: every take with its absolute record frame, length, handles and file."""
-    takes = []
-    for take in result.takes:
-        rng = take.range
-        takes.append({"range": rng.name, "take": take.plan.take_letter, "mode": rng.mode.value,
-                      "prompt": rng.prompt, "record_frame": rng.start_frame + rng.record_in, "duration": rng.duration,
-                      "record_in": rng.record_in_tc, "record_out": rng.record_out_tc, "path": take.path,
-                      "head": take.head, "tail": take.tail, "has_video": take.has_video,
-                      "track": f"Retake {take.plan.take_letter}", "job_id": take.metadata.get("job_id"),
-                      "host": take.metadata.get("host"), "track_index": rng.track_index,
-                      "context_match": take.metadata["checks"]["context_match"],
-                      "section_ok": take.metadata["checks"]["section_ok"]})
-    body = {"outputs": [str(p) for p in result.outputs], "workspace": str(result.workspace.root), "takes": takes,
-            "warnings": result.warnings, "submitted": result.report.submitted, "reused": result.report.reused,
-            "estimated_usd": result.report.estimated_usd, "reported_usd": result.report.reported_usd}
+    body = run_report(result).model_dump()
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(json.dumps(body, indent=2), encoding="utf-8")
     partial.replace(path)
@@ -428,6 +394,41 @@ def emulate_cmd(host, port, latency, faults, key):
     uvicorn.run(app, host="127.0.0.1", port=port, log_level=QUIET)
 
 
+@cli.command("bridge")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port on 127.0.0.1 (default 8733, the "
+              "port `install premiere` bakes into the panel).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind (nothing else).")
+@click.option("--root", type=click.Path(path_type=Path), help="Where the bridge keeps sequences, takes and runs.")
+@click.option("--base-url", "base_urls", multiple=True, metavar="[HOST=]URL",
+              help="Send a host's API calls here (an emulator or a proxy); repeatable.")
+@click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls.")
+def bridge_cmd(port, host, root, base_urls, poll_interval):
+    """Serve the local API that the Premiere Pro panel talks to (127.0.0.1 only, token required)."""
+    import uvicorn
+    from .bridge import DEFAULT_PORT, create_app, default_root, is_loopback, load_token
+    from .bridge.security import PairingGate
+    if not is_loopback(host):
+        raise InputError(f"--host {host}: the bridge only listens on this machine's loopback address",
+                         hint="use 127.0.0.1 (panels run on the same computer as the bridge)")
+    port = port or DEFAULT_PORT
+    tokens = load_token()
+    pairing = PairingGate()
+    app = create_app(tokens=tokens, pairing=pairing, root=Path(root) if root else default_root(),
+                     port_of=lambda: port, base_urls=list(base_urls), poll_interval=poll_interval)
+    err.print(f"otio-retake bridge on http://127.0.0.1:{port} (token from {tokens.source})", highlight=False)
+    err.print(f"pairing code: {pairing.code}  (type it in the Retake panel once)", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.command("schemas", hidden=True)
+@click.option("--docs", "folder", type=click.Path(path_type=Path), default=Path("docs"), show_default=True)
+def schemas_cmd(folder):
+    """Write the contract's JSON Schema and the bridge's OpenAPI document into docs/."""
+    from .bridge import write_schemas
+    for path in write_schemas(folder):
+        out.print(f"wrote {path}", highlight=False)
+
+
 @cli.group("install")
 def install_group():
     """Install otio-retake into an editing application."""
@@ -449,6 +450,23 @@ def install_resolve_cmd(dest, workspace, provider):
               highlight=False)
 
 
+@install_group.command("premiere")
+@click.option("--dest", type=click.Path(path_type=Path), help="Folder for the .ccx and the unpacked panel "
+              "(default: otio-retake's data folder).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="The bridge's port (default 8733).")
+def install_premiere_cmd(dest, port):
+    """Write the Premiere Pro panel (.ccx and the folder for the UXP Developer Tool) for the bridge's port."""
+    from .bridge import DEFAULT_PORT
+    from .integrations.premiere import LOAD_STEPS, install
+    done = install(dest, port=port or DEFAULT_PORT)
+    for path in done["files"]:
+        out.print(f"wrote {path}", highlight=False)
+    out.print(f"Double-click {done['ccx']} to install it, or " +
+              LOAD_STEPS.format(manifest=Path(done["folder"]) / "manifest.json"), highlight=False)
+    out.print(f"Then run `otio-retake bridge --port {done['port']}` and pair the panel with the code it prints.",
+              highlight=False)
+
+
 @cli.group("doctor")
 def doctor_group():
     """Explain what is set up for an editing application and how to fix what is not."""
@@ -460,6 +478,21 @@ def doctor_resolve_cmd(dest):
     """Resolve edition and version, the scripts folder, external scripting, the Python the scripts call."""
     from .integrations.resolve import doctor
     report = doctor(dest)
+    for finding in report.findings:
+        mark = "ok " if finding.ok else "NO "
+        out.print(f"{mark} {finding.what}" + (f"\n     fix: {finding.fix}" if finding.fix else ""), highlight=False)
+    if not all(f.ok for f in report.findings):
+        raise SystemExit(1)
+
+
+@doctor_group.command("premiere")
+@click.option("--dest", type=click.Path(path_type=Path), help="Folder the panel was installed in.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="The bridge's port (default 8733).")
+def doctor_premiere_cmd(dest, port):
+    """Whether the bridge is running and on which port, whether a panel is paired, how to load the panel."""
+    from .bridge import DEFAULT_PORT
+    from .integrations.premiere import doctor
+    report = doctor(dest, port=port or DEFAULT_PORT)
     for finding in report.findings:
         mark = "ok " if finding.ok else "NO "
         out.print(f"{mark} {finding.what}" + (f"\n     fix: {finding.fix}" if finding.fix else ""), highlight=False)

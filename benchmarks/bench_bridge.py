@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Bridge benchmark: what the HTTP bridge adds to a plan, and how late its progress events arrive.
+
+1. Plan of a 500-marker sequence through ``POST /v1/plan`` (validation, the sequence written as OTIO,
+   load, plan, rows) against the same steps in process (``write_sequence`` + ``pipeline.load`` +
+   ``pipeline.plan`` + ``plan_rows``): the median of several rounds each, and their ratio (want <= 1.5).
+   Planning reads no media, so one short clip stands behind every item.
+2. SSE latency: a run of the sample sequence with the preview engine; for every event, the time from the
+   bridge publishing it to the client reading it off ``/v1/runs/{id}/events``, against the baseline of a
+   bare loopback round trip (``GET /v1/health``).
+
+    python benchmarks/bench_bridge.py [--markers 500] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from otio_retake import pipeline  # noqa: E402
+from otio_retake.bridge import BridgeServer  # noqa: E402
+from otio_retake.bridge import runs as bridge_runs  # noqa: E402
+from otio_retake.bridge.security import TOKEN_ENV, PairingGate, load_token  # noqa: E402
+from otio_retake.bridge.sequence import write_sequence  # noqa: E402
+from otio_retake.contract import Sequence, plan_rows  # noqa: E402
+from otio_retake.emulate.server import free_port  # noqa: E402
+from otio_retake.media.testpattern import make_pattern_clip  # noqa: E402
+
+TOKEN = "bench-token-0123456789abcdef"
+TPF = 254016000000 // 24
+SPACING = 80  # frames between marker starts
+RATIO_WANTED = 1.5
+
+
+def big_sequence(media: Path, markers: int) -> dict:
+    frames = markers * SPACING + 80
+    item = {"name": "long.mp4", "mediaPath": str(media), "startTicks": "0", "endTicks": str(frames * TPF),
+            "inPointTicks": "0", "outPointTicks": str(frames * TPF)}
+    return {"name": "bench", "timebaseTicks": str(TPF), "zeroPointTicks": str(86400 * TPF),
+            "markers": [{"name": f"r{i:03d}", "comments": f"variation {i}", "colorIndex": 6,
+                         "startTicks": str((40 + i * SPACING) * TPF), "durationTicks": str(48 * TPF)}
+                        for i in range(markers)],
+            "videoTracks": [{"index": 0, "name": "V1", "items": [item]}], "audioTracks": []}
+
+
+def in_process(root: Path, body: dict) -> float:
+    started = time.perf_counter()
+    path = write_sequence(root, Sequence(**body))
+    loaded = pipeline.load(path)
+    rows = plan_rows(pipeline.plan(loaded, provider="preview"))
+    json.dumps([r.model_dump() for r in rows])
+    return time.perf_counter() - started
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--markers", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        media = make_pattern_clip(tmp / "long.mp4", clip_id=3, frames=48, width=128, height=72, tone_hz=None)
+        body = big_sequence(media, args.markers)
+        published: dict[tuple[str, int], float] = {}
+        original = bridge_runs.BridgeRun.publish
+
+        def timed_publish(self, kind, **kw):  # when the bridge hands an event to its streams
+            message = original(self, kind, **kw)
+            published[(self.id, message.seq)] = time.perf_counter()
+            return message
+        bridge_runs.BridgeRun.publish = timed_publish
+        with BridgeServer(free_port(), root=tmp / "bridge", tokens=load_token(env={TOKEN_ENV: TOKEN}),
+                          pairing=PairingGate("000000"), poll_interval=0.05) as server:
+            client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120)
+            client.post("/v1/plan", json={"sequence": body}).raise_for_status()  # warm both paths once
+            in_process(tmp / "inproc", body)
+            bridge_times, local_times = [], []
+            for _ in range(args.rounds):
+                started = time.perf_counter()
+                answer = client.post("/v1/plan", json={"sequence": body})
+                answer.raise_for_status()
+                bridge_times.append(time.perf_counter() - started)
+                local_times.append(in_process(tmp / "inproc", body))
+            assert len(answer.json()["ranges"]) == args.markers
+            bridge_s, local_s = statistics.median(bridge_times), statistics.median(local_times)
+            ratio = bridge_s / local_s
+            print(f"plan of {args.markers} markers: bridge {bridge_s * 1000:.0f} ms vs in process "
+                  f"{local_s * 1000:.0f} ms (median of {args.rounds}): overhead ratio {ratio:.2f} "
+                  f"(want <= {RATIO_WANTED}) {'OK' if ratio <= RATIO_WANTED else 'OVER'}")
+
+            health = []
+            for _ in range(50):
+                started = time.perf_counter()
+                client.get("/v1/health")
+                health.append(time.perf_counter() - started)
+            from premiere_sequence import sample_sequence
+            from conftest import make_samples
+            make_samples.make_media(tmp / "media")
+            run_id = client.post("/v1/runs", json={"sequence": sample_sequence(tmp / "media")}).json()["id"]
+            received: dict[int, float] = {}
+            with client.stream("GET", f"/v1/runs/{run_id}/events") as response:
+                connected = time.perf_counter()
+                for line in response.iter_lines():
+                    if line.startswith("id: "):
+                        received[int(line[4:])] = time.perf_counter()
+                    if line.startswith("event: end"):
+                        break
+            latencies = sorted((received[seq] - published[(run_id, seq)]) * 1000 for seq in received
+                               if published.get((run_id, seq), 0) >= connected)  # not the backlog sent on connect
+            base = statistics.median(health) * 1000
+            p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
+            print(f"SSE latency over {len(latencies)} events: median {statistics.median(latencies):.2f} ms, "
+                  f"p95 {p95:.2f} ms, max {latencies[-1]:.2f} ms, against a loopback round trip "
+                  f"(GET /v1/health) of {base:.2f} ms")
+        bridge_runs.BridgeRun.publish = original
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

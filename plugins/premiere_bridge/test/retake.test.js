@@ -1,0 +1,187 @@
+// node --test plugins/premiere_bridge/test/ : retake.js against the fake Premiere and a live bridge.
+"use strict";
+
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const { spawn, execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const net = require("node:net");
+const os = require("node:os");
+const path = require("node:path");
+
+const retake = require("../retake.js");
+const { createFake, layout } = require("./fake_premierepro.js");
+
+const REPO = path.resolve(__dirname, "..", "..", "..");
+const PYTHON = process.env.OTIO_RETAKE_PYTHON || path.join(REPO, ".venv", "bin", "python");
+const TOKEN = "node-test-T0KEN-0123456789abcdef";
+const TPF = 10584000000n;  // ticks per frame at 24 fps
+
+let bridge, tmp, sequence, child;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => { const { port } = server.address(); server.close(() => resolve(port)); });
+  });
+}
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "retake-node-"));
+  sequence = JSON.parse(execFileSync(PYTHON, [path.join(REPO, "tests", "premiere_sequence.py"), path.join(tmp, "media")],
+    { encoding: "utf8" }));
+  const port = await freePort();
+  bridge = "http://127.0.0.1:" + port;
+  child = spawn(PYTHON, ["-m", "otio_retake.cli", "bridge", "--port", String(port), "--root", path.join(tmp, "bridge")],
+    { env: Object.assign({}, process.env, { OTIO_RETAKE_BRIDGE_TOKEN: TOKEN }), stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => { stderr += d; });
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    try {
+      if ((await fetch(bridge + "/v1/health")).ok) break;
+    } catch (exc) { /* not up yet */ }
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error("the bridge did not start: " + stderr);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+after(() => {
+  if (child) child.kill();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function fake(extra) {
+  return createFake(Object.assign({ sequence }, extra || {}));
+}
+
+async function activeSequence(project) {
+  return project.getActiveSequence();
+}
+
+test("takes land at each range's ticks on new tracks, in one transaction, nothing else moved", async () => {
+  const { ppro, project } = fake();
+  const seq = await activeSequence(project);
+  const before = layout(seq);
+  const events = [];
+  const result = await retake.retakeMarkedRanges(ppro, { bridge, token: TOKEN, onProgress: (e) => events.push(e) });
+  assert.match(result.bin, /^Retakes retake_sample \(run [0-9a-f]+\)$/);
+  assert.deepEqual(result.ranges.map((r) => [r.name, BigInt(r.startTicks) / TPF, BigInt(r.durationTicks) / TPF,
+    r.videoTrackIndex, r.audioTrackIndex]),
+  [["sky", 48n, 72n, 1, null], ["crossing", 204n, 72n, 1, 1], ["line", 336n, 60n, null, 1]]);
+  // One undo step for all the placing (the bin is made before it, its own step).
+  const placing = project.transactions.filter((t) => t.label === retake.PLACE_LABEL);
+  assert.equal(placing.length, 1);
+  assert.deepEqual(placing[0].actions, ["setInOut", "overwrite", "setInOut", "overwrite", "setInOut", "overwrite"]);
+  const after = layout(seq);
+  // The originals: exactly as they were.
+  assert.deepEqual(after.video[0], before.video[0]);
+  assert.deepEqual(after.audio[0], before.audio[0]);
+  assert.deepEqual(after.video.map((t) => t.name), ["V1", "Retake A"]);
+  assert.deepEqual(after.audio.map((t) => t.name), ["A1", "Retake A"]);
+  assert.deepEqual(result.warnings, []);
+  assert.deepEqual(project.transactions.map((t) => t.label).slice(-2), [retake.PLACE_LABEL, "Retake: name tracks"]);
+  const frames = (items) => items.map((i) => [BigInt(i.start) / TPF, BigInt(i.end) / TPF, path.basename(i.path)]);
+  const videoTakes = frames(after.video[1].items);
+  assert.deepEqual(videoTakes.map((t) => t.slice(0, 2)), [[48n, 120n], [204n, 276n]]);
+  assert.deepEqual(frames(after.audio[1].items).map((t) => t.slice(0, 2)), [[204n, 276n], [336n, 396n]]);
+  // The take file's in point is its handle: the range's first frame inside the file, not the file's first.
+  const report = await (await fetch(bridge + "/v1/runs/" + result.run + "/report",
+    { headers: { Authorization: "Bearer " + TOKEN } })).json();
+  const sky = report.ranges.find((r) => r.name === "sky").takes[0];
+  assert.equal(after.video[1].items[0].in, sky.inTicks);
+  assert.ok(BigInt(sky.inTicks) > 0n);
+  // Progress came in order and in words.
+  assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+  assert.equal(events[events.length - 1].kind, "end");
+  assert.ok(events.some((e) => e.words === "ready"));
+  // The bin holds the three takes.
+  const root = await project.getRootItem();
+  const bin = (await root.getItems()).find((i) => i.name === result.bin);
+  assert.equal((await bin.getItems()).length, 3);
+});
+
+test("conform puts the picked take over its range on the cut's own track, in one undo step", async () => {
+  const { ppro, project } = fake();
+  const seq = await activeSequence(project);
+  const placed = await retake.retakeMarkedRanges(ppro, { bridge, token: TOKEN });
+  const done = await retake.conformRetakes(ppro, { bridge, token: TOKEN, picks: { sky: "A" } });
+  assert.equal(done.run, placed.run);
+  assert.deepEqual(done.picks, { sky: "A" });
+  assert.ok(fs.existsSync(done.outputs[0]));
+  assert.deepEqual(project.transactions.map((t) => t.label).slice(-1), [retake.CONFORM_LABEL]);
+  const v1 = layout(seq).video[0].items.map((i) => [BigInt(i.start) / TPF, BigInt(i.end) / TPF, path.basename(i.path)]);
+  assert.deepEqual(v1.map((i) => i.slice(0, 2)), [[0n, 48n], [48n, 120n], [120n, 240n], [240n, 456n]]);
+  assert.match(v1[1][2], /sky/);
+  assert.equal(v1[0][2], "shot_a.mp4");
+  assert.equal(v1[2][2], "shot_a.mp4");
+});
+
+async function assertFailsCleanly(options, extra, pattern) {
+  const { ppro, project } = fake(extra);
+  const seq = await activeSequence(project);
+  const before = seq ? layout(seq) : null;
+  const root = await project.getRootItem();
+  const items = (await root.getItems()).length;
+  await assert.rejects(retake.retakeMarkedRanges(ppro, Object.assign({ bridge, token: TOKEN }, options)),
+    (exc) => { assert.ok(exc instanceof retake.RetakePanelError); assert.match(exc.message, pattern); assert.ok(exc.hint); return true; });
+  assert.equal(project.transactions.filter((t) => t.label === retake.PLACE_LABEL).length, 0);
+  if (seq) assert.deepEqual(layout(seq), before);
+  assert.equal((await root.getItems()).length, items, "no bin or item left behind");
+}
+
+test("the bridge not running is said plainly and nothing is placed", async () => {
+  await assertFailsCleanly({ bridge: "http://127.0.0.1:" + (await freePort()) }, {}, /bridge is not running/);
+});
+
+test("a wrong token asks to pair again", async () => {
+  await assertFailsCleanly({ token: "not-the-token" }, {}, /did not accept this panel's token/);
+});
+
+test("no open sequence", async () => {
+  await assertFailsCleanly({}, { noSequence: true }, /no sequence is open/);
+});
+
+test("no markers, or none of the chosen colour", async () => {
+  await assertFailsCleanly({}, { sequence: Object.assign({}, sequence, { markers: [] }) }, /has no markers/);
+  await assertFailsCleanly({ markerColor: "red" }, {}, /has no red markers \(3 of other colours\)/);
+});
+
+test("a failed import removes the run's bin and places nothing", async () => {
+  const { ppro, project } = fake();
+  project.failNextImport = true;
+  const seq = await activeSequence(project);
+  const before = layout(seq);
+  await assert.rejects(retake.retakeMarkedRanges(ppro, { bridge, token: TOKEN }), /did not import the takes/);
+  assert.deepEqual(layout(seq), before);
+  const root = await project.getRootItem();
+  assert.equal((await root.getItems()).filter((i) => /^Retakes/.test(i.name)).length, 0);
+});
+
+test("Premiere refusing one edit of the transaction leaves nothing placed and no bin", async () => {
+  let imported = 0;
+  const { ppro, project } = fake({ mediaTicks: () => (++imported === 3 ? "1000" : null) });  // the last take: too short
+  const seq = await activeSequence(project);
+  const before = layout(seq);
+  await assert.rejects(retake.retakeMarkedRanges(ppro, { bridge, token: TOKEN }),
+    (exc) => exc instanceof retake.RetakePanelError && /refused to place the takes .*nothing was placed/.test(exc.message));
+  assert.deepEqual(layout(seq), before);
+  assert.equal(project.transactions.filter((t) => t.label === retake.PLACE_LABEL).length, 0);
+  const root = await project.getRootItem();
+  assert.equal((await root.getItems()).filter((i) => /^Retakes/.test(i.name)).length, 0);
+});
+
+test("the fake keeps the lock rule and the API's shapes", async () => {
+  const { ppro, project } = fake();
+  const seq = await project.getActiveSequence();
+  const editor = ppro.SequenceEditor.getEditor(seq);
+  const clip = (await (await project.getRootItem()).getItems())[0];
+  assert.throws(() => editor.createOverwriteItemAction(clip, ppro.TickTime.createWithTicks("0"), 1, -1), /lockedAccess/);
+  assert.throws(() => project.lockedAccess(async () => {}), /synchronous/);
+  assert.throws(() => ppro.TickTime.createWithTicks(10584000000), /string/);
+  assert.ok(ppro.Markers.getMarkers(seq) instanceof Promise);
+  const markers = (await ppro.Markers.getMarkers(seq)).getMarkers();
+  assert.equal(typeof markers[0].getStart().ticks, "string");
+  assert.ok(seq.getVideoTrackCount() instanceof Promise);
+  assert.ok(Array.isArray((await seq.getVideoTrack(0)).getTrackItems(1, false)));
+});

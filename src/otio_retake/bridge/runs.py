@@ -1,0 +1,339 @@
+"""Runs started from a panel: the same ``pipeline`` calls as ``otio-retake run``, in a worker thread.
+
+    running -> done | failed | cancelled        (a bridge stopped mid-run leaves "interrupted")
+
+Each run is recorded in ``<root>/runs/<id>.json`` (what was asked, never the
+token) and its jobs in the sequence's journal, with the run's arguments in the
+same shape as the command line's: ``otio-retake resume <workspace>`` continues a
+run the bridge started, and ``POST /v1/runs/{id}/resume`` continues one after a
+restart. Paid jobs are never submitted twice: the journal says where each is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from .. import pipeline
+from ..contract import (BridgeReport, ConformedRange, ConformResponse, PlacedRange, PlacedTake, ProgressMessage,
+                        Report, RunRequest, RunStatus, run_report)
+from ..errors import InputError, RetakeError
+from ..jobs.progress import FINAL, ProgressHub
+from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent
+from ..jobs.store import ACTIVE_STATES, JobState, Journal
+from ..model import Mode
+from ..providers import make_provider
+from ..timeline.marks import MarkerFilter
+from .sequence import write_sequence
+
+__all__ = ["RunManager", "BridgeRun", "UnknownRunError", "RunConflictError", "words_for"]
+
+
+class UnknownRunError(InputError):
+    pass
+
+
+class RunConflictError(InputError):
+    pass
+
+
+def words_for(kind: str, detail: dict, host: str) -> str:
+    """A step as an editor would say it."""
+    if kind == "queued":
+        position = detail.get("position")
+        return f"waiting in {host}'s queue" + (f" (position {position})" if position is not None else "")
+    if kind == "failed":
+        return f"failed: {detail.get('reason', 'the host gave no reason')}"
+    return {"excerpt": "preparing the picture around the range", "upload": f"sending the clip to {host}",
+            "submit": f"asking {host} for the take", "running": "being generated", "download": "fetching the result",
+            "splice": "fitting the take into the cut", "done": "ready", "reused": "already made earlier: reused",
+            "end": "finished"}.get(kind, kind)
+
+
+@dataclass
+class BridgeRun:
+    id: str
+    sequence: str
+    timeline: str
+    output: str
+    workspace: str
+    provider: str
+    arguments: dict
+    tpf: int  # ticks per frame
+    start_frame: int
+    status: str = "running"
+    error: str | None = None
+    hint: str | None = None
+    takes_total: int = 0
+    finished: set = field(default_factory=set)
+    report: Report | None = None
+    events: list[ProgressMessage] = field(default_factory=list)
+    _subscribers: list = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _loop: asyncio.AbstractEventLoop | None = None
+    _cancel: bool = False
+    thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ progress
+    def publish(self, kind: str, *, range_name=None, take=None, elapsed=0.0, detail=None) -> ProgressMessage:
+        detail = {k: v for k, v in (detail or {}).items() if isinstance(v, (str, int, float, bool, type(None)))}
+        with self._lock:
+            message = ProgressMessage(seq=len(self.events) + 1, kind=kind, range=range_name, take=take,
+                                      elapsed=round(elapsed, 3), detail=detail,
+                                      words=words_for(kind, detail, self.provider))
+            self.events.append(message)
+            subscribers = list(self._subscribers)
+        for loop, queue in subscribers:
+            loop.call_soon_threadsafe(queue.put_nowait, message)
+        return message
+
+    def on_event(self, event: ProgressEvent) -> None:
+        """Called by the runner inside its event loop: the place to learn the loop, for cancel."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            if self._cancel:
+                self._cancel_tasks()
+        if event.kind in FINAL:
+            self.finished.add((event.range_name, event.take))
+        self.publish(event.kind, range_name=event.range_name, take=event.take, elapsed=event.elapsed,
+                     detail=event.detail)
+
+    def subscribe(self, after: int = 0):
+        """(backlog, queue, unsubscribe) for an SSE stream on the calling loop."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        with self._lock:
+            backlog = [e for e in self.events if e.seq > after]
+            self._subscribers.append((loop, queue))
+
+        def unsubscribe():
+            with self._lock:
+                if (loop, queue) in self._subscribers:
+                    self._subscribers.remove((loop, queue))
+        return backlog, queue, unsubscribe
+
+    # ------------------------------------------------------------------ cancel
+    def _cancel_tasks(self) -> None:
+        loop = self._loop
+
+        def cancel_all():
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+        loop.call_soon_threadsafe(cancel_all)
+
+    def cancel(self) -> None:
+        self._cancel = True
+        if self._loop is not None and not self._loop.is_closed():
+            self._cancel_tasks()
+
+    def status_body(self) -> RunStatus:
+        return RunStatus(id=self.id, sequence=self.sequence, status=self.status, provider=self.provider,
+                         workspace=self.workspace, output=self.output, takes_total=self.takes_total,
+                         takes_finished=len(self.finished), error=self.error, hint=self.hint)
+
+    def record(self) -> dict:
+        return {"id": self.id, "sequence": self.sequence, "timeline": self.timeline, "output": self.output,
+                "workspace": self.workspace, "provider": self.provider, "arguments": self.arguments,
+                "tpf": self.tpf, "start_frame": self.start_frame, "status": self.status, "error": self.error,
+                "hint": self.hint, "takes_total": self.takes_total,
+                "report": self.report.model_dump() if self.report else None}
+
+
+class RunManager:
+    def __init__(self, root: Path, *, base_urls: list[str] = (), poll_interval: float | None = None) -> None:
+        self.root = Path(root)
+        self.base_urls = list(base_urls)
+        self.poll_interval = poll_interval
+        self.runs: dict[str, BridgeRun] = {}
+        self._lock = threading.Lock()
+        (self.root / "runs").mkdir(parents=True, exist_ok=True)
+        for path in sorted((self.root / "runs").glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            run = BridgeRun(**{k: data[k] for k in ("id", "sequence", "timeline", "output", "workspace", "provider",
+                                                     "arguments", "tpf", "start_frame", "status", "error", "hint",
+                                                     "takes_total")})
+            if data.get("report"):
+                run.report = Report(**data["report"])
+            if run.status == "running":  # the bridge stopped while it ran: the journal knows where it was
+                run.status = "interrupted"
+                run.hint = "resume it (POST /v1/runs/{id}/resume or `otio-retake resume WORKSPACE`)"
+            self.runs[run.id] = run
+
+    def get(self, run_id: str) -> BridgeRun:
+        run = self.runs.get(run_id)
+        if run is None:
+            raise UnknownRunError(f"no run '{run_id}' on this bridge",
+                                  hint="start one with POST /v1/runs; ids are listed by GET /v1/runs")
+        return run
+
+    def _save(self, run: BridgeRun) -> None:
+        path = self.root / "runs" / f"{run.id}.json"
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(json.dumps(run.record(), indent=2), encoding="utf-8")
+        partial.replace(path)
+
+    def _load(self, a: dict):
+        loaded = pipeline.load(a["timeline"], marker_filter=MarkerFilter(colors=tuple(a["marker_colors"])),
+                               mode=Mode(a["mode"]) if a["mode"] else None, takes=a["takes"])
+        return loaded, pipeline.plan(loaded, provider=a["provider"])
+
+    def start(self, request: RunRequest) -> BridgeRun:
+        timeline = write_sequence(self.root, request.sequence)
+        output = timeline.with_name(timeline.stem + ".retakes.otio")
+        workspace = timeline.with_name(timeline.stem + ".retake")
+        # The command line's own argument names, so `otio-retake resume` replays this run.
+        arguments = {"timeline": str(timeline), "markers": None, "fps": None, "media_dirs": [],
+                     "marker_colors": [request.markerColor] if request.markerColor else [], "marker_prefix": None,
+                     "default_length": None, "mode": request.mode, "takes": request.takes, "seed": None,
+                     "provider": request.provider, "widen": False, "context_seconds": None, "output": str(output),
+                     "workspace": str(workspace), "force": True, "handles": DEFAULT_HANDLES,
+                     "base_urls": self.base_urls, "blend_frames": 0, "take_resolution": "host", "take_codec": "h264",
+                     "poll_interval": self.poll_interval, "concurrency": None, "per_host": None,
+                     "max_cost": request.maxCostUsd, "yes": True}
+        tpf = int(request.sequence.timebaseTicks)
+        run = BridgeRun(id=secrets.token_hex(6), sequence=request.sequence.name, timeline=str(timeline),
+                        output=str(output), workspace=str(workspace), provider=request.provider,
+                        arguments=arguments, tpf=tpf, start_frame=round(Fraction(int(request.sequence.zeroPointTicks),
+                                                                                  tpf)))
+        self._load(arguments)  # refused now (no markers, a range too short...), not after the 202
+        with self._lock:
+            busy = [r for r in self.runs.values() if r.workspace == run.workspace and r.status == "running"]
+            if busy:
+                raise RunConflictError(f"sequence '{run.sequence}' is already being retaken (run {busy[0].id})",
+                                       hint="wait for it, or cancel it first")
+            self.runs[run.id] = run
+        self._launch(run)
+        return run
+
+    def resume(self, run_id: str) -> BridgeRun:
+        run = self.get(run_id)
+        with self._lock:
+            if run.status == "running":
+                raise RunConflictError(f"run '{run_id}' is still running")
+            run.status, run.error, run.hint, run._loop, run._cancel = "running", None, None, None, False
+            run.finished = set()
+            with run._lock:  # a new attempt, a new stream: the last attempt's "end" must not end this one
+                run.events = []
+        self._launch(run)
+        return run
+
+    def _launch(self, run: BridgeRun) -> None:
+        self._save(run)
+        run.thread = threading.Thread(target=self._work, args=(run,), name=f"bridge-run-{run.id}", daemon=True)
+        run.thread.start()
+
+    def _work(self, run: BridgeRun) -> None:
+        a = run.arguments
+        try:
+            loaded, plans = self._load(a)
+            run.takes_total = len(plans)
+            hub = ProgressHub()
+            hub.subscribe(run.on_event)
+            runner = pipeline.make_runner(loaded, provider=a["provider"], workspace=Path(a["workspace"]),
+                                          base_urls=pipeline.parse_base_urls(a["base_urls"], a["provider"]),
+                                          poll_interval=a["poll_interval"], on_event=hub.publish)
+            result = pipeline.run(loaded, plans, a["output"], runner=runner, force=True, max_cost=a["max_cost"],
+                                  arguments=a)
+            run.report = run_report(result)
+            status, error, hint = "done", None, None
+        except asyncio.CancelledError:
+            status, error, hint = "cancelled", "cancelled by the editor", self._cancel_at_hosts(run)
+        except RetakeError as exc:
+            if run._cancel:  # a job cut off mid-request ends as an error of its own: the editor's cancel wins
+                status, error, hint = "cancelled", "cancelled by the editor", self._cancel_at_hosts(run)
+            else:
+                status, error, hint = "failed", exc.message, exc.hint
+        except Exception as exc:  # a bug: the panel must still hear that the run stopped
+            status, error = "failed", f"internal error: {type(exc).__name__}: {exc}"
+            hint = "this is a bug in otio-retake; the journal keeps what was done"
+        run.error, run.hint = error, hint
+        run.status = status  # last: a reader that sees the end sees its reason too
+        self._save(run)
+        run.publish("end", detail={"status": run.status, "error": run.error})
+
+    def _cancel_at_hosts(self, run: BridgeRun) -> str:
+        try:
+            return self._cancel_jobs(run)
+        except RetakeError as exc:
+            return f"the jobs could not be cancelled at the host: {exc.message}"
+
+    def _cancel_jobs(self, run: BridgeRun) -> str:
+        """What `otio-retake cancel` does: cancel the jobs still at the host and mark them cancelled."""
+        journal_path = Path(run.workspace) / "jobs.sqlite"
+        if not journal_path.exists():
+            return "nothing had been sent"
+        journal = Journal(journal_path)
+        notes = []
+
+        async def cancel_all():
+            for record in journal.all():
+                if record.state not in ACTIVE_STATES:
+                    continue
+                note = "cancelled before the host answered"
+                if record.handle is not None:
+                    provider = make_provider(record.provider, results_dir=journal.path.parent / "engine",
+                                             base_url=pipeline.parse_base_urls(self.base_urls, record.provider)
+                                             .get(record.provider))
+                    try:
+                        done = await provider.cancel(record.handle)
+                    except RetakeError as exc:
+                        done, note = False, f"could not cancel at {record.provider}: {exc.message}"
+                    finally:
+                        await provider.aclose()
+                    if done:
+                        note = "cancelled at the host"
+                    elif not note.startswith("could not"):
+                        note = f"{record.provider} cannot cancel: the job may still finish and be billed"
+                journal.move(record.plan_key, JobState.CANCELLED, detail=note)
+                notes.append(f"{record.range_name} take {record.takes}: {note}")
+        try:
+            asyncio.run(cancel_all())
+        finally:
+            journal.close()
+        return "; ".join(notes) or "no job was at the host yet"
+
+    # ------------------------------------------------------------------ results
+    def bridge_report(self, run: BridgeRun) -> BridgeReport:
+        if run.report is None:
+            raise RunConflictError(f"run '{run.id}' has no takes yet (it is {run.status})",
+                                   hint="wait for the run's end event")
+        ranges: dict[str, PlacedRange] = {}
+        for take in run.report.takes:
+            start = (take.record_frame - run.start_frame) * run.tpf
+            entry = ranges.setdefault(take.range, PlacedRange(
+                name=take.range, mode=take.mode, trackIndex=take.track_index, startTicks=str(start),
+                durationTicks=str(take.duration * run.tpf), takes=[]))
+            entry.takes.append(PlacedTake(letter=take.take, path=take.path, track=take.track,
+                                          hasVideo=take.has_video, hasAudio=take.mode in ("audio", "both"),
+                                          inTicks=str(take.head * run.tpf),
+                                          outTicks=str((take.head + take.duration) * run.tpf)))
+        return BridgeReport(id=run.id, report=run.report, ranges=list(ranges.values()))
+
+    def conform(self, run: BridgeRun, picks: dict[str, str]) -> ConformResponse:
+        report = self.bridge_report(run)
+        known = {r.name: r for r in report.ranges}
+        for name, letter in picks.items():
+            if name not in known:
+                raise InputError(f"picks: no range '{name}' in run '{run.id}'",
+                                 hint="ranges: " + ", ".join(sorted(known)))
+            if letter not in {t.letter for t in known[name].takes}:
+                raise InputError(f"picks: range '{name}' has no take {letter}",
+                                 hint="takes: " + ", ".join(t.letter for t in known[name].takes))
+        final = Path(run.output).with_name(Path(run.output).stem.replace(".retakes", "") + f".conformed-"
+                                           f"{time.strftime('%Y%m%d-%H%M%S')}.otio")
+        outputs, chosen = pipeline.conform_file(run.output, final, picks=picks, force=True)
+        ranges = []
+        for name, letter in chosen.items():
+            rng = known[name]
+            take = next(t for t in rng.takes if t.letter == letter)
+            ranges.append(ConformedRange(name=name, letter=letter, path=take.path, mode=rng.mode,
+                                         trackIndex=rng.trackIndex, startTicks=rng.startTicks,
+                                         durationTicks=rng.durationTicks, inTicks=take.inTicks,
+                                         outTicks=take.outTicks))
+        return ConformResponse(outputs=[str(p) for p in outputs], picks=chosen, ranges=ranges)

@@ -1,0 +1,352 @@
+"""The one contract: pydantic models of every JSON otio-retake exchanges.
+
+    PlanRow            one row of ``plan --json`` (and of the bridge's plan answer)
+    Report / ReportTake  what ``run --report FILE`` writes; the Resolve script reads it
+    Sequence*          a panel's description of an NLE sequence (ticks as strings)
+    PlanRequest, PlanResponse, RunRequest, RunCreated, RunStatus, ProgressMessage,
+    BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody
+                       the bridge's bodies
+
+Keys are the ones the scripts read today (``CONTRACT_VERSION`` 1): new keys may
+be added, none renamed or removed without a new version. ``write_schemas``
+``contract_schema()`` is written to ``docs/contract.schema.json`` by ``otio-retake schemas``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "ReportTake", "Report", "SequenceMarker",
+           "SequenceItem", "SequenceTrack", "Sequence", "PlanRequest", "Skipped", "KeyStatus", "PlanResponse",
+           "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
+           "ConformRequest", "ConformedRange", "ConformResponse", "PairRequest", "Paired", "Health", "ErrorBody",
+           "plan_rows", "run_report", "contract_schema", "SCHEMA_FILE"]
+
+CONTRACT_VERSION = 1
+TICKS_PER_SECOND = 254016000000  # Premiere's tick: divides every common frame rate exactly
+SCHEMA_FILE = "contract.schema.json"
+_TICKS = re.compile(r"^-?\d+$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------------------------------ the command line
+
+class PlanRow(_Model):
+    """One marked range as ``plan --json`` prints it (its takes summed)."""
+
+    name: str
+    prompt: str
+    mode: Literal["video", "audio", "both"]
+    record_in: str
+    record_out: str
+    record_in_frame: int
+    record_out_frame: int
+    duration_frames: int
+    duration_seconds: float
+    rate: int | float
+    rate_exact: str
+    context_in: str
+    context_out: str
+    context_frames: int
+    context_seconds: float
+    section_start_seconds: float
+    section_duration_seconds: float
+    takes: int
+    seeds: list[int]
+    provider: str
+    cost_usd: float
+    origin: str
+    track_index: int
+
+
+class ReportTake(_Model):
+    """One take of ``run --report``: where it goes (absolute record frame) and which frames of the file."""
+
+    range: str
+    take: str
+    mode: Literal["video", "audio", "both"]
+    prompt: str
+    record_frame: int
+    duration: int
+    record_in: str
+    record_out: str
+    path: str
+    head: int = Field(description="frames of handle before the marked frames in the take file")
+    tail: int
+    has_video: bool
+    track: str
+    job_id: str | None
+    host: str | None
+    track_index: int
+    context_match: bool
+    section_ok: bool
+
+
+class Report(_Model):
+    outputs: list[str]
+    workspace: str
+    takes: list[ReportTake]
+    warnings: list[str]
+    submitted: int
+    reused: int
+    estimated_usd: float
+    reported_usd: float | None
+
+
+# ------------------------------------------------------------------------------------------ a panel's sequence
+
+def _ticks(value: str) -> str:
+    if not _TICKS.match(value):
+        raise ValueError("ticks must be a whole number written as a string (e.g. \"10584000000\")")
+    return value
+
+
+class SequenceMarker(_Model):
+    """A sequence marker as UXP gives it; times in ticks relative to the sequence start."""
+
+    name: str = ""
+    comments: str = ""
+    colorIndex: int = 0
+    startTicks: str
+    durationTicks: str = "0"
+
+    _check = field_validator("startTicks", "durationTicks")(_ticks)
+
+
+class SequenceItem(_Model):
+    """A track item: sequence time from the sequence start, media time from the media's start."""
+
+    name: str = ""
+    mediaPath: str
+    startTicks: str
+    endTicks: str
+    inPointTicks: str
+    outPointTicks: str
+
+    _check = field_validator("startTicks", "endTicks", "inPointTicks", "outPointTicks")(_ticks)
+
+
+class SequenceTrack(_Model):
+    index: int = Field(ge=0, description="0-based, as in the UXP API")
+    name: str = ""
+    items: list[SequenceItem] = []
+
+
+class Sequence(_Model):
+    name: str = Field(min_length=1)
+    timebaseTicks: str = Field(description="ticks per frame (sequence.getTimebase())")
+    zeroPointTicks: str = Field("0", description="the start timecode (sequence.getZeroPoint())")
+    markers: list[SequenceMarker] = []
+    videoTracks: list[SequenceTrack] = []
+    audioTracks: list[SequenceTrack] = []
+
+    _check = field_validator("timebaseTicks", "zeroPointTicks")(_ticks)
+
+
+# ------------------------------------------------------------------------------------------ the bridge's bodies
+
+class _Options(_Model):
+    provider: str = "preview"
+    markerColor: str | None = Field(None, description="an OTIO colour name (RED, BLUE, ...); null: all markers")
+    mode: Literal["video", "audio", "both"] | None = None
+    takes: int | None = Field(None, ge=1, le=26)
+
+
+class PlanRequest(_Options):
+    sequence: Sequence
+
+
+class Skipped(_Model):
+    name: str
+    origin: str
+    reason: str
+
+
+class KeyStatus(_Model):
+    provider: str
+    configured: bool
+    source: str | None = Field(description="where the key comes from (\"env LTX_API_KEY\"), never the key")
+
+
+class PlanResponse(_Model):
+    sequence: str
+    ranges: list[PlanRow]
+    total_usd: float
+    confirm_above_usd: float = Field(description="the panel asks before a run estimated above this")
+    key: KeyStatus
+    skipped: list[Skipped]
+    warnings: list[str]
+
+
+class RunRequest(_Options):
+    sequence: Sequence
+    maxCostUsd: float | None = Field(None, ge=0, description="refuse to start above this (what the user accepted)")
+
+
+class RunCreated(_Model):
+    id: str
+    status: str
+    events: str
+    workspace: str
+
+
+class RunStatus(_Model):
+    id: str
+    sequence: str
+    status: Literal["running", "done", "failed", "cancelled", "interrupted"]
+    provider: str
+    workspace: str
+    output: str
+    takes_total: int
+    takes_finished: int
+    error: str | None = None
+    hint: str | None = None
+
+
+class ProgressMessage(_Model):
+    """One SSE ``data:`` line: a runner ProgressEvent, or the run's end (``kind`` = "end")."""
+
+    seq: int
+    kind: str
+    range: str | None = None
+    take: str | None = None
+    elapsed: float = 0.0
+    detail: dict = {}
+    words: str = Field(description="the step in words an editor understands")
+
+
+class PlacedTake(_Model):
+    letter: str
+    path: str
+    track: str
+    hasVideo: bool
+    hasAudio: bool
+    inTicks: str = Field(description="media time of the range's first frame inside the take file")
+    outTicks: str
+
+
+class PlacedRange(_Model):
+    name: str
+    mode: Literal["video", "audio", "both"]
+    trackIndex: int
+    startTicks: str
+    durationTicks: str
+    takes: list[PlacedTake]
+
+
+class BridgeReport(_Model):
+    id: str
+    report: Report
+    ranges: list[PlacedRange]
+
+
+class ConformRequest(_Model):
+    picks: dict[str, str] = Field(description="range name -> take letter")
+
+    @field_validator("picks")
+    @classmethod
+    def _letters(cls, picks: dict[str, str]) -> dict[str, str]:
+        for name, letter in picks.items():
+            if len(letter) != 1 or not letter.isalpha():
+                raise ValueError(f"the pick for '{name}' must be one take letter (A, B, ...), not '{letter}'")
+        return {k: v.upper() for k, v in picks.items()}
+
+
+class ConformedRange(_Model):
+    name: str
+    letter: str
+    path: str
+    mode: Literal["video", "audio", "both"]
+    trackIndex: int
+    startTicks: str
+    durationTicks: str
+    inTicks: str
+    outTicks: str
+
+
+class ConformResponse(_Model):
+    outputs: list[str]
+    picks: dict[str, str]
+    ranges: list[ConformedRange]
+
+
+class PairRequest(_Model):
+    code: str = Field(min_length=4, max_length=16)
+
+
+class Paired(_Model):
+    token: str
+
+
+class Health(_Model):
+    name: Literal["otio-retake bridge"] = "otio-retake bridge"
+    version: str
+    contract: int = CONTRACT_VERSION
+
+
+class ErrorBody(_Model):
+    error: str
+    hint: str | None = None
+    fields: list[str] = []
+
+
+def plan_rows(plans) -> list[PlanRow]:
+    """RetakePlans -> one row per marked range, its takes' seeds and costs summed (``plan --json``)."""
+    rows: dict[str, dict] = {}
+    for p in plans:
+        r = p.range
+        row = rows.get(r.name)
+        if row is None:
+            rate = r.rate
+            rows[r.name] = row = {
+                "name": r.name, "prompt": r.prompt, "mode": r.mode.value,
+                "record_in": r.record_in_tc, "record_out": r.record_out_tc,
+                "record_in_frame": r.start_frame + r.record_in, "record_out_frame": r.start_frame + r.record_out,
+                "duration_frames": r.duration, "duration_seconds": round(r.seconds, 3),
+                "rate": int(rate) if rate.denominator == 1 else round(float(rate), 6), "rate_exact": str(rate),
+                "context_in": r.timecode(p.context_in), "context_out": r.timecode(p.context_out),
+                "context_frames": p.context_frames, "context_seconds": round(p.context_seconds, 3),
+                "section_start_seconds": round(float(p.section_start), 6),
+                "section_duration_seconds": round(float(p.section_duration), 6),
+                "takes": 0, "seeds": [], "provider": p.provider, "cost_usd": 0.0, "origin": r.origin,
+                "track_index": r.track_index,
+            }
+        row["takes"] += 1
+        row["seeds"].append(p.seed)
+        row["cost_usd"] = round(row["cost_usd"] + p.cost_usd, 4)
+    return [PlanRow(**row) for row in rows.values()]
+
+
+def run_report(result) -> Report:
+    """A ``pipeline.RunResult`` as the report ``run --report`` writes (and the bridge serves)."""
+    takes = []
+    for take in result.takes:
+        rng = take.range
+        takes.append(ReportTake(
+            range=rng.name, take=take.plan.take_letter, mode=rng.mode.value, prompt=rng.prompt,
+            record_frame=rng.start_frame + rng.record_in, duration=rng.duration, record_in=rng.record_in_tc,
+            record_out=rng.record_out_tc, path=str(take.path), head=take.head, tail=take.tail,
+            has_video=take.has_video, track=f"Retake {take.plan.take_letter}", job_id=take.metadata.get("job_id"),
+            host=take.metadata.get("host"), track_index=rng.track_index,
+            context_match=take.metadata["checks"]["context_match"], section_ok=take.metadata["checks"]["section_ok"]))
+    return Report(outputs=[str(p) for p in result.outputs], workspace=str(result.workspace.root), takes=takes,
+                  warnings=list(result.warnings), submitted=result.report.submitted, reused=result.report.reused,
+                  estimated_usd=result.report.estimated_usd, reported_usd=result.report.reported_usd)
+
+
+def contract_schema() -> dict:
+    """One JSON Schema document with every model under ``$defs``."""
+    from pydantic.json_schema import models_json_schema
+    models = [PlanRow, Report, PlanRequest, PlanResponse, RunRequest, RunCreated, RunStatus, ProgressMessage,
+              BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody]
+    _, schema = models_json_schema([(m, "serialization") for m in models], ref_template="#/$defs/{model}",
+                                   title=f"otio-retake contract v{CONTRACT_VERSION}")
+    schema["properties"] = {"plan_json": {"type": "array", "items": {"$ref": "#/$defs/PlanRow"}},
+                            "run_report": {"$ref": "#/$defs/Report"}}
+    return schema

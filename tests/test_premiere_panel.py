@@ -1,0 +1,113 @@
+"""The panel page in a real headless Chromium (Debian's, driven by Playwright) with the fake Premiere
+against a live bridge: check ranges, Retake, ask before spending, progress, placed, conform."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import EMULATOR_KEY, REPO
+from premiere_sequence import sample_sequence
+
+from otio_retake.bridge import BridgeServer
+from otio_retake.bridge.security import TOKEN_ENV, PairingGate, load_token
+from otio_retake.emulate.server import free_port
+
+PANEL = REPO / "plugins" / "premiere_bridge"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOT = REPO / "docs" / "premiere-panel.png"
+
+
+def _browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: `make setup` installs the test extra")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
+        pytest.skip("chromium is not installed (`make test` installs it with apt-get)")
+    return sync_playwright
+
+
+def test_panel_plans_asks_retakes_and_places(sample_media, tmp_path, emulator, monkeypatch):
+    sync_playwright = _browser()
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    host = emulator("fal", latency=0.3)
+    port = free_port()
+    with BridgeServer(port, root=tmp_path / "bridge", tokens=load_token(tmp_path / "cfg", env={}),
+                      pairing=PairingGate("135790"), base_urls=[f"fal={host.url}"], poll_interval=0.05) as bridge, \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 560, "height": 640})
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        def serve(route):  # the panel's files at the bridge's own origin: same-origin fetches, no CORS
+            name = route.request.url.split("/panel/", 1)[1].split("?")[0]
+            route.fulfill(path=str(PANEL / name))
+        page.route(f"{bridge.url}/panel/**", serve)
+        page.add_init_script(path=str(PANEL / "test" / "fake_premierepro.js"))
+        page.add_init_script(script=(
+            f"window.__FAKE__ = fakePremierePro.createFake({{sequence: {json.dumps(sample_sequence(sample_media))}}});"
+            f"window.__RETAKE_HOST__ = window.__FAKE__.ppro;"
+            f"window.__RETAKE_SETTINGS__ = {{bridge: {json.dumps(bridge.url)}}};"))
+        page.goto(f"{bridge.url}/panel/index.html")
+        page.wait_for_selector("text=not paired")
+        # Pairing: the code once, then the token is kept.
+        page.fill("#code", "135790")
+        page.click("#pair")
+        page.wait_for_selector("text=(paired)")
+        assert page.evaluate("localStorage.getItem('otio-retake-token')") == load_token(tmp_path / "cfg", env={}).token
+        assert load_token(tmp_path / "cfg", env={}).paired
+        page.select_option("#provider", "fal")
+        page.click("#plan")
+        page.wait_for_selector("#ranges tbody tr >> nth=2")
+        rows = page.eval_on_selector_all("#ranges tbody tr", "rows => rows.map(r => [...r.children].map(c => c.textContent))")
+        assert [r[0] for r in rows] == ["sky", "crossing", "line"]
+        assert [r[2] for r in rows] == ["video", "both", "audio"]
+        assert all(r[4].startswith("$") and float(r[4][1:]) > 0 for r in rows)
+        assert "env FAL_KEY" in page.text_content("#key")
+        # Above the limit: the panel asks first; "Don't" sends nothing.
+        page.fill("#limit", "0.5")
+        page.click("#retake")
+        page.wait_for_selector("#confirm >> text=Spend it?")
+        page.click("#dont")
+        assert page.is_hidden("#confirm")
+        import httpx
+        assert httpx.get(host.url + "/_emulator/stats").json()["submitted"] == 0
+        page.click("#retake")
+        page.click("#spend")
+        page.wait_for_selector("text=being generated", timeout=60000)  # progress per range, in words
+        page.wait_for_selector("#placed >> text=Placed 3 take(s)", timeout=90000)
+        steps = page.eval_on_selector_all("#ranges tbody tr td.step", "cells => cells.map(c => c.textContent)")
+        assert steps == ["placed"] * 3
+        assert httpx.get(host.url + "/_emulator/stats").json()["submitted"] == 3
+        placed = page.evaluate("""async () => {
+            const seq = await window.__FAKE__.project.getActiveSequence();
+            const l = fakePremierePro.layout(seq);
+            return {labels: window.__FAKE__.project.transactions.map(t => t.label), video: l.video.map(t => t.name),
+                    audio: l.audio.map(t => t.name), v2: l.video[1].items.map(i => i.start)};
+        }""")
+        assert placed["labels"].count("Retake: place takes") == 1
+        assert placed["video"] == ["V1", "Retake A"] and placed["audio"] == ["A1", "Retake A"]
+        assert placed["v2"] == [str(48 * 10584000000), str(204 * 10584000000)]
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        # Conform the pick of one range.
+        page.select_option("select[data-pick='sky']", "A")
+        page.click("#conform")
+        page.wait_for_selector("#placed >> text=Conformed 1 range(s)")
+        assert page.evaluate("window.__FAKE__.project.transactions.map(t => t.label)")[-1] == "Retake: conform picks"
+        # A failure is said in words: the bridge refuses a host with no key.
+        monkeypatch.delenv("FAL_KEY")
+        page.click("#plan")
+        page.wait_for_selector("#key >> text=Key: missing for fal")
+        browser.close()
+    assert not errors, errors
