@@ -21,7 +21,16 @@ PANEL = REPO / "plugins" / "premiere_bridge"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
+# The README's picture; a run with OTIO_RETAKE_UPDATE_DOCS=1 refreshes it (other runs leave the repository alone).
 SCREENSHOT = REPO / "docs" / "premiere-panel.png"
+
+
+def _check_picture(path: Path) -> None:
+    """A real picture of the panel: PNG, a panel's size, not one flat colour."""
+    from PIL import Image, ImageStat
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.width >= 300 and image.height >= 300
+        assert max(ImageStat.Stat(image.convert("L")).stddev) > 5
 
 
 def _browser():
@@ -98,8 +107,12 @@ def test_panel_plans_asks_retakes_and_places(sample_media, tmp_path, emulator, m
         assert placed["labels"].count("Retake: place takes") == 1
         assert placed["video"] == ["V1", "Retake A"] and placed["audio"] == ["A1", "Retake A"]
         assert placed["v2"] == [str(48 * 10584000000), str(204 * 10584000000)]
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        shot = tmp_path / "premiere-panel.png"
+        page.screenshot(path=str(shot), full_page=True)
+        _check_picture(shot)
+        if os.environ.get("OTIO_RETAKE_UPDATE_DOCS"):
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            shutil.copyfile(shot, SCREENSHOT)
         # Conform the pick of one range.
         page.select_option("select[data-pick='sky']", "A")
         page.click("#conform")
