@@ -15,7 +15,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from .jobs.plan import build_plans
+from .jobs.plan import build_plans, check_windows
 from .media.probe import probe
 from .media.splice import TakeOptions
 from .errors import CostLimitError, RunIncompleteError
@@ -48,7 +48,7 @@ def open_timeline(path: str | Path, *, fps: str | None = None, markers: str | Pa
                   media_dirs: list[Path] = ()) -> tuple[otio.schema.Timeline, MediaResolver]:
     """Read a timeline and prepare to find its media (no markers needed)."""
     path = Path(path)
-    timeline = read_timeline(path, fps=fps, markers=markers)
+    timeline = read_timeline(path, fps=fps, markers=markers, media_dirs=list(media_dirs))
     return timeline, MediaResolver(timeline, timeline_dir=path.resolve().parent, media_dirs=list(media_dirs))
 
 
@@ -65,8 +65,12 @@ def load(path: str | Path, *, fps: str | None = None, markers: str | Path | None
 
 def plan(loaded: Loaded, *, provider: str = "preview", widen: bool = False,
          context_seconds: float | None = None) -> list[RetakePlan]:
-    return build_plans(loaded.timeline, loaded.ranges, limits_for=provider_limits, provider=provider,
-                       widen=widen, context_seconds=context_seconds)
+    """Plans of every range that fits its host (the others join ``loaded.skipped`` with the reason),
+    checked as ``run`` checks them before it spends anything."""
+    plans = build_plans(loaded.timeline, loaded.ranges, limits_for=provider_limits, provider=provider,
+                        widen=widen, context_seconds=context_seconds, skipped=loaded.skipped)
+    check_windows(loaded.timeline, plans, loaded.resolver)
+    return plans
 
 
 @dataclass
@@ -115,6 +119,7 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
     """Make the takes and write ``out``; refuses over ``max_cost`` or when ``confirm`` says no."""
     out = Path(out)
     check_output(loaded.timeline, out, force=force)  # refuse before any work is done, not after
+    check_windows(loaded.timeline, plans, loaded.resolver)
     runner.check(plans)
     pending = runner.pending_cost(plans)
     if max_cost is not None and pending > max_cost + 1e-9:

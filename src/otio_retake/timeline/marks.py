@@ -22,7 +22,7 @@ import opentimelineio as otio
 from ..errors import InputError, NoMarkedRangesError
 from ..media.timecode import frames_to_timecode
 from ..model import MarkedRange, Mode
-from .info import NAMESPACE, namespace, timeline_rate
+from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
 
 __all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note",
            "one_line_note", "record_markers"]
@@ -36,6 +36,7 @@ _MODE_WORDS = {
     "both": Mode.BOTH, "av": Mode.BOTH, "audio_and_video": Mode.BOTH, "replace_audio_and_video": Mode.BOTH,
 }
 MAX_TAKES = 26  # one "Retake X" track per letter
+POINT_MARKER_FRAMES = 1  # a marker this long or shorter is a point (Final Cut, Resolve write points as 1 frame)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
                        default_seed: int | None = None) -> tuple[list[MarkedRange], list[SkippedMarker]]:
     """Every qualifying marker as a ``MarkedRange`` (record order), and the ones skipped with why."""
     rate = timeline_rate(timeline)
+    drop = timeline_drop_frame(timeline)
     start = 0
     if timeline.global_start_time is not None:
         start = round(timeline.global_start_time.rescaled_to(float(rate)).value)
@@ -127,21 +129,27 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
     ranges: list[MarkedRange] = []
     skipped: list[SkippedMarker] = []
     for marker, record_range, origin, track_index in _markers_in_record_time(timeline, source):
-        name = marker.name or f"marker at {_tc(start + round(record_range.start_time.rescaled_to(float(rate)).value), rate)}"
         first = round(record_range.start_time.rescaled_to(float(rate)).value)
+        name = marker.name or f"marker at {_tc(start + first, rate, drop)}"
         length = round(record_range.duration.rescaled_to(float(rate)).value)
         why = _filtered_out(marker, marker_filter)
         if why:
             skipped.append(SkippedMarker(name, origin, why))
             continue
-        if length <= 0:
+        if first < 0 or first >= total:
+            where = "before the timeline's start" if first < 0 else "past the timeline's end"
+            skipped.append(SkippedMarker(name, origin, f"{where} (marker at {_tc(start + first, rate, drop)}, the "
+                                                       f"timeline runs {_tc(start, rate, drop)}-"
+                                                       f"{_tc(start + total, rate, drop)})"))
+            continue
+        # Final Cut and Resolve write point markers one frame long: a point, not a one-frame range.
+        if length <= POINT_MARKER_FRAMES:
             if marker_filter.default_length_seconds is None:
-                skipped.append(SkippedMarker(name, origin, "zero-length marker (use --default-length SECONDS)"))
+                kind = "zero-length" if length <= 0 else "one-frame"
+                skipped.append(SkippedMarker(name, origin, f"{kind} (point) marker (use --default-length SECONDS "
+                                                           "to give point markers a length)"))
                 continue
             length = round(marker_filter.default_length_seconds * rate)
-        if first < 0 or first >= total:
-            skipped.append(SkippedMarker(name, origin, f"outside the timeline (record {_tc(start + first, rate)})"))
-            continue
         note = marker_note(marker) or marker.name
         prompt, directives = parse_note(note, where=f"marker '{name}' ({origin})")
         if not prompt:
@@ -152,7 +160,7 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
             record_in=first, duration=min(length, total - first), rate=rate, start_frame=start,
             takes=directives.get("takes", default_takes), seed=directives.get("seed", default_seed),
             provider=directives.get("provider"), context_seconds=directives.get("context_seconds"),
-            color=marker.color, origin=origin, track_index=track_index))
+            color=marker.color, origin=origin, track_index=track_index, drop_frame=drop))
     ranges.sort(key=lambda r: (r.record_in, r.name))
     return _unique_names(ranges), skipped
 
@@ -230,5 +238,5 @@ def _unique_names(ranges: list[MarkedRange]) -> list[MarkedRange]:
     return out
 
 
-def _tc(frame: int, rate: Fraction) -> str:
-    return frames_to_timecode(frame, rate)
+def _tc(frame: int, rate: Fraction, drop: bool | None = None) -> str:
+    return frames_to_timecode(frame, rate, drop)
