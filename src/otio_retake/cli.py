@@ -69,6 +69,8 @@ def _load_and_plan(timeline, markers, fps, media_dirs, marker_colors, marker_pre
         marker_filter=MarkerFilter(colors=tuple(marker_colors), name_prefix=marker_prefix,
                                    default_length_seconds=default_length),
         mode=Mode(mode) if mode else None, takes=takes, seed=seed)
+    for warning in loaded.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     plans = pipeline.plan(loaded, provider=provider, widen=widen, context_seconds=context_seconds)
     return loaded, plans
 
@@ -193,7 +195,7 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
         for p in plans:
             per_range[p.range.name] = per_range.get(p.range.name, 0) + p.cost_usd
         listing = ", ".join(f"{name} ${cost:.2f}" for name, cost in per_range.items())
-        err.print(f"{len(plans)} take(s) of {len(loaded.ranges)} range(s); estimated ${sum(per_range.values()):.2f} "
+        err.print(f"{len(plans)} take(s) of {len(per_range)} range(s); estimated ${sum(per_range.values()):.2f} "
                   f"({listing}); ${pending:.2f} not yet paid for", highlight=False)
         if pending <= CONFIRM_ABOVE_USD or yes:
             return True
@@ -219,6 +221,8 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
               f"${summary.estimated_usd:.2f}, {reported}", highlight=False)
     for path in result.outputs:
         out.print(f"wrote {path}", highlight=False)
+    for s in loaded.skipped:  # left out: the editor must see which markers were not retaken, and why
+        out.print(f"skipped '{s.name}' ({s.origin}): {s.reason}", highlight=False)
     if report is not None:
         write_report(report, result)
 

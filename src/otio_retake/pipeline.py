@@ -42,6 +42,7 @@ class Loaded:
     ranges: list[MarkedRange]
     skipped: list[SkippedMarker]
     resolver: MediaResolver
+    warnings: list[str] = field(default_factory=list)  # what reading had to assume (e.g. an EDL's rate)
 
 
 def open_timeline(path: str | Path, *, fps: str | None = None, markers: str | Path | None = None,
@@ -60,7 +61,8 @@ def load(path: str | Path, *, fps: str | None = None, markers: str | Path | None
     ranges, skipped = find_marked_ranges(timeline, marker_filter=marker_filter, default_mode=mode or Mode.VIDEO,
                                          default_takes=takes or 1, default_seed=seed)
     require_marked_ranges(ranges, skipped, str(path))
-    return Loaded(path, timeline, ranges, skipped, resolver)
+    warnings = [str(w) for w in timeline.metadata.get("otio_retake", {}).get("warnings", [])]
+    return Loaded(path, timeline, ranges, skipped, resolver, warnings)
 
 
 def plan(loaded: Loaded, *, provider: str = "preview", widen: bool = False,

@@ -119,6 +119,8 @@ def read_edl(text: str, *, fps: str | float | None = None, markers: str | None =
              source: str = "EDL", markers_source: str = "markers EDL") -> otio.schema.Timeline:
     """The cut of an EDL, with its LOCs and Resolve markers (and those of ``markers``) on the Stack."""
     doc = parse_edl(text)
+    if not doc.events and doc.malformed:
+        check_edl(doc, Fraction(24), source)  # says which lines are broken events
     if not doc.events:
         raise TimelineReadError("no EDL events found (is this a CMX 3600 EDL?)", path=source)
     rate = edl_rate(doc, fps)

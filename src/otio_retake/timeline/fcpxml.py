@@ -105,8 +105,9 @@ def read_fcpxml(text: str, *, source: str = "FCPXML") -> otio.schema.Timeline:
     tc_start = parse_time(sequence.get("tcStart"))
     timeline = otio.schema.Timeline(name=(project.get("name") if project is not None else None) or "FCPXML",
                                     global_start_time=RationalTime(round(tc_start * rate), r))
+    tc_format = (sequence.get("tcFormat") or "").upper()  # absent: Final Cut shows non-drop
     timeline.metadata.setdefault(NAMESPACE, {})["fcpxml"] = {
-        "version": root.get("version"), "drop_frame": sequence.get("tcFormat") == "DF", "rate": str(rate)}
+        "version": root.get("version"), "drop_frame": tc_format == "DF", "rate": str(rate)}
     fmt = res.formats.get(sequence.get("format"))
     if fmt is not None and fmt.get("width"):
         timeline.metadata[NAMESPACE]["frame_size"] = [int(fmt.get("width")), int(fmt.get("height"))]
@@ -127,9 +128,11 @@ def read_fcpxml(text: str, *, source: str = "FCPXML") -> otio.schema.Timeline:
                                                                 RationalTime(round((offset - cursor) * rate), r))))
         shown = element.find("*") if tag == "audition" else element
         item = _item(shown, res, rate)
+        if "0" in (element.get("enabled"), shown.get("enabled")):
+            item.enabled = False
         track.append(item)
         duration = parse_time(element.get("duration") or shown.get("duration"))
-        _collect_markers(timeline, element, offset, parse_time(shown.get("start")), rate)
+        _collect_markers(timeline, element, offset, parse_time(shown.get("start")), rate, res)
         cursor = offset + duration
     return timeline
 
@@ -158,7 +161,9 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
     return otio.schema.Clip(name=name or asset.get("name") or "", media_reference=ref,
                             source_range=TimeRange(RationalTime(round(first * media_rate), mr),
                                                    RationalTime(round(parse_time(element.get("duration")) * media_rate), mr)),
-                            metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag}})
+                            metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag,
+                                                 **({"conform_rate": str(media_rate)}
+                                                    if _conform_rate(element, res, rate) else {})}})
 
 
 def _asset_of(element: ET.Element, res: _Resources) -> tuple[ET.Element | None, Fraction]:
@@ -177,27 +182,47 @@ def _asset_of(element: ET.Element, res: _Resources) -> tuple[ET.Element | None, 
     return None, Fraction(0)
 
 
-def _collect_markers(timeline, element: ET.Element, offset: Fraction, start: Fraction, rate: Fraction) -> None:
+def _conform_rate(element: ET.Element, res: _Resources, rate: Fraction) -> Fraction | None:
+    """The media rate of a clip Final Cut rate-conforms to the sequence (frame for frame), else None.
+
+    ``<conform-rate>`` (``scaleEnabled`` defaults to 1) on a clip whose asset runs at another rate:
+    each media frame shows as one sequence frame, so the clip's own clock runs at
+    ``media rate / sequence rate`` against the sequence's.
+    """
+    conform = element.find("conform-rate")
+    if conform is None or conform.get("scaleEnabled", "1") == "0":
+        return None
+    asset, _ = _asset_of(element, res)
+    media_rate = _rate_of(res.formats.get(asset.get("format"))) if asset is not None else None
+    if media_rate is None or media_rate == rate:
+        return None
+    return media_rate
+
+
+def _collect_markers(timeline, element: ET.Element, offset: Fraction, start: Fraction, rate: Fraction,
+                     res: _Resources) -> None:
     """Markers of a storyline element (and of the clips connected to it) to the Stack at record time."""
     r = float(rate)
     local_start = parse_time(element.get("start")) if element.tag != "audition" else start
+    media_rate = _conform_rate(element, res, rate)
+    scale = media_rate / rate if media_rate else Fraction(1)  # clip seconds -> sequence seconds
     for child in element:
         if child.tag in ("marker", "chapter-marker"):
-            record = offset + parse_time(child.get("start")) - local_start
+            record = offset + (parse_time(child.get("start")) - local_start) * scale
             marker = otio.schema.Marker(
                 name=child.get("value") or "",
                 marked_range=TimeRange(RationalTime(round(record * rate), r),
-                                       RationalTime(round(parse_time(child.get("duration")) * rate), r)),
+                                       RationalTime(round(parse_time(child.get("duration")) * scale * rate), r)),
                 color=_COMPLETED_COLOR.get(child.get("completed"), "PURPLE"),
                 metadata={NAMESPACE: {"origin": f"{child.tag} '{child.get('value') or ''}'"}})
             marker.comment = child.get("note") or ""
             timeline.tracks.markers.append(marker)
         elif (child.get("lane") or element.tag == "spine") and \
                 child.tag in {"clip", "asset-clip", "gap", "title", "spine", "video"} | _NESTED:
-            child_offset = offset + parse_time(child.get("offset")) - local_start
-            _collect_markers(timeline, child, child_offset, parse_time(child.get("start")), rate)
+            child_offset = offset + (parse_time(child.get("offset")) - local_start) * scale
+            _collect_markers(timeline, child, child_offset, parse_time(child.get("start")), rate, res)
         elif element.tag == "audition" and child is element.find("*"):
-            _collect_markers(timeline, child, offset, parse_time(child.get("start")), rate)
+            _collect_markers(timeline, child, offset, parse_time(child.get("start")), rate, res)
 
 
 # ----------------------------------------------------------------------------------------------- writing
