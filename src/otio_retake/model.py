@@ -64,6 +64,7 @@ class MarkedRange:
     origin: str = ""
     track_index: int = 0
     drop_frame: bool | None = None  # the timeline's timecode mode (timeline.info.timeline_drop_frame); None: by rate
+    first_take: int = 0  # index of the first take letter: past the letters an earlier run already put on the timeline
 
     @property
     def record_out(self) -> int:

@@ -95,7 +95,7 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     base_seed = rng.seed if rng.seed is not None else default_seed(rng)
     return [RetakePlan(range=rng, provider=provider, take_index=i, seed=base_seed + i, context_in=lo,
                        context_out=hi, section_start=offset, section_duration=duration, cost_usd=cost)
-            for i in range(rng.takes)]
+            for i in range(rng.first_take, rng.first_take + rng.takes)]
 
 
 def _grow_to(lo: int, hi: int, frames: int, total: int) -> tuple[int, int]:

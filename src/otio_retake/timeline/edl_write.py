@@ -19,7 +19,7 @@ media time (interchange.md). Here:
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import PurePath
+from pathlib import PurePath, PureWindowsPath
 
 import opentimelineio as otio
 
@@ -41,6 +41,15 @@ def _media_name(clip: otio.schema.Clip) -> str:
     if isinstance(ref, otio.schema.ExternalReference) and ref.target_url:
         return PurePath(url_to_path(ref.target_url).replace("\\", "/")).name
     return clip.name
+
+
+def _source_file(clip: otio.schema.Clip) -> str | None:
+    ref = clip.media_reference
+    if isinstance(ref, otio.schema.ExternalReference) and ref.target_url:
+        path = url_to_path(ref.target_url)
+        if PurePath(path).is_absolute() or PureWindowsPath(path).drive:
+            return path
+    return None
 
 
 class _Reels:
@@ -134,6 +143,9 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
         lines.append(f"{number:03d}  {reels.name(clip):<{REEL_WIDTH}} {channel:<5} C        "
                      f"{tc(src_in, src_rate)} {tc(src_out, src_rate)} {tc(start + first)} {tc(start + last)}")
         lines.append(f"* FROM CLIP NAME: {_media_name(clip)}")
+        source_file = _source_file(clip)
+        if source_file:  # Avid's FROM FILE: where the media is, so the EDL relinks wherever it is written
+            lines.append(f"* FROM FILE: {source_file}")
         if channel == "V":
             inside = [m for m in pending if first <= m[0] < last]
             for frame, _, marker in inside:

@@ -21,11 +21,11 @@ import opentimelineio as otio
 
 from ..errors import InputError, NoMarkedRangesError
 from ..media.timecode import frames_to_timecode
-from ..model import MarkedRange, Mode
+from ..model import TAKE_LETTERS, MarkedRange, Mode
 from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
 
 __all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note",
-           "one_line_note", "record_markers"]
+           "one_line_note", "record_markers", "existing_takes"]
 
 _DIRECTIVE = re.compile(r"^\s*(mode|takes|seed|provider|context)\s*[:=]\s*(.*?)\s*$", re.IGNORECASE)
 # One-line notes (Resolve's marker EDL, Avid locators) carry directives in brackets: "[mode: audio]".
@@ -36,6 +36,8 @@ _MODE_WORDS = {
     "both": Mode.BOTH, "av": Mode.BOTH, "audio_and_video": Mode.BOTH, "replace_audio_and_video": Mode.BOTH,
 }
 MAX_TAKES = 26  # one "Retake X" track per letter
+_RETAKE_TRACK = re.compile(r"^Retake[ _]([A-Z])(?:[ _]\d+)?$")  # alternates.retake_track_name (EDL: Retake_A)
+_TAKE_CLIP = re.compile(r"^(.+) take ([A-Z])$")  # alternates.take_clip
 POINT_MARKER_FRAMES = 1  # a marker this long or shorter is a point (Final Cut, Resolve write points as 1 frame)
 
 
@@ -128,6 +130,9 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     ranges: list[MarkedRange] = []
     skipped: list[SkippedMarker] = []
+    done = existing_takes(timeline)  # a timeline that is already an otio-retake output
+    used = sorted({letter for letters in done.values() for letter in letters})
+    first_take = TAKE_LETTERS.index(used[-1]) + 1 if used else 0
     for marker, record_range, origin, track_index in _markers_in_record_time(timeline, source):
         first = round(record_range.start_time.rescaled_to(float(rate)).value)
         name = marker.name or f"marker at {_tc(start + first, rate, drop)}"
@@ -150,19 +155,48 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
                                                            "to give point markers a length)"))
                 continue
             length = round(marker_filter.default_length_seconds * rate)
+        if name in done:
+            letters = ", ".join(sorted(done[name]))
+            skipped.append(SkippedMarker(name, origin, f"already has take(s) {letters} on this timeline (not sent "
+                                                       "again; remove its Retake tracks to retake it)"))
+            continue
         note = marker_note(marker) or marker.name
         prompt, directives = parse_note(note, where=f"marker '{name}' ({origin})")
         if not prompt:
             skipped.append(SkippedMarker(name, origin, "no note or name to use as the prompt"))
             continue
+        takes = directives.get("takes", default_takes)
+        if first_take + takes > MAX_TAKES:
+            skipped.append(SkippedMarker(name, origin, f"no take letters left: takes {', '.join(used)} are on the "
+                                                       f"timeline and {takes} more would pass Z"))
+            continue
         ranges.append(MarkedRange(
             name=name, prompt=prompt, mode=directives.get("mode", default_mode),
             record_in=first, duration=min(length, total - first), rate=rate, start_frame=start,
-            takes=directives.get("takes", default_takes), seed=directives.get("seed", default_seed),
+            takes=takes, seed=directives.get("seed", default_seed), first_take=first_take,
             provider=directives.get("provider"), context_seconds=directives.get("context_seconds"),
             color=marker.color, origin=origin, track_index=track_index, drop_frame=drop))
     ranges.sort(key=lambda r: (r.record_in, r.name))
     return _unique_names(ranges), skipped
+
+
+def existing_takes(timeline: otio.schema.Timeline) -> dict[str, set[str]]:
+    """Range name -> the take letters an earlier run put on this timeline (its Retake tracks)."""
+    out: dict[str, set[str]] = {}
+    for track in timeline.tracks:
+        if not isinstance(track, otio.schema.Track):
+            continue
+        # Our metadata where the format kept it (OTIO); else the names we wrote (EDL, XML, FCPXML keep those).
+        if not namespace(track, NAMESPACE).get("take") and not _RETAKE_TRACK.match(track.name or ""):
+            continue
+        for clip in track.find_clips(shallow_search=True):
+            meta = namespace(clip, NAMESPACE)
+            named = _TAKE_CLIP.match(clip.name or "")
+            if meta.get("range_name") and meta.get("take"):
+                out.setdefault(str(meta["range_name"]), set()).add(str(meta["take"]))
+            elif named:
+                out.setdefault(named[1], set()).add(named[2])
+    return out
 
 
 def require_marked_ranges(ranges: list[MarkedRange], skipped: list[SkippedMarker], source: str) -> None:

@@ -15,17 +15,17 @@ renamed; an existing output is refused unless ``force``.
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import opentimelineio as otio
 
 from ..errors import InputError, OutputExistsError
-from ..paths import url_to_path
+from ..paths import path_to_url, url_to_path
 from .edl_write import edl_groups
 from .info import NAMESPACE, namespace
 from .marks import record_markers
 
-__all__ = ["write_timeline", "check_output", "output_paths", "SUPPORTED_WRITE_SUFFIXES", "RESOLVE_SAFE_SCHEMAS"]
+__all__ = ["write_timeline", "check_output", "absolute_media", "editor_files", "output_paths", "SUPPORTED_WRITE_SUFFIXES", "RESOLVE_SAFE_SCHEMAS"]
 
 SUPPORTED_WRITE_SUFFIXES = (".otio", ".edl", ".xml", ".fcpxml")
 RESOLVE_SAFE_SCHEMAS = otio.versioning.fetch_map("OTIO_CORE", "0.14.0")
@@ -104,9 +104,33 @@ def _atomic_write(path: Path, text: str) -> None:
         partial.unlink(missing_ok=True)
 
 
+def absolute_media(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """A copy whose media references are absolute ``file://`` URLs, so the output opens wherever it is written.
+
+    A relative reference is relative to the timeline it was read from (``source_file``), as
+    ``relink`` reads it; a Windows path keeps its drive.
+    """
+    out = timeline.deepcopy()
+    source = namespace(out, NAMESPACE).get("source_file")
+    base = Path(os.path.abspath(source)).parent if source else Path.cwd()
+    for clip in out.find_clips():
+        ref = clip.media_reference
+        if not isinstance(ref, otio.schema.ExternalReference) or not ref.target_url:
+            continue
+        raw = url_to_path(ref.target_url)
+        if PureWindowsPath(raw).drive or raw.startswith("\\\\"):
+            if not ref.target_url.startswith("file:"):
+                ref.target_url = path_to_url(raw)
+            continue
+        # absolute, not resolved: a media folder that is a link stays the path the editor gave
+        ref.target_url = Path(os.path.abspath(base / raw)).as_uri()
+    return out
+
+
 def write_timeline(timeline: otio.schema.Timeline, out: str | Path, *, force: bool = False) -> list[Path]:
     out = Path(out)
     paths = check_output(timeline, out, force=force)
+    timeline = absolute_media(timeline)
     suffix = out.suffix.lower()
     if suffix == ".otio":
         _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_json",
