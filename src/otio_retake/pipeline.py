@@ -139,7 +139,8 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
             f"{runner.workspace.root}):\n{lines}",
             hint="run the same command again: finished and paid jobs are reused, not paid for twice")
     takes = report.takes
-    result_timeline = add_alternates(loaded.timeline, takes)
+    # media found by a search are written down, so the output opens again wherever it is written
+    result_timeline = add_alternates(loaded.resolver.pinned(loaded.timeline), takes)
     size = _frame_size(loaded)
     if size:
         result_timeline.metadata.setdefault("otio_retake", {})["frame_size"] = list(size)

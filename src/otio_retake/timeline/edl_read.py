@@ -148,13 +148,28 @@ def read_edl(text: str, *, fps: str | float | None = None, markers: str | None =
 def overlay_markers(timeline: otio.schema.Timeline, text: str, *, source: str = "markers EDL") -> int:
     """Add the markers of a Resolve "Timeline Markers to EDL" file (or its LOCs) to the Stack."""
     doc = parse_edl(text)
+    before = list(timeline.tracks.markers)
     found = _add_markers(timeline, doc, timeline_rate(timeline), source)
+    _drop_points_the_overlay_repeats(timeline, before)
     if not found:
         raise TimelineReadError(
             "no markers found: expected one event per marker with a comment line like "
             "'note |C:ResolveColorBlue |M:name |D:48'", path=source,
             hint="in Resolve use Timelines > Export > Timeline Markers to EDL")
     return found
+
+
+def _drop_points_the_overlay_repeats(timeline: otio.schema.Timeline, before: list) -> None:
+    """A cut EDL's LOC and the markers EDL's marker at the same frame with the same name are one marker
+    (we write both, for Avid and for Resolve): keep the markers EDL's, which has the length and the note."""
+    added = {(round(m.marked_range.start_time.value), (m.name or "").strip().lower())
+             for m in timeline.tracks.markers if not any(m is b for b in before)}
+    keep = [m for m in timeline.tracks.markers
+            if not (any(m is b for b in before) and m.marked_range.duration.value == 0
+                    and (round(m.marked_range.start_time.value), (m.name or "").strip().lower()) in added)]
+    if len(keep) != len(timeline.tracks.markers):
+        del timeline.tracks.markers[:]
+        timeline.tracks.markers.extend(keep)
 
 
 def _add_markers(timeline: otio.schema.Timeline, doc: EdlDocument, rate: Fraction, source: str) -> int:

@@ -23,7 +23,7 @@ import opentimelineio as otio
 
 from ..errors import TimelineReadError
 from ..paths import path_to_url, url_to_path
-from .info import namespace
+from .info import namespace, xml_text
 
 __all__ = ["read_fcp_xml", "write_fcp_xml"]
 
@@ -78,6 +78,12 @@ def _comment_to_note(marker: otio.schema.Marker) -> None:
 
 def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
     timeline = timeline.deepcopy()
+    timeline.name = xml_text(timeline.name)
+    for item in [timeline.tracks, *timeline.tracks, *timeline.find_clips()]:
+        item.name = xml_text(item.name)
+    for marker in _all_markers(timeline):  # a pasted vertical tab would make the file unreadable
+        marker.name = xml_text(marker.name)
+        marker.comment = xml_text(marker.comment)
     names = [t.name for t in timeline.tracks]
     # The adapter drops track markers: they become sequence markers at the same record time.
     for track in timeline.tracks:

@@ -34,7 +34,7 @@ from ..errors import TimelineReadError
 from ..media.timecode import is_drop_frame_rate
 from ..paths import path_to_url, url_to_path
 from .marks import record_markers
-from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate
+from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate, xml_text
 from .segments import track_items, video_tracks
 
 __all__ = ["read_fcpxml", "write_fcpxml", "parse_time", "format_time", "FCPXML_VERSION"]
@@ -276,7 +276,7 @@ class _Writer:
         """An asset-clip showing ``frames`` frames of ``clip`` from ``first`` frames into its source range."""
         media_rate = Fraction(clip.source_range.duration.rate).limit_denominator(1001)
         start = round(clip.source_range.start_time.value) + round(Fraction(first) * media_rate / self.rate)
-        element = ET.Element("asset-clip", name=clip.name, offset=format_time(offset),
+        element = ET.Element("asset-clip", name=xml_text(clip.name), offset=format_time(offset),
                              start=self.seconds(start, media_rate), duration=self.seconds(frames), **extra)
         rid = self.asset(clip)
         if rid is None:
@@ -296,9 +296,15 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
     retake_tracks = [t for t in timeline.tracks if namespace(t, NAMESPACE).get("take")]
     cut = [t for t in video_tracks(timeline) if t not in retake_tracks]
     takes = [(clip, track) for track in retake_tracks for clip in track.find_clips(shallow_search=True)]
+    # sound takes `conform` put on the cut's audio tracks: the spine carries only picture clips, so they
+    # go below it as connected audio, or they would be lost
+    takes += [(clip, track) for track in timeline.tracks
+              if isinstance(track, otio.schema.Track) and track.kind == otio.schema.TrackKind.Audio
+              and track not in retake_tracks
+              for clip in track.find_clips(shallow_search=True) if namespace(clip, NAMESPACE).get("conformed")]
     library = ET.SubElement(w.root, "library")
     event = ET.SubElement(library, "event", name="otio-retake")
-    project = ET.SubElement(event, "project", name=timeline.name or "otio-retake")
+    project = ET.SubElement(event, "project", name=xml_text(timeline.name) or "otio-retake")
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     sequence = ET.SubElement(project, "sequence", format=w.format_id, duration=w.seconds(total),
                              tcStart=w.seconds(start), tcFormat="DF" if drop else "NDF",
@@ -326,7 +332,7 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
             audition.append(shown)
             for take in alts:
                 alt = w.asset_clip(take, offset, 0, last - first)
-                alt.set("name", take.name)
+                alt.set("name", xml_text(take.name))
                 audition.append(alt)
             spine.append(audition)
             elements.append((first, last, audition, shown))
@@ -405,9 +411,9 @@ def _place_marker(w: _Writer, elements, frame: int, duration: int, marker, rate)
         return
     first, _, shown = found
     attrs = {"start": format_time(_local(shown, first, frame, rate)),
-             "duration": w.seconds(max(1, duration)), "value": marker.name or ""}
+             "duration": w.seconds(max(1, duration)), "value": xml_text(marker.name)}
     if marker.comment:
-        attrs["note"] = marker.comment
+        attrs["note"] = xml_text(marker.comment)
     color = (marker.color or "").upper()
     if color in ("RED", "GREEN"):
         attrs["completed"] = "0" if color == "RED" else "1"

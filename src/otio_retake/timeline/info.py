@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -9,11 +10,20 @@ import opentimelineio as otio
 
 from ..media.timecode import is_drop_frame_rate, snap_rate
 
-__all__ = ["NAMESPACE", "namespace", "timeline_rate", "global_start_frames", "timeline_drop_frame", "file_drop_frame",
+__all__ = ["xml_text", "NAMESPACE", "namespace", "timeline_rate", "global_start_frames", "timeline_drop_frame", "file_drop_frame",
            "DEFAULT_RATE"]
 
 NAMESPACE = "otio_retake"  # our metadata key on every OTIO object we touch
 DEFAULT_RATE = Fraction(24)
+
+
+# Characters XML 1.0 cannot hold (C0 controls but tab, newline and return; U+FFFE/U+FFFF; lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(text: str | None) -> str:
+    """Text an XML file can hold: a vertical tab or form feed from a pasted note becomes a space."""
+    return _NOT_XML.sub(" ", text or "")
 
 
 def namespace(obj, key: str) -> Mapping:
