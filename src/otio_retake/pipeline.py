@@ -18,7 +18,7 @@ import opentimelineio as otio
 from .jobs.plan import build_plans, check_windows
 from .media.probe import probe
 from .media.splice import TakeOptions
-from .errors import CostLimitError, RunIncompleteError
+from .errors import CostLimitError, JobFailedError, RunIncompleteError, SubmitOutcomeUnknownError
 from .jobs.pool import HostPool
 from .jobs.runner import DEFAULT_HANDLES, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
@@ -121,6 +121,7 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
     """Make the takes and write ``out``; refuses over ``max_cost`` or when ``confirm`` says no."""
     out = Path(out)
     check_output(loaded.timeline, out, force=force)  # refuse before any work is done, not after
+    runner.workspace.check_writable()
     check_windows(loaded.timeline, plans, loaded.resolver)
     runner.check(plans)
     pending = runner.pending_cost(plans)
@@ -136,8 +137,7 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
         lines = "\n".join(f"  - {where}: {error}" for where, error in report.errors)
         raise RunIncompleteError(
             f"{len(report.errors)} job(s) did not finish ({len(report.takes)} take(s) are ready in "
-            f"{runner.workspace.root}):\n{lines}",
-            hint="run the same command again: finished and paid jobs are reused, not paid for twice")
+            f"{runner.workspace.root}):\n{lines}", hint=_rerun_hint([e for _, e in report.errors]))
     takes = report.takes
     # media found by a search are written down, so the output opens again wherever it is written
     result_timeline = add_alternates(loaded.resolver.pinned(loaded.timeline), takes)
@@ -155,6 +155,19 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
     warnings += [f"range '{t.range.name}': a source ran out, {t.metadata['held_source_frames']} frame(s) held"
                  for t in takes if t.metadata.get("held_source_frames")]
     return RunResult(takes, outputs, result_timeline, runner.workspace, report, warnings)
+
+
+def _rerun_hint(errors: list[Exception]) -> str:
+    """Say "run the same command again" only where running again can help (a passing failure)."""
+    passing = [e for e in errors if getattr(e, "retryable", False) or isinstance(e, (SubmitOutcomeUnknownError, JobFailedError))]
+    kept = "finished and paid jobs are reused, not paid for twice"
+    if len(passing) == len(errors):
+        return f"run the same command again: {kept}"
+    fixes = sorted({e.hint for e in errors if e not in passing and getattr(e, "hint", None)})
+    what = "; ".join(fixes) if fixes else "fix what each error says (a key, credits, the prompt or the input)"
+    if passing:
+        return f"{what}; then run the same command again ({kept}; the others failed for a passing reason)"
+    return f"running again as it is would fail the same way: {what}; then run again ({kept})"
 
 
 def _frame_size(loaded: Loaded) -> tuple[int, int] | None:
