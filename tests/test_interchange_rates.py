@@ -150,3 +150,32 @@ def test_plan_prints_the_rate_warning(tmp_path, capsys):
     run_cli("plan", edl, "--default-length", "3")
     captured = capsys.readouterr()
     assert "read at 24 fps" in " ".join((captured.err + captured.out).split())
+
+
+def test_real_final_cut_export_with_conformed_25fps_clips_puts_markers_where_final_cut_shows_them():
+    # tests/data/fcp_24_with_25_media.fcpxml: Final Cut Pro's own export (DAWFileKit test data). Final Cut
+    # shows its markers at 01:00:10:01, 01:02:09:17 and 01:02:28:18. By hand (24 fps project, tcStart 3600 s
+    # = frame 86400; each clip's 25 fps media frame n shows at the clip's n-th sequence frame):
+    #   Marker 1: clip at 3610 s = frame 86640, start 684/25 s; marker 137/5 s = 1 media frame in -> 86641
+    #   Marker 2: clip at 3615 s = frame 86760, start 0; marker 2753/25 s = media frame 2753 -> 89513
+    #   Marker 3: same clip; marker 642/5 s = media frame 3210 -> 89970
+    # (by time, as before, Marker 2 and 3 would sit 110 and 128 frames early at 01:02:05:03 / 01:02:23:10)
+    timeline = read_timeline(FIXTURES / "fcp_24_with_25_media.fcpxml")
+    ranges, skipped = find_marked_ranges(timeline, marker_filter=MarkerFilter(default_length_seconds=2))
+    got = {r.name: (r.start_frame + r.record_in, r.record_in_tc) for r in ranges}
+    assert got == {"Marker 1": (86641, "01:00:10:01"), "Marker 2": (89513, "01:02:09:17"),
+                   "Marker 3": (89970, "01:02:28:18")}
+    # Final Cut's markers are one frame long: points, skipped without --default-length
+    _, skipped = find_marked_ranges(timeline)
+    assert sorted(s.name for s in skipped if "point" in s.reason) == ["Marker 1", "Marker 2", "Marker 3"]
+
+
+def test_fcpxml_retimed_clip_markers_are_not_placed_by_guess(tmp_path):
+    text = _fcpxml("NDF").replace('<marker start="106106/30000s"',
+                                  '<timeMap><timept time="0s" value="0s" interp="smooth2"/>'
+                                  '<timept time="10s" value="20s" interp="smooth2"/></timeMap>'
+                                  '<marker start="106106/30000s"')
+    path = tmp_path / "r.fcpxml"
+    path.write_text(text)
+    ranges, skipped = find_marked_ranges(read_timeline(path))
+    assert ranges == [] and "retimed clip 'a' (timeMap)" in skipped[0].reason

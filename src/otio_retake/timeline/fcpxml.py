@@ -130,6 +130,9 @@ def read_fcpxml(text: str, *, source: str = "FCPXML") -> otio.schema.Timeline:
         item = _item(shown, res, rate)
         if "0" in (element.get("enabled"), shown.get("enabled")):
             item.enabled = False
+        if shown.find("timeMap") is not None and isinstance(item, otio.schema.Clip):
+            # a retime: segments refuses to render it, as it does an EDL's M2
+            item.effects.append(otio.schema.Effect(name="timeMap", effect_name="FCPXML timeMap speed change"))
         track.append(item)
         duration = parse_time(element.get("duration") or shown.get("duration"))
         _collect_markers(timeline, element, offset, parse_time(shown.get("start")), rate, res)
@@ -216,6 +219,9 @@ def _collect_markers(timeline, element: ET.Element, offset: Fraction, start: Fra
                 color=_COMPLETED_COLOR.get(child.get("completed"), "PURPLE"),
                 metadata={NAMESPACE: {"origin": f"{child.tag} '{child.get('value') or ''}'"}})
             marker.comment = child.get("note") or ""
+            if element.find("timeMap") is not None:  # its clip clock is retimed: the record position is unknown
+                marker.metadata[NAMESPACE]["unplaced"] = (f"on retimed clip '{element.get('name') or ''}' "
+                                                          "(timeMap): its record position cannot be worked out exactly")
             timeline.tracks.markers.append(marker)
         elif (child.get("lane") or element.tag == "spine") and \
                 child.tag in {"clip", "asset-clip", "gap", "title", "spine", "video"} | _NESTED:

@@ -137,7 +137,7 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
         first = round(record_range.start_time.rescaled_to(float(rate)).value)
         name = marker.name or f"marker at {_tc(start + first, rate, drop)}"
         length = round(record_range.duration.rescaled_to(float(rate)).value)
-        why = _filtered_out(marker, marker_filter)
+        why = _filtered_out(marker, marker_filter) or namespace(marker, NAMESPACE).get("unplaced")
         if why:
             skipped.append(SkippedMarker(name, origin, why))
             continue
