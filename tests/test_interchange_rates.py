@@ -179,3 +179,17 @@ def test_fcpxml_retimed_clip_markers_are_not_placed_by_guess(tmp_path):
     path.write_text(text)
     ranges, skipped = find_marked_ranges(read_timeline(path))
     assert ranges == [] and "retimed clip 'a' (timeMap)" in skipped[0].reason
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".otio", ".edl"])
+def test_drop_frame_edl_stays_drop_frame_in_every_written_format(tmp_path, suffix):
+    # A DF EDL written with ':' in its source timecodes (as many are) is read, not refused, and every
+    # output keeps its mode: FCP 7 XML used to say NDF whatever the cut was.
+    edl = _ndf_edl(tmp_path / "c.edl", fcm="FCM: DROP FRAME\n")
+    edl.write_text(edl.read_text().replace("01:00:00:00 01:05:00:00", "01:00:00;00 01:05:00;00")
+                   .replace("LOC: 01:02:00:00", "LOC: 01:02:00;02"))
+    from otio_retake.timeline.write import write_timeline
+    paths = write_timeline(read_timeline(edl), tmp_path / f"o{suffix}")
+    again = read_timeline(paths[0], **({"markers": paths[-1]} if suffix == ".edl" else {}))
+    ranges, _ = find_marked_ranges(again, marker_filter=MarkerFilter(default_length_seconds=2))
+    assert [r.record_in_tc for r in ranges] == ["01:02:00;02"]

@@ -81,7 +81,7 @@ def check_edl(doc: EdlDocument, rate: Fraction, source: str) -> None:
                             f"({e.src_in if which == 'source' else e.rec_in} -> "
                             f"{e.src_out if which == 'source' else e.rec_out})")
             continue
-        if s_out - s_in != r_out - r_in and not e.has_speed_effect:
+        if not e.has_speed_effect and not _same_length(e, rate, s_out - s_in, r_out - r_in):
             problems.append(f"{where}: source lasts {s_out - s_in} frames but record {r_out - r_in} frames, "
                             "with no M2 speed line")
             continue
@@ -102,6 +102,22 @@ def check_edl(doc: EdlDocument, rate: Fraction, source: str) -> None:
             path=source, hint="fix the events in the editing application and export the EDL again"
                               + ("" if doc.drop_frame is not None else "; pass --fps if the rate is not "
                                  f"{float(rate):g}"))
+
+
+def _same_length(e, rate: Fraction, src: int, rec: int) -> bool:
+    """Source and record lengths agree, reading either side as drop-frame where the rate has it.
+
+    A drop-frame EDL often writes ``:`` throughout, and a source tape may be in the other mode: only
+    a difference no reading explains is a wrong edit.
+    """
+    if src == rec:
+        return True
+    if not is_drop_frame_rate(rate):
+        return False
+    df = lambda tc: timecode_to_frames(tc[:-3] + ";" + tc[-2:], rate)  # noqa: E731
+    srcs = {src, df(e.src_out) - df(e.src_in)}
+    recs = {rec, df(e.rec_out) - df(e.rec_in)}
+    return bool(srcs & recs)
 
 
 def _bad_timecode(tc: str, nominal: int) -> bool:

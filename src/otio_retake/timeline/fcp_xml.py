@@ -23,7 +23,7 @@ import opentimelineio as otio
 
 from ..errors import TimelineReadError
 from ..paths import path_to_url, url_to_path
-from .info import namespace, xml_text
+from .info import namespace, timeline_drop_frame, xml_text
 
 __all__ = ["read_fcp_xml", "write_fcp_xml"]
 
@@ -78,6 +78,9 @@ def _comment_to_note(marker: otio.schema.Marker) -> None:
 
 def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
     timeline = timeline.deepcopy()
+    # the adapter takes the sequence's timecode mode from this metadata and says NDF without it
+    timeline.metadata.setdefault("fcp_xml", {}).setdefault("timecode", {})["displayformat"] = \
+        "DF" if timeline_drop_frame(timeline) else "NDF"
     timeline.name = xml_text(timeline.name)
     for item in [timeline.tracks, *timeline.tracks, *timeline.find_clips()]:
         item.name = xml_text(item.name)
