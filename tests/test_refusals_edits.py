@@ -112,3 +112,19 @@ def test_plan_runs_runs_checks_disabled_clip_speed_change_and_gap_only(samples, 
     path = _sample_with(samples, [("hole", 240, 72)], gap, name="gap.otio")
     assert run_cli("plan", path) == 2
     assert "covers only a gap" in _err(capsys)
+
+
+def test_fcp7_xml_disabled_clipitem_is_not_sent_as_if_visible(samples, capsys):
+    # Premiere writes <enabled>FALSE</enabled> on a disabled clip; the stock adapter drops it.
+    text = (samples / "retake_sample.xml").read_text()
+    first = text.index("<clipitem")
+    end = text.index("</clipitem>", first)
+    clip = text[first:end]
+    opening = clip.index(">") + 1  # right inside <clipitem ...>, not inside its <file>
+    disabled = clip[:opening] + "<enabled>FALSE</enabled>" + clip[opening:]
+    path = samples / "disabled.xml"
+    path.write_text(text[:first] + disabled + text[end:])
+    timeline = read_timeline(path)
+    assert timeline.find_clips()[0].enabled is False
+    assert run_cli("plan", path, "--marker-prefix", "sky") == 2
+    assert "which is disabled" in _err(capsys)

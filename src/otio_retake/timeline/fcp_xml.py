@@ -56,7 +56,12 @@ def read_fcp_xml(text: str, *, source: str = "FCP XML") -> otio.schema.Timeline:
             track.name = str(name)
         for marker in getattr(track, "markers", []):
             _comment_to_note(marker)
+    for track in result.tracks:  # a disabled track or clipitem is not what the editor sees
+        if str(namespace(track, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
+            track.enabled = False
     for clip in result.find_clips():
+        if str(namespace(clip, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
+            clip.enabled = False
         start = _media_start(clip)
         for marker in clip.markers:
             _comment_to_note(marker)

@@ -253,11 +253,13 @@ def _top_track_at(video_tracks, record_range) -> int:
     """The highest video track with a clip at the start of the range (the picture the editor sees)."""
     for index in range(len(video_tracks) - 1, -1, -1):
         track = video_tracks[index]
+        if not track.enabled:  # a disabled track or clip shows nothing: the picture is below it
+            continue
         try:
             item = track.child_at_time(record_range.start_time)
         except Exception:  # child_at_time raises past the end on some OTIO versions
             item = None
-        if isinstance(item, otio.schema.Clip):
+        if isinstance(item, otio.schema.Clip) and item.enabled:
             return index
     return 0
 

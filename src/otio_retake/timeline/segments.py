@@ -77,6 +77,9 @@ def segments_for(timeline: otio.schema.Timeline, track_index: int, record_in: in
         raise UnsupportedEditError(f"range '{range_name}': the timeline has no video track")
     track = tracks[min(track_index, len(tracks) - 1)]
     label = track.name or f"V{track_index + 1}"
+    if not track.enabled:
+        raise UnsupportedEditError(f"range '{range_name}' is on track '{label}', which is disabled",
+                                   hint="enable the track, or mark a range on a visible track")
     out: list[Segment] = []
     cursor = record_in
     for item, first, last in track_items(timeline, track, rate):
