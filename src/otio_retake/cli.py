@@ -463,6 +463,7 @@ def _check_port_free(port: int) -> None:
     """A port in use is the user's to change, said before the server starts (uvicorn would just exit)."""
     import socket
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe_socket:
+        probe_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         try:
             probe_socket.bind(("127.0.0.1", port))
         except OSError as exc:

@@ -58,7 +58,8 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
             timeline = _edl_rate_from_media(timeline, path, text, markers_text, markers, media_dirs)
     else:
         timeline = _read_other(path, text, adapter)
-        namespace(timeline, NAMESPACE) and timeline.metadata[NAMESPACE].pop("warnings", None)  # a run's, not ours
+        if namespace(timeline, NAMESPACE):  # warnings kept in an output are the earlier read's, not this one's
+            timeline.metadata[NAMESPACE].pop("warnings", None)
         if fps is not None and timeline.global_start_time is None:
             timeline.global_start_time = RationalTime(0, float(snap_rate(fps)))
         if markers_text is not None:
