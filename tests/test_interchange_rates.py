@@ -193,3 +193,15 @@ def test_drop_frame_edl_stays_drop_frame_in_every_written_format(tmp_path, suffi
     again = read_timeline(paths[0], **({"markers": paths[-1]} if suffix == ".edl" else {}))
     ranges, _ = find_marked_ranges(again, marker_filter=MarkerFilter(default_length_seconds=2))
     assert [r.record_in_tc for r in ranges] == ["01:02:00;02"]
+
+
+def test_otio_file_keeps_the_mode_its_adapter_stored(tmp_path):
+    # An .otio converted from FCP 7 XML by OTIO's own adapter carries <displayformat> in its metadata:
+    # a 29.97 NDF sequence read from that .otio is labelled NDF too, not drop-frame by rate.
+    import opentimelineio as otio
+    xml = tmp_path / "p.xml"
+    xml.write_text(_premiere_at_2997("NDF", 108000))
+    converted = tmp_path / "p.otio"
+    otio.adapters.write_to_file(otio.adapters.read_from_file(str(xml), "fcp_xml"), str(converted))
+    ranges, _ = find_marked_ranges(read_timeline(converted), marker_filter=MarkerFilter(default_length_seconds=2))
+    assert next(r for r in ranges if r.name == "My MArker 1").record_in_tc == "01:00:03:23"
