@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import xml.etree.ElementTree as ET
-from fractions import Fraction
 from pathlib import Path
 
 import opentimelineio as otio
