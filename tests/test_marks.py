@@ -93,3 +93,22 @@ def test_the_readme_note_example_parses_as_documented():
     prompt, directives = parse_note(block.strip("\n"), where="README")
     assert prompt == "The car stops at the crossing and the driver waves"
     assert directives == {"mode": Mode.BOTH, "takes": 3, "seed": 42, "context_seconds": 1.5, "provider": "fal"}
+
+
+def test_one_frame_markers_are_points_skipped_unless_default_length():
+    # Final Cut and Resolve write a point marker one frame long: it is a point, not a one-frame range.
+    tl = _timeline_with_trimmed_clip()
+    tl.tracks.markers.append(otio.schema.Marker("dot", TR(RT(40, 24), RT(1, 24))))
+    ranges, skipped = find_marked_ranges(tl)
+    assert [(s.name, "one-frame (point) marker" in s.reason, "--default-length" in s.reason) for s in skipped] == [
+        ("dot", True, True)]
+    ranges, _ = find_marked_ranges(tl, marker_filter=MarkerFilter(default_length_seconds=2))
+    assert ("dot", 40, 48) in {(r.name, r.record_in, r.duration) for r in ranges}
+
+
+def test_marker_past_the_end_is_said_as_such_not_as_too_short():
+    tl = _timeline_with_trimmed_clip()
+    tl.tracks.markers.append(otio.schema.Marker("late", TR(RT(500, 24), RT(48, 24))))
+    _, skipped = find_marked_ranges(tl)
+    late = next(s for s in skipped if s.name == "late")
+    assert "past the timeline's end" in late.reason and "00:00:20:20" in late.reason  # the end: 500 frames

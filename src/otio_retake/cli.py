@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from .jobs.progress import ProgressHub
 from .jobs.runner import DEFAULT_HANDLES
 from .media.splice import TakeOptions
 from .jobs.store import ACTIVE_STATES, JOURNAL_NAME, JobState, Journal
-from .media.timecode import rate_label
+from .media.timecode import rate_label, snap_rate
 from .model import Mode, RetakePlan
 from .providers import make_provider, provider_names
 from .timeline.marks import MarkerFilter
@@ -36,18 +37,44 @@ out = Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
+def _rate_option(ctx, param, value):
+    """A frame rate: 23.976, 25, 29.97, 24000/1001 - positive, finite, at most 240."""
+    if value is None:
+        return None
+    try:
+        rate = snap_rate(value)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise click.BadParameter(f"'{value}' is not a frame rate (e.g. 23.976, 25, 29.97 or 24000/1001)") from None
+    if not 0 < rate <= 240:
+        raise click.BadParameter(f"'{value}' is not a frame rate: it must be above 0 and at most 240")
+    return value
+
+
+def _seconds_option(low: float, high: float, *, low_open: bool = False):
+    """Seconds within [low, high] (``low_open``: above low), finite: nan and inf are refused."""
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        if not math.isfinite(value) or value > high or value < low or (low_open and value == low):
+            lower = f"above {low:g}" if low_open else f"at least {low:g}"
+            raise click.BadParameter(f"{value:g} is not a number of seconds {lower} and at most {high:g}")
+        return value
+    return check
+
+
 def _timeline_options(f):
     options = [
         click.argument("timeline", type=click.Path(path_type=Path)),
         click.option("--markers", "markers", type=click.Path(path_type=Path),
                      help="A Resolve 'Timeline Markers to EDL' file to overlay on the cut."),
-        click.option("--fps", help="Frame rate of an EDL (e.g. 23.976, 25, 29.97); read from FCM: otherwise."),
+        click.option("--fps", callback=_rate_option,
+                     help="Frame rate of an EDL (e.g. 23.976, 25, 29.97); read from FCM: otherwise."),
         click.option("--media-dir", "media_dirs", multiple=True, type=click.Path(path_type=Path),
                      help="Folder to look for media in (repeatable)."),
         click.option("--marker-color", "marker_colors", multiple=True,
                      help="Only markers of this colour count (repeatable; default: all)."),
         click.option("--marker-prefix", help="Only markers whose name starts with this count."),
-        click.option("--default-length", type=float,
+        click.option("--default-length", type=float, callback=_seconds_option(0, 600, low_open=True),
                      help="Seconds to give zero-length (point) markers, from the marker on."),
         click.option("--mode", type=click.Choice([m.value for m in Mode]),
                      help="Default mode for markers without a 'mode:' line (default video)."),
@@ -56,7 +83,7 @@ def _timeline_options(f):
         click.option("--provider", default="preview", show_default=True,
                      type=click.Choice(provider_names()), help="The engine that makes the takes."),
         click.option("--widen", is_flag=True, help="Extend ranges shorter than the engine's minimum evenly."),
-        click.option("--context", "context_seconds", type=float,
+        click.option("--context", "context_seconds", type=float, callback=_seconds_option(0, 600),
                      help="Seconds of context each side of a range (default 2)."),
     ]
     for option in reversed(options):
@@ -71,6 +98,8 @@ def _load_and_plan(timeline, markers, fps, media_dirs, marker_colors, marker_pre
         marker_filter=MarkerFilter(colors=tuple(marker_colors), name_prefix=marker_prefix,
                                    default_length_seconds=default_length),
         mode=Mode(mode) if mode else None, takes=takes, seed=seed)
+    for warning in loaded.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     plans = pipeline.plan(loaded, provider=provider, widen=widen, context_seconds=context_seconds)
     return loaded, plans
 
@@ -173,7 +202,7 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
         for p in plans:
             per_range[p.range.name] = per_range.get(p.range.name, 0) + p.cost_usd
         listing = ", ".join(f"{name} ${cost:.2f}" for name, cost in per_range.items())
-        err.print(f"{len(plans)} take(s) of {len(loaded.ranges)} range(s); estimated ${sum(per_range.values()):.2f} "
+        err.print(f"{len(plans)} take(s) of {len(per_range)} range(s); estimated ${sum(per_range.values()):.2f} "
                   f"({listing}); ${pending:.2f} not yet paid for", highlight=False)
         if pending <= CONFIRM_ABOVE_USD or yes:
             return True
@@ -199,6 +228,8 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
               f"${summary.estimated_usd:.2f}, {reported}", highlight=False)
     for path in result.outputs:
         out.print(f"wrote {path}", highlight=False)
+    for s in loaded.skipped:  # left out: the editor must see which markers were not retaken, and why
+        out.print(f"skipped '{s.name}' ({s.origin}): {s.reason}", highlight=False)
     if report is not None:
         write_report(report, result)
 
@@ -213,7 +244,7 @@ def write_report(path: Path, result) -> None:
 
 def _journal_for(target: Path) -> Journal:
     """The journal of a workspace folder, or of a timeline's default workspace."""
-    root = target if target.is_dir() and not target.suffix else target.with_name(target.stem + ".retake")
+    root = target if target.is_dir() else target.with_name(target.stem + ".retake")  # "v1.2/" is a folder too
     if not (root / JOURNAL_NAME).exists():
         raise InputError(f"{target}: no otio-retake journal found (looked in {root})",
                          hint="give the workspace folder of a run, or the timeline it was run on")
@@ -319,7 +350,7 @@ def conform_cmd(timeline, picks, pick_all, output, keep_alternates, force):
 @click.argument("timeline", type=click.Path(path_type=Path))
 @click.option("--media-dir", "media_dirs", multiple=True, type=click.Path(path_type=Path),
               help="Folder to look for media in (repeatable).")
-@click.option("--fps", help="Frame rate of an EDL.")
+@click.option("--fps", callback=_rate_option, help="Frame rate of an EDL.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def relink_cmd(timeline, media_dirs, fps, as_json):
     """Report which media file each clip uses, and what is missing (exit 1 if anything is)."""
@@ -374,7 +405,7 @@ def providers_cmd(as_json):
 @cli.command("emulate")
 @click.argument("host", type=click.Choice(["ltx", "fal", "wavespeed", "runware", "gmi", "oxen", "oxen-ltx2",
                                            "replicate"]))
-@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
 @click.option("--latency", type=float, default=2.0, show_default=True, help="Seconds each job takes.")
 @click.option("--faults", help="Faults to inject, e.g. submit=429x2,poll=500,download=truncate,job=fail.")
 @click.option("--key", help="Accept only this key (default: any non-empty key).")
@@ -388,6 +419,7 @@ def emulate_cmd(host, port, latency, faults, key):
         rules = parse_faults(faults)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults") from None
+    _check_port_free(port)
     app = make_app(host, latency=latency, faults=rules, key=key)
     app.state.emulator.base_url = f"http://127.0.0.1:{port}"
     err.print(f"emulating {host} on http://127.0.0.1:{port} (stats at /_emulator/stats)", highlight=False)
@@ -427,6 +459,18 @@ def schemas_cmd(folder):
     from .bridge import write_schemas
     for path in write_schemas(folder):
         out.print(f"wrote {path}", highlight=False)
+
+
+def _check_port_free(port: int) -> None:
+    """A port in use is the user's to change, said before the server starts (uvicorn would just exit)."""
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe_socket:
+        probe_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe_socket.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise InputError(f"port {port} on 127.0.0.1 cannot be used ({exc.strerror or exc})",
+                             hint="pick another with --port, or stop what is listening there") from None
 
 
 @cli.group("install")
@@ -536,6 +580,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         err.print("aborted")
         return 130
+    except click.BadParameter as exc:  # one line that says which option and why, not the usage text
+        err.print(f"[red]error:[/red] {exc.format_message()}", highlight=False)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code

@@ -63,6 +63,8 @@ class MarkedRange:
     color: str | None = None
     origin: str = ""
     track_index: int = 0
+    drop_frame: bool | None = None  # the timeline's timecode mode (timeline.info.timeline_drop_frame); None: by rate
+    first_take: int = 0  # index of the first take letter: past the letters an earlier run already put on the timeline
 
     @property
     def record_out(self) -> int:
@@ -74,7 +76,7 @@ class MarkedRange:
         return float(self.duration / self.rate)
 
     def timecode(self, frame: int) -> str:
-        return frames_to_timecode(self.start_frame + frame, self.rate)
+        return frames_to_timecode(self.start_frame + frame, self.rate, self.drop_frame)
 
     @property
     def record_in_tc(self) -> str:

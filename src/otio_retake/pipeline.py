@@ -15,10 +15,10 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from .jobs.plan import build_plans
+from .jobs.plan import build_plans, check_windows
 from .media.probe import probe
 from .media.splice import TakeOptions
-from .errors import CostLimitError, RunIncompleteError
+from .errors import CostLimitError, JobFailedError, RunIncompleteError, SubmitOutcomeUnknownError
 from .jobs.pool import HostPool
 from .jobs.runner import DEFAULT_HANDLES, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
@@ -42,13 +42,14 @@ class Loaded:
     ranges: list[MarkedRange]
     skipped: list[SkippedMarker]
     resolver: MediaResolver
+    warnings: list[str] = field(default_factory=list)  # what reading had to assume (e.g. an EDL's rate)
 
 
 def open_timeline(path: str | Path, *, fps: str | None = None, markers: str | Path | None = None,
                   media_dirs: list[Path] = ()) -> tuple[otio.schema.Timeline, MediaResolver]:
     """Read a timeline and prepare to find its media (no markers needed)."""
     path = Path(path)
-    timeline = read_timeline(path, fps=fps, markers=markers)
+    timeline = read_timeline(path, fps=fps, markers=markers, media_dirs=list(media_dirs))
     return timeline, MediaResolver(timeline, timeline_dir=path.resolve().parent, media_dirs=list(media_dirs))
 
 
@@ -60,13 +61,18 @@ def load(path: str | Path, *, fps: str | None = None, markers: str | Path | None
     ranges, skipped = find_marked_ranges(timeline, marker_filter=marker_filter, default_mode=mode or Mode.VIDEO,
                                          default_takes=takes or 1, default_seed=seed)
     require_marked_ranges(ranges, skipped, str(path))
-    return Loaded(path, timeline, ranges, skipped, resolver)
+    warnings = [str(w) for w in timeline.metadata.get("otio_retake", {}).get("warnings", [])]
+    return Loaded(path, timeline, ranges, skipped, resolver, warnings)
 
 
 def plan(loaded: Loaded, *, provider: str = "preview", widen: bool = False,
          context_seconds: float | None = None) -> list[RetakePlan]:
-    return build_plans(loaded.timeline, loaded.ranges, limits_for=provider_limits, provider=provider,
-                       widen=widen, context_seconds=context_seconds)
+    """Plans of every range that fits its host (the others join ``loaded.skipped`` with the reason),
+    checked as ``run`` checks them before it spends anything."""
+    plans = build_plans(loaded.timeline, loaded.ranges, limits_for=provider_limits, provider=provider,
+                        widen=widen, context_seconds=context_seconds, skipped=loaded.skipped)
+    check_windows(loaded.timeline, plans, loaded.resolver)
+    return plans
 
 
 @dataclass
@@ -115,6 +121,8 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
     """Make the takes and write ``out``; refuses over ``max_cost`` or when ``confirm`` says no."""
     out = Path(out)
     check_output(loaded.timeline, out, force=force)  # refuse before any work is done, not after
+    runner.workspace.check_writable()
+    check_windows(loaded.timeline, plans, loaded.resolver)
     runner.check(plans)
     pending = runner.pending_cost(plans)
     if max_cost is not None and pending > max_cost + 1e-9:
@@ -129,10 +137,10 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
         lines = "\n".join(f"  - {where}: {error}" for where, error in report.errors)
         raise RunIncompleteError(
             f"{len(report.errors)} job(s) did not finish ({len(report.takes)} take(s) are ready in "
-            f"{runner.workspace.root}):\n{lines}",
-            hint="run the same command again: finished and paid jobs are reused, not paid for twice")
+            f"{runner.workspace.root}):\n{lines}", hint=_rerun_hint([e for _, e in report.errors]))
     takes = report.takes
-    result_timeline = add_alternates(loaded.timeline, takes)
+    # media found by a search are written down, so the output opens again wherever it is written
+    result_timeline = add_alternates(loaded.resolver.pinned(loaded.timeline), takes)
     size = _frame_size(loaded)
     if size:
         result_timeline.metadata.setdefault("otio_retake", {})["frame_size"] = list(size)
@@ -147,6 +155,19 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
     warnings += [f"range '{t.range.name}': a source ran out, {t.metadata['held_source_frames']} frame(s) held"
                  for t in takes if t.metadata.get("held_source_frames")]
     return RunResult(takes, outputs, result_timeline, runner.workspace, report, warnings)
+
+
+def _rerun_hint(errors: list[Exception]) -> str:
+    """Say "run the same command again" only where running again can help (a passing failure)."""
+    passing = [e for e in errors if getattr(e, "retryable", False) or isinstance(e, (SubmitOutcomeUnknownError, JobFailedError))]
+    kept = "finished and paid jobs are reused, not paid for twice"
+    if len(passing) == len(errors):
+        return f"run the same command again: {kept}"
+    fixes = sorted({e.hint for e in errors if e not in passing and getattr(e, "hint", None)})
+    what = "; ".join(fixes) if fixes else "fix what each error says (a key, credits, the prompt or the input)"
+    if passing:
+        return f"{what}; then run the same command again ({kept}; the others failed for a passing reason)"
+    return f"running again as it is would fail the same way: {what}; then run again ({kept})"
 
 
 def _frame_size(loaded: Loaded) -> tuple[int, int] | None:

@@ -16,13 +16,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
-from ..errors import RangeLengthError
+from ..errors import MediaError, MissingMediaError, RangeLengthError, UnsupportedEditError
+from ..media.probe import probe
 from ..model import MarkedRange, RetakePlan
 from ..providers.base import Limits
 from ..timeline.info import timeline_rate
+from ..timeline.marks import SkippedMarker
 from ..timeline.segments import TimelineIndex
 
-__all__ = ["build_plans", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS", "default_seed"]
+__all__ = ["build_plans", "check_windows", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS", "default_seed"]
 
 DEFAULT_CONTEXT_SECONDS = 2.0
 
@@ -93,7 +95,7 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     base_seed = rng.seed if rng.seed is not None else default_seed(rng)
     return [RetakePlan(range=rng, provider=provider, take_index=i, seed=base_seed + i, context_in=lo,
                        context_out=hi, section_start=offset, section_duration=duration, cost_usd=cost)
-            for i in range(rng.takes)]
+            for i in range(rng.first_take, rng.first_take + rng.takes)]
 
 
 def _grow_to(lo: int, hi: int, frames: int, total: int) -> tuple[int, int]:
@@ -124,18 +126,83 @@ def _secs(frames: int, rate: Fraction) -> str:
 
 
 def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[str], Limits], provider: str,
-                widen: bool = False, context_seconds: float | None = None) -> list[RetakePlan]:
-    """Length-check and plan every range on its host (a ``provider:`` line, else ``provider``);
-    the first bad range stops with its error."""
+                widen: bool = False, context_seconds: float | None = None,
+                skipped: list[SkippedMarker] | None = None) -> list[RetakePlan]:
+    """Length-check and plan every range on its host (a ``provider:`` line, else ``provider``).
+
+    With ``skipped`` a range that does not fit its host is left out and listed there with the reason,
+    so one bad marker does not stop the others; only when none is left is it an error. Without it
+    the first bad range stops with its error.
+    """
     rate = timeline_rate(timeline)
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     index = TimelineIndex(timeline, rate)  # built once: a feature has thousands of items and hundreds of ranges
     plans: list[RetakePlan] = []
+    left_out: list[tuple[MarkedRange, RangeLengthError]] = []
     for rng in ranges:
         host = rng.provider or provider
         limits = limits_for(host)
-        checked = check_length(rng, limits, engine=host, widen=widen, timeline_frames=total)
-        shot = index.shot_bounds(checked.track_index, checked.record_in, checked.record_out)
-        plans += plan_range(checked, limits=limits, provider=host, timeline_frames=total, shot=shot,
-                            context_seconds=context_seconds)
+        try:
+            checked = check_length(rng, limits, engine=host, widen=widen, timeline_frames=total)
+            shot = index.shot_bounds(checked.track_index, checked.record_in, checked.record_out)
+            plans += plan_range(checked, limits=limits, provider=host, timeline_frames=total, shot=shot,
+                                context_seconds=context_seconds)
+        except RangeLengthError as exc:
+            if skipped is None:
+                raise
+            left_out.append((rng, exc))
+    if left_out and not plans:
+        if len(left_out) == 1:
+            raise left_out[0][1]
+        listing = "\n".join(f"  - {exc.message}" for _, exc in left_out)
+        hints = sorted({exc.hint for _, exc in left_out if exc.hint})
+        raise RangeLengthError(f"none of the {len(left_out)} marked ranges fits the engine:\n{listing}",
+                               hint="; ".join(hints) or None)
+    for rng, exc in left_out:
+        skipped.append(SkippedMarker(rng.name, rng.origin, exc.message + (f" ({exc.hint})" if exc.hint else "")))
     return plans
+
+
+def check_windows(timeline, plans: list[RetakePlan], resolver) -> None:
+    """Every check a run makes before it spends anything, so a plan that passes is a run that starts.
+
+    Each context window must map to media exactly (``segments_for`` refuses speed changes, freeze
+    frames, transitions, nested and disabled clips), every marked range must show a clip, not only
+    gaps, and every media file must be present and readable.
+    """
+    rate = timeline_rate(timeline)
+    index = TimelineIndex(timeline, rate)
+    missing: dict[str, list[str]] = {}
+    media: dict[str, list[str]] = {}
+    seen: set[tuple] = set()
+    for plan in plans:
+        rng = plan.range
+        key = (rng.name, rng.track_index, plan.context_in, plan.context_out)
+        if key in seen:
+            continue
+        seen.add(key)
+        segments = index.segments(rng.track_index, plan.context_in, plan.context_out, resolver, range_name=rng.name)
+        inside = [s for s in segments if s.record_in < rng.record_out and s.record_out > rng.record_in]
+        if inside and all(s.is_gap for s in inside):
+            raise UnsupportedEditError(
+                f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}-{rng.record_out_tc} covers only a gap "
+                f"on video track {rng.track_index + 1}: there is no picture to retake",
+                hint="move the marker onto a clip")
+        for seg in segments:
+            if seg.missing:
+                missing.setdefault(seg.missing, []).append(rng.name)
+            elif seg.media is not None:
+                media.setdefault(str(seg.media.path), []).append(rng.name)
+    if missing:
+        raise MissingMediaError(
+            f"{len(missing)} media file(s) needed by the marked ranges cannot be found:",
+            missing=[f"{what} (needed by {', '.join(sorted(set(names)))})" for what, names in missing.items()],
+            hint="point at the media with --media-dir DIR (repeatable); `otio-retake relink` lists what is found")
+    for path, names in media.items():
+        try:
+            info = probe(path)
+        except MediaError as exc:
+            raise MediaError(f"{exc.message} (needed by {', '.join(sorted(set(names)))})",
+                             hint="replace or re-export the file, or relink the clip to a good copy") from None
+        if not info.has_video and not info.has_audio:
+            raise MediaError(f"{path}: holds no picture or sound (needed by {', '.join(sorted(set(names)))})")

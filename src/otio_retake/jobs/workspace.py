@@ -6,10 +6,12 @@ journal); the editor's timeline and media are only ever read.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InputError
 from ..model import RetakePlan
 
 __all__ = ["Workspace", "slug"]
@@ -29,6 +31,18 @@ class Workspace:
     def for_timeline(cls, timeline_path: Path, override: Path | None = None) -> Workspace:
         root = override if override is not None else timeline_path.with_name(timeline_path.stem + ".retake")
         return cls(Path(root).resolve())
+
+    def check_writable(self) -> None:
+        """Refuse a workspace that cannot be made or written before anything is paid for."""
+        folder = self.root
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise InputError(f"workspace {self.root}: {folder} is a file, not a folder",
+                             hint="choose another --workspace")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise InputError(f"workspace {self.root}: {folder} cannot be written to (permission denied)",
+                             hint="choose a --workspace folder you can write in")
 
     def create(self) -> Workspace:
         for sub in ("excerpts", "results", "takes"):

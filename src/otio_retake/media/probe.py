@@ -71,8 +71,13 @@ def _probe_cached(path: str, _mtime: int, _size: int) -> MediaInfo:
         width = video.codec_context.width if video else None
         height = video.codec_context.height if video else None
         if video is not None:
-            first = next(container.decode(video), None)  # rotation lives in the frames' display matrix
-            rotation = (first.rotation % 360) if first is not None else 0
+            try:
+                first = next(container.decode(video), None)  # rotation lives in the frames' display matrix
+            except av.error.FFmpegError as exc:  # a damaged file: found here, before any range is sent
+                raise MediaError(f"{path}: its picture cannot be decoded ({exc})") from exc
+            if first is None:
+                raise MediaError(f"{path}: its video stream holds no frame that can be decoded")
+            rotation = first.rotation % 360
             if rotation in (90, 270):
                 width, height = height, width
             if video.average_rate and video.guessed_rate:

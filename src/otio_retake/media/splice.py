@@ -191,7 +191,7 @@ def splice_take(plan: RetakePlan, *, excerpt: Path, result: Path, dest: Path, au
         tail += 1
     start = first - head
     count = head + rng.duration + tail
-    timecode = frames_to_timecode(rng.start_frame + rng.record_in - head, rate)
+    timecode = frames_to_timecode(rng.start_frame + rng.record_in - head, rate, rng.drop_frame)
     audio = read_audio(str(result), Fraction(start + offset) / rate, round(Fraction(count) * AUDIO_RATE / rate))
     if audio_only:
         write_wav(dest, audio)

@@ -28,6 +28,8 @@ _EVENT = re.compile(
     rf"^\s*(?P<num>\d+)\s+(?P<reel>\S+)\s+(?P<channels>\S+)\s+(?P<transition>C|D|W\d+|K\s*B?|KB|KO)"
     rf"(?:\s+(?P<tdur>\d+))?\s+(?P<src_in>{_TC})\s+(?P<src_out>{_TC})\s+(?P<rec_in>{_TC})\s+(?P<rec_out>{_TC})\s*$"
 )
+# What an event line starts with: a line like this that _EVENT does not match is a broken event, not a comment.
+_EVENT_START = re.compile(r"^\s*(?P<num>\d{1,6})\s+(?P<reel>\S+)\s+(?P<channels>\S+)\s+(?:C|D|W\d+|K\s*B?|KB|KO)\b")
 _LOC = re.compile(rf"^\s*\*\s*LOC:\s*(?P<tc>{_TC})\s*(?P<color>[A-Za-z]+)?\s*(?P<name>.*?)\s*$")
 _RESOLVE = re.compile(
     r"^(?P<note>.*?)\s*\|C:(?P<color>[^|]*?)\s*\|M:(?P<name>[^|]*?)\s*\|D:(?P<dur>\d+)\s*$"
@@ -73,6 +75,7 @@ class EdlDocument:
     title: str | None
     fcm: str | None  # "DROP FRAME" / "NON-DROP FRAME" as written
     events: list[EdlEvent]
+    malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (line, event number, text)
 
     @property
     def drop_frame(self) -> bool | None:
@@ -112,6 +115,7 @@ def parse_edl(text: str) -> EdlDocument:
     title = None
     fcm = None
     events: list[EdlEvent] = []
+    doc_malformed: list[tuple[int, str, str]] = []
     current: EdlEvent | None = None
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -135,6 +139,11 @@ def parse_edl(text: str) -> EdlDocument:
             )
             events.append(current)
             continue
+        bad = _EVENT_START.match(line)
+        if bad:
+            doc_malformed.append((lineno, bad["num"], line.strip()))
+            current = None
+            continue
         if current is None:
             continue
         if line.lstrip().upper().startswith("M2 "):
@@ -153,4 +162,4 @@ def parse_edl(text: str) -> EdlDocument:
         if "FREEZE FRAME" in stripped.upper():
             current.has_speed_effect = True
         current.comments.append(stripped.lstrip("*").strip())
-    return EdlDocument(title=title, fcm=fcm, events=events)
+    return EdlDocument(title=title, fcm=fcm, events=events, malformed=doc_malformed)

@@ -20,17 +20,20 @@ here (interchange.md):
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from ..errors import TimelineReadError
-from ..media.timecode import NTSC_RATES, snap_rate, timecode_to_frames
+from ..media.timecode import NTSC_RATES, is_drop_frame_rate, snap_rate, timecode_to_frames
 from .edl_parse import EdlDocument, parse_edl
 from .info import NAMESPACE, global_start_frames, timeline_rate
 
-__all__ = ["edl_rate", "read_edl", "overlay_markers"]
+__all__ = ["edl_rate", "read_edl", "overlay_markers", "check_edl"]
+
+_MAX_REPORTED = 12  # problems listed in one refusal; the rest are counted
 
 
 def edl_rate(doc: EdlDocument, fps: str | float | None) -> Fraction:
@@ -45,25 +48,114 @@ def edl_rate(doc: EdlDocument, fps: str | float | None) -> Fraction:
     return Fraction(60)
 
 
+def _rate_from(doc: EdlDocument, fps) -> str:
+    """How the rate was decided: "--fps", "FCM" or "guessed" (from the frame fields)."""
+    if fps is not None:
+        return "--fps"
+    return "FCM" if doc.drop_frame else "guessed"
+
+
+def check_edl(doc: EdlDocument, rate: Fraction, source: str) -> None:
+    """Refuse an edit that would be laid out wrongly, naming each line and event.
+
+    Malformed timecodes, frame fields past the rate, out before in, record
+    ranges that overlap on one track, and source/record lengths that differ
+    without an ``M2`` speed line (or a freeze frame).
+    """
+    problems: list[str] = [f"line {line}, event {number}: malformed event (a timecode is not HH:MM:SS:FF): '{text}'"
+                           for line, number, text in doc.malformed]
+    nominal = round(rate)
+    events = []
+    for e in doc.events:
+        where = f"line {e.line}, event {e.number}"
+        bad = [tc for tc in (e.src_in, e.src_out, e.rec_in, e.rec_out) if _bad_timecode(tc, nominal)]
+        if bad:
+            problems.append(f"{where}: timecode {bad[0]} is not valid at {float(rate):g} fps "
+                            f"(frames must be 00-{nominal - 1:02d}, seconds and minutes 00-59)")
+            continue
+        s_in, s_out = timecode_to_frames(e.src_in, rate), timecode_to_frames(e.src_out, rate)
+        r_in, r_out = timecode_to_frames(e.rec_in, rate), timecode_to_frames(e.rec_out, rate)
+        if s_out < s_in or r_out < r_in:
+            which = "source" if s_out < s_in else "record"
+            problems.append(f"{where}: {which} out is before {which} in "
+                            f"({e.src_in if which == 'source' else e.rec_in} -> "
+                            f"{e.src_out if which == 'source' else e.rec_out})")
+            continue
+        if not e.has_speed_effect and not _same_length(e, rate, s_out - s_in, r_out - r_in):
+            problems.append(f"{where}: source lasts {s_out - s_in} frames but record {r_out - r_in} frames, "
+                            "with no M2 speed line")
+            continue
+        events.append((e, r_in, r_out))
+    for channel_group in sorted({_channel_group(e.channels) for e, _, _ in events}):
+        on_track = sorted(((e, r_in, r_out) for e, r_in, r_out in events
+                           if _channel_group(e.channels) == channel_group and r_out > r_in), key=lambda x: x[1])
+        for (prev, _, prev_out), (cur, cur_in, _) in zip(on_track, on_track[1:]):
+            # a dissolve's incoming clip starts where the outgoing ends; a shared event number is its pair
+            if cur_in < prev_out and cur.number != prev.number:
+                problems.append(f"line {cur.line}, event {cur.number}: record {cur.rec_in}-{cur.rec_out} overlaps "
+                                f"event {prev.number} (line {prev.line}, record {prev.rec_in}-{prev.rec_out})")
+    if problems:
+        shown = problems[:_MAX_REPORTED]
+        more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+        raise TimelineReadError(
+            f"{len(problems)} event(s) cannot be laid out exactly:\n" + "\n".join(f"  - {p}" for p in shown) + more,
+            path=source, hint="fix the events in the editing application and export the EDL again"
+                              + ("" if doc.drop_frame is not None else "; pass --fps if the rate is not "
+                                 f"{float(rate):g}"))
+
+
+def _same_length(e, rate: Fraction, src: int, rec: int) -> bool:
+    """Source and record lengths agree, reading either side as drop-frame where the rate has it.
+
+    A drop-frame EDL often writes ``:`` throughout, and a source tape may be in the other mode: only
+    a difference no reading explains is a wrong edit.
+    """
+    if src == rec:
+        return True
+    if not is_drop_frame_rate(rate):
+        return False
+    df = lambda tc: timecode_to_frames(tc[:-3] + ";" + tc[-2:], rate)  # noqa: E731
+    srcs = {src, df(e.src_out) - df(e.src_in)}
+    recs = {rec, df(e.rec_out) - df(e.rec_in)}
+    return bool(srcs & recs)
+
+
+def _bad_timecode(tc: str, nominal: int) -> bool:
+    hh, mm, ss, ff = (int(p) for p in re.split(r"[:;.]", tc))
+    return mm > 59 or ss > 59 or ff >= nominal
+
+
+def _channel_group(channels: str) -> str:
+    """Events on the picture track (V, B, AA/V...) against sound-only events."""
+    upper = channels.upper()
+    return "video" if "V" in upper or upper == "B" else "audio:" + upper
+
+
 def read_edl(text: str, *, fps: str | float | None = None, markers: str | None = None,
              source: str = "EDL", markers_source: str = "markers EDL") -> otio.schema.Timeline:
     """The cut of an EDL, with its LOCs and Resolve markers (and those of ``markers``) on the Stack."""
     doc = parse_edl(text)
+    if not doc.events and doc.malformed:
+        check_edl(doc, Fraction(24), source)  # says which lines are broken events
     if not doc.events:
         raise TimelineReadError("no EDL events found (is this a CMX 3600 EDL?)", path=source)
     rate = edl_rate(doc, fps)
+    check_edl(doc, rate, source)
     try:
         timeline = otio.adapters.read_from_string(text, "cmx_3600", rate=float(rate), ignore_timecode_mismatch=True)
     except Exception as exc:  # the adapter raises its own parse errors and plain ValueErrors
         raise TimelineReadError(f"could not be parsed as a CMX 3600 EDL at {float(rate):g} fps: {exc}",
                                 path=source, hint="pass --fps if the rate is not the one assumed") from exc
-    drop = doc.drop_frame if doc.drop_frame is not None else False
+    # No FCM line: drop-frame only if the record timecodes say so with ';' (and the rate has drop-frame).
+    drop = doc.drop_frame if doc.drop_frame is not None else any(";" in e.rec_in for e in doc.events)
+    drop = drop and is_drop_frame_rate(rate)
     _move_record_start_to_global(timeline, rate)
     # The adapter's LOC markers sit at media time and miss drop-frame ones: rebuilt from the text.
     for clip in timeline.find_clips():
         del clip.markers[:]
     _add_markers(timeline, doc, rate, source)
-    timeline.metadata.setdefault(NAMESPACE, {})["edl"] = {"fcm": doc.fcm, "rate": str(rate), "drop_frame": drop}
+    timeline.metadata.setdefault(NAMESPACE, {})["edl"] = {"fcm": doc.fcm, "rate": str(rate), "drop_frame": drop,
+                                                          "rate_from": _rate_from(doc, fps)}
     if markers is not None:
         overlay_markers(timeline, markers, source=markers_source)
     return timeline
@@ -72,13 +164,28 @@ def read_edl(text: str, *, fps: str | float | None = None, markers: str | None =
 def overlay_markers(timeline: otio.schema.Timeline, text: str, *, source: str = "markers EDL") -> int:
     """Add the markers of a Resolve "Timeline Markers to EDL" file (or its LOCs) to the Stack."""
     doc = parse_edl(text)
+    before = list(timeline.tracks.markers)
     found = _add_markers(timeline, doc, timeline_rate(timeline), source)
+    _drop_points_the_overlay_repeats(timeline, before)
     if not found:
         raise TimelineReadError(
             "no markers found: expected one event per marker with a comment line like "
             "'note |C:ResolveColorBlue |M:name |D:48'", path=source,
             hint="in Resolve use Timelines > Export > Timeline Markers to EDL")
     return found
+
+
+def _drop_points_the_overlay_repeats(timeline: otio.schema.Timeline, before: list) -> None:
+    """A cut EDL's LOC and the markers EDL's marker at the same frame with the same name are one marker
+    (we write both, for Avid and for Resolve): keep the markers EDL's, which has the length and the note."""
+    added = {(round(m.marked_range.start_time.value), (m.name or "").strip().lower())
+             for m in timeline.tracks.markers if not any(m is b for b in before)}
+    keep = [m for m in timeline.tracks.markers
+            if not (any(m is b for b in before) and m.marked_range.duration.value == 0
+                    and (round(m.marked_range.start_time.value), (m.name or "").strip().lower()) in added)]
+    if len(keep) != len(timeline.tracks.markers):
+        del timeline.tracks.markers[:]
+        timeline.tracks.markers.extend(keep)
 
 
 def _add_markers(timeline: otio.schema.Timeline, doc: EdlDocument, rate: Fraction, source: str) -> int:

@@ -19,7 +19,7 @@ media time (interchange.md). Here:
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import PurePath
+from pathlib import PurePath, PureWindowsPath
 
 import opentimelineio as otio
 
@@ -27,7 +27,7 @@ from ..media.timecode import frames_to_timecode, snap_rate
 from ..paths import url_to_path
 from .colors import OTIO_TO_RESOLVE_COLOR
 from .marks import marker_note, one_line_note, record_markers
-from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate
+from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate, xml_text
 from .segments import track_items, video_tracks
 
 __all__ = ["edl_groups", "write_edl_for_track", "write_edl_text", "write_resolve_markers_edl"]
@@ -40,6 +40,20 @@ def _media_name(clip: otio.schema.Clip) -> str:
     if isinstance(ref, otio.schema.ExternalReference) and ref.target_url:
         return PurePath(url_to_path(ref.target_url).replace("\\", "/")).name
     return clip.name
+
+
+def _one_line(text: str | None) -> str:
+    """A name on one EDL line: line breaks, tabs and other controls become single spaces."""
+    return " ".join(xml_text(text).replace("|", "/").split())
+
+
+def _source_file(clip: otio.schema.Clip) -> str | None:
+    ref = clip.media_reference
+    if isinstance(ref, otio.schema.ExternalReference) and ref.target_url:
+        path = url_to_path(ref.target_url)
+        if PurePath(path).is_absolute() or PureWindowsPath(path).drive:
+            return path
+    return None
 
 
 class _Reels:
@@ -135,10 +149,13 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
         lines.append(f"{number:03d}  {reels.name(clip):<{REEL_WIDTH}} {channel:<5} C        "
                      f"{tc(src_in, src_rate)} {tc(src_out, src_rate)} {tc(start + first)} {tc(start + last)}")
         lines.append(f"* FROM CLIP NAME: {_media_name(clip)}")
+        source_file = _source_file(clip)
+        if source_file:  # Avid's FROM FILE: where the media is, so the EDL relinks wherever it is written
+            lines.append(f"* FROM FILE: {source_file}")
         if channel == "V":
             inside = [m for m in pending if first <= m[0] < last]
             for frame, _, marker in inside:
-                lines.append(f"* LOC: {tc(start + frame)} {(marker.color or 'RED').upper():<7} {marker.name}".rstrip())
+                lines.append(f"* LOC: {tc(start + frame)} {(marker.color or 'RED').upper():<7} {_one_line(marker.name)}".rstrip())
             pending = [m for m in pending if m not in inside]
     lines.append("")
     return "\n".join(lines)
@@ -155,8 +172,8 @@ def write_resolve_markers_edl(timeline: otio.schema.Timeline) -> str:
         tc_out = frames_to_timecode(start + frame + 1, rate, drop)
         resolve_color = namespace(marker, NAMESPACE).get("resolve_color") or \
             "ResolveColor" + OTIO_TO_RESOLVE_COLOR.get((marker.color or "BLUE").upper(), "Blue")
-        note = one_line_note(marker_note(marker))  # Resolve's note is one line
+        note = _one_line(one_line_note(marker_note(marker)))  # Resolve's note is one line
         lines.append(f"{number:03d}  001      V     C        {tc_in} {tc_out} {tc_in} {tc_out}  ")
-        lines.append(f"{note} |C:{resolve_color} |M:{marker.name} |D:{max(1, duration)}".lstrip())
+        lines.append(f"{note} |C:{resolve_color} |M:{_one_line(marker.name)} |D:{max(1, duration)}".lstrip())
         lines.append("")
     return "\n".join(lines)

@@ -23,7 +23,7 @@ import opentimelineio as otio
 
 from ..errors import TimelineReadError
 from ..paths import path_to_url, url_to_path
-from .info import namespace
+from .info import namespace, timeline_drop_frame, xml_text
 
 __all__ = ["read_fcp_xml", "write_fcp_xml"]
 
@@ -56,7 +56,12 @@ def read_fcp_xml(text: str, *, source: str = "FCP XML") -> otio.schema.Timeline:
             track.name = str(name)
         for marker in getattr(track, "markers", []):
             _comment_to_note(marker)
+    for track in result.tracks:  # a disabled track or clipitem is not what the editor sees
+        if str(namespace(track, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
+            track.enabled = False
     for clip in result.find_clips():
+        if str(namespace(clip, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
+            clip.enabled = False
         start = _media_start(clip)
         for marker in clip.markers:
             _comment_to_note(marker)
@@ -78,6 +83,15 @@ def _comment_to_note(marker: otio.schema.Marker) -> None:
 
 def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
     timeline = timeline.deepcopy()
+    # the adapter takes the sequence's timecode mode from this metadata and says NDF without it
+    timeline.metadata.setdefault("fcp_xml", {}).setdefault("timecode", {})["displayformat"] = \
+        "DF" if timeline_drop_frame(timeline) else "NDF"
+    timeline.name = xml_text(timeline.name)
+    for item in [timeline.tracks, *timeline.tracks, *timeline.find_clips()]:
+        item.name = xml_text(item.name)
+    for marker in _all_markers(timeline):  # a pasted vertical tab would make the file unreadable
+        marker.name = xml_text(marker.name)
+        marker.comment = xml_text(marker.comment)
     names = [t.name for t in timeline.tracks]
     # The adapter drops track markers: they become sequence markers at the same record time.
     for track in timeline.tracks:

@@ -35,7 +35,7 @@ from ..errors import TimelineReadError
 from ..media.timecode import is_drop_frame_rate
 from ..paths import path_to_url, url_to_path
 from .marks import record_markers
-from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate
+from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate, xml_text
 from .segments import track_items, video_tracks
 
 __all__ = ["read_fcpxml", "write_fcpxml", "parse_time", "format_time", "FCPXML_VERSION"]
@@ -106,8 +106,9 @@ def read_fcpxml(text: str, *, source: str = "FCPXML") -> otio.schema.Timeline:
     tc_start = parse_time(sequence.get("tcStart"))
     timeline = otio.schema.Timeline(name=(project.get("name") if project is not None else None) or "FCPXML",
                                     global_start_time=RationalTime(round(tc_start * rate), r))
+    tc_format = (sequence.get("tcFormat") or "").upper()  # absent: Final Cut shows non-drop
     timeline.metadata.setdefault(NAMESPACE, {})["fcpxml"] = {
-        "version": root.get("version"), "drop_frame": sequence.get("tcFormat") == "DF", "rate": str(rate)}
+        "version": root.get("version"), "drop_frame": tc_format == "DF", "rate": str(rate)}
     fmt = res.formats.get(sequence.get("format"))
     if fmt is not None and fmt.get("width"):
         timeline.metadata[NAMESPACE]["frame_size"] = [int(fmt.get("width")), int(fmt.get("height"))]
@@ -128,9 +129,14 @@ def read_fcpxml(text: str, *, source: str = "FCPXML") -> otio.schema.Timeline:
                                                                 RationalTime(round((offset - cursor) * rate), r))))
         shown = element.find("*") if tag == "audition" else element
         item = _item(shown, res, rate)
+        if "0" in (element.get("enabled"), shown.get("enabled")):
+            item.enabled = False
+        if shown.find("timeMap") is not None and isinstance(item, otio.schema.Clip):
+            # a retime: segments refuses to render it, as it does an EDL's M2
+            item.effects.append(otio.schema.Effect(name="timeMap", effect_name="FCPXML timeMap speed change"))
         track.append(item)
         duration = parse_time(element.get("duration") or shown.get("duration"))
-        _collect_markers(timeline, element, offset, parse_time(shown.get("start")), rate)
+        _collect_markers(timeline, element, offset, parse_time(shown.get("start")), rate, res)
         cursor = offset + duration
     return timeline
 
@@ -159,7 +165,9 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
     return otio.schema.Clip(name=name or asset.get("name") or "", media_reference=ref,
                             source_range=TimeRange(RationalTime(round(first * media_rate), mr),
                                                    RationalTime(round(parse_time(element.get("duration")) * media_rate), mr)),
-                            metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag}})
+                            metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag,
+                                                 **({"conform_rate": str(media_rate)}
+                                                    if _conform_rate(element, res, rate) else {})}})
 
 
 def _asset_of(element: ET.Element, res: _Resources) -> tuple[ET.Element | None, Fraction]:
@@ -178,27 +186,50 @@ def _asset_of(element: ET.Element, res: _Resources) -> tuple[ET.Element | None, 
     return None, Fraction(0)
 
 
-def _collect_markers(timeline, element: ET.Element, offset: Fraction, start: Fraction, rate: Fraction) -> None:
+def _conform_rate(element: ET.Element, res: _Resources, rate: Fraction) -> Fraction | None:
+    """The media rate of a clip Final Cut rate-conforms to the sequence (frame for frame), else None.
+
+    ``<conform-rate>`` (``scaleEnabled`` defaults to 1) on a clip whose asset runs at another rate:
+    each media frame shows as one sequence frame, so the clip's own clock runs at
+    ``media rate / sequence rate`` against the sequence's.
+    """
+    conform = element.find("conform-rate")
+    if conform is None or conform.get("scaleEnabled", "1") == "0":
+        return None
+    asset, _ = _asset_of(element, res)
+    media_rate = _rate_of(res.formats.get(asset.get("format"))) if asset is not None else None
+    if media_rate is None or media_rate == rate:
+        return None
+    return media_rate
+
+
+def _collect_markers(timeline, element: ET.Element, offset: Fraction, start: Fraction, rate: Fraction,
+                     res: _Resources) -> None:
     """Markers of a storyline element (and of the clips connected to it) to the Stack at record time."""
     r = float(rate)
     local_start = parse_time(element.get("start")) if element.tag != "audition" else start
+    media_rate = _conform_rate(element, res, rate)
+    scale = media_rate / rate if media_rate else Fraction(1)  # clip seconds -> sequence seconds
     for child in element:
         if child.tag in ("marker", "chapter-marker"):
-            record = offset + parse_time(child.get("start")) - local_start
+            record = offset + (parse_time(child.get("start")) - local_start) * scale
             marker = otio.schema.Marker(
                 name=child.get("value") or "",
                 marked_range=TimeRange(RationalTime(round(record * rate), r),
-                                       RationalTime(round(parse_time(child.get("duration")) * rate), r)),
+                                       RationalTime(round(parse_time(child.get("duration")) * scale * rate), r)),
                 color=_COMPLETED_COLOR.get(child.get("completed"), "PURPLE"),
                 metadata={NAMESPACE: {"origin": f"{child.tag} '{child.get('value') or ''}'"}})
             marker.comment = child.get("note") or ""
+            if element.find("timeMap") is not None:  # its clip clock is retimed: the record position is unknown
+                marker.metadata[NAMESPACE]["unplaced"] = (f"on retimed clip '{element.get('name') or ''}' "
+                                                          "(timeMap): its record position cannot be worked out exactly")
             timeline.tracks.markers.append(marker)
         elif (child.get("lane") or element.tag == "spine") and \
                 child.tag in {"clip", "asset-clip", "gap", "title", "spine", "video"} | _NESTED:
-            child_offset = offset + parse_time(child.get("offset")) - local_start
-            _collect_markers(timeline, child, child_offset, parse_time(child.get("start")), rate)
+            child_offset = offset + (parse_time(child.get("offset")) - local_start) * scale
+            _collect_markers(timeline, child, child_offset, parse_time(child.get("start")), rate, res)
         elif element.tag == "audition" and child is element.find("*"):
-            _collect_markers(timeline, child, offset, parse_time(child.get("start")), rate)
+            _collect_markers(timeline, child, offset, parse_time(child.get("start")), rate, res)
 
 
 # ----------------------------------------------------------------------------------------------- writing
@@ -252,7 +283,7 @@ class _Writer:
         """An asset-clip showing ``frames`` frames of ``clip`` from ``first`` frames into its source range."""
         media_rate = Fraction(clip.source_range.duration.rate).limit_denominator(1001)
         start = round(clip.source_range.start_time.value) + round(Fraction(first) * media_rate / self.rate)
-        element = ET.Element("asset-clip", name=clip.name, offset=format_time(offset),
+        element = ET.Element("asset-clip", name=xml_text(clip.name), offset=format_time(offset),
                              start=self.seconds(start, media_rate), duration=self.seconds(frames), **extra)
         rid = self.asset(clip)
         if rid is None:
@@ -271,12 +302,19 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
     drop = timeline_drop_frame(timeline) and is_drop_frame_rate(rate)
     retake_tracks = [t for t in timeline.tracks if namespace(t, NAMESPACE).get("take")]
     cut = [t for t in video_tracks(timeline) if t not in retake_tracks]
-    # (take clip, its track, record in, record out): each Retake track indexed once, not once per take
+    # (take clip, its track, record in, record out): each track indexed once, not once per take
     takes = [(item, track, first, last) for track in retake_tracks
              for item, first, last in track_items(timeline, track, rate) if isinstance(item, otio.schema.Clip)]
+    # sound takes `conform` put on the cut's audio tracks: the spine carries only picture clips, so they
+    # go below it as connected audio, or they would be lost
+    takes += [(item, track, first, last) for track in timeline.tracks
+              if isinstance(track, otio.schema.Track) and track.kind == otio.schema.TrackKind.Audio
+              and track not in retake_tracks
+              for item, first, last in track_items(timeline, track, rate)
+              if isinstance(item, otio.schema.Clip) and namespace(item, NAMESPACE).get("conformed")]
     library = ET.SubElement(w.root, "library")
     event = ET.SubElement(library, "event", name="otio-retake")
-    project = ET.SubElement(event, "project", name=timeline.name or "otio-retake")
+    project = ET.SubElement(event, "project", name=xml_text(timeline.name) or "otio-retake")
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     sequence = ET.SubElement(project, "sequence", format=w.format_id, duration=w.seconds(total),
                              tcStart=w.seconds(start), tcFormat="DF" if drop else "NDF",
@@ -304,7 +342,7 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
             audition.append(shown)
             for take in alts:
                 alt = w.asset_clip(take, offset, 0, last - first)
-                alt.set("name", take.name)
+                alt.set("name", xml_text(take.name))
                 audition.append(alt)
             spine.append(audition)
             elements.append((first, last, audition, shown))
@@ -377,9 +415,9 @@ def _place_marker(w: _Writer, elements, frame: int, duration: int, marker, rate)
         return
     first, _, shown = found
     attrs = {"start": format_time(_local(shown, first, frame, rate)),
-             "duration": w.seconds(max(1, duration)), "value": marker.name or ""}
+             "duration": w.seconds(max(1, duration)), "value": xml_text(marker.name)}
     if marker.comment:
-        attrs["note"] = marker.comment
+        attrs["note"] = xml_text(marker.comment)
     color = (marker.color or "").upper()
     if color in ("RED", "GREEN"):
         attrs["completed"] = "0" if color == "RED" else "1"

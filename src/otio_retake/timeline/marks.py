@@ -21,12 +21,12 @@ import opentimelineio as otio
 
 from ..errors import InputError, NoMarkedRangesError
 from ..media.timecode import frames_of, frames_to_timecode
-from ..model import MarkedRange, Mode
-from .info import NAMESPACE, namespace, timeline_rate
+from ..model import TAKE_LETTERS, MarkedRange, Mode
+from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
 from .segments import TimelineIndex
 
 __all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note",
-           "one_line_note", "record_markers"]
+           "one_line_note", "record_markers", "existing_takes"]
 
 _DIRECTIVE = re.compile(r"^\s*(mode|takes|seed|provider|context)\s*[:=]\s*(.*?)\s*$", re.IGNORECASE)
 # One-line notes (Resolve's marker EDL, Avid locators) carry directives in brackets: "[mode: audio]".
@@ -37,6 +37,9 @@ _MODE_WORDS = {
     "both": Mode.BOTH, "av": Mode.BOTH, "audio_and_video": Mode.BOTH, "replace_audio_and_video": Mode.BOTH,
 }
 MAX_TAKES = 26  # one "Retake X" track per letter
+_RETAKE_TRACK = re.compile(r"^Retake[ _]([A-Z])(?:[ _]\d+)?$")  # alternates.retake_track_name (EDL: Retake_A)
+_TAKE_CLIP = re.compile(r"^(.+) take ([A-Z])$")  # alternates.take_clip
+POINT_MARKER_FRAMES = 1  # a marker this long or shorter is a point (Final Cut, Resolve write points as 1 frame)
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
                        default_seed: int | None = None) -> tuple[list[MarkedRange], list[SkippedMarker]]:
     """Every qualifying marker as a ``MarkedRange`` (record order), and the ones skipped with why."""
     rate = timeline_rate(timeline)
+    drop = timeline_drop_frame(timeline)
     start = 0
     if timeline.global_start_time is not None:
         start = round(timeline.global_start_time.rescaled_to(float(rate)).value)
@@ -127,35 +131,73 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     ranges: list[MarkedRange] = []
     skipped: list[SkippedMarker] = []
+    done = existing_takes(timeline)  # a timeline that is already an otio-retake output
+    used = sorted({letter for letters in done.values() for letter in letters})
+    first_take = TAKE_LETTERS.index(used[-1]) + 1 if used else 0
     for marker, record_range, origin, track_index in _markers_in_record_time(timeline, source):
-        name = marker.name or f"marker at {_tc(start + round(record_range.start_time.rescaled_to(float(rate)).value), rate)}"
         first = round(record_range.start_time.rescaled_to(float(rate)).value)
+        name = marker.name or f"marker at {_tc(start + first, rate, drop)}"
         length = round(record_range.duration.rescaled_to(float(rate)).value)
-        why = _filtered_out(marker, marker_filter)
+        why = _filtered_out(marker, marker_filter) or namespace(marker, NAMESPACE).get("unplaced")
         if why:
             skipped.append(SkippedMarker(name, origin, why))
             continue
-        if length <= 0:
+        if first < 0 or first >= total:
+            where = "before the timeline's start" if first < 0 else "past the timeline's end"
+            skipped.append(SkippedMarker(name, origin, f"{where} (marker at {_tc(start + first, rate, drop)}, the "
+                                                       f"timeline runs {_tc(start, rate, drop)}-"
+                                                       f"{_tc(start + total, rate, drop)})"))
+            continue
+        # Final Cut and Resolve write point markers one frame long: a point, not a one-frame range.
+        if length <= POINT_MARKER_FRAMES:
             if marker_filter.default_length_seconds is None:
-                skipped.append(SkippedMarker(name, origin, "zero-length marker (use --default-length SECONDS)"))
+                kind = "zero-length" if length <= 0 else "one-frame"
+                skipped.append(SkippedMarker(name, origin, f"{kind} (point) marker (use --default-length SECONDS "
+                                                           "to give point markers a length)"))
                 continue
             length = round(marker_filter.default_length_seconds * rate)
-        if first < 0 or first >= total:
-            skipped.append(SkippedMarker(name, origin, f"outside the timeline (record {_tc(start + first, rate)})"))
+        if name in done:
+            letters = ", ".join(sorted(done[name]))
+            skipped.append(SkippedMarker(name, origin, f"already has take(s) {letters} on this timeline (not sent "
+                                                       "again; remove its Retake tracks to retake it)"))
             continue
         note = marker_note(marker) or marker.name
         prompt, directives = parse_note(note, where=f"marker '{name}' ({origin})")
         if not prompt:
             skipped.append(SkippedMarker(name, origin, "no note or name to use as the prompt"))
             continue
+        takes = directives.get("takes", default_takes)
+        if first_take + takes > MAX_TAKES:
+            skipped.append(SkippedMarker(name, origin, f"no take letters left: takes {', '.join(used)} are on the "
+                                                       f"timeline and {takes} more would pass Z"))
+            continue
         ranges.append(MarkedRange(
             name=name, prompt=prompt, mode=directives.get("mode", default_mode),
             record_in=first, duration=min(length, total - first), rate=rate, start_frame=start,
-            takes=directives.get("takes", default_takes), seed=directives.get("seed", default_seed),
+            takes=takes, seed=directives.get("seed", default_seed), first_take=first_take,
             provider=directives.get("provider"), context_seconds=directives.get("context_seconds"),
-            color=marker.color, origin=origin, track_index=track_index))
+            color=marker.color, origin=origin, track_index=track_index, drop_frame=drop))
     ranges.sort(key=lambda r: (r.record_in, r.name))
     return _unique_names(ranges), skipped
+
+
+def existing_takes(timeline: otio.schema.Timeline) -> dict[str, set[str]]:
+    """Range name -> the take letters an earlier run put on this timeline (its Retake tracks)."""
+    out: dict[str, set[str]] = {}
+    for track in timeline.tracks:
+        if not isinstance(track, otio.schema.Track):
+            continue
+        # Our metadata where the format kept it (OTIO); else the names we wrote (EDL, XML, FCPXML keep those).
+        if not namespace(track, NAMESPACE).get("take") and not _RETAKE_TRACK.match(track.name or ""):
+            continue
+        for clip in track.find_clips(shallow_search=True):
+            meta = namespace(clip, NAMESPACE)
+            named = _TAKE_CLIP.match(clip.name or "")
+            if meta.get("range_name") and meta.get("take"):
+                out.setdefault(str(meta["range_name"]), set()).add(str(meta["take"]))
+            elif named:
+                out.setdefault(named[1], set()).add(named[2])
+    return out
 
 
 def require_marked_ranges(ranges: list[MarkedRange], skipped: list[SkippedMarker], source: str) -> None:
@@ -214,7 +256,10 @@ def _top_track_at(index: TimelineIndex, record_range) -> int:
     """The highest video track with a clip at the start of the range (the picture the editor sees)."""
     frame = frames_of(record_range.start_time, index.rate)
     for track_index in range(len(index.videos) - 1, -1, -1):
-        if any(isinstance(item, otio.schema.Clip) for item, _, _ in index.video(track_index).overlapping(frame, frame + 1)):
+        if not index.videos[track_index].enabled:  # a disabled track or clip shows nothing: the picture is below
+            continue
+        if any(isinstance(item, otio.schema.Clip) and item.enabled
+               for item, _, _ in index.video(track_index).overlapping(frame, frame + 1)):
             return track_index
     return 0
 
@@ -229,5 +274,5 @@ def _unique_names(ranges: list[MarkedRange]) -> list[MarkedRange]:
     return out
 
 
-def _tc(frame: int, rate: Fraction) -> str:
-    return frames_to_timecode(frame, rate)
+def _tc(frame: int, rate: Fraction, drop: bool | None = None) -> str:
+    return frames_to_timecode(frame, rate, drop)

@@ -21,10 +21,12 @@ from pathlib import Path
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime
 
-from ..errors import TimelineReadError
-from ..media.timecode import snap_rate
+from ..errors import MediaError, TimelineReadError
+from ..media.probe import probe
+from ..media.timecode import rate_label, snap_rate
 from .edl_read import overlay_markers
 from .info import NAMESPACE, namespace, timeline_rate
+from .relink import MediaResolver
 
 __all__ = ["read_timeline", "read_text", "timeline_rate", "namespace", "NAMESPACE", "SUPPORTED_READ_SUFFIXES"]
 
@@ -34,8 +36,13 @@ SUPPORTED_READ_SUFFIXES = {".otio": "otio_json", ".edl": "otio_retake_edl", ".xm
 
 
 def read_timeline(path: str | Path, *, fps: str | float | None = None,
-                  markers: str | Path | None = None) -> otio.schema.Timeline:
-    """Read and normalise a timeline; ``markers`` is a Resolve markers EDL to overlay."""
+                  markers: str | Path | None = None, media_dirs: list[Path] = ()) -> otio.schema.Timeline:
+    """Read and normalise a timeline; ``markers`` is a Resolve markers EDL to overlay.
+
+    An EDL that states no rate (no ``FCM:``, no ``fps``) takes the rate of its media when they all
+    agree (found as ``relink`` finds them, in ``media_dirs`` too); otherwise the rate guessed from its
+    frame fields is kept and ``metadata["otio_retake"]["warnings"]`` says so.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     adapter = SUPPORTED_READ_SUFFIXES.get(suffix)
@@ -47,8 +54,12 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
     if adapter == "otio_retake_edl":
         timeline = otio.adapters.read_from_string(text, adapter, fps=fps, markers=markers_text, source=str(path),
                                                   markers_source=str(markers))
+        if namespace(timeline, NAMESPACE).get("edl", {}).get("rate_from") == "guessed":
+            timeline = _edl_rate_from_media(timeline, path, text, markers_text, markers, media_dirs)
     else:
         timeline = _read_other(path, text, adapter)
+        if namespace(timeline, NAMESPACE):  # warnings kept in an output are the earlier read's, not this one's
+            timeline.metadata[NAMESPACE].pop("warnings", None)
         if fps is not None and timeline.global_start_time is None:
             timeline.global_start_time = RationalTime(0, float(snap_rate(fps)))
         if markers_text is not None:
@@ -56,6 +67,42 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
     if not timeline.find_clips():
         raise TimelineReadError("the timeline has no clips", path=str(path))
     timeline.metadata.setdefault(NAMESPACE, {})["source_file"] = str(path)
+    if markers is not None:
+        timeline.metadata[NAMESPACE]["markers_file"] = str(markers)
+    else:
+        timeline.metadata[NAMESPACE].pop("markers_file", None)
+    return timeline
+
+
+def _edl_rate_from_media(timeline, path: Path, text: str, markers_text, markers, media_dirs):
+    guessed = timeline_rate(timeline)
+    fcm = timeline.metadata[NAMESPACE]["edl"].get("fcm")
+    resolver = MediaResolver(timeline, timeline_dir=path.resolve().parent, media_dirs=list(media_dirs))
+    rates = set()
+    for clip in timeline.find_clips():
+        found = resolver.resolve(clip)
+        if found is not None:
+            try:
+                info = probe(found.path)
+            except MediaError:
+                continue
+            if info.has_video and info.rate:
+                rates.add(info.rate)
+    if len(rates) == 1 and next(iter(rates)) != guessed:
+        rate = next(iter(rates))
+        timeline = otio.adapters.read_from_string(text, "otio_retake_edl", fps=str(rate), markers=markers_text,
+                                                  source=str(path), markers_source=str(markers))
+        timeline.metadata[NAMESPACE]["edl"]["rate_from"] = "media"
+        return timeline
+    if len(rates) == 1:
+        timeline.metadata[NAMESPACE]["edl"]["rate_from"] = "media"
+        return timeline
+    seen = f"its media run at {', '.join(rate_label(r) for r in sorted(rates))} fps" if rates else \
+        "its media were not found"
+    timeline.metadata[NAMESPACE].setdefault("warnings", []).append(
+        f"{path}: the EDL does not state its rate ({'FCM: NON-DROP FRAME does not say which' if fcm else 'no FCM: line'}"
+        f", no --fps) and {seen}: read at {rate_label(guessed)} fps (guessed from the "
+        f"frame fields); pass --fps to set the rate")
     return timeline
 
 

@@ -54,6 +54,36 @@ class MediaResolver:
             self._cache[key] = self._resolve(clip)
         return self._cache[key]
 
+    def pinned(self, timeline: otio.schema.Timeline | None = None) -> otio.schema.Timeline:
+        """A copy of the timeline whose clips name the files found for them as absolute ``file://`` URLs.
+
+        What was found by a search (an EDL's clip name, a ``--media-dir``) is written down, so an
+        output opens again wherever it is written without the search; clips not found keep their
+        reference. The media time of the file's first frame goes into ``available_range``.
+        """
+        source = timeline or self.timeline
+        out = source.deepcopy()
+        for original, copy in zip(source.find_clips(), out.find_clips()):
+            found = self.resolve(original)
+            if found is None or not found.how.startswith("found by"):
+                continue  # as written or relative to the timeline: write_timeline makes those absolute
+            ref = copy.media_reference
+            available = ref.available_range if isinstance(ref, otio.schema.ExternalReference) else None
+            if available is None:
+                try:
+                    frames = probe(found.path).frames
+                except MediaError:
+                    frames = None
+                r = float(found.rate)
+                end = frames if frames else round(copy.source_range.end_time_exclusive().rescaled_to(r).value) \
+                    - found.start_frame
+                available = otio.opentime.TimeRange(otio.opentime.RationalTime(found.start_frame, r),
+                                                    otio.opentime.RationalTime(max(end, 0), r))
+            copy.media_reference = otio.schema.ExternalReference(target_url=found.path.as_uri(),
+                                                                 available_range=available,
+                                                                 metadata=dict(ref.metadata))
+        return out
+
     def describe(self, clip: otio.schema.Clip) -> str:
         ref = clip.media_reference
         if isinstance(ref, otio.schema.ExternalReference):

@@ -119,6 +119,9 @@ class TimelineIndex:
         if track is None:
             raise UnsupportedEditError(f"range '{range_name}': the timeline has no video track")
         label = track.track.name or f"V{min(track_index, len(self.videos) - 1) + 1}"
+        if not track.track.enabled:
+            raise UnsupportedEditError(f"range '{range_name}' is on track '{label}', which is disabled",
+                                       hint="enable the track, or mark a range on a visible track")
         out: list[Segment] = []
         cursor = record_in
         for item, first, last in track.overlapping(record_in, record_out):
@@ -170,6 +173,15 @@ def _clip_segment(clip: otio.schema.Clip, clip_first: int, lo: int, hi: int, rat
             raise UnsupportedEditError(
                 f"range '{range_name}' covers clip '{clip.name}' on track '{label}', which has a {kind}",
                 hint="render the retimed clip to a new media file, or move the marker off it")
+    if not clip.enabled:  # the editor sees what is under it, not this clip: never send it as if visible
+        raise UnsupportedEditError(f"range '{range_name}' covers clip '{clip.name}' on track '{label}', which is "
+                                   "disabled", hint="enable the clip, delete it, or move the marker off it")
+    conform = clip.metadata.get("fcpxml", {}).get("conform_rate") if hasattr(clip.metadata.get("fcpxml"), "get") \
+        else None
+    if conform:  # Final Cut shows its frames one per sequence frame; the excerpt would sample them by time
+        raise UnsupportedEditError(
+            f"range '{range_name}' covers clip '{clip.name}' on track '{label}', whose {conform} fps media Final Cut "
+            "rate-conforms to the sequence", hint="transcode the clip to the sequence rate, or move the marker off it")
     media = resolver.resolve(clip)
     if media is None:
         return Segment(lo, hi - lo, clip.name, None, Fraction(0), missing=resolver.describe(clip))

@@ -15,15 +15,17 @@ renamed; an existing output is refused unless ``force``.
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import opentimelineio as otio
 
 from ..errors import InputError, OutputExistsError
+from ..paths import path_to_url, url_to_path
 from .edl_write import edl_groups
+from .info import NAMESPACE, namespace
 from .marks import record_markers
 
-__all__ = ["write_timeline", "check_output", "output_paths", "SUPPORTED_WRITE_SUFFIXES", "RESOLVE_SAFE_SCHEMAS"]
+__all__ = ["write_timeline", "check_output", "absolute_media", "editor_files", "output_paths", "SUPPORTED_WRITE_SUFFIXES", "RESOLVE_SAFE_SCHEMAS"]
 
 SUPPORTED_WRITE_SUFFIXES = (".otio", ".edl", ".xml", ".fcpxml")
 RESOLVE_SAFE_SCHEMAS = otio.versioning.fetch_map("OTIO_CORE", "0.14.0")
@@ -48,17 +50,48 @@ def output_paths(timeline: otio.schema.Timeline, out: Path) -> list[Path]:
     return paths
 
 
+def editor_files(timeline: otio.schema.Timeline) -> set[Path]:
+    """The files the editor gave us (the timeline, its markers EDL, its media): never written, even with --force."""
+    ours = namespace(timeline, NAMESPACE)
+    files = {Path(p) for p in (ours.get("source_file"), ours.get("markers_file")) if p}
+    base = Path(ours["source_file"]).resolve().parent if ours.get("source_file") else Path.cwd()
+    for clip in timeline.find_clips():
+        ref = clip.media_reference
+        if isinstance(ref, otio.schema.ExternalReference) and ref.target_url:
+            path = Path(url_to_path(ref.target_url))
+            files.add(path if path.is_absolute() else base / path)
+    return {_same_file_key(p) for p in files}
+
+
+def _same_file_key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
 def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> list[Path]:
-    """The paths that will be written; refuses existing ones (unless ``force``) and missing folders."""
+    """The paths that will be written; refuses the editor's own files (even with ``force``), existing
+    ones (unless ``force``), missing folders and folders we cannot write in."""
     paths = output_paths(timeline, out)
+    protected = editor_files(timeline)
+    for path in paths:
+        if _same_file_key(path) in protected:
+            raise InputError(f"{path}: is one of the editor's own files (the input timeline, its markers EDL or "
+                             "its media); otio-retake never writes over them, even with --force",
+                             hint="write the output under another name (e.g. add _retake)")
     existing = [p for p in paths if p.exists()]
     if out.suffix.lower() == ".edl":  # the number of per-track files is known only once takes are added
         existing = sorted({*existing, *([out] if out.exists() else []), *out.parent.glob(f"{out.stem}.*.edl")})
     if existing and not force:
         raise OutputExistsError(f"output already exists: {', '.join(map(str, existing))}",
                                 hint="choose another name or pass --force to replace it")
-    if not out.parent.is_dir():
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
         raise InputError(f"{out}: the folder {out.parent} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{out}: the folder {folder} cannot be written to (permission denied)",
+                         hint="choose an output folder you can write in")
     return paths
 
 
@@ -71,9 +104,33 @@ def _atomic_write(path: Path, text: str) -> None:
         partial.unlink(missing_ok=True)
 
 
+def absolute_media(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """A copy whose media references are absolute ``file://`` URLs, so the output opens wherever it is written.
+
+    A relative reference is relative to the timeline it was read from (``source_file``), as
+    ``relink`` reads it; a Windows path keeps its drive.
+    """
+    out = timeline.deepcopy()
+    source = namespace(out, NAMESPACE).get("source_file")
+    base = Path(os.path.abspath(source)).parent if source else Path.cwd()
+    for clip in out.find_clips():
+        ref = clip.media_reference
+        if not isinstance(ref, otio.schema.ExternalReference) or not ref.target_url:
+            continue
+        raw = url_to_path(ref.target_url)
+        if PureWindowsPath(raw).drive or raw.startswith("\\\\"):
+            if not ref.target_url.startswith("file:"):
+                ref.target_url = path_to_url(raw)
+            continue
+        # absolute, not resolved: a media folder that is a link stays the path the editor gave
+        ref.target_url = Path(os.path.abspath(base / raw)).as_uri()
+    return out
+
+
 def write_timeline(timeline: otio.schema.Timeline, out: str | Path, *, force: bool = False) -> list[Path]:
     out = Path(out)
     paths = check_output(timeline, out, force=force)
+    timeline = absolute_media(timeline)
     suffix = out.suffix.lower()
     if suffix == ".otio":
         _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_json",

@@ -1,0 +1,206 @@
+"""Rates and timecode modes come from the file, never from a guess by rate (issue 12, point 1)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges
+from otio_retake.timeline.read import read_timeline
+
+
+def _fcpxml(tc_format: str | None, *, frame_duration: str = "1001/30000s", tc_start: str = "108108000/30000s",
+            clip_format: str = "r1", conform: str = "", marker_start: str = "106106/30000s") -> str:
+    """One clip from 01:00:00:00 with a marker 106 frames in (3 s 16 f at 29.97)."""
+    tc = f' tcFormat="{tc_format}"' if tc_format else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.10">
+  <resources>
+    <format id="r1" frameDuration="{frame_duration}" width="1920" height="1080"/>
+    <format id="r3" frameDuration="1/25s" width="1920" height="1080"/>
+    <asset id="r2" name="a" start="0s" duration="600s" hasVideo="1" format="{clip_format}">
+      <media-rep kind="original-media" src="file:///nowhere/a.mov"/>
+    </asset>
+  </resources>
+  <library><event name="e"><project name="p">
+    <sequence format="r1" duration="600s" tcStart="{tc_start}"{tc}>
+      <spine>
+        <asset-clip ref="r2" name="a" offset="{tc_start}" start="0s" duration="300s" format="{clip_format}">
+          {conform}
+          <marker start="{marker_start}" duration="100100/30000s" value="m" note="fix it"/>
+        </asset-clip>
+      </spine>
+    </sequence>
+  </project></event></library>
+</fcpxml>
+"""
+
+
+@pytest.mark.parametrize("tc_format, label", [("NDF", "01:00:03:16"), (None, "01:00:03:16"), ("DF", "01:00:07;04")])
+def test_fcpxml_tcformat_decides_the_labels(tmp_path, tc_format, label):
+    # tcStart 3603.6 s is frame 108000; the marker is frame 108106. Final Cut shows 01:00:03:16 for an NDF
+    # sequence (and for one without tcFormat, which it reads as NDF); only a DF sequence shows 01:00:07;04.
+    path = tmp_path / "p.fcpxml"
+    path.write_text(_fcpxml(tc_format))
+    ranges, _ = find_marked_ranges(read_timeline(path))
+    assert [(r.record_in, r.record_in_tc) for r in ranges] == [(106, label)]
+
+
+def test_fcpxml_conformed_clip_markers_map_frame_for_frame(tmp_path):
+    # A 25 fps clip in a 23.976 project, conformed (<conform-rate srcFrameRate="25"/>, Final Cut's default):
+    # media frame n shows at sequence frame n. Markers 7 s, 14 s and 23 s into the clip's own (25 fps) clock
+    # are media frames 175, 350 and 575, so sequence frames 175, 350 and 575 - not 168, 336 and 551 by time.
+    markers = "".join(f'<marker start="{s}s" duration="1/25s" value="m{s}" note="n"/>' for s in (7, 14, 23))
+    text = _fcpxml("NDF", frame_duration="1001/24000s", tc_start="0s", clip_format="r3",
+                   conform='<conform-rate srcFrameRate="25"/>' + markers, marker_start="0s")
+    path = tmp_path / "c.fcpxml"
+    path.write_text(text)
+    ranges, _ = find_marked_ranges(read_timeline(path), marker_filter=MarkerFilter(default_length_seconds=2))
+    assert {r.name: r.record_in for r in ranges if r.name != "m"} == {"m7": 175, "m14": 350, "m23": 575}
+    # without the conform the clip plays in real time and the same markers sit by time
+    path.write_text(text.replace('<conform-rate srcFrameRate="25"/>', ""))
+    ranges, _ = find_marked_ranges(read_timeline(path), marker_filter=MarkerFilter(default_length_seconds=2))
+    assert {r.name: r.record_in for r in ranges if r.name != "m"} == {"m7": 168, "m14": 336, "m23": 551}
+
+
+def test_fcpxml_conformed_clip_is_refused_for_rendering_not_rendered_by_time(tmp_path, capsys):
+    markers = '<marker start="7s" duration="3s" value="m7" note="n"/>'
+    path = tmp_path / "c.fcpxml"
+    path.write_text(_fcpxml("NDF", frame_duration="1001/24000s", tc_start="0s", clip_format="r3",
+                            conform='<conform-rate srcFrameRate="25"/>' + markers, marker_start="0s"))
+    assert run_cli("plan", path, "--marker-prefix", "m7") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "rate-conforms" in err and "'a'" in err
+
+
+def _premiere_at_2997(display: str, frame: int) -> str:
+    """premiere_example.xml as a 29.97 sequence starting at 01:00:00:00 with the given displayformat."""
+    text = (FIXTURES / "premiere_example.xml").read_text().replace("<ntsc>FALSE</ntsc>", "<ntsc>TRUE</ntsc>")
+    head, _, tail = text.rpartition("<string>00:00:00:00</string>\n\t\t\t<frame>0</frame>\n\t\t\t<displayformat>NDF")
+    return head + f"<string>01:00:00:00</string>\n\t\t\t<frame>{frame}</frame>\n\t\t\t<displayformat>{display}" + tail
+
+
+@pytest.mark.parametrize("display, frame, label", [("NDF", 108000, "01:00:03:23"), ("DF", 107892, "01:00:03;23")])
+def test_fcp7_xml_displayformat_decides_the_labels(tmp_path, display, frame, label):
+    # 'My MArker 1' is at sequence frame 113: 3 s 23 f after 01:00:00:00 in either mode (the first minute
+    # of an hour drops no frames), written with ':' for NDF and ';' for DF as Premiere shows it.
+    path = tmp_path / "p.xml"
+    path.write_text(_premiere_at_2997(display, frame))
+    ranges, _ = find_marked_ranges(read_timeline(path), marker_filter=MarkerFilter(default_length_seconds=2))
+    assert next(r for r in ranges if r.name == "My MArker 1").record_in_tc == label
+
+
+def _ndf_edl(path: Path, fcm: str = "FCM: NON-DROP FRAME\n") -> Path:
+    path.write_text(f"TITLE: t\n{fcm}\n"
+                    "001  AX       V     C        00:00:00:00 00:05:00:00 01:00:00:00 01:05:00:00\n"
+                    "* FROM CLIP NAME: a.mov\n"
+                    "* LOC: 01:02:00:00 BLUE fix the sky\n")
+    return path
+
+
+def test_ndf_edl_read_at_2997_is_labelled_ndf_in_plan_and_summary(tmp_path, capsys):
+    path = _ndf_edl(tmp_path / "c.edl")
+    ranges, _ = find_marked_ranges(read_timeline(path, fps="29.97"), marker_filter=MarkerFilter(default_length_seconds=2))
+    assert [r.record_in_tc for r in ranges] == ["01:02:00:00"]
+    assert ranges[0].record_in == 2 * 60 * 30  # NDF: 30 frames every second
+    assert ranges[0].timecode(ranges[0].record_out) == "01:02:02:00"
+    # the plan shows the same label (it showed 01:02:00;04, drop-frame by rate, before)
+    assert run_cli("plan", path, "--fps", "29.97", "--default-length", "2", "--json") == 2  # no media: refused
+    assert "01:02:00;" not in capsys.readouterr().out
+
+
+def test_edl_rate_guess_is_said_and_media_rate_wins(tmp_path):
+    import av
+    import numpy as np
+    media = tmp_path / "shot.mp4"
+    with av.open(str(media), "w") as out:
+        stream = out.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        for i in range(30):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), i * 8, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    edl = tmp_path / "cut.edl"
+    edl.write_text("TITLE: t\n\n"
+                   "001  AX       V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n"
+                   "* FROM CLIP NAME: shot.mp4\n")
+    timeline = read_timeline(edl)
+    assert Fraction(timeline.global_start_time.rate).limit_denominator(1001) == 25
+    assert not timeline.metadata["otio_retake"].get("warnings")
+    media.unlink()
+    timeline = read_timeline(edl)
+    assert timeline.global_start_time.rate == 24
+    warning = " ".join(timeline.metadata["otio_retake"]["warnings"])
+    assert "read at 24 fps" in warning and "--fps" in warning and "no FCM: line" in warning
+
+
+def test_plan_prints_the_rate_warning(tmp_path, capsys):
+    edl = tmp_path / "cut.edl"
+    edl.write_text("TITLE: t\n\n"
+                   "001  AX       V     C        00:00:00:00 00:00:10:00 01:00:00:00 01:00:10:00\n"
+                   "* FROM CLIP NAME: shot.mp4\n"
+                   "* LOC: 01:00:02:00 BLUE fix the sky\n")
+    run_cli("plan", edl, "--default-length", "3")
+    captured = capsys.readouterr()
+    assert "read at 24 fps" in " ".join((captured.err + captured.out).split())
+
+
+def test_real_final_cut_export_with_conformed_25fps_clips_puts_markers_where_final_cut_shows_them():
+    # tests/data/fcp_24_with_25_media.fcpxml: Final Cut Pro's own export (DAWFileKit test data). Final Cut
+    # shows its markers at 01:00:10:01, 01:02:09:17 and 01:02:28:18. By hand (24 fps project, tcStart 3600 s
+    # = frame 86400; each clip's 25 fps media frame n shows at the clip's n-th sequence frame):
+    #   Marker 1: clip at 3610 s = frame 86640, start 684/25 s; marker 137/5 s = 1 media frame in -> 86641
+    #   Marker 2: clip at 3615 s = frame 86760, start 0; marker 2753/25 s = media frame 2753 -> 89513
+    #   Marker 3: same clip; marker 642/5 s = media frame 3210 -> 89970
+    # (by time, as before, Marker 2 and 3 would sit 110 and 128 frames early at 01:02:05:03 / 01:02:23:10)
+    timeline = read_timeline(FIXTURES / "fcp_24_with_25_media.fcpxml")
+    ranges, skipped = find_marked_ranges(timeline, marker_filter=MarkerFilter(default_length_seconds=2))
+    got = {r.name: (r.start_frame + r.record_in, r.record_in_tc) for r in ranges}
+    assert got == {"Marker 1": (86641, "01:00:10:01"), "Marker 2": (89513, "01:02:09:17"),
+                   "Marker 3": (89970, "01:02:28:18")}
+    # Final Cut's markers are one frame long: points, skipped without --default-length
+    _, skipped = find_marked_ranges(timeline)
+    assert sorted(s.name for s in skipped if "point" in s.reason) == ["Marker 1", "Marker 2", "Marker 3"]
+
+
+def test_fcpxml_retimed_clip_markers_are_not_placed_by_guess(tmp_path):
+    text = _fcpxml("NDF").replace('<marker start="106106/30000s"',
+                                  '<timeMap><timept time="0s" value="0s" interp="smooth2"/>'
+                                  '<timept time="10s" value="20s" interp="smooth2"/></timeMap>'
+                                  '<marker start="106106/30000s"')
+    path = tmp_path / "r.fcpxml"
+    path.write_text(text)
+    ranges, skipped = find_marked_ranges(read_timeline(path))
+    assert ranges == [] and "retimed clip 'a' (timeMap)" in skipped[0].reason
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".otio", ".edl"])
+def test_drop_frame_edl_stays_drop_frame_in_every_written_format(tmp_path, suffix):
+    # A DF EDL written with ':' in its source timecodes (as many are) is read, not refused, and every
+    # output keeps its mode: FCP 7 XML used to say NDF whatever the cut was.
+    edl = _ndf_edl(tmp_path / "c.edl", fcm="FCM: DROP FRAME\n")
+    edl.write_text(edl.read_text().replace("01:00:00:00 01:05:00:00", "01:00:00;00 01:05:00;00")
+                   .replace("LOC: 01:02:00:00", "LOC: 01:02:00;02"))
+    from otio_retake.timeline.write import write_timeline
+    paths = write_timeline(read_timeline(edl), tmp_path / f"o{suffix}")
+    again = read_timeline(paths[0], **({"markers": paths[-1]} if suffix == ".edl" else {}))
+    ranges, _ = find_marked_ranges(again, marker_filter=MarkerFilter(default_length_seconds=2))
+    assert [r.record_in_tc for r in ranges] == ["01:02:00;02"]
+
+
+def test_otio_file_keeps_the_mode_its_adapter_stored(tmp_path):
+    # An .otio converted from FCP 7 XML by OTIO's own adapter carries <displayformat> in its metadata:
+    # a 29.97 NDF sequence read from that .otio is labelled NDF too, not drop-frame by rate.
+    import opentimelineio as otio
+    xml = tmp_path / "p.xml"
+    xml.write_text(_premiere_at_2997("NDF", 108000))
+    converted = tmp_path / "p.otio"
+    otio.adapters.write_to_file(otio.adapters.read_from_file(str(xml), "fcp_xml"), str(converted))
+    ranges, _ = find_marked_ranges(read_timeline(converted), marker_filter=MarkerFilter(default_length_seconds=2))
+    assert next(r for r in ranges if r.name == "My MArker 1").record_in_tc == "01:00:03:23"
