@@ -4,18 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := demo_out
 
-.PHONY: setup demo test bench clean
+.PHONY: setup qt-deps demo test bench clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,studio]'
 	touch $@
 
+# QtMultimedia (PySide6-Addons) loads the system libpulse.so.0 on Linux; install it where apt is there and it is not.
+qt-deps:
+	@if command -v apt-get >/dev/null && ! ldconfig -p | grep -q libpulse.so.0; then \
+		apt-get update -qq && apt-get install -y -qq libpulse0; fi
+
 # The main job on every sample timeline with the offline preview engine.
-demo: setup
+demo: setup qt-deps
 	$(BIN)/python sample_timelines/make_samples.py
 	mkdir -p $(OUT)
 	$(BIN)/otio-retake plan sample_timelines/retake_sample.otio
@@ -26,7 +31,7 @@ demo: setup
 	$(BIN)/otio-retake conform $(OUT)/retake_sample.otio --pick-all A -o $(OUT)/retake_sample_final.otio --force
 	@echo "demo outputs in $(OUT)/"
 
-test: setup
+test: setup qt-deps
 	$(BIN)/python -m pytest
 
 # Benchmarks print figures against a baseline measured in the same run (not timed tests).
