@@ -326,7 +326,8 @@ def cancel_cmd(target, range_names):
 
 @cli.command("conform")
 @click.argument("timeline", type=click.Path(path_type=Path))
-@click.option("--pick", "picks", multiple=True, metavar="NAME=LETTER", help="The take to use for a range (repeatable).")
+@click.option("--pick", "picks", multiple=True, metavar="NAME=LETTER",
+              help="The take to use for a range (repeatable; default: the picks made in `otio-retake studio`).")
 @click.option("--pick-all", metavar="LETTER", help="Use this take for every range that has it.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="The final cut: .otio, .edl or .xml.")
@@ -340,7 +341,7 @@ def conform_cmd(timeline, picks, pick_all, output, keep_alternates, force):
         if not sep or not name or len(letter.strip()) != 1:
             raise click.BadParameter(f"'{pick}' is not NAME=LETTER (e.g. sky=B)", param_hint="--pick")
         parsed[name] = letter.strip()
-    outputs, chosen = pipeline.conform_file(timeline, output, picks=parsed, pick_all=pick_all,
+    outputs, chosen = pipeline.conform_file(timeline, output, picks=parsed or None, pick_all=pick_all,
                                             keep_alternates=keep_alternates, force=force)
     for name, letter in chosen.items():
         out.print(f"{name}: take {letter}", highlight=False)
