@@ -247,6 +247,14 @@ class StudioController(QObject):
     def total_usd(self) -> float:
         return round(sum(r.estimated_usd for r in self._rows.values()), 4)
 
+    def source_clips(self, name: str) -> str:
+        """The clips of the cut under the marked range (two across a cut)."""
+        row = self.row(name)
+        rng = row.range
+        names = [s.clip_name for s in self._cut_segments(row)
+                 if s.record_in < rng.record_out and s.record_out > rng.record_in]
+        return ", ".join(dict.fromkeys(names))
+
     def host_keys(self) -> dict[str, str]:
         """Each host the ranges use and where its key comes from (never the key)."""
         out = {}

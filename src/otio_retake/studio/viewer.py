@@ -99,6 +99,7 @@ class FrameReader:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-prefetch")
         self._wanted: list[tuple[Path, Fraction]] = []
+        self._closed = False
         self.hits = self.misses = 0
 
     def _decoder(self, path: Path) -> _Decoder:
@@ -145,6 +146,8 @@ class FrameReader:
     def prefetch(self, items: list[tuple[str | Path, Fraction]]) -> None:
         """Decode these (path, seconds) in the background, in order; a newer call replaces older wishes."""
         with self._lock:
+            if self._closed:
+                return
             self._wanted = [(Path(p), Fraction(s)) for p, s in items]
         self._pool.submit(self._work)
 
@@ -162,6 +165,7 @@ class FrameReader:
     def close(self) -> None:
         with self._lock:
             self._wanted = []
+            self._closed = True
         self._pool.shutdown(wait=True)
         for decoder in self._decoders.values():
             with decoder.lock:
