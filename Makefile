@@ -29,15 +29,17 @@ demo: setup qt-deps
 	$(BIN)/otio-retake run sample_timelines/retake_sample.edl --markers sample_timelines/retake_sample.markers.edl -o $(OUT)/retake_sample.edl --workspace $(OUT)/edl.retake --force
 	$(BIN)/otio-retake run sample_timelines/retake_sample.otio -o $(OUT)/retake_sample.fcpxml --workspace $(OUT)/otio.retake --force
 	$(BIN)/otio-retake conform $(OUT)/retake_sample.otio --pick-all A -o $(OUT)/retake_sample_final.otio --force
+	$(BIN)/otio-retake studio $(OUT)/otio.retake --screenshot $(OUT)/studio.png
 	@echo "demo outputs in $(OUT)/"
 
 test: setup qt-deps
 	$(BIN)/python -m pytest
 
 # Benchmarks print figures against a baseline measured in the same run (not timed tests).
-bench: setup
+bench: setup qt-deps
 	$(BIN)/python benchmarks/bench_jobs.py
 	$(BIN)/python benchmarks/bench_excerpt.py
+	$(BIN)/python benchmarks/bench_studio.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake

@@ -230,18 +230,30 @@ def test_a_deleted_take_file_is_said_in_the_viewer(samples, qtbot):
 
 
 def test_screenshot_is_a_picture_of_the_window(samples, tmp_path, qtbot):
+    """On the workspace of a command-line run: the first range, its original beside take A."""
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "alts.otio") == 0
     picture = tmp_path / "studio.png"
-    assert run_cli("studio", samples / "retake_sample.otio", "--screenshot", picture) == 0
+    assert run_cli("studio", samples / "retake_sample.retake", "--screenshot", picture) == 0
     image = QImage(str(picture))
     assert (image.width(), image.height()) == (1280, 860)
     pixels = _array(image)
     assert pixels.std() > 20  # not a blank picture
-    # The viewer shows the first range's first frame: find its pattern in the lower half of the picture.
-    window = StudioWindow(samples / "retake_sample.otio")
+    # Where the viewer paints, in a window laid out the same way: the original left, take A right, frame 48.
+    window = StudioWindow(samples / "retake_sample.retake")
     qtbot.addWidget(window)
-    window.resize(1280, 860)
+    assert window.controller.takes("sky") == ["A"]  # the command line's takes, read from its journal
+    window.viewer.choose("A")
+    window.viewer.side_box.setChecked(True)
     window.show()
-    rect = window.viewer.view.image_rects()[0]
-    top_left = window.viewer.view.mapTo(window, rect.topLeft())
-    crop = pixels[top_left.y():top_left.y() + rect.height(), top_left.x():top_left.x() + rect.width()]
-    assert read_pattern(crop) == source_frame_at(48)
+    crops = []
+    for rect in window.viewer.view.image_rects():
+        top_left = window.viewer.view.mapTo(window, rect.topLeft())
+        crops.append(pixels[top_left.y():top_left.y() + rect.height(), top_left.x():top_left.x() + rect.width()])
+    left, right = crops
+    candidates = {"take": window.controller.frame("sky", "A", START + 48),
+                  "original": window.controller.frame("sky", None, START + 48)}
+    assert read_pattern(left) == read_pattern(right) == source_frame_at(48)
+    assert _closest(left, candidates) == "original" and _closest(right, candidates) == "take"
+    if os.environ.get("OTIO_RETAKE_README_SCREENSHOT"):  # the picture README.md shows
+        import shutil
+        shutil.copy(picture, os.environ["OTIO_RETAKE_README_SCREENSHOT"])

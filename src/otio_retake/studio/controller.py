@@ -43,6 +43,7 @@ from ..jobs.progress import ProgressHub
 from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent
 from ..jobs.store import JOURNAL_NAME, JobState, Journal
 from ..jobs.workspace import Workspace
+from ..media.splice import TakeOptions
 from ..model import TAKE_LETTERS, MarkedRange, Mode, RetakePlan, Take
 from ..providers import HOSTS, key_source
 from ..timeline.alternates import add_alternates
@@ -154,7 +155,7 @@ class StudioController(QObject):
                  base_urls: dict[str, str] | None = None, poll_interval: float | None = None,
                  markers: str | Path | None = None, fps: str | None = None, media_dirs: list[Path] = (),
                  marker_filter: MarkerFilter = MarkerFilter(), handles: int = DEFAULT_HANDLES,
-                 parent: QObject | None = None) -> None:
+                 take_options: TakeOptions | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         if QCoreApplication.instance() is None:  # signals between threads need an application object
             self._app = QCoreApplication([])
@@ -180,6 +181,7 @@ class StudioController(QObject):
         self.base_urls = base_urls or {}
         self.poll_interval = poll_interval
         self.handles = handles
+        self.take_options = take_options or TakeOptions(handles=handles)
         self.confirm_above_usd = CONFIRM_ABOVE_USD
         self._load_args = {"markers": str(markers) if markers else None, "fps": fps,
                            "media_dirs": [str(p) for p in media_dirs]}
@@ -278,6 +280,23 @@ class StudioController(QObject):
 
         Outside the take's frames (its handles included) the cut is shown, as the take would be cut in.
         """
+        where = self._locate(name, take, record_frame)
+        if where[0] is None:
+            return np.zeros((where[1][1], where[1][0], 3), np.uint8)
+        return self.reader.frame(*where)
+
+    def picture(self, name: str, take: str | None, record_frame: int):
+        """The same picture as ``frame``, as the QImage the viewer paints (no RGB round trip)."""
+        where = self._locate(name, take, record_frame)
+        if where[0] is None:
+            from PySide6.QtGui import QImage
+            image = QImage(where[1][0], where[1][1], QImage.Format.Format_RGB32)
+            image.fill(0)
+            return image
+        return self.reader.qimage(*where)
+
+    def _locate(self, name: str, take: str | None, record_frame: int) -> tuple:
+        """(file, seconds in it) of the picture at a record frame, or (None, (w, h)) for black (a gap)."""
         row = self.row(name)
         rng = row.range
         rel = record_frame - rng.start_frame
@@ -291,10 +310,7 @@ class StudioController(QObject):
                 if not Path(made.path).exists():
                     raise MediaError(f"range '{name}' take {trow.letter}: its file {made.path} is gone",
                                      hint="run the range again: the paid result is cut again, not paid twice")
-                return self.reader.frame(made.path, Fraction(index) / rng.rate)
-        return self._original(row, rel)
-
-    def _original(self, row: RangeRow, rel: int) -> np.ndarray:
+                return made.path, Fraction(index) / rng.rate
         segment = next((s for s in self._cut_segments(row) if s.record_in <= rel < s.record_out), None)
         if segment is None:  # outside what was mapped for this range: map this one frame
             segment = segments_for(self._loaded.timeline, row.range.track_index, rel, rel + 1, self.rate,
@@ -303,10 +319,8 @@ class StudioController(QObject):
             raise MediaError(f"range '{row.name}': the media of clip '{segment.clip_name}' is missing "
                              f"({segment.missing})", hint="point at it with --media-dir DIR")
         if segment.media is None:  # a gap in the cut shows black
-            size = self._frame_size(row)
-            return np.zeros((size[1], size[0], 3), np.uint8)
-        seconds = segment.file_start + Fraction(rel - segment.record_in) / self.rate
-        return self.reader.frame(segment.media.path, seconds)
+            return None, self._frame_size(row)
+        return segment.media.path, segment.file_start + Fraction(rel - segment.record_in) / self.rate
 
     def _cut_segments(self, row: RangeRow) -> list:
         if row.name not in self._segments:
@@ -327,19 +341,14 @@ class StudioController(QObject):
 
     def prefetch(self, name: str, take: str | None, record_frames: list[int]) -> None:
         """Decode these frames ahead in the background (the viewer asks around its playhead)."""
-        row = self.row(name)
         items = []
         for frame in record_frames:
-            rel = frame - row.range.start_frame
-            trow = next((t for t in row.takes if t.letter == take and t.ready), None) if take else None
-            if trow is not None:
-                index = trow.take.head + rel - row.range.record_in
-                if trow.take.has_video and 0 <= index < trow.take.head + row.range.duration + trow.take.tail:
-                    items.append((trow.take.path, Fraction(index) / self.rate))
-                    continue
-            segment = next((s for s in self._cut_segments(row) if s.record_in <= rel < s.record_out), None)
-            if segment is not None and segment.media is not None:
-                items.append((segment.media.path, segment.file_start + Fraction(rel - segment.record_in) / self.rate))
+            try:
+                where = self._locate(name, take, frame)
+            except RetakeError:
+                break
+            if where[0] is not None:
+                items.append(where)
         self.reader.prefetch(items)
 
     # ----------------------------------------------------------------------------- editing
@@ -361,6 +370,10 @@ class StudioController(QObject):
         self._save()
         self.rangeChanged.emit(name)
 
+    def decided(self, name: str) -> bool:
+        """Whether the editor chose for this range (a take, or to keep the original)."""
+        return name in self._picks
+
     def pick(self, name: str, take: str | None) -> None:
         """Choose the take that goes into the cut (None: keep the original); saved in the workspace at once."""
         row = self.row(name)
@@ -375,16 +388,14 @@ class StudioController(QObject):
 
     # ----------------------------------------------------------------------------- requests
     def _plans_for(self, row: RangeRow, takes: list[TakeRow]) -> list[RetakePlan]:
-        """Plans for takes of one request, made by the same planner as the command line."""
-        first = takes[0]
-        rng = dataclasses.replace(row.range, prompt=first.prompt, mode=first.mode,
-                                  takes=max(1, len(takes)), seed=row.range.seed)
-        base = pipeline.plan(dataclasses.replace(self._loaded, ranges=[rng]), provider=row.host or self.provider)
+        """Plans for takes of one request: the planner's window, section and cost for the range (they do not
+        depend on the prompt), with the take's prompt, mode, letter and seed."""
         plans = []
         for take in takes:
             index = TAKE_LETTERS.index(take.letter)
-            template = base[min(index, len(base) - 1)]
-            plans.append(dataclasses.replace(template, take_index=index, seed=take.seed))
+            template = row.plans[min(index, len(row.plans) - 1)]
+            rng = dataclasses.replace(template.range, prompt=take.prompt, mode=take.mode)
+            plans.append(dataclasses.replace(template, range=rng, take_index=index, seed=take.seed))
         return plans
 
     def _base_request(self) -> None:
@@ -392,9 +403,12 @@ class StudioController(QObject):
         for row in self._rows.values():
             if row.takes:
                 continue
-            edited = dataclasses.replace(row.range, prompt=row.prompt, mode=row.mode,
-                                         seed=row.seed if row.seed is not None else row.range.seed)
-            plans = pipeline.plan(dataclasses.replace(self._loaded, ranges=[edited]), provider=row.host or self.provider)
+            if (row.prompt, row.mode, row.seed) == (row.range.prompt, row.range.mode, row.range.seed):
+                plans = row.plans  # as the command line plans them: the same jobs, reused both ways
+            else:
+                edited = dataclasses.replace(row.range, prompt=row.prompt, mode=row.mode, seed=row.seed)
+                plans = pipeline.plan(dataclasses.replace(self._loaded, ranges=[edited]),
+                                      provider=row.host or self.provider)
             row.takes = [TakeRow(p.take_letter, p.range.prompt, p.range.mode, p.seed, 0, cost_usd=p.cost_usd)
                          for p in plans]
 
@@ -413,7 +427,7 @@ class StudioController(QObject):
 
     def _runner(self, on_event=None):
         return pipeline.make_runner(self._loaded, provider=self.provider, workspace=self.workspace.root,
-                                    handles=self.handles, base_urls=self.base_urls,
+                                    take_options=self.take_options, base_urls=self.base_urls,
                                     poll_interval=self.poll_interval, on_event=on_event)
 
     def pending_usd(self) -> float:

@@ -24,7 +24,6 @@ from ..errors import RetakeError
 from ..media.timecode import frames_to_timecode
 from ..model import Mode
 from .controller import StudioController
-from .viewer import to_qimage
 
 __all__ = ["StudioWindow", "Viewer", "FrameView", "RangeModel", "Role", "main_window", "run_studio"]
 
@@ -71,8 +70,10 @@ class RangeModel(QAbstractTableModel):
     def set_controller(self, controller: StudioController | None) -> None:
         self.beginResetModel()
         self.controller = controller
+        self._values: dict[str, dict[str, str]] = {}
         self._names = [r.name for r in controller.ranges] if controller else []
-        self._sources = {n: controller.source_clips(n) for n in self._names} if controller else {}
+        self._values = {}
+        self._sources = {}  # filled as rows are drawn: mapping every range up front is slow on long cuts
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's names
@@ -103,21 +104,37 @@ class RangeModel(QAbstractTableModel):
             return row.state
         if role == Role.TAKES:
             return self.controller.takes(row.name)
-        if role == Qt.ItemDataRole.ForegroundRole and column == "state":
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column != "state":
+                return None
             word = row.state.split(":")[0].split(" ")[0]
             return QColor({"done": "#2e7d32", "failed": "#c62828", "missing": "#c62828",
                            "stopped": "#ef6c00"}.get(word, "#1565c0" if word != "planned" else "#555555"))
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole):
             return None
+        values = self._values.get(row.name)
+        if values is None:
+            values = self._values[row.name] = self._row_values(row)
+        return values[column]
+
+    def _row_values(self, row) -> dict[str, str]:
+        """A row's cells in words, kept until the row changes (views ask for each cell many times)."""
         rng = row.range
-        values = {
+        return {
             "name": row.name, "record in": rng.record_in_tc, "record out": rng.record_out_tc,
-            "source clip": self._sources.get(row.name, ""), "prompt": row.prompt, "mode": row.mode.value,
+            "source clip": self._source(row.name), "prompt": row.prompt, "mode": row.mode.value,
             "takes": " ".join(f"{t.letter}" + ("" if t.ready else f"({t.state})") for t in row.takes)
             or f"{len(row.plans)} planned",
             "host": row.host, "est. cost": f"${row.estimated_usd:.2f}", "state": row.state,
-            "pick": row.pick or "original"}
-        return values[column]
+            "pick": (row.pick or "original") if self.controller.decided(row.name) else "-"}
+
+    def _source(self, name: str) -> str:
+        if name not in self._sources:
+            try:
+                self._sources[name] = self.controller.source_clips(name)
+            except RetakeError as exc:
+                self._sources[name] = f"({exc})"
+        return self._sources[name]
 
     def flags(self, index):
         base = super().flags(index)
@@ -146,6 +163,7 @@ class RangeModel(QAbstractTableModel):
         return True
 
     def refresh(self, name: str) -> None:
+        self._values.pop(name, None)
         if name in self._names:
             row = self._names.index(name)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
@@ -276,7 +294,7 @@ class Viewer(QWidget):
         row = self.controller.row(self.name)
         if source is None:
             text = "ORIGINAL"
-            return text + ("  [picked]" if row.pick is None else "")
+            return text + ("  [picked]" if row.pick is None and self.controller.decided(self.name) else "")
         return f"TAKE {source}" + ("  [picked]" if row.pick == source else "")
 
     def sources(self) -> list[str | None]:
@@ -289,7 +307,7 @@ class Viewer(QWidget):
             return
         try:
             sources = self.sources()
-            images = [to_qimage(self.controller.frame(self.name, s, self.frame)) for s in sources]
+            images = [self.controller.picture(self.name, s, self.frame) for s in sources]
         except RetakeError as exc:
             self.view.set_message(str(exc))
             images, sources = None, []
@@ -414,6 +432,8 @@ class StudioWindow(QMainWindow):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setResizeContentsPrecision(40)  # size columns by the first rows, not all
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index("prompt"), QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._row_selected)
         self.viewer = Viewer()
@@ -647,6 +667,10 @@ def run_studio(path: str | Path | None, *, screenshot: str | Path | None = None,
     app = QApplication.instance() or QApplication(sys.argv[:1])
     window = StudioWindow(path, **options)
     if screenshot:
+        viewer = window.viewer
+        if viewer.name is not None and window.controller.takes(viewer.name):
+            viewer.choose(window.controller.takes(viewer.name)[0])  # the original beside the first take
+            viewer.side_box.setChecked(True)
         window.show()
         for _ in range(5):  # let the layout settle and the first frame paint
             app.processEvents()
