@@ -119,11 +119,14 @@ def test_a_whole_review_session(samples, qtbot, tmp_path):
     _key(qtbot, window, Qt.Key.Key_Left)  # the loop wraps to the last frame of the handles
     assert window.viewer.frame == START + 120 + 12 - 1
     assert read_pattern(_painted(window)[0]) == source_frame_at(131)
-    # Play a few frames and pause.
+    # Play a few frames and pause; the sound follows the picture (the take's file while a take is shown).
     _key(qtbot, window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.viewer.frame not in (START + 131,), timeout=5000)
     _key(qtbot, window, Qt.Key.Key_Space)
     assert not window.viewer.playing
+    sound = window.viewer.sound_source()
+    assert sound is not None and sound[0] == str(controller.sound_at("sky", "A", window.viewer.frame)[0])
+    assert sound[0] == controller.take_row("sky", "A").take.path
 
     _key(qtbot, window, Qt.Key.Key_1)
     _key(qtbot, window, Qt.Key.Key_P)  # pick what is shown

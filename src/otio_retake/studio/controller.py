@@ -295,6 +295,21 @@ class StudioController(QObject):
             return image
         return self.reader.qimage(*where)
 
+    def sound_at(self, name: str, take: str | None, record_frame: int) -> tuple[str, Fraction] | None:
+        """(file, seconds) to play the sound from at a record frame: the take's file inside it (sound-only
+        takes too), else the cut's media; None over a gap or missing media."""
+        row = self.row(name)
+        rel = record_frame - row.range.start_frame
+        trow = next((t for t in row.takes if t.letter == take and t.ready), None) if take else None
+        if trow is not None:
+            index = trow.take.head + rel - row.range.record_in
+            if 0 <= index < trow.take.head + row.range.duration + trow.take.tail:
+                return str(trow.take.path), Fraction(index) / self.rate
+        segment = next((s for s in self._cut_segments(row) if s.record_in <= rel < s.record_out), None)
+        if segment is None or segment.media is None:
+            return None
+        return str(segment.media.path), segment.file_start + Fraction(rel - segment.record_in) / self.rate
+
     def _locate(self, name: str, take: str | None, record_frame: int) -> tuple:
         """(file, seconds in it) of the picture at a record frame, or (None, (w, h)) for black (a gap)."""
         row = self.row(name)

@@ -281,10 +281,14 @@ class Viewer(QWidget):
         if source != self.source:
             self.other, self.source = self.source, source
         self.show_frame()
+        if self.playing:
+            self._sync_sound(force=True)
 
     def toggle_ab(self) -> None:
         self.source, self.other = self.other, self.source
         self.show_frame()
+        if self.playing:
+            self._sync_sound(force=True)
 
     def _set_side(self, on: bool) -> None:
         self.side_by_side = on
@@ -360,11 +364,14 @@ class Viewer(QWidget):
         elif self.name is not None:
             self.timer.start(max(1, round(1000 / float(self.controller.rate))))
             self.play_button.setText("pause")
+            self._sync_sound(force=True)
 
     def stop(self) -> None:
         self.timer.stop()
         if hasattr(self, "play_button"):
             self.play_button.setText("play")
+        if self._player is not None:
+            self._player.pause()
 
     def _tick(self) -> None:
         first, last = self.bounds()
@@ -372,6 +379,45 @@ class Viewer(QWidget):
             self.stop()
             return
         self.step(1)
+        self._sync_sound()
+
+    # ----------------------------------------------------------------------------- sound (QtMultimedia)
+    _player = None
+    _sound_unavailable = False
+    SOUND_DRIFT_MS = 80  # re-seek the sound when it is this far from the picture (two frames at 24 fps)
+
+    def sound_source(self) -> tuple[str, int] | None:
+        """(file, milliseconds) the sound plays from now, None when silent."""
+        if self._player is None or self._player.source().isEmpty():
+            return None
+        return self._player.source().toLocalFile(), self._player.position()
+
+    def _sync_sound(self, force: bool = False) -> None:
+        """Play the sound of what is shown (the picture is the clock): follow switches, cuts and loop wraps."""
+        if self._sound_unavailable or self.name is None:
+            return
+        if self._player is None:
+            try:
+                from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+            except ImportError:  # PySide6-Addons or libpulse0 missing: pictures only
+                self._sound_unavailable = True
+                return
+            self._audio = QAudioOutput(self)
+            self._player = QMediaPlayer(self)
+            self._player.setAudioOutput(self._audio)
+        from PySide6.QtCore import QUrl
+        where = self.controller.sound_at(self.name, self.source, self.frame)
+        if where is None:
+            self._player.pause()
+            return
+        path, seconds = where
+        wanted_ms = int(seconds * 1000)
+        if self._player.source().toLocalFile() != path:
+            self._player.setSource(QUrl.fromLocalFile(path))
+            force = True
+        if force or abs(self._player.position() - wanted_ms) > self.SOUND_DRIFT_MS:
+            self._player.setPosition(wanted_ms)
+        self._player.play()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         key = event.key()
