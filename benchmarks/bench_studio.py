@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -233,3 +233,17 @@ def test_state_file_is_written_atomically_and_read_back(studio, qtbot):
     body = json.loads((studio.workspace.root / "studio.json").read_text())
     assert body["ranges"]["line"]["prompt"] == "She whispers: we are early"
     assert not list(studio.workspace.root.glob(".*.partial"))
+
+
+def test_a_take_of_a_marker_that_moved_is_not_shown_as_ready(studio, qtbot, samples):
+    _run(qtbot, studio)
+    state = studio.workspace.root / "studio.json"
+    body = json.loads(state.read_text())
+    body["ranges"]["sky"]["takes"][0]["record_in"] -= 10  # as if the marker had been elsewhere when made
+    state.write_text(json.dumps(body))
+    reopened = StudioController(samples / "retake_sample.otio")
+    try:
+        assert reopened.takes("sky") == [] and reopened.takes("crossing") == ["A"]
+        assert "marker changed" in reopened.row("sky").takes[0].note
+    finally:
+        reopened.shutdown()

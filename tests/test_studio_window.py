@@ -12,7 +12,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 import httpx
 import numpy as np
-import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -192,6 +191,9 @@ def test_bad_input_is_shown_in_words(samples, tmp_path, qtbot, monkeypatch, emul
     assert window.controller is None and "could not open" in window.message.text()
     assert "cut.otio" in window.viewer.view.message
     qtbot.mouseClick(window.buttons["Run"], Qt.MouseButton.LeftButton)  # nothing to run: no error, no crash
+    picture = tmp_path / "broken.png"
+    assert run_cli("studio", broken, "--screenshot", picture) == 1  # the picture shows the message; exit 1
+    assert QImage(str(picture)).width() == 1280
 
     monkeypatch.delenv("FAL_KEY", raising=False)
     monkeypatch.setattr("otio_retake.providers._keyring_key", lambda name: None)

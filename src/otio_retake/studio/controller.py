@@ -126,7 +126,7 @@ class RangeRow:
         """The range's state in words: the least finished of its takes."""
         if not self.takes:
             return "planned"
-        for word in ("failed", "missing", "cancelled", "stopped"):
+        for word in ("failed", "missing", "out of date", "cancelled", "stopped"):
             rows = [t for t in self.takes if t.state == word]
             if rows:
                 return f"{word}: {rows[0].note}" if rows[0].note else word
@@ -690,6 +690,7 @@ class StudioController(QObject):
                 "prompt": row.prompt, "mode": row.mode.value, "seed": row.seed,
                 "takes": [{"letter": t.letter, "prompt": t.prompt, "mode": t.mode.value, "seed": t.seed,
                            "request": t.request, "cost_usd": t.cost_usd,
+                           "record_in": row.range.record_in, "duration": row.range.duration,
                            "take": None if t.take is None else {
                                "path": t.take.path, "head": t.take.head, "tail": t.take.tail,
                                "has_video": t.take.has_video, "metadata": t.take.metadata}}
@@ -712,6 +713,12 @@ class StudioController(QObject):
                 take = TakeRow(spec["letter"], spec["prompt"], Mode(spec["mode"]), int(spec["seed"]),
                                int(spec.get("request", 0)), cost_usd=float(spec.get("cost_usd") or 0.0))
                 made = spec.get("take")
+                moved = (spec.get("record_in", row.range.record_in), spec.get("duration", row.range.duration)) != \
+                    (row.range.record_in, row.range.duration)
+                if made and moved:  # the marker was moved or trimmed since: that take no longer fits
+                    made = None
+                    take.state = "out of date"
+                    take.note = "the marker changed since this take was made; Run makes it again"
                 if made:
                     plan = self._plans_for(row, [take])[0]
                     take.take = Take(plan=plan, path=made["path"], head=int(made["head"]), tail=int(made["tail"]),
@@ -774,7 +781,7 @@ class StudioController(QObject):
                 record = latest.get((row.name, take.letter))
                 if take.ready or record is None:
                     continue
-                if take.state == "missing":
+                if take.state in ("missing", "out of date"):
                     continue
                 take.state = _JOURNAL_WORDS.get(record.state, record.state)
                 take.note = (record.error or "")[:200] if record.state == JobState.FAILED else \
