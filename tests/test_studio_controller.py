@@ -247,3 +247,21 @@ def test_a_take_of_a_marker_that_moved_is_not_shown_as_ready(studio, qtbot, samp
         assert "marker changed" in reopened.row("sky").takes[0].note
     finally:
         reopened.shutdown()
+
+
+def test_a_command_line_workspace_opens_with_its_takes_and_options(samples, tmp_path, qtbot):
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "alts.otio", "--takes", "2",
+                   "--marker-prefix", "sky") == 0
+    workspace = samples / "retake_sample.retake"
+    jobs = len(Journal(workspace / "jobs.sqlite").all())
+    controller = StudioController(workspace)
+    try:
+        assert [r.name for r in controller.ranges] == ["sky"]  # the run's --marker-prefix
+        assert controller.takes("sky") == ["A", "B"]  # the run's --takes 2, reused as they are
+        assert read_pattern(controller.frame("sky", "B", START + 100)) == source_frame_at(100)
+        with qtbot.waitSignal(controller.runFinished, timeout=60_000) as blocker:
+            controller.run()
+        assert blocker.args[0]["takes"] == 2
+    finally:
+        controller.shutdown()
+    assert len(Journal(workspace / "jobs.sqlite").all()) == jobs  # nothing new was planned or sent

@@ -56,6 +56,9 @@ from .viewer import FrameReader
 __all__ = ["StudioController", "RangeRow", "TakeRow", "CONFIRM_ABOVE_USD", "STATE_NAME", "TAKES_TIMELINE"]
 
 STATE_NAME = "studio.json"
+# What `otio-retake run` records in the journal that changes which ranges and plans it made.
+_RUN_OPTIONS = ("marker_colors", "marker_prefix", "default_length", "mode", "takes", "seed", "widen",
+                "context_seconds")
 TAKES_TIMELINE = "studio.otio"
 
 # The runner's steps, as the table says them.
@@ -161,12 +164,19 @@ class StudioController(QObject):
             self._app = QCoreApplication([])
         path = Path(path)
         state: dict = {}
+        options: dict = {}
         if path.is_dir():  # the workspace of an earlier run: find its timeline and how it was read
             workspace = path
             state = _read_json(path / STATE_NAME)
             last = {}
             if (path / JOURNAL_NAME).exists():
-                last = Journal(path / JOURNAL_NAME).last_run() or {}
+                journal = Journal(path / JOURNAL_NAME)
+                try:
+                    last = journal.last_run() or {}
+                finally:
+                    journal.close()
+            # How the run read and planned the cut, so that the same jobs are found in the journal.
+            options = {**{k: last.get(k) for k in _RUN_OPTIONS}, **(state.get("options") or {})}
             source = state.get("timeline") or last.get("timeline")
             if not source:
                 raise InputError(f"{path}: this folder has no otio-retake run (no {STATE_NAME} or journal run)",
@@ -183,14 +193,28 @@ class StudioController(QObject):
         self.handles = handles
         self.take_options = take_options or TakeOptions(handles=handles)
         self.confirm_above_usd = CONFIRM_ABOVE_USD
-        self._load_args = {"markers": str(markers) if markers else None, "fps": fps,
-                           "media_dirs": [str(p) for p in media_dirs]}
+        self._load_args = {"markers": str(Path(markers).resolve()) if markers else None, "fps": fps,
+                           "media_dirs": [str(Path(p).resolve()) for p in media_dirs]}
+        if not path.is_dir() and not options:
+            options = (_read_json(Workspace.for_timeline(path, Path(workspace) if workspace else None).root
+                                  / STATE_NAME).get("options") or {})
+        if marker_filter == MarkerFilter() and (options.get("marker_colors") or options.get("marker_prefix")
+                                                or options.get("default_length")):
+            marker_filter = MarkerFilter(colors=tuple(options.get("marker_colors") or ()),
+                                         name_prefix=options.get("marker_prefix"),
+                                         default_length_seconds=options.get("default_length"))
+        self._options = {"marker_colors": list(marker_filter.colors), "marker_prefix": marker_filter.name_prefix,
+                         "default_length": marker_filter.default_length_seconds,
+                         **{k: options.get(k) for k in ("mode", "takes", "seed", "widen", "context_seconds")}}
+        self._plan_args = {"widen": bool(options.get("widen")), "context_seconds": options.get("context_seconds")}
         self._loaded = pipeline.load(path, fps=fps, markers=markers, media_dirs=list(media_dirs),
-                                     marker_filter=marker_filter)
+                                     marker_filter=marker_filter,
+                                     mode=Mode(options["mode"]) if options.get("mode") else None,
+                                     takes=options.get("takes"), seed=options.get("seed"))
         self.workspace = Workspace.for_timeline(self._loaded.path, Path(workspace) if workspace else None)
         if not state:
             state = _read_json(self.workspace.root / STATE_NAME)
-        plans = pipeline.plan(self._loaded, provider=provider)
+        plans = pipeline.plan(self._loaded, provider=provider, **self._plan_args)
         self._rows: dict[str, RangeRow] = {}
         for rng in self._loaded.ranges:
             self._rows[rng.name] = RangeRow(rng, rng.prompt, rng.mode, rng.seed,
@@ -423,7 +447,7 @@ class StudioController(QObject):
             else:
                 edited = dataclasses.replace(row.range, prompt=row.prompt, mode=row.mode, seed=row.seed)
                 plans = pipeline.plan(dataclasses.replace(self._loaded, ranges=[edited]),
-                                      provider=row.host or self.provider)
+                                      provider=row.host or self.provider, **self._plan_args)
             row.takes = [TakeRow(p.take_letter, p.range.prompt, p.range.mode, p.seed, 0, cost_usd=p.cost_usd)
                          for p in plans]
 
@@ -458,6 +482,7 @@ class StudioController(QObject):
                 total += runner.pending_cost(plans)
             finally:
                 runner.journal.close()
+                asyncio.run(runner.pool.aclose())  # the host clients it opened to read their limits
         return round(total, 4)
 
     def run(self, *, confirmed: bool = False, max_cost: float | None = None) -> float:
@@ -684,7 +709,8 @@ class StudioController(QObject):
 
     # ----------------------------------------------------------------------------- persistence
     def _save(self) -> None:
-        body = {"timeline": str(self._loaded.path), "provider": self.provider, **self._load_args, "ranges": {}}
+        body = {"timeline": str(self._loaded.path.resolve()), "provider": self.provider, **self._load_args,
+                "options": self._options, "ranges": {}}
         for row in self._rows.values():
             body["ranges"][row.name] = {
                 "prompt": row.prompt, "mode": row.mode.value, "seed": row.seed,
