@@ -52,7 +52,7 @@ def track_items(timeline: otio.schema.Timeline, track: otio.schema.Track, rate: 
     """(item, record_in, record_out) in record frames for each item of the track."""
     r = float(rate)
     # One pass over the track and one transform of its origin: per-item transforms made planning a
-    # 500-range cut quadratic (about 55 s); a track maps to its stack by an offset only.
+    # 500-range cut take close to a minute; a track maps to its stack by an offset only.
     offset = track.transformed_time(otio.opentime.RationalTime(0, r), timeline.tracks)
     ranges = track.range_of_all_children()
     for item in track:
