@@ -4,18 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := demo_out
 
-.PHONY: setup demo test bench clean tools
+.PHONY: setup qt-deps demo test bench clean tools
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,studio]'
 	touch $@
 
+# QtMultimedia (PySide6-Addons) loads the system libpulse.so.0 on Linux; install it where apt is there and it is not.
+qt-deps:
+	@if command -v apt-get >/dev/null && ! ldconfig -p | grep -q libpulse.so.0; then \
+		apt-get update -qq && apt-get install -y -qq libpulse0; fi
+
 # The main job on every sample timeline with the offline preview engine.
-demo: setup
+demo: setup qt-deps
 	$(BIN)/python sample_timelines/make_samples.py
 	mkdir -p $(OUT)
 	$(BIN)/otio-retake plan sample_timelines/retake_sample.otio
@@ -24,10 +29,11 @@ demo: setup
 	$(BIN)/otio-retake run sample_timelines/retake_sample.edl --markers sample_timelines/retake_sample.markers.edl -o $(OUT)/retake_sample.edl --workspace $(OUT)/edl.retake --force
 	$(BIN)/otio-retake run sample_timelines/retake_sample.otio -o $(OUT)/retake_sample.fcpxml --workspace $(OUT)/otio.retake --force
 	$(BIN)/otio-retake conform $(OUT)/retake_sample.otio --pick-all A -o $(OUT)/retake_sample_final.otio --force
+	$(BIN)/otio-retake studio $(OUT)/otio.retake --screenshot $(OUT)/studio.png
 	@echo "demo outputs in $(OUT)/"
 
 # Tests spread over every core (-n auto); the slowest are listed so each can be justified (docs/testing.md).
-test: setup tools
+test: setup tools qt-deps
 	$(BIN)/python -m pytest -n auto --durations=15
 
 # The Premiere panel's tests run `node --test` and Debian's chromium (driven by Playwright, never
@@ -37,12 +43,13 @@ tools:
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 # Benchmarks print figures against a baseline measured in the same run (not timed tests).
-bench: setup
+bench: setup qt-deps
 	$(BIN)/python benchmarks/bench_jobs.py
 	$(BIN)/python benchmarks/bench_excerpt.py
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_bridge.py
+	$(BIN)/python benchmarks/bench_studio.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake

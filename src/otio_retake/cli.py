@@ -324,7 +324,8 @@ def cancel_cmd(target, range_names):
 
 @cli.command("conform")
 @click.argument("timeline", type=click.Path(path_type=Path))
-@click.option("--pick", "picks", multiple=True, metavar="NAME=LETTER", help="The take to use for a range (repeatable).")
+@click.option("--pick", "picks", multiple=True, metavar="NAME=LETTER",
+              help="The take to use for a range (repeatable; default: the picks made in `otio-retake studio`).")
 @click.option("--pick-all", metavar="LETTER", help="Use this take for every range that has it.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="The final cut: .otio, .edl or .xml.")
@@ -338,12 +339,42 @@ def conform_cmd(timeline, picks, pick_all, output, keep_alternates, force):
         if not sep or not name or len(letter.strip()) != 1:
             raise click.BadParameter(f"'{pick}' is not NAME=LETTER (e.g. sky=B)", param_hint="--pick")
         parsed[name] = letter.strip()
-    outputs, chosen = pipeline.conform_file(timeline, output, picks=parsed, pick_all=pick_all,
+    outputs, chosen = pipeline.conform_file(timeline, output, picks=parsed or None, pick_all=pick_all,
                                             keep_alternates=keep_alternates, force=force)
     for name, letter in chosen.items():
         out.print(f"{name}: take {letter}", highlight=False)
     for path in outputs:
         out.print(f"wrote {path}", highlight=False)
+
+
+@cli.command("studio")
+@click.argument("target", required=False, type=click.Path(path_type=Path))
+@click.option("--workspace", type=click.Path(path_type=Path),
+              help="The run's folder (default: <timeline stem>.retake beside it).")
+@click.option("--provider", default="preview", show_default=True, type=click.Choice(provider_names()),
+              help="The engine new takes are made with.")
+@click.option("--media-dir", "media_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Folder to look for media in (repeatable).")
+@click.option("--markers", type=click.Path(path_type=Path), help="A Resolve markers EDL to overlay on the cut.")
+@click.option("--fps", help="Frame rate of an EDL.")
+@click.option("--base-url", "base_urls", multiple=True, metavar="[HOST=]URL",
+              help="Send a host's API calls here (an emulator or a proxy); repeatable.")
+@click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls.")
+@click.option("--screenshot", type=click.Path(path_type=Path),
+              help="Open offscreen, load, select the first range, write a picture of the window here and exit.")
+def studio_cmd(target, workspace, provider, media_dirs, markers, fps, base_urls, poll_interval, screenshot):
+    """Open the review window on a timeline or on the workspace of an earlier run."""
+    try:
+        from .studio.window import run_studio
+    except ImportError as exc:
+        raise InputError(f"the studio needs PySide6 ({exc})", hint="pip install 'otio-retake[studio]'") from None
+    code = run_studio(target, screenshot=screenshot, workspace=workspace, provider=provider,
+                      media_dirs=list(media_dirs), markers=markers, fps=fps,
+                      base_urls=pipeline.parse_base_urls(base_urls, provider), poll_interval=poll_interval)
+    if screenshot and code == 0:
+        out.print(f"wrote {screenshot}", highlight=False)
+    if code:
+        raise SystemExit(code)
 
 
 @cli.command("relink")

@@ -19,6 +19,7 @@ from .jobs.plan import build_plans, check_windows
 from .media.probe import probe
 from .media.splice import TakeOptions
 from .errors import CostLimitError, JobFailedError, RunIncompleteError, SubmitOutcomeUnknownError
+from .jobs.picks import find_picks
 from .jobs.pool import HostPool
 from .jobs.runner import DEFAULT_HANDLES, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
@@ -194,10 +195,16 @@ def relink_report(timeline: otio.schema.Timeline, resolver: MediaResolver) -> li
     return list(rows.values())
 
 
-def conform_file(path: str | Path, out: str | Path, *, picks: dict[str, str], pick_all: str | None = None,
-                 keep_alternates: bool = False, force: bool = False) -> tuple[list[Path], dict[str, str]]:
-    """Conform the picks of a timeline written by ``run`` and write the final cut."""
+def conform_file(path: str | Path, out: str | Path, *, picks: dict[str, str] | None = None,
+                 pick_all: str | None = None, keep_alternates: bool = False,
+                 force: bool = False) -> tuple[list[Path], dict[str, str]]:
+    """Conform the picks of a timeline written by ``run`` and write the final cut.
+
+    ``picks=None`` (and no ``pick_all``) uses the picks saved in the takes' workspace (``otio-retake studio``).
+    """
     timeline = read_timeline(Path(path))
+    if picks is None:
+        picks = {} if pick_all else {n: t for n, t in find_picks(timeline)[1].items() if t}
     check_output(timeline, Path(out), force=force)
     final, chosen = conform(timeline, picks, pick_all=pick_all, keep_alternates=keep_alternates)
     return write_timeline(final, out, force=force), chosen
