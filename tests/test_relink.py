@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 
+import opentimelineio as otio
+from opentimelineio.opentime import RationalTime as RT
+from opentimelineio.opentime import TimeRange as TR
+
 from conftest import decode_patterns, run_cli
 
 from otio_retake.media.testpattern import make_pattern_clip
+from otio_retake.timeline.relink import MediaResolver
 
 EDL = """TITLE: tc
 FCM: NON-DROP FRAME
@@ -66,3 +71,29 @@ def test_source_timecode_maps_through_the_embedded_start_timecode(tmp_path):
     assert patterns[0] == (60, 7)
 
 
+
+
+def test_each_clip_resolves_to_its_own_media_however_often_otio_rewraps_it(tmp_path):
+    """Timelines are copied all the time (outputs, pinned media) and their clips collected: a new clip can
+    reuse a dead one's id, and a resolver that remembered clips by id handed one clip another's media
+    (a take cut from the wrong shot)."""
+    from otio_retake.media.testpattern import make_pattern_clip
+    files = [make_pattern_clip(tmp_path / f"shot{n}.mp4", clip_id=n + 1, frames=4, width=64, height=36, tone_hz=None)
+             for n in range(2)]
+
+    def cut(first: int) -> otio.schema.Timeline:
+        timeline = otio.schema.Timeline("t")
+        track = otio.schema.Track("V1")
+        for i in range(6):
+            track.append(otio.schema.Clip(f"c{i}", media_reference=otio.schema.ExternalReference(
+                target_url=str(files[(i + first) % 2]), available_range=TR(RT(0, 24), RT(4, 24))),
+                source_range=TR(RT(0, 24), RT(4, 24))))
+        timeline.tracks.append(track)
+        return timeline
+
+    resolver = MediaResolver(cut(0), timeline_dir=tmp_path)
+    for n in range(60):  # short-lived timelines whose clips come and go, as copies do
+        timeline = cut(n % 2)
+        for i, clip in enumerate(timeline.tracks[0]):
+            assert resolver.resolve(clip).path == files[(i + n) % 2].resolve(), (n, i)
+        del timeline, clip

@@ -46,10 +46,10 @@ class MediaResolver:
         self.timeline_dir = timeline_dir
         self.search_dirs = [Path(d) for d in media_dirs] + [timeline_dir, timeline_dir / "media"]
         self._index: dict[str, Path] | None = None
-        self._cache: dict[int, ResolvedMedia | None] = {}
+        self._cache: dict[tuple, ResolvedMedia | None] = {}
 
     def resolve(self, clip: otio.schema.Clip) -> ResolvedMedia | None:
-        key = id(clip)
+        key = _clip_key(clip)
         if key not in self._cache:
             self._cache[key] = self._resolve(clip)
         return self._cache[key]
@@ -142,6 +142,21 @@ class MediaResolver:
             except MediaError:
                 start = 0
         return ResolvedMedia(path=path.resolve(), start_frame=start, rate=rate, how=how)
+
+
+def _clip_key(clip: otio.schema.Clip) -> tuple:
+    """Everything ``_resolve`` reads from a clip: equal keys resolve to the same media.
+
+    Not ``id(clip)``: OTIO hands out a new Python wrapper for a clip whenever the last one was
+    collected, and a new wrapper can reuse a dead one's id, so an id-keyed cache gave one clip
+    another clip's media (seen as takes cut from the wrong shot).
+    """
+    ref = clip.media_reference
+    url = ref.target_url if isinstance(ref, otio.schema.ExternalReference) else None
+    available = ref.available_range if isinstance(ref, otio.schema.ExternalReference) else None
+    rate = clip.source_range.duration.rate if clip.source_range else None
+    return (clip.name, url, str(available) if available is not None else None, rate, _reel(clip),
+            tuple(_source_files(clip)))
 
 
 def _reel(clip: otio.schema.Clip) -> str | None:
