@@ -57,19 +57,37 @@ def test_runware_gets_whole_seconds_and_the_take_is_still_exact(emulator, sample
     assert patterns[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]
 
 
-@pytest.mark.parametrize("host, jobs", [("runware", 1), ("oxen", 1), ("ltx", 3)])
-def test_variations_use_the_hosts_own_or_separate_jobs(host, jobs, emulator, samples, tmp_path, monkeypatch):
+def _frame(path, index):
+    from otio_retake.media.decode import decode_all_frames
+    frames, _, _ = decode_all_frames(str(path))
+    return frames[index].astype(float)
+
+
+@pytest.mark.parametrize("host", HOST_NAMES)
+def test_three_takes_are_three_jobs_and_three_different_pictures(host, emulator, samples, tmp_path, monkeypatch):
     monkeypatch.setenv(HOSTS[host].key_env, KEY)
     server = emulator(host)
     assert _run(samples, tmp_path, host, server.url, "--takes", "3") == 0
-    assert _stats(server)["submitted"] == jobs
+    stats = _stats(server)
+    assert stats["submitted"] == 3 and stats["duplicates"] == 0  # each take its own job
     timeline = otio.adapters.read_from_file(str(tmp_path / "out.otio"))
     names = [t.name for t in timeline.tracks if t.name.startswith("Retake")]
     assert names == ["Retake A", "Retake B", "Retake C"]
-    seeds = [t.find_clips()[0].metadata["otio_retake"]["seed"] for t in timeline.tracks if t.name.startswith("Retake")]
-    assert len(set(seeds)) == 3
-    tints = [decode_patterns(tmp_path / "ws" / "takes" / f"sky_take{x}.mp4")[20] for x in "ABC"]
-    assert tints[0] == tints[1] == tints[2] == source_frame_at(48 + 8)
+    metas = [t.find_clips()[0].metadata["otio_retake"] for t in timeline.tracks if t.name.startswith("Retake")]
+    sent = [job.request for job in server.state.jobs.values()]
+    if HOSTS[host].accepts_seed:  # the seed each take lists is the one its request carried
+        assert sorted(m["seed"] for m in metas) == sorted(r["seed"] for r in sent) and len({m["seed"] for m in metas}) == 3
+    else:  # no seed sent, so none listed
+        assert all(m["seed"] is None and m["seed_sent"] is False for m in metas)
+        assert not any("seed" in json.dumps(r) for r in sent)
+    takes = [tmp_path / "ws" / "takes" / f"sky_take{x}.mp4" for x in "ABC"]
+    # The structure of each frame is the source's (the take lines up)...
+    assert {decode_patterns(t)[20] for t in takes} == {source_frame_at(48 + 8)}
+    # ...but the pictures are three different generations.
+    frames = [_frame(t, 20) for t in takes]
+    for i in range(3):
+        for j in range(i + 1, 3):
+            assert abs(frames[i] - frames[j]).mean() > 3.0, (host, i, j)
 
 
 @pytest.mark.parametrize("faults", [

@@ -95,7 +95,7 @@ def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | 
                 handles: int = DEFAULT_HANDLES, take_options: TakeOptions | None = None,
                 base_urls: dict[str, str] | None = None,
                 poll_interval: float | None = None, concurrency: int | None = None, per_host: int | None = None,
-                resubmit_unknown: bool = False,
+                resubmit_unknown: bool = False, resubmit_expired: bool = True,
                 on_event: Callable[[ProgressEvent], None] | None = None) -> Runner:
     ws = Workspace.for_timeline(loaded.path, workspace)
     base_urls = base_urls or {}
@@ -106,7 +106,8 @@ def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | 
     pool = HostPool(factory, global_limit=concurrency, per_host_limit=per_host)
     return Runner(loaded.timeline, loaded.resolver, pool, ws,
                   take_options=take_options or TakeOptions(handles=handles),
-                  poll_interval=poll_interval, resubmit_unknown=resubmit_unknown, on_event=on_event)
+                  poll_interval=poll_interval, resubmit_unknown=resubmit_unknown,
+                  resubmit_expired=resubmit_expired, on_event=on_event)
 
 
 def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Runner, force: bool = False,

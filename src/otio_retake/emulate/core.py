@@ -24,6 +24,7 @@ import binascii
 import dataclasses
 import itertools
 import json
+import random
 import re
 import tempfile
 import threading
@@ -38,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from ..media.probe import probe
 from ..model import Mode
 from ..providers.preview import render_preview
 
@@ -93,7 +95,7 @@ class EmulatedJob:
     duration: float
     prompt: str
     mode: Mode
-    seed: int
+    seed: int  # the request's, or one drawn at random where it sent none (as a real model does)
     variations: int
     request: dict
     created: float = field(default_factory=time.monotonic)
@@ -104,6 +106,7 @@ class EmulatedJob:
     failure: str | None = None
     cancelled: bool = False
     queue_position: int = 0
+    seed_given: bool = True
 
     def state(self, latency: float) -> str:
         if self.cancelled:
@@ -120,6 +123,19 @@ class EmulatedJob:
     @property
     def reason(self) -> str:
         return self.failure or self.render_error or ""
+
+
+def clip_seconds(path: Path) -> float:
+    """The length of an uploaded clip (what hosts billing per input or output second charge for)."""
+    info = probe(path)
+    if info.frames and info.rate:
+        return float(info.frames / info.rate)
+    return float(info.duration)
+
+
+def clip_frames(path: Path) -> int:
+    info = probe(path)
+    return int(info.frames or round(info.duration * float(info.rate or 24)))
 
 
 class CutOffResponse(Response):
@@ -186,11 +202,16 @@ class EmulatorState:
     def new_id(self, prefix: str = "") -> str:
         return f"{prefix}{next(self._counter):06d}-{uuid.uuid4().hex[:8]}"
 
-    def create_job(self, *, video: Path, start: float, duration: float, prompt: str, mode: Mode, seed: int = 0,
-                   variations: int = 1, request: dict | None = None, job_id: str | None = None,
-                   failure: str | None = None) -> EmulatedJob:
+    def create_job(self, *, video: Path, start: float, duration: float, prompt: str, mode: Mode,
+                   seed: int | None = None, variations: int = 1, request: dict | None = None,
+                   job_id: str | None = None, failure: str | None = None) -> EmulatedJob:
+        # Without a seed every request is a new generation (a different picture), as on the real hosts;
+        # only a host that documents a seed passes one, and then the same seed gives the same result.
+        given = seed is not None
+        seed = int(seed) if given else random.SystemRandom().randrange(2_000_000_000)
         job = EmulatedJob(id=job_id or self.new_id(), video=video, start=start, duration=duration, prompt=prompt,
-                          mode=mode, seed=seed, variations=variations, request=dict(request or {}), failure=failure)
+                          mode=mode, seed=seed, variations=variations, request=dict(request or {}), failure=failure,
+                          seed_given=given)
         if self.faults.take("job") == "fail":
             job.failure = "the model could not complete the generation (emulated failure)"
         with self.lock:
@@ -214,6 +235,11 @@ class EmulatorState:
             job.render_error = f"render failed: {exc}"
         finally:
             job.rendered.set()
+
+    def active(self) -> int:
+        """Jobs queued or running now."""
+        with self.lock:
+            return sum(1 for j in self.jobs.values() if j.state(self.latency) in ("queued", "running"))
 
     def stats(self) -> dict:
         by_status = Counter(job.state(self.latency) for job in self.jobs.values())

@@ -57,10 +57,11 @@ class RetakeRequest:
     duration_seconds: float
     prompt: str
     mode: Mode
-    seed: int
+    seed: int | None  # None: the host takes no seed, so none is sent (and none is listed on the take)
     variations: int = 1
     input_seconds: float = 0.0
-    idempotency_key: str = ""
+    idempotency_key: str = ""  # unique per take and attempt: the host's idempotency key / task id where it has one
+    take_marker: str = ""  # unique per take and attempt, carried where the host has a field for it
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ class OxenProvider(HostedProvider):
         return self.url(f"/api/repos/{self.repo}/file/main/{target}")
 
     async def submit(self, request: RetakeRequest) -> JobHandle:
-        body = {"model": self.model, "num_generations": max(1, min(4, request.variations)), **self._fields(request)}
+        body = {"model": self.model, "num_generations": 1, **self._fields(request)}  # one take, one job
         answer = (await self.http.request("POST", self.url("/api/ai/queue"), json=body, paid=True)).json()
         ids = [g["generation_id"] for g in answer.get("generations") or []]
         if not ids:
@@ -103,14 +103,16 @@ class OxenProvider(HostedProvider):
             await self.http.request("DELETE", self.url(f"/api/ai/queue/{gid}"), ok=(200, 202, 204))
         return True
 
-    async def find_job(self, request: RetakeRequest) -> JobHandle | None:
+    async def find_job(self, request: RetakeRequest, exclude: frozenset[str] = frozenset()) -> JobHandle | None:
+        # One generation per take; generations other takes already hold (``exclude``) are never adopted.
         listing = (await self.http.request("GET", self.url("/api/ai/queue"))).json()
         wanted = {"model": self.model, **self._fields(request)}
         ids = [g["generation_id"] for g in listing.get("generations") or []
-               if all(g.get("request", {}).get(k) == v for k, v in wanted.items())]
+               if all(g.get("request", {}).get(k) == v for k, v in wanted.items())
+               and g["generation_id"] not in exclude]
         if not ids:
             return None
-        return JobHandle(host=self.name, job_id=ids[0], urls={"generations": ",".join(ids)})
+        return JobHandle(host=self.name, job_id=ids[0], urls={"generations": ids[0]})
 
 
 class OxenLtx2Provider(OxenProvider):
