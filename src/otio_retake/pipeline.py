@@ -20,7 +20,7 @@ from .media.probe import probe
 from .media.splice import TakeOptions
 from .errors import CostLimitError, RunIncompleteError
 from .jobs.pool import HostPool
-from .jobs.runner import DEFAULT_HANDLES, ProgressEvent, RunReport, Runner
+from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
 from .model import MarkedRange, Mode, RetakePlan, Take
 from .providers import make_provider, provider_limits
@@ -131,7 +131,9 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
         raise RunIncompleteError(
             f"{len(report.errors)} job(s) did not finish ({len(report.takes)} take(s) are ready in "
             f"{runner.workspace.root}):\n{lines}",
-            hint="run the same command again: finished and paid jobs are reused, not paid for twice")
+            hint="run the same command again: finished and paid jobs are reused, not paid for twice"
+                 + ("; a job whose result expired is paid for again (--no-resubmit-expired to stop)"
+                    if any(isinstance(e, ExpiredResultError) for _, e in report.errors) else ""))
     takes = report.takes
     result_timeline = add_alternates(loaded.timeline, takes)
     size = _frame_size(loaded)

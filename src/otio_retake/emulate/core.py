@@ -10,7 +10,8 @@ times (default 1) at the first requests of that stage::
 
     stages: upload, submit, poll, download, job
     kinds:  429 (with Retry-After), 500, 503, 402, 422, drop (the answer is cut off
-            after the request was handled), truncate (a download stops halfway),
+            after the request was handled), late (the request is handled, then answered 500),
+            truncate (a download stops halfway),
             expired (404 as after the host's retention), fail (the job ends failed)
 
 e.g. ``submit=429x2,poll=500,download=truncate,job=fail``.
@@ -47,7 +48,7 @@ __all__ = ["FaultRule", "parse_faults", "Faults", "EmulatedJob", "EmulatorState"
            "FAULT_ANSWERS", "STAGES", "KINDS"]
 
 STAGES = ("upload", "submit", "poll", "download", "job")
-KINDS = ("429", "500", "503", "402", "422", "drop", "truncate", "expired", "fail")
+KINDS = ("429", "500", "503", "402", "422", "drop", "late", "truncate", "expired", "fail")
 _RULE = re.compile(r"^(?P<stage>[a-z]+)=(?P<kind>\d{3}|[a-z]+?)(?:x(?P<count>\d+))?$")
 
 
@@ -322,8 +323,8 @@ class HostApp(abc.ABC):
         if not self.state.authorized(request, self.scheme):
             return self.error(401, "authentication_error", "Invalid or missing API key")
         fault = self.state.faults.take(stage)
-        if fault == "drop":
-            return "drop"
+        if fault in ("drop", "late"):
+            return fault
         if fault in FAULT_ANSWERS:
             status, kind, message = FAULT_ANSWERS[fault]
             response = self.error(status, kind, message)
@@ -353,6 +354,8 @@ class HostApp(abc.ABC):
     def answer(self, body, fault: str | Response | None, status: int = 200) -> Response:
         if fault == "drop":
             return CutOffResponse(json.dumps(body).encode(), keep=0.5, status_code=status)
+        if fault == "late":
+            return self.error(500, "server_error", "Internal server error")
         return JSONResponse(body, status_code=status)
 
     @abc.abstractmethod
