@@ -18,12 +18,13 @@ from rich.table import Table
 from . import pipeline
 from .errors import CostLimitError, InputError, RetakeError
 from .jobs.progress import LiveProgress, PlainProgress, ProgressHub
+from .jobs.cost import estimate_plan
 from .jobs.runner import DEFAULT_HANDLES
 from .media.splice import TakeOptions
 from .jobs.store import ACTIVE_STATES, JOURNAL_NAME, JobState, Journal
 from .media.timecode import rate_label
 from .model import Mode, RetakePlan
-from .providers import make_provider, provider_names
+from .providers import make_provider, provider_limits, provider_names
 from .timeline.marks import MarkerFilter
 
 __all__ = ["main", "cli"]
@@ -92,6 +93,7 @@ def _plan_rows(plans: list[RetakePlan]) -> list[dict]:
                 "section_duration_seconds": round(float(p.section_duration), 6),
                 "takes": 0, "seeds": [], "provider": p.provider, "cost_usd": 0.0, "origin": r.origin,
                 "track_index": r.track_index,
+                "cost_basis": estimate_plan(p, provider_limits(p.provider)).describe() + " per take",
             }
         row["takes"] += 1
         row["seeds"].append(p.seed)
@@ -120,12 +122,13 @@ def plan_cmd(as_json, **kwargs):
         return
     rate = loaded.ranges[0].rate
     table = Table(title=f"{loaded.path.name}: {len(rows)} marked range(s) at {rate_label(rate)} fps")
-    for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "takes", "cost", "prompt"):
+    for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "takes", "cost", "billed on",
+                "prompt"):
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(row["name"], row["mode"], row["record_in"], row["record_out"], str(row["duration_frames"]),
                       f"{row['duration_seconds']:.2f}", f"{row['context_in']}-{row['context_out']}",
-                      str(row["takes"]), f"${row['cost_usd']:.2f}", row["prompt"])
+                      str(row["takes"]), f"${row['cost_usd']:.2f}", row["cost_basis"], row["prompt"])
     out.print(table)
     out.print(f"estimated total for {kwargs['provider']}: ${sum(r['cost_usd'] for r in rows):.2f}")
     for s in loaded.skipped:

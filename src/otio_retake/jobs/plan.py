@@ -17,6 +17,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from ..errors import RangeLengthError
+from .cost import estimate
 from ..model import MarkedRange, RetakePlan
 from ..providers.base import Limits
 from ..timeline.info import timeline_rate
@@ -88,8 +89,8 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
         duration = Fraction(math.ceil(offset + duration) - start)
         offset = Fraction(start)
     excerpt_seconds = float(Fraction(hi - lo) / rate)
-    cost = limits.estimate_cost(input_seconds=excerpt_seconds, section_seconds=float(duration),
-                                output_seconds=excerpt_seconds)
+    cost = estimate(limits, input_seconds=excerpt_seconds, section_seconds=float(duration),
+                    output_seconds=excerpt_seconds).usd
     base_seed = rng.seed if rng.seed is not None else default_seed(rng)
     return [RetakePlan(range=rng, provider=provider, take_index=i, seed=base_seed + i, context_in=lo,
                        context_out=hi, section_start=offset, section_duration=duration, cost_usd=cost)

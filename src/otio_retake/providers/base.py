@@ -43,11 +43,10 @@ class Limits:
     max_concurrent: int = 4
     max_variations: int = 1  # results per job with different seeds
     price_per_second: float = 0.10
-    price_basis: str = "output"  # "input": billed per second of the uploaded clip (LTX)
-
-    def estimate_cost(self, *, input_seconds: float, section_seconds: float, output_seconds: float) -> float:
-        seconds = input_seconds if self.price_basis == "input" else output_seconds
-        return round(self.price_per_second * seconds, 4)
+    # What the host bills (jobs/cost.py): "output" (seconds of the returned clip), "input" (of the uploaded
+    # clip, LTX), "section" (of the regenerated section) or "request" (price_per_request each)
+    price_basis: str = "output"
+    price_per_request: float = 0.0
 
 
 @dataclass(frozen=True)
