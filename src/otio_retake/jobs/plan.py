@@ -23,7 +23,7 @@ from ..providers.base import Limits
 from ..timeline.info import timeline_rate
 from ..timeline.segments import shot_bounds
 
-__all__ = ["build_plans", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS", "default_seed"]
+__all__ = ["build_plans", "plan_range", "check_length", "check_rules", "DEFAULT_CONTEXT_SECONDS", "default_seed"]
 
 DEFAULT_CONTEXT_SECONDS = 2.0
 
@@ -88,6 +88,11 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
         start = math.floor(offset)
         duration = Fraction(math.ceil(offset + duration) - start)
         offset = Fraction(start)
+        # The widened section may now end after the excerpt: take the frames it needs from the timeline.
+        needed = lo + math.ceil((offset + duration) * rate - Fraction(1, 10**6))
+        if needed > hi:
+            hi = min(needed, timeline_frames)
+    check_rules(rng, limits, lo, hi, offset, duration, engine=provider)
     excerpt_seconds = float(Fraction(hi - lo) / rate)
     cost = estimate(limits, input_seconds=excerpt_seconds, section_seconds=float(duration),
                     output_seconds=excerpt_seconds).usd
@@ -95,6 +100,38 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     return [RetakePlan(range=rng, provider=provider, take_index=i, seed=base_seed + i, context_in=lo,
                        context_out=hi, section_start=offset, section_duration=duration, cost_usd=cost)
             for i in range(rng.takes)]
+
+
+def check_rules(rng: MarkedRange, limits: Limits, lo: int, hi: int, offset: Fraction, duration: Fraction, *,
+                engine: str) -> None:
+    """The host's documented limits, checked on what will be sent after every adjustment (context, clamping to
+    the shot, the host's minimum input, whole-second widening): refused here, before anything is uploaded."""
+    rate = rng.rate
+    where = f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}"
+    input_seconds = Fraction(hi - lo) / rate
+    eps = Fraction(1, 10**6)
+    if hi - lo < limits.min_input_frames:
+        raise RangeLengthError(
+            f"{where}: the clip sent to {engine} would be {hi - lo} frames, fewer than the {limits.min_input_frames} "
+            f"frames it needs", hint="use a longer marker, or a timeline with more picture around it")
+    if input_seconds > Fraction(limits.max_input_seconds).limit_denominator(1000) + eps:
+        raise RangeLengthError(
+            f"{where}: the clip sent to {engine} would be {float(input_seconds):.2f} s, more than its maximum of "
+            f"{limits.max_input_seconds:g} s", hint="use less context (--context) or a shorter marker")
+    if offset < 0 or offset + duration > input_seconds + eps:
+        raise RangeLengthError(
+            f"{where}: the section sent to {engine} ({float(offset):.2f}-{float(offset + duration):.2f} s) would not "
+            f"lie inside the {float(input_seconds):.2f} s clip"
+            + (" after widening it to whole seconds" if limits.whole_seconds else ""),
+            hint="move the marker away from the end of the timeline, or use a host without whole-second sections")
+    if duration < Fraction(limits.min_section_seconds).limit_denominator(1000) - eps or \
+            duration > Fraction(limits.max_section_seconds).limit_denominator(1000) + eps:
+        raise RangeLengthError(
+            f"{where}: the section sent to {engine} would be {float(duration):.2f} s"
+            + (" once widened to whole seconds" if limits.whole_seconds else "")
+            + f", outside its {limits.min_section_seconds:g}-{limits.max_section_seconds:g} s",
+            hint="shorten the marker (or split it in two)" if duration > limits.max_section_seconds
+            else "lengthen the marker, or pass --widen")
 
 
 def _grow_to(lo: int, hi: int, frames: int, total: int) -> tuple[int, int]:
