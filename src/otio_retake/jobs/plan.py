@@ -74,6 +74,8 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     rate = rng.rate
     seconds = rng.context_seconds if rng.context_seconds is not None else (
         context_seconds if context_seconds is not None else DEFAULT_CONTEXT_SECONDS)
+    if not limits.honours_section:  # whatever is sent may be regenerated: send only what is to be retaken
+        seconds = 0
     pad = round(Fraction(seconds).limit_denominator(1000) * rate)
     lo = max(rng.record_in - pad, min(shot[0], rng.record_in), 0)
     hi = min(rng.record_out + pad, max(shot[1], rng.record_out), timeline_frames)

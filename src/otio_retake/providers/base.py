@@ -40,6 +40,9 @@ class Limits:
     max_height: int = 2160
     exact_resolutions: tuple[tuple[int, int], ...] = ()  # e.g. Oxen's 1080p-only model
     whole_seconds: bool = False  # section start/duration must be whole seconds (Runware)
+    # False where the host documents no section parameter (WaveSpeed): it may regenerate the whole clip, so
+    # the clip sent is the marked range itself (grown only to the minimum input), never extra context
+    honours_section: bool = True
     max_concurrent: int = 4
     max_variations: int = 1  # results per job with different seeds
     price_per_second: float = 0.10
