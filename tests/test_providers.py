@@ -222,3 +222,22 @@ def test_oxen_fails_a_non_1080p_input_when_the_job_runs(emulator, samples, tmp_p
     server = emulator("oxen")
     assert _run(samples, tmp_path, "oxen", server.url) == 3
     assert "input_video must be 1920x1080" in " ".join(capsys.readouterr().err.split())
+
+
+def test_oxen_refuses_without_a_repository_of_the_users_own_before_anything_is_sent(
+        emulator, samples, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OXEN_API_KEY", KEY)
+    server = emulator("oxen")
+    monkeypatch.delenv("OXEN_REPO")
+    assert _run(samples, tmp_path, "oxen", server.url) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "OXEN_REPO" in err and "your-namespace/repo-name" in err
+    assert _stats(server)["requests"] == {}
+
+
+def test_oxen_uploads_into_the_users_repository_on_its_branch(emulator, samples, tmp_path, monkeypatch):
+    monkeypatch.setenv("OXEN_API_KEY", KEY)
+    server = emulator("oxen")
+    assert _run(samples, tmp_path, "oxen", server.url) == 0
+    [job] = server.state.jobs.values()
+    assert "/api/repos/editor/otio-retake-excerpts/file/main/otio-retake/" in job.request["input_video"]

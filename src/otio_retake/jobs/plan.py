@@ -128,6 +128,10 @@ def check_rules(rng: MarkedRange, limits: Limits, lo: int, hi: int, offset: Frac
             f"lie inside the {float(input_seconds):.2f} s clip"
             + (" after widening it to whole seconds" if limits.whole_seconds else ""),
             hint="move the marker away from the end of the timeline, or use a host without whole-second sections")
+    if limits.max_section_start is not None and offset > Fraction(limits.max_section_start) + eps:
+        raise RangeLengthError(
+            f"{where}: the section would start {float(offset):.2f} s into the clip sent to {engine}, later than "
+            f"its maximum start of {limits.max_section_start:g} s", hint="use less context before the marker (--context)")
     if duration < Fraction(limits.min_section_seconds).limit_denominator(1000) - eps or \
             duration > Fraction(limits.max_section_seconds).limit_denominator(1000) + eps:
         raise RangeLengthError(

@@ -33,6 +33,7 @@ class Limits:
 
     min_section_seconds: float = 2.0
     max_section_seconds: float = 16.0
+    max_section_start: float | None = None  # latest section start the host accepts (fal: 20 s)
     min_input_frames: int = 73  # the model's minimum input (about 3 s at 24 fps)
     max_input_seconds: float = 20.0  # the model's window is 505 frames, about 20-21 s
     max_input_bytes: int = 100 * 1024 * 1024
