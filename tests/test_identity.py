@@ -146,3 +146,13 @@ def test_an_expired_result_is_marked_and_resubmitted_knowingly(emulator, samples
     assert _stats(server)["submitted"] == 2
     assert journal.get(record.plan_key).state == JobState.TAKE_READY
     assert decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")[12] == source_frame_at(48)
+
+
+def test_a_job_gone_at_the_host_while_polling_is_marked_expired_not_failed(emulator, samples, tmp_path, monkeypatch,
+                                                                            capsys):
+    monkeypatch.setenv("LTX_API_KEY", KEY)
+    server = emulator("ltx", faults="poll=expired")
+    assert _run(samples, tmp_path, "ltx", server) == 3
+    assert "results are kept for 24 hours" in " ".join(capsys.readouterr().err.split())
+    [record] = Journal(tmp_path / "ws" / "jobs.sqlite").all()
+    assert record.state == JobState.EXPIRED

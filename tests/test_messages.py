@@ -51,3 +51,19 @@ def test_a_failed_job_names_the_range_its_marker_and_what_to_do(emulator, sample
     rng = next(r for r in pipeline.load(samples / "retake_sample.otio").ranges if r.name == "sky")
     assert f"range 'sky' take A ({rng.origin})" in err and "could not complete the generation" in err
     assert "change the prompt or the range" in err and "about $0.70" in err
+
+
+def test_a_download_that_keeps_failing_names_the_range_and_the_rerun_does_not_pay_again(
+        emulator, samples, tmp_path, monkeypatch, capsys):
+    import httpx
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    server = emulator("fal", faults="download=truncatex6")  # every attempt of the first run is cut off
+    args = ("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "fal",
+            "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
+            "--marker-prefix", "sky")
+    assert run_cli(*args) == 3
+    err = _errors(capsys)
+    assert "range 'sky' take A" in err and "retake_sample.otio" in err and "download interrupted" in err
+    assert "downloaded again, not generated again" in err
+    assert run_cli(*args) == 0
+    assert httpx.get(server.url + "/_emulator/stats").json()["submitted"] == 1
