@@ -83,7 +83,7 @@ def test_connection_refused_submit_is_retried_because_nothing_was_sent():
     assert response.json() == {"id": "j1"} and len(calls) == 3
 
 
-def test_500_on_submit_is_raised_but_429_is_retried_with_its_retry_after():
+def test_500_502_504_on_submit_are_unknown_outcomes_but_429_is_retried_with_its_retry_after():
     slept = []
 
     async def sleep(seconds):
@@ -93,9 +93,19 @@ def test_500_on_submit_is_raised_but_429_is_retried_with_its_retry_after():
     http = HostHttp("t", headers={}, transport=httpx.MockTransport(lambda r: next(answers)), sleep=sleep)
     assert asyncio.run(http.request("POST", "https://h/x", paid=True)).status_code == 202
     assert slept == [2.0]
-    http = _http(lambda r: httpx.Response(500, json={"error": {"message": "boom"}}))
-    with pytest.raises(HostUnavailableError, match="boom"):
-        asyncio.run(http.request("POST", "https://h/x", paid=True))
+    for status in (500, 502, 504):  # the job may have been queued before the error: never "failed", never resent
+        calls = []
+
+        def handler(request, status=status):
+            calls.append(request)
+            return httpx.Response(status, json={"error": {"message": "boom"}})
+
+        with pytest.raises(SubmitOutcomeUnknownError, match="boom") as info:
+            asyncio.run(_http(handler).request("POST", "https://h/x", paid=True))
+        assert len(calls) == 1 and info.value.status == status
+    with pytest.raises(HostUnavailableError, match="boom"):  # a read is simply a host in trouble
+        asyncio.run(_http(lambda r: httpx.Response(500, json={"error": {"message": "boom"}}),
+                          policy=RetryPolicy(attempts=1)).request("GET", "https://h/x"))
 
 
 @pytest.mark.parametrize("status, body, error", [
@@ -136,6 +146,15 @@ def test_documented_example_answers_parse():
                          "videoUUID": "b7db282d", "videoURL": "https://im.runware.ai/video/b7db282d.mp4",
                          "seed": 1212, "cost": 0.605}]}
     assert parse_runware_results(runware, task) == Succeeded(("https://im.runware.ai/video/b7db282d.mp4",), 0.605)
+    # The docs' example response as written (runware.ai/docs/models/lightricks-ltx-2-retake/examples): no status.
+    example = {"data": [{"taskType": "videoInference", "taskUUID": "2eb310fd-c023-46a5-a0fa-5e977ff54bce",
+                         "videoUUID": "eb3d2591-8f26-4c24-9b6b-cb72d1f8d84c",
+                         "videoURL": "https://vm.runware.ai/video/os/a04d20/ws/5/vi/eb3d2591-8f26-4c24-9b6b-cb72d1f8d84c.mp4",
+                         "cost": 0.605}]}
+    assert parse_runware_results(example, "2eb310fd-c023-46a5-a0fa-5e977ff54bce") == Succeeded(
+        (example["data"][0]["videoURL"],), 0.605)
+    assert parse_runware_results({"data": [{"taskType": "videoInference", "taskUUID": task,
+                                            "status": "processing"}]}, task) == Running()
     assert parse_gmi_status({"request_id": "r", "status": "success",
                              "outcome": {"media_urls": [{"url": "https://g/1.mp4"}]}}) == Succeeded(("https://g/1.mp4",))
     assert parse_oxen_status({"generation_id": "g", "status": "succeeded", "result_url": "https://x/1.mp4"}) \

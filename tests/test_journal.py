@@ -18,6 +18,7 @@ import pytest
 from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at
 
 from otio_retake.jobs.pool import HostPool
+from otio_retake.model import Mode
 from otio_retake.jobs.store import JobState, Journal
 
 KEY = EMULATOR_KEY
@@ -41,21 +42,26 @@ def test_journal_records_states_with_events_in_wal_mode(tmp_path):
     assert mode == "wal"
 
 
-def test_excerpts_are_deterministic_so_the_idempotency_key_is_stable(samples, tmp_path):
+def test_excerpts_are_deterministic_and_every_request_field_changes_the_job_identity(samples, tmp_path):
+    import hashlib
+    from dataclasses import replace
     from otio_retake import pipeline
-    from otio_retake.jobs.runner import idempotency_key
+    from otio_retake.media.excerpt import render_excerpt
     loaded = pipeline.load(samples / "retake_sample.otio")
     plans = pipeline.plan(loaded)
-    keys = []
+    digests, keys = [], []
     for n in range(2):
         runner = pipeline.make_runner(loaded, workspace=tmp_path / f"ws{n}")
-        provider = runner.pool.provider("preview")
-        from otio_retake.media.excerpt import render_excerpt
         info = render_excerpt(runner.segments(plans[0]), tmp_path / f"e{n}.mp4", rate=runner.rate)
-        keys.append(idempotency_key(provider, plans[0], info.path, 1))
-    assert keys[0] == keys[1]
-    other = idempotency_key(provider, plans[1], tmp_path / "e0.mp4", 1)
-    assert other != keys[0]  # another prompt, section and seed
+        digests.append(hashlib.sha256(info.path.read_bytes()).hexdigest())
+        keys.append(runner.plan_key([plans[0]]))
+    assert digests[0] == digests[1] and keys[0] == keys[1]  # same inputs: same bytes, same job
+    base = plans[0]
+    changed = [replace(base, range=replace(base.range, prompt=base.range.prompt + "!")),
+               replace(base, seed=base.seed + 1), replace(base, take_index=1),
+               replace(base, range=replace(base.range, mode=Mode.BOTH)),
+               replace(base, context_in=base.context_in + 1), replace(base, section_start=base.section_start + 1)]
+    assert len({runner.plan_key([p]) for p in changed} | {keys[0]}) == len(changed) + 1
 
 
 def test_a_rerun_reuses_ready_takes(samples, tmp_path, capsys):

@@ -26,7 +26,7 @@ from .media.splice import TakeOptions
 from .jobs.store import ACTIVE_STATES, JOURNAL_NAME, JobState, Journal
 from .media.timecode import rate_label, snap_rate
 from .model import Mode, RetakePlan
-from .providers import make_provider, provider_names
+from .providers import make_provider, provider_limits, provider_names
 from .timeline.marks import MarkerFilter
 
 __all__ = ["main", "cli"]
@@ -129,12 +129,13 @@ def plan_cmd(as_json, **kwargs):
         return
     rate = loaded.ranges[0].rate
     table = Table(title=f"{loaded.path.name}: {len(rows)} marked range(s) at {rate_label(rate)} fps")
-    for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "takes", "cost", "prompt"):
+    for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "takes", "cost", "billed on",
+                "prompt"):
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(row["name"], row["mode"], row["record_in"], row["record_out"], str(row["duration_frames"]),
                       f"{row['duration_seconds']:.2f}", f"{row['context_in']}-{row['context_out']}",
-                      str(row["takes"]), f"${row['cost_usd']:.2f}", row["prompt"])
+                      str(row["takes"]), f"${row['cost_usd']:.2f}", row["cost_basis"], row["prompt"])
     out.print(table)
     out.print(f"estimated total for {kwargs['provider']}: ${sum(r['cost_usd'] for r in rows):.2f}")
     for s in loaded.skipped:
@@ -177,10 +178,12 @@ def _jsonable(value):
 @click.option("--yes", is_flag=True, help=f"Do not ask before a run estimated above ${CONFIRM_ABOVE_USD:.0f}.")
 @click.option("--resubmit-unknown", is_flag=True,
               help="Submit again a job whose submit answer was lost and that the host cannot look up.")
+@click.option("--no-resubmit-expired", is_flag=True,
+              help="Stop (instead of paying again) for a job whose result has expired at the host.")
 @click.option("--report", type=click.Path(path_type=Path),
               help="Also write a JSON report of the run here (the contract the NLE scripts read).")
 def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, take_codec, base_urls, poll_interval,
-            concurrency, per_host, max_cost, yes, resubmit_unknown, report, **kwargs):
+            concurrency, per_host, max_cost, yes, resubmit_unknown, no_resubmit_expired, report, **kwargs):
     """Retake every marked range and write the timeline with the takes as alternates."""
     arguments = {k: _jsonable(v) for k, v in {**kwargs, "output": output, "workspace": workspace, "force": force,
                                                "handles": handles, "base_urls": base_urls,
@@ -195,7 +198,8 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
     runner = pipeline.make_runner(loaded, provider=kwargs["provider"], workspace=workspace, take_options=take_options,
                                   base_urls=pipeline.parse_base_urls(base_urls, kwargs["provider"]),
                                   poll_interval=poll_interval, concurrency=concurrency, per_host=per_host,
-                                  resubmit_unknown=resubmit_unknown, on_event=hub.publish)
+                                  resubmit_unknown=resubmit_unknown, resubmit_expired=not no_resubmit_expired,
+                                  on_event=hub.publish)
 
     def confirm(pending: float) -> bool:
         per_range: dict[str, float] = {}
@@ -204,6 +208,9 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
         listing = ", ".join(f"{name} ${cost:.2f}" for name, cost in per_range.items())
         err.print(f"{len(plans)} take(s) of {len(per_range)} range(s); estimated ${sum(per_range.values()):.2f} "
                   f"({listing}); ${pending:.2f} not yet paid for", highlight=False)
+        if not no_resubmit_expired:
+            for note in runner.expired_notices(plans):
+                err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
         if pending <= CONFIRM_ABOVE_USD or yes:
             return True
         if not sys.stdin.isatty():
@@ -302,10 +309,13 @@ def cancel_cmd(target, range_names):
     async def cancel_all():
         nonlocal cancelled
         for record in journal.all():
-            if record.state not in ACTIVE_STATES or (range_names and record.range_name not in range_names):
+            if record.state not in ACTIVE_STATES | {JobState.EXPIRED} or \
+                    (range_names and record.range_name not in range_names):
                 continue
             note = "cancelled before the host answered"
-            if record.handle is not None:
+            if record.state == JobState.EXPIRED:
+                note = "given up: its result had expired at the host (a run submits it again only if asked)"
+            elif record.handle is not None:
                 provider = make_provider(record.provider, results_dir=journal.path.parent / "engine",
                                          base_url=base_urls.get(record.provider))
                 try:

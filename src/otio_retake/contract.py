@@ -19,6 +19,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .jobs.cost import estimate_plan
+from .providers import accepts_seed, provider_limits
+
 __all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "ReportTake", "Report", "SequenceMarker",
            "SequenceItem", "SequenceTrack", "Sequence", "PlanRequest", "Skipped", "KeyStatus", "PlanResponse",
            "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
@@ -63,6 +66,8 @@ class PlanRow(_Model):
     cost_usd: float
     origin: str
     track_index: int
+    cost_basis: str = ""  # what the host bills, e.g. "7.00 s of output x $0.10/s per take"
+    seed_sent: bool = True  # False where the host's API takes no seed: the seeds above are then not sent
 
 
 class ReportTake(_Model):
@@ -316,6 +321,8 @@ def plan_rows(plans) -> list[PlanRow]:
                 "section_duration_seconds": round(float(p.section_duration), 6),
                 "takes": 0, "seeds": [], "provider": p.provider, "cost_usd": 0.0, "origin": r.origin,
                 "track_index": r.track_index,
+                "cost_basis": estimate_plan(p, provider_limits(p.provider)).describe() + " per take",
+                "seed_sent": accepts_seed(p.provider),
             }
         row["takes"] += 1
         row["seeds"].append(p.seed)

@@ -21,7 +21,7 @@ from .media.splice import TakeOptions
 from .errors import CostLimitError, JobFailedError, RunIncompleteError, SubmitOutcomeUnknownError
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
-from .jobs.runner import DEFAULT_HANDLES, ProgressEvent, RunReport, Runner
+from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
 from .model import MarkedRange, Mode, RetakePlan, Take
 from .providers import make_provider, provider_limits
@@ -71,7 +71,8 @@ def plan(loaded: Loaded, *, provider: str = "preview", widen: bool = False,
     """Plans of every range that fits its host (the others join ``loaded.skipped`` with the reason),
     checked as ``run`` checks them before it spends anything."""
     plans = build_plans(loaded.timeline, loaded.ranges, limits_for=provider_limits, provider=provider,
-                        widen=widen, context_seconds=context_seconds, skipped=loaded.skipped)
+                        widen=widen, context_seconds=context_seconds, skipped=loaded.skipped,
+                        source=str(loaded.path))
     check_windows(loaded.timeline, plans, loaded.resolver)
     return plans
 
@@ -102,7 +103,7 @@ def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | 
                 handles: int = DEFAULT_HANDLES, take_options: TakeOptions | None = None,
                 base_urls: dict[str, str] | None = None,
                 poll_interval: float | None = None, concurrency: int | None = None, per_host: int | None = None,
-                resubmit_unknown: bool = False,
+                resubmit_unknown: bool = False, resubmit_expired: bool = True,
                 on_event: Callable[[ProgressEvent], None] | None = None) -> Runner:
     ws = Workspace.for_timeline(loaded.path, workspace)
     base_urls = base_urls or {}
@@ -113,7 +114,8 @@ def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | 
     pool = HostPool(factory, global_limit=concurrency, per_host_limit=per_host)
     return Runner(loaded.timeline, loaded.resolver, pool, ws,
                   take_options=take_options or TakeOptions(handles=handles),
-                  poll_interval=poll_interval, resubmit_unknown=resubmit_unknown, on_event=on_event)
+                  poll_interval=poll_interval, resubmit_unknown=resubmit_unknown,
+                  resubmit_expired=resubmit_expired, on_event=on_event)
 
 
 def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Runner, force: bool = False,
@@ -160,8 +162,11 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
 
 def _rerun_hint(errors: list[Exception]) -> str:
     """Say "run the same command again" only where running again can help (a passing failure)."""
-    passing = [e for e in errors if getattr(e, "retryable", False) or isinstance(e, (SubmitOutcomeUnknownError, JobFailedError))]
+    passing = [e for e in errors if getattr(e, "retryable", False)
+               or isinstance(e, (SubmitOutcomeUnknownError, JobFailedError, ExpiredResultError))]
     kept = "finished and paid jobs are reused, not paid for twice"
+    if any(isinstance(e, ExpiredResultError) for e in errors):
+        kept += "; a job whose result expired is paid for again (--no-resubmit-expired to stop)"
     if len(passing) == len(errors):
         return f"run the same command again: {kept}"
     fixes = sorted({e.hint for e in errors if e not in passing and getattr(e, "hint", None)})

@@ -10,7 +10,8 @@ times (default 1) at the first requests of that stage::
 
     stages: upload, submit, poll, download, job
     kinds:  429 (with Retry-After), 500, 503, 402, 422, drop (the answer is cut off
-            after the request was handled), truncate (a download stops halfway),
+            after the request was handled), late (the request is handled, then answered 500),
+            truncate (a download stops halfway),
             expired (404 as after the host's retention), fail (the job ends failed)
 
 e.g. ``submit=429x2,poll=500,download=truncate,job=fail``.
@@ -24,6 +25,7 @@ import binascii
 import dataclasses
 import itertools
 import json
+import random
 import re
 import tempfile
 import threading
@@ -38,6 +40,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from ..media.probe import probe
 from ..model import Mode
 from ..providers.preview import render_preview
 
@@ -45,7 +48,7 @@ __all__ = ["FaultRule", "parse_faults", "Faults", "EmulatedJob", "EmulatorState"
            "FAULT_ANSWERS", "STAGES", "KINDS"]
 
 STAGES = ("upload", "submit", "poll", "download", "job")
-KINDS = ("429", "500", "503", "402", "422", "drop", "truncate", "expired", "fail")
+KINDS = ("429", "500", "503", "402", "422", "drop", "late", "truncate", "expired", "fail")
 _RULE = re.compile(r"^(?P<stage>[a-z]+)=(?P<kind>\d{3}|[a-z]+?)(?:x(?P<count>\d+))?$")
 
 
@@ -93,7 +96,7 @@ class EmulatedJob:
     duration: float
     prompt: str
     mode: Mode
-    seed: int
+    seed: int  # the request's, or one drawn at random where it sent none (as a real model does)
     variations: int
     request: dict
     created: float = field(default_factory=time.monotonic)
@@ -104,6 +107,7 @@ class EmulatedJob:
     failure: str | None = None
     cancelled: bool = False
     queue_position: int = 0
+    seed_given: bool = True
 
     def state(self, latency: float) -> str:
         if self.cancelled:
@@ -120,6 +124,19 @@ class EmulatedJob:
     @property
     def reason(self) -> str:
         return self.failure or self.render_error or ""
+
+
+def clip_seconds(path: Path) -> float:
+    """The length of an uploaded clip (what hosts billing per input or output second charge for)."""
+    info = probe(path)
+    if info.frames and info.rate:
+        return float(info.frames / info.rate)
+    return float(info.duration)
+
+
+def clip_frames(path: Path) -> int:
+    info = probe(path)
+    return int(info.frames or round(info.duration * float(info.rate or 24)))
 
 
 class CutOffResponse(Response):
@@ -186,11 +203,16 @@ class EmulatorState:
     def new_id(self, prefix: str = "") -> str:
         return f"{prefix}{next(self._counter):06d}-{uuid.uuid4().hex[:8]}"
 
-    def create_job(self, *, video: Path, start: float, duration: float, prompt: str, mode: Mode, seed: int = 0,
-                   variations: int = 1, request: dict | None = None, job_id: str | None = None,
-                   failure: str | None = None) -> EmulatedJob:
+    def create_job(self, *, video: Path, start: float, duration: float, prompt: str, mode: Mode,
+                   seed: int | None = None, variations: int = 1, request: dict | None = None,
+                   job_id: str | None = None, failure: str | None = None) -> EmulatedJob:
+        # Without a seed every request is a new generation (a different picture), as on the real hosts;
+        # only a host that documents a seed passes one, and then the same seed gives the same result.
+        given = seed is not None
+        seed = int(seed) if given else random.SystemRandom().randrange(2_000_000_000)
         job = EmulatedJob(id=job_id or self.new_id(), video=video, start=start, duration=duration, prompt=prompt,
-                          mode=mode, seed=seed, variations=variations, request=dict(request or {}), failure=failure)
+                          mode=mode, seed=seed, variations=variations, request=dict(request or {}), failure=failure,
+                          seed_given=given)
         if self.faults.take("job") == "fail":
             job.failure = "the model could not complete the generation (emulated failure)"
         with self.lock:
@@ -214,6 +236,11 @@ class EmulatorState:
             job.render_error = f"render failed: {exc}"
         finally:
             job.rendered.set()
+
+    def active(self) -> int:
+        """Jobs queued or running now."""
+        with self.lock:
+            return sum(1 for j in self.jobs.values() if j.state(self.latency) in ("queued", "running"))
 
     def stats(self) -> dict:
         by_status = Counter(job.state(self.latency) for job in self.jobs.values())
@@ -296,8 +323,8 @@ class HostApp(abc.ABC):
         if not self.state.authorized(request, self.scheme):
             return self.error(401, "authentication_error", "Invalid or missing API key")
         fault = self.state.faults.take(stage)
-        if fault == "drop":
-            return "drop"
+        if fault in ("drop", "late"):
+            return fault
         if fault in FAULT_ANSWERS:
             status, kind, message = FAULT_ANSWERS[fault]
             response = self.error(status, kind, message)
@@ -327,6 +354,8 @@ class HostApp(abc.ABC):
     def answer(self, body, fault: str | Response | None, status: int = 200) -> Response:
         if fault == "drop":
             return CutOffResponse(json.dumps(body).encode(), keep=0.5, status_code=status)
+        if fault == "late":
+            return self.error(500, "server_error", "Internal server error")
         return JSONResponse(body, status_code=status)
 
     @abc.abstractmethod

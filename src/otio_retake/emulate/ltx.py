@@ -1,4 +1,10 @@
-"""Emulator of the LTX API: presigned uploads, ``/v2/retake`` jobs, the LTX error shape."""
+"""Emulator of the LTX API: presigned uploads, ``/v2/retake`` jobs, the LTX error shape.
+
+As documented: ``prompt`` is optional (at most 5000 characters), the input
+must have at least 73 frames, and an account runs 2 generations at once (a
+third is refused with 429 ``concurrency_limit_error`` and ``Retry-After``).
+No seed is documented: every job draws its own.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..model import Mode
-from .core import HostApp
+from .core import HostApp, clip_frames
+
+CONCURRENCY = 2
+MIN_INPUT_FRAMES = 73
 
 MODES = {m.host_word: m for m in Mode}
 STATUS = {"queued": "pending", "running": "processing", "succeeded": "completed", "failed": "failed",
@@ -50,18 +59,25 @@ class LtxEmulator(HostApp):
             problems = []
             if video is None:
                 problems.append("video_uri: not a file uploaded to this account or a data URI")
+            elif clip_frames(video) < MIN_INPUT_FRAMES:
+                problems.append(f"video_uri: the input must have at least {MIN_INPUT_FRAMES} frames")
             if not isinstance(body.get("start_time"), (int, float)) or body["start_time"] < 0:
                 problems.append("start_time: must be a number >= 0")
             if not isinstance(body.get("duration"), (int, float)) or body["duration"] < 2:
                 problems.append("duration: must be a number >= 2")
-            if not body.get("prompt") or len(body["prompt"]) > 5000:
-                problems.append("prompt: 1-5000 characters")
+            if not isinstance(body.get("prompt", ""), str) or len(body.get("prompt", "")) > 5000:
+                problems.append("prompt: at most 5000 characters")
             if body.get("mode", "replace_audio_and_video") not in MODES:
                 problems.append(f"mode: one of {', '.join(MODES)}")
             if problems:
                 return self.error(400, "invalid_request_error", "; ".join(problems))
+            if state.active() >= CONCURRENCY:
+                response = self.error(429, "concurrency_limit_error",
+                                      f"at most {CONCURRENCY} generations at once on this account")
+                response.headers["Retry-After"] = f"{state.retry_after:g}"
+                return response
             job = state.create_job(video=video, start=float(body["start_time"]), duration=float(body["duration"]),
-                                   prompt=body["prompt"], mode=MODES[body.get("mode", "replace_audio_and_video")],
+                                   prompt=body.get("prompt", ""), mode=MODES[body.get("mode", "replace_audio_and_video")],
                                    request=body)
             return self.answer({"id": job.id, "created_at": _iso(job.created_wall)}, early, status=202)
 

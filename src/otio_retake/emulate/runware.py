@@ -1,21 +1,35 @@
 """Emulator of Runware: one ``POST /v1`` taking task arrays (mediaStorage, videoInference, getResponse).
 
 Whole seconds only: a fractional ``startTime`` or ``duration`` is refused as
-the real API refuses it. A ``taskUUID`` already used is refused too, so a
-test can prove that a resumed run found its task instead of submitting again.
+the real API refuses it. ``taskUUID`` must be a UUID v4 (documented), and one
+already used is refused too, so a test can prove that a resumed run found its
+task instead of submitting again. A finished task answers as the docs'
+example does (``videoURL``, ``cost``, no ``status``), plus the ``seed`` used;
+the cost is $0.10 per second of the returned clip, which is the whole input
+clip (the docs' example: startTime 2, duration 3, cost 0.605, i.e. a 6.05 s
+clip: unconfirmed, see docs/hosts.md).
 """
 
 from __future__ import annotations
+
+import uuid
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..model import Mode
-from .core import HostApp
+from .core import HostApp, clip_seconds
 
 MODES = {m.host_word: m for m in Mode}
 COST_PER_SECOND = 0.10
+
+
+def _is_uuid4(text) -> bool:
+    try:
+        return uuid.UUID(str(text)).version == 4
+    except ValueError:
+        return False
 
 
 class RunwareEmulator(HostApp):
@@ -50,7 +64,10 @@ class RunwareEmulator(HostApp):
                     settings = (task.get("providerSettings") or {}).get("lightricks") or {}
                     start, duration = settings.get("startTime"), settings.get("duration")
                     video = state.resolve_video((task.get("inputs") or {}).get("video", ""))
-                    if uid in state.jobs:
+                    if not _is_uuid4(uid):
+                        errors.append({"code": "invalidTaskUUID", "message": "taskUUID must be a UUID v4",
+                                       "taskUUID": uid, "parameter": "taskUUID"})
+                    elif uid in state.jobs:
                         errors.append({"code": "duplicatedTaskUUID", "message": f"taskUUID {uid} was already used",
                                        "taskUUID": uid, "parameter": "taskUUID"})
                     elif not isinstance(start, int) or not isinstance(duration, int) or not 2 <= duration <= 16:
@@ -67,7 +84,7 @@ class RunwareEmulator(HostApp):
                         state.create_job(video=video, start=float(start), duration=float(duration),
                                          prompt=task["positivePrompt"], mode=MODES.get(settings.get("mode"),
                                                                                       Mode.BOTH),
-                                         seed=int(task.get("seed") or 0), variations=int(task.get("numberResults", 1)),
+                                         seed=task.get("seed"), variations=int(task.get("numberResults", 1)),
                                          request=task, job_id=uid)
                         data.append({"taskType": kind, "taskUUID": uid})
                 elif kind == "getResponse":
@@ -79,10 +96,10 @@ class RunwareEmulator(HostApp):
                     if word in ("queued", "running"):
                         data.append({"taskType": "videoInference", "taskUUID": uid, "status": "processing"})
                     elif word == "succeeded":
-                        cost = round(COST_PER_SECOND * job.duration * 1.0, 4)
+                        cost = round(COST_PER_SECOND * clip_seconds(job.video), 4)
                         for index, result in enumerate(job.results):
-                            data.append({"taskType": "videoInference", "taskUUID": uid, "status": "success",
-                                         "videoUUID": f"{uid}-{index}", "videoURL": state.file_url(result.name),
+                            data.append({"taskType": "videoInference", "taskUUID": uid,
+                                         "videoUUID": str(uuid.uuid4()), "videoURL": state.file_url(result.name),
                                          "seed": job.seed + index, "cost": cost})
                     else:
                         errors.append({"code": "inferenceFailed", "message": job.reason or "cancelled",

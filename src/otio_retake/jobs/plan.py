@@ -16,15 +16,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
-from ..errors import MediaError, MissingMediaError, RangeLengthError, UnsupportedEditError
+from ..errors import InputError, MediaError, MissingMediaError, RangeLengthError, UnsupportedEditError
 from ..media.probe import probe
+from .cost import estimate
 from ..model import MarkedRange, RetakePlan
 from ..providers.base import Limits
 from ..timeline.info import timeline_rate
 from ..timeline.marks import SkippedMarker
 from ..timeline.segments import TimelineIndex
 
-__all__ = ["build_plans", "check_windows", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS", "default_seed"]
+__all__ = ["build_plans", "check_windows", "check_rules", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS",
+           "default_seed"]
 
 DEFAULT_CONTEXT_SECONDS = 2.0
 
@@ -60,8 +62,9 @@ def check_length(rng: MarkedRange, limits: Limits, *, engine: str, widen: bool, 
 
 def widen_range(rng: MarkedRange, frames: int, timeline_frames: int) -> MarkedRange:
     if frames > timeline_frames:
-        raise RangeLengthError(f"marker '{rng.name}' cannot be widened to {frames} frames: "
-                               f"the timeline is only {timeline_frames} frames long")
+        raise RangeLengthError(f"marker '{rng.name}' ({rng.origin}) cannot be widened to {frames} frames: "
+                               f"the timeline is only {timeline_frames} frames long",
+                               hint="use a host with a shorter minimum section, or retake a longer timeline")
     extra = frames - rng.duration
     first = rng.record_in - extra // 2
     first = max(0, min(first, timeline_frames - frames))
@@ -74,14 +77,17 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     rate = rng.rate
     seconds = rng.context_seconds if rng.context_seconds is not None else (
         context_seconds if context_seconds is not None else DEFAULT_CONTEXT_SECONDS)
+    if not limits.honours_section:  # whatever is sent may be regenerated: send only what is to be retaken
+        seconds = 0
     pad = round(Fraction(seconds).limit_denominator(1000) * rate)
     lo = max(rng.record_in - pad, min(shot[0], rng.record_in), 0)
     hi = min(rng.record_out + pad, max(shot[1], rng.record_out), timeline_frames)
     lo, hi = _grow_to(lo, hi, limits.min_input_frames, timeline_frames)
     if hi - lo < limits.min_input_frames:
         raise RangeLengthError(
-            f"marker '{rng.name}': the timeline has only {timeline_frames} frames, fewer than the "
-            f"{limits.min_input_frames} input frames the engine needs")
+            f"marker '{rng.name}' ({rng.origin}): the timeline has only {timeline_frames} frames, fewer than the "
+            f"{limits.min_input_frames} input frames {provider} needs",
+            hint=f"retake a longer timeline (at least {limits.min_input_frames} frames)")
     lo, hi = _shrink_to(lo, hi, rng, math.floor(limits.max_input_seconds * rate + 1e-9))
     offset = Fraction(rng.record_in - lo) / rate
     duration = Fraction(rng.duration) / rate
@@ -89,13 +95,54 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
         start = math.floor(offset)
         duration = Fraction(math.ceil(offset + duration) - start)
         offset = Fraction(start)
+        # The widened section may now end after the excerpt: take the frames it needs from the timeline.
+        needed = lo + math.ceil((offset + duration) * rate - Fraction(1, 10**6))
+        if needed > hi:
+            hi = min(needed, timeline_frames)
+    check_rules(rng, limits, lo, hi, offset, duration, engine=provider)
     excerpt_seconds = float(Fraction(hi - lo) / rate)
-    cost = limits.estimate_cost(input_seconds=excerpt_seconds, section_seconds=float(duration),
-                                output_seconds=excerpt_seconds)
+    cost = estimate(limits, input_seconds=excerpt_seconds, section_seconds=float(duration),
+                    output_seconds=excerpt_seconds).usd
     base_seed = rng.seed if rng.seed is not None else default_seed(rng)
     return [RetakePlan(range=rng, provider=provider, take_index=i, seed=base_seed + i, context_in=lo,
                        context_out=hi, section_start=offset, section_duration=duration, cost_usd=cost)
             for i in range(rng.first_take, rng.first_take + rng.takes)]
+
+
+def check_rules(rng: MarkedRange, limits: Limits, lo: int, hi: int, offset: Fraction, duration: Fraction, *,
+                engine: str) -> None:
+    """The host's documented limits, checked on what will be sent after every adjustment (context, clamping to
+    the shot, the host's minimum input, whole-second widening): refused here, before anything is uploaded."""
+    rate = rng.rate
+    where = f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}"
+    input_seconds = Fraction(hi - lo) / rate
+    eps = Fraction(1, 10**6)
+    if hi - lo < limits.min_input_frames:
+        raise RangeLengthError(
+            f"{where}: the clip sent to {engine} would be {hi - lo} frames, fewer than the {limits.min_input_frames} "
+            f"frames it needs", hint="use a longer marker, or a timeline with more picture around it")
+    if input_seconds > Fraction(limits.max_input_seconds).limit_denominator(1000) + eps:
+        raise RangeLengthError(
+            f"{where}: the clip sent to {engine} would be {float(input_seconds):.2f} s, more than its maximum of "
+            f"{limits.max_input_seconds:g} s", hint="use less context (--context) or a shorter marker")
+    if offset < 0 or offset + duration > input_seconds + eps:
+        raise RangeLengthError(
+            f"{where}: the section sent to {engine} ({float(offset):.2f}-{float(offset + duration):.2f} s) would not "
+            f"lie inside the {float(input_seconds):.2f} s clip"
+            + (" after widening it to whole seconds" if limits.whole_seconds else ""),
+            hint="move the marker away from the end of the timeline, or use a host without whole-second sections")
+    if limits.max_section_start is not None and offset > Fraction(limits.max_section_start) + eps:
+        raise RangeLengthError(
+            f"{where}: the section would start {float(offset):.2f} s into the clip sent to {engine}, later than "
+            f"its maximum start of {limits.max_section_start:g} s", hint="use less context before the marker (--context)")
+    if duration < Fraction(limits.min_section_seconds).limit_denominator(1000) - eps or \
+            duration > Fraction(limits.max_section_seconds).limit_denominator(1000) + eps:
+        raise RangeLengthError(
+            f"{where}: the section sent to {engine} would be {float(duration):.2f} s"
+            + (" once widened to whole seconds" if limits.whole_seconds else "")
+            + f", outside its {limits.min_section_seconds:g}-{limits.max_section_seconds:g} s",
+            hint="shorten the marker (or split it in two)" if duration > limits.max_section_seconds
+            else "lengthen the marker, or pass --widen")
 
 
 def _grow_to(lo: int, hi: int, frames: int, total: int) -> tuple[int, int]:
@@ -127,30 +174,38 @@ def _secs(frames: int, rate: Fraction) -> str:
 
 def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[str], Limits], provider: str,
                 widen: bool = False, context_seconds: float | None = None,
-                skipped: list[SkippedMarker] | None = None) -> list[RetakePlan]:
+                skipped: list[SkippedMarker] | None = None, source: str = "") -> list[RetakePlan]:
     """Length-check and plan every range on its host (a ``provider:`` line, else ``provider``).
 
     With ``skipped`` a range that does not fit its host is left out and listed there with the reason,
     so one bad marker does not stop the others; only when none is left is it an error. Without it
-    the first bad range stops with its error.
+    the first bad range stops with its error. Messages name ``source``, the timeline file, when given.
     """
     rate = timeline_rate(timeline)
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     index = TimelineIndex(timeline, rate)  # built once: a feature has thousands of items and hundreds of ranges
     plans: list[RetakePlan] = []
+    prefix = f"{source}: " if source else ""
     left_out: list[tuple[MarkedRange, RangeLengthError]] = []
     for rng in ranges:
         host = rng.provider or provider
-        limits = limits_for(host)
+        try:
+            limits = limits_for(host)
+        except InputError as exc:
+            if not rng.provider:
+                raise
+            raise InputError(f"{prefix}marker '{rng.name}' ({rng.origin}) asks for provider '{host}', which is not "
+                             f"known", hint=f"fix the marker's `provider:` line ({exc.hint})") from None
         try:
             checked = check_length(rng, limits, engine=host, widen=widen, timeline_frames=total)
             shot = index.shot_bounds(checked.track_index, checked.record_in, checked.record_out)
             plans += plan_range(checked, limits=limits, provider=host, timeline_frames=total, shot=shot,
                                 context_seconds=context_seconds)
         except RangeLengthError as exc:
+            error = RangeLengthError(prefix + exc.message, hint=exc.hint) if prefix else exc
             if skipped is None:
-                raise
-            left_out.append((rng, exc))
+                raise error from None
+            left_out.append((rng, error))
     if left_out and not plans:
         if len(left_out) == 1:
             raise left_out[0][1]

@@ -14,7 +14,14 @@ same command run again continues where the last one stopped:
                                    (Runware task ids, GMI and Oxen job lists): polled if found,
                                    submitted if not; otherwise the run stops for that job and
                                    asks (``resubmit_unknown``)
+    expired (result gone, 404/410) -> submitted again, paid again (the run says so first), unless
+                                   ``resubmit_expired`` is off: then the run stops for that job
     planned / excerpted / uploaded, failed, cancelled -> submitted (again)
+
+Every take is its own job at the host (never one job with several results),
+so that a lost answer is matched back to one take only, and each take is a
+separate generation. A job's key, and the names of every file it writes,
+come from its identity (identity.py): a changed request never reuses an old file.
 
 Checks that cost nothing (missing media, edits we cannot render) run for
 all plans before the first upload.
@@ -31,7 +38,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from ..errors import (EngineError, HostError, JobFailedError, MissingMediaError, ResultExpiredError,
+from ..errors import (DownloadError, EngineError, HostError, JobFailedError, MissingMediaError, ResultExpiredError,
                       SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import probe
@@ -42,12 +49,14 @@ from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, Ret
 from ..timeline.info import timeline_rate
 from ..timeline.relink import MediaResolver
 from ..timeline.segments import Segment, TimelineIndex
+from .identity import JobIdentity, excerpt_key, idempotency_key, job_identity
 from .pool import HostPool
 from .progress import ProgressEvent
 from .store import PAID_STATES, JobState, Journal
 from .workspace import Workspace
 
-__all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_HANDLES", "UnresolvedSubmitError"]
+__all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_HANDLES", "UnresolvedSubmitError",
+           "ExpiredResultError", "sends_seed"]
 
 DEFAULT_HANDLES = TakeOptions.handles  # half a second at 24 fps: room to trim a cut without re-generating
 _ORDER = {state: i for i, state in enumerate(JobState.ORDER)}
@@ -55,6 +64,23 @@ _ORDER = {state: i for i, state in enumerate(JobState.ORDER)}
 
 class UnresolvedSubmitError(EngineError):
     """A submit's answer was lost and the host has no way to look the job up."""
+
+
+class ExpiredResultError(EngineError):
+    """A paid job whose result the host no longer has; only a new (paid) submit gets it back."""
+
+
+def sends_seed(provider: Provider) -> bool:
+    """Whether the host's API takes a seed (documented): elsewhere no seed is sent and none is listed."""
+    return bool(getattr(provider, "accepts_seed", False))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -71,6 +97,7 @@ class Runner:
     def __init__(self, timeline: otio.schema.Timeline, resolver: MediaResolver, pool: HostPool,
                  workspace: Workspace, *, take_options: TakeOptions = TakeOptions(),
                  poll_interval: float | None = None, resubmit_unknown: bool = False,
+                 resubmit_expired: bool = True,
                  on_event: Callable[[ProgressEvent], None] | None = None) -> None:
         self.timeline = timeline
         self.resolver = resolver
@@ -80,6 +107,8 @@ class Runner:
         self.take_options = take_options
         self.poll_interval = poll_interval
         self.resubmit_unknown = resubmit_unknown
+        self.resubmit_expired = resubmit_expired
+        self._lookups: dict[str, asyncio.Lock] = {}  # one lost-submit lookup per host at a time
         self.on_event = on_event or (lambda event: None)
         self.rate = timeline_rate(timeline)
         self._started = time.monotonic()
@@ -118,32 +147,23 @@ class Runner:
                 hint="point at the media with --media-dir DIR (repeatable); `otio-retake relink` lists what is found")
 
     def jobs_for(self, plans: list[RetakePlan]) -> list[list[RetakePlan]]:
-        """Takes grouped into jobs: one job makes several takes of a range where the host has variations."""
-        groups: dict[tuple, list[RetakePlan]] = {}
-        for plan in plans:
-            groups.setdefault((plan.range.name, plan.provider, plan.context_in, plan.context_out), []).append(plan)
-        jobs = []
-        for (_, provider, _, _), group in groups.items():
-            per_job = max(1, self.pool.provider(provider).limits.max_variations)
-            group.sort(key=lambda p: p.take_index)
-            jobs += [group[i:i + per_job] for i in range(0, len(group), per_job)]
-        return jobs
+        """One job per take: each take is its own request (its own seed where the host takes one), so a
+        lost answer is matched back to that take alone and no two takes share a result."""
+        return [[plan] for plan in plans]
 
-    def plan_key(self, plans: list[RetakePlan]) -> str:
-        """The journal's key for a job: the same inputs give the same key, changed media a new one."""
+    def identity(self, plans: list[RetakePlan]) -> JobIdentity:
+        """The job's identity (identity.py): its journal key and the names of the files it writes."""
         first = plans[0]
         provider = self.pool.provider(first.provider)
-        parts = [first.range.name, "".join(p.take_letter for p in plans), first.provider, provider.model,
-                 first.range.mode.value, first.range.prompt, str(first.seed), str(first.context_in),
-                 str(first.context_out), str(first.section_start), str(first.section_duration)]
-        for seg in self.segments(first):
-            if seg.media is None:
-                parts.append(f"gap:{seg.record_in}:{seg.frames}")
-                continue
-            stat = seg.media.path.stat()
-            parts.append(f"{seg.media.path}:{stat.st_size}:{stat.st_mtime_ns}:{seg.file_start}:{seg.record_in}:"
-                         f"{seg.frames}")
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        excerpt = excerpt_key(self.segments(first), self.rate, provider.limits)
+        params = getattr(provider, "host_params", None)
+        return job_identity(plans, host=provider.name, model=provider.model,
+                            endpoint=getattr(provider, "base_url", ""), seed_sent=sends_seed(provider),
+                            host_params=params() if callable(params) else {}, excerpt=excerpt)
+
+    def plan_key(self, plans: list[RetakePlan]) -> str:
+        """The journal's key for a job: the same inputs give the same key, any changed input a new one."""
+        return self.identity(plans).key
 
     def pending_cost(self, plans: list[RetakePlan]) -> float:
         """What running these plans would newly spend: jobs the journal has as paid cost nothing more."""
@@ -153,6 +173,17 @@ class Runner:
             if record is None or record.state not in PAID_STATES:
                 total += job[0].cost_usd
         return round(total, 4)
+
+    def expired_notices(self, plans: list[RetakePlan]) -> list[str]:
+        """One line per job whose result expired at the host: this run pays for it again."""
+        notes = []
+        for job in self.jobs_for(plans):
+            record = self.journal.get(self.plan_key(job))
+            if record is not None and record.state == JobState.EXPIRED:
+                notes.append(f"range '{job[0].range.name}' take {job[0].take_letter}: the {record.provider} result "
+                             f"expired at the host; it is submitted again (about ${job[0].cost_usd:.2f}, counted "
+                             f"above; --no-resubmit-expired to stop instead)")
+        return notes
 
     # ----------------------------------------------------------------------------- running
     def run(self, plans: list[RetakePlan]) -> RunReport:
@@ -189,28 +220,30 @@ class Runner:
     def _emit(self, kind: str, plan: RetakePlan, **detail) -> None:
         self.on_event(ProgressEvent(kind, plan.range.name, plan.take_letter, time.monotonic() - self._started, detail))
 
-    async def _excerpt(self, plan: RetakePlan, provider: Provider) -> ExcerptInfo:
-        key = (plan.range.name, plan.context_in, plan.context_out)
-        if key not in self._excerpts:  # takes of one range share one excerpt
+    async def _excerpt(self, plan: RetakePlan, provider: Provider, identity: JobIdentity) -> ExcerptInfo:
+        key = identity.excerpt
+        if key not in self._excerpts:  # takes of one window (on one host's encode) share one excerpt
             self._emit("excerpt", plan, frames=plan.context_frames)
             self._excerpts[key] = asyncio.ensure_future(asyncio.to_thread(
-                render_excerpt, self.segments(plan), self.workspace.excerpt_path(plan), rate=self.rate,
+                render_excerpt, self.segments(plan), self.workspace.excerpt_path(plan, key[:12]), rate=self.rate,
                 limits=provider.limits))
         return await self._excerpts[key]
 
-    def request_for(self, plans: list[RetakePlan], provider: Provider, video: str, excerpt: ExcerptInfo,
+    def request_for(self, plans: list[RetakePlan], provider: Provider, video: str, identity: JobIdentity,
                     attempt: int) -> RetakeRequest:
         first = plans[0]
         rng = first.range
         return RetakeRequest(video=video, start_seconds=float(first.section_start),
                              duration_seconds=float(first.section_duration), prompt=rng.prompt, mode=rng.mode,
-                             seed=first.seed, variations=len(plans), input_seconds=first.context_seconds,
-                             idempotency_key=idempotency_key(provider, first, excerpt.path, len(plans), attempt))
+                             seed=first.seed if sends_seed(provider) else None, variations=len(plans),
+                             input_seconds=first.context_seconds, idempotency_key=idempotency_key(identity, attempt),
+                             take_marker=f"{identity.short}-{attempt}")
 
     async def run_job(self, plans: list[RetakePlan], provider: Provider) -> list[Take]:
         """One job at the host for one or more takes of a range, resumed from the journal."""
         first = plans[0]
-        key = self.plan_key(plans)
+        identity = self.identity(plans)
+        key = identity.key
         record = self.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in plans),
                                    provider=provider.name, model=provider.model, cost_estimate=first.cost_usd)
         if record.state == JobState.TAKE_READY:
@@ -224,12 +257,25 @@ class Runner:
             self.journal.move(key, JobState.FINISHED_REMOTELY, detail="re-splicing (takes missing or options changed)")
             record = self.journal.get(key)
         attempt = record.attempt
-        if record.state in (JobState.FAILED, JobState.CANCELLED):
+        if record.state == JobState.EXPIRED:
+            where = f"range '{first.range.name}' take {first.take_letter} ({first.range.origin})"
+            if not self.resubmit_expired:
+                raise ExpiredResultError(
+                    f"{where}: the {provider.name} result of job {record.handle.job_id if record.handle else '?'} "
+                    f"has expired at the host ({record.error or 'gone'}); getting it back means paying for it again "
+                    f"(about ${first.cost_usd:.2f})",
+                    hint=f"run `otio-retake resume {self.workspace.root}` (without --no-resubmit-expired) to submit "
+                         f"it again, or `otio-retake cancel {self.workspace.root} --range {first.range.name}` to "
+                         f"give it up")
+            self._emit("expired", first, cost_usd=first.cost_usd)
+        if record.state in (JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED):
             attempt += 1
-            self.journal.move(key, JobState.PLANNED, attempt=attempt, error=None, handle=None,
-                              detail=f"attempt {attempt} after {record.state}")
+            self.journal.move(key, JobState.PLANNED, attempt=attempt, error=None, handle=None, result_urls=None,
+                              detail=f"attempt {attempt} after {record.state}" + (
+                                  f": submitted again, about ${first.cost_usd:.2f}"
+                                  if record.state == JobState.EXPIRED else ""))
             record = self.journal.get(key)
-        excerpt = await self._excerpt(first, provider)
+        excerpt = await self._excerpt(first, provider, identity)
         state = record.state
         if _ORDER.get(state, 0) < _ORDER[JobState.EXCERPTED]:
             self.journal.move(key, JobState.EXCERPTED)
@@ -240,23 +286,32 @@ class Runner:
             # A place at the host is held only while the host works: excerpts and splices run outside it.
             async with self.pool.slot(provider.name):
                 if state == JobState.SUBMITTING:  # the last run sent it and lost the answer
-                    handle = await self._resolve_unknown(key, plans, provider, excerpt, attempt)
+                    handle = await self._resolve_unknown(key, plans, provider, excerpt, identity, attempt)
                     if handle is None:
-                        handle = await self._submit(key, plans, provider, excerpt, attempt)
+                        handle = await self._submit(key, plans, provider, excerpt, identity, attempt)
                 elif _ORDER.get(state, 0) < _ORDER[JobState.SUBMITTED]:
-                    handle = await self._submit(key, plans, provider, excerpt, attempt)
+                    handle = await self._submit(key, plans, provider, excerpt, identity, attempt)
                 status = await self._wait(key, plans, provider, handle)
-        return await self._finish(key, plans, provider, handle, status, excerpt)
+        return await self._finish(key, plans, provider, handle, status, excerpt, identity)
+
+    def _claimed(self, provider: Provider, key: str) -> set[str]:
+        """Job ids at this host that other journal rows already hold: never adopted by a second take."""
+        return {r.handle.job_id for r in self.journal.all()
+                if r.provider == provider.name and r.plan_key != key and r.handle is not None}
 
     async def _resolve_unknown(self, key: str, plans: list[RetakePlan], provider: Provider, excerpt: ExcerptInfo,
-                               attempt: int) -> JobHandle | None:
+                               identity: JobIdentity, attempt: int) -> JobHandle | None:
         first = plans[0]
         video = await provider.upload(excerpt.path)
-        request = self.request_for(plans, provider, video, excerpt, attempt)
-        handle = await provider.find_job(request)
-        if handle is not None:
-            self.journal.move(key, JobState.SUBMITTED, handle=handle, detail="found at the host after a lost answer")
-            return handle
+        request = self.request_for(plans, provider, video, identity, attempt)
+        # One lookup per host at a time, and the claim written before the next: two takes whose requests
+        # look alike (no seed at the host) each get their own job, never the same one twice.
+        async with self._lookups.setdefault(provider.name, asyncio.Lock()):
+            handle = await provider.find_job(request, exclude=frozenset(self._claimed(provider, key)))
+            if handle is not None:
+                self.journal.move(key, JobState.SUBMITTED, handle=handle,
+                                  detail="found at the host after a lost answer")
+                return handle
         if getattr(provider, "can_find_jobs", False):  # looked up and not there: it was never taken
             self.journal.move(key, JobState.UPLOADED, detail="not found at the host: submitting it")
             return None
@@ -270,15 +325,15 @@ class Runner:
         return None
 
     async def _submit(self, key: str, plans: list[RetakePlan], provider: Provider, excerpt: ExcerptInfo,
-                      attempt: int) -> JobHandle:
+                      identity: JobIdentity, attempt: int) -> JobHandle:
         first = plans[0]
         self._emit("upload", first)
         video = await provider.upload(excerpt.path)
         self.journal.move(key, JobState.UPLOADED)
-        request = self.request_for(plans, provider, video, excerpt, attempt)
+        request = self.request_for(plans, provider, video, identity, attempt)
         stored = {"start_seconds": request.start_seconds, "duration_seconds": request.duration_seconds,
                   "prompt": request.prompt, "mode": request.mode.value, "seed": request.seed,
-                  "variations": request.variations,
+                  "variations": request.variations, "take_marker": request.take_marker,
                   "video": video if not video.startswith("data:") else f"inline ({len(video)} bytes)"}
         self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key)
         self._emit("submit", first, takes=len(plans))
@@ -303,15 +358,17 @@ class Runner:
                 self._emit(kind, first, position=getattr(status, "position", None), job_id=handle.job_id)
                 await asyncio.sleep(interval)
                 status = await provider.poll(handle)
-        except ResultExpiredError as exc:
-            self.journal.move(key, JobState.FAILED, error=exc.message, detail="expired at the host")
-            raise
+        except ResultExpiredError as exc:  # the host no longer has the job: paid, and gone
+            self.journal.move(key, JobState.EXPIRED, error=exc.message, detail="job expired at the host")
+            raise self._expired_error(plans, provider, handle, exc) from None
         rng = first.range
         if isinstance(status, Failed):
             self.journal.move(key, JobState.FAILED, error=status.reason)
             self._emit("failed", first, reason=status.reason)
-            raise JobFailedError(f"range '{rng.name}' take {first.take_letter}: the {provider.name} job "
-                                 f"{handle.job_id} failed: {status.reason}")
+            raise JobFailedError(f"range '{rng.name}' take {first.take_letter} ({rng.origin}): the {provider.name} "
+                                 f"job {handle.job_id} failed: {status.reason}",
+                                 hint="change the prompt or the range if the host's reason says so; running again "
+                                      f"submits it again (about ${first.cost_usd:.2f})")
         if isinstance(status, Cancelled):
             self.journal.move(key, JobState.CANCELLED, detail="cancelled at the host")
             raise JobFailedError(f"range '{rng.name}' take {first.take_letter}: job {handle.job_id} was cancelled")
@@ -323,14 +380,33 @@ class Runner:
                           cost_reported=status.cost_usd)
         return status
 
+    def _expired_error(self, plans: list[RetakePlan], provider: Provider, handle: JobHandle | None,
+                       exc: HostError) -> ExpiredResultError:
+        first = plans[0]
+        return ExpiredResultError(
+            f"range '{first.range.name}' take {first.take_letter} ({first.range.origin}): the {provider.name} job "
+            f"{handle.job_id if handle else '?'} or its result is gone at the host ({exc.message})",
+            hint=f"the next run submits it again and pays for it again (about ${first.cost_usd:.2f}); pass "
+                 f"--no-resubmit-expired to stop instead, or `otio-retake cancel {self.workspace.root} --range "
+                 f"{first.range.name}` to give it up")
+
     async def _finish(self, key: str, plans: list[RetakePlan], provider: Provider, handle: JobHandle | None,
-                      status: Succeeded, excerpt: ExcerptInfo) -> list[Take]:
+                      status: Succeeded, excerpt: ExcerptInfo, identity: JobIdentity) -> list[Take]:
         results = []
         for index, plan in enumerate(plans):
-            dest = self.workspace.result_path(plan)
+            dest = self.workspace.result_path(plan, identity.short)
             if not dest.exists():
                 self._emit("download", plan)
-                await provider.download(status, dest, index=index)
+                try:
+                    await provider.download(status, dest, index=index)
+                except ResultExpiredError as exc:  # 404/410: that URL will never work again
+                    self.journal.move(key, JobState.EXPIRED, error=exc.message, detail="result expired at the host")
+                    raise self._expired_error(plans, provider, handle, exc) from None
+                except DownloadError as exc:
+                    raise DownloadError(
+                        f"range '{plan.range.name}' take {plan.take_letter} ({plan.range.origin}): {exc.message}",
+                        hint=exc.hint or "run the same command again: the paid result is downloaded again, "
+                                         "not generated again") from None
             results.append(dest)
         self.journal.move(key, JobState.DOWNLOADED, results=[str(p) for p in results])
         cost = status.cost_usd / len(plans) if status.cost_usd is not None else None
@@ -347,7 +423,8 @@ class Runner:
             takes.append(Take(plan=plan, path=str(take_path), head=head, tail=tail, has_video=not audio_only,
                               has_audio=True, metadata={
                                   "job_id": handle.job_id if handle else None, "host": provider.name,
-                                  "model": provider.model,
+                                  "model": provider.model, "job_key": identity.key,
+                                  "seed": request_seed(plan, provider), "seed_sent": sends_seed(provider),
                                   "cost_usd": cost if cost is not None else plan.cost_usd / len(plans),
                                   "cost_reported": cost is not None,
                                   "excerpt": path_to_url(excerpt.path), "result": path_to_url(result_path),
@@ -356,7 +433,7 @@ class Runner:
             self._emit("done", plan, take=str(take_path), context_match=check.context_match)
         self.journal.move(key, JobState.TAKE_READY, takes_json=[
             {"take_index": t.plan.take_index, "path": t.path, "head": t.head, "tail": t.tail,
-             "has_video": t.has_video, "metadata": t.metadata} for t in takes])
+             "has_video": t.has_video, "sha256": _sha256(Path(t.path)), "metadata": t.metadata} for t in takes])
         return takes
 
     def _source_size(self, plan: RetakePlan) -> tuple[int, int] | None:
@@ -372,21 +449,18 @@ class Runner:
         takes = []
         for plan in plans:
             stored = by_index.get(plan.take_index)
+            # Take files are named for people (takes/<range>_take<A>): another request's job may have written
+            # the same name since, so the file must still be the one this job cut.
             if stored is None or not Path(stored["path"]).exists() or \
-                    stored["metadata"].get("take_options") != self.take_options.as_metadata():
+                    stored["metadata"].get("take_options") != self.take_options.as_metadata() or \
+                    stored.get("sha256") != _sha256(Path(stored["path"])):
                 return None
             takes.append(Take(plan=plan, path=stored["path"], head=int(stored["head"]), tail=int(stored["tail"]),
                               has_video=bool(stored["has_video"]), has_audio=True, metadata=dict(stored["metadata"])))
         return takes
 
 
-def idempotency_key(provider: Provider, plan: RetakePlan, excerpt: Path, variations: int, attempt: int = 1) -> str:
-    """Same request, same key: host, model, mode, prompt, seed, section, the excerpt's content (and attempt)."""
-    digest = hashlib.sha256()
-    with open(excerpt, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    rng = plan.range
-    fields = [provider.name, provider.model, rng.mode.value, rng.prompt, str(plan.seed), str(variations),
-              str(plan.section_start), str(plan.section_duration), digest.hexdigest(), str(attempt)]
-    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+def request_seed(plan: RetakePlan, provider: Provider) -> int | None:
+    """The seed the request carried: none where the host takes none (so none is listed)."""
+    return plan.seed if sends_seed(provider) else None

@@ -5,6 +5,8 @@ States and who moves a job between them::
     planned -> excerpted -> uploaded -> submitting -> submitted -> finished_remotely -> downloaded -> take_ready
                                            |              |               |
                                            +-> failed <---+---------------+       (any state) -> cancelled
+                                                          +---------------+--> expired (the host no longer has
+                                                                                 the job or its result: 404/410)
 
 - ``submitting`` is written BEFORE the paid request goes out and ``submitted``
   (with the host's job handle) right after the answer: a crash in between
@@ -12,10 +14,11 @@ States and who moves a job between them::
 - Nothing secret is stored: requests are stored without the excerpt when it
   was sent inline (a data URI), and keys never reach this layer.
 
-A job is found again by its ``plan_key``: the range, the take letters, the
-window, the host and model, the request fields and a fingerprint of the
-media under the window, so a re-run with the same inputs finds it and a
-changed timeline or media does not reuse a stale take.
+A job is found again by its ``plan_key``, the job's identity (jobs/identity.py):
+the range, the take letter, the window, the host and model, the request fields
+and a fingerprint of the media under the window, so a re-run with the same
+inputs finds it and a changed timeline, media or request does not reuse a
+stale take.
 """
 
 from __future__ import annotations
@@ -45,9 +48,10 @@ class JobState:
     TAKE_READY = "take_ready"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"  # paid, but the host has dropped the job or its result: only a new submit gets it back
 
     ORDER = (PLANNED, EXCERPTED, UPLOADED, SUBMITTING, SUBMITTED, FINISHED_REMOTELY, DOWNLOADED, TAKE_READY)
-    ALL = ORDER + (FAILED, CANCELLED)
+    ALL = ORDER + (FAILED, CANCELLED, EXPIRED)
 
 
 # A job in one of these states has (or may have) cost money: never submitted again without a reason.

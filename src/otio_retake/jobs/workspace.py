@@ -61,11 +61,13 @@ class Workspace:
     def takes(self) -> Path:
         return self.root / "takes"
 
-    def excerpt_path(self, plan: RetakePlan) -> Path:
-        return self.excerpts / f"{slug(plan.range.name)}_{plan.context_in}-{plan.context_out}.mp4"
+    # Excerpts and results carry the job's identity (jobs/identity.py) in their names, so a file made for
+    # another request (an edited prompt, seed, mode, host, media) is never taken for this one.
+    def excerpt_path(self, plan: RetakePlan, key: str) -> Path:
+        return self.excerpts / f"{slug(plan.range.name)}_{plan.context_in}-{plan.context_out}_{key}.mp4"
 
-    def result_path(self, plan: RetakePlan) -> Path:
-        return self.results / f"{slug(plan.range.name)}_take{plan.take_letter}_{plan.provider}.mp4"
+    def result_path(self, plan: RetakePlan, key: str) -> Path:
+        return self.results / f"{slug(plan.range.name)}_take{plan.take_letter}_{plan.provider}_{key}.mp4"
 
     def take_path(self, plan: RetakePlan, audio_only: bool, suffix: str = ".mp4") -> Path:
         """``takes/<range>_take<A>`` + ``.wav`` for sound-only takes, else the codec's container suffix."""

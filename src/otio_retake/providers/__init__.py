@@ -23,7 +23,7 @@ from .replicate import ReplicateProvider
 from .runware import RunwareProvider
 from .wavespeed import WaveSpeedProvider
 
-__all__ = ["HOSTS", "provider_names", "provider_limits", "make_provider", "find_key", "key_source",
+__all__ = ["HOSTS", "provider_names", "provider_limits", "accepts_seed", "make_provider", "find_key", "key_source",
            "KEYRING_SERVICE"]
 
 KEYRING_SERVICE = "otio-retake"
@@ -35,6 +35,12 @@ HOSTS: dict[str, type[HostedProvider]] = {
 
 def provider_names() -> list[str]:
     return ["preview", *HOSTS]
+
+
+def accepts_seed(name: str) -> bool:
+    """Whether a host's API takes a seed (documented); elsewhere none is sent, so none is listed."""
+    provider_limits(name)  # unknown names fail with the list of known ones
+    return PreviewProvider.accepts_seed if name == "preview" else HOSTS[name].accepts_seed
 
 
 def provider_limits(name: str) -> Limits:

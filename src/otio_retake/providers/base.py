@@ -33,6 +33,7 @@ class Limits:
 
     min_section_seconds: float = 2.0
     max_section_seconds: float = 16.0
+    max_section_start: float | None = None  # latest section start the host accepts (fal: 20 s)
     min_input_frames: int = 73  # the model's minimum input (about 3 s at 24 fps)
     max_input_seconds: float = 20.0  # the model's window is 505 frames, about 20-21 s
     max_input_bytes: int = 100 * 1024 * 1024
@@ -40,14 +41,16 @@ class Limits:
     max_height: int = 2160
     exact_resolutions: tuple[tuple[int, int], ...] = ()  # e.g. Oxen's 1080p-only model
     whole_seconds: bool = False  # section start/duration must be whole seconds (Runware)
+    # False where the host documents no section parameter (WaveSpeed): it may regenerate the whole clip, so
+    # the clip sent is the marked range itself (grown only to the minimum input), never extra context
+    honours_section: bool = True
     max_concurrent: int = 4
     max_variations: int = 1  # results per job with different seeds
     price_per_second: float = 0.10
-    price_basis: str = "output"  # "input": billed per second of the uploaded clip (LTX)
-
-    def estimate_cost(self, *, input_seconds: float, section_seconds: float, output_seconds: float) -> float:
-        seconds = input_seconds if self.price_basis == "input" else output_seconds
-        return round(self.price_per_second * seconds, 4)
+    # What the host bills (jobs/cost.py): "output" (seconds of the returned clip), "input" (of the uploaded
+    # clip, LTX), "section" (of the regenerated section) or "request" (price_per_request each)
+    price_basis: str = "output"
+    price_per_request: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,11 @@ class RetakeRequest:
     duration_seconds: float
     prompt: str
     mode: Mode
-    seed: int
+    seed: int | None  # None: the host takes no seed, so none is sent (and none is listed on the take)
     variations: int = 1
     input_seconds: float = 0.0
-    idempotency_key: str = ""
+    idempotency_key: str = ""  # unique per take and attempt: the host's idempotency key / task id where it has one
+    take_marker: str = ""  # unique per take and attempt, carried where the host has a field for it
 
 
 @dataclass(frozen=True)

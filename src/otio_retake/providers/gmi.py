@@ -65,11 +65,14 @@ class GmiProvider(HostedProvider):
         response = await self.http.request("GET", handle.urls["status"], not_found=ResultExpiredError)
         return parse_gmi_status(response.json())
 
-    async def find_job(self, request: RetakeRequest) -> JobHandle | None:
+    async def find_job(self, request: RetakeRequest, exclude: frozenset[str] = frozenset()) -> JobHandle | None:
+        # GMI documents no seed and no client reference: requests for two takes look alike, so a job another
+        # take already holds (``exclude``) is never adopted; any unclaimed twin is the same request's result.
         listing = (await self.http.request("GET", self.url(QUEUE))).json()
         wanted = self._payload(request)
         for item in listing.get("requests") or listing.get("data") or []:
-            if item.get("model") == self.model and item.get("payload") == wanted:
+            if item.get("model") == self.model and item.get("payload") == wanted \
+                    and item.get("request_id") not in exclude:
                 rid = item["request_id"]
                 return JobHandle(host=self.name, job_id=rid, urls={"status": self.url(f"{QUEUE}/{rid}")})
         return None

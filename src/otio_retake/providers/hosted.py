@@ -43,6 +43,7 @@ class HostedProvider:
     auth_scheme = "Bearer"
     poll_seconds = POLL_SECONDS
     can_find_jobs = False  # True where find_job's None means "the host has no such job"
+    accepts_seed = False  # True where the host's API documents a seed parameter (it is sent only there)
 
     def __init__(self, key: str, *, base_url: str | None = None, transport: httpx.AsyncBaseTransport | None = None,
                  policy: RetryPolicy = RetryPolicy(), sleep=asyncio.sleep, on_rate_limited=None) -> None:
@@ -77,9 +78,13 @@ class HostedProvider:
     async def cancel(self, handle: JobHandle) -> bool:
         return False
 
-    async def find_job(self, request: RetakeRequest) -> JobHandle | None:
+    def host_params(self) -> dict:
+        """Host settings that change what a job makes (part of the job's identity); none by default."""
+        return {}
+
+    async def find_job(self, request: RetakeRequest, exclude: frozenset[str] = frozenset()) -> JobHandle | None:
         """The job this request started, found through the host's own records (None: not found, or, where
-        ``can_find_jobs`` is False, no way to tell)."""
+        ``can_find_jobs`` is False, no way to tell). Jobs in ``exclude`` belong to other takes."""
         return None
 
     async def aclose(self) -> None:

@@ -4,13 +4,14 @@ Who retries what::
 
     request kind          connection refused   timeout / dropped   429   503, 529   500, 502, 504
     read (GET, PUT, ...)  retry                retry               retry retry      retry
-    paid submit (POST)    retry (never sent)   UNKNOWN: raise      retry retry      raise
+    paid submit (POST)    retry (never sent)   UNKNOWN: raise      retry retry      UNKNOWN: raise
 
 A submit is retried only when the host certainly did not take it: the
 connection was never made, or the host said "not now" (429, 503 / 529
-overloaded). Any other failure after the request went out raises
-``SubmitOutcomeUnknownError`` so that the journal, not a blind retry, decides
-(a paid job must never run twice). Delays are exponential with full jitter,
+overloaded). A dropped connection, a timeout, or a 500 / 502 / 504 (an
+error inside the host or a gateway in front of it, after the job may have been
+queued) raises ``SubmitOutcomeUnknownError`` so that the journal, not a blind
+retry, decides (a paid job must never run twice). Delays are exponential with full jitter,
 or what ``Retry-After`` asks for when the host sends it.
 
 Errors: every host's error body becomes one of the ``HostError`` types with the
@@ -52,6 +53,8 @@ log = logging.getLogger("otio_retake.http")
 READ_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
 # A host that answers 429, 503 or 529 did not take the job: safe to send again.
 SUBMIT_RETRY_STATUSES = frozenset({429, 503, 529})
+# A submit answered 500, 502 or 504 may or may not have started a job.
+SUBMIT_UNKNOWN_STATUSES = frozenset({500, 502, 504})
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ class HostHttp:
             return ContentRejectedError(message, hint="rephrase the prompt or change the range", **kw)
         if status == 429:
             return RateLimitedError(message, retry_after=retry_after_seconds(response.headers.get("retry-after")), **kw)
-        if status == 404:
+        if status in (404, 410):  # 410 Gone: a result URL past its retention
             return not_found(message, **kw)
         if status >= 500:
             return HostUnavailableError(message, hint="the host is having trouble; run again later to resume", **kw)
@@ -207,6 +210,13 @@ class HostHttp:
             if response.status_code in ok:
                 return response
             error = self.error_for(response, not_found=not_found)
+            if paid and response.status_code in SUBMIT_UNKNOWN_STATUSES:
+                raise SubmitOutcomeUnknownError(
+                    f"the submit was answered HTTP {response.status_code} "
+                    f"({redact(error_message(response), self.secrets)}); the job may have "
+                    f"started", host=self.host, status=response.status_code, request_id=error.request_id,
+                    hint="run the same command again: the journal looks the job up at the host before "
+                         "paying again (or asks for --resubmit-unknown where the host cannot be asked)")
             retry = retry_submit_on_status if paid else retry_read_on_status
             if not retry(response.status_code):
                 raise error

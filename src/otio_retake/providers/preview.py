@@ -104,6 +104,7 @@ class PreviewProvider:
     name = "preview"
     model = "preview-1"
     limits = PREVIEW_LIMITS
+    accepts_seed = True  # our own renderer: the seed decides the tint, so takes differ and repeat
 
     def __init__(self, results_dir: Path) -> None:
         self.results_dir = Path(results_dir)

@@ -2,14 +2,19 @@
 
 Section times are WHOLE seconds (``providerSettings.lightricks.startTime`` and
 ``duration`` are integers): the planner cuts the excerpt so the section
-starts on a whole second and widens it to whole seconds. ``numberResults``
-(1-4) gives variations with different seeds from one task. The task UUID is
-ours, derived from the request's idempotency key, so a submit whose answer
-was lost is found again with ``getResponse`` instead of being paid twice.
+starts on a whole second and widens it to whole seconds. Each take is its
+own task with its own ``seed`` (``numberResults`` stays 1, so every result's
+seed is the one we sent). The task UUID is ours: a UUID v4 (as documented)
+derived from the request's idempotency key, unique per take and attempt, so
+a submit whose answer was lost is found again with ``getResponse`` instead of
+being paid twice. A result item is read as the docs' example shows it
+(``videoURL`` and ``cost``, no ``status``); a ``status`` is read where a poll
+answer carries one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import uuid
 from pathlib import Path
@@ -20,13 +25,11 @@ from .hosted import HostedProvider
 
 __all__ = ["RunwareProvider", "parse_runware_results", "task_uuid"]
 
-_NAMESPACE = uuid.UUID("7d1f0c8e-3f5a-4c1e-9b57-0a2f3c4d5e6f")
-
-
 def task_uuid(request: RetakeRequest) -> str:
-    """A UUID that is the same every time the same request is made."""
-    key = request.idempotency_key or f"{request.video}|{request.start_seconds}|{request.prompt}|{request.seed}"
-    return str(uuid.uuid5(_NAMESPACE, key))
+    """A UUID v4 (the documented format) that is the same every time the same take's request is made."""
+    key = request.idempotency_key or f"{request.video}|{request.start_seconds}|{request.prompt}|{request.seed}|" \
+                                     f"{request.take_marker}"
+    return str(uuid.UUID(bytes=hashlib.sha256(key.encode()).digest()[:16], version=4))
 
 
 def parse_runware_results(body: dict, task: str, host: str = "runware") -> JobStatus:
@@ -36,7 +39,8 @@ def parse_runware_results(body: dict, task: str, host: str = "runware") -> JobSt
     items = [d for d in body.get("data") or [] if d.get("taskUUID") == task]
     if not items:
         raise UnexpectedResponseError(f"no answer for task {task}", host=host)
-    statuses = {d.get("status") for d in items}
+    # The documented example result has videoURL and cost but no status: such an item is a result.
+    statuses = {d.get("status") or ("success" if d.get("videoURL") else None) for d in items}
     unknown = statuses - {"processing", "success", "error"}
     if unknown:
         raise UnexpectedResponseError(f"unknown task status {sorted(map(str, unknown))}", host=host)
@@ -45,8 +49,8 @@ def parse_runware_results(body: dict, task: str, host: str = "runware") -> JobSt
     if "processing" in statuses:
         return Running()
     urls = tuple(d["videoURL"] for d in items if d.get("videoURL"))
-    cost = sum(float(d.get("cost") or 0) for d in items)
-    return Succeeded(result_urls=urls, cost_usd=round(cost, 4))
+    costs = [float(d["cost"]) for d in items if d.get("cost") is not None]
+    return Succeeded(result_urls=urls, cost_usd=round(sum(costs), 4) if costs else None)
 
 
 class RunwareProvider(HostedProvider):
@@ -55,6 +59,7 @@ class RunwareProvider(HostedProvider):
     key_env = "RUNWARE_API_KEY"
     default_base_url = "https://api.runware.ai"
     can_find_jobs = True
+    accepts_seed = True
     limits = Limits(max_concurrent=4, price_per_second=0.10, whole_seconds=True, max_variations=4,
                     max_input_bytes=100 * 1024 * 1024)
     inline_limit = 100 * 1024 * 1024
@@ -80,8 +85,10 @@ class RunwareProvider(HostedProvider):
                                                 "duration": int(math.ceil(request.duration_seconds - 1e-9)),
                                                 "mode": request.mode.host_word}},
             "deliveryMethod": "async", "outputType": "URL", "outputFormat": "MP4",
-            "numberResults": max(1, min(4, request.variations)), "includeCost": True, "seed": request.seed,
+            "numberResults": 1, "includeCost": True,
         }]
+        if request.seed is not None:
+            body[0]["seed"] = request.seed
         answer = await self._tasks(body, paid=True)
         if answer.get("errors"):
             raise InvalidRequestError("; ".join(str(e.get("message", e)) for e in answer["errors"]), host=self.name)
@@ -91,8 +98,8 @@ class RunwareProvider(HostedProvider):
         body = await self._tasks([{"taskType": "getResponse", "taskUUID": handle.job_id}], not_found=ResultExpiredError)
         return parse_runware_results(body, handle.job_id)
 
-    async def find_job(self, request: RetakeRequest) -> JobHandle | None:
-        task = task_uuid(request)
+    async def find_job(self, request: RetakeRequest, exclude: frozenset[str] = frozenset()) -> JobHandle | None:
+        task = task_uuid(request)  # unique to this take and attempt, so ``exclude`` cannot hold it
         body = await self._tasks([{"taskType": "getResponse", "taskUUID": task}], not_found=ResultExpiredError)
         if any(d.get("taskUUID") == task for d in body.get("data") or []):
             return JobHandle(host=self.name, job_id=task)

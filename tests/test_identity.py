@@ -1,0 +1,158 @@
+"""Never pay for the wrong take: a changed request is a new result, each take its own job, lost and expired
+answers resolved at the host (issue 11). Real loopback HTTP against the emulators, frames decoded."""
+
+from __future__ import annotations
+
+import httpx
+import numpy as np
+import pytest
+
+from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at
+
+from otio_retake.jobs.store import JobState, Journal
+from otio_retake.media.decode import decode_all_frames
+from otio_retake.providers import HOSTS
+
+KEY = EMULATOR_KEY
+
+
+def _stats(server) -> dict:
+    return httpx.get(server.url + "/_emulator/stats").json()
+
+
+def _run(samples, tmp_path, host, server, *extra, prefix="sky"):
+    return run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", host,
+                   "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
+                   "--marker-prefix", prefix, "--force", *extra)
+
+
+def _frames(path) -> list[np.ndarray]:
+    frames, _, _ = decode_all_frames(str(path))
+    return [f.astype(float) for f in frames]
+
+
+def _difference(a: np.ndarray, b: np.ndarray) -> float:
+    return float(abs(a - b).mean())
+
+
+def test_an_edited_prompt_makes_a_new_result_and_the_take_is_cut_from_it(emulator, samples, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal")
+    assert _run(samples, tmp_path, "fal", server) == 0
+    timeline = samples / "retake_sample.otio"
+    timeline.write_text(timeline.read_text().replace("Replace the grey sky with a stormy sunset",
+                                                     "Replace the grey sky with a clear blue noon"))
+    assert _run(samples, tmp_path, "fal", server) == 0
+    assert _stats(server)["submitted"] == 2  # the new prompt was generated (and paid for)
+    journal = Journal(tmp_path / "ws" / "jobs.sqlite")
+    old, new = sorted(journal.all(), key=lambda r: r.created_at)
+    assert old.plan_key != new.plan_key and new.state == JobState.TAKE_READY
+    assert old.results[0] != new.results[0]  # the old result file is kept, under its own job's name
+    assert [j.prompt for j in server.state.jobs.values()][-1] == "Replace the grey sky with a clear blue noon"
+    take = tmp_path / "ws" / "takes" / "sky_takeA.mp4"
+    assert decode_patterns(take)[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]
+    # Frame by frame, the take's section is the NEW result, not the old one.
+    take_frames, new_frames, old_frames = _frames(take), _frames(new.results[0]), _frames(old.results[0])
+    offset = round(new.request["start_seconds"] * 24)  # the excerpt frame of record frame 48 (24 fps)
+    for k in (0, 30, 71):
+        to_new = _difference(take_frames[12 + k], new_frames[offset + k])
+        to_old = _difference(take_frames[12 + k], old_frames[offset + k])
+        assert to_new < 4.0 < to_old, (k, to_new, to_old)
+    # The output timeline says the new prompt, and points at that take.
+    import opentimelineio as otio
+    out = otio.adapters.read_from_file(str(tmp_path / "o.otio"))
+    meta = out.tracks[-1].find_clips()[0].metadata["otio_retake"]
+    assert meta["prompt"] == "Replace the grey sky with a clear blue noon" and meta["job_key"] == new.plan_key
+
+
+def test_going_back_to_an_earlier_prompt_reuses_its_result_not_the_last_take_file(emulator, samples, tmp_path,
+                                                                                   monkeypatch):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal")
+    timeline = samples / "retake_sample.otio"
+    original = timeline.read_text()
+    assert _run(samples, tmp_path, "fal", server) == 0
+    timeline.write_text(original.replace("stormy sunset", "clear blue noon"))
+    assert _run(samples, tmp_path, "fal", server) == 0
+    timeline.write_text(original)
+    assert _run(samples, tmp_path, "fal", server) == 0
+    # Nothing new was paid for, and the take file (overwritten by the second prompt) was cut again from the
+    # first prompt's own result instead of being taken as it was.
+    assert _stats(server)["submitted"] == 2
+    again = tmp_path / "ws" / "takes" / "sky_takeA.mp4"
+    first = Journal(tmp_path / "ws" / "jobs.sqlite").all()[0]
+    frames, result = _frames(again), _frames(first.results[0])
+    offset = round(first.request["start_seconds"] * 24)
+    assert _difference(frames[12 + 30], result[offset + 30]) < 4.0
+    assert ("finished_remotely", "re-splicing (takes missing or options changed)") in \
+        Journal(tmp_path / "ws" / "jobs.sqlite").events(first.plan_key)
+
+
+@pytest.mark.parametrize("host", ["gmi", "oxen", "runware"])
+def test_two_takes_with_lost_submit_answers_are_two_jobs_each_paid_once(host, emulator, samples, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setenv(HOSTS[host].key_env, KEY)
+    server = emulator(host, faults="submit=dropx2")  # both takes' answers lost
+    assert _run(samples, tmp_path, host, server, "--takes", "2") == 3
+    journal = Journal(tmp_path / "ws" / "jobs.sqlite")
+    assert [r.state for r in journal.all()] == [JobState.SUBMITTING] * 2
+    assert _stats(server)["submitted"] == 2
+    assert _run(samples, tmp_path, host, server, "--takes", "2") == 0
+    stats = _stats(server)
+    assert stats["submitted"] == 2 and stats["duplicates"] == 0  # nothing paid twice, nothing orphaned
+    records = journal.all()
+    handles = {r.handle.job_id for r in records}
+    assert len(handles) == 2  # take A and take B point at two different jobs
+    assert all(("submitted", "found at the host after a lost answer") in journal.events(r.plan_key) for r in records)
+    a, b = (_frames(tmp_path / "ws" / "takes" / f"sky_take{x}.mp4")[40] for x in "AB")
+    assert _difference(a, b) > 3.0  # two different generations, not one job's result twice
+
+
+@pytest.mark.parametrize("fault", ["late", "500", "drop"])
+def test_a_submit_answered_500_or_dropped_stays_unknown_and_is_looked_up(fault, emulator, samples, tmp_path,
+                                                                         monkeypatch, capsys):
+    monkeypatch.setenv("GMI_API_KEY", KEY)
+    # late: the host queues the job, then answers 500 (as a gateway in front of a host that took it would);
+    # 500: it answers 500 without taking it. The client cannot tell the two apart; the host's list can.
+    server = emulator("gmi", faults=f"submit={fault}")
+    assert _run(samples, tmp_path, "gmi", server) == 3
+    assert "may have started" in " ".join(capsys.readouterr().err.split())
+    [record] = Journal(tmp_path / "ws" / "jobs.sqlite").all()
+    assert record.state == JobState.SUBMITTING  # unknown, not failed: it is not submitted again blindly
+    assert _run(samples, tmp_path, "gmi", server) == 0
+    assert _stats(server)["submitted"] == 1
+
+
+def test_an_expired_result_is_marked_and_resubmitted_knowingly(emulator, samples, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal", faults="download=expired")
+    assert _run(samples, tmp_path, "fal", server) == 3
+    err = " ".join(capsys.readouterr().err.split())
+    assert "gone at the host" in err and "pays for it again" in err and "sky" in err
+    journal = Journal(tmp_path / "ws" / "jobs.sqlite")
+    [record] = journal.all()
+    assert record.state == JobState.EXPIRED
+    downloads = _stats(server)["requests"]["download"]
+    # Asked not to pay again: it stops, naming what to do, and does not try the dead URL again.
+    assert _run(samples, tmp_path, "fal", server, "--no-resubmit-expired") == 3
+    err = " ".join(capsys.readouterr().err.split())
+    assert "has expired at the host" in err and "otio-retake resume" in err and "otio-retake cancel" in err
+    assert _stats(server)["requests"]["download"] == downloads and _stats(server)["submitted"] == 1
+    # By default the next run says so, with the cost, and submits it again.
+    assert _run(samples, tmp_path, "fal", server) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "expired at the host; it is submitted again (about $0.70" in err
+    assert _stats(server)["submitted"] == 2
+    assert journal.get(record.plan_key).state == JobState.TAKE_READY
+    assert decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")[12] == source_frame_at(48)
+
+
+def test_a_job_gone_at_the_host_while_polling_is_marked_expired_not_failed(emulator, samples, tmp_path, monkeypatch,
+                                                                            capsys):
+    monkeypatch.setenv("LTX_API_KEY", KEY)
+    server = emulator("ltx", faults="poll=expired")
+    assert _run(samples, tmp_path, "ltx", server) == 3
+    assert "results are kept for 24 hours" in " ".join(capsys.readouterr().err.split())
+    [record] = Journal(tmp_path / "ws" / "jobs.sqlite").all()
+    assert record.state == JobState.EXPIRED
