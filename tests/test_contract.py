@@ -34,7 +34,7 @@ def test_models_keep_every_v1_key():
 def test_plan_json_and_run_report_are_the_contract(samples, tmp_path, capsys):
     assert run_cli("plan", samples / "retake_sample.otio", "--json") == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [list(r) for r in rows] == [PLAN_KEYS] * 3
+    assert [list(r) for r in rows] == [PLAN_KEYS + PLAN_KEYS_V1_1] * 3
     assert [PlanRow(**r).model_dump() for r in rows] == rows
     report = tmp_path / "report.json"
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "out.otio", "--workspace",
