@@ -176,3 +176,26 @@ def test_unknown_status_words_raise_instead_of_guessing(parse, body):
 def test_job_handles_survive_the_journal():
     handle = JobHandle("fal", "req-1", {"status": "https://q/s", "response": "https://q/r"})
     assert JobHandle.from_json(handle.to_json()) == handle
+
+
+def test_a_result_that_is_not_media_is_a_download_error_and_never_takes_its_name(tmp_path):
+    """The media stage checks a download before it is renamed into place (the HTTP client only moves bytes)."""
+    from otio_retake.errors import DownloadError
+    from otio_retake.media.probe import check_download
+    from otio_retake.media.testpattern import make_pattern_clip
+    from otio_retake.providers.ltx import LtxProvider
+    good = make_pattern_clip(tmp_path / "good.mp4", clip_id=1, frames=3, width=64, height=36, tone_hz=None).read_bytes()
+    bodies = {"/junk.mp4": b"<html>an error page</html>", "/good.mp4": good}
+
+    async def go():
+        transport = httpx.MockTransport(lambda request: httpx.Response(200, content=bodies[request.url.path]))
+        provider = LtxProvider("k" * 8, transport=transport, policy=RetryPolicy(attempts=2), sleep=lambda s: asyncio.sleep(0))
+        try:
+            with pytest.raises(DownloadError, match="not a readable media file"):
+                await provider.download(Succeeded(("https://cdn/junk.mp4",)), tmp_path / "junk.mp4", verify=check_download)
+            await provider.download(Succeeded(("https://cdn/good.mp4",)), tmp_path / "ok.mp4", verify=check_download)
+        finally:
+            await provider.aclose()
+
+    asyncio.run(go())
+    assert not (tmp_path / "junk.mp4").exists() and (tmp_path / "ok.mp4").read_bytes() == good

@@ -7,7 +7,7 @@ from fractions import Fraction
 import opentimelineio as otio
 import pytest
 
-from otio_retake.media.timecode import frames_to_timecode, timecode_to_frames
+from otio_retake.timecode import frames_to_timecode, timecode_to_frames
 from otio_retake.timeline.edl_parse import parse_edl
 from otio_retake.timeline.edl_write import write_edl_for_track, write_resolve_markers_edl
 from otio_retake.timeline.info import global_start_frames, timeline_drop_frame, timeline_rate

@@ -3,7 +3,7 @@ from fractions import Fraction
 import opentimelineio as otio
 import pytest
 
-from otio_retake.media.timecode import frames_to_timecode, rate_label, snap_rate, timecode_to_frames
+from otio_retake.timecode import frames_to_timecode, rate_label, snap_rate, timecode_to_frames
 
 
 @pytest.mark.parametrize("given, exact", [
@@ -34,7 +34,7 @@ def test_rate_labels():
 
 
 def test_frames_of_rounds_where_otio_to_frames_truncates():
-    from otio_retake.media.timecode import frames_of
+    from otio_retake.timecode import frames_of
     rate = 24000 / 1001
     for frame in (47, 48, 1001, 86313):
         time = otio.opentime.RationalTime.from_seconds(otio.opentime.RationalTime(frame, rate).to_seconds())

@@ -20,11 +20,12 @@ from . import pipeline
 from .contract import plan_rows, run_report
 from .errors import CostLimitError, InputError, RetakeError
 from .display import LiveProgress, PlainProgress
+from .jobs.cost import CONFIRM_ABOVE_USD
 from .jobs.progress import ProgressHub
 from .jobs.runner import DEFAULT_HANDLES
 from .media.splice import TakeOptions
 from .jobs.store import ACTIVE_STATES, JOURNAL_NAME, JobState, Journal
-from .media.timecode import rate_label, snap_rate
+from .timecode import rate_label, snap_rate
 from .model import Mode, RetakePlan
 from .providers import make_provider, provider_limits, provider_names
 from .timeline.marks import MarkerFilter
@@ -142,7 +143,6 @@ def plan_cmd(as_json, **kwargs):
         out.print(f"[dim]skipped '{s.name}' ({s.origin}): {s.reason}[/dim]")
 
 
-CONFIRM_ABOVE_USD = 5.0  # a run that may cost more than this asks first (unless --yes)
 
 
 def _jsonable(value):

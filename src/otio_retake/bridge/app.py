@@ -28,6 +28,7 @@ from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from ..jobs.cost import CONFIRM_ABOVE_USD  # as the command line: above it the editor confirms first
 from .. import pipeline
 from ..contract import (BridgeReport, ConformRequest, ConformResponse, ErrorBody, Health, KeyStatus, Paired,
                         PairRequest, PlanRequest, PlanResponse, ProgressMessage, RunCreated, RunRequest, RunStatus,
@@ -42,7 +43,6 @@ from .sequence import SequenceError, sequence_warnings, write_sequence
 
 __all__ = ["create_app", "openapi_document", "CONFIRM_ABOVE_USD", "SSE_KEEPALIVE"]
 
-CONFIRM_ABOVE_USD = 5.0  # as the command line: a run estimated above this is confirmed by the editor first
 SSE_KEEPALIVE = 15.0  # seconds between comment lines, so proxies and panels do not drop an idle stream
 _ERRORS = {404: {"model": ErrorBody}, 401: {"model": ErrorBody}, 403: {"model": ErrorBody},
            409: {"model": ErrorBody}, 422: {"model": ErrorBody}, 400: {"model": ErrorBody}}

@@ -23,7 +23,7 @@ from opentimelineio.opentime import TimeRange as TR
 
 from ..contract import TICKS_PER_SECOND, Sequence
 from ..errors import InputError
-from ..media.timecode import frames_to_timecode
+from ..timecode import frames_to_timecode
 
 __all__ = ["SequenceError", "sequence_rate", "sequence_to_timeline", "write_sequence", "PREMIERE_COLORS",
            "sequence_folder", "sequence_warnings"]

@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from ..model import RetakePlan
 from ..providers.base import Limits
 
-__all__ = ["CostEstimate", "estimate", "estimate_plan", "BASES"]
+__all__ = ["CostEstimate", "estimate", "estimate_plan", "BASES", "CONFIRM_ABOVE_USD"]
+
+# A run that may newly spend more than this is confirmed first: by a prompt on the command line (unless
+# --yes), in the review window and in the Premiere panel. One threshold for every client.
+CONFIRM_ABOVE_USD = 5.0
 
 BASES = ("input", "output", "section", "request")
 

@@ -41,7 +41,7 @@ import opentimelineio as otio
 from ..errors import (DownloadError, EngineError, HostError, JobFailedError, MissingMediaError, ResultExpiredError,
                       SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
-from ..media.probe import probe
+from ..media.probe import check_download, probe
 from ..media.splice import TakeOptions, splice_take
 from ..model import RetakePlan, Take
 from ..paths import path_to_url
@@ -398,7 +398,7 @@ class Runner:
             if not dest.exists():
                 self._emit("download", plan)
                 try:
-                    await provider.download(status, dest, index=index)
+                    await provider.download(status, dest, index=index, verify=check_download)
                 except ResultExpiredError as exc:  # 404/410: that URL will never work again
                     self.journal.move(key, JobState.EXPIRED, error=exc.message, detail="result expired at the host")
                     raise self._expired_error(plans, provider, handle, exc) from None

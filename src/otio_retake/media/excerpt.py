@@ -18,6 +18,7 @@ yuv420p + AAC 48 kHz stereo in MP4:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,16 +26,30 @@ import av
 import numpy as np
 
 from ..errors import MediaError
-from ..providers.base import Limits
-from ..timeline.segments import Segment
+from ..model import Limits
 from .decode import AUDIO_RATE, frames_at, prefetch, read_audio
 from .encode import AUDIO_BITRATE, ClipWriter
 from .probe import probe
 
-__all__ = ["ExcerptInfo", "render_excerpt", "fit_size", "frame_box"]
+__all__ = ["ExcerptPiece", "ExcerptInfo", "render_excerpt", "fit_size", "frame_box"]
 
 BYTE_MARGIN = 0.92  # container overhead and rate-control overshoot
 MIN_VIDEO_BITRATE = 200_000
+
+
+class ExcerptPiece(Protocol):
+    """``frames`` record frames from ``record_in`` showing ``source_path`` from ``file_start`` seconds on
+    (None: black and silence). The timeline stage's ``Segment`` is one; the media stage needs no more."""
+
+    record_in: int
+    frames: int
+    file_start: Fraction
+
+    @property
+    def record_out(self) -> int: ...
+
+    @property
+    def source_path(self) -> Path | None: ...
 
 
 @dataclass(frozen=True)
@@ -76,11 +91,11 @@ def _bitrate_for(limits: Limits, seconds: float) -> int | None:
     return max(MIN_VIDEO_BITRATE, budget)
 
 
-def render_excerpt(segments: list[Segment], dest: Path, *, rate: Fraction, limits: Limits = Limits()) -> ExcerptInfo:
-    media = [s for s in segments if s.media is not None]
+def render_excerpt(segments: list[ExcerptPiece], dest: Path, *, rate: Fraction, limits: Limits = Limits()) -> ExcerptInfo:
+    media = [s for s in segments if s.source_path is not None]
     if not media:
         raise MediaError("the context window holds no media, only gaps")
-    info = probe(media[0].media.path)
+    info = probe(media[0].source_path)
     if not info.has_video:
         raise MediaError(f"{info.path}: has no video stream; a picture retake needs a picture",
                          hint="put the sound on a track with a picture above it, or use a video clip")
@@ -100,7 +115,7 @@ def render_excerpt(segments: list[Segment], dest: Path, *, rate: Fraction, limit
                        content=content, bitrate=bitrate)
 
 
-def _encode(segments: list[Segment], dest: Path, *, rate: Fraction, width: int, height: int,
+def _encode(segments: list[ExcerptPiece], dest: Path, *, rate: Fraction, width: int, height: int,
             content: tuple[int, int, int, int], bitrate: int | None) -> int:
     held: list[int] = []
     window_start = segments[0].record_in
@@ -110,12 +125,12 @@ def _encode(segments: list[Segment], dest: Path, *, rate: Fraction, width: int, 
     with ClipWriter(dest, rate=rate, width=width, height=height, audio=True, bitrate=bitrate) as writer:
         for seg in segments:
             times = [seg.file_start + Fraction(k) / rate for k in range(seg.frames)]
-            if seg.media is None:
+            if seg.source_path is None:
                 black = av.VideoFrame.from_ndarray(canvas, format="rgb24").reformat(format="yuv420p")
                 for _ in times:
                     writer.add_frame(black)
             else:
-                frames = frames_at(str(seg.media.path), times, width=cw, height=ch, held=held, as_frames=not padded)
+                frames = frames_at(str(seg.source_path), times, width=cw, height=ch, held=held, as_frames=not padded)
                 for frame in prefetch(frames):
                     if padded:  # centred on black inside the host's exact size
                         canvas[:] = 0
@@ -125,6 +140,6 @@ def _encode(segments: list[Segment], dest: Path, *, rate: Fraction, width: int, 
             # Samples are counted from the window's start so that rounding never accumulates.
             lo = round(Fraction(seg.record_in - window_start) * AUDIO_RATE / rate)
             hi = round(Fraction(seg.record_out - window_start) * AUDIO_RATE / rate)
-            path = str(seg.media.path) if seg.media is not None else None
+            path = str(seg.source_path) if seg.source_path is not None else None
             writer.add_audio(read_audio(path, seg.file_start, hi - lo))
     return sum(held)

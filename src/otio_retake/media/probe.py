@@ -9,10 +9,10 @@ from pathlib import Path
 
 import av
 
-from ..errors import MediaError
-from .timecode import snap_rate, timecode_to_frames
+from ..errors import DownloadError, MediaError
+from ..timecode import snap_rate, timecode_to_frames
 
-__all__ = ["MediaInfo", "probe"]
+__all__ = ["MediaInfo", "probe", "check_download"]
 
 
 @dataclass(frozen=True)
@@ -99,3 +99,14 @@ def _probe_cached(path: str, _mtime: int, _size: int) -> MediaInfo:
             pix_fmt=video.codec_context.pix_fmt if video else None,
             rotation=rotation, variable_rate=variable,
         )
+
+
+def check_download(path: Path) -> None:
+    """A downloaded result must be a media file PyAV can open, with a stream in it (``DownloadError`` if not:
+    a download that went wrong is retried, unlike a bad source)."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video and not container.streams.audio:
+                raise DownloadError(f"the downloaded result {Path(path).name} holds no video or audio")
+    except av.error.FFmpegError as exc:
+        raise DownloadError(f"the downloaded result is not a readable media file ({exc})") from exc

@@ -26,7 +26,7 @@ from ..model import RetakePlan
 from .decode import AUDIO_RATE, decode_all_frames, frames_at, prefetch, read_audio
 from .encode import ClipWriter, write_wav
 from .probe import probe
-from .timecode import frames_to_timecode
+from ..timecode import frames_to_timecode
 
 __all__ = ["SpliceCheck", "TakeOptions", "splice_take", "align", "MAX_SHIFT", "MATCH_THRESHOLD", "THUMB"]
 

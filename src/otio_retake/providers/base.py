@@ -15,42 +15,17 @@ host's status word that a client does not know is an error, not a guess.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from ..model import Mode
+from ..model import Limits, Mode  # Limits lives with the shared value types; exported here too
 
 __all__ = [
     "Limits", "RetakeRequest", "JobHandle", "Queued", "Running", "Succeeded", "Failed", "Cancelled",
     "JobStatus", "Provider",
 ]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one host accepts and charges, as data the planner obeys."""
-
-    min_section_seconds: float = 2.0
-    max_section_seconds: float = 16.0
-    max_section_start: float | None = None  # latest section start the host accepts (fal: 20 s)
-    min_input_frames: int = 73  # the model's minimum input (about 3 s at 24 fps)
-    max_input_seconds: float = 20.0  # the model's window is 505 frames, about 20-21 s
-    max_input_bytes: int = 100 * 1024 * 1024
-    max_width: int = 3840
-    max_height: int = 2160
-    exact_resolutions: tuple[tuple[int, int], ...] = ()  # e.g. Oxen's 1080p-only model
-    whole_seconds: bool = False  # section start/duration must be whole seconds (Runware)
-    # False where the host documents no section parameter (WaveSpeed): it may regenerate the whole clip, so
-    # the clip sent is the marked range itself (grown only to the minimum input), never extra context
-    honours_section: bool = True
-    max_concurrent: int = 4
-    max_variations: int = 1  # results per job with different seeds
-    price_per_second: float = 0.10
-    # What the host bills (jobs/cost.py): "output" (seconds of the returned clip), "input" (of the uploaded
-    # clip, LTX), "section" (of the regenerated section) or "request" (price_per_request each)
-    price_basis: str = "output"
-    price_per_request: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -123,7 +98,8 @@ class Provider(Protocol):
 
     async def poll(self, handle: JobHandle) -> JobStatus: ...
 
-    async def download(self, result: Succeeded, dest: Path, *, index: int = 0) -> Path: ...
+    async def download(self, result: Succeeded, dest: Path, *, index: int = 0,
+                       verify: Callable[[Path], None] | None = None) -> Path: ...
 
     async def cancel(self, handle: JobHandle) -> bool: ...
 

@@ -12,6 +12,7 @@ their results with ``render_preview`` too.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import colorsys
 import hashlib
 import shutil
@@ -134,10 +135,13 @@ class PreviewProvider:
             return Succeeded(result_urls=(handle.urls["result"],), cost_usd=0.0)
         return Failed(reason=f"preview result {result.name} is gone")
 
-    async def download(self, result: Succeeded, dest: Path, *, index: int = 0) -> Path:
+    async def download(self, result: Succeeded, dest: Path, *, index: int = 0,
+                       verify: Callable[[Path], None] | None = None) -> Path:
         source = Path(url_to_path(result.result_urls[index]))
         partial = dest.with_name(f".{dest.name}.partial")
         await asyncio.to_thread(shutil.copyfile, source, partial)
+        if verify is not None:
+            verify(partial)
         partial.replace(dest)
         return dest
 

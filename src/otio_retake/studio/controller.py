@@ -36,7 +36,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal
 
 from .. import pipeline
-from ..cli import CONFIRM_ABOVE_USD  # the same confirmation as `otio-retake run`
+from ..jobs.cost import CONFIRM_ABOVE_USD  # the same confirmation as `otio-retake run`
 from ..errors import CostLimitError, InputError, MediaError, RetakeError
 from ..jobs.picks import read_picks, write_picks
 from ..jobs.progress import ProgressHub

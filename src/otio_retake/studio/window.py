@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QFile
                                QWidget)
 
 from ..errors import RetakeError
-from ..media.timecode import frames_to_timecode
+from ..timecode import frames_to_timecode
 from ..model import Mode
 from .controller import StudioController
 

@@ -27,7 +27,7 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from ..errors import TimelineReadError
-from ..media.timecode import NTSC_RATES, is_drop_frame_rate, snap_rate, timecode_to_frames
+from ..timecode import NTSC_RATES, is_drop_frame_rate, snap_rate, timecode_to_frames
 from .edl_parse import EdlDocument, parse_edl
 from .info import NAMESPACE, global_start_frames, timeline_rate
 

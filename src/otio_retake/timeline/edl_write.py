@@ -23,7 +23,7 @@ from pathlib import PurePath, PureWindowsPath
 
 import opentimelineio as otio
 
-from ..media.timecode import frames_to_timecode, snap_rate
+from ..timecode import frames_to_timecode, snap_rate
 from ..paths import url_to_path
 from .colors import OTIO_TO_RESOLVE_COLOR
 from .marks import marker_note, one_line_note, record_markers

@@ -32,7 +32,7 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from ..errors import TimelineReadError
-from ..media.timecode import is_drop_frame_rate
+from ..timecode import is_drop_frame_rate
 from ..paths import path_to_url, url_to_path
 from .marks import record_markers
 from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate, xml_text

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import opentimelineio as otio
 
-from ..media.timecode import is_drop_frame_rate, snap_rate
+from ..timecode import is_drop_frame_rate, snap_rate
 
 __all__ = ["xml_text", "NAMESPACE", "namespace", "timeline_rate", "global_start_frames", "timeline_drop_frame", "file_drop_frame",
            "DEFAULT_RATE"]

@@ -20,7 +20,7 @@ from fractions import Fraction
 import opentimelineio as otio
 
 from ..errors import InputError, NoMarkedRangesError
-from ..media.timecode import frames_of, frames_to_timecode
+from ..timecode import frames_of, frames_to_timecode
 from ..model import TAKE_LETTERS, MarkedRange, Mode
 from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
 from .segments import TimelineIndex

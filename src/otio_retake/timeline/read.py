@@ -23,7 +23,7 @@ from opentimelineio.opentime import RationalTime
 
 from ..errors import MediaError, TimelineReadError
 from ..media.probe import probe
-from ..media.timecode import rate_label, snap_rate
+from ..timecode import rate_label, snap_rate
 from .edl_read import overlay_markers
 from .info import NAMESPACE, namespace, timeline_rate
 from .relink import MediaResolver

@@ -21,7 +21,7 @@ import opentimelineio as otio
 
 from ..errors import MediaError
 from ..media.probe import probe
-from ..media.timecode import snap_rate
+from ..timecode import snap_rate
 from ..paths import url_to_path
 from .info import namespace
 

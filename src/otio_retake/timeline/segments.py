@@ -11,11 +11,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import opentimelineio as otio
 
 from ..errors import UnsupportedEditError
-from ..media.timecode import frames_of
+from ..timecode import frames_of
 from .relink import MediaResolver, ResolvedMedia
 
 __all__ = ["Segment", "video_tracks", "track_items", "segments_for", "shot_bounds", "TrackIndex", "TimelineIndex"]
@@ -44,6 +45,11 @@ class Segment:
     @property
     def is_gap(self) -> bool:
         return self.media is None and self.missing is None
+
+    @property
+    def source_path(self) -> Path | None:
+        """The media file to render from (None: black and silence), as ``media.excerpt`` reads it."""
+        return self.media.path if self.media is not None else None
 
 
 def video_tracks(timeline: otio.schema.Timeline) -> list[otio.schema.Track]:

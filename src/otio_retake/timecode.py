@@ -3,7 +3,8 @@
 Rates are kept as exact ``Fraction``s (24000/1001, never 23.976) because a
 float rate drifts by a frame every few minutes of 23.976 material. OTIO's own
 timecode functions do the drop-frame arithmetic; this module only snaps rates
-and picks the drop-frame convention.
+and picks the drop-frame convention. It sits at the bottom with ``model`` and
+``errors``: every stage counts frames, so none of them owns it.
 """
 
 from __future__ import annotations
