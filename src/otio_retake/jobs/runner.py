@@ -51,7 +51,7 @@ from ..timeline.relink import MediaResolver
 from ..timeline.segments import Segment, segments_for
 from .identity import JobIdentity, excerpt_key, idempotency_key, job_identity
 from .pool import HostPool
-from .store import PAID_STATES, JobState, Journal
+from .store import PAID_STATES, JobState, Journal, Store
 from .workspace import Workspace
 
 __all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_HANDLES", "UnresolvedSubmitError",
