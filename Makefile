@@ -4,15 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := demo_out
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean postgres
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed postgres
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+# The team-mode tests start a real PostgreSQL server from Debian's package: installed here when missing (as root).
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	  else echo "PostgreSQL is missing: sudo apt-get install -y postgresql (the team-mode tests need it)"; fi
 
 # The main job on every sample timeline with the offline preview engine.
 demo: setup

@@ -21,7 +21,8 @@ from .jobs.progress import LiveProgress, PlainProgress, ProgressHub
 from .jobs.cost import estimate_plan
 from .jobs.runner import DEFAULT_HANDLES
 from .media.splice import TakeOptions
-from .jobs.store import ACTIVE_STATES, JOURNAL_NAME, JobState, Journal
+from .jobs.store import (ACTIVE_STATES, DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, JobState, Journal,
+                         Store, open_journal, redact_url)
 from .media.timecode import rate_label
 from .model import Mode, RetakePlan
 from .providers import make_provider, provider_limits, provider_names
@@ -33,6 +34,12 @@ INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE
 
 out = Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+def _journal_option(f):
+    return click.option("--journal", "journal", envvar=JOURNAL_ENV, metavar="URL",
+                        help="The journal: sqlite:///PATH (default: jobs.sqlite in the workspace) or "
+                             f"postgresql://USER@HOST/DB for a facility's shared one (or ${JOURNAL_ENV}).")(f)
 
 
 def _timeline_options(f):
@@ -175,15 +182,22 @@ def _jsonable(value):
               help="Stop (instead of paying again) for a job whose result has expired at the host.")
 @click.option("--report", type=click.Path(path_type=Path),
               help="Also write a JSON report of the run here (the contract the NLE scripts read).")
+@_journal_option
+@click.option("--lease", "lease", type=click.FloatRange(1, 3600), default=DEFAULT_LEASE_SECONDS, show_default=True,
+              help="Seconds a claim on a job lasts unless renewed (a dead machine's jobs are taken over after it).")
 def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, take_codec, base_urls, poll_interval,
-            concurrency, per_host, max_cost, yes, resubmit_unknown, no_resubmit_expired, report, **kwargs):
+            concurrency, per_host, max_cost, yes, resubmit_unknown, no_resubmit_expired, report, journal, lease,
+            **kwargs):
     """Retake every marked range and write the timeline with the takes as alternates."""
+    # The journal's URL is stored without its password; resume is given the URL again.
     arguments = {k: _jsonable(v) for k, v in {**kwargs, "output": output, "workspace": workspace, "force": force,
                                                "handles": handles, "base_urls": base_urls,
                                                "blend_frames": blend_frames, "take_resolution": take_resolution,
                                                "take_codec": take_codec,
                                                "poll_interval": poll_interval, "concurrency": concurrency,
-                                               "per_host": per_host, "max_cost": max_cost, "yes": yes}.items()}
+                                               "per_host": per_host, "max_cost": max_cost, "yes": yes,
+                                               "journal": redact_url(journal) if journal else None,
+                                               "lease": lease}.items()}
     loaded, plans = _load_and_plan(**kwargs)
     hub = ProgressHub()
     take_options = TakeOptions(handles=handles, blend_frames=blend_frames, resolution=take_resolution,
@@ -192,7 +206,7 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
                                   base_urls=pipeline.parse_base_urls(base_urls, kwargs["provider"]),
                                   poll_interval=poll_interval, concurrency=concurrency, per_host=per_host,
                                   resubmit_unknown=resubmit_unknown, resubmit_expired=not no_resubmit_expired,
-                                  on_event=hub.publish)
+                                  journal=journal, lease_seconds=lease, on_event=hub.publish)
 
     def confirm(pending: float) -> bool:
         per_range: dict[str, float] = {}
@@ -253,8 +267,14 @@ def write_report(path: Path, result) -> None:
     partial.replace(path)
 
 
-def _journal_for(target: Path) -> Journal:
-    """The journal of a workspace folder, or of a timeline's default workspace."""
+def _journal_for(target: Path | None, url: str | None = None) -> Store:
+    """The journal a URL names, or that of a workspace folder, or of a timeline's default workspace."""
+    if url:
+        return open_journal(url)
+    if target is None:
+        raise InputError("which journal? give a workspace folder or a timeline, or --journal URL",
+                         hint=f"e.g. `otio-retake status shots.retake` or `--journal postgresql://HOST/DB` "
+                              f"(or set {JOURNAL_ENV})")
     root = target if target.is_dir() and not target.suffix else target.with_name(target.stem + ".retake")
     if not (root / JOURNAL_NAME).exists():
         raise InputError(f"{target}: no otio-retake journal found (looked in {root})",
@@ -263,20 +283,22 @@ def _journal_for(target: Path) -> Journal:
 
 
 @cli.command("status")
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path), required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def status_cmd(target, as_json):
-    """Show every job of a workspace (or of a timeline's workspace) and its state."""
-    journal = _journal_for(target)
+@_journal_option
+def status_cmd(target, as_json, journal):
+    """Show every job of a workspace (or of a timeline's workspace, or of --journal) and its state."""
+    journal = _journal_for(target, journal)
     records = journal.all()
     rows = [{"range": r.range_name, "takes": r.takes, "provider": r.provider, "state": r.state,
              "job_id": r.handle.job_id if r.handle else None, "attempt": r.attempt,
              "cost_estimate": r.cost_estimate, "cost_reported": r.cost_reported, "error": r.error,
-             "takes_ready": [t["path"] for t in r.takes_json], "updated_at": r.updated_at} for r in records]
+             "takes_ready": [t["path"] for t in r.takes_json], "updated_at": r.updated_at,
+             "claimed_by": r.claimed_by} for r in records]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"{journal.path.parent}: {len(rows)} job(s)")
+    table = Table(title=f"{journal.url}: {len(rows)} job(s)")
     for col in ("range", "takes", "host", "state", "job id", "est.", "note"):
         table.add_column(col, overflow="fold")
     for r in rows:
@@ -286,26 +308,29 @@ def status_cmd(target, as_json):
 
 
 @cli.command("resume")
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path), required=False)
+@_journal_option
 @click.pass_context
-def resume_cmd(ctx, target):
+def resume_cmd(ctx, target, journal):
     """Run the last run of a workspace again: finished jobs are reused, running ones polled, paid ones never
     sent twice."""
-    arguments = _journal_for(target).last_run()
+    arguments = _journal_for(target, journal).last_run()
     if not arguments:
-        raise InputError(f"{target}: the journal has no run to resume")
+        raise InputError(f"{target or redact_url(journal)}: the journal has no run to resume")
     arguments["yes"] = True  # it was confirmed (or under the threshold) when it started
+    arguments["journal"] = journal  # stored without its password: the URL given now
     params = {p.name for p in run_cmd.params}
     ctx.invoke(run_cmd, **{k: (Path(v) if k in ("timeline", "output", "workspace", "markers") and v else v)
                            for k, v in arguments.items() if k in params})
 
 
 @cli.command("cancel")
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path), required=False)
 @click.option("--range", "range_names", multiple=True, help="Only this range (repeatable; default: all).")
-def cancel_cmd(target, range_names):
+@_journal_option
+def cancel_cmd(target, range_names, journal):
     """Cancel the jobs still running at the host (where the host can) and mark them cancelled."""
-    journal = _journal_for(target)
+    journal = _journal_for(target, journal)
     last = journal.last_run() or {}
     base_urls = pipeline.parse_base_urls(last.get("base_urls") or [], last.get("provider") or "preview")
     cancelled = 0
@@ -320,7 +345,8 @@ def cancel_cmd(target, range_names):
             if record.state == JobState.EXPIRED:
                 note = "given up: its result had expired at the host (a run submits it again only if asked)"
             elif record.handle is not None:
-                provider = make_provider(record.provider, results_dir=journal.path.parent / "engine",
+                root = journal.path.parent if isinstance(journal, Journal) else Path(last.get("workspace") or ".")
+                provider = make_provider(record.provider, results_dir=root / "engine",
                                          base_url=base_urls.get(record.provider))
                 try:
                     done = await provider.cancel(record.handle)

@@ -51,7 +51,7 @@ from ..timeline.relink import MediaResolver
 from ..timeline.segments import Segment, segments_for
 from .identity import JobIdentity, excerpt_key, idempotency_key, job_identity
 from .pool import HostPool
-from .store import PAID_STATES, JobState, Journal, Store
+from .store import DEFAULT_LEASE_SECONDS, PAID_STATES, JobState, Journal, Store, open_journal, runner_identity
 from .workspace import Workspace
 
 __all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_HANDLES", "UnresolvedSubmitError",
@@ -107,13 +107,17 @@ class Runner:
     def __init__(self, timeline: otio.schema.Timeline, resolver: MediaResolver, pool: HostPool,
                  workspace: Workspace, *, take_options: TakeOptions = TakeOptions(),
                  poll_interval: float | None = None, resubmit_unknown: bool = False,
-                 resubmit_expired: bool = True,
+                 resubmit_expired: bool = True, journal_url: str | None = None,
+                 lease_seconds: float = DEFAULT_LEASE_SECONDS,
                  on_event: Callable[[ProgressEvent], None] | None = None) -> None:
         self.timeline = timeline
         self.resolver = resolver
         self.pool = pool
         self.workspace = workspace
-        self._journal: Journal | None = None
+        self._journal: Store | None = None
+        self.journal_url = journal_url  # None: the workspace's own SQLite file
+        self.lease_seconds = lease_seconds
+        self.owner = runner_identity()  # who holds this runner's claims in the journal
         self.take_options = take_options
         self.poll_interval = poll_interval
         self.resubmit_unknown = resubmit_unknown
@@ -128,10 +132,11 @@ class Runner:
         self._reused = 0
 
     @property
-    def journal(self) -> Journal:
+    def journal(self) -> Store:
         """Opened on first use, so that a run refused by its checks leaves no workspace behind."""
         if self._journal is None:
-            self._journal = Journal.for_workspace(self.workspace.create().root)
+            self._journal = open_journal(self.journal_url) if self.journal_url else \
+                Journal.for_workspace(self.workspace.create().root)
         return self._journal
 
     # ----------------------------------------------------------------------------- planning
@@ -206,9 +211,11 @@ class Runner:
         async def one(job: list[RetakePlan]) -> list[Take]:
             return await self.run_job(job, self.pool.provider(job[0].provider))
 
+        heartbeat = asyncio.ensure_future(self._heartbeat())
         try:
             done = await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
         finally:
+            heartbeat.cancel()
             await self.pool.aclose()
         takes: list[Take] = []
         errors: list[tuple[str, Exception]] = []
@@ -256,11 +263,53 @@ class Runner:
         record = self.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in plans),
                                    provider=provider.name, model=provider.model, cost_estimate=first.cost_usd)
         if record.state == JobState.TAKE_READY:
-            takes = self._takes_from(record, plans)
+            takes = self._reuse(record, plans)
             if takes is not None:
-                self._reused += 1
-                for take in takes:
-                    self._emit("reused", take.plan, take=take.path)
+                return takes
+        # One runner at a time works on a job (another process, another machine on a shared journal): the
+        # others wait for it and reuse what it made, and take over only once its lease has run out.
+        record = await self._claim(key, plans)
+        try:
+            return await self._run_claimed(key, plans, provider, identity, record)
+        finally:
+            self.journal.release(key, self.owner)
+
+    def _reuse(self, record, plans: list[RetakePlan]) -> list[Take] | None:
+        takes = self._takes_from(record, plans)
+        if takes is not None:
+            self._reused += 1
+            for take in takes:
+                self._emit("reused", take.plan, take=take.path)
+        return takes
+
+    async def _claim(self, key: str, plans: list[RetakePlan]):
+        """The job's record once this runner holds its claim (re-read: the last holder may have moved it)."""
+        waited = False
+        while True:
+            taken = self.journal.claim(key, self.owner, self.lease_seconds)
+            if taken is not None:
+                record = self.journal.get(key)
+                if taken not in ("free", "own"):
+                    self._emit("takeover", plans[0], previous=taken, state=record.state)
+                return record
+            if not waited:
+                holder = self.journal.holder(key)
+                self._emit("waiting", plans[0], holder=holder.owner if holder else None)
+                waited = True
+            await asyncio.sleep(min(1.0, max(0.05, self.lease_seconds / 10)))
+
+    async def _heartbeat(self) -> None:
+        """Renew this runner's leases while it lives: a runner that dies lets them run out."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            await asyncio.to_thread(self.journal.renew, self.owner, self.lease_seconds)
+
+    async def _run_claimed(self, key: str, plans: list[RetakePlan], provider: Provider, identity: JobIdentity,
+                           record) -> list[Take]:
+        first = plans[0]
+        if record.state == JobState.TAKE_READY:
+            takes = self._reuse(record, plans)
+            if takes is not None:
                 return takes
             # Files gone or cut differently: cut again from the paid result, never submit again.
             self.journal.move(key, JobState.FINISHED_REMOTELY, detail="re-splicing (takes missing or options changed)")
