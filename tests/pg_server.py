@@ -69,14 +69,19 @@ class PostgresServer:
         self._run(self.initdb, "-D", str(self.data), "-U", USER, f"--pwfile={pwfile}", "--auth=scram-sha-256",
                   "-E", "UTF8", "--no-sync", "--no-instructions")
         pwfile.unlink()
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        done = self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w",
-                         "-t", "60", "start", check=False)
+        done = self._pg_start()
         if done.returncode != 0:
             log = (self.root / "log").read_text(errors="replace") if (self.root / "log").exists() else ""
             raise RuntimeError(f"PostgreSQL did not start: {done.stderr}\n{log[-2000:]}")
         return self
+
+    def _pg_start(self) -> subprocess.CompletedProcess:
+        # fsync off is safe for a server that is only ever killed, never the machine under it; synchronous_commit
+        # stays on: a commit the runner was told of must survive an immediate stop (the lost-connection test).
+        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c max_connections=200")
+        return self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w",
+                         "-t", "60", "start", check=False)
 
     def url(self, database: str = "postgres", *, password: bool = True) -> str:
         secret = f":{PASSWORD}" if password else ""
@@ -92,9 +97,9 @@ class PostgresServer:
         self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
 
     def restart(self) -> None:
-        self._run(self.pg_ctl, "-D", str(self.data), "-w", "start", "-l", str(self.root / "log"), "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c max_connections=200")
+        done = self._pg_start()
+        if done.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not start again: {done.stderr}")
 
     def cleanup(self) -> None:
         self.stop()

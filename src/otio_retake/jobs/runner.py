@@ -289,7 +289,8 @@ class Runner:
             taken = self.journal.claim(key, self.owner, self.lease_seconds)
             if taken is not None:
                 record = self.journal.get(key)
-                if taken not in ("free", "own"):
+                if taken not in ("free", "own"):  # said in the journal too: who was working on it, and where it was
+                    self.journal.move(key, record.state, detail=f"taken over from {taken} (its lease ran out)")
                     self._emit("takeover", plans[0], previous=taken, state=record.state)
                 return record
             if not waited:

@@ -51,6 +51,7 @@ class PostgresJournal(Store):
         self.connect_timeout = connect_timeout
         self._lock = threading.Lock()
         self._conn = None
+        self._gone: tuple[float, str, str] | None = None  # (until, message, hint) after giving up on the server
         self._migrate()
 
     # -------------------------------------------------------------------------- connection
@@ -75,6 +76,8 @@ class PostgresJournal(Store):
 
     def _tx(self, body):
         """Run ``body(cursor)`` in one transaction; reconnect and retry while the server is unreachable."""
+        if self._gone is not None and time.monotonic() < self._gone[0]:
+            raise JournalError(self._gone[1], hint=self._gone[2])  # just given up: not another wait per step
         deadline = time.monotonic() + self.retry_seconds
         delay = 0.1
         while True:
@@ -87,11 +90,13 @@ class PostgresJournal(Store):
                 with self._lock:
                     self._drop()
                 if time.monotonic() + delay > deadline:
-                    raise JournalError(
-                        f"lost the connection to the journal at {self.url}: {self._scrub(str(exc)).strip()}",
-                        hint="check that the database server is up and reachable from this machine, then run the "
-                             "same command again: paid jobs are not lost (results already downloaded stay in the "
-                             "workspace, and `otio-retake status --journal URL` shows what is in flight)") from None
+                    message = (f"lost the connection to the journal at {self.url}: "
+                               f"{self._scrub(str(exc)).strip()}")
+                    hint = ("check that the database server is up and reachable from this machine, then run the "
+                            "same command again: paid jobs are not lost (results already downloaded stay in the "
+                            "workspace, and `otio-retake status --journal URL` shows what is in flight)")
+                    self._gone = (time.monotonic() + self.retry_seconds, message, hint)
+                    raise JournalError(message, hint=hint) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
             except self._psycopg.Error as exc:
