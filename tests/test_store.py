@@ -204,3 +204,26 @@ def test_the_journal_variable_names_the_journal(samples, tmp_path, pg_url, monke
     capsys.readouterr()
     assert run_cli("status", "--json") == 0
     assert [r["range"] for r in json.loads(capsys.readouterr().out)] == ["sky"]
+
+
+def test_host_places_and_budgets_are_the_journals(store_url):
+    a, b = open_journal(store_url), open_journal(store_url)
+    assert a.take_slot("ltx", 2, "w1", "k1", 1.0) == 0
+    assert b.take_slot("ltx", 2, "w2", "k2", 1.0) == 1
+    assert b.take_slot("ltx", 2, "w3", "k3", 1.0) is None  # the host's two places are held
+    assert b.take_slot("fal", 2, "w3", "k3", 1.0) == 0  # another host's are not
+    assert {(s["host"], s["claimed_by"]) for s in a.slots()} == {("ltx", "w1"), ("ltx", "w2"), ("fal", "w3")}
+    a.release_slot("ltx", 0, "w1")
+    assert b.take_slot("ltx", 2, "w3", "k3", 1.0) == 0
+    time.sleep(0.6)
+    a.renew("w2", 1.0)
+    time.sleep(0.6)  # w3's place lapsed, w2's was renewed
+    assert b.take_slot("ltx", 2, "w4", "k4", 1.0) == 0 and b.take_slot("ltx", 2, "w5", "k5", 1.0) is None
+    assert a.spend("reel1", 1.0, "k1") == (False, 0.0, None)  # no budget set: nothing is charged to it
+    a.set_budget("reel1", 2.5)
+    assert a.spend("reel1", 1.0, "k1") == (True, 1.0, 2.5)
+    assert b.spend("reel1", 1.0, "k2") == (True, 2.0, 2.5)
+    assert a.spend("reel1", 1.0, "k3") == (False, 2.0, 2.5)  # would go past it
+    assert b.spend("reel1", 0.5, "k4") == (True, 2.5, 2.5)
+    a.set_budget("reel1", 4)  # raised: what was spent stays
+    assert b.budgets() == [{"scope": "reel1", "limit_usd": 4.0, "spent_usd": 2.5}]

@@ -153,3 +153,64 @@ def test_a_lost_database_connection_is_retried_then_reported_and_nothing_paid_is
             [(r.range_name, journal.events(r.plan_key)) for r in journal.all()] + [text, open(tmp_path / "three.log").read()]
     finally:
         pg.cleanup()
+
+
+def _ltx_args(samples, out, server, pg_url, ws, *extra):
+    return [sys.executable, "-m", "otio_retake.cli", "run", str(samples / "retake_sample.otio"), "-o", str(out),
+            "--provider", "ltx", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", str(ws),
+            "--journal", pg_url, "--yes", "--lease", "2", *extra]
+
+
+def _spawn_ltx(args, log):
+    return subprocess.Popen(args, env=dict(os.environ, LTX_API_KEY=EMULATOR_KEY), stdout=log,
+                            stderr=subprocess.STDOUT)
+
+
+def test_a_hosts_limit_holds_across_every_runner_on_the_journal(emulator, samples, tmp_path, pg_url, capsys):
+    server = emulator("ltx", latency=0.6)  # LTX takes two jobs at once
+    logs = [open(tmp_path / f"r{n}.log", "w+") for n in range(2)]
+    # Different jobs (two takes each; other context), so nothing is shared and each process alone would run two.
+    runs = [_spawn_ltx(_ltx_args(samples, tmp_path / "a.otio", server, pg_url, tmp_path / "ws", "--takes", "2"),
+                       logs[0]),
+            _spawn_ltx(_ltx_args(samples, tmp_path / "b.otio", server, pg_url, tmp_path / "ws", "--context", "1"),
+                       logs[1])]
+    for child, log in zip(runs, logs):
+        code = child.wait(timeout=120)
+        log.seek(0)
+        assert code == 0, log.read()
+    stats = _stats(server)
+    assert stats["submitted"] == 9 and stats["duplicates"] == 0
+    assert stats["max_active"] == 2  # the facility's two places, not two per process
+    assert open_journal(pg_url).slots() == []  # every place given back
+    assert run_cli("status", "--journal", pg_url) == 0
+    assert "by state: 9 take_ready" in capsys.readouterr().out
+
+
+def test_a_budget_race_between_runners_never_overspends(emulator, samples, tmp_path, pg_url, capsys):
+    server = emulator("ltx", latency=0.3)
+    journal = open_journal(pg_url)
+    assert run_cli("plan", samples / "retake_sample.otio", "--provider", "ltx", "--json") == 0
+    import json
+    costs = {row["name"]: row["cost_usd"] for row in json.loads(capsys.readouterr().out)}
+    limit = round(sum(costs.values()) * 1.5, 2)  # room for about 4 or 5 of the 9 jobs the two runs want
+    journal.set_budget("reel1", limit)
+    logs = [open(tmp_path / f"r{n}.log", "w+") for n in range(2)]
+    runs = [_spawn_ltx(_ltx_args(samples, tmp_path / "a.otio", server, pg_url, tmp_path / "ws", "--takes", "2",
+                                 "--budget-scope", "reel1"), logs[0]),
+            _spawn_ltx(_ltx_args(samples, tmp_path / "b.otio", server, pg_url, tmp_path / "ws", "--context", "1",
+                                 "--budget-scope", "reel1"), logs[1])]
+    codes = [child.wait(timeout=120) for child in runs]
+    texts = []
+    for log in logs:
+        log.seek(0)
+        texts.append(log.read())
+    assert any(code != 0 for code in codes)
+    assert "not submitted, the budget 'reel1' has $" in " ".join("".join(texts).split())
+    [budget] = journal.budgets()
+    assert budget["spent_usd"] <= limit + 1e-9
+    sent = [r for r in journal.all() if any(s == JobState.SUBMITTING and not d for s, d in journal.events(r.plan_key))]
+    assert len(sent) == _stats(server)["submitted"] and 0 < len(sent) < 9
+    assert sum(r.cost_estimate for r in sent) <= limit + 1e-9  # what the host was asked for fits the budget
+    assert abs(sum(r.cost_estimate for r in sent) - budget["spent_usd"]) < 1e-6
+    assert run_cli("status", "--journal", pg_url) == 0
+    assert f"budget 'reel1': ${budget['spent_usd']:.2f} spent of ${limit:.2f}" in capsys.readouterr().out

@@ -185,9 +185,13 @@ def _jsonable(value):
 @_journal_option
 @click.option("--lease", "lease", type=click.FloatRange(1, 3600), default=DEFAULT_LEASE_SECONDS, show_default=True,
               help="Seconds a claim on a job lasts unless renewed (a dead machine's jobs are taken over after it).")
+@click.option("--budget-usd", type=click.FloatRange(0), help="Set the budget of --budget-scope to this (USD).")
+@click.option("--budget-scope", metavar="NAME",
+              help="Charge every submit to this budget in the journal (a production's, shared by every machine); "
+                   "a job that would go past it is not submitted.")
 def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, take_codec, base_urls, poll_interval,
             concurrency, per_host, max_cost, yes, resubmit_unknown, no_resubmit_expired, report, journal, lease,
-            **kwargs):
+            budget_usd, budget_scope, **kwargs):
     """Retake every marked range and write the timeline with the takes as alternates."""
     # The journal's URL is stored without its password; resume is given the URL again.
     arguments = {k: _jsonable(v) for k, v in {**kwargs, "output": output, "workspace": workspace, "force": force,
@@ -197,7 +201,10 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
                                                "poll_interval": poll_interval, "concurrency": concurrency,
                                                "per_host": per_host, "max_cost": max_cost, "yes": yes,
                                                "journal": redact_url(journal) if journal else None,
-                                               "lease": lease}.items()}
+                                               "lease": lease, "budget_scope": budget_scope}.items()}
+    if budget_usd is not None and not budget_scope:
+        raise click.BadParameter("--budget-usd needs --budget-scope NAME (whose budget it is)",
+                                 param_hint="--budget-usd")
     loaded, plans = _load_and_plan(**kwargs)
     hub = ProgressHub()
     take_options = TakeOptions(handles=handles, blend_frames=blend_frames, resolution=take_resolution,
@@ -206,7 +213,10 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
                                   base_urls=pipeline.parse_base_urls(base_urls, kwargs["provider"]),
                                   poll_interval=poll_interval, concurrency=concurrency, per_host=per_host,
                                   resubmit_unknown=resubmit_unknown, resubmit_expired=not no_resubmit_expired,
-                                  journal=journal, lease_seconds=lease, on_event=hub.publish)
+                                  journal=journal, lease_seconds=lease, budget_scope=budget_scope,
+                                  on_event=hub.publish)
+    if budget_usd is not None:
+        runner.journal.set_budget(budget_scope, budget_usd)
 
     def confirm(pending: float) -> bool:
         per_range: dict[str, float] = {}
@@ -299,12 +309,24 @@ def status_cmd(target, as_json, journal):
         click.echo(json.dumps(rows, indent=2))
         return
     table = Table(title=f"{journal.url}: {len(rows)} job(s)")
-    for col in ("range", "takes", "host", "state", "job id", "est.", "note"):
+    for col in ("range", "takes", "host", "state", "job id", "est.", "claimed by", "note"):
         table.add_column(col, overflow="fold")
-    for r in rows:
+    for record, r in zip(records, rows):
+        held = journal.holder(record.plan_key) if record.claimed_by else None
         table.add_row(r["range"], r["takes"], r["provider"], r["state"], r["job_id"] or "",
-                      f"${r['cost_estimate'] or 0:.2f}", (r["error"] or "")[:60])
+                      f"${r['cost_estimate'] or 0:.2f}",
+                      f"{held.owner} ({held.seconds_left:.0f} s left)" if held else "", (r["error"] or "")[:60])
     out.print(table)
+    by_state: dict[str, int] = {}
+    for r in rows:
+        by_state[r["state"]] = by_state.get(r["state"], 0) + 1
+    out.print("by state: " + (", ".join(f"{n} {state}" for state, n in sorted(by_state.items())) or "no jobs"),
+              highlight=False)
+    for slot in journal.slots():
+        out.print(f"{slot['host']} place {slot['slot'] + 1}: {slot['claimed_by']}", highlight=False)
+    for budget in journal.budgets():
+        out.print(f"budget '{budget['scope']}': ${budget['spent_usd']:.2f} spent of ${budget['limit_usd']:.2f}",
+                  highlight=False)
 
 
 @cli.command("resume")

@@ -30,6 +30,7 @@ all plans before the first upload.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -38,7 +39,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from ..errors import (DownloadError, EngineError, HostError, JobFailedError, MissingMediaError, ResultExpiredError,
+from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError, MissingMediaError, ResultExpiredError,
                       SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import probe
@@ -108,7 +109,7 @@ class Runner:
                  workspace: Workspace, *, take_options: TakeOptions = TakeOptions(),
                  poll_interval: float | None = None, resubmit_unknown: bool = False,
                  resubmit_expired: bool = True, journal_url: str | None = None,
-                 lease_seconds: float = DEFAULT_LEASE_SECONDS,
+                 lease_seconds: float = DEFAULT_LEASE_SECONDS, budget_scope: str | None = None,
                  on_event: Callable[[ProgressEvent], None] | None = None) -> None:
         self.timeline = timeline
         self.resolver = resolver
@@ -118,6 +119,7 @@ class Runner:
         self.journal_url = journal_url  # None: the workspace's own SQLite file
         self.lease_seconds = lease_seconds
         self.owner = runner_identity()  # who holds this runner's claims in the journal
+        self.budget_scope = budget_scope
         self.take_options = take_options
         self.poll_interval = poll_interval
         self.resubmit_unknown = resubmit_unknown
@@ -299,6 +301,24 @@ class Runner:
                 waited = True
             await asyncio.sleep(min(1.0, max(0.05, self.lease_seconds / 10)))
 
+    @contextlib.asynccontextmanager
+    async def _facility_slot(self, host: str, key: str):
+        """On a journal given by URL (shared by runners and machines), a place at the host is the facility's:
+        held in the journal's slot table, renewed with the leases, so the host's limit holds across all of them."""
+        if not self.journal_url:
+            yield
+            return
+        limit = self.pool.limit(host)
+        while True:
+            slot = self.journal.take_slot(host, limit, self.owner, key, self.lease_seconds)
+            if slot is not None:
+                break
+            await asyncio.sleep(0.1)
+        try:
+            yield
+        finally:
+            self.journal.release_slot(host, slot, self.owner)
+
     async def _heartbeat(self) -> None:
         """Renew this runner's leases while it lives: a runner that dies lets them run out."""
         while True:
@@ -343,7 +363,7 @@ class Runner:
             status = Succeeded(result_urls=tuple(record.result_urls), cost_usd=record.cost_reported)
         else:
             # A place at the host is held only while the host works: excerpts and splices run outside it.
-            async with self.pool.slot(provider.name):
+            async with self.pool.slot(provider.name), self._facility_slot(provider.name, key):
                 if state == JobState.SUBMITTING:  # the last run sent it and lost the answer
                     handle = await self._resolve_unknown(key, plans, provider, excerpt, identity, attempt)
                     if handle is None:
@@ -394,6 +414,16 @@ class Runner:
                   "prompt": request.prompt, "mode": request.mode.value, "seed": request.seed,
                   "variations": request.variations, "take_marker": request.take_marker,
                   "video": video if not video.startswith("data:") else f"inline ({len(video)} bytes)"}
+        if self.budget_scope:  # charged before the paid request, in one transaction with the check
+            charged, spent, limit = self.journal.spend(self.budget_scope, first.cost_usd, key)
+            if not charged:
+                self.journal.move(key, JobState.UPLOADED, detail=f"not submitted: over budget '{self.budget_scope}'")
+                raise CostLimitError(
+                    f"range '{first.range.name}' take {first.take_letter}: not submitted, the budget "
+                    f"'{self.budget_scope}' " + (f"has ${limit - spent:.2f} of ${limit:.2f} left and this job would "
+                                                 f"cost about ${first.cost_usd:.2f}" if limit is not None
+                                                 else "has no limit set"),
+                    hint="raise it with --budget-usd N --budget-scope NAME, or retake fewer ranges")
         self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key)
         self._emit("submit", first, takes=len(plans))
         try:

@@ -207,6 +207,30 @@ class Store(ABC):
     def holder(self, plan_key: str) -> Claim | None:
         """The live claim on a job, if any."""
 
+    # -------------------------------------------------------------------------- a facility's limits
+    @abstractmethod
+    def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
+        """One of the host's ``limit`` places for ``owner`` (renewed with its leases), or None if all are held."""
+
+    @abstractmethod
+    def release_slot(self, host: str, slot: int, owner: str) -> None: ...
+
+    @abstractmethod
+    def slots(self) -> list[dict]:
+        """The places held now: host, slot, claimed_by, plan_key, seconds_left."""
+
+    @abstractmethod
+    def set_budget(self, scope: str, limit_usd: float) -> None: ...
+
+    @abstractmethod
+    def spend(self, scope: str, usd: float, plan_key: str) -> tuple[bool, float, float | None]:
+        """Charge ``usd`` to the scope in one transaction, only if it stays within the limit:
+        (charged, spent after, limit). A scope without a limit is refused (limit None)."""
+
+    @abstractmethod
+    def budgets(self) -> list[dict]:
+        """scope, limit_usd, spent_usd for every budget."""
+
     def __enter__(self) -> Store:
         return self
 

@@ -69,6 +69,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         postgres=("ALTER TABLE jobs ADD COLUMN claimed_by TEXT",
                   "ALTER TABLE jobs ADD COLUMN lease_until DOUBLE PRECISION",
                   "CREATE INDEX IF NOT EXISTS events_by_job ON events (plan_key, id)")),
+    Migration(
+        3, "a facility's limits: places at each host held by one runner at a time, and budgets by scope",
+        sqlite=("CREATE TABLE IF NOT EXISTS host_slots (host TEXT NOT NULL, slot INTEGER NOT NULL, claimed_by TEXT, "
+                "plan_key TEXT, lease_until REAL, PRIMARY KEY (host, slot))",
+                "CREATE TABLE IF NOT EXISTS budgets (scope TEXT PRIMARY KEY, limit_usd REAL NOT NULL, "
+                "spent_usd REAL NOT NULL DEFAULT 0)",
+                "CREATE TABLE IF NOT EXISTS spending (id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, "
+                "plan_key TEXT NOT NULL, usd REAL NOT NULL, at TEXT NOT NULL)"),
+        postgres=("CREATE TABLE IF NOT EXISTS host_slots (host TEXT NOT NULL, slot INTEGER NOT NULL, "
+                  "claimed_by TEXT, plan_key TEXT, lease_until DOUBLE PRECISION, PRIMARY KEY (host, slot))",
+                  "CREATE TABLE IF NOT EXISTS budgets (scope TEXT PRIMARY KEY, limit_usd DOUBLE PRECISION NOT NULL, "
+                  "spent_usd DOUBLE PRECISION NOT NULL DEFAULT 0)",
+                  "CREATE TABLE IF NOT EXISTS spending (id BIGSERIAL PRIMARY KEY, scope TEXT NOT NULL, "
+                  "plan_key TEXT NOT NULL, usd DOUBLE PRECISION NOT NULL, at TEXT NOT NULL)")),
 )
 
 LATEST = MIGRATIONS[-1].version

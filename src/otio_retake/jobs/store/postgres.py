@@ -235,6 +235,8 @@ class PostgresJournal(Store):
 
     def renew(self, owner: str, lease_seconds: float) -> int:
         def body(cur):
+            cur.execute(f"UPDATE host_slots SET lease_until = {_NOW} + %s WHERE claimed_by = %s",
+                        (lease_seconds, owner))
             cur.execute(f"UPDATE jobs SET lease_until = {_NOW} + %s WHERE claimed_by = %s", (lease_seconds, owner))
             return cur.rowcount
 
@@ -254,3 +256,60 @@ class PostgresJournal(Store):
         if row is None or row["claimed_by"] is None or (row["left"] or 0) <= 0:
             return None
         return Claim(row["claimed_by"], float(row["left"]))
+
+    # -------------------------------------------------------------------------- a facility's limits
+    def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
+        def body(cur):
+            cur.executemany("INSERT INTO host_slots (host, slot) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                            [(host, n) for n in range(limit)])
+            # SKIP LOCKED: two runners taking places at once each get a different one, neither waits.
+            cur.execute(f"SELECT slot FROM host_slots WHERE host = %s AND slot < %s AND (claimed_by IS NULL OR "
+                        f"lease_until < {_NOW}) ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED", (host, limit))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            cur.execute(f"UPDATE host_slots SET claimed_by = %s, plan_key = %s, lease_until = {_NOW} + %s "
+                        "WHERE host = %s AND slot = %s", (owner, plan_key, lease_seconds, host, row["slot"]))
+            return row["slot"]
+
+        return self._tx(body)
+
+    def release_slot(self, host: str, slot: int, owner: str) -> None:
+        self._tx(lambda cur: cur.execute("UPDATE host_slots SET claimed_by = NULL, plan_key = NULL, "
+                                         "lease_until = NULL WHERE host = %s AND slot = %s AND claimed_by = %s",
+                                         (host, slot, owner)))
+
+    def slots(self) -> list[dict]:
+        def body(cur):
+            cur.execute(f"SELECT host, slot, claimed_by, plan_key, lease_until - {_NOW} AS seconds_left "
+                        f"FROM host_slots WHERE claimed_by IS NOT NULL AND lease_until > {_NOW} ORDER BY host, slot")
+            return cur.fetchall()
+
+        return [dict(r) for r in self._tx(body)]
+
+    def set_budget(self, scope: str, limit_usd: float) -> None:
+        self._tx(lambda cur: cur.execute("INSERT INTO budgets (scope, limit_usd) VALUES (%s, %s) ON CONFLICT (scope) "
+                                         "DO UPDATE SET limit_usd = excluded.limit_usd", (scope, limit_usd)))
+
+    def spend(self, scope: str, usd: float, plan_key: str) -> tuple[bool, float, float | None]:
+        def body(cur):
+            # The row lock (FOR UPDATE) makes check-and-charge one step: two workers never both fit in what is left.
+            cur.execute("SELECT limit_usd, spent_usd FROM budgets WHERE scope = %s FOR UPDATE", (scope,))
+            row = cur.fetchone()
+            if row is None:
+                return False, 0.0, None
+            if row["spent_usd"] + usd > row["limit_usd"] + 1e-9:
+                return False, row["spent_usd"], row["limit_usd"]
+            cur.execute("UPDATE budgets SET spent_usd = spent_usd + %s WHERE scope = %s", (usd, scope))
+            cur.execute("INSERT INTO spending (scope, plan_key, usd, at) VALUES (%s, %s, %s, %s)",
+                        (scope, plan_key, usd, _now()))
+            return True, row["spent_usd"] + usd, row["limit_usd"]
+
+        return self._tx(body)
+
+    def budgets(self) -> list[dict]:
+        def body(cur):
+            cur.execute("SELECT scope, limit_usd, spent_usd FROM budgets ORDER BY scope")
+            return cur.fetchall()
+
+        return [dict(r) for r in self._tx(body)]

@@ -177,8 +177,13 @@ class SQLiteJournal(Store):
         return self._tx(body)
 
     def renew(self, owner: str, lease_seconds: float) -> int:
-        return self._tx(lambda db: db.execute("UPDATE jobs SET lease_until = ? WHERE claimed_by = ?",
-                                              (time.time() + lease_seconds, owner)).rowcount)
+        until = time.time() + lease_seconds
+
+        def body(db):
+            db.execute("UPDATE host_slots SET lease_until = ? WHERE claimed_by = ?", (until, owner))
+            return db.execute("UPDATE jobs SET lease_until = ? WHERE claimed_by = ?", (until, owner)).rowcount
+
+        return self._tx(body)
 
     def release(self, plan_key: str, owner: str) -> None:
         self._tx(lambda db: db.execute("UPDATE jobs SET claimed_by = NULL, lease_until = NULL "
@@ -192,3 +197,54 @@ class SQLiteJournal(Store):
             return None
         left = (row["lease_until"] or 0) - time.time()
         return Claim(row["claimed_by"], left) if left > 0 else None
+
+    # -------------------------------------------------------------------------- a facility's limits
+    def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
+        def body(db):
+            db.executemany("INSERT OR IGNORE INTO host_slots (host, slot) VALUES (?, ?)",
+                           [(host, n) for n in range(limit)])
+            now = time.time()
+            row = db.execute("SELECT slot FROM host_slots WHERE host = ? AND slot < ? AND (claimed_by IS NULL OR "
+                             "lease_until < ?) ORDER BY slot LIMIT 1", (host, limit, now)).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE host_slots SET claimed_by = ?, plan_key = ?, lease_until = ? WHERE host = ? AND "
+                       "slot = ?", (owner, plan_key, now + lease_seconds, host, row["slot"]))
+            return row["slot"]
+
+        return self._tx(body)
+
+    def release_slot(self, host: str, slot: int, owner: str) -> None:
+        self._tx(lambda db: db.execute("UPDATE host_slots SET claimed_by = NULL, plan_key = NULL, lease_until = NULL "
+                                       "WHERE host = ? AND slot = ? AND claimed_by = ?", (host, slot, owner)))
+
+    def slots(self) -> list[dict]:
+        with self._lock:
+            rows = self._db.execute("SELECT host, slot, claimed_by, plan_key, lease_until FROM host_slots WHERE "
+                                    "claimed_by IS NOT NULL AND lease_until > ? ORDER BY host, slot",
+                                    (time.time(),)).fetchall()
+        return [{"host": r["host"], "slot": r["slot"], "claimed_by": r["claimed_by"], "plan_key": r["plan_key"],
+                 "seconds_left": r["lease_until"] - time.time()} for r in rows]
+
+    def set_budget(self, scope: str, limit_usd: float) -> None:
+        self._tx(lambda db: db.execute("INSERT INTO budgets (scope, limit_usd) VALUES (?, ?) ON CONFLICT (scope) "
+                                       "DO UPDATE SET limit_usd = excluded.limit_usd", (scope, limit_usd)))
+
+    def spend(self, scope: str, usd: float, plan_key: str) -> tuple[bool, float, float | None]:
+        def body(db):
+            row = db.execute("SELECT limit_usd, spent_usd FROM budgets WHERE scope = ?", (scope,)).fetchone()
+            if row is None:
+                return False, 0.0, None
+            if row["spent_usd"] + usd > row["limit_usd"] + 1e-9:
+                return False, row["spent_usd"], row["limit_usd"]
+            db.execute("UPDATE budgets SET spent_usd = spent_usd + ? WHERE scope = ?", (usd, scope))
+            db.execute("INSERT INTO spending (scope, plan_key, usd, at) VALUES (?, ?, ?, ?)",
+                       (scope, plan_key, usd, _now()))
+            return True, row["spent_usd"] + usd, row["limit_usd"]
+
+        return self._tx(body)
+
+    def budgets(self) -> list[dict]:
+        with self._lock:
+            rows = self._db.execute("SELECT scope, limit_usd, spent_usd FROM budgets ORDER BY scope").fetchall()
+        return [dict(r) for r in rows]
