@@ -91,12 +91,14 @@ EMULATOR_KEY = "sk-test-5ECRET-key-0001"
 
 
 @pytest.fixture
-def emulator():
+def emulator(monkeypatch):
     """start(host, **options) -> a running emulator on loopback (key EMULATOR_KEY), stopped after the test."""
     from otio_retake.emulate import EmulatorServer, make_app
     servers = []
 
     def start(host, **options):
+        if host.startswith("oxen"):  # Oxen uploads into the user's own repository: there is no default
+            monkeypatch.setenv("OXEN_REPO", "editor/otio-retake-excerpts")
         options.setdefault("latency", 0.3)
         options.setdefault("retry_after", 0.05)
         options.setdefault("key", EMULATOR_KEY)

@@ -35,14 +35,31 @@ def test_each_host_makes_a_frame_exact_take_through_its_own_upload_flow(host, em
     monkeypatch.setenv(HOSTS[host].key_env, KEY)
     server = emulator(host)
     assert _run(samples, tmp_path, host, server.url) == 0
+    timeline = otio.adapters.read_from_file(str(tmp_path / "out.otio"))
+    head = timeline.tracks[-1].find_clips()[0].metadata["otio_retake"]["handles"][0]
     patterns = decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
-    assert patterns[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]
+    assert patterns[head:head + 72] == [source_frame_at(48 + k) for k in range(72)]
+    assert head == (1 if host == "wavespeed" else 12)  # WaveSpeed gets no context: 1 frame to reach 73
     stats = _stats(server)
     assert stats["submitted"] == 1 and stats["duplicates"] == 0 and stats["by_status"] == {"succeeded": 1}
     assert stats["requests"].get("upload", 0) >= 1 or host in ("gmi", "replicate")  # hosts without upload take data URIs
-    timeline = otio.adapters.read_from_file(str(tmp_path / "out.otio"))
     meta = timeline.tracks[-1].find_clips()[0].metadata["otio_retake"]
     assert meta["host"] == host and meta["job_id"]
+
+
+def test_wavespeed_gets_only_documented_fields_and_the_take_copes_with_the_whole_clip_regenerated(
+        emulator, samples, tmp_path, monkeypatch):
+    monkeypatch.setenv("WAVESPEED_API_KEY", KEY)
+    server = emulator("wavespeed")
+    assert _run(samples, tmp_path, "wavespeed", server.url) == 0
+    [job] = server.state.jobs.values()
+    from otio_retake.media.probe import probe
+    assert probe(job.video).frames == 73  # the marked 72 frames, grown by one to the model's minimum input
+    assert (job.start, job.duration) == (0.0, pytest.approx(73 / 24))  # the emulator ignores start/end_time
+    take = tmp_path / "ws" / "takes" / "sky_takeA.mp4"
+    assert decode_patterns(take)[1:1 + 72] == [source_frame_at(48 + k) for k in range(72)]
+    stats = _stats(server)
+    assert stats["requests"]["poll_via_returned_url"] == stats["requests"]["poll"] >= 1  # the URL it returned
 
 
 def test_runware_gets_whole_seconds_and_the_take_is_still_exact(emulator, samples, tmp_path, monkeypatch):
@@ -82,9 +99,10 @@ def test_three_takes_are_three_jobs_and_three_different_pictures(host, emulator,
         assert not any("seed" in json.dumps(r) for r in sent)
     takes = [tmp_path / "ws" / "takes" / f"sky_take{x}.mp4" for x in "ABC"]
     # The structure of each frame is the source's (the take lines up)...
-    assert {decode_patterns(t)[20] for t in takes} == {source_frame_at(48 + 8)}
+    heads = [m["handles"][0] for m in metas]
+    assert {decode_patterns(t)[h + 8] for t, h in zip(takes, heads)} == {source_frame_at(48 + 8)}
     # ...but the pictures are three different generations.
-    frames = [_frame(t, 20) for t in takes]
+    frames = [_frame(t, h + 8) for t, h in zip(takes, heads)]
     for i in range(3):
         for j in range(i + 1, 3):
             assert abs(frames[i] - frames[j]).mean() > 3.0, (host, i, j)
@@ -204,3 +222,22 @@ def test_oxen_fails_a_non_1080p_input_when_the_job_runs(emulator, samples, tmp_p
     server = emulator("oxen")
     assert _run(samples, tmp_path, "oxen", server.url) == 3
     assert "input_video must be 1920x1080" in " ".join(capsys.readouterr().err.split())
+
+
+def test_oxen_refuses_without_a_repository_of_the_users_own_before_anything_is_sent(
+        emulator, samples, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OXEN_API_KEY", KEY)
+    server = emulator("oxen")
+    monkeypatch.delenv("OXEN_REPO")
+    assert _run(samples, tmp_path, "oxen", server.url) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "OXEN_REPO" in err and "your-namespace/repo-name" in err
+    assert _stats(server)["requests"] == {}
+
+
+def test_oxen_uploads_into_the_users_repository_on_its_branch(emulator, samples, tmp_path, monkeypatch):
+    monkeypatch.setenv("OXEN_API_KEY", KEY)
+    server = emulator("oxen")
+    assert _run(samples, tmp_path, "oxen", server.url) == 0
+    [job] = server.state.jobs.values()
+    assert "/api/repos/editor/otio-retake-excerpts/file/main/otio-retake/" in job.request["input_video"]

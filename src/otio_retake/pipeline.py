@@ -66,7 +66,7 @@ def load(path: str | Path, *, fps: str | None = None, markers: str | Path | None
 def plan(loaded: Loaded, *, provider: str = "preview", widen: bool = False,
          context_seconds: float | None = None) -> list[RetakePlan]:
     return build_plans(loaded.timeline, loaded.ranges, limits_for=provider_limits, provider=provider,
-                       widen=widen, context_seconds=context_seconds)
+                       widen=widen, context_seconds=context_seconds, source=str(loaded.path))
 
 
 @dataclass

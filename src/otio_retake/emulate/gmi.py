@@ -41,12 +41,16 @@ class GmiEmulator(HostApp):
             video = state.resolve_video(payload.get("video_uri", ""))
             if body.get("model") != "ltx-2-pro-retake":
                 return self.error(404, "model_not_found", f"model '{body.get('model')}' not found")
-            if video is None or not payload.get("prompt") or payload.get("mode") not in MODES \
-                    or not 2 <= float(payload.get("duration", 0)) <= 16:
-                return self.error(400, "invalid_payload", "payload needs video_uri, prompt, mode and duration 2-16")
+            # As documented: video_uri required, start_time >= 0 (default 0), duration >= 2 (default 5),
+            # prompt optional, mode optional (default replace_audio_and_video).
+            mode = payload.get("mode", "replace_audio_and_video")
+            if video is None or mode not in MODES or float(payload.get("duration", 5)) < 2 \
+                    or float(payload.get("start_time", 0)) < 0:
+                return self.error(400, "invalid_payload", "payload needs video_uri, a known mode, start_time >= 0 "
+                                                          "and duration >= 2")
             job = state.create_job(video=video, start=float(payload.get("start_time", 0)),
-                                   duration=float(payload["duration"]), prompt=payload["prompt"],
-                                   mode=MODES[payload["mode"]], request=body)
+                                   duration=float(payload.get("duration", 5)), prompt=payload.get("prompt", ""),
+                                   mode=MODES[mode], request=body)
             return self.answer({"request_id": job.id, "model": body["model"], "status": "queued"}, early)
 
         async def listing(request: Request) -> Response:

@@ -50,6 +50,9 @@ class OxenEmulator(HostApp):
             early = await self.guard(request, "upload")
             if isinstance(early, Response):
                 return early
+            # The resource is {branch}/{path}: a repository has one branch here, "main".
+            if request.path_params["branch"] != "main":
+                return self.error(404, "not_found", f"branch '{request.path_params['branch']}' not found")
             stored = await self.uploaded_file(request)
             if isinstance(stored, Response):
                 return stored
@@ -114,6 +117,6 @@ class OxenEmulator(HostApp):
             return self.answer(self._generation(request.path_params["id"], job, found[1]), early)
 
         return [Route("/api/repos/{ns}/{repo}/file/main/{path:path}", get_file, methods=["GET"]),
-                Route("/api/repos/{ns}/{repo}/file/{path:path}", put_file, methods=["PUT"]),
+                Route("/api/repos/{ns}/{repo}/file/{branch}/{path:path}", put_file, methods=["PUT"]),
                 Route("/api/ai/queue", enqueue, methods=["POST"]), Route("/api/ai/queue", listing, methods=["GET"]),
                 Route("/api/ai/queue/{id}", generation, methods=["GET", "DELETE"])]

@@ -1,4 +1,12 @@
-"""Emulator of WaveSpeedAI: ``{code, message, data}`` envelopes, binary uploads, predictions."""
+"""Emulator of WaveSpeedAI: ``{code, message, data}`` envelopes, binary uploads, predictions.
+
+Only the documented inputs are honoured (``video``, ``prompt``, ``mode``
+defaulting to ``replace_audio_and_video``): any other field, ``start_time`` /
+``end_time`` included, is ignored, so the whole clip is regenerated. The poll
+URL is served under a path of its own (``/api/v3/predictions/{id}/result``
+and the one returned in ``urls.get``), so a client that builds it instead of
+using the returned one is caught.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..model import Mode
-from .core import HostApp
+from .core import HostApp, clip_seconds
 
 MODES = {m.host_word: m for m in Mode}
 STATUS = {"queued": "created", "running": "processing", "succeeded": "completed", "failed": "failed",
@@ -21,7 +29,7 @@ class WaveSpeedEmulator(HostApp):
     def _prediction(self, job) -> dict:
         word = STATUS[job.state(self.state.latency)]
         return {"id": job.id, "model": "lightricks/ltx-2-retake", "status": word,
-                "urls": {"get": f"{self.state.base_url}/api/v3/predictions/{job.id}/result"},
+                "urls": {"get": f"{self.state.base_url}/api/v3/predictions/{job.id}/result?via=urls.get"},
                 "outputs": [self.state.file_url(p.name) for p in job.results] if word == "completed" else [],
                 "error": job.reason if word == "failed" else "", "timings": {"inference": 0}}
 
@@ -44,17 +52,16 @@ class WaveSpeedEmulator(HostApp):
                 return early
             body = await request.json()
             video = state.resolve_video(body.get("video", ""))
-            if video is None or not body.get("prompt") or body.get("mode", "replace_video") not in MODES:
+            mode = body.get("mode", "replace_audio_and_video")
+            if video is None or not body.get("prompt") or mode not in MODES:
                 return self.error(400, "invalid", "video (a reachable URL), prompt and a valid mode are required")
-            start = float(body.get("start_time", 0))
-            end = float(body.get("end_time", start + 5))
-            if not 2 <= end - start <= 16:
-                return self.error(400, "invalid", "the section (end_time - start_time) must be 2-16 s")
-            job = state.create_job(video=video, start=start, duration=end - start, prompt=body["prompt"],
-                                   mode=MODES[body.get("mode", "replace_video")], request=body)
+            job = state.create_job(video=video, start=0.0, duration=clip_seconds(video), prompt=body["prompt"],
+                                   mode=MODES[mode], request=body)
             return self.answer({"code": 200, "message": "success", "data": self._prediction(job)}, early)
 
         async def result(request: Request) -> Response:
+            if request.query_params.get("via") == "urls.get":
+                state.requests["poll_via_returned_url"] += 1
             found = await self.job_for(request, "poll", "prediction not found")
             if isinstance(found, Response):
                 return found

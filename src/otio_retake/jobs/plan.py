@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
-from ..errors import RangeLengthError
+from ..errors import InputError, RangeLengthError
 from .cost import estimate
 from ..model import MarkedRange, RetakePlan
 from ..providers.base import Limits
@@ -59,8 +59,9 @@ def check_length(rng: MarkedRange, limits: Limits, *, engine: str, widen: bool, 
 
 def widen_range(rng: MarkedRange, frames: int, timeline_frames: int) -> MarkedRange:
     if frames > timeline_frames:
-        raise RangeLengthError(f"marker '{rng.name}' cannot be widened to {frames} frames: "
-                               f"the timeline is only {timeline_frames} frames long")
+        raise RangeLengthError(f"marker '{rng.name}' ({rng.origin}) cannot be widened to {frames} frames: "
+                               f"the timeline is only {timeline_frames} frames long",
+                               hint="use a host with a shorter minimum section, or retake a longer timeline")
     extra = frames - rng.duration
     first = rng.record_in - extra // 2
     first = max(0, min(first, timeline_frames - frames))
@@ -73,14 +74,17 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     rate = rng.rate
     seconds = rng.context_seconds if rng.context_seconds is not None else (
         context_seconds if context_seconds is not None else DEFAULT_CONTEXT_SECONDS)
+    if not limits.honours_section:  # whatever is sent may be regenerated: send only what is to be retaken
+        seconds = 0
     pad = round(Fraction(seconds).limit_denominator(1000) * rate)
     lo = max(rng.record_in - pad, min(shot[0], rng.record_in), 0)
     hi = min(rng.record_out + pad, max(shot[1], rng.record_out), timeline_frames)
     lo, hi = _grow_to(lo, hi, limits.min_input_frames, timeline_frames)
     if hi - lo < limits.min_input_frames:
         raise RangeLengthError(
-            f"marker '{rng.name}': the timeline has only {timeline_frames} frames, fewer than the "
-            f"{limits.min_input_frames} input frames the engine needs")
+            f"marker '{rng.name}' ({rng.origin}): the timeline has only {timeline_frames} frames, fewer than the "
+            f"{limits.min_input_frames} input frames {provider} needs",
+            hint=f"retake a longer timeline (at least {limits.min_input_frames} frames)")
     lo, hi = _shrink_to(lo, hi, rng, math.floor(limits.max_input_seconds * rate + 1e-9))
     offset = Fraction(rng.record_in - lo) / rate
     duration = Fraction(rng.duration) / rate
@@ -124,6 +128,10 @@ def check_rules(rng: MarkedRange, limits: Limits, lo: int, hi: int, offset: Frac
             f"lie inside the {float(input_seconds):.2f} s clip"
             + (" after widening it to whole seconds" if limits.whole_seconds else ""),
             hint="move the marker away from the end of the timeline, or use a host without whole-second sections")
+    if limits.max_section_start is not None and offset > Fraction(limits.max_section_start) + eps:
+        raise RangeLengthError(
+            f"{where}: the section would start {float(offset):.2f} s into the clip sent to {engine}, later than "
+            f"its maximum start of {limits.max_section_start:g} s", hint="use less context before the marker (--context)")
     if duration < Fraction(limits.min_section_seconds).limit_denominator(1000) - eps or \
             duration > Fraction(limits.max_section_seconds).limit_denominator(1000) + eps:
         raise RangeLengthError(
@@ -162,17 +170,29 @@ def _secs(frames: int, rate: Fraction) -> str:
 
 
 def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[str], Limits], provider: str,
-                widen: bool = False, context_seconds: float | None = None) -> list[RetakePlan]:
+                widen: bool = False, context_seconds: float | None = None, source: str = "") -> list[RetakePlan]:
     """Length-check and plan every range on its host (a ``provider:`` line, else ``provider``);
-    the first bad range stops with its error."""
+    the first bad range stops with its error (naming ``source``, the timeline file, when given)."""
     rate = timeline_rate(timeline)
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     plans: list[RetakePlan] = []
+    prefix = f"{source}: " if source else ""
     for rng in ranges:
         host = rng.provider or provider
-        limits = limits_for(host)
-        checked = check_length(rng, limits, engine=host, widen=widen, timeline_frames=total)
-        shot = shot_bounds(timeline, checked.track_index, checked.record_in, checked.record_out, rate)
-        plans += plan_range(checked, limits=limits, provider=host, timeline_frames=total, shot=shot,
-                            context_seconds=context_seconds)
+        try:
+            limits = limits_for(host)
+        except InputError as exc:
+            if not rng.provider:
+                raise
+            raise InputError(f"{prefix}marker '{rng.name}' ({rng.origin}) asks for provider '{host}', which is not "
+                             f"known", hint=f"fix the marker's `provider:` line ({exc.hint})") from None
+        try:
+            checked = check_length(rng, limits, engine=host, widen=widen, timeline_frames=total)
+            shot = shot_bounds(timeline, checked.track_index, checked.record_in, checked.record_out, rate)
+            plans += plan_range(checked, limits=limits, provider=host, timeline_frames=total, shot=shot,
+                                context_seconds=context_seconds)
+        except RangeLengthError as exc:
+            if not prefix:
+                raise
+            raise RangeLengthError(prefix + exc.message, hint=exc.hint) from None
     return plans

@@ -33,6 +33,7 @@ class Limits:
 
     min_section_seconds: float = 2.0
     max_section_seconds: float = 16.0
+    max_section_start: float | None = None  # latest section start the host accepts (fal: 20 s)
     min_input_frames: int = 73  # the model's minimum input (about 3 s at 24 fps)
     max_input_seconds: float = 20.0  # the model's window is 505 frames, about 20-21 s
     max_input_bytes: int = 100 * 1024 * 1024
@@ -40,6 +41,9 @@ class Limits:
     max_height: int = 2160
     exact_resolutions: tuple[tuple[int, int], ...] = ()  # e.g. Oxen's 1080p-only model
     whole_seconds: bool = False  # section start/duration must be whole seconds (Runware)
+    # False where the host documents no section parameter (WaveSpeed): it may regenerate the whole clip, so
+    # the clip sent is the marked range itself (grown only to the minimum input), never extra context
+    honours_section: bool = True
     max_concurrent: int = 4
     max_variations: int = 1  # results per job with different seeds
     price_per_second: float = 0.10

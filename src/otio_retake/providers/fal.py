@@ -35,7 +35,8 @@ class FalProvider(HostedProvider):
     default_base_url = "https://queue.fal.run"
     default_rest_url = "https://rest.alpha.fal.ai"
     auth_scheme = "Key"
-    limits = Limits(max_concurrent=4, price_per_second=0.10, max_section_seconds=16.0)
+    # fal's schema: start_time 0-20 s, duration 2-20 s (fal.ai/models/fal-ai/ltx-2/retake-video)
+    limits = Limits(max_concurrent=4, price_per_second=0.10, max_section_seconds=20.0, max_section_start=20.0)
 
     def __init__(self, key: str, *, base_url: str | None = None, **kw) -> None:
         super().__init__(key, base_url=base_url, **kw)

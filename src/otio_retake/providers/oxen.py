@@ -5,9 +5,12 @@ and ``lightricks-ltx-2-retake`` (``start_time``/``duration``/``mode``, input
 exactly 1080p). ``num_generations`` (1-4) gives variations. States:
 ``queued``, ``processing``, ``succeeded``, ``failed``, ``cancelled``; parameters
 are validated only when the job runs, so bad values end as ``failed``. There
-is no media upload endpoint: the excerpt is put into the repository named by
-``OXEN_REPO`` (``namespace/repo``) and referenced by URL. The queue list is
-how a submit whose answer was lost is found again.
+is no media upload endpoint: the excerpt is committed into a repository of the
+user's own, named by ``OXEN_REPO`` (``namespace/repo``; there is no shared
+default: another account's repository would see every excerpt), with
+``PUT /api/repos/{ns}/{repo}/file/{branch}/{path}`` (the resource includes the
+branch, ``OXEN_BRANCH``, default ``main``) and referenced by its URL. The
+queue list is how a submit whose answer was lost is found again.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import ResultExpiredError, UnexpectedResponseError
+from ..errors import InputError, ResultExpiredError, UnexpectedResponseError
 from .base import Cancelled, Failed, JobHandle, JobStatus, Limits, Queued, RetakeRequest, Running, Succeeded
 from .hosted import HostedProvider
 
 __all__ = ["OxenProvider", "OxenLtx2Provider", "parse_oxen_status", "combine"]
 
-DEFAULT_REPO = "otio-retake/excerpts"
+DEFAULT_BRANCH = "main"
+UPLOAD_DIR = "otio-retake"
 
 
 def parse_oxen_status(body: dict, host: str = "oxen") -> JobStatus:
@@ -61,9 +65,15 @@ class OxenProvider(HostedProvider):
     can_find_jobs = True
     limits = Limits(max_concurrent=4, price_per_second=0.10, max_variations=4)
 
-    def __init__(self, key: str, *, base_url: str | None = None, repo: str | None = None, **kw) -> None:
+    def __init__(self, key: str, *, base_url: str | None = None, repo: str | None = None,
+                 branch: str | None = None, **kw) -> None:
+        repo = repo or os.environ.get("OXEN_REPO")
+        if not repo or repo.count("/") != 1:
+            raise InputError("oxen needs a repository of your own to upload excerpts to (OXEN_REPO is not set)",
+                             hint="create one on hub.oxen.ai and set OXEN_REPO=your-namespace/repo-name")
         super().__init__(key, base_url=base_url, **kw)
-        self.repo = repo or os.environ.get("OXEN_REPO") or DEFAULT_REPO
+        self.repo = repo
+        self.branch = branch or os.environ.get("OXEN_BRANCH") or DEFAULT_BRANCH
 
     def _fields(self, request: RetakeRequest) -> dict:
         if self.model == "lightricks-ltx-2-retake":
@@ -72,13 +82,17 @@ class OxenProvider(HostedProvider):
         return {"prompt": request.prompt, "input_video": request.video, "retake_start_time": request.start_seconds,
                 "retake_duration": request.duration_seconds, "retake_mode": request.mode.host_word}
 
+    def host_params(self) -> dict:
+        return {"repo": self.repo, "branch": self.branch}
+
     async def upload(self, path: Path) -> str:
         path = Path(path)
-        target = f"otio-retake/{path.name}"
+        resource = f"{self.branch}/{UPLOAD_DIR}/{path.name}"
         with path.open("rb") as fh:
-            await self.http.request("PUT", self.url(f"/api/repos/{self.repo}/file/{target}"),
-                                    files={"file": (path.name, fh, "video/mp4")})
-        return self.url(f"/api/repos/{self.repo}/file/main/{target}")
+            await self.http.request("PUT", self.url(f"/api/repos/{self.repo}/file/{resource}"),
+                                    files={"file": (path.name, fh, "video/mp4")},
+                                    data={"message": f"otio-retake excerpt {path.name}"})
+        return self.url(f"/api/repos/{self.repo}/file/{resource}")
 
     async def submit(self, request: RetakeRequest) -> JobHandle:
         body = {"model": self.model, "num_generations": 1, **self._fields(request)}  # one take, one job

@@ -2,9 +2,14 @@
 
 Every answer is wrapped as ``{code, message, data}``. States: ``created``,
 ``processing``, ``completed``, ``failed``; the video is ``data.outputs[0]``.
-Whether the section fields ``start_time`` / ``end_time`` are honoured is
-unconfirmed in the host's docs: they are sent, and the splice verifies which
-frames actually changed.
+The model's documented inputs are ``video``, ``prompt`` and ``mode`` (default
+``replace_audio_and_video``): no section. ``start_time`` / ``end_time``
+appear on one version of the page only (unconfirmed, docs/hosts.md): they are
+sent, but nothing relies on them. The planner sends only the marked range
+(``honours_section=False``: no extra context), so a host that regenerates the
+whole clip regenerates just what was marked, and the splice verifies which
+frames actually changed. The poll URL is the one the host returns
+(``data.urls.get``).
 """
 
 from __future__ import annotations
@@ -46,7 +51,8 @@ class WaveSpeedProvider(HostedProvider):
     model = "lightricks/ltx-2-retake"
     key_env = "WAVESPEED_API_KEY"
     default_base_url = "https://api.wavespeed.ai"
-    limits = Limits(max_concurrent=4, price_per_second=0.10, max_input_bytes=100 * 1024 * 1024)
+    limits = Limits(max_concurrent=4, price_per_second=0.10, max_input_bytes=100 * 1024 * 1024,
+                    honours_section=False)
 
     async def upload(self, path: Path) -> str:
         path = Path(path)
@@ -65,8 +71,8 @@ class WaveSpeedProvider(HostedProvider):
                 "end_time": request.start_seconds + request.duration_seconds}
         answer = await self.http.request("POST", self.url(f"/api/v3/{self.model}"), json=body, paid=True)
         data = _data(answer.json(), self.name)
-        return JobHandle(host=self.name, job_id=data["id"],
-                         urls={"status": self.url(f"/api/v3/predictions/{data['id']}/result")})
+        status = (data.get("urls") or {}).get("get") or self.url(f"/api/v3/predictions/{data['id']}/result")
+        return JobHandle(host=self.name, job_id=data["id"], urls={"status": status})
 
     async def poll(self, handle: JobHandle) -> JobStatus:
         response = await self.http.request("GET", handle.urls["status"], not_found=ResultExpiredError)

@@ -1,0 +1,69 @@
+"""The emulators enforce the hosts' documented rules (docs/hosts.md), over loopback HTTP, without the clients."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from fractions import Fraction
+
+import httpx
+import numpy as np
+
+from conftest import EMULATOR_KEY
+
+from otio_retake.media.encode import ClipWriter
+
+AUTH = {"Authorization": f"Bearer {EMULATOR_KEY}"}
+
+
+def _clip_uri(tmp_path, frames: int) -> str:
+    path = tmp_path / f"c{frames}.mp4"
+    with ClipWriter(path, rate=Fraction(24), width=64, height=64, audio=True) as writer:
+        for i in range(frames):
+            writer.add_frame(np.full((64, 64, 3), i % 255, dtype=np.uint8))
+        writer.add_audio(np.zeros((2, round(frames / 24 * 48000)), dtype=np.float32))
+    return "data:video/mp4;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def _settle(server):
+    for job in list(server.state.jobs.values()):  # renders finish before the emulator's folder goes
+        job.rendered.wait(60)
+
+
+def test_ltx_emulator_minimum_input_optional_prompt_and_two_at_once(emulator, tmp_path):
+    server = emulator("ltx", latency=30)
+    short, ok = _clip_uri(tmp_path, 60), _clip_uri(tmp_path, 73)
+    body = {"start_time": 0.5, "duration": 2, "mode": "replace_video"}
+    answer = httpx.post(server.url + "/v2/retake", json={**body, "video_uri": short}, headers=AUTH)
+    assert answer.status_code == 400 and "at least 73 frames" in answer.text
+    first = httpx.post(server.url + "/v2/retake", json={**body, "video_uri": ok}, headers=AUTH)  # no prompt
+    assert first.status_code == 202
+    assert httpx.post(server.url + "/v2/retake", json={**body, "video_uri": ok, "prompt": "p"},
+                      headers=AUTH).status_code == 202
+    third = httpx.post(server.url + "/v2/retake", json={**body, "video_uri": ok, "prompt": "p"}, headers=AUTH)
+    assert third.status_code == 429 and third.headers.get("retry-after")
+    assert httpx.get(server.url + "/_emulator/stats").json()["submitted"] == 2
+    _settle(server)
+
+
+def test_runware_emulator_requires_a_uuid4_task_id(emulator, tmp_path):
+    server = emulator("runware", latency=30)
+    task = {"taskType": "videoInference", "model": "lightricks:3@1", "positivePrompt": "p",
+            "inputs": {"video": _clip_uri(tmp_path, 73)},
+            "providerSettings": {"lightricks": {"startTime": 0, "duration": 2, "mode": "replace_video"}}}
+    v5 = str(uuid.uuid5(uuid.NAMESPACE_URL, "x"))
+    answer = httpx.post(server.url + "/v1", json=[{**task, "taskUUID": v5}], headers=AUTH)
+    assert answer.status_code == 400 and answer.json()["errors"][0]["code"] == "invalidTaskUUID"
+    answer = httpx.post(server.url + "/v1", json=[{**task, "taskUUID": str(uuid.uuid4())}], headers=AUTH)
+    assert answer.status_code == 200 and not answer.json().get("errors")
+    _settle(server)
+
+
+def test_wavespeed_emulator_defaults_to_audio_and_video_and_ignores_undocumented_fields(emulator, tmp_path):
+    server = emulator("wavespeed", latency=30)
+    answer = httpx.post(server.url + "/api/v3/lightricks/ltx-2-retake", headers=AUTH,
+                        json={"video": _clip_uri(tmp_path, 73), "prompt": "p", "start_time": 1, "end_time": 3})
+    assert answer.status_code == 200
+    [job] = server.state.jobs.values()
+    assert job.mode.value == "both" and job.start == 0.0 and abs(job.duration - 73 / 24) < 1e-6
+    _settle(server)
