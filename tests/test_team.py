@@ -214,3 +214,80 @@ def test_a_budget_race_between_runners_never_overspends(emulator, samples, tmp_p
     assert abs(sum(r.cost_estimate for r in sent) - budget["spent_usd"]) < 1e-6
     assert run_cli("status", "--journal", pg_url) == 0
     assert f"budget 'reel1': ${budget['spent_usd']:.2f} spent of ${limit:.2f}" in capsys.readouterr().out
+
+
+def _cli(*args):
+    return [sys.executable, "-m", "otio_retake.cli", *map(str, args)]
+
+
+def test_queued_run_done_by_three_workers_each_job_once_within_the_hosts_limit(emulator, samples, tmp_path, pg_url,
+                                                                               monkeypatch, capsys):
+    monkeypatch.setenv("LTX_API_KEY", EMULATOR_KEY)
+    server = emulator("ltx", latency=0.5)
+    ws = tmp_path / "shared"
+    base = ["--provider", "ltx", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws,
+            "--journal", pg_url, "--takes", "2", "--yes"]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    printed = capsys.readouterr()
+    run_id = printed.out.strip()
+    assert len(run_id) == 12 and "queued 6 job(s)" in " ".join(printed.err.split())
+    assert _stats(server)["submitted"] == 0 and not (tmp_path / "o.otio").exists()  # returned at once
+    assert PASSWORD not in open_journal(pg_url).queued_run(run_id).__repr__()
+    logs = [open(tmp_path / f"w{n}.log", "w+") for n in range(3)]
+    env = dict(os.environ, LTX_API_KEY=EMULATOR_KEY)  # each worker its own key, from its own environment
+    workers = [subprocess.Popen(_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2"), env=env,
+                                stdout=log, stderr=subprocess.STDOUT) for log in logs]
+    for child, log in zip(workers, logs):
+        code = child.wait(timeout=120)
+        log.seek(0)
+        assert code == 0, log.read()
+    texts = []
+    for log in logs:
+        log.seek(0)
+        texts.append(log.read())
+    stats = _stats(server)
+    assert stats["submitted"] == 6 and stats["duplicates"] == 0 and stats["max_active"] == 2
+    done = [int(t.split(" job(s) done")[0].rsplit("\n", 1)[-1]) for t in texts]
+    assert sum(done) == 6 and sum(1 for n in done if n) >= 2  # the work was shared
+    for name, ext in (("sky", "mp4"), ("crossing", "mp4"), ("line", "wav")):
+        for letter in "AB":
+            assert (ws / "takes" / f"{name}_take{letter}.{ext}").exists()
+    assert not list((ws / "takes").glob(".*partial*"))  # written whole, renamed into place
+    # The same command without --queue reuses all of it and writes the outputs.
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base) == 0
+    assert "0 job(s) submitted, 6 reused" in capsys.readouterr().out and (tmp_path / "o.otio").exists()
+    assert _stats(server)["submitted"] == 6
+
+
+def test_a_worker_killed_mid_job_is_taken_over_by_another_without_a_second_submit(emulator, samples, tmp_path,
+                                                                                  pg_url, monkeypatch, capsys):
+    monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
+    server = emulator("gmi", latency=3.0)
+    ws = tmp_path / "shared"
+    base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws,
+            "--journal", pg_url, "--yes"]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    env = dict(os.environ, GMI_API_KEY=EMULATOR_KEY)
+    with open(tmp_path / "a.log", "w") as log:
+        first = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", "2"), env=env, stdout=log,
+                                 stderr=subprocess.STDOUT)
+        try:
+            _wait_for(pg_url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait()
+    [held] = [r for r in open_journal(pg_url).all() if r.claimed_by]  # a worker does one job at a time
+    assert _stats(server)["submitted"] == 1
+    with open(tmp_path / "b.log", "w+") as log:
+        second = subprocess.Popen(_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2"), env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        code = second.wait(timeout=120)
+        log.seek(0)
+        assert code == 0, log.read()
+    stats = _stats(server)
+    assert stats["submitted"] == 3 and stats["duplicates"] == 0
+    journal = open_journal(pg_url)
+    assert any("taken over from" in (d or "") for _, d in journal.events(held.plan_key))
+    assert [s for s, d in journal.events(held.plan_key) if s == JobState.SUBMITTING and not d] == ["submitting"]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base) == 0
+    assert "0 job(s) submitted, 3 reused" in capsys.readouterr().out

@@ -189,9 +189,11 @@ def _jsonable(value):
 @click.option("--budget-scope", metavar="NAME",
               help="Charge every submit to this budget in the journal (a production's, shared by every machine); "
                    "a job that would go past it is not submitted.")
+@click.option("--queue", is_flag=True, help="Plan and queue the jobs in --journal for `otio-retake worker`s, print "
+              "the run id and return; a later run without --queue writes the outputs.")
 def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, take_codec, base_urls, poll_interval,
             concurrency, per_host, max_cost, yes, resubmit_unknown, no_resubmit_expired, report, journal, lease,
-            budget_usd, budget_scope, **kwargs):
+            budget_usd, budget_scope, queue, **kwargs):
     """Retake every marked range and write the timeline with the takes as alternates."""
     # The journal's URL is stored without its password; resume is given the URL again.
     arguments = {k: _jsonable(v) for k, v in {**kwargs, "output": output, "workspace": workspace, "force": force,
@@ -205,18 +207,18 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
     if budget_usd is not None and not budget_scope:
         raise click.BadParameter("--budget-usd needs --budget-scope NAME (whose budget it is)",
                                  param_hint="--budget-usd")
+    if queue and not journal:
+        raise click.BadParameter("--queue needs --journal URL (the journal the workers read)", param_hint="--queue")
     loaded, plans = _load_and_plan(**kwargs)
     hub = ProgressHub()
-    take_options = TakeOptions(handles=handles, blend_frames=blend_frames, resolution=take_resolution,
-                               codec=take_codec)
-    runner = pipeline.make_runner(loaded, provider=kwargs["provider"], workspace=workspace, take_options=take_options,
-                                  base_urls=pipeline.parse_base_urls(base_urls, kwargs["provider"]),
-                                  poll_interval=poll_interval, concurrency=concurrency, per_host=per_host,
-                                  resubmit_unknown=resubmit_unknown, resubmit_expired=not no_resubmit_expired,
-                                  journal=journal, lease_seconds=lease, budget_scope=budget_scope,
-                                  on_event=hub.publish)
+    runner = _runner_for({**arguments, "resubmit_unknown": resubmit_unknown,
+                          "no_resubmit_expired": no_resubmit_expired}, loaded, journal, on_event=hub.publish)
     if budget_usd is not None:
         runner.journal.set_budget(budget_scope, budget_usd)
+    if queue:
+        _enqueue(loaded, plans, runner, {**arguments, "resubmit_unknown": resubmit_unknown,
+                                         "no_resubmit_expired": no_resubmit_expired})
+        return
 
     def confirm(pending: float) -> bool:
         per_range: dict[str, float] = {}
@@ -254,6 +256,59 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
         out.print(f"wrote {path}", highlight=False)
     if report is not None:
         write_report(report, result)
+
+
+def _runner_for(settings: dict, loaded, journal: str | None, *, on_event=None, lease: float | None = None):
+    """The runner `run` builds from its settings: by `run` itself and by a worker from a queued run's."""
+    take_options = TakeOptions(handles=settings["handles"], blend_frames=settings["blend_frames"],
+                               resolution=settings["take_resolution"], codec=settings["take_codec"])
+    workspace = settings.get("workspace")
+    return pipeline.make_runner(
+        loaded, provider=settings["provider"], workspace=Path(workspace) if workspace else None,
+        take_options=take_options, base_urls=pipeline.parse_base_urls(settings.get("base_urls") or [],
+                                                                      settings["provider"]),
+        poll_interval=settings.get("poll_interval"), concurrency=settings.get("concurrency"),
+        per_host=settings.get("per_host"), resubmit_unknown=bool(settings.get("resubmit_unknown")),
+        resubmit_expired=not settings.get("no_resubmit_expired"), journal=journal,
+        lease_seconds=lease or settings.get("lease"), budget_scope=settings.get("budget_scope"), on_event=on_event)
+
+
+_TIMELINE_KEYS = ("timeline", "markers", "fps", "media_dirs", "marker_colors", "marker_prefix", "default_length",
+                  "mode", "takes", "seed", "provider", "widen", "context_seconds")
+
+
+def _load_settings(settings: dict):
+    return _load_and_plan(**{k: (Path(settings[k]) if k in ("timeline", "markers") and settings[k] else
+                                 [Path(p) for p in settings[k]] if k == "media_dirs" else settings[k])
+                             for k in _TIMELINE_KEYS})
+
+
+def _enqueue(loaded, plans, runner, arguments: dict) -> None:
+    """Plan every job in the shared journal and queue it with the run's settings (paths made absolute, so any
+    machine that sees the same folders runs it as this one would)."""
+    import uuid
+    runner.check(plans)
+    settings = dict(arguments)
+    settings["timeline"] = str(Path(arguments["timeline"]).resolve())
+    settings["markers"] = str(Path(arguments["markers"]).resolve()) if arguments.get("markers") else None
+    settings["media_dirs"] = [str(Path(p).resolve()) for p in arguments.get("media_dirs") or []]
+    settings["workspace"] = str(runner.workspace.create().root)
+    settings["output"] = str(Path(arguments["output"]).resolve())
+    keys = []
+    for job in runner.jobs_for(plans):
+        first = job[0]
+        key = runner.plan_key(job)
+        runner.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in job),
+                            provider=first.provider, model=runner.pool.provider(first.provider).model,
+                            cost_estimate=first.cost_usd)
+        keys.append(key)
+    run_id = uuid.uuid4().hex[:12]
+    runner.journal.queue_run(run_id, settings, keys)
+    runner.journal.record_run(arguments)
+    out.print(run_id, highlight=False)
+    err.print(f"queued {len(keys)} job(s) as run {run_id} in {runner.journal.url}; `otio-retake worker --journal "
+              f"URL` runs them, and this command again without --queue writes {settings['output']}",
+              highlight=False)
 
 
 def write_report(path: Path, result) -> None:
@@ -382,6 +437,42 @@ def cancel_cmd(target, range_names, journal):
 
     asyncio.run(cancel_all())
     out.print(f"{cancelled} job(s) cancelled", highlight=False)
+
+
+@cli.command("worker")
+@_journal_option
+@click.option("--until-idle", is_flag=True, help="Exit (0) once no queued job is left to do or being done.")
+@click.option("--lease", "lease", type=click.FloatRange(1, 3600), default=DEFAULT_LEASE_SECONDS, show_default=True,
+              help="Seconds a claim lasts unless renewed; a dead worker's job is taken over after it.")
+def worker_cmd(journal, until_idle, lease):
+    """Do queued jobs from a shared journal (`run --queue`), each one whole, as `run` would; keys are this
+    machine's own (environment or keyring), never the journal's."""
+    from .jobs.store import runner_identity
+    from .jobs.worker import work
+    if not journal:
+        raise InputError("a worker needs the shared journal: --journal postgresql://USER@HOST/DB",
+                         hint=f"or set {JOURNAL_ENV}")
+    store = open_journal(journal)
+    owner = runner_identity()
+    cache: dict[str, tuple] = {}
+
+    def build(run_id: str, settings: dict):
+        if run_id not in cache:
+            loaded, plans = _load_settings(settings)
+            probe = _runner_for(settings, loaded, journal, lease=lease)
+            cache[run_id] = (loaded, {probe.plan_key(job): job for job in probe.jobs_for(plans)})
+        loaded, jobs = cache[run_id]
+        return (lambda: _runner_for(settings, loaded, journal, lease=lease)), jobs
+
+    def said(where: str, error: Exception | None) -> None:
+        if error is None:
+            out.print(f"{where}: done", highlight=False)
+        else:
+            err.print(f"[yellow]{where}:[/yellow] {error}", highlight=False)
+
+    err.print(f"worker {owner} on {store.url}", highlight=False)
+    report = work(store, build, owner=owner, lease_seconds=lease, until_idle=until_idle, on_job=said)
+    out.print(f"{len(report.done)} job(s) done, {len(report.failed)} failed", highlight=False)
 
 
 @cli.command("conform")

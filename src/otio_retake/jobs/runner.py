@@ -505,10 +505,13 @@ class Runner:
             self._emit("splice", plan)
             audio_only = not plan.range.mode.has_video
             take_path = self.workspace.take_path(plan, audio_only, self.take_options.suffix)
+            # Cut beside it, then renamed into place: a take in a folder other machines read is whole or absent.
+            partial = take_path.with_name(f".{take_path.stem}.{identity.short}.partial{take_path.suffix}")
             head, tail, check = await asyncio.to_thread(
-                splice_take, plan, excerpt=excerpt.path, result=result_path, dest=take_path,
+                splice_take, plan, excerpt=excerpt.path, result=result_path, dest=partial,
                 audio_only=audio_only, options=self.take_options, content=excerpt.content,
                 source_size=source_size)
+            partial.replace(take_path)
             takes.append(Take(plan=plan, path=str(take_path), head=head, tail=tail, has_video=not audio_only,
                               has_audio=True, metadata={
                                   "job_id": handle.job_id if handle else None, "host": provider.name,

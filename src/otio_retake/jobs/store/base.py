@@ -62,6 +62,10 @@ PAID_STATES = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.FINIS
                          JobState.DOWNLOADED, JobState.TAKE_READY})
 ACTIVE_STATES = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.FINISHED_REMOTELY})
 
+# A queued job a worker may take: not finished, and not one that needs a person (failed, expired, cancelled).
+WORKABLE_STATES = (JobState.PLANNED, JobState.EXCERPTED, JobState.UPLOADED, JobState.SUBMITTING, JobState.SUBMITTED,
+                   JobState.FINISHED_REMOTELY, JobState.DOWNLOADED)
+
 # The columns move() may set besides the state, and those stored as JSON text.
 MOVE_FIELDS = frozenset({"idempotency_key", "request", "handle", "result_urls", "results", "takes_json",
                          "cost_reported", "error", "attempt"})
@@ -230,6 +234,22 @@ class Store(ABC):
     @abstractmethod
     def budgets(self) -> list[dict]:
         """scope, limit_usd, spent_usd for every budget."""
+
+    # -------------------------------------------------------------------------- the queue (workers)
+    @abstractmethod
+    def queue_run(self, run_id: str, settings: dict, plan_keys: list[str]) -> None:
+        """Store a run's settings and mark its jobs as queued for it (one transaction)."""
+
+    @abstractmethod
+    def queued_run(self, run_id: str) -> dict | None: ...
+
+    @abstractmethod
+    def claim_next(self, owner: str, lease_seconds: float) -> tuple[str, str, str | None] | None:
+        """Claim the oldest queued job nobody holds: (plan_key, run_id, the holder whose lease ran out), or None."""
+
+    @abstractmethod
+    def queue_busy(self) -> int:
+        """Queued jobs still to do or being done (claimed or not)."""
 
     def __enter__(self) -> Store:
         return self

@@ -83,6 +83,14 @@ MIGRATIONS: tuple[Migration, ...] = (
                   "spent_usd DOUBLE PRECISION NOT NULL DEFAULT 0)",
                   "CREATE TABLE IF NOT EXISTS spending (id BIGSERIAL PRIMARY KEY, scope TEXT NOT NULL, "
                   "plan_key TEXT NOT NULL, usd DOUBLE PRECISION NOT NULL, at TEXT NOT NULL)")),
+    Migration(
+        4, "queued runs: their settings, and the run each queued job belongs to, for workers",
+        sqlite=("CREATE TABLE IF NOT EXISTS queued_runs (run_id TEXT PRIMARY KEY, settings TEXT NOT NULL, "
+                "created_at TEXT NOT NULL)",
+                "ALTER TABLE jobs ADD COLUMN run_id TEXT"),
+        postgres=("CREATE TABLE IF NOT EXISTS queued_runs (run_id TEXT PRIMARY KEY, settings TEXT NOT NULL, "
+                  "created_at TEXT NOT NULL)",
+                  "ALTER TABLE jobs ADD COLUMN run_id TEXT")),
 )
 
 LATEST = MIGRATIONS[-1].version

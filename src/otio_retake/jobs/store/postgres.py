@@ -23,7 +23,7 @@ import time
 from urllib.parse import urlsplit
 
 from ...errors import JournalError
-from .base import Claim, JobRecord, JobState, Store, encode_fields, redact_url
+from .base import WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, redact_url
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["PostgresJournal"]
@@ -313,3 +313,43 @@ class PostgresJournal(Store):
             return cur.fetchall()
 
         return [dict(r) for r in self._tx(body)]
+
+    # -------------------------------------------------------------------------- the queue (workers)
+    def queue_run(self, run_id: str, settings: dict, plan_keys: list[str]) -> None:
+        def body(cur):
+            cur.execute("INSERT INTO queued_runs (run_id, settings, created_at) VALUES (%s, %s, %s)",
+                        (run_id, json.dumps(settings), _now()))
+            cur.executemany("UPDATE jobs SET run_id = %s WHERE plan_key = %s", [(run_id, k) for k in plan_keys])
+
+        self._tx(body)
+
+    def queued_run(self, run_id: str) -> dict | None:
+        def body(cur):
+            cur.execute("SELECT settings FROM queued_runs WHERE run_id = %s", (run_id,))
+            return cur.fetchone()
+
+        row = self._tx(body)
+        return json.loads(row["settings"]) if row else None
+
+    def claim_next(self, owner: str, lease_seconds: float) -> tuple[str, str, str | None] | None:
+        def body(cur):
+            # SKIP LOCKED: workers asking at once each get a different job, and none waits on another.
+            cur.execute(f"SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND state = ANY(%s) AND "
+                        f"(claimed_by IS NULL OR lease_until < {_NOW}) ORDER BY created_at, plan_key LIMIT 1 "
+                        "FOR UPDATE SKIP LOCKED", (list(WORKABLE_STATES),))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            cur.execute(f"UPDATE jobs SET claimed_by = %s, lease_until = {_NOW} + %s WHERE plan_key = %s",
+                        (owner, lease_seconds, row["plan_key"]))
+            return row["plan_key"], row["run_id"], row["claimed_by"]  # a previous holder: a take-over
+
+        return self._tx(body)
+
+    def queue_busy(self) -> int:
+        def body(cur):
+            cur.execute("SELECT COUNT(*) AS n FROM jobs WHERE run_id IS NOT NULL AND state = ANY(%s)",
+                        (list(WORKABLE_STATES),))
+            return cur.fetchone()["n"]
+
+        return self._tx(body)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ...errors import JournalError
-from .base import JOURNAL_NAME, Claim, JobRecord, JobState, Store, encode_fields
+from .base import JOURNAL_NAME, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["SQLiteJournal"]
@@ -248,3 +248,39 @@ class SQLiteJournal(Store):
         with self._lock:
             rows = self._db.execute("SELECT scope, limit_usd, spent_usd FROM budgets ORDER BY scope").fetchall()
         return [dict(r) for r in rows]
+
+    # -------------------------------------------------------------------------- the queue (workers)
+    def queue_run(self, run_id: str, settings: dict, plan_keys: list[str]) -> None:
+        def body(db):
+            db.execute("INSERT INTO queued_runs (run_id, settings, created_at) VALUES (?, ?, ?)",
+                       (run_id, json.dumps(settings), _now()))
+            db.executemany("UPDATE jobs SET run_id = ? WHERE plan_key = ?", [(run_id, k) for k in plan_keys])
+
+        self._tx(body)
+
+    def queued_run(self, run_id: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT settings FROM queued_runs WHERE run_id = ?", (run_id,)).fetchone()
+        return json.loads(row["settings"]) if row else None
+
+    def claim_next(self, owner: str, lease_seconds: float) -> tuple[str, str, str | None] | None:
+        marks = ", ".join("?" * len(WORKABLE_STATES))
+
+        def body(db):
+            now = time.time()
+            row = db.execute(f"SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND state IN ({marks}) "
+                             "AND (claimed_by IS NULL OR lease_until < ?) ORDER BY created_at, plan_key LIMIT 1",
+                             (*WORKABLE_STATES, now)).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE jobs SET claimed_by = ?, lease_until = ? WHERE plan_key = ?",
+                       (owner, now + lease_seconds, row["plan_key"]))
+            return row["plan_key"], row["run_id"], row["claimed_by"]  # a previous holder: a take-over
+
+        return self._tx(body)
+
+    def queue_busy(self) -> int:
+        marks = ", ".join("?" * len(WORKABLE_STATES))
+        with self._lock:
+            return self._db.execute(f"SELECT COUNT(*) FROM jobs WHERE run_id IS NOT NULL AND state IN ({marks})",
+                                    WORKABLE_STATES).fetchone()[0]
