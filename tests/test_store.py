@@ -227,3 +227,23 @@ def test_host_places_and_budgets_are_the_journals(store_url):
     assert b.spend("reel1", 0.5, "k4") == (True, 2.5, 2.5)
     a.set_budget("reel1", 4)  # raised: what was spent stays
     assert b.budgets() == [{"scope": "reel1", "limit_usd": 4.0, "spent_usd": 2.5}]
+
+
+def test_the_queue_hands_each_job_to_one_worker_and_takes_back_a_dead_ones(store_url):
+    a, b = open_journal(store_url), open_journal(store_url)
+    for key in ("k1", "k2", "k3"):
+        a.plan(key, range_name=key, takes="A", provider="ltx", model="m", cost_estimate=1)
+    assert a.claim_next("w1", 1.0) is None and a.queue_busy() == 0  # planned, not queued
+    a.queue_run("run1", {"provider": "ltx", "workspace": "/srv/ws"}, ["k1", "k2"])
+    assert b.queued_run("run1") == {"provider": "ltx", "workspace": "/srv/ws"} and b.queued_run("nope") is None
+    assert a.claim_next("w1", 1.0) == ("k1", "run1", None)
+    assert b.claim_next("w2", 1.0) == ("k2", "run1", None)  # the next one, never the same
+    assert b.claim_next("w3", 1.0) is None and a.queue_busy() == 2  # all held: nothing to take, still busy
+    a.move("k2", JobState.TAKE_READY)
+    b.release("k2", "w2")
+    time.sleep(1.1)  # w1 died: its lease ran out
+    assert b.claim_next("w3", 5.0) == ("k1", "run1", "w1")  # taken over, and says from whom
+    assert a.queue_busy() == 1
+    a.move("k1", JobState.FAILED, error="x")  # needs a person: no worker takes it again
+    b.release("k1", "w3")
+    assert a.claim_next("w1", 1.0) is None and a.queue_busy() == 0
