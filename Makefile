@@ -39,6 +39,7 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_jobs.py
 	$(BIN)/python benchmarks/bench_excerpt.py
+	$(BIN)/python benchmarks/bench_team.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake

@@ -235,8 +235,9 @@ def test_queued_run_done_by_three_workers_each_job_once_within_the_hosts_limit(e
     assert PASSWORD not in open_journal(pg_url).queued_run(run_id).__repr__()
     logs = [open(tmp_path / f"w{n}.log", "w+") for n in range(3)]
     env = dict(os.environ, LTX_API_KEY=EMULATOR_KEY)  # each worker its own key, from its own environment
-    workers = [subprocess.Popen(_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2"), env=env,
-                                stdout=log, stderr=subprocess.STDOUT) for log in logs]
+    # Two jobs at once each: six threads across three processes, and still the host's two places.
+    workers = [subprocess.Popen(_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2", "--jobs", "2"),
+                                env=env, stdout=log, stderr=subprocess.STDOUT) for log in logs]
     for child, log in zip(workers, logs):
         code = child.wait(timeout=120)
         log.seek(0)

@@ -444,7 +444,9 @@ def cancel_cmd(target, range_names, journal):
 @click.option("--until-idle", is_flag=True, help="Exit (0) once no queued job is left to do or being done.")
 @click.option("--lease", "lease", type=click.FloatRange(1, 3600), default=DEFAULT_LEASE_SECONDS, show_default=True,
               help="Seconds a claim lasts unless renewed; a dead worker's job is taken over after it.")
-def worker_cmd(journal, until_idle, lease):
+@click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Jobs this worker does at once (the host's limit still holds across all workers).")
+def worker_cmd(journal, until_idle, lease, jobs):
     """Do queued jobs from a shared journal (`run --queue`), each one whole, as `run` would; keys are this
     machine's own (environment or keyring), never the journal's."""
     from .jobs.store import runner_identity
@@ -471,7 +473,7 @@ def worker_cmd(journal, until_idle, lease):
             err.print(f"[yellow]{where}:[/yellow] {error}", highlight=False)
 
     err.print(f"worker {owner} on {store.url}", highlight=False)
-    report = work(store, build, owner=owner, lease_seconds=lease, until_idle=until_idle, on_job=said)
+    report = work(store, build, owner=owner, lease_seconds=lease, until_idle=until_idle, jobs=jobs, on_job=said)
     out.print(f"{len(report.done)} job(s) done, {len(report.failed)} failed", highlight=False)
 
 
