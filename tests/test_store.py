@@ -97,6 +97,19 @@ def test_claims_hold_one_runner_at_a_time_and_lapse_without_heartbeats(store_url
     assert a.holder("k").owner == "host-b:2"
     b.release("k", "host-b:2")
     assert a.holder("k") is None and a.claim("k", "host-a:1", 1.0) == "free"
+    # A holder known to be gone (a process of this machine that ended) gives way before its lease runs out.
+    assert b.claim("k", "host-b:2", 60.0, dead="host-c:3") is None
+    assert b.claim("k", "host-b:2", 60.0, dead="host-a:1") == "host-a:1"
+
+
+def test_a_claim_of_a_process_of_this_machine_that_ended_is_known_dead():
+    import socket
+    from otio_retake.jobs.store.base import holder_is_dead, runner_identity
+    child = __import__("subprocess").Popen(["true"])
+    child.wait()
+    assert holder_is_dead(f"{socket.gethostname()}:{child.pid}:abc123")
+    assert not holder_is_dead(runner_identity())  # this process runs
+    assert not holder_is_dead(f"another-machine:{child.pid}:abc123")  # only its lease says so
 
 
 def test_a_journal_from_before_versioning_is_upgraded_in_place_sqlite(tmp_path):

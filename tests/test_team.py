@@ -292,3 +292,26 @@ def test_a_worker_killed_mid_job_is_taken_over_by_another_without_a_second_submi
     assert [s for s, d in journal.events(held.plan_key) if s == JobState.SUBMITTING and not d] == ["submitting"]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base) == 0
     assert "0 job(s) submitted, 3 reused" in capsys.readouterr().out
+
+
+def test_cancel_on_the_shared_journal_cancels_at_the_host(emulator, samples, tmp_path, pg_url, monkeypatch, capsys):
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    server = emulator("fal", latency=30.0)
+    base = ["--provider", "fal", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
+            tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky"]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    env = dict(os.environ, FAL_KEY=EMULATOR_KEY)
+    with open(tmp_path / "w.log", "w") as log:
+        child = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", "2"), env=env, stdout=log,
+                                 stderr=subprocess.STDOUT)
+        try:
+            _wait_for(pg_url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+    capsys.readouterr()
+    assert run_cli("cancel", "--journal", pg_url) == 0
+    printed = capsys.readouterr().out
+    assert "sky take A: cancelled at the host" in printed and "1 job(s) cancelled" in printed
+    assert [r.state for r in open_journal(pg_url).all()] == [JobState.CANCELLED]
+    assert _stats(server)["by_status"] == {"cancelled": 1}

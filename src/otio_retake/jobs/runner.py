@@ -53,6 +53,7 @@ from ..timeline.segments import Segment, segments_for
 from .identity import JobIdentity, excerpt_key, idempotency_key, job_identity
 from .pool import HostPool
 from .store import DEFAULT_LEASE_SECONDS, PAID_STATES, JobState, Journal, Store, open_journal, runner_identity
+from .store.base import holder_is_dead
 from .workspace import Workspace
 
 __all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_HANDLES", "UnresolvedSubmitError",
@@ -288,7 +289,10 @@ class Runner:
         """The job's record once this runner holds its claim (re-read: the last holder may have moved it)."""
         waited = False
         while True:
-            taken = self.journal.claim(key, self.owner, self.lease_seconds)
+            holder = self.journal.holder(key)
+            # A holder that was a process of this machine and has ended (a crash, a kill) gives way at once.
+            dead = holder.owner if holder is not None and holder_is_dead(holder.owner) else None
+            taken = self.journal.claim(key, self.owner, self.lease_seconds, dead=dead)
             if taken is not None:
                 record = self.journal.get(key)
                 if taken not in ("free", "own"):  # said in the journal too: who was working on it, and where it was

@@ -92,6 +92,21 @@ def runner_identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+def holder_is_dead(owner: str) -> bool:
+    """Whether a claim's holder is a process of this machine that has ended (see runner_identity)."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: only its lease running out says it is gone
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 def encode_fields(fields: dict) -> dict:
     unknown = set(fields) - MOVE_FIELDS
     if unknown:
@@ -194,11 +209,12 @@ class Store(ABC):
 
     # -------------------------------------------------------------------------- claims
     @abstractmethod
-    def claim(self, plan_key: str, owner: str, lease_seconds: float) -> str | None:
+    def claim(self, plan_key: str, owner: str, lease_seconds: float, *, dead: str | None = None) -> str | None:
         """Take the job for ``owner`` unless another runner holds a live lease on it.
 
-        Returns None when another holds it, else what it was taken from: ``"free"``, ``"own"`` (a renewal)
-        or the previous holder whose lease ran out (a take-over)."""
+        ``dead`` names a holder known to be gone (a process of this machine that no longer runs): its claim is
+        taken at once rather than when its lease runs out. Returns None when another holds it, else what it was
+        taken from: ``"free"``, ``"own"`` (a renewal) or the previous holder (a take-over)."""
 
     @abstractmethod
     def renew(self, owner: str, lease_seconds: float) -> int:

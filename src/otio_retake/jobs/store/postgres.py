@@ -214,7 +214,7 @@ class PostgresJournal(Store):
         return json.loads(row["arguments"]) if row else None
 
     # -------------------------------------------------------------------------- claims
-    def claim(self, plan_key: str, owner: str, lease_seconds: float) -> str | None:
+    def claim(self, plan_key: str, owner: str, lease_seconds: float, *, dead: str | None = None) -> str | None:
         def body(cur):
             # SKIP LOCKED: a row another runner is claiming this instant is simply not ours to take now.
             cur.execute(f"SELECT claimed_by, lease_until, {_NOW} AS now FROM jobs WHERE plan_key = %s "
@@ -223,7 +223,7 @@ class PostgresJournal(Store):
             if row is None:
                 return None
             held = row["claimed_by"] is not None and (row["lease_until"] or 0) > row["now"]
-            if held and row["claimed_by"] != owner:
+            if held and row["claimed_by"] not in (owner, dead):
                 return None
             cur.execute(f"UPDATE jobs SET claimed_by = %s, lease_until = {_NOW} + %s WHERE plan_key = %s",
                         (owner, lease_seconds, plan_key))

@@ -159,14 +159,14 @@ class SQLiteJournal(Store):
         return json.loads(row["arguments"]) if row else None
 
     # -------------------------------------------------------------------------- claims
-    def claim(self, plan_key: str, owner: str, lease_seconds: float) -> str | None:
+    def claim(self, plan_key: str, owner: str, lease_seconds: float, *, dead: str | None = None) -> str | None:
         def body(db):
             row = db.execute("SELECT claimed_by, lease_until FROM jobs WHERE plan_key = ?", (plan_key,)).fetchone()
             if row is None:
                 raise KeyError(plan_key)
             now = time.time()
             held = row["claimed_by"] is not None and (row["lease_until"] or 0) > now
-            if held and row["claimed_by"] != owner:
+            if held and row["claimed_by"] not in (owner, dead):
                 return None
             db.execute("UPDATE jobs SET claimed_by = ?, lease_until = ? WHERE plan_key = ?",
                        (owner, now + lease_seconds, plan_key))
