@@ -288,6 +288,10 @@ def _enqueue(loaded, plans, runner, arguments: dict) -> None:
     machine that sees the same folders runs it as this one would)."""
     import uuid
     runner.check(plans)
+    pending = runner.pending_cost(plans)
+    if arguments.get("max_cost") is not None and pending > arguments["max_cost"] + 1e-9:
+        raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost "
+                             f"${arguments['max_cost']:.2f}", hint="retake fewer ranges, or raise --max-cost")
     settings = dict(arguments)
     settings["timeline"] = str(Path(arguments["timeline"]).resolve())
     settings["markers"] = str(Path(arguments["markers"]).resolve()) if arguments.get("markers") else None

@@ -39,8 +39,8 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError, MissingMediaError, ResultExpiredError,
-                      SubmitOutcomeUnknownError)
+from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError, MissingMediaError,
+                      ResultExpiredError, SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import probe
 from ..media.splice import TakeOptions, splice_take
@@ -296,7 +296,8 @@ class Runner:
             if taken is not None:
                 record = self.journal.get(key)
                 if taken not in ("free", "own"):  # said in the journal too: who was working on it, and where it was
-                    self.journal.move(key, record.state, detail=f"taken over from {taken} (its lease ran out)")
+                    why = "its process has ended" if taken == dead else "its lease ran out"
+                    self.journal.move(key, record.state, detail=f"taken over from {taken} ({why})")
                     self._emit("takeover", plans[0], previous=taken, state=record.state)
                 return record
             if not waited:
@@ -428,6 +429,10 @@ class Runner:
                                                  f"cost about ${first.cost_usd:.2f}" if limit is not None
                                                  else "has no limit set"),
                     hint="raise it with --budget-usd N --budget-scope NAME, or retake fewer ranges")
+        if self.journal.claim(key, self.owner, self.lease_seconds) != "own":  # renewed, and still ours
+            raise EngineError(f"range '{first.range.name}' take {first.take_letter}: another runner took this job "
+                              "over (this one's lease ran out); not submitting it a second time",
+                              hint="run the same command again: it waits for that runner and reuses its take")
         self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key)
         self._emit("submit", first, takes=len(plans))
         try:
