@@ -131,5 +131,6 @@ def postgres_server():
 def pg_url(postgres_server, request):
     """The URL (with its password) of a fresh database for one test."""
     import re
-    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    import uuid
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
     return postgres_server.create_database(name)
