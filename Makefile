@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := demo_out
 
-.PHONY: setup qt-deps demo test bench clean tools
+.PHONY: setup qt-deps demo test bench clean tools postgres
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed postgres
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ $(VENV)/.installed: pyproject.toml
 qt-deps:
 	@if command -v apt-get >/dev/null && ! ldconfig -p | grep -q libpulse.so.0; then \
 		apt-get update -qq && apt-get install -y -qq libpulse0; fi
+
+# The team-mode tests start a real PostgreSQL server from Debian's package: installed here when missing (as root).
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	  else echo "PostgreSQL is missing: sudo apt-get install -y postgresql (the team-mode tests need it)"; fi
 
 # The main job on every sample timeline with the offline preview engine.
 demo: setup qt-deps
@@ -50,6 +56,7 @@ bench: setup qt-deps
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_bridge.py
 	$(BIN)/python benchmarks/bench_studio.py
+	$(BIN)/python benchmarks/bench_team.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake

@@ -109,3 +109,28 @@ def emulator(monkeypatch):
     yield start
     for server in servers:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session (tests/pg_server.py). Never skipped in CI: if it cannot
+    start there, every test that needs it fails with the reason."""
+    import os
+    from pg_server import PostgresServer
+    try:
+        server = PostgresServer().start()
+    except RuntimeError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI needs PostgreSQL for the team-mode tests: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def pg_url(postgres_server, request):
+    """The URL (with its password) of a fresh database for one test."""
+    import re
+    import uuid
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
+    return postgres_server.create_database(name)

@@ -24,7 +24,8 @@ from .jobs.cost import CONFIRM_ABOVE_USD
 from .jobs.progress import ProgressHub
 from .jobs.runner import DEFAULT_HANDLES
 from .media.splice import TakeOptions
-from .jobs.store import ACTIVE_STATES, JOURNAL_NAME, JobState, Journal
+from .jobs.store import (ACTIVE_STATES, DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, JobState, Journal,
+                         Store, open_journal, redact_url)
 from .timecode import rate_label, snap_rate
 from .model import Mode, RetakePlan
 from .providers import make_provider, provider_limits, provider_names
@@ -61,6 +62,12 @@ def _seconds_option(low: float, high: float, *, low_open: bool = False):
             raise click.BadParameter(f"{value:g} is not a number of seconds {lower} and at most {high:g}")
         return value
     return check
+
+
+def _journal_option(f):
+    return click.option("--journal", "journal", envvar=JOURNAL_ENV, metavar="URL",
+                        help="The journal: sqlite:///PATH (default: jobs.sqlite in the workspace) or "
+                             f"postgresql://USER@HOST/DB for a facility's shared one (or ${JOURNAL_ENV}).")(f)
 
 
 def _timeline_options(f):
@@ -182,24 +189,43 @@ def _jsonable(value):
               help="Stop (instead of paying again) for a job whose result has expired at the host.")
 @click.option("--report", type=click.Path(path_type=Path),
               help="Also write a JSON report of the run here (the contract the NLE scripts read).")
+@_journal_option
+@click.option("--lease", "lease", type=click.FloatRange(1, 3600), default=DEFAULT_LEASE_SECONDS, show_default=True,
+              help="Seconds a claim on a job lasts unless renewed (a dead machine's jobs are taken over after it).")
+@click.option("--budget-usd", type=click.FloatRange(0), help="Set the budget of --budget-scope to this (USD).")
+@click.option("--budget-scope", metavar="NAME",
+              help="Charge every submit to this budget in the journal (a production's, shared by every machine); "
+                   "a job that would go past it is not submitted.")
+@click.option("--queue", is_flag=True, help="Plan and queue the jobs in --journal for `otio-retake worker`s, print "
+              "the run id and return; a later run without --queue writes the outputs.")
 def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, take_codec, base_urls, poll_interval,
-            concurrency, per_host, max_cost, yes, resubmit_unknown, no_resubmit_expired, report, **kwargs):
+            concurrency, per_host, max_cost, yes, resubmit_unknown, no_resubmit_expired, report, journal, lease,
+            budget_usd, budget_scope, queue, **kwargs):
     """Retake every marked range and write the timeline with the takes as alternates."""
+    # The journal's URL is stored without its password; resume is given the URL again.
     arguments = {k: _jsonable(v) for k, v in {**kwargs, "output": output, "workspace": workspace, "force": force,
                                                "handles": handles, "base_urls": base_urls,
                                                "blend_frames": blend_frames, "take_resolution": take_resolution,
                                                "take_codec": take_codec,
                                                "poll_interval": poll_interval, "concurrency": concurrency,
-                                               "per_host": per_host, "max_cost": max_cost, "yes": yes}.items()}
+                                               "per_host": per_host, "max_cost": max_cost, "yes": yes,
+                                               "journal": redact_url(journal) if journal else None,
+                                               "lease": lease, "budget_scope": budget_scope}.items()}
+    if budget_usd is not None and not budget_scope:
+        raise click.BadParameter("--budget-usd needs --budget-scope NAME (whose budget it is)",
+                                 param_hint="--budget-usd")
+    if queue and not journal:
+        raise click.BadParameter("--queue needs --journal URL (the journal the workers read)", param_hint="--queue")
     loaded, plans = _load_and_plan(**kwargs)
     hub = ProgressHub()
-    take_options = TakeOptions(handles=handles, blend_frames=blend_frames, resolution=take_resolution,
-                               codec=take_codec)
-    runner = pipeline.make_runner(loaded, provider=kwargs["provider"], workspace=workspace, take_options=take_options,
-                                  base_urls=pipeline.parse_base_urls(base_urls, kwargs["provider"]),
-                                  poll_interval=poll_interval, concurrency=concurrency, per_host=per_host,
-                                  resubmit_unknown=resubmit_unknown, resubmit_expired=not no_resubmit_expired,
-                                  on_event=hub.publish)
+    runner = _runner_for({**arguments, "resubmit_unknown": resubmit_unknown,
+                          "no_resubmit_expired": no_resubmit_expired}, loaded, journal, on_event=hub.publish)
+    if budget_usd is not None:
+        runner.journal.set_budget(budget_scope, budget_usd)
+    if queue:
+        _enqueue(loaded, plans, runner, {**arguments, "resubmit_unknown": resubmit_unknown,
+                                         "no_resubmit_expired": no_resubmit_expired})
+        return
 
     def confirm(pending: float) -> bool:
         per_range: dict[str, float] = {}
@@ -241,6 +267,63 @@ def run_cmd(output, workspace, force, handles, blend_frames, take_resolution, ta
         write_report(report, result)
 
 
+def _runner_for(settings: dict, loaded, journal: str | None, *, on_event=None, lease: float | None = None):
+    """The runner `run` builds from its settings: by `run` itself and by a worker from a queued run's."""
+    take_options = TakeOptions(handles=settings["handles"], blend_frames=settings["blend_frames"],
+                               resolution=settings["take_resolution"], codec=settings["take_codec"])
+    workspace = settings.get("workspace")
+    return pipeline.make_runner(
+        loaded, provider=settings["provider"], workspace=Path(workspace) if workspace else None,
+        take_options=take_options, base_urls=pipeline.parse_base_urls(settings.get("base_urls") or [],
+                                                                      settings["provider"]),
+        poll_interval=settings.get("poll_interval"), concurrency=settings.get("concurrency"),
+        per_host=settings.get("per_host"), resubmit_unknown=bool(settings.get("resubmit_unknown")),
+        resubmit_expired=not settings.get("no_resubmit_expired"), journal=journal,
+        lease_seconds=lease or settings.get("lease"), budget_scope=settings.get("budget_scope"), on_event=on_event)
+
+
+_TIMELINE_KEYS = ("timeline", "markers", "fps", "media_dirs", "marker_colors", "marker_prefix", "default_length",
+                  "mode", "takes", "seed", "provider", "widen", "context_seconds")
+
+
+def _load_settings(settings: dict):
+    return _load_and_plan(**{k: (Path(settings[k]) if k in ("timeline", "markers") and settings[k] else
+                                 [Path(p) for p in settings[k]] if k == "media_dirs" else settings[k])
+                             for k in _TIMELINE_KEYS})
+
+
+def _enqueue(loaded, plans, runner, arguments: dict) -> None:
+    """Plan every job in the shared journal and queue it with the run's settings (paths made absolute, so any
+    machine that sees the same folders runs it as this one would)."""
+    import uuid
+    runner.check(plans)
+    pending = runner.pending_cost(plans)
+    if arguments.get("max_cost") is not None and pending > arguments["max_cost"] + 1e-9:
+        raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost "
+                             f"${arguments['max_cost']:.2f}", hint="retake fewer ranges, or raise --max-cost")
+    settings = dict(arguments)
+    settings["timeline"] = str(Path(arguments["timeline"]).resolve())
+    settings["markers"] = str(Path(arguments["markers"]).resolve()) if arguments.get("markers") else None
+    settings["media_dirs"] = [str(Path(p).resolve()) for p in arguments.get("media_dirs") or []]
+    settings["workspace"] = str(runner.workspace.create().root)
+    settings["output"] = str(Path(arguments["output"]).resolve())
+    keys = []
+    for job in runner.jobs_for(plans):
+        first = job[0]
+        key = runner.plan_key(job)
+        runner.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in job),
+                            provider=first.provider, model=runner.pool.provider(first.provider).model,
+                            cost_estimate=first.cost_usd)
+        keys.append(key)
+    run_id = uuid.uuid4().hex[:12]
+    runner.journal.queue_run(run_id, settings, keys)
+    runner.journal.record_run(arguments)
+    out.print(run_id, highlight=False)
+    err.print(f"queued {len(keys)} job(s) as run {run_id} in {runner.journal.url}; `otio-retake worker --journal "
+              f"URL` runs them, and this command again without --queue writes {settings['output']}",
+              highlight=False)
+
+
 def write_report(path: Path, result) -> None:
     """The run as JSON: every take with its absolute record frame, length, handles and file."""
     body = run_report(result).model_dump()
@@ -249,8 +332,14 @@ def write_report(path: Path, result) -> None:
     partial.replace(path)
 
 
-def _journal_for(target: Path) -> Journal:
-    """The journal of a workspace folder, or of a timeline's default workspace."""
+def _journal_for(target: Path | None, url: str | None = None) -> Store:
+    """The journal a URL names, or that of a workspace folder, or of a timeline's default workspace."""
+    if url:
+        return open_journal(url)
+    if target is None:
+        raise InputError("which journal? give a workspace folder or a timeline, or --journal URL",
+                         hint=f"e.g. `otio-retake status shots.retake` or `--journal postgresql://HOST/DB` "
+                              f"(or set {JOURNAL_ENV})")
     root = target if target.is_dir() else target.with_name(target.stem + ".retake")  # "v1.2/" is a folder too
     if not (root / JOURNAL_NAME).exists():
         raise InputError(f"{target}: no otio-retake journal found (looked in {root})",
@@ -259,49 +348,66 @@ def _journal_for(target: Path) -> Journal:
 
 
 @cli.command("status")
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path), required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def status_cmd(target, as_json):
-    """Show every job of a workspace (or of a timeline's workspace) and its state."""
-    journal = _journal_for(target)
+@_journal_option
+def status_cmd(target, as_json, journal):
+    """Show every job of a workspace (or of a timeline's workspace, or of --journal) and its state."""
+    journal = _journal_for(target, journal)
     records = journal.all()
     rows = [{"range": r.range_name, "takes": r.takes, "provider": r.provider, "state": r.state,
              "job_id": r.handle.job_id if r.handle else None, "attempt": r.attempt,
              "cost_estimate": r.cost_estimate, "cost_reported": r.cost_reported, "error": r.error,
-             "takes_ready": [t["path"] for t in r.takes_json], "updated_at": r.updated_at} for r in records]
+             "takes_ready": [t["path"] for t in r.takes_json], "updated_at": r.updated_at,
+             "claimed_by": r.claimed_by} for r in records]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"{journal.path.parent}: {len(rows)} job(s)")
-    for col in ("range", "takes", "host", "state", "job id", "est.", "note"):
+    table = Table(title=f"{journal.url}: {len(rows)} job(s)")
+    for col in ("range", "takes", "host", "state", "job id", "est.", "claimed by", "note"):
         table.add_column(col, overflow="fold")
-    for r in rows:
+    for record, r in zip(records, rows):
+        held = journal.holder(record.plan_key) if record.claimed_by else None
         table.add_row(r["range"], r["takes"], r["provider"], r["state"], r["job_id"] or "",
-                      f"${r['cost_estimate'] or 0:.2f}", (r["error"] or "")[:60])
+                      f"${r['cost_estimate'] or 0:.2f}",
+                      f"{held.owner} ({held.seconds_left:.0f} s left)" if held else "", (r["error"] or "")[:60])
     out.print(table)
+    by_state: dict[str, int] = {}
+    for r in rows:
+        by_state[r["state"]] = by_state.get(r["state"], 0) + 1
+    out.print("by state: " + (", ".join(f"{n} {state}" for state, n in sorted(by_state.items())) or "no jobs"),
+              highlight=False)
+    for slot in journal.slots():
+        out.print(f"{slot['host']} place {slot['slot'] + 1}: {slot['claimed_by']}", highlight=False)
+    for budget in journal.budgets():
+        out.print(f"budget '{budget['scope']}': ${budget['spent_usd']:.2f} spent of ${budget['limit_usd']:.2f}",
+                  highlight=False)
 
 
 @cli.command("resume")
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path), required=False)
+@_journal_option
 @click.pass_context
-def resume_cmd(ctx, target):
+def resume_cmd(ctx, target, journal):
     """Run the last run of a workspace again: finished jobs are reused, running ones polled, paid ones never
     sent twice."""
-    arguments = _journal_for(target).last_run()
+    arguments = _journal_for(target, journal).last_run()
     if not arguments:
-        raise InputError(f"{target}: the journal has no run to resume")
+        raise InputError(f"{target or redact_url(journal)}: the journal has no run to resume")
     arguments["yes"] = True  # it was confirmed (or under the threshold) when it started
+    arguments["journal"] = journal  # stored without its password: the URL given now
     params = {p.name for p in run_cmd.params}
     ctx.invoke(run_cmd, **{k: (Path(v) if k in ("timeline", "output", "workspace", "markers") and v else v)
                            for k, v in arguments.items() if k in params})
 
 
 @cli.command("cancel")
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path), required=False)
 @click.option("--range", "range_names", multiple=True, help="Only this range (repeatable; default: all).")
-def cancel_cmd(target, range_names):
+@_journal_option
+def cancel_cmd(target, range_names, journal):
     """Cancel the jobs still running at the host (where the host can) and mark them cancelled."""
-    journal = _journal_for(target)
+    journal = _journal_for(target, journal)
     last = journal.last_run() or {}
     base_urls = pipeline.parse_base_urls(last.get("base_urls") or [], last.get("provider") or "preview")
     cancelled = 0
@@ -316,7 +422,8 @@ def cancel_cmd(target, range_names):
             if record.state == JobState.EXPIRED:
                 note = "given up: its result had expired at the host (a run submits it again only if asked)"
             elif record.handle is not None:
-                provider = make_provider(record.provider, results_dir=journal.path.parent / "engine",
+                root = journal.path.parent if isinstance(journal, Journal) else Path(last.get("workspace") or ".")
+                provider = make_provider(record.provider, results_dir=root / "engine",
                                          base_url=base_urls.get(record.provider))
                 try:
                     done = await provider.cancel(record.handle)
@@ -330,6 +437,44 @@ def cancel_cmd(target, range_names):
 
     asyncio.run(cancel_all())
     out.print(f"{cancelled} job(s) cancelled", highlight=False)
+
+
+@cli.command("worker")
+@_journal_option
+@click.option("--until-idle", is_flag=True, help="Exit (0) once no queued job is left to do or being done.")
+@click.option("--lease", "lease", type=click.FloatRange(1, 3600), default=DEFAULT_LEASE_SECONDS, show_default=True,
+              help="Seconds a claim lasts unless renewed; a dead worker's job is taken over after it.")
+@click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Jobs this worker does at once (the host's limit still holds across all workers).")
+def worker_cmd(journal, until_idle, lease, jobs):
+    """Do queued jobs from a shared journal (`run --queue`), each one whole, as `run` would; keys are this
+    machine's own (environment or keyring), never the journal's."""
+    from .jobs.store import runner_identity
+    from .jobs.worker import work
+    if not journal:
+        raise InputError("a worker needs the shared journal: --journal postgresql://USER@HOST/DB",
+                         hint=f"or set {JOURNAL_ENV}")
+    store = open_journal(journal)
+    owner = runner_identity()
+    cache: dict[str, tuple] = {}
+
+    def build(run_id: str, settings: dict):
+        if run_id not in cache:
+            loaded, plans = _load_settings(settings)
+            probe = _runner_for(settings, loaded, journal, lease=lease)
+            cache[run_id] = (loaded, {probe.plan_key(job): job for job in probe.jobs_for(plans)})
+        loaded, jobs = cache[run_id]
+        return (lambda: _runner_for(settings, loaded, journal, lease=lease)), jobs
+
+    def said(where: str, error: Exception | None) -> None:
+        if error is None:
+            out.print(f"{where}: done", highlight=False)
+        else:
+            err.print(f"[yellow]{where}:[/yellow] {error}", highlight=False)
+
+    err.print(f"worker {owner} on {store.url}", highlight=False)
+    report = work(store, build, owner=owner, lease_seconds=lease, until_idle=until_idle, jobs=jobs, on_job=said)
+    out.print(f"{len(report.done)} job(s) done, {len(report.failed)} failed", highlight=False)
 
 
 @cli.command("conform")

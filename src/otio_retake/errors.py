@@ -15,6 +15,7 @@ act on them::
     |   +-- OutputExistsError     refusing to overwrite without --force
     |   +-- MissingKeyError       no API key for the chosen host
     |   +-- CostLimitError        the run would cost more than allowed or was not confirmed
+    |   +-- JournalError          the journal cannot be opened, read or reached (a URL, a server, a version)
     +-- EngineError           the retake engine (a host or the preview) failed
         +-- SpliceError           the result cannot be lined up with its excerpt
         +-- HostError             a host's API said no, or could not be reached
@@ -65,6 +66,7 @@ __all__ = [
     "DownloadError",
     "CostLimitError",
     "RunIncompleteError",
+    "JournalError",
 ]
 
 
@@ -143,6 +145,12 @@ class CostLimitError(InputError):
 
 class RunIncompleteError(EngineError):
     pass
+
+
+class JournalError(InputError):
+    """The journal (a SQLite file or a facility's PostgreSQL) cannot be opened, upgraded or reached.
+
+    Messages name the journal by its redacted URL: a password never appears in them."""
 
 
 class HostError(EngineError):

@@ -103,7 +103,8 @@ def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | 
                 handles: int = DEFAULT_HANDLES, take_options: TakeOptions | None = None,
                 base_urls: dict[str, str] | None = None,
                 poll_interval: float | None = None, concurrency: int | None = None, per_host: int | None = None,
-                resubmit_unknown: bool = False, resubmit_expired: bool = True,
+                resubmit_unknown: bool = False, resubmit_expired: bool = True, journal: str | None = None,
+                lease_seconds: float | None = None, budget_scope: str | None = None,
                 on_event: Callable[[ProgressEvent], None] | None = None) -> Runner:
     ws = Workspace.for_timeline(loaded.path, workspace)
     base_urls = base_urls or {}
@@ -115,7 +116,8 @@ def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | 
     return Runner(loaded.timeline, loaded.resolver, pool, ws,
                   take_options=take_options or TakeOptions(handles=handles),
                   poll_interval=poll_interval, resubmit_unknown=resubmit_unknown,
-                  resubmit_expired=resubmit_expired, on_event=on_event)
+                  resubmit_expired=resubmit_expired, journal_url=journal, budget_scope=budget_scope,
+                  **({"lease_seconds": lease_seconds} if lease_seconds else {}), on_event=on_event)
 
 
 def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Runner, force: bool = False,

@@ -30,6 +30,7 @@ all plans before the first upload.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -38,8 +39,8 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from ..errors import (DownloadError, EngineError, HostError, JobFailedError, MissingMediaError, ResultExpiredError,
-                      SubmitOutcomeUnknownError)
+from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError, MissingMediaError,
+                      ResultExpiredError, SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import check_download, probe
 from ..media.splice import TakeOptions, splice_take
@@ -52,7 +53,8 @@ from ..timeline.segments import Segment, TimelineIndex
 from .identity import JobIdentity, excerpt_key, idempotency_key, job_identity
 from .pool import HostPool
 from .progress import ProgressEvent
-from .store import PAID_STATES, JobState, Journal
+from .store import DEFAULT_LEASE_SECONDS, PAID_STATES, JobState, Journal, Store, open_journal, runner_identity
+from .store.base import holder_is_dead
 from .workspace import Workspace
 
 __all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_HANDLES", "UnresolvedSubmitError",
@@ -97,13 +99,18 @@ class Runner:
     def __init__(self, timeline: otio.schema.Timeline, resolver: MediaResolver, pool: HostPool,
                  workspace: Workspace, *, take_options: TakeOptions = TakeOptions(),
                  poll_interval: float | None = None, resubmit_unknown: bool = False,
-                 resubmit_expired: bool = True,
+                 resubmit_expired: bool = True, journal_url: str | None = None,
+                 lease_seconds: float = DEFAULT_LEASE_SECONDS, budget_scope: str | None = None,
                  on_event: Callable[[ProgressEvent], None] | None = None) -> None:
         self.timeline = timeline
         self.resolver = resolver
         self.pool = pool
         self.workspace = workspace
-        self._journal: Journal | None = None
+        self._journal: Store | None = None
+        self.journal_url = journal_url  # None: the workspace's own SQLite file
+        self.lease_seconds = lease_seconds
+        self.owner = runner_identity()  # who holds this runner's claims in the journal
+        self.budget_scope = budget_scope
         self.take_options = take_options
         self.poll_interval = poll_interval
         self.resubmit_unknown = resubmit_unknown
@@ -119,10 +126,11 @@ class Runner:
         self._reused = 0
 
     @property
-    def journal(self) -> Journal:
+    def journal(self) -> Store:
         """Opened on first use, so that a run refused by its checks leaves no workspace behind."""
         if self._journal is None:
-            self._journal = Journal.for_workspace(self.workspace.create().root)
+            self._journal = open_journal(self.journal_url) if self.journal_url else \
+                Journal.for_workspace(self.workspace.create().root)
         return self._journal
 
     # ----------------------------------------------------------------------------- planning
@@ -197,9 +205,11 @@ class Runner:
         async def one(job: list[RetakePlan]) -> list[Take]:
             return await self.run_job(job, self.pool.provider(job[0].provider))
 
+        heartbeat = asyncio.ensure_future(self._heartbeat())
         try:
             done = await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
         finally:
+            heartbeat.cancel()
             await self.pool.aclose()
         takes: list[Take] = []
         errors: list[tuple[str, Exception]] = []
@@ -247,11 +257,76 @@ class Runner:
         record = self.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in plans),
                                    provider=provider.name, model=provider.model, cost_estimate=first.cost_usd)
         if record.state == JobState.TAKE_READY:
-            takes = self._takes_from(record, plans)
+            takes = self._reuse(record, plans)
             if takes is not None:
-                self._reused += 1
-                for take in takes:
-                    self._emit("reused", take.plan, take=take.path)
+                return takes
+        # One runner at a time works on a job (another process, another machine on a shared journal): the
+        # others wait for it and reuse what it made, and take over only once its lease has run out.
+        record = await self._claim(key, plans)
+        try:
+            return await self._run_claimed(key, plans, provider, identity, record)
+        finally:
+            self.journal.release(key, self.owner)
+
+    def _reuse(self, record, plans: list[RetakePlan]) -> list[Take] | None:
+        takes = self._takes_from(record, plans)
+        if takes is not None:
+            self._reused += 1
+            for take in takes:
+                self._emit("reused", take.plan, take=take.path)
+        return takes
+
+    async def _claim(self, key: str, plans: list[RetakePlan]):
+        """The job's record once this runner holds its claim (re-read: the last holder may have moved it)."""
+        waited = False
+        while True:
+            holder = self.journal.holder(key)
+            # A holder that was a process of this machine and has ended (a crash, a kill) gives way at once.
+            dead = holder.owner if holder is not None and holder_is_dead(holder.owner) else None
+            taken = self.journal.claim(key, self.owner, self.lease_seconds, dead=dead)
+            if taken is not None:
+                record = self.journal.get(key)
+                if taken not in ("free", "own"):  # said in the journal too: who was working on it, and where it was
+                    why = "its process has ended" if taken == dead else "its lease ran out"
+                    self.journal.move(key, record.state, detail=f"taken over from {taken} ({why})")
+                    self._emit("takeover", plans[0], previous=taken, state=record.state)
+                return record
+            if not waited:
+                holder = self.journal.holder(key)
+                self._emit("waiting", plans[0], holder=holder.owner if holder else None)
+                waited = True
+            await asyncio.sleep(min(1.0, max(0.05, self.lease_seconds / 10)))
+
+    @contextlib.asynccontextmanager
+    async def _facility_slot(self, host: str, key: str):
+        """On a journal given by URL (shared by runners and machines), a place at the host is the facility's:
+        held in the journal's slot table, renewed with the leases, so the host's limit holds across all of them."""
+        if not self.journal_url:
+            yield
+            return
+        limit = self.pool.limit(host)
+        while True:
+            slot = self.journal.take_slot(host, limit, self.owner, key, self.lease_seconds)
+            if slot is not None:
+                break
+            await asyncio.sleep(0.1)
+        try:
+            yield
+        finally:
+            self.journal.release_slot(host, slot, self.owner)
+
+    async def _heartbeat(self) -> None:
+        """Renew this runner's leases while it lives: a runner that dies lets them run out."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            await asyncio.to_thread(self.journal.renew, self.owner, self.lease_seconds)
+
+    async def _run_claimed(self, key: str, plans: list[RetakePlan], provider: Provider, identity: JobIdentity,
+                           record) -> list[Take]:
+        first = plans[0]
+        if record.state == JobState.TAKE_READY:
+            takes = self._reuse(record, plans)
+            if takes is not None:
                 return takes
             # Files gone or cut differently: cut again from the paid result, never submit again.
             self.journal.move(key, JobState.FINISHED_REMOTELY, detail="re-splicing (takes missing or options changed)")
@@ -284,7 +359,7 @@ class Runner:
             status = Succeeded(result_urls=tuple(record.result_urls), cost_usd=record.cost_reported)
         else:
             # A place at the host is held only while the host works: excerpts and splices run outside it.
-            async with self.pool.slot(provider.name):
+            async with self.pool.slot(provider.name), self._facility_slot(provider.name, key):
                 if state == JobState.SUBMITTING:  # the last run sent it and lost the answer
                     handle = await self._resolve_unknown(key, plans, provider, excerpt, identity, attempt)
                     if handle is None:
@@ -335,6 +410,20 @@ class Runner:
                   "prompt": request.prompt, "mode": request.mode.value, "seed": request.seed,
                   "variations": request.variations, "take_marker": request.take_marker,
                   "video": video if not video.startswith("data:") else f"inline ({len(video)} bytes)"}
+        if self.budget_scope:  # charged before the paid request, in one transaction with the check
+            charged, spent, limit = self.journal.spend(self.budget_scope, first.cost_usd, key)
+            if not charged:
+                self.journal.move(key, JobState.UPLOADED, detail=f"not submitted: over budget '{self.budget_scope}'")
+                raise CostLimitError(
+                    f"range '{first.range.name}' take {first.take_letter}: not submitted, the budget "
+                    f"'{self.budget_scope}' " + (f"has ${limit - spent:.2f} of ${limit:.2f} left and this job would "
+                                                 f"cost about ${first.cost_usd:.2f}" if limit is not None
+                                                 else "has no limit set"),
+                    hint="raise it with --budget-usd N --budget-scope NAME, or retake fewer ranges")
+        if self.journal.claim(key, self.owner, self.lease_seconds) != "own":  # renewed, and still ours
+            raise EngineError(f"range '{first.range.name}' take {first.take_letter}: another runner took this job "
+                              "over (this one's lease ran out); not submitting it a second time",
+                              hint="run the same command again: it waits for that runner and reuses its take")
         self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key)
         self._emit("submit", first, takes=len(plans))
         try:
@@ -416,10 +505,13 @@ class Runner:
             self._emit("splice", plan)
             audio_only = not plan.range.mode.has_video
             take_path = self.workspace.take_path(plan, audio_only, self.take_options.suffix)
+            # Cut beside it, then renamed into place: a take in a folder other machines read is whole or absent.
+            partial = take_path.with_name(f".{take_path.stem}.{identity.short}.partial{take_path.suffix}")
             head, tail, check = await asyncio.to_thread(
-                splice_take, plan, excerpt=excerpt.path, result=result_path, dest=take_path,
+                splice_take, plan, excerpt=excerpt.path, result=result_path, dest=partial,
                 audio_only=audio_only, options=self.take_options, content=excerpt.content,
                 source_size=source_size)
+            partial.replace(take_path)
             takes.append(Take(plan=plan, path=str(take_path), head=head, tail=tail, has_video=not audio_only,
                               has_audio=True, metadata={
                                   "job_id": handle.job_id if handle else None, "host": provider.name,

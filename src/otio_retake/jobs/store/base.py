@@ -1,0 +1,274 @@
+"""What every journal holds and offers, whatever keeps it (jobs/store/sqlite.py, jobs/store/postgres.py).
+
+States and who moves a job between them::
+
+    planned -> excerpted -> uploaded -> submitting -> submitted -> finished_remotely -> downloaded -> take_ready
+                                           |              |               |
+                                           +-> failed <---+---------------+       (any state) -> cancelled
+                                                          +---------------+--> expired (the host no longer has
+                                                                                 the job or its result: 404/410)
+
+- ``submitting`` is written BEFORE the paid request goes out and ``submitted``
+  (with the host's job handle) right after the answer: a crash in between
+  leaves ``submitting``, which says exactly that the outcome is unknown.
+- Nothing secret is stored: requests are stored without the excerpt when it
+  was sent inline (a data URI), and keys never reach this layer.
+- A job is worked on by one runner at a time, the one holding its claim
+  (``claimed_by``) until ``lease_until``; the holder renews its leases while
+  it lives, so a machine that dies loses its claims when they run out and
+  another runner takes the job over from the state the journal has.
+
+A job is found again by its ``plan_key``, the job's identity (jobs/identity.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from ...providers.base import JobHandle
+
+__all__ = ["JobState", "JobRecord", "Store", "Claim", "ACTIVE_STATES", "PAID_STATES", "JOURNAL_NAME",
+           "DEFAULT_LEASE_SECONDS", "redact_url", "runner_identity"]
+
+JOURNAL_NAME = "jobs.sqlite"
+DEFAULT_LEASE_SECONDS = 60.0
+
+
+class JobState:
+    PLANNED = "planned"
+    EXCERPTED = "excerpted"
+    UPLOADED = "uploaded"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    FINISHED_REMOTELY = "finished_remotely"
+    DOWNLOADED = "downloaded"
+    TAKE_READY = "take_ready"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # paid, but the host has dropped the job or its result: only a new submit gets it back
+
+    ORDER = (PLANNED, EXCERPTED, UPLOADED, SUBMITTING, SUBMITTED, FINISHED_REMOTELY, DOWNLOADED, TAKE_READY)
+    ALL = ORDER + (FAILED, CANCELLED, EXPIRED)
+
+
+# A job in one of these states has (or may have) cost money: never submitted again without a reason.
+PAID_STATES = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.FINISHED_REMOTELY,
+                         JobState.DOWNLOADED, JobState.TAKE_READY})
+ACTIVE_STATES = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.FINISHED_REMOTELY})
+
+# A queued job a worker may take: not finished, and not one that needs a person (failed, expired, cancelled).
+WORKABLE_STATES = (JobState.PLANNED, JobState.EXCERPTED, JobState.UPLOADED, JobState.SUBMITTING, JobState.SUBMITTED,
+                   JobState.FINISHED_REMOTELY, JobState.DOWNLOADED)
+
+# The columns move() may set besides the state, and those stored as JSON text.
+MOVE_FIELDS = frozenset({"idempotency_key", "request", "handle", "result_urls", "results", "takes_json",
+                         "cost_reported", "error", "attempt"})
+JSON_FIELDS = frozenset({"request", "result_urls", "results", "takes_json"})
+
+
+def redact_url(url: str) -> str:
+    """The URL as it may be shown or stored: any password replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<journal URL>"
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def runner_identity() -> str:
+    """Who holds a claim: the machine, the process and a random part (a reused pid is another runner)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def holder_is_dead(owner: str) -> bool:
+    """Whether a claim's holder is a process of this machine that has ended (see runner_identity)."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: only its lease running out says it is gone
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def encode_fields(fields: dict) -> dict:
+    unknown = set(fields) - MOVE_FIELDS
+    if unknown:
+        raise ValueError(f"unknown journal field(s) {sorted(unknown)}")
+    encoded = {}
+    for key, value in fields.items():
+        if key == "handle":
+            value = value.to_json() if value is not None else None
+        elif key in JSON_FIELDS:
+            value = json.dumps(value) if value is not None else None
+        encoded[key] = value
+    return encoded
+
+
+@dataclass
+class JobRecord:
+    plan_key: str
+    range_name: str
+    takes: str
+    provider: str
+    model: str
+    state: str
+    attempt: int
+    idempotency_key: str | None
+    request: dict | None
+    handle: JobHandle | None
+    result_urls: list[str]
+    results: list[str]
+    takes_json: list[dict]
+    cost_estimate: float | None
+    cost_reported: float | None
+    error: str | None
+    created_at: str
+    updated_at: str
+    claimed_by: str | None = None
+    lease_until: float | None = None
+
+    @classmethod
+    def from_row(cls, row) -> JobRecord:
+        """From a mapping of column names (sqlite3.Row or psycopg's dict rows)."""
+        keys = row.keys()
+        return cls(plan_key=row["plan_key"], range_name=row["range_name"], takes=row["takes"],
+                   provider=row["provider"], model=row["model"], state=row["state"], attempt=row["attempt"],
+                   idempotency_key=row["idempotency_key"],
+                   request=json.loads(row["request"]) if row["request"] else None,
+                   handle=JobHandle.from_json(row["handle"]) if row["handle"] else None,
+                   result_urls=json.loads(row["result_urls"] or "[]"), results=json.loads(row["results"] or "[]"),
+                   takes_json=json.loads(row["takes_json"] or "[]"), cost_estimate=row["cost_estimate"],
+                   cost_reported=row["cost_reported"], error=row["error"], created_at=row["created_at"],
+                   updated_at=row["updated_at"],
+                   claimed_by=row["claimed_by"] if "claimed_by" in keys else None,
+                   lease_until=row["lease_until"] if "lease_until" in keys else None)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who works on a job now, and for how many more seconds unless they renew."""
+
+    owner: str
+    seconds_left: float
+
+
+class Store(ABC):
+    """One journal: the jobs of one workspace (SQLite) or of a facility (PostgreSQL).
+
+    Every write is its own committed transaction; readers see every committed step."""
+
+    #: The journal's URL as it may be shown (no password).
+    url: str
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def get(self, plan_key: str) -> JobRecord | None: ...
+
+    @abstractmethod
+    def all(self) -> list[JobRecord]: ...
+
+    @abstractmethod
+    def plan(self, plan_key: str, *, range_name: str, takes: str, provider: str, model: str,
+             cost_estimate: float) -> JobRecord:
+        """The job's record, created as ``planned`` if it is new (one row per identity, whoever asks)."""
+
+    @abstractmethod
+    def move(self, plan_key: str, state: str, *, detail: str | None = None, **fields) -> None:
+        """Set the state (and any of MOVE_FIELDS) in one committed transaction, with an event row."""
+
+    @abstractmethod
+    def events(self, plan_key: str) -> list[tuple[str, str | None]]: ...
+
+    @abstractmethod
+    def record_run(self, arguments: dict) -> None: ...
+
+    @abstractmethod
+    def last_run(self) -> dict | None: ...
+
+    @abstractmethod
+    def schema_version(self) -> int: ...
+
+    # -------------------------------------------------------------------------- claims
+    @abstractmethod
+    def claim(self, plan_key: str, owner: str, lease_seconds: float, *, dead: str | None = None) -> str | None:
+        """Take the job for ``owner`` unless another runner holds a live lease on it.
+
+        ``dead`` names a holder known to be gone (a process of this machine that no longer runs): its claim is
+        taken at once rather than when its lease runs out. Returns None when another holds it, else what it was
+        taken from: ``"free"``, ``"own"`` (a renewal) or the previous holder (a take-over)."""
+
+    @abstractmethod
+    def renew(self, owner: str, lease_seconds: float) -> int:
+        """Extend every lease ``owner`` holds; the number still held."""
+
+    @abstractmethod
+    def release(self, plan_key: str, owner: str) -> None: ...
+
+    @abstractmethod
+    def holder(self, plan_key: str) -> Claim | None:
+        """The live claim on a job, if any."""
+
+    # -------------------------------------------------------------------------- a facility's limits
+    @abstractmethod
+    def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
+        """One of the host's ``limit`` places for ``owner`` (renewed with its leases), or None if all are held."""
+
+    @abstractmethod
+    def release_slot(self, host: str, slot: int, owner: str) -> None: ...
+
+    @abstractmethod
+    def slots(self) -> list[dict]:
+        """The places held now: host, slot, claimed_by, plan_key, seconds_left."""
+
+    @abstractmethod
+    def set_budget(self, scope: str, limit_usd: float) -> None: ...
+
+    @abstractmethod
+    def spend(self, scope: str, usd: float, plan_key: str) -> tuple[bool, float, float | None]:
+        """Charge ``usd`` to the scope in one transaction, only if it stays within the limit:
+        (charged, spent after, limit). A scope without a limit is refused (limit None)."""
+
+    @abstractmethod
+    def budgets(self) -> list[dict]:
+        """scope, limit_usd, spent_usd for every budget."""
+
+    # -------------------------------------------------------------------------- the queue (workers)
+    @abstractmethod
+    def queue_run(self, run_id: str, settings: dict, plan_keys: list[str]) -> None:
+        """Store a run's settings and mark its jobs as queued for it (one transaction)."""
+
+    @abstractmethod
+    def queued_run(self, run_id: str) -> dict | None: ...
+
+    @abstractmethod
+    def claim_next(self, owner: str, lease_seconds: float) -> tuple[str, str, str | None] | None:
+        """Claim the oldest queued job nobody holds: (plan_key, run_id, the holder whose lease ran out), or None."""
+
+    @abstractmethod
+    def queue_busy(self) -> int:
+        """Queued jobs still to do or being done (claimed or not)."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

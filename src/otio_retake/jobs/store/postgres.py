@@ -1,0 +1,355 @@
+"""A facility's journal on PostgreSQL (psycopg 3): the same jobs, events and runs as the SQLite file,
+shared by every workstation and worker.
+
+- One row per job identity (the primary key), so two machines asking for the
+  same job find the same row; the one holding its claim works on it.
+- Claims lock the row with ``SELECT ... FOR UPDATE SKIP LOCKED``: a runner
+  never waits on another's transaction, it sees the job as taken. Leases are
+  timed by the server's clock, so machines whose clocks differ agree.
+- A dropped connection is opened again and the step retried for a while;
+  after that a JournalError says so. A retried write is one whose commit may
+  not have been seen: moves set absolute values, so applying one twice is
+  harmless (at worst a repeated event row).
+- The URL's password is kept only inside the connection: ``url`` is redacted
+  and every error message is scrubbed of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from urllib.parse import urlsplit
+
+from ...errors import JournalError
+from .base import WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, redact_url
+from .migrations import LATEST, MIGRATIONS
+
+__all__ = ["PostgresJournal"]
+
+_MIGRATION_LOCK = 0x6F74696F  # pg_advisory_xact_lock key: one process upgrades the schema at a time
+_NOW = "extract(epoch from clock_timestamp())"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+class PostgresJournal(Store):
+    def __init__(self, url: str, *, retry_seconds: float = 10.0, connect_timeout: int = 5) -> None:
+        try:
+            import psycopg
+        except ImportError:  # pragma: no cover - the driver is a dependency; say what to install if absent
+            raise JournalError("a postgresql:// journal needs psycopg 3",
+                               hint="pip install 'psycopg[binary]'") from None
+        self._psycopg = psycopg
+        self._conninfo = url
+        self._password = urlsplit(url).password
+        self.url = redact_url(url)
+        self.retry_seconds = retry_seconds
+        self.connect_timeout = connect_timeout
+        self._lock = threading.Lock()
+        self._conn = None
+        self._gone: tuple[float, str, str] | None = None  # (until, message, hint) after giving up on the server
+        self._migrate()
+
+    # -------------------------------------------------------------------------- connection
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._password, "***") if self._password else text
+
+    def _connection(self):
+        if self._conn is None or self._conn.closed:
+            from psycopg.rows import dict_row
+            self._conn = self._psycopg.connect(self._conninfo, autocommit=True, row_factory=dict_row,
+                                               connect_timeout=self.connect_timeout,
+                                               application_name="otio-retake")
+        return self._conn
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                pass
+        self._conn = None
+
+    def _tx(self, body):
+        """Run ``body(cursor)`` in one transaction; reconnect and retry while the server is unreachable."""
+        if self._gone is not None and time.monotonic() < self._gone[0]:
+            raise JournalError(self._gone[1], hint=self._gone[2])  # just given up: not another wait per step
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.1
+        while True:
+            try:
+                with self._lock:
+                    conn = self._connection()
+                    with conn.transaction(), conn.cursor() as cur:
+                        return body(cur)
+            except self._psycopg.OperationalError as exc:
+                with self._lock:
+                    self._drop()
+                if time.monotonic() + delay > deadline:
+                    message = (f"lost the connection to the journal at {self.url}: "
+                               f"{self._scrub(str(exc)).strip()}")
+                    hint = ("check that the database server is up and reachable from this machine, then run the "
+                            "same command again: paid jobs are not lost (results already downloaded stay in the "
+                            "workspace, and `otio-retake status --journal URL` shows what is in flight)")
+                    self._gone = (time.monotonic() + self.retry_seconds, message, hint)
+                    raise JournalError(message, hint=hint) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            except self._psycopg.Error as exc:
+                raise JournalError(f"the journal at {self.url} refused a step: {self._scrub(str(exc)).strip()}") \
+                    from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    # -------------------------------------------------------------------------- schema
+    @staticmethod
+    def _version(cur) -> int:
+        cur.execute("SELECT to_regclass('schema_version') IS NOT NULL AS v, to_regclass('jobs') IS NOT NULL AS j")
+        found = cur.fetchone()
+        if found["v"]:
+            cur.execute("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version")
+            return cur.fetchone()["v"]
+        return 1 if found["j"] else 0
+
+    def _migrate(self) -> None:
+        def body(cur):
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            version = self._version(cur)
+            if version > LATEST:
+                raise JournalError(f"the journal at {self.url} was written by a newer otio-retake (schema "
+                                   f"{version}; this one knows up to {LATEST})",
+                                   hint="upgrade otio-retake on this machine")
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                        "applied_at TEXT NOT NULL, why TEXT NOT NULL)")
+            if version == 1:
+                cur.execute("INSERT INTO schema_version VALUES (1, %s, %s) ON CONFLICT DO NOTHING",
+                            (_now(), "found: written before the schema was versioned"))
+            for step in MIGRATIONS:
+                if step.version > version:
+                    for sql in step.postgres:
+                        cur.execute(sql)
+                    cur.execute("INSERT INTO schema_version VALUES (%s, %s, %s)", (step.version, _now(), step.why))
+
+        try:
+            self._tx(body)
+        except JournalError:
+            raise
+        except self._psycopg.Error as exc:  # pragma: no cover - _tx turns these into JournalError
+            raise JournalError(self._scrub(str(exc))) from None
+
+    def schema_version(self) -> int:
+        return self._tx(self._version)
+
+    # -------------------------------------------------------------------------- jobs
+    def get(self, plan_key: str) -> JobRecord | None:
+        def body(cur):
+            cur.execute("SELECT * FROM jobs WHERE plan_key = %s", (plan_key,))
+            return cur.fetchone()
+
+        row = self._tx(body)
+        return JobRecord.from_row(row) if row else None
+
+    def all(self) -> list[JobRecord]:
+        def body(cur):
+            cur.execute("SELECT * FROM jobs ORDER BY created_at, range_name, takes")
+            return cur.fetchall()
+
+        return [JobRecord.from_row(r) for r in self._tx(body)]
+
+    def plan(self, plan_key: str, *, range_name: str, takes: str, provider: str, model: str,
+             cost_estimate: float) -> JobRecord:
+        now = _now()
+
+        def body(cur):
+            cur.execute("INSERT INTO jobs (plan_key, range_name, takes, provider, model, state, cost_estimate, "
+                        "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                        "ON CONFLICT (plan_key) DO NOTHING RETURNING plan_key",
+                        (plan_key, range_name, takes, provider, model, JobState.PLANNED, cost_estimate, now, now))
+            if cur.fetchone() is not None:
+                cur.execute("INSERT INTO events (plan_key, at, state, detail) VALUES (%s, %s, %s, NULL)",
+                            (plan_key, now, JobState.PLANNED))
+            cur.execute("SELECT * FROM jobs WHERE plan_key = %s", (plan_key,))
+            return cur.fetchone()
+
+        return JobRecord.from_row(self._tx(body))
+
+    def move(self, plan_key: str, state: str, *, detail: str | None = None, **fields) -> None:
+        if state not in JobState.ALL:
+            raise ValueError(f"unknown job state {state!r}")
+        encoded = encode_fields(fields)
+        now = _now()
+        columns = "".join(f", {k} = %s" for k in encoded)
+
+        def body(cur):
+            cur.execute(f"UPDATE jobs SET state = %s, updated_at = %s{columns} WHERE plan_key = %s",
+                        (state, now, *encoded.values(), plan_key))
+            cur.execute("INSERT INTO events (plan_key, at, state, detail) VALUES (%s, %s, %s, %s)",
+                        (plan_key, now, state, detail))
+
+        self._tx(body)
+
+    def events(self, plan_key: str) -> list[tuple[str, str | None]]:
+        def body(cur):
+            cur.execute("SELECT state, detail FROM events WHERE plan_key = %s ORDER BY id", (plan_key,))
+            return cur.fetchall()
+
+        return [(r["state"], r["detail"]) for r in self._tx(body)]
+
+    def record_run(self, arguments: dict) -> None:
+        self._tx(lambda cur: cur.execute("INSERT INTO runs (started_at, arguments) VALUES (%s, %s)",
+                                         (_now(), json.dumps(arguments))))
+
+    def last_run(self) -> dict | None:
+        def body(cur):
+            cur.execute("SELECT arguments FROM runs ORDER BY id DESC LIMIT 1")
+            return cur.fetchone()
+
+        row = self._tx(body)
+        return json.loads(row["arguments"]) if row else None
+
+    # -------------------------------------------------------------------------- claims
+    def claim(self, plan_key: str, owner: str, lease_seconds: float, *, dead: str | None = None) -> str | None:
+        def body(cur):
+            # SKIP LOCKED: a row another runner is claiming this instant is simply not ours to take now.
+            cur.execute(f"SELECT claimed_by, lease_until, {_NOW} AS now FROM jobs WHERE plan_key = %s "
+                        "FOR UPDATE SKIP LOCKED", (plan_key,))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            held = row["claimed_by"] is not None and (row["lease_until"] or 0) > row["now"]
+            if held and row["claimed_by"] not in (owner, dead):
+                return None
+            cur.execute(f"UPDATE jobs SET claimed_by = %s, lease_until = {_NOW} + %s WHERE plan_key = %s",
+                        (owner, lease_seconds, plan_key))
+            if row["claimed_by"] is None:
+                return "free"
+            return "own" if row["claimed_by"] == owner else row["claimed_by"]
+
+        return self._tx(body)
+
+    def renew(self, owner: str, lease_seconds: float) -> int:
+        def body(cur):
+            cur.execute(f"UPDATE host_slots SET lease_until = {_NOW} + %s WHERE claimed_by = %s",
+                        (lease_seconds, owner))
+            cur.execute(f"UPDATE jobs SET lease_until = {_NOW} + %s WHERE claimed_by = %s", (lease_seconds, owner))
+            return cur.rowcount
+
+        return self._tx(body)
+
+    def release(self, plan_key: str, owner: str) -> None:
+        self._tx(lambda cur: cur.execute("UPDATE jobs SET claimed_by = NULL, lease_until = NULL "
+                                         "WHERE plan_key = %s AND claimed_by = %s", (plan_key, owner)))
+
+    def holder(self, plan_key: str) -> Claim | None:
+        def body(cur):
+            cur.execute(f"SELECT claimed_by, lease_until - {_NOW} AS left FROM jobs WHERE plan_key = %s",
+                        (plan_key,))
+            return cur.fetchone()
+
+        row = self._tx(body)
+        if row is None or row["claimed_by"] is None or (row["left"] or 0) <= 0:
+            return None
+        return Claim(row["claimed_by"], float(row["left"]))
+
+    # -------------------------------------------------------------------------- a facility's limits
+    def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
+        def body(cur):
+            cur.executemany("INSERT INTO host_slots (host, slot) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                            [(host, n) for n in range(limit)])
+            # SKIP LOCKED: two runners taking places at once each get a different one, neither waits.
+            cur.execute(f"SELECT slot FROM host_slots WHERE host = %s AND slot < %s AND (claimed_by IS NULL OR "
+                        f"lease_until < {_NOW}) ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED", (host, limit))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            cur.execute(f"UPDATE host_slots SET claimed_by = %s, plan_key = %s, lease_until = {_NOW} + %s "
+                        "WHERE host = %s AND slot = %s", (owner, plan_key, lease_seconds, host, row["slot"]))
+            return row["slot"]
+
+        return self._tx(body)
+
+    def release_slot(self, host: str, slot: int, owner: str) -> None:
+        self._tx(lambda cur: cur.execute("UPDATE host_slots SET claimed_by = NULL, plan_key = NULL, "
+                                         "lease_until = NULL WHERE host = %s AND slot = %s AND claimed_by = %s",
+                                         (host, slot, owner)))
+
+    def slots(self) -> list[dict]:
+        def body(cur):
+            cur.execute(f"SELECT host, slot, claimed_by, plan_key, lease_until - {_NOW} AS seconds_left "
+                        f"FROM host_slots WHERE claimed_by IS NOT NULL AND lease_until > {_NOW} ORDER BY host, slot")
+            return cur.fetchall()
+
+        return [dict(r) for r in self._tx(body)]
+
+    def set_budget(self, scope: str, limit_usd: float) -> None:
+        self._tx(lambda cur: cur.execute("INSERT INTO budgets (scope, limit_usd) VALUES (%s, %s) ON CONFLICT (scope) "
+                                         "DO UPDATE SET limit_usd = excluded.limit_usd", (scope, limit_usd)))
+
+    def spend(self, scope: str, usd: float, plan_key: str) -> tuple[bool, float, float | None]:
+        def body(cur):
+            # The row lock (FOR UPDATE) makes check-and-charge one step: two workers never both fit in what is left.
+            cur.execute("SELECT limit_usd, spent_usd FROM budgets WHERE scope = %s FOR UPDATE", (scope,))
+            row = cur.fetchone()
+            if row is None:
+                return False, 0.0, None
+            if row["spent_usd"] + usd > row["limit_usd"] + 1e-9:
+                return False, row["spent_usd"], row["limit_usd"]
+            cur.execute("UPDATE budgets SET spent_usd = spent_usd + %s WHERE scope = %s", (usd, scope))
+            cur.execute("INSERT INTO spending (scope, plan_key, usd, at) VALUES (%s, %s, %s, %s)",
+                        (scope, plan_key, usd, _now()))
+            return True, row["spent_usd"] + usd, row["limit_usd"]
+
+        return self._tx(body)
+
+    def budgets(self) -> list[dict]:
+        def body(cur):
+            cur.execute("SELECT scope, limit_usd, spent_usd FROM budgets ORDER BY scope")
+            return cur.fetchall()
+
+        return [dict(r) for r in self._tx(body)]
+
+    # -------------------------------------------------------------------------- the queue (workers)
+    def queue_run(self, run_id: str, settings: dict, plan_keys: list[str]) -> None:
+        def body(cur):
+            cur.execute("INSERT INTO queued_runs (run_id, settings, created_at) VALUES (%s, %s, %s)",
+                        (run_id, json.dumps(settings), _now()))
+            cur.executemany("UPDATE jobs SET run_id = %s WHERE plan_key = %s", [(run_id, k) for k in plan_keys])
+
+        self._tx(body)
+
+    def queued_run(self, run_id: str) -> dict | None:
+        def body(cur):
+            cur.execute("SELECT settings FROM queued_runs WHERE run_id = %s", (run_id,))
+            return cur.fetchone()
+
+        row = self._tx(body)
+        return json.loads(row["settings"]) if row else None
+
+    def claim_next(self, owner: str, lease_seconds: float) -> tuple[str, str, str | None] | None:
+        def body(cur):
+            # SKIP LOCKED: workers asking at once each get a different job, and none waits on another.
+            cur.execute(f"SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND state = ANY(%s) AND "
+                        f"(claimed_by IS NULL OR lease_until < {_NOW}) ORDER BY created_at, plan_key LIMIT 1 "
+                        "FOR UPDATE SKIP LOCKED", (list(WORKABLE_STATES),))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            cur.execute(f"UPDATE jobs SET claimed_by = %s, lease_until = {_NOW} + %s WHERE plan_key = %s",
+                        (owner, lease_seconds, row["plan_key"]))
+            return row["plan_key"], row["run_id"], row["claimed_by"]  # a previous holder: a take-over
+
+        return self._tx(body)
+
+    def queue_busy(self) -> int:
+        def body(cur):
+            cur.execute("SELECT COUNT(*) AS n FROM jobs WHERE run_id IS NOT NULL AND state = ANY(%s)",
+                        (list(WORKABLE_STATES),))
+            return cur.fetchone()["n"]
+
+        return self._tx(body)

@@ -1,0 +1,286 @@
+"""The default journal: one SQLite file (WAL) per workspace, ``<workspace>/jobs.sqlite``.
+
+Several processes on one machine may share it: every write is a ``BEGIN
+IMMEDIATE`` transaction, and claims are taken inside one, so two runners never
+both hold a job. Leases are timed by this machine's clock (one machine).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from ...errors import JournalError
+from .base import JOURNAL_NAME, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields
+from .migrations import LATEST, MIGRATIONS
+
+__all__ = ["SQLiteJournal"]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+class SQLiteJournal(Store):
+    """One SQLite file; every write is its own committed transaction."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()  # the runner writes from worker threads too
+        try:
+            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # a state written is a state that survives a power cut
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"{self.path}: cannot open the journal ({exc})",
+                               hint="is it an otio-retake journal? move it aside to start the workspace afresh "
+                                    "(finished takes are then made again)") from None
+
+    @classmethod
+    def for_workspace(cls, root: Path) -> SQLiteJournal:
+        return cls(Path(root) / JOURNAL_NAME)
+
+    # -------------------------------------------------------------------------- schema
+    def _version(self) -> int:
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "schema_version" in tables:
+            row = self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            return row[0] or 0
+        return 1 if "jobs" in tables else 0  # a journal from before versioning is version 1
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")  # one process upgrades; the others wait, then find it done
+            try:
+                version = self._version()
+                if version > LATEST:
+                    raise JournalError(
+                        f"{self.path}: the journal was written by a newer otio-retake (schema {version}; this "
+                        f"one knows up to {LATEST})", hint="upgrade otio-retake on this machine")
+                self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                                 "applied_at TEXT NOT NULL, why TEXT NOT NULL)")
+                if version == 1 and not self._db.execute("SELECT 1 FROM schema_version").fetchone():
+                    self._db.execute("INSERT INTO schema_version VALUES (1, ?, ?)",
+                                     (_now(), "found: written before the schema was versioned"))
+                for step in MIGRATIONS:
+                    if step.version > version:
+                        for sql in step.sqlite:
+                            self._db.execute(sql)
+                        self._db.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
+                                         (step.version, _now(), step.why))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def schema_version(self) -> int:
+        with self._lock:
+            return self._version()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _tx(self, body):
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = body(self._db)
+                self._db.execute("COMMIT")
+                return result
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    # -------------------------------------------------------------------------- jobs
+    def get(self, plan_key: str) -> JobRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM jobs WHERE plan_key = ?", (plan_key,)).fetchone()
+        return JobRecord.from_row(row) if row else None
+
+    def all(self) -> list[JobRecord]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM jobs ORDER BY created_at, range_name, takes").fetchall()
+        return [JobRecord.from_row(r) for r in rows]
+
+    def plan(self, plan_key: str, *, range_name: str, takes: str, provider: str, model: str,
+             cost_estimate: float) -> JobRecord:
+        now = _now()
+
+        def body(db):
+            row = db.execute("SELECT * FROM jobs WHERE plan_key = ?", (plan_key,)).fetchone()
+            if row is None:
+                db.execute("INSERT INTO jobs (plan_key, range_name, takes, provider, model, state, cost_estimate, "
+                           "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (plan_key, range_name, takes, provider, model, JobState.PLANNED, cost_estimate, now, now))
+                db.execute("INSERT INTO events (plan_key, at, state, detail) VALUES (?, ?, ?, ?)",
+                           (plan_key, now, JobState.PLANNED, None))
+                row = db.execute("SELECT * FROM jobs WHERE plan_key = ?", (plan_key,)).fetchone()
+            return row
+
+        return JobRecord.from_row(self._tx(body))
+
+    def move(self, plan_key: str, state: str, *, detail: str | None = None, **fields) -> None:
+        if state not in JobState.ALL:
+            raise ValueError(f"unknown job state {state!r}")
+        encoded = encode_fields(fields)
+        now = _now()
+        columns = ", ".join(f"{k} = ?" for k in encoded)
+        sql = f"UPDATE jobs SET state = ?, updated_at = ?{', ' + columns if columns else ''} WHERE plan_key = ?"
+
+        def body(db):
+            db.execute(sql, (state, now, *encoded.values(), plan_key))
+            db.execute("INSERT INTO events (plan_key, at, state, detail) VALUES (?, ?, ?, ?)",
+                       (plan_key, now, state, detail))
+
+        self._tx(body)
+
+    def events(self, plan_key: str) -> list[tuple[str, str | None]]:
+        with self._lock:
+            rows = self._db.execute("SELECT state, detail FROM events WHERE plan_key = ? ORDER BY id",
+                                    (plan_key,)).fetchall()
+        return [(r["state"], r["detail"]) for r in rows]
+
+    def record_run(self, arguments: dict) -> None:
+        self._tx(lambda db: db.execute("INSERT INTO runs (started_at, arguments) VALUES (?, ?)",
+                                       (_now(), json.dumps(arguments))))
+
+    def last_run(self) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT arguments FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return json.loads(row["arguments"]) if row else None
+
+    # -------------------------------------------------------------------------- claims
+    def claim(self, plan_key: str, owner: str, lease_seconds: float, *, dead: str | None = None) -> str | None:
+        def body(db):
+            row = db.execute("SELECT claimed_by, lease_until FROM jobs WHERE plan_key = ?", (plan_key,)).fetchone()
+            if row is None:
+                raise KeyError(plan_key)
+            now = time.time()
+            held = row["claimed_by"] is not None and (row["lease_until"] or 0) > now
+            if held and row["claimed_by"] not in (owner, dead):
+                return None
+            db.execute("UPDATE jobs SET claimed_by = ?, lease_until = ? WHERE plan_key = ?",
+                       (owner, now + lease_seconds, plan_key))
+            if row["claimed_by"] is None:
+                return "free"
+            return "own" if row["claimed_by"] == owner else row["claimed_by"]
+
+        return self._tx(body)
+
+    def renew(self, owner: str, lease_seconds: float) -> int:
+        until = time.time() + lease_seconds
+
+        def body(db):
+            db.execute("UPDATE host_slots SET lease_until = ? WHERE claimed_by = ?", (until, owner))
+            return db.execute("UPDATE jobs SET lease_until = ? WHERE claimed_by = ?", (until, owner)).rowcount
+
+        return self._tx(body)
+
+    def release(self, plan_key: str, owner: str) -> None:
+        self._tx(lambda db: db.execute("UPDATE jobs SET claimed_by = NULL, lease_until = NULL "
+                                       "WHERE plan_key = ? AND claimed_by = ?", (plan_key, owner)))
+
+    def holder(self, plan_key: str) -> Claim | None:
+        with self._lock:
+            row = self._db.execute("SELECT claimed_by, lease_until FROM jobs WHERE plan_key = ?",
+                                   (plan_key,)).fetchone()
+        if row is None or row["claimed_by"] is None:
+            return None
+        left = (row["lease_until"] or 0) - time.time()
+        return Claim(row["claimed_by"], left) if left > 0 else None
+
+    # -------------------------------------------------------------------------- a facility's limits
+    def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
+        def body(db):
+            db.executemany("INSERT OR IGNORE INTO host_slots (host, slot) VALUES (?, ?)",
+                           [(host, n) for n in range(limit)])
+            now = time.time()
+            row = db.execute("SELECT slot FROM host_slots WHERE host = ? AND slot < ? AND (claimed_by IS NULL OR "
+                             "lease_until < ?) ORDER BY slot LIMIT 1", (host, limit, now)).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE host_slots SET claimed_by = ?, plan_key = ?, lease_until = ? WHERE host = ? AND "
+                       "slot = ?", (owner, plan_key, now + lease_seconds, host, row["slot"]))
+            return row["slot"]
+
+        return self._tx(body)
+
+    def release_slot(self, host: str, slot: int, owner: str) -> None:
+        self._tx(lambda db: db.execute("UPDATE host_slots SET claimed_by = NULL, plan_key = NULL, lease_until = NULL "
+                                       "WHERE host = ? AND slot = ? AND claimed_by = ?", (host, slot, owner)))
+
+    def slots(self) -> list[dict]:
+        with self._lock:
+            rows = self._db.execute("SELECT host, slot, claimed_by, plan_key, lease_until FROM host_slots WHERE "
+                                    "claimed_by IS NOT NULL AND lease_until > ? ORDER BY host, slot",
+                                    (time.time(),)).fetchall()
+        return [{"host": r["host"], "slot": r["slot"], "claimed_by": r["claimed_by"], "plan_key": r["plan_key"],
+                 "seconds_left": r["lease_until"] - time.time()} for r in rows]
+
+    def set_budget(self, scope: str, limit_usd: float) -> None:
+        self._tx(lambda db: db.execute("INSERT INTO budgets (scope, limit_usd) VALUES (?, ?) ON CONFLICT (scope) "
+                                       "DO UPDATE SET limit_usd = excluded.limit_usd", (scope, limit_usd)))
+
+    def spend(self, scope: str, usd: float, plan_key: str) -> tuple[bool, float, float | None]:
+        def body(db):
+            row = db.execute("SELECT limit_usd, spent_usd FROM budgets WHERE scope = ?", (scope,)).fetchone()
+            if row is None:
+                return False, 0.0, None
+            if row["spent_usd"] + usd > row["limit_usd"] + 1e-9:
+                return False, row["spent_usd"], row["limit_usd"]
+            db.execute("UPDATE budgets SET spent_usd = spent_usd + ? WHERE scope = ?", (usd, scope))
+            db.execute("INSERT INTO spending (scope, plan_key, usd, at) VALUES (?, ?, ?, ?)",
+                       (scope, plan_key, usd, _now()))
+            return True, row["spent_usd"] + usd, row["limit_usd"]
+
+        return self._tx(body)
+
+    def budgets(self) -> list[dict]:
+        with self._lock:
+            rows = self._db.execute("SELECT scope, limit_usd, spent_usd FROM budgets ORDER BY scope").fetchall()
+        return [dict(r) for r in rows]
+
+    # -------------------------------------------------------------------------- the queue (workers)
+    def queue_run(self, run_id: str, settings: dict, plan_keys: list[str]) -> None:
+        def body(db):
+            db.execute("INSERT INTO queued_runs (run_id, settings, created_at) VALUES (?, ?, ?)",
+                       (run_id, json.dumps(settings), _now()))
+            db.executemany("UPDATE jobs SET run_id = ? WHERE plan_key = ?", [(run_id, k) for k in plan_keys])
+
+        self._tx(body)
+
+    def queued_run(self, run_id: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT settings FROM queued_runs WHERE run_id = ?", (run_id,)).fetchone()
+        return json.loads(row["settings"]) if row else None
+
+    def claim_next(self, owner: str, lease_seconds: float) -> tuple[str, str, str | None] | None:
+        marks = ", ".join("?" * len(WORKABLE_STATES))
+
+        def body(db):
+            now = time.time()
+            row = db.execute(f"SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND state IN ({marks}) "
+                             "AND (claimed_by IS NULL OR lease_until < ?) ORDER BY created_at, plan_key LIMIT 1",
+                             (*WORKABLE_STATES, now)).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE jobs SET claimed_by = ?, lease_until = ? WHERE plan_key = ?",
+                       (owner, now + lease_seconds, row["plan_key"]))
+            return row["plan_key"], row["run_id"], row["claimed_by"]  # a previous holder: a take-over
+
+        return self._tx(body)
+
+    def queue_busy(self) -> int:
+        marks = ", ".join("?" * len(WORKABLE_STATES))
+        with self._lock:
+            return self._db.execute(f"SELECT COUNT(*) FROM jobs WHERE run_id IS NOT NULL AND state IN ({marks})",
+                                    WORKABLE_STATES).fetchone()[0]

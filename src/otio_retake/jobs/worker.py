@@ -1,0 +1,97 @@
+"""Team mode's worker: takes queued jobs from a shared journal (``--jobs`` at a time) and does each one whole.
+
+A run queued with ``run --queue`` stored its settings in the journal (the
+timeline, host, base-url overrides, handles, codecs, workspace; never a key)
+and marked its jobs with its run id. A worker claims the oldest queued job
+nobody holds (``claim_next``: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
+rebuilds that run's runner from the settings (``build``, given by the command
+line, which knows how ``run`` builds one) and runs the job exactly as ``run``
+would: excerpt, upload, submit, poll, download, verify, splice. Its claim is
+renewed by the runner's heartbeat; if the worker dies, the claim runs out and
+another worker takes the job over from the journal's state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .store import Store
+
+__all__ = ["WorkerReport", "work"]
+
+
+@dataclass
+class WorkerReport:
+    done: list[str] = field(default_factory=list)  # "range take (run id)"
+    failed: list[tuple[str, Exception]] = field(default_factory=list)
+
+
+def work(journal: Store, build: Callable[[str, dict], tuple[Callable, dict]], *, owner: str, lease_seconds: float,
+         until_idle: bool, jobs: int = 1, idle_poll: float = 0.5,
+         on_job: Callable[[str, Exception | None], None] | None = None,
+         stop: Callable[[], bool] = lambda: False) -> WorkerReport:
+    """Claim and run queued jobs until stopped (or, with ``until_idle``, until none is queued or claimed),
+    ``jobs`` at a time (one thread each, each job with its own runner and event loop).
+
+    ``build(run_id, settings)`` -> (a function making a fresh Runner, {plan_key: the job's plans})."""
+    report = WorkerReport()
+    lock = threading.Lock()  # build's cache and the report are shared by the threads
+    raised: list[BaseException] = []
+
+    def loop() -> None:
+        try:
+            _loop(journal, build, owner=owner, lease_seconds=lease_seconds, until_idle=until_idle,
+                  idle_poll=idle_poll, on_job=on_job, stop=lambda: stop() or bool(raised), report=report, lock=lock)
+        except BaseException as exc:  # re-raised by the caller's thread once the others have stopped
+            raised.append(exc)
+
+    threads = [threading.Thread(target=loop, name=f"worker-{n}", daemon=True) for n in range(max(1, jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if raised:
+        raise raised[0]
+    return report
+
+
+def _loop(journal: Store, build, *, owner, lease_seconds, until_idle, idle_poll, on_job, stop, report, lock) -> None:
+    while not stop():
+        got = journal.claim_next(owner, lease_seconds)
+        if got is None:
+            if until_idle and journal.queue_busy() == 0:
+                break
+            time.sleep(idle_poll)  # others hold what is left: it may come back to the queue if they die
+            continue
+        key, run_id, previous = got
+        if previous is not None:
+            record = journal.get(key)
+            journal.move(key, record.state, detail=f"taken over from {previous} (its lease ran out)")
+        settings = journal.queued_run(run_id)
+        with lock:
+            make_runner, jobs = build(run_id, settings) if settings is not None else (None, {})
+        job = jobs.get(key)
+        if job is None:  # the timeline or its media changed since it was queued: not this job any more
+            journal.move(key, "failed", error=f"queued run {run_id}: the job is no longer in its timeline",
+                         detail="dropped by a worker")
+            journal.release(key, owner)
+            continue
+        runner = make_runner()
+        runner.owner = owner  # the claim just taken is this runner's
+        where = f"range '{job[0].range.name}' take {job[0].take_letter} (run {run_id})"
+        try:
+            result = runner.run(job)
+            error = result.errors[0][1] if result.errors else None
+        except Exception:  # refused before it started (this machine cannot see the media): give it back, stop
+            journal.release(key, owner)
+            raise
+        with lock:
+            if error is None:
+                report.done.append(where)
+            else:
+                report.failed.append((where, error))
+            if on_job is not None:
+                on_job(where, error)

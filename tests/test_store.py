@@ -1,0 +1,262 @@
+"""The journal's two stores behind one interface: same semantics, versioned migrations, URLs and secrets."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+import pytest
+
+from conftest import run_cli
+from pg_server import PASSWORD
+
+from otio_retake.errors import JournalError
+from otio_retake.jobs.store import JobState, Journal, SQLiteJournal, open_journal, redact_url
+from otio_retake.jobs.store.migrations import LATEST
+from otio_retake.providers.base import JobHandle
+
+# The schema every journal had before versioning (store.py at 7456a5a), rows and all.
+OLD_SCHEMA = """
+CREATE TABLE jobs (plan_key TEXT PRIMARY KEY, range_name TEXT NOT NULL, takes TEXT NOT NULL, provider TEXT NOT NULL,
+    model TEXT NOT NULL, state TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 1, idempotency_key TEXT, request TEXT,
+    handle TEXT, result_urls TEXT, results TEXT, takes_json TEXT, cost_estimate {real}, cost_reported {real},
+    error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE events (id {serial} PRIMARY KEY{autoinc}, plan_key TEXT NOT NULL, at TEXT NOT NULL, state TEXT NOT NULL,
+    detail TEXT);
+CREATE TABLE runs (id {serial} PRIMARY KEY{autoinc}, started_at TEXT NOT NULL, arguments TEXT NOT NULL);
+INSERT INTO jobs (plan_key, range_name, takes, provider, model, state, handle, cost_estimate, created_at, updated_at)
+    VALUES ('old-key', 'sky', 'A', 'gmi', 'ltx-2', 'submitted', '{handle}', 0.7, '2026-01-01T00:00:00.000+00:00',
+            '2026-01-01T00:00:01.000+00:00');
+INSERT INTO events (plan_key, at, state, detail) VALUES ('old-key', '2026-01-01T00:00:00.000+00:00', 'planned', NULL);
+INSERT INTO events (plan_key, at, state, detail) VALUES ('old-key', '2026-01-01T00:00:01.000+00:00', 'submitted', NULL);
+INSERT INTO runs (started_at, arguments) VALUES ('2026-01-01T00:00:00.000+00:00', '{{"provider": "gmi"}}');
+"""
+HANDLE = JobHandle("gmi", "job-41", {"x": 1}).to_json()
+
+
+def _old_sql(dialect: str) -> str:
+    if dialect == "sqlite":
+        return OLD_SCHEMA.format(real="REAL", serial="INTEGER", autoinc=" AUTOINCREMENT", handle=HANDLE)
+    return OLD_SCHEMA.format(real="DOUBLE PRECISION", serial="BIGSERIAL", autoinc="", handle=HANDLE)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'j' / 'jobs.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+def test_both_stores_keep_jobs_events_and_runs_the_same_way(store_url):
+    journal = open_journal(store_url)
+    record = journal.plan("k1", range_name="sky", takes="A", provider="fal", model="m", cost_estimate=0.7)
+    assert record.state == JobState.PLANNED and record.attempt == 1 and record.claimed_by is None
+    again = journal.plan("k1", range_name="other", takes="B", provider="x", model="y", cost_estimate=9)
+    assert (again.range_name, again.cost_estimate) == ("sky", 0.7)  # one row per identity: planning finds it
+    journal.move("k1", JobState.SUBMITTING, request={"prompt": "p"}, idempotency_key="idem")
+    journal.move("k1", JobState.SUBMITTED, handle=JobHandle("fal", "req-9", {"status": "u"}), detail="sent")
+    second = open_journal(store_url)  # another connection sees every committed step
+    got = second.get("k1")
+    assert got.state == JobState.SUBMITTED and got.handle.job_id == "req-9" and got.request == {"prompt": "p"}
+    assert got.idempotency_key == "idem"
+    assert second.events("k1") == [("planned", None), ("submitting", None), ("submitted", "sent")]
+    journal.move("k1", JobState.TAKE_READY, results=["/a.mp4"], takes_json=[{"take_index": 0}], cost_reported=0.5)
+    got = second.get("k1")
+    assert got.results == ["/a.mp4"] and got.takes_json == [{"take_index": 0}] and got.cost_reported == 0.5
+    with pytest.raises(ValueError):
+        journal.move("k1", "done")
+    with pytest.raises(ValueError):
+        journal.move("k1", JobState.FAILED, secret="x")
+    assert second.get("nope") is None and [r.plan_key for r in second.all()] == ["k1"]
+    assert journal.last_run() is None
+    journal.record_run({"provider": "fal", "n": 1})
+    journal.record_run({"provider": "ltx", "n": 2})
+    assert second.last_run() == {"provider": "ltx", "n": 2}
+    assert journal.schema_version() == LATEST
+    journal.close()
+    second.close()
+
+
+def test_claims_hold_one_runner_at_a_time_and_lapse_without_heartbeats(store_url):
+    a, b = open_journal(store_url), open_journal(store_url)
+    a.plan("k", range_name="sky", takes="A", provider="fal", model="m", cost_estimate=1)
+    assert a.claim("k", "host-a:1", 1.0) == "free"
+    assert b.claim("k", "host-b:2", 1.0) is None  # held: the other waits
+    assert b.holder("k").owner == "host-a:1" and 0 < b.holder("k").seconds_left <= 1.0
+    assert a.claim("k", "host-a:1", 1.0) == "own"
+    time.sleep(0.6)
+    assert a.renew("host-a:1", 1.0) == 1  # a heartbeat keeps it
+    time.sleep(0.6)
+    assert b.claim("k", "host-b:2", 1.0) is None  # 1.2 s after the claim, but renewed 0.6 s ago
+    time.sleep(1.1)  # no heartbeat: the lease runs out
+    assert b.holder("k") is None
+    assert b.claim("k", "host-b:2", 5.0) == "host-a:1"  # taken over, and says from whom
+    assert a.renew("host-a:1", 1.0) == 0  # the old holder learns it holds nothing
+    b.release("k", "host-a:1")  # only the holder can release
+    assert a.holder("k").owner == "host-b:2"
+    b.release("k", "host-b:2")
+    assert a.holder("k") is None and a.claim("k", "host-a:1", 1.0) == "free"
+    # A holder known to be gone (a process of this machine that ended) gives way before its lease runs out.
+    assert b.claim("k", "host-b:2", 60.0, dead="host-c:3") is None
+    assert b.claim("k", "host-b:2", 60.0, dead="host-a:1") == "host-a:1"
+
+
+def test_a_claim_of_a_process_of_this_machine_that_ended_is_known_dead():
+    import socket
+    from otio_retake.jobs.store.base import holder_is_dead, runner_identity
+    child = __import__("subprocess").Popen(["true"])
+    child.wait()
+    assert holder_is_dead(f"{socket.gethostname()}:{child.pid}:abc123")
+    assert not holder_is_dead(runner_identity())  # this process runs
+    assert not holder_is_dead(f"another-machine:{child.pid}:abc123")  # only its lease says so
+
+
+def test_a_journal_from_before_versioning_is_upgraded_in_place_sqlite(tmp_path):
+    path = tmp_path / "ws" / "jobs.sqlite"
+    path.parent.mkdir()
+    db = sqlite3.connect(path)
+    db.executescript(_old_sql("sqlite"))
+    db.close()
+    journal = Journal(path)
+    assert journal.schema_version() == LATEST
+    record = journal.get("old-key")  # kept, not recreated
+    assert record.state == JobState.SUBMITTED and record.handle.job_id == "job-41" and record.cost_estimate == 0.7
+    assert journal.events("old-key") == [("planned", None), ("submitted", None)]
+    assert journal.last_run() == {"provider": "gmi"}
+    assert journal.claim("old-key", "me", 5) == "free"  # the new columns are there
+    versions = sqlite3.connect(path).execute("SELECT version, why FROM schema_version ORDER BY version").fetchall()
+    assert [v for v, _ in versions] == list(range(1, LATEST + 1)) and "before" in versions[0][1]
+    journal.close()
+    assert Journal(path).schema_version() == LATEST  # opening again applies nothing twice
+
+
+def test_a_journal_from_before_versioning_is_upgraded_in_place_postgres(pg_url):
+    import psycopg
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for statement in _old_sql("postgres").split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    journal = open_journal(pg_url)
+    assert journal.schema_version() == LATEST
+    record = journal.get("old-key")
+    assert record.state == JobState.SUBMITTED and record.handle.job_id == "job-41"
+    assert journal.events("old-key") == [("planned", None), ("submitted", None)]
+    assert journal.last_run() == {"provider": "gmi"}
+    assert journal.claim("old-key", "me", 5) == "free"
+    with psycopg.connect(pg_url) as conn:
+        assert [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY 1")] == \
+            list(range(1, LATEST + 1))
+
+
+def test_a_journal_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "jobs.sqlite"
+    Journal(path).close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO schema_version VALUES (?, 'x', 'from the future')", (LATEST + 1,))
+    db.commit()
+    db.close()
+    with pytest.raises(JournalError, match="newer otio-retake"):
+        Journal(path)
+
+
+def test_journal_urls(tmp_path):
+    bare = str(tmp_path).lstrip("/")
+    assert isinstance(open_journal(f"sqlite:///{bare}/a.sqlite"), SQLiteJournal)
+    assert (tmp_path / "a.sqlite").exists()
+    assert open_journal(f"sqlite:////{bare}/b.sqlite").path == tmp_path / "b.sqlite"  # SQLAlchemy's spelling
+    assert open_journal(tmp_path / "c.sqlite").path == tmp_path / "c.sqlite"
+    with pytest.raises(JournalError, match="unknown journal kind 'mysql'") as info:
+        open_journal("mysql://u:hunter2@h/db")
+    assert "hunter2" not in str(info.value)
+    assert redact_url("postgresql://u:hunter2@db.lan:5433/reels?sslmode=require") == \
+        "postgresql://u:***@db.lan:5433/reels?sslmode=require"
+    assert redact_url("postgresql://u@db.lan/reels") == "postgresql://u@db.lan/reels"
+
+
+def test_the_password_never_appears_in_errors(postgres_server):
+    wrong = postgres_server.url().replace(PASSWORD, "wr0ng-5ECRET")
+    with pytest.raises(JournalError) as info:
+        open_journal(wrong, retry_seconds=0.3)
+    assert "wr0ng-5ECRET" not in str(info.value) and "***" in str(info.value)
+    closed = f"postgresql://retake:{PASSWORD}@127.0.0.1:1/none"
+    with pytest.raises(JournalError, match="lost the connection") as info:
+        open_journal(closed, retry_seconds=0.3)
+    assert PASSWORD not in str(info.value) and PASSWORD not in (info.value.hint or "")
+
+
+def test_run_status_and_resume_on_a_postgres_journal_never_show_its_password(samples, tmp_path, pg_url, capsys):
+    out = tmp_path / "o.otio"
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--journal", pg_url,
+                   "--workspace", tmp_path / "ws") == 0
+    printed = capsys.readouterr()
+    assert "3 job(s) submitted" in printed.out and out.exists()
+    assert not (tmp_path / "ws" / "jobs.sqlite").exists()  # the shared journal, not the workspace's file
+    journal = open_journal(pg_url)
+    assert [r.state for r in journal.all()] == [JobState.TAKE_READY] * 3
+    assert all(r.claimed_by is None for r in journal.all())  # claims released when done
+    stored = json.dumps(journal.last_run())
+    assert PASSWORD not in stored and "retake:***@" in stored
+    assert run_cli("status", "--journal", pg_url, "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["state"] for r in rows] == ["take_ready"] * 3
+    assert run_cli("status", "--journal", pg_url) == 0
+    shown = capsys.readouterr()
+    assert PASSWORD not in shown.out + shown.err and "retake:***@" in shown.out
+    out.unlink()  # as after a run that did not finish
+    assert run_cli("resume", "--journal", pg_url) == 0  # the URL is given again, its password is not stored
+    resumed = capsys.readouterr()
+    assert "0 job(s) submitted, 3 reused" in resumed.out and PASSWORD not in resumed.out + resumed.err
+
+
+def test_the_journal_variable_names_the_journal(samples, tmp_path, pg_url, monkeypatch, capsys):
+    monkeypatch.setenv("OTIO_RETAKE_JOURNAL", pg_url)
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--marker-prefix", "sky",
+                   "--workspace", tmp_path / "ws") == 0
+    assert [r.range_name for r in open_journal(pg_url).all()] == ["sky"]
+    capsys.readouterr()
+    assert run_cli("status", "--json") == 0
+    assert [r["range"] for r in json.loads(capsys.readouterr().out)] == ["sky"]
+
+
+def test_host_places_and_budgets_are_the_journals(store_url):
+    a, b = open_journal(store_url), open_journal(store_url)
+    assert a.take_slot("ltx", 2, "w1", "k1", 1.0) == 0
+    assert b.take_slot("ltx", 2, "w2", "k2", 1.0) == 1
+    assert b.take_slot("ltx", 2, "w3", "k3", 1.0) is None  # the host's two places are held
+    assert b.take_slot("fal", 2, "w3", "k3", 1.0) == 0  # another host's are not
+    assert {(s["host"], s["claimed_by"]) for s in a.slots()} == {("ltx", "w1"), ("ltx", "w2"), ("fal", "w3")}
+    a.release_slot("ltx", 0, "w1")
+    assert b.take_slot("ltx", 2, "w3", "k3", 1.0) == 0
+    time.sleep(0.6)
+    a.renew("w2", 1.0)
+    time.sleep(0.6)  # w3's place lapsed, w2's was renewed
+    assert b.take_slot("ltx", 2, "w4", "k4", 1.0) == 0 and b.take_slot("ltx", 2, "w5", "k5", 1.0) is None
+    assert a.spend("reel1", 1.0, "k1") == (False, 0.0, None)  # no budget set: nothing is charged to it
+    a.set_budget("reel1", 2.5)
+    assert a.spend("reel1", 1.0, "k1") == (True, 1.0, 2.5)
+    assert b.spend("reel1", 1.0, "k2") == (True, 2.0, 2.5)
+    assert a.spend("reel1", 1.0, "k3") == (False, 2.0, 2.5)  # would go past it
+    assert b.spend("reel1", 0.5, "k4") == (True, 2.5, 2.5)
+    a.set_budget("reel1", 4)  # raised: what was spent stays
+    assert b.budgets() == [{"scope": "reel1", "limit_usd": 4.0, "spent_usd": 2.5}]
+
+
+def test_the_queue_hands_each_job_to_one_worker_and_takes_back_a_dead_ones(store_url):
+    a, b = open_journal(store_url), open_journal(store_url)
+    for key in ("k1", "k2", "k3"):
+        a.plan(key, range_name=key, takes="A", provider="ltx", model="m", cost_estimate=1)
+    assert a.claim_next("w1", 1.0) is None and a.queue_busy() == 0  # planned, not queued
+    a.queue_run("run1", {"provider": "ltx", "workspace": "/srv/ws"}, ["k1", "k2"])
+    assert b.queued_run("run1") == {"provider": "ltx", "workspace": "/srv/ws"} and b.queued_run("nope") is None
+    assert a.claim_next("w1", 1.0) == ("k1", "run1", None)
+    assert b.claim_next("w2", 1.0) == ("k2", "run1", None)  # the next one, never the same
+    assert b.claim_next("w3", 1.0) is None and a.queue_busy() == 2  # all held: nothing to take, still busy
+    a.move("k2", JobState.TAKE_READY)
+    b.release("k2", "w2")
+    time.sleep(1.1)  # w1 died: its lease ran out
+    assert b.claim_next("w3", 5.0) == ("k1", "run1", "w1")  # taken over, and says from whom
+    assert a.queue_busy() == 1
+    a.move("k1", JobState.FAILED, error="x")  # needs a person: no worker takes it again
+    b.release("k1", "w3")
+    assert a.claim_next("w1", 1.0) is None and a.queue_busy() == 0

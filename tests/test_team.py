@@ -1,0 +1,317 @@
+"""Team mode on a real PostgreSQL journal: runners on one journal pay once, a dead one is taken over, and a
+lost database connection is retried, then reported."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from conftest import EMULATOR_KEY, decode_patterns, run_cli
+from pg_server import PASSWORD, PostgresServer
+
+from otio_retake.jobs.store import JobState, open_journal
+
+RANGES = ("sky", "crossing", "line")
+
+
+def _stats(server):
+    return httpx.get(server.url + "/_emulator/stats").json()
+
+
+def _run_args(samples, out, server, pg_url, ws, *extra):
+    return [sys.executable, "-m", "otio_retake.cli", "run", str(samples / "retake_sample.otio"), "-o", str(out),
+            "--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", str(ws),
+            "--journal", pg_url, "--yes", "--lease", "2", *extra]
+
+
+def _spawn(args, log):
+    env = dict(os.environ, GMI_API_KEY=EMULATOR_KEY)
+    return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait_for(pg_url, ready, timeout=60.0):
+    journal = open_journal(pg_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            rows = journal.all()
+            if ready(rows):
+                return rows
+            time.sleep(0.05)
+    finally:
+        journal.close()
+    raise AssertionError("the run did not reach the expected state in time")
+
+
+def test_two_workstations_running_the_same_timeline_at_once_pay_once(emulator, samples, tmp_path, pg_url):
+    server = emulator("gmi", latency=1.0)
+    ws = tmp_path / "shared"  # a folder both machines see
+    logs = [open(tmp_path / f"run{n}.log", "w+") for n in range(2)]
+    runs = [_spawn(_run_args(samples, tmp_path / f"o{n}.otio", server, pg_url, ws), logs[n])
+            for n in range(2)]
+    for child in runs:
+        assert child.wait(timeout=120) == 0
+    texts = []
+    for log in logs:
+        log.seek(0)
+        texts.append(log.read())
+    stats = _stats(server)
+    assert stats["submitted"] == 3 and stats["duplicates"] == 0  # three jobs, each paid once for both machines
+    assert (tmp_path / "o0.otio").exists() and (tmp_path / "o1.otio").exists()
+    assert PASSWORD not in "".join(texts)
+    submitted = [int(t.split(" job(s) submitted")[0].rsplit("\n", 1)[-1]) for t in texts]
+    assert sum(submitted) == 3  # what one did, the other reused
+    records = open_journal(pg_url).all()
+    assert [r.state for r in records] == [JobState.TAKE_READY] * 3 and all(r.claimed_by is None for r in records)
+    for name in ("sky", "crossing"):
+        assert decode_patterns(ws / "takes" / f"{name}_takeA.mp4")  # a real take, decodable
+
+
+def test_a_workstation_killed_mid_job_is_taken_over_after_its_lease_without_a_second_submit(
+        emulator, samples, tmp_path, pg_url, monkeypatch, capsys):
+    monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
+    server = emulator("gmi", latency=3.0)
+    ws = tmp_path / "shared"
+    with open(tmp_path / "a.log", "w") as log:
+        child = _spawn(_run_args(samples, tmp_path / "a.otio", server, pg_url, ws), log)
+        try:
+            _wait_for(pg_url, lambda rows: sum(r.state == JobState.SUBMITTED for r in rows) >= 2)
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+    held = [r for r in open_journal(pg_url).all() if r.claimed_by]
+    assert held and all(r.state in (JobState.SUBMITTING, JobState.SUBMITTED, JobState.EXCERPTED, JobState.UPLOADED,
+                                    JobState.PLANNED) for r in held)  # the dead machine still holds them
+    before = _stats(server)["submitted"]
+    started = time.monotonic()
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "b.otio", "--provider", "gmi",
+                   "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws, "--journal", pg_url,
+                   "--lease", "2", "--yes") == 0
+    assert time.monotonic() - started < 30
+    stats = _stats(server)
+    assert stats["submitted"] == 3 and stats["duplicates"] == 0 and before >= 2  # nothing paid twice
+    assert "0 job(s) submitted" not in capsys.readouterr().out or before == 3
+    journal = open_journal(pg_url)
+    taken = [r for r in journal.all() if any("taken over from" in (d or "") for _, d in journal.events(r.plan_key))]
+    assert len(taken) == len(held)  # each job the dead machine held was taken over, and says so
+    for record in taken:
+        sends = [s for s, d in journal.events(record.plan_key) if s == JobState.SUBMITTING and not d]
+        assert len(sends) == 1  # looked up / polled after the take-over, never sent again
+    assert all(r.state == JobState.TAKE_READY for r in journal.all())
+
+
+def test_a_lost_database_connection_is_retried_then_reported_and_nothing_paid_is_lost(emulator, samples, tmp_path,
+                                                                                      monkeypatch):
+    import psycopg
+    monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
+    pg = PostgresServer()
+    try:
+        pg.start()
+    except RuntimeError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        url = pg.create_database("lost")
+        server = emulator("gmi", latency=1.5)
+        ws = tmp_path / "ws"
+        # 1. every connection dropped by the server mid-run: reconnected, the run finishes.
+        with open(tmp_path / "one.log", "w+") as log:
+            child = _spawn(_run_args(samples, tmp_path / "o.otio", server, url, ws, "--marker-prefix", "sky"), log)
+            _wait_for(url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
+            with psycopg.connect(url, autocommit=True) as conn:
+                dropped = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                                       "application_name = 'otio-retake'").fetchone()[0]
+            assert dropped >= 1
+            assert child.wait(timeout=60) == 0, log.seek(0) or log.read()
+        assert _stats(server)["submitted"] == 1
+        # 2. the server gone mid-run: retried for a while, then a clear error without the password.
+        with open(tmp_path / "two.log", "w+") as log:
+            child = _spawn(_run_args(samples, tmp_path / "o2.otio", server, url, ws), log)
+            _wait_for(url, lambda rows: sum(r.state == JobState.SUBMITTED for r in rows) >= 2)
+            pg.stop()
+            code = child.wait(timeout=90)
+            log.seek(0)
+            text = log.read()
+        assert code != 0
+        assert "lost the connection to the journal at postgresql://retake:***@127.0.0.1" in text
+        assert PASSWORD not in text and "Traceback" not in text
+        # 3. back up: the same command finishes, and what was paid is not paid again.
+        pg.restart()
+        with open(tmp_path / "three.log", "w+") as log:
+            child = _spawn(_run_args(samples, tmp_path / "o2.otio", server, url, ws), log)
+            assert child.wait(timeout=60) == 0, log.seek(0) or log.read()
+        stats = _stats(server)
+        journal = open_journal(url)
+        assert stats["submitted"] == 3 and stats["duplicates"] == 0, \
+            [(r.range_name, journal.events(r.plan_key)) for r in journal.all()] + [text, open(tmp_path / "three.log").read()]
+    finally:
+        pg.cleanup()
+
+
+def _ltx_args(samples, out, server, pg_url, ws, *extra):
+    return [sys.executable, "-m", "otio_retake.cli", "run", str(samples / "retake_sample.otio"), "-o", str(out),
+            "--provider", "ltx", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", str(ws),
+            "--journal", pg_url, "--yes", "--lease", "2", *extra]
+
+
+def _spawn_ltx(args, log):
+    return subprocess.Popen(args, env=dict(os.environ, LTX_API_KEY=EMULATOR_KEY), stdout=log,
+                            stderr=subprocess.STDOUT)
+
+
+def test_a_hosts_limit_holds_across_every_runner_on_the_journal(emulator, samples, tmp_path, pg_url, capsys):
+    server = emulator("ltx", latency=0.6)  # LTX takes two jobs at once
+    logs = [open(tmp_path / f"r{n}.log", "w+") for n in range(2)]
+    # Different jobs (two takes each; other context), so nothing is shared and each process alone would run two.
+    runs = [_spawn_ltx(_ltx_args(samples, tmp_path / "a.otio", server, pg_url, tmp_path / "ws", "--takes", "2"),
+                       logs[0]),
+            _spawn_ltx(_ltx_args(samples, tmp_path / "b.otio", server, pg_url, tmp_path / "ws", "--context", "1"),
+                       logs[1])]
+    for child, log in zip(runs, logs):
+        code = child.wait(timeout=120)
+        log.seek(0)
+        assert code == 0, log.read()
+    stats = _stats(server)
+    assert stats["submitted"] == 9 and stats["duplicates"] == 0
+    assert stats["max_active"] == 2  # the facility's two places, not two per process
+    assert open_journal(pg_url).slots() == []  # every place given back
+    assert run_cli("status", "--journal", pg_url) == 0
+    assert "by state: 9 take_ready" in capsys.readouterr().out
+
+
+def test_a_budget_race_between_runners_never_overspends(emulator, samples, tmp_path, pg_url, capsys):
+    server = emulator("ltx", latency=0.3)
+    journal = open_journal(pg_url)
+    assert run_cli("plan", samples / "retake_sample.otio", "--provider", "ltx", "--json") == 0
+    import json
+    costs = {row["name"]: row["cost_usd"] for row in json.loads(capsys.readouterr().out)}
+    limit = round(sum(costs.values()) * 1.5, 2)  # room for about 4 or 5 of the 9 jobs the two runs want
+    journal.set_budget("reel1", limit)
+    logs = [open(tmp_path / f"r{n}.log", "w+") for n in range(2)]
+    runs = [_spawn_ltx(_ltx_args(samples, tmp_path / "a.otio", server, pg_url, tmp_path / "ws", "--takes", "2",
+                                 "--budget-scope", "reel1"), logs[0]),
+            _spawn_ltx(_ltx_args(samples, tmp_path / "b.otio", server, pg_url, tmp_path / "ws", "--context", "1",
+                                 "--budget-scope", "reel1"), logs[1])]
+    codes = [child.wait(timeout=120) for child in runs]
+    texts = []
+    for log in logs:
+        log.seek(0)
+        texts.append(log.read())
+    assert any(code != 0 for code in codes)
+    assert "not submitted, the budget 'reel1' has $" in " ".join("".join(texts).split())
+    [budget] = journal.budgets()
+    assert budget["spent_usd"] <= limit + 1e-9
+    sent = [r for r in journal.all() if any(s == JobState.SUBMITTING and not d for s, d in journal.events(r.plan_key))]
+    assert len(sent) == _stats(server)["submitted"] and 0 < len(sent) < 9
+    assert sum(r.cost_estimate for r in sent) <= limit + 1e-9  # what the host was asked for fits the budget
+    assert abs(sum(r.cost_estimate for r in sent) - budget["spent_usd"]) < 1e-6
+    assert run_cli("status", "--journal", pg_url) == 0
+    assert f"budget 'reel1': ${budget['spent_usd']:.2f} spent of ${limit:.2f}" in capsys.readouterr().out
+
+
+def _cli(*args):
+    return [sys.executable, "-m", "otio_retake.cli", *map(str, args)]
+
+
+def test_queued_run_done_by_three_workers_each_job_once_within_the_hosts_limit(emulator, samples, tmp_path, pg_url,
+                                                                               monkeypatch, capsys):
+    monkeypatch.setenv("LTX_API_KEY", EMULATOR_KEY)
+    server = emulator("ltx", latency=0.5)
+    ws = tmp_path / "shared"
+    base = ["--provider", "ltx", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws,
+            "--journal", pg_url, "--takes", "2", "--yes"]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    printed = capsys.readouterr()
+    run_id = printed.out.strip()
+    assert len(run_id) == 12 and "queued 6 job(s)" in " ".join(printed.err.split())
+    assert _stats(server)["submitted"] == 0 and not (tmp_path / "o.otio").exists()  # returned at once
+    assert PASSWORD not in open_journal(pg_url).queued_run(run_id).__repr__()
+    logs = [open(tmp_path / f"w{n}.log", "w+") for n in range(3)]
+    env = dict(os.environ, LTX_API_KEY=EMULATOR_KEY)  # each worker its own key, from its own environment
+    # Two jobs at once each: six threads across three processes, and still the host's two places.
+    workers = [subprocess.Popen(_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2", "--jobs", "2"),
+                                env=env, stdout=log, stderr=subprocess.STDOUT) for log in logs]
+    for child, log in zip(workers, logs):
+        code = child.wait(timeout=120)
+        log.seek(0)
+        assert code == 0, log.read()
+    texts = []
+    for log in logs:
+        log.seek(0)
+        texts.append(log.read())
+    stats = _stats(server)
+    assert stats["submitted"] == 6 and stats["duplicates"] == 0 and stats["max_active"] == 2
+    done = [int(t.split(" job(s) done")[0].rsplit("\n", 1)[-1]) for t in texts]
+    assert sum(done) == 6 and sum(1 for n in done if n) >= 2  # the work was shared
+    for name, ext in (("sky", "mp4"), ("crossing", "mp4"), ("line", "wav")):
+        for letter in "AB":
+            assert (ws / "takes" / f"{name}_take{letter}.{ext}").exists()
+    assert not list((ws / "takes").glob(".*partial*"))  # written whole, renamed into place
+    # The same command without --queue reuses all of it and writes the outputs.
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base) == 0
+    assert "0 job(s) submitted, 6 reused" in capsys.readouterr().out and (tmp_path / "o.otio").exists()
+    assert _stats(server)["submitted"] == 6
+
+
+def test_a_worker_killed_mid_job_is_taken_over_by_another_without_a_second_submit(emulator, samples, tmp_path,
+                                                                                  pg_url, monkeypatch, capsys):
+    monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
+    server = emulator("gmi", latency=3.0)
+    ws = tmp_path / "shared"
+    base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws,
+            "--journal", pg_url, "--yes"]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    env = dict(os.environ, GMI_API_KEY=EMULATOR_KEY)
+    with open(tmp_path / "a.log", "w") as log:
+        first = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", "2"), env=env, stdout=log,
+                                 stderr=subprocess.STDOUT)
+        try:
+            _wait_for(pg_url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait()
+    [held] = [r for r in open_journal(pg_url).all() if r.claimed_by]  # a worker does one job at a time
+    assert _stats(server)["submitted"] == 1
+    with open(tmp_path / "b.log", "w+") as log:
+        second = subprocess.Popen(_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2"), env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        code = second.wait(timeout=120)
+        log.seek(0)
+        assert code == 0, log.read()
+    stats = _stats(server)
+    assert stats["submitted"] == 3 and stats["duplicates"] == 0
+    journal = open_journal(pg_url)
+    assert any("taken over from" in (d or "") for _, d in journal.events(held.plan_key))
+    assert [s for s, d in journal.events(held.plan_key) if s == JobState.SUBMITTING and not d] == ["submitting"]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base) == 0
+    assert "0 job(s) submitted, 3 reused" in capsys.readouterr().out
+
+
+def test_cancel_on_the_shared_journal_cancels_at_the_host(emulator, samples, tmp_path, pg_url, monkeypatch, capsys):
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    server = emulator("fal", latency=30.0)
+    base = ["--provider", "fal", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
+            tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky"]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    env = dict(os.environ, FAL_KEY=EMULATOR_KEY)
+    with open(tmp_path / "w.log", "w") as log:
+        child = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", "2"), env=env, stdout=log,
+                                 stderr=subprocess.STDOUT)
+        try:
+            _wait_for(pg_url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+    capsys.readouterr()
+    assert run_cli("cancel", "--journal", pg_url) == 0
+    printed = capsys.readouterr().out
+    assert "sky take A: cancelled at the host" in printed and "1 job(s) cancelled" in printed
+    assert [r.state for r in open_journal(pg_url).all()] == [JobState.CANCELLED]
+    assert _stats(server)["by_status"] == {"cancelled": 1}
