@@ -1,4 +1,6 @@
-# Two entry points (see README): `make demo` and `make test`. Both set everything up first.
+# Two entry points (see README): `make demo` and `make test`. Both set everything up first: the venv, and
+# the Debian packages their parts need where missing (libpulse0 for QtMultimedia; for the tests also
+# nodejs, chromium and postgresql).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +8,7 @@ OUT := demo_out
 
 .PHONY: setup qt-deps demo test bench clean tools postgres
 
-setup: $(VENV)/.installed postgres
+setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,17 +41,17 @@ demo: setup qt-deps
 	@echo "demo outputs in $(OUT)/"
 
 # Tests spread over every core (-n auto); the slowest are listed so each can be justified (docs/testing.md).
-test: setup tools qt-deps
+test: setup tools qt-deps postgres
 	$(BIN)/python -m pytest -n auto --durations=15
 
 # The Premiere panel's tests run `node --test` and Debian's chromium (driven by Playwright, never
 # `playwright install`): install them when they are missing.
 tools:
-	@command -v node >/dev/null || (apt-get update && apt-get install -y nodejs)
-	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@command -v node >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs)
+	@test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 # Benchmarks print figures against a baseline measured in the same run (not timed tests).
-bench: setup qt-deps
+bench: setup qt-deps postgres
 	$(BIN)/python benchmarks/bench_jobs.py
 	$(BIN)/python benchmarks/bench_excerpt.py
 	$(BIN)/python benchmarks/bench_plan.py
