@@ -36,6 +36,13 @@ def _difference(a, b) -> float:
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
 
 
+@pytest.fixture(autouse=True)
+def _qt_application(qapp):
+    """pytest-qt's QApplication before any controller: a controller made first would start a bare
+    QCoreApplication, and a window test later in the same worker process could not make its widgets."""
+    return qapp
+
+
 @pytest.fixture
 def studio(samples, qtbot):
     controller = StudioController(samples / "retake_sample.otio")
