@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from pathlib import Path
 
 import platformdirs
-import uvicorn
 
+from ..loopback import LoopbackServer
 from ..contract import SCHEMA_FILE, contract_schema
 from .app import create_app, openapi_document
 from .security import PairingGate, TokenStore, is_loopback, load_token
@@ -25,33 +23,18 @@ def default_root() -> Path:
     return Path(platformdirs.user_data_dir("otio-retake", appauthor=False)) / "bridge"
 
 
-class BridgeServer:
+class BridgeServer(LoopbackServer):
     """``with BridgeServer(port, root=..., tokens=...) as b: b.url`` - the bridge on 127.0.0.1 in a thread."""
+
+    name = "bridge"
 
     def __init__(self, port: int, *, root: Path, tokens: TokenStore, pairing: PairingGate | None = None,
                  base_urls: list[str] = (), poll_interval: float | None = None) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
         self.pairing = pairing or PairingGate()
-        self.app = create_app(tokens=tokens, pairing=self.pairing, root=root, port_of=lambda: port,
-                              base_urls=base_urls, poll_interval=poll_interval)
+        app = create_app(tokens=tokens, pairing=self.pairing, root=root, port_of=lambda: port,
+                         base_urls=base_urls, poll_interval=poll_interval)
         # The access log names paths only (never headers): the token cannot reach it.
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> BridgeServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError(f"the bridge did not start on port {self.port}")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        super().__init__(app, port)
 
 
 def write_schemas(folder: Path) -> list[Path]:

@@ -49,7 +49,7 @@ from ..providers import HOSTS, key_source
 from ..timeline.alternates import add_alternates
 from ..timeline.info import NAMESPACE
 from ..timeline.marks import MarkerFilter
-from ..timeline.segments import segments_for
+from ..timeline.segments import TimelineIndex
 from ..timeline.write import write_timeline
 from .viewer import FrameReader
 
@@ -215,13 +215,16 @@ class StudioController(QObject):
         if not state:
             state = _read_json(self.workspace.root / STATE_NAME)
         plans = pipeline.plan(self._loaded, provider=provider, **self._plan_args)
+        by_range: dict[str, list] = {}
+        for p in plans:
+            by_range.setdefault(p.range.name, []).append(p)
         self._rows: dict[str, RangeRow] = {}
         for rng in self._loaded.ranges:
-            self._rows[rng.name] = RangeRow(rng, rng.prompt, rng.mode, rng.seed,
-                                            [p for p in plans if p.range.name == rng.name])
+            self._rows[rng.name] = RangeRow(rng, rng.prompt, rng.mode, rng.seed, by_range.get(rng.name, []))
         self._restore(state)
         self.reader = FrameReader()
         self._segments: dict[str, list] = {}
+        self._index = TimelineIndex(self._loaded.timeline, self.rate)  # one pass over the cut, not one per range
         self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -352,8 +355,8 @@ class StudioController(QObject):
                 return made.path, Fraction(index) / rng.rate
         segment = next((s for s in self._cut_segments(row) if s.record_in <= rel < s.record_out), None)
         if segment is None:  # outside what was mapped for this range: map this one frame
-            segment = segments_for(self._loaded.timeline, row.range.track_index, rel, rel + 1, self.rate,
-                                   self._loaded.resolver, range_name=row.name)[0]
+            segment = self._index.segments(row.range.track_index, rel, rel + 1, self._loaded.resolver,
+                                           range_name=row.name)[0]
         if segment.missing:
             raise MediaError(f"range '{row.name}': the media of clip '{segment.clip_name}' is missing "
                              f"({segment.missing})", hint="point at it with --media-dir DIR")
@@ -365,9 +368,8 @@ class StudioController(QObject):
         if row.name not in self._segments:
             first, last = self.view_range(row.name)
             start = row.range.start_frame
-            self._segments[row.name] = segments_for(self._loaded.timeline, row.range.track_index, first - start,
-                                                    last - start, self.rate, self._loaded.resolver,
-                                                    range_name=row.name)
+            self._segments[row.name] = self._index.segments(row.range.track_index, first - start, last - start,
+                                                            self._loaded.resolver, range_name=row.name)
         return self._segments[row.name]
 
     def _frame_size(self, row: RangeRow) -> tuple[int, int]:
