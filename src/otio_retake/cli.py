@@ -6,7 +6,6 @@ exit code; only an internal bug prints a traceback, and only with --debug.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import sys
@@ -24,11 +23,11 @@ from .jobs.cost import CONFIRM_ABOVE_USD
 from .jobs.progress import ProgressHub
 from .jobs.runner import DEFAULT_HANDLES
 from .media.splice import TakeOptions
-from .jobs.store import (ACTIVE_STATES, DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, JobState, Journal,
+from .jobs.store import (DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, Journal,
                          Store, open_journal, redact_url)
 from .timecode import rate_label, snap_rate
 from .model import Mode, RetakePlan
-from .providers import make_provider, provider_limits, provider_names
+from .providers import provider_limits, provider_names
 from .timeline.marks import MarkerFilter
 
 __all__ = ["main", "cli"]
@@ -410,32 +409,12 @@ def cancel_cmd(target, range_names, journal):
     journal = _journal_for(target, journal)
     last = journal.last_run() or {}
     base_urls = pipeline.parse_base_urls(last.get("base_urls") or [], last.get("provider") or "preview")
-    cancelled = 0
-
-    async def cancel_all():
-        nonlocal cancelled
-        for record in journal.all():
-            if record.state not in ACTIVE_STATES | {JobState.EXPIRED} or \
-                    (range_names and record.range_name not in range_names):
-                continue
-            note = "cancelled before the host answered"
-            if record.state == JobState.EXPIRED:
-                note = "given up: its result had expired at the host (a run submits it again only if asked)"
-            elif record.handle is not None:
-                root = journal.path.parent if isinstance(journal, Journal) else Path(last.get("workspace") or ".")
-                provider = make_provider(record.provider, results_dir=root / "engine",
-                                         base_url=base_urls.get(record.provider))
-                try:
-                    done = await provider.cancel(record.handle)
-                finally:
-                    await provider.aclose()
-                note = "cancelled at the host" if done else \
-                    f"{record.provider} cannot cancel: the job may still finish and be billed"
-            journal.move(record.plan_key, JobState.CANCELLED, detail=note)
-            out.print(f"{record.range_name} take {record.takes}: {note}", highlight=False)
-            cancelled += 1
-
-    asyncio.run(cancel_all())
+    root = journal.path.parent if isinstance(journal, Journal) else Path(last.get("workspace") or ".")
+    done = pipeline.cancel_jobs(journal, base_urls=base_urls, results_root=root, range_names=range_names,
+                                include_expired=True)
+    for range_name, takes, note in done:
+        out.print(f"{range_name} take {takes}: {note}", highlight=False)
+    cancelled = len(done)
     out.print(f"{cancelled} job(s) cancelled", highlight=False)
 
 

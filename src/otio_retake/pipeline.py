@@ -18,9 +18,10 @@ import opentimelineio as otio
 from .jobs.plan import build_plans, check_windows
 from .media.probe import probe
 from .media.splice import TakeOptions
-from .errors import CostLimitError, JobFailedError, RunIncompleteError, SubmitOutcomeUnknownError
+from .errors import CostLimitError, JobFailedError, RetakeError, RunIncompleteError, SubmitOutcomeUnknownError
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
+from .jobs.store import ACTIVE_STATES, JobState
 from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
 from .model import MarkedRange, Mode, RetakePlan, Take
@@ -32,7 +33,7 @@ from .timeline.read import read_timeline
 from .timeline.relink import MediaResolver
 from .timeline.write import check_output, write_timeline
 
-__all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "RunResult", "conform_file",
+__all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "RunResult", "conform_file", "cancel_jobs",
            "relink_report", "parse_base_urls"]
 
 
@@ -215,3 +216,36 @@ def conform_file(path: str | Path, out: str | Path, *, picks: dict[str, str] | N
     check_output(timeline, Path(out), force=force)
     final, chosen = conform(timeline, picks, pick_all=pick_all, keep_alternates=keep_alternates)
     return write_timeline(final, out, force=force), chosen
+
+
+def cancel_jobs(journal, *, base_urls: dict[str, str], results_root: Path, range_names=(),
+                include_expired: bool = False) -> list[tuple[str, str, str]]:
+    """Cancel at the host (where it can) every job of ``journal`` still there and mark it cancelled;
+    with ``include_expired`` also give up jobs whose result expired. (range, takes, what happened) each."""
+    import asyncio
+    wanted = ACTIVE_STATES | ({JobState.EXPIRED} if include_expired else set())
+
+    async def cancel_all() -> list[tuple[str, str, str]]:
+        done_notes = []
+        for record in journal.all():
+            if record.state not in wanted or (range_names and record.range_name not in range_names):
+                continue
+            note = "cancelled before the host answered"
+            if record.state == JobState.EXPIRED:
+                note = "given up: its result had expired at the host (a run submits it again only if asked)"
+            elif record.handle is not None:
+                provider = make_provider(record.provider, results_dir=results_root / "engine",
+                                         base_url=base_urls.get(record.provider))
+                try:
+                    cancelled = await provider.cancel(record.handle)
+                    note = "cancelled at the host" if cancelled else \
+                        f"{record.provider} cannot cancel: the job may still finish and be billed"
+                except RetakeError as exc:
+                    note = f"could not cancel at {record.provider}: {exc.message}"
+                finally:
+                    await provider.aclose()
+            journal.move(record.plan_key, JobState.CANCELLED, detail=note)
+            done_notes.append((record.range_name, record.takes, note))
+        return done_notes
+
+    return asyncio.run(cancel_all())

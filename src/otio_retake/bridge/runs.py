@@ -26,9 +26,8 @@ from ..contract import (BridgeReport, ConformedRange, ConformResponse, PlacedRan
 from ..errors import InputError, RetakeError
 from ..jobs.progress import FINAL, ProgressHub
 from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent
-from ..jobs.store import ACTIVE_STATES, JobState, Journal
+from ..jobs.store import Journal
 from ..model import Mode
-from ..providers import make_provider
 from ..timeline.marks import MarkerFilter
 from .sequence import write_sequence
 
@@ -269,33 +268,12 @@ class RunManager:
         if not journal_path.exists():
             return "nothing had been sent"
         journal = Journal(journal_path)
-        notes = []
-
-        async def cancel_all():
-            for record in journal.all():
-                if record.state not in ACTIVE_STATES:
-                    continue
-                note = "cancelled before the host answered"
-                if record.handle is not None:
-                    provider = make_provider(record.provider, results_dir=journal.path.parent / "engine",
-                                             base_url=pipeline.parse_base_urls(self.base_urls, record.provider)
-                                             .get(record.provider))
-                    try:
-                        done = await provider.cancel(record.handle)
-                    except RetakeError as exc:
-                        done, note = False, f"could not cancel at {record.provider}: {exc.message}"
-                    finally:
-                        await provider.aclose()
-                    if done:
-                        note = "cancelled at the host"
-                    elif not note.startswith("could not"):
-                        note = f"{record.provider} cannot cancel: the job may still finish and be billed"
-                journal.move(record.plan_key, JobState.CANCELLED, detail=note)
-                notes.append(f"{record.range_name} take {record.takes}: {note}")
         try:
-            asyncio.run(cancel_all())
+            done = pipeline.cancel_jobs(journal, base_urls=pipeline.parse_base_urls(self.base_urls, run.provider),
+                                        results_root=journal.path.parent)
         finally:
             journal.close()
+        notes = [f"{range_name} take {takes}: {note}" for range_name, takes, note in done]
         return "; ".join(notes) or "no job was at the host yet"
 
     # ------------------------------------------------------------------ results
