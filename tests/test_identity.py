@@ -3,6 +3,9 @@ answers resolved at the host (issue 11). Real loopback HTTP against the emulator
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import httpx
 import numpy as np
 import pytest
@@ -107,6 +110,47 @@ def test_two_takes_with_lost_submit_answers_are_two_jobs_each_paid_once(host, em
     assert all(("submitted", "found at the host after a lost answer") in journal.events(r.plan_key) for r in records)
     a, b = (_frames(tmp_path / "ws" / "takes" / f"sky_take{x}.mp4")[40] for x in "AB")
     assert _difference(a, b) > 3.0  # two different generations, not one job's result twice
+
+
+@pytest.mark.parametrize("host", ["gmi", "oxen"])
+def test_a_lost_submits_lookup_never_adopts_another_takes_job_still_in_flight(host, emulator, samples, tmp_path,
+                                                                             monkeypatch):
+    # A clean-clone CI run once paid 5 jobs for 6 takes: a lost submit's lookup ran while the other take's
+    # submit was between the host taking it and the journal recording it, saw that job unclaimed, and
+    # adopted it. Here the window is held open: the lookup is made to wait for a fresh job at the host,
+    # and that job's answer is held back until a lookup has been made (3 s at most).
+    provider_class = HOSTS[host]
+    monkeypatch.setenv(HOSTS[host].key_env, KEY)
+    server = emulator(host, faults="submit=500")  # answered 500 and not taken: take A is an unknown submit
+    assert _run(samples, tmp_path, host, server, "--takes", "1") == 3
+    assert _stats(server)["submitted"] == 0
+    created, looked = threading.Event(), threading.Event()
+    real_submit, real_find = provider_class.submit, provider_class.find_job
+
+    async def submit(self, request):
+        handle = await real_submit(self, request)
+        created.set()
+        for _ in range(30):
+            if looked.is_set():
+                break
+            await asyncio.sleep(0.1)
+        return handle
+
+    async def find_job(self, request, exclude=frozenset()):
+        for _ in range(30):
+            if created.is_set():
+                break
+            await asyncio.sleep(0.1)
+        looked.set()
+        return await real_find(self, request, exclude)
+
+    monkeypatch.setattr(provider_class, "submit", submit)
+    monkeypatch.setattr(provider_class, "find_job", find_job)
+    assert _run(samples, tmp_path, host, server, "--takes", "2") == 0
+    stats = _stats(server)
+    assert stats["submitted"] == 2 and stats["duplicates"] == 0
+    handles = [r.handle.job_id for r in Journal(tmp_path / "ws" / "jobs.sqlite").all()]
+    assert len(handles) == 2 and len(set(handles)) == 2  # two takes, two jobs: neither holds the other's
 
 
 @pytest.mark.parametrize("fault", ["late", "500", "drop"])

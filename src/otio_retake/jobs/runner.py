@@ -298,13 +298,13 @@ class Runner:
             await asyncio.sleep(min(1.0, max(0.05, self.lease_seconds / 10)))
 
     @contextlib.asynccontextmanager
-    async def _facility_slot(self, host: str, key: str):
+    async def _facility_slot(self, host: str, key: str, limit: int | None = None):
         """On a journal given by URL (shared by runners and machines), a place at the host is the facility's:
         held in the journal's slot table, renewed with the leases, so the host's limit holds across all of them."""
         if not self.journal_url:
             yield
             return
-        limit = self.pool.limit(host)
+        limit = self.pool.limit(host) if limit is None else limit
         while True:
             slot = self.journal.take_slot(host, limit, self.owner, key, self.lease_seconds)
             if slot is not None:
@@ -369,6 +369,16 @@ class Runner:
                 status = await self._wait(key, plans, provider, handle)
         return await self._finish(key, plans, provider, handle, status, excerpt, identity)
 
+    @contextlib.asynccontextmanager
+    async def _lookup_turn(self, provider: Provider, key: str):
+        """One lost-submit lookup per host at a time (facility-wide on a shared journal), and, where the host's
+        jobs are matched by what was asked, no lookup while a submit is between the host taking it and the
+        journal holding its job id: otherwise the lookup sees that fresh job unclaimed and a second take adopts
+        it (two takes, one generation, one take's paid job never used)."""
+        async with self._lookups.setdefault(provider.name, asyncio.Lock()):
+            async with self._facility_slot(f"{provider.name} lookups", key, limit=1):
+                yield
+
     def _claimed(self, provider: Provider, key: str) -> set[str]:
         """Job ids at this host that other journal rows already hold: never adopted by a second take."""
         return {r.handle.job_id for r in self.journal.all()
@@ -379,9 +389,9 @@ class Runner:
         first = plans[0]
         video = await provider.upload(excerpt.path)
         request = self.request_for(plans, provider, video, identity, attempt)
-        # One lookup per host at a time, and the claim written before the next: two takes whose requests
-        # look alike (no seed at the host) each get their own job, never the same one twice.
-        async with self._lookups.setdefault(provider.name, asyncio.Lock()):
+        # The claim is written before the next lookup or submit: two takes whose requests look alike (no seed
+        # at the host) each get their own job, never the same one twice.
+        async with self._lookup_turn(provider, key):
             handle = await provider.find_job(request, exclude=frozenset(self._claimed(provider, key)))
             if handle is not None:
                 self.journal.move(key, JobState.SUBMITTED, handle=handle,
@@ -426,15 +436,18 @@ class Runner:
                               hint="run the same command again: it waits for that runner and reuses its take")
         self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key)
         self._emit("submit", first, takes=len(plans))
-        try:
-            handle = await provider.submit(request)
-        except SubmitOutcomeUnknownError:
-            raise  # stays "submitting": the next run resolves it
-        except HostError as exc:  # the host refused: nothing was started
-            self.journal.move(key, JobState.FAILED, error=exc.message, detail="refused at submit")
-            raise
-        self._submitted += 1
-        self.journal.move(key, JobState.SUBMITTED, handle=handle)
+        turn = self._lookup_turn(provider, key) if getattr(provider, "finds_jobs_by_request", False) \
+            else contextlib.nullcontext()
+        async with turn:
+            try:
+                handle = await provider.submit(request)
+            except SubmitOutcomeUnknownError:
+                raise  # stays "submitting": the next run resolves it
+            except HostError as exc:  # the host refused: nothing was started
+                self.journal.move(key, JobState.FAILED, error=exc.message, detail="refused at submit")
+                raise
+            self._submitted += 1
+            self.journal.move(key, JobState.SUBMITTED, handle=handle)
         return handle
 
     async def _wait(self, key: str, plans: list[RetakePlan], provider: Provider, handle: JobHandle) -> Succeeded:

@@ -43,6 +43,7 @@ class GmiProvider(HostedProvider):
     key_env = "GMI_API_KEY"
     default_base_url = "https://console.gmicloud.ai"
     can_find_jobs = True
+    finds_jobs_by_request = True
     limits = Limits(max_concurrent=4, price_per_second=0.10, max_input_seconds=21.0,
                     max_input_bytes=20 * 1024 * 1024)
     inline_limit = 28 * 1024 * 1024

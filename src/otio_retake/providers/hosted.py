@@ -33,6 +33,9 @@ class HostedProvider:
     auth_scheme = "Bearer"
     poll_seconds = POLL_SECONDS
     can_find_jobs = False  # True where find_job's None means "the host has no such job"
+    # True where find_job matches a lost submit by what was asked (no reference unique to the take is sent), so a
+    # lookup must never run while another take's identical-looking submit is in flight.
+    finds_jobs_by_request = False
     accepts_seed = False  # True where the host's API documents a seed parameter (it is sent only there)
 
     def __init__(self, key: str, *, base_url: str | None = None, transport: httpx.AsyncBaseTransport | None = None,

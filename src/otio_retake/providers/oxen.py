@@ -63,6 +63,7 @@ class OxenProvider(HostedProvider):
     key_env = "OXEN_API_KEY"
     default_base_url = "https://hub.oxen.ai"
     can_find_jobs = True
+    finds_jobs_by_request = True
     limits = Limits(max_concurrent=4, price_per_second=0.10, max_variations=4)
 
     def __init__(self, key: str, *, base_url: str | None = None, repo: str | None = None,
