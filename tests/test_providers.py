@@ -191,8 +191,14 @@ def test_providers_command_says_where_keys_are_but_never_the_key(monkeypatch, ca
     rows = {r["name"]: r for r in json.loads(out)}
     assert rows["fal"]["key"] == "env FAL_KEY" and rows["ltx"]["key"] is None
     assert rows["ltx"]["max_concurrent"] == 2 and rows["ltx"]["billed_on"] == "input"
-    assert rows["runware"]["whole_seconds"] and rows["runware"]["variations_per_job"] == 4
+    # Each take is its own job: no stale "variations per job"; whether a take's seed is sent instead.
+    assert rows["runware"]["whole_seconds"] and rows["runware"]["seed_sent"] is True
+    assert rows["gmi"]["seed_sent"] is False and rows["preview"]["seed_sent"] is True
+    assert all("variations_per_job" not in r for r in rows.values())
     assert KEY not in out
+    assert run_cli("providers") == 0
+    table = capsys.readouterr().out
+    assert "seed sent" in table and "variations" not in table and KEY not in table
 
 
 def test_plan_shows_the_cost_per_host(samples, capsys):

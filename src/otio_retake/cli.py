@@ -541,29 +541,19 @@ def relink_cmd(timeline, media_dirs, fps, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def providers_cmd(as_json):
     """List the hosts with their limits, prices and whether a key is configured (never the key)."""
-    from .providers import HOSTS, key_source, provider_limits
-    rows = []
-    for name in provider_names():
-        limits = provider_limits(name)
-        rows.append({"name": name, "model": HOSTS[name].model if name in HOSTS else "preview",
-                     "key_env": HOSTS[name].key_env if name in HOSTS else None, "key": key_source(name),
-                     "section_seconds": [limits.min_section_seconds, limits.max_section_seconds],
-                     "min_input_frames": limits.min_input_frames, "max_input_seconds": limits.max_input_seconds,
-                     "max_input_bytes": limits.max_input_bytes, "max_size": [limits.max_width, limits.max_height],
-                     "whole_seconds": limits.whole_seconds, "max_concurrent": limits.max_concurrent,
-                     "variations_per_job": limits.max_variations, "price_per_second": limits.price_per_second,
-                     "billed_on": limits.price_basis})
+    from .contract import provider_rows
+    rows = provider_rows()
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
         return
-    table = Table(title="LTX-2 Retake hosts")
-    for col in ("host", "model", "section", "input max", "whole s", "at once", "variations", "price", "key"):
+    table = Table(title="LTX-2 Retake hosts (each take is its own job)")
+    for col in ("host", "model", "section", "input max", "whole s", "at once", "seed sent", "price", "key"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["name"], r["model"], f"{r['section_seconds'][0]:g}-{r['section_seconds'][1]:g} s",
-                      f"{r['max_input_seconds']:g} s, {r['max_input_bytes'] // 2**20} MB",
-                      "yes" if r["whole_seconds"] else "", str(r["max_concurrent"]), str(r["variations_per_job"]),
-                      f"${r['price_per_second']:.2f}/s {r['billed_on']}", r["key"] or f"missing ({r['key_env']})")
+        table.add_row(r.name, r.model, f"{r.section_seconds[0]:g}-{r.section_seconds[1]:g} s",
+                      f"{r.max_input_seconds:g} s, {r.max_input_bytes // 2**20} MB",
+                      "yes" if r.whole_seconds else "", str(r.max_concurrent), "yes" if r.seed_sent else "no",
+                      f"${r.price_per_second:.2f}/s {r.billed_on}", r.key or f"missing ({r.key_env})")
     out.print(table)
 
 
