@@ -250,3 +250,15 @@ def test_oxen_uploads_into_the_users_repository_on_its_branch(emulator, samples,
     assert _run(samples, tmp_path, "oxen", server.url) == 0
     [job] = server.state.jobs.values()
     assert "/api/repos/editor/otio-retake-excerpts/file/main/otio-retake/" in job.request["input_video"]
+
+
+def test_gmi_says_what_happens_to_an_excerpt_too_large_to_send_inline(emulator, samples, tmp_path, monkeypatch,
+                                                                      capsys):
+    from otio_retake.providers.gmi import GmiProvider
+    monkeypatch.setattr(GmiProvider, "inline_limit", 10_000)  # as an excerpt over the inline limit would be
+    monkeypatch.setenv("GMI_API_KEY", KEY)
+    server = emulator("gmi")
+    assert _run(samples, tmp_path, "gmi", server.url) != 0
+    err = capsys.readouterr().err
+    assert "sky" in err and "data URI" in err and "no upload API" in err and "--context" in err
+    assert _stats(server)["submitted"] == 0 and not _stats(server)["requests"]  # nothing sent
