@@ -282,3 +282,53 @@ def test_a_lost_submit_in_a_journal_from_before_job_identities_is_refused_with_w
     assert run_cli("cancel", tmp_path / "ws", "--range", "sky") == 0
     assert _run(samples, tmp_path, "fal", server) == 0
     assert _stats(server)["submitted"] == 2
+
+
+def test_an_old_job_that_made_several_takes_gives_each_take_its_own_result_and_is_never_paid_again(
+        emulator, samples, tmp_path, monkeypatch, capsys):
+    """Before job identities, Runware made a range's takes in one job (numberResults): its results are split
+    between the takes, in order; while such a job still runs, no take can be told apart, so the run stops."""
+    import sqlite3
+    from otio_retake import pipeline
+    from otio_retake.jobs.identity import legacy_key
+    from otio_retake.timeline.marks import MarkerFilter
+    monkeypatch.setenv("RUNWARE_API_KEY", KEY)
+    server = emulator("runware")
+    assert _run(samples, tmp_path, "runware", server, "--takes", "2") == 0
+    loaded = pipeline.load(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"), takes=2)
+    plans = pipeline.plan(loaded, provider="runware")
+    runner = pipeline.make_runner(loaded, provider="runware", workspace=tmp_path / "ws",
+                                  base_urls={"runware": server.url})
+    keys = [runner.plan_key([p]) for p in plans]
+    ws = tmp_path / "ws"
+    journal = Journal(ws / "jobs.sqlite")
+    a, b = (journal.get(k) for k in keys)
+    old_key = legacy_key(plans, model=HOSTS["runware"].model, segments=runner.segments(plans[0]))
+    journal.plan(old_key, range_name="sky", takes="AB", provider="runware", model=HOSTS["runware"].model,
+                 cost_estimate=1.0)
+    journal.move(old_key, JobState.SUBMITTED, handle=a.handle)  # one job for both takes, still running
+    db = sqlite3.connect(ws / "jobs.sqlite")
+    db.execute(f"DELETE FROM jobs WHERE plan_key IN ('{keys[0]}', '{keys[1]}')")
+    db.commit()
+    import shutil
+    shutil.rmtree(ws / "takes")
+    capsys.readouterr()
+    assert _run(samples, tmp_path, "runware", server, "--takes", "2") != 0
+    assert "one runware job making 2 takes, still running" in capsys.readouterr().err
+    assert _stats(server)["submitted"] == 2 and journal.get(keys[0]) is None
+    # Finished: each take gets its own result, in order, fetched again; nothing is submitted.
+    journal.move(old_key, JobState.TAKE_READY, result_urls=[a.result_urls[0], b.result_urls[0]], cost_reported=1.2)
+    assert _run(samples, tmp_path, "runware", server, "--takes", "2") == 0
+    assert _stats(server)["submitted"] == 2
+    assert journal.get(old_key).state == JobState.SUPERSEDED
+    for key, old in zip(keys, (a, b)):
+        new = journal.get(key)
+        assert new.state == JobState.TAKE_READY and new.result_urls == old.result_urls
+        assert new.cost_reported == 0.6  # the job's reported cost, shared by its takes
+    take_a, take_b = (_frames(ws / "takes" / f"sky_take{t}.mp4") for t in "AB")
+    result_a, result_b = (_frames(server.state.jobs[r.handle.job_id].results[0]) for r in (a, b))
+    offset = round(a.request["start_seconds"] * 24)
+    for k in (0, 40):
+        assert _difference(take_a[12 + k], result_a[offset + k]) < 4.0 < _difference(take_a[12 + k],
+                                                                                      result_b[offset + k])
+        assert _difference(take_b[12 + k], result_b[offset + k]) < 4.0

@@ -116,3 +116,12 @@ def test_the_plan_is_the_smallest_billable_request():
     assert plan.size == (1920, 1080)  # a host that takes exact sizes gets one of them
     assert plan.frames == 73 and plan.section_duration == 2.0 and plan.seed is None
     assert probe_plan("runware").seed is not None  # sent only where the host documents a seed
+
+
+def test_a_lost_submit_answer_is_said_as_a_job_that_may_be_paid_not_retried(emulator, monkeypatch, capsys):
+    monkeypatch.setenv("REPLICATE_API_TOKEN", EMULATOR_KEY)
+    server = emulator("replicate", latency=0.2, faults="submit=drop")
+    assert run_cli("doctor", "replicate", "--probe", "--yes", "--base-url", server.url) != 0
+    err = capsys.readouterr().err
+    assert "the job may have started" in err and "dashboard" in err and "paid again" in err
+    assert _stats(server)["submitted"] == 1  # sent once, never again blindly

@@ -245,8 +245,10 @@ async def run_probe(provider: Provider, plan: ProbePlan, workdir: Path, *, poll_
                             idempotency_key=uuid.uuid4().hex, take_marker=f"probe-{uuid.uuid4().hex[:8]}")
     try:
         handle = await provider.submit(request)
-    except SubmitOutcomeUnknownError:
-        raise  # a job may be running and paid for: the user must hear it, not read "could not tell"
+    except SubmitOutcomeUnknownError as exc:  # a job may be running and paid for: said, not "could not tell"
+        raise SubmitOutcomeUnknownError(
+            f"{exc.message.removeprefix(host + ': ')} (the probe's one request)", host=host,
+            hint=f"look for it on {host}'s dashboard before probing again: a second probe is paid again") from None
     except InvalidRequestError as exc:  # the host refused the request itself (not the key, credits or content)
         if isinstance(exc, ContentRejectedError):
             raise
