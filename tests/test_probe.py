@@ -9,7 +9,7 @@ import pytest
 
 from conftest import EMULATOR_KEY, run_cli
 
-from otio_retake.jobs.probe import CONFIRMED, CONTRADICTED, UNKNOWN, probe_host, probe_plan
+from otio_retake.jobs.probe import CONFIRMED, UNKNOWN, probe_host, probe_plan
 from otio_retake.providers import HOSTS
 
 SMALL = (320, 192)

@@ -16,6 +16,7 @@ provider's HTTP client: nothing here prints, logs or keeps it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -25,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import (ContentRejectedError, HostError, InvalidRequestError, ResultExpiredError,
-                      SubmitOutcomeUnknownError, UnexpectedResponseError)
+from ..errors import (DownloadError, HostError, InvalidRequestError, RetakeError, SubmitOutcomeUnknownError,
+                      UnexpectedResponseError)
 from ..media.decode import decode_all_frames
 from ..media.probe import check_download
 from ..media.testpattern import make_pattern_clip
@@ -250,8 +251,6 @@ async def run_probe(provider: Provider, plan: ProbePlan, workdir: Path, *, poll_
             f"{exc.message.removeprefix(host + ': ')} (the probe's one request)", host=host,
             hint=f"look for it on {host}'s dashboard before probing again: a second probe is paid again") from None
     except InvalidRequestError as exc:  # the host refused the request itself (not the key, credits or content)
-        if isinstance(exc, ContentRejectedError):
-            raise
         report.checks.append(ProbeCheck(accepted, f"refused: {exc.message}", CONTRADICTED))
         return _finish(report, host)
     report.job_id = handle.job_id
@@ -277,7 +276,8 @@ async def run_probe(provider: Provider, plan: ProbePlan, workdir: Path, *, poll_
         if isinstance(status, (Succeeded, Failed, Cancelled)):
             break
         if time.monotonic() > deadline:
-            await provider.cancel(handle)
+            with contextlib.suppress(RetakeError):  # what was asked is said either way
+                await provider.cancel(handle)
             report.checks.append(ProbeCheck(status_guess, f"no end within {timeout:g} s (job {handle.job_id}: "
                                                           "cancelled where the host allows it)", UNKNOWN))
             return _finish(report, host)
@@ -293,7 +293,7 @@ async def run_probe(provider: Provider, plan: ProbePlan, workdir: Path, *, poll_
     result = Path(workdir) / "otio-retake-probe-result.mp4"
     try:
         await provider.download(status, result, verify=check_download)
-    except (ResultExpiredError, HostError) as exc:
+    except (HostError, DownloadError) as exc:
         report.checks.append(ProbeCheck(result_guess, f"{status.result_urls[0][:80]} did not download: "
                                                       f"{exc.message}", CONTRADICTED))
         return _finish(report, host)

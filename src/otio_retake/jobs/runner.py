@@ -206,9 +206,11 @@ class Runner:
         first = plans[0]
         where = f"range '{first.range.name}' take{'s' if len(plans) > 1 else ''} {old.takes} ({first.range.origin})"
         done = old.state in (JobState.FINISHED_REMOTELY, JobState.DOWNLOADED, JobState.TAKE_READY)
-        if old.state == JobState.SUBMITTING or (len(plans) > 1 and not (done and len(old.result_urls) >= len(plans))):
+        split = old.state == JobState.EXPIRED or (done and len(old.result_urls) >= len(plans))
+        if old.state == JobState.SUBMITTING or (len(plans) > 1 and not split):
             what = "a submit whose answer was lost" if old.state == JobState.SUBMITTING else \
-                f"one {old.provider} job making {len(plans)} takes, still running"
+                f"one {old.provider} job making {len(plans)} takes, " + (
+                    "still running" if old.state == JobState.SUBMITTED else "without a result for each")
             raise UnresolvedSubmitError(
                 f"{where}: the journal, written by an older otio-retake, holds {what}; this version makes each "
                 f"take its own job and cannot tell which take it is",
