@@ -181,8 +181,14 @@ def test_providers_command_says_where_keys_are_but_never_the_key(monkeypatch, ca
     rows = {r["name"]: r for r in json.loads(out)}
     assert rows["fal"]["key"] == "env FAL_KEY" and rows["ltx"]["key"] is None
     assert rows["ltx"]["max_concurrent"] == 2 and rows["ltx"]["billed_on"] == "input"
-    assert rows["runware"]["whole_seconds"] and rows["runware"]["variations_per_job"] == 4
+    # Each take is its own job: no stale "variations per job"; whether a take's seed is sent instead.
+    assert rows["runware"]["whole_seconds"] and rows["runware"]["seed_sent"] is True
+    assert rows["gmi"]["seed_sent"] is False and rows["preview"]["seed_sent"] is True
+    assert all("variations_per_job" not in r for r in rows.values())
     assert KEY not in out
+    assert run_cli("providers") == 0
+    table = capsys.readouterr().out
+    assert "seed sent" in table and "variations" not in table and KEY not in table
 
 
 def test_plan_shows_the_cost_per_host(samples, capsys):
@@ -234,3 +240,15 @@ def test_oxen_uploads_into_the_users_repository_on_its_branch(emulator, samples,
     assert _run(samples, tmp_path, "oxen", server.url) == 0
     [job] = server.state.jobs.values()
     assert "/api/repos/editor/otio-retake-excerpts/file/main/otio-retake/" in job.request["input_video"]
+
+
+def test_gmi_says_what_happens_to_an_excerpt_too_large_to_send_inline(emulator, samples, tmp_path, monkeypatch,
+                                                                      capsys):
+    from otio_retake.providers.gmi import GmiProvider
+    monkeypatch.setattr(GmiProvider, "inline_limit", 10_000)  # as an excerpt over the inline limit would be
+    monkeypatch.setenv("GMI_API_KEY", KEY)
+    server = emulator("gmi")
+    assert _run(samples, tmp_path, "gmi", server.url) != 0
+    err = capsys.readouterr().err
+    assert "sky" in err and "data URI" in err and "no upload API" in err and "--context" in err
+    assert _stats(server)["submitted"] == 0 and not _stats(server)["requests"]  # nothing sent

@@ -541,29 +541,19 @@ def relink_cmd(timeline, media_dirs, fps, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def providers_cmd(as_json):
     """List the hosts with their limits, prices and whether a key is configured (never the key)."""
-    from .providers import HOSTS, key_source, provider_limits
-    rows = []
-    for name in provider_names():
-        limits = provider_limits(name)
-        rows.append({"name": name, "model": HOSTS[name].model if name in HOSTS else "preview",
-                     "key_env": HOSTS[name].key_env if name in HOSTS else None, "key": key_source(name),
-                     "section_seconds": [limits.min_section_seconds, limits.max_section_seconds],
-                     "min_input_frames": limits.min_input_frames, "max_input_seconds": limits.max_input_seconds,
-                     "max_input_bytes": limits.max_input_bytes, "max_size": [limits.max_width, limits.max_height],
-                     "whole_seconds": limits.whole_seconds, "max_concurrent": limits.max_concurrent,
-                     "variations_per_job": limits.max_variations, "price_per_second": limits.price_per_second,
-                     "billed_on": limits.price_basis})
+    from .contract import provider_rows
+    rows = provider_rows()
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
         return
-    table = Table(title="LTX-2 Retake hosts")
-    for col in ("host", "model", "section", "input max", "whole s", "at once", "variations", "price", "key"):
+    table = Table(title="LTX-2 Retake hosts (each take is its own job)")
+    for col in ("host", "model", "section", "input max", "whole s", "at once", "seed sent", "price", "key"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["name"], r["model"], f"{r['section_seconds'][0]:g}-{r['section_seconds'][1]:g} s",
-                      f"{r['max_input_seconds']:g} s, {r['max_input_bytes'] // 2**20} MB",
-                      "yes" if r["whole_seconds"] else "", str(r["max_concurrent"]), str(r["variations_per_job"]),
-                      f"${r['price_per_second']:.2f}/s {r['billed_on']}", r["key"] or f"missing ({r['key_env']})")
+        table.add_row(r.name, r.model, f"{r.section_seconds[0]:g}-{r.section_seconds[1]:g} s",
+                      f"{r.max_input_seconds:g} s, {r.max_input_bytes // 2**20} MB",
+                      "yes" if r.whole_seconds else "", str(r.max_concurrent), "yes" if r.seed_sent else "no",
+                      f"${r.price_per_second:.2f}/s {r.billed_on}", r.key or f"missing ({r.key_env})")
     out.print(table)
 
 
@@ -678,7 +668,7 @@ def install_premiere_cmd(dest, port):
 
 @cli.group("doctor")
 def doctor_group():
-    """Explain what is set up for an editing application and how to fix what is not."""
+    """Explain what is set up for an editing application (or what a host's guesses are) and how to fix it."""
 
 
 @doctor_group.command("resolve")
@@ -707,6 +697,50 @@ def doctor_premiere_cmd(dest, port):
         out.print(f"{mark} {finding.what}" + (f"\n     fix: {finding.fix}" if finding.fix else ""), highlight=False)
     if not all(f.ok for f in report.findings):
         raise SystemExit(1)
+
+
+def _doctor_host_command(host: str) -> None:
+    @doctor_group.command(host)
+    @click.option("--probe", "do_probe", is_flag=True, help="Send one small paid request and check the guesses.")
+    @click.option("--yes", is_flag=True, help="Do not ask before paying for the probe.")
+    @click.option("--base-url", help="Send the probe here (an emulator or a proxy).")
+    @click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls.")
+    def doctor_host_cmd(do_probe, yes, base_url, poll_interval):
+        """What docs/hosts.md could not confirm about this host; --probe checks it for a few cents."""
+        import tempfile
+        from .jobs.probe import CONTRADICTED, probe_host, probe_plan
+        plan = probe_plan(host)
+        if not do_probe:
+            out.print(f"otio-retake doctor {host} --probe would send {plan.describe()}; see docs/hosts.md",
+                      highlight=False)
+            return
+        def confirm(p) -> bool:  # the cost is said before paying, asked unless --yes
+            if yes:
+                out.print(f"Sending {p.describe()}", highlight=False)
+                return True
+            return click.confirm(f"This sends {p.describe()}. Pay for it?")
+        with tempfile.TemporaryDirectory(prefix="otio-retake-probe-") as work:
+            report = probe_host(host, workdir=Path(work), base_url=base_url, poll_interval=poll_interval,
+                                confirm=confirm)
+        if report is None:
+            out.print("nothing sent", highlight=False)
+            return
+        table = Table(title=f"{host}: guesses checked (job {report.job_id or 'none'})")
+        for col in ("guess", "the host answered", "verdict"):
+            table.add_column(col)
+        for check in report.checks:
+            table.add_row(check.guess, check.answered, check.verdict)
+        out.print(table)
+        paid = f"${report.reported_usd:.4f} reported" if report.reported_usd is not None else "not reported"
+        out.print(f"cost: about ${plan.cost.usd:.2f} estimated ({plan.cost.describe()}), {paid}", highlight=False)
+        if report.contradicted:
+            err.print(f"{len(report.contradicted)} guess(es) {CONTRADICTED}: the client and its emulator need a fix "
+                      "(docs/hosts.md says what each check means)", highlight=False)
+            raise SystemExit(1)
+
+
+for _host in [n for n in provider_names() if n != "preview"]:
+    _doctor_host_command(_host)
 
 
 @cli.command("resolve")
