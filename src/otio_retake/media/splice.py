@@ -215,11 +215,15 @@ def splice_take(plan: RetakePlan, *, excerpt: Path, result: Path, dest: Path, au
         seam = [k for k in range(count) if head <= k < head + blend or head + rng.duration - blend <= k < head + rng.duration]
         ex = frames_at(str(excerpt), [Fraction(start + k) / rate for k in seam], width=width, height=height)
         sources = dict(zip(seam, ex))
+    # Frames go from the decoder to the encoder as yuv420p; only a frame that needs pixel work (a crop, a
+    # seam) makes the RGB round trip, which was most of a take's cost.
     picture = frames_at(str(result), times, width=info.width if crop else width,
-                        height=info.height if crop else height)
+                        height=info.height if crop else height, as_frames=True)
     with ClipWriter(dest, rate=rate, width=width, height=height, audio=True, timecode=timecode,
                     codec=options.codec) as writer:
         for k, frame in enumerate(prefetch(picture)):
+            if crop or k in sources:
+                frame = frame.to_ndarray(format="rgb24")
             if crop:
                 x, y, cw, ch = crop
                 frame = _resize(frame[y:y + ch, x:x + cw], width, height)
