@@ -139,6 +139,8 @@ def test_cancel_from_the_bridge_stops_a_command_line_run_with_no_extra_submit(br
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.05)
         assert c.get(f"/v1/runs/{run['id']}").json()["status"] == "running"
+        second = c.post("/v1/runs", json={"sequence": sample_sequence(sample_media), "provider": "fal"})
+        assert second.status_code == 409 and run["id"] in second.json()["error"]  # one run of a sequence at a time
         body = c.post(f"/v1/runs/{run['id']}/cancel", timeout=60).json()
         assert body["status"] == "cancelled" and "cancelled at the host" in body["hint"]
         assert process.wait(timeout=30) == 130  # stopped as Ctrl-C stops it
