@@ -157,3 +157,38 @@ def test_cancel_from_the_bridge_stops_a_command_line_run_with_no_extra_submit(br
     status = subprocess.run([sys.executable, "-m", "otio_retake.cli", "status", str(workspace), "--json"],
                             capture_output=True, text=True, timeout=120, check=True)
     assert {r["state"] for r in json.loads(status.stdout)} == {"cancelled"}
+
+
+def test_a_command_line_run_killed_mid_run_shows_interrupted_and_its_resume_is_followed(bridge, emulator,
+                                                                                        sample_media, tmp_path):
+    host = emulator("fal", latency=2.0)
+    server = bridge()
+    c = client(server)
+    timeline = written_sequence(c, tmp_path, sample_media)
+    work = tmp_path / "cli"
+    work.mkdir()
+    process = cli_run(timeline, work / "cut.retakes.otio", host.url)
+    try:
+        run = cli_run_of(c, timeline)
+        deadline = time.monotonic() + 60
+        while httpx.get(host.url + "/_emulator/stats").json()["submitted"] < 3:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        process.kill()  # no goodbye: a closed terminal, a crash
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+    status = c.get(f"/v1/runs/{run['id']}").json()
+    assert status["status"] == "interrupted" and f"otio-retake resume {run['workspace']}" in status["hint"]
+    assert [e[2]["detail"]["status"] for e in sse(c, run["id"]) if e[1] == "end"] == ["interrupted"]
+    resumed = subprocess.run([sys.executable, "-m", "otio_retake.cli", "resume", run["workspace"]], cwd=work,
+                             env={**os.environ, "FAL_KEY": EMULATOR_KEY}, capture_output=True, text=True, timeout=180)
+    assert resumed.returncode == 0, resumed.stderr
+    runs = [r for r in c.get("/v1/runs").json() if r["origin"] == "command line"]
+    assert [r["id"] for r in runs][0] == run["id"] and len(runs) == 2 and runs[1]["status"] == "done"
+    report = c.get(f"/v1/runs/{runs[1]['id']}/report").json()
+    assert len(report["ranges"]) == 3 and report["report"]["submitted"] == 0  # the resume paid for nothing
+    stats = httpx.get(host.url + "/_emulator/stats").json()
+    assert stats["submitted"] == 3 and stats["duplicates"] == 0
