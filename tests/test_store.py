@@ -59,8 +59,8 @@ def test_both_stores_list_runs_and_the_events_of_a_time_window_in_order(store_ur
     assert (first, second) == ({"n": 1}, {"n": 2}) and first_at < second_at
     journal.move("k1", JobState.SUBMITTED, detail="sent")
     every = journal.events_since(0)
-    assert [(r[2], r[3], r[4], r[5]) for r in every] == [("sky", "AB", "planned", None), ("sky", "AB", "submitting", None),
-                                                         ("sky", "AB", "submitted", "sent")]
+    assert [(r[2], r[3], r[4], r[5]) for r in every] == [
+        ("sky", "AB", "planned", None), ("sky", "AB", "submitting", None), ("sky", "AB", "submitted", "sent")]
     assert [r[0] for r in every] == sorted(r[0] for r in every)
     assert [r[4] for r in journal.events_since(0, since=first_at, until=second_at)] == ["planned", "submitting"]
     assert [r[4] for r in journal.events_since(0, since=second_at)] == ["submitted"]

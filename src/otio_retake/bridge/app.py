@@ -23,7 +23,6 @@ import asyncio
 import json
 from importlib.metadata import version
 from pathlib import Path
-
 from typing import Literal
 
 from fastapi import FastAPI, Header, Query, Request

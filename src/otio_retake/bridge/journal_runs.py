@@ -133,14 +133,17 @@ class JournalRun:
     def pid(self) -> int | None:
         return _process(self.arguments.get("runner"))
 
-    def state(self) -> tuple[str, str | None, str | None, int, int]:
-        """(status, error, hint, takes total, takes finished), from the process, the output and the journal."""
-        journal = self.open()
+    def state(self, journal: Journal | None = None) -> tuple[str, str | None, str | None, int, int]:
+        """(status, error, hint, takes total, takes finished), from the process, the output and the journal
+        (``journal``: an open one to read, as a stream polls it)."""
+        opened = journal is None
+        journal = journal or self.open()
         try:
             records = [r for r in journal.all() if self.until is None or r.created_at < self.until]
             live_lease = any(journal.holder(r.plan_key) for r in records if r.claimed_by)
         finally:
-            journal.close()
+            if opened:
+                journal.close()
         total = sum(len(r.takes) for r in records)
         finished = sum(len(r.takes) for r in records if r.state in _FINISHED)
         resume = f"`otio-retake resume {self.workspace}` continues it (paid jobs are reused)"
@@ -187,7 +190,7 @@ class JournalRun:
             while True:
                 rows = await asyncio.to_thread(journal.events_since, after, since=self.started_at, until=self.until)
                 if not rows:
-                    status = await asyncio.to_thread(lambda: self.state()[:2])
+                    status = await asyncio.to_thread(lambda: self.state(journal)[:2])
                     if status[0] != "running":  # the last events were committed before it stopped
                         rows = await asyncio.to_thread(journal.events_since, after, since=self.started_at,
                                                        until=self.until)
