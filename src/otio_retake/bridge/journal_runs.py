@@ -83,6 +83,7 @@ class JournalRun:
     cancelling: bool = False  # between the bridge's Ctrl-C and the jobs cancelled at the host: still running
     _report: Report | None = None
     _frames: tuple[int, int] | None = None  # (ticks per frame, start frame) of the output
+    _name: tuple[int, str] | None = None  # (the timeline's mtime, the sequence name it holds)
 
     origin = "command line"
 
@@ -118,10 +119,12 @@ class JournalRun:
             return ""
         if path.suffix == ".otio":
             try:
-                with path.open(encoding="utf-8") as handle:
-                    name = json.load(handle).get("name")
-                if name:
-                    return str(name)
+                stamp = path.stat().st_mtime_ns
+                if self._name is None or self._name[0] != stamp:  # read again only when the file changed
+                    with path.open(encoding="utf-8") as handle:
+                        self._name = (stamp, str(json.load(handle).get("name") or ""))
+                if self._name[1]:
+                    return self._name[1]
             except (OSError, ValueError, AttributeError):
                 pass
         return path.stem
