@@ -124,3 +124,73 @@ def test_panel_plans_asks_retakes_and_places(sample_media, tmp_path, emulator, m
         page.wait_for_selector("#key >> text=Key: missing for fal")
         browser.close()
     assert not errors, errors
+
+
+def test_panel_follows_a_command_line_run_of_its_sequence_and_places_its_takes(sample_media, tmp_path, emulator,
+                                                                               monkeypatch):
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    sync_playwright = _browser()
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    host = emulator("fal", latency=2.0)
+    token = "panel-follow-T0KEN-0123456789"
+    with BridgeServer(free_port(), root=tmp_path / "bridge", tokens=load_token(env={TOKEN_ENV: token}),
+                      pairing=PairingGate("135790"), base_urls=[f"fal={host.url}"], poll_interval=0.05) as bridge, \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 560, "height": 640})
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.route(f"{bridge.url}/panel/**", lambda route: route.fulfill(
+            path=str(PANEL / route.request.url.split("/panel/", 1)[1].split("?")[0])))
+        page.add_init_script(path=str(PANEL / "test" / "fake_premierepro.js"))
+        page.add_init_script(script=(
+            f"window.__FAKE__ = fakePremierePro.createFake({{sequence: {json.dumps(sample_sequence(sample_media))}}});"
+            f"window.__RETAKE_HOST__ = window.__FAKE__.ppro;"
+            f"window.__RETAKE_SETTINGS__ = {{bridge: {json.dumps(bridge.url)}, token: {json.dumps(token)}}};"))
+        page.goto(f"{bridge.url}/panel/index.html")
+        page.wait_for_selector("text=(paired)")
+        page.click("#plan")  # writes the sequence's timeline, which the editor then runs from a terminal
+        page.wait_for_selector("#ranges tbody tr >> nth=2")
+        assert page.is_hidden("#inprogress")
+        originals = page.evaluate("""async () => JSON.stringify(fakePremierePro.layout(
+            await window.__FAKE__.project.getActiveSequence()).video[0])""")
+        timeline = next((tmp_path / "bridge" / "sequences").glob("*/retake_sample.otio"))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "otio_retake.cli", "run", str(timeline), "-o", str(tmp_path / "cut.otio"),
+             "--provider", "fal", "--base-url", f"fal={host.url}", "--poll-interval", "0.05", "--yes"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            c = httpx.Client(base_url=bridge.url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            deadline = time.monotonic() + 60
+            while not c.get("/v1/runs", params={"status": "running"}).json():
+                assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
+                time.sleep(0.05)
+            page.click("#plan")
+            page.wait_for_selector("#inprogress >> text=started from the command line is in progress")
+            assert page.is_disabled("#retake")  # one run of a sequence at a time
+            page.click("#follow")
+            page.wait_for_selector("#ranges td.step >> text=fal's queue", timeout=60000)  # live, in words
+            assert process.poll() is None
+            page.wait_for_selector("#placed >> text=Placed 3 take(s)", timeout=90000)
+            assert process.wait(timeout=60) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+        steps = page.eval_on_selector_all("#ranges tbody tr td.step", "cells => cells.map(c => c.textContent)")
+        assert steps == ["placed"] * 3 and page.is_hidden("#inprogress")
+        placed = page.evaluate("""async () => {
+            const seq = await window.__FAKE__.project.getActiveSequence();
+            const l = fakePremierePro.layout(seq);
+            return {labels: window.__FAKE__.project.transactions.map(t => t.label), v1: JSON.stringify(l.video[0]),
+                    v2: l.video[1].items.map(i => i.start)};
+        }""")
+        assert placed["labels"].count("Retake: place takes") == 1 and placed["v1"] == originals  # nothing moved
+        assert placed["v2"] == [str(48 * 10584000000), str(204 * 10584000000)]
+        assert httpx.get(host.url + "/_emulator/stats").json()["submitted"] == 3  # the panel sent nothing
+        browser.close()
+    assert not errors, errors

@@ -48,6 +48,26 @@ def store_url(request, tmp_path):
     return request.getfixturevalue("pg_url")
 
 
+def test_both_stores_list_runs_and_the_events_of_a_time_window_in_order(store_url):
+    journal = open_journal(store_url)
+    journal.record_run({"n": 1})
+    journal.plan("k1", range_name="sky", takes="AB", provider="fal", model="m", cost_estimate=0.7)
+    journal.move("k1", JobState.SUBMITTING)
+    time.sleep(0.01)  # the times are in milliseconds
+    journal.record_run({"n": 2})
+    (_, first_at, first), (_, second_at, second) = journal.runs()
+    assert (first, second) == ({"n": 1}, {"n": 2}) and first_at < second_at
+    journal.move("k1", JobState.SUBMITTED, detail="sent")
+    every = journal.events_since(0)
+    assert [(r[2], r[3], r[4], r[5]) for r in every] == [
+        ("sky", "AB", "planned", None), ("sky", "AB", "submitting", None), ("sky", "AB", "submitted", "sent")]
+    assert [r[0] for r in every] == sorted(r[0] for r in every)
+    assert [r[4] for r in journal.events_since(0, since=first_at, until=second_at)] == ["planned", "submitting"]
+    assert [r[4] for r in journal.events_since(0, since=second_at)] == ["submitted"]
+    assert [r[4] for r in journal.events_since(every[0][0])] == ["submitting", "submitted"]
+    journal.close()
+
+
 def test_both_stores_keep_jobs_events_and_runs_the_same_way(store_url):
     journal = open_journal(store_url)
     record = journal.plan("k1", range_name="sky", takes="A", provider="fal", model="m", cost_estimate=0.7)

@@ -82,6 +82,7 @@
       $("status").textContent = "The bridge is not running at " + settings.bridge + ": start `otio-retake bridge`";
     }
     $("pairing").classList.toggle("hidden", !!token);
+    if (token) checkInProgress().catch(() => {});  // no sequence open yet: asked again at "Check ranges"
   }
 
   async function doPlan() {
@@ -90,9 +91,23 @@
       plan = await retake.planMarkedRanges(ppro, options());
       drawPlan();
       $("retake").disabled = false;
+      await checkInProgress();
     } catch (exc) {
       showError(exc);
     }
+  }
+
+  // A run of this sequence already going (`otio-retake run` on its timeline, or another panel): offer to follow it.
+  async function checkInProgress() {
+    const running = await retake.runInProgress(ppro, options());
+    $("inprogress").classList.toggle("hidden", !running);
+    if (!running) return null;
+    const who = running.origin === "command line" ? "from the command line" : "from a panel";
+    $("inprogress-text").textContent = "A retake of this sequence started " + who + " is in progress (" +
+      running.takes_finished + " of " + running.takes_total + " take(s) finished). Follow it to place its takes here.";
+    $("follow").dataset.run = running.id;
+    $("retake").disabled = true;  // the bridge would refuse a second run of the sequence now
+    return running;
   }
 
   function ask(total) {
@@ -122,32 +137,56 @@
     $("placed").textContent = "";
     try {
       result = await retake.retakeMarkedRanges(ppro, Object.assign(options(), {
-        maxCostUsd,
-        onRun: (id) => { runId = id; },
-        onProgress: (e) => {
-          if (e.kind === "end") return;
-          const label = plan.ranges.find((r) => r.name === e.range && r.takes > 1) ? "take " + e.take + ": " : "";
-          setStep(e.range, label + e.words, e.kind === "failed" ? "failed" : e.kind === "done" || e.kind === "reused" ? "ready" : "");
-        },
-      }));
-      for (const r of result.ranges) {
-        setStep(r.name, "placed", "ready");
-        const pick = document.createElement("select");
-        pick.dataset.pick = r.name;
-        pick.appendChild(option("keep", ""));
-        r.takes.forEach((_, i) => pick.appendChild(option("ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i])));
-        row(r.name).children[6].appendChild(pick);
-      }
-      $("placed").textContent = "Placed " + result.ranges.reduce((n, r) => n + r.takes.length, 0) +
-        " take(s) on new tracks; they are in the bin '" + result.bin + "'. Edit > Undo takes them away in one step." +
-        (result.warnings.length ? " Note: " + result.warnings.join("; ") : "");
-      $("conform").disabled = false;
+        maxCostUsd, onRun: (id) => { runId = id; }, onProgress: showProgress }));
+      showPlaced();
     } catch (exc) {
       showError(exc);
     } finally {
       $("retake").disabled = false;
       $("cancel").disabled = true;
     }
+  }
+
+  function showProgress(e) {
+    if (e.kind === "end") return;
+    const label = plan && plan.ranges.find((r) => r.name === e.range && r.takes > 1) ? "take " + e.take + ": " : "";
+    setStep(e.range, label + e.words, e.kind === "failed" ? "failed" : e.kind === "done" || e.kind === "reused" ? "ready" : "");
+  }
+
+  async function doFollow() {
+    clearError();
+    $("follow").disabled = true;
+    $("retake").disabled = true;
+    $("cancel").disabled = false;
+    $("placed").textContent = "";
+    try {
+      result = await retake.followRun(ppro, Object.assign(options(), {
+        runId: $("follow").dataset.run || null, onRun: (id) => { runId = id; }, onProgress: showProgress }));
+      $("inprogress").classList.add("hidden");
+      showPlaced();
+    } catch (exc) {
+      showError(exc);
+    } finally {
+      $("follow").disabled = false;
+      $("retake").disabled = false;
+      $("cancel").disabled = true;
+    }
+  }
+
+  function showPlaced() {
+    for (const r of result.ranges) {
+      setStep(r.name, "placed", "ready");
+      const pick = document.createElement("select");
+      pick.dataset.pick = r.name;
+      pick.appendChild(option("keep", ""));
+      r.takes.forEach((_, i) => pick.appendChild(option("ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i])));
+      const tr = row(r.name);  // a run from elsewhere may hold ranges this panel's check did not list
+      if (tr) tr.children[6].appendChild(pick);
+    }
+    $("placed").textContent = "Placed " + result.ranges.reduce((n, r) => n + r.takes.length, 0) +
+      " take(s) on new tracks; they are in the bin '" + result.bin + "'. Edit > Undo takes them away in one step." +
+      (result.warnings.length ? " Note: " + result.warnings.join("; ") : "");
+    $("conform").disabled = false;
   }
 
   async function doCancel() {
@@ -187,6 +226,7 @@
   $("plan").addEventListener("click", doPlan);
   $("retake").addEventListener("click", doRetake);
   $("cancel").addEventListener("click", doCancel);
+  $("follow").addEventListener("click", doFollow);
   $("conform").addEventListener("click", doConform);
   $("pair").addEventListener("click", doPair);
   health();

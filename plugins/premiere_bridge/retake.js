@@ -9,6 +9,10 @@
  *   await retakeMarkedRanges(ppro, {bridge, token, provider = "preview", markerColor = null, mode = null,
  *                                   takes = null, maxCostUsd = null, fetch, onProgress = null, onRun = null})
  *       -> {bin, run, ranges: [{name, startTicks, durationTicks, videoTrackIndex, audioTrackIndex, takes}], warnings}
+ *   await followRun(ppro, {bridge, token, runId = null, fetch, onProgress = null, onRun = null})
+ *       -> the same as retakeMarkedRanges, for a run already started: by this or another panel, or by
+ *          `otio-retake run` on the sequence's timeline (runId null: the one in progress for the active sequence)
+ *   await runInProgress(ppro, {bridge, token, fetch}) -> the RunStatus of the active sequence's run, or null
  *   await conformRetakes(ppro, {bridge, token, picks, run = null, fetch})
  *
  * Premiere's rules kept here (nle.md): ticks are strings (BigInt for arithmetic: they pass 2**53 in hours);
@@ -253,15 +257,51 @@
     const created = await call(opts, "POST", "/v1/runs", body);
     if (opts.onRun) opts.onRun(created.id);
     const status = await follow(opts, created.id, opts.onProgress);
+    return placeRun(ppro, opts, described, created.id, status);
+  }
+
+  /** The run in progress for the active sequence (a panel's or the command line's), or null. */
+  async function runInProgress(ppro, options) {
+    const opts = Object.assign({ fetch: globalThis.fetch }, options || {});
+    const { sequence } = await activeSequence(ppro);
+    const runs = await call(opts, "GET", "/v1/runs?status=running&sequence=" + encodeURIComponent(sequence.name));
+    return runs.length ? runs[runs.length - 1] : null;
+  }
+
+  /** Follow a run someone else started (runId, or the active sequence's run in progress) and place its takes
+   *  as retakeMarkedRanges places them: one transaction, new tracks, nothing moved. */
+  async function followRun(ppro, options) {
+    const opts = Object.assign({ runId: null, fetch: globalThis.fetch, onProgress: null, onRun: null }, options || {});
+    if (!opts.bridge) throw new RetakePanelError("no bridge address given", "the panel's settings name it");
+    const { project, sequence } = await activeSequence(ppro);
+    let runId = opts.runId;
+    if (!runId) {
+      const running = await runInProgress(ppro, opts);
+      if (!running) {
+        throw new RetakePanelError("no retake is in progress for the sequence '" + sequence.name + "'",
+          "press Retake, or start `otio-retake run` on the timeline the bridge wrote for it (Check ranges writes it)");
+      }
+      runId = running.id;
+    }
+    if (opts.onRun) opts.onRun(runId);
+    const status = await follow(opts, runId, opts.onProgress);
+    // The tracks are counted now, just before placing: the takes go above whatever the sequence has then.
+    const described = { project, sequence, videoCount: await sequence.getVideoTrackCount(),
+      audioCount: await sequence.getAudioTrackCount() };
+    return placeRun(ppro, opts, described, runId, status);
+  }
+
+  async function placeRun(ppro, opts, described, runId, status) {
+    const { project, sequence } = described;
     if (status.status !== "done") {
       throw new RetakePanelError(status.status === "cancelled" ? "the run was cancelled: nothing was placed"
         : "the retake did not finish: " + (status.error || status.status), status.hint);
     }
-    const report = await call(opts, "GET", "/v1/runs/" + created.id + "/report");
+    const report = await call(opts, "GET", "/v1/runs/" + runId + "/report");
     const paths = [];
     for (const r of report.ranges) for (const t of r.takes) paths.push(t.path);
 
-    const binName = "Retakes " + sequence.name + " (run " + created.id + ")";
+    const binName = "Retakes " + sequence.name + " (run " + runId + ")";
     const { rootItem, folder } = await makeBin(ppro, project, binName);
     let placed;
     try {
@@ -286,7 +326,7 @@
       throw exc;
     }
     const warnings = await nameTracks(ppro, project, sequence, described, report.ranges);
-    return { bin: binName, run: created.id, ranges: placed, warnings };
+    return { bin: binName, run: runId, ranges: placed, warnings };
   }
 
   // The new tracks exist only once the placing transaction has run, so they are named in a second, small one
@@ -393,7 +433,7 @@
   }
 
   return {
-    retakeMarkedRanges, conformRetakes, planMarkedRanges, describeSequence, pair, cancelRun, RetakePanelError,
+    retakeMarkedRanges, followRun, runInProgress, conformRetakes, planMarkedRanges, describeSequence, pair, cancelRun, RetakePanelError,
     ticksToSeconds, TICKS_PER_SECOND, PLACE_LABEL, CONFORM_LABEL, COLORS,
   };
 });

@@ -233,6 +233,11 @@ class RunStatus(_Model):
     takes_finished: int
     error: str | None = None
     hint: str | None = None
+    origin: Literal["panel", "command line"] = Field(
+        "panel", description="who started it: a panel through this bridge, or `otio-retake run` in a workspace "
+                             "under the bridge's folder (followed through its journal)")
+    timeline: str | None = Field(None, description="the timeline file the run reads")
+    started_at: str | None = Field(None, description="when it started (ISO 8601, UTC)")
 
 
 class ProgressMessage(_Model):

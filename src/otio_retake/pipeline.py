@@ -136,8 +136,8 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
                              hint="retake fewer ranges, use less context (--context), or raise --max-cost")
     if confirm is not None and not confirm(pending):
         raise CostLimitError(f"not confirmed: the run would cost about ${pending:.2f}")
-    if arguments is not None:
-        runner.journal.record_run(arguments)
+    if arguments is not None:  # with who runs it and from where, so a bridge can follow it
+        runner.journal.record_run({**arguments, "runner": runner.owner, "cwd": str(Path.cwd())})
     report = runner.run(plans)
     if report.errors:
         lines = "\n".join(f"  - {where}: {error}" for where, error in report.errors)

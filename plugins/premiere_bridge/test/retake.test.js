@@ -185,3 +185,78 @@ test("the fake keeps the lock rule and the API's shapes", async () => {
   assert.ok(seq.getVideoTrackCount() instanceof Promise);
   assert.ok(Array.isArray((await seq.getVideoTrack(0)).getTrackItems(1, false)));
 });
+
+async function waitFor(what, check, ms) {
+  const deadline = Date.now() + (ms || 60000);
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting for " + what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test("a run started with `otio-retake run` on the sequence's timeline is followed and its takes placed", async () => {
+  const { ppro, project } = fake();
+  const seq = await activeSequence(project);
+  const before = layout(seq);
+  await retake.planMarkedRanges(ppro, { bridge, token: TOKEN });  // the bridge writes the sequence's timeline
+  const folder = path.join(tmp, "bridge", "sequences");
+  const timeline = path.join(folder, fs.readdirSync(folder)[0], "retake_sample.otio");
+  // A host that takes a while, so the run is still going when the panel attaches.
+  const port = await freePort();
+  const host = spawn(PYTHON, ["-m", "otio_retake.cli", "emulate", "fal", "--port", String(port), "--latency", "1.5"],
+    { stdio: "ignore" });
+  const cliDir = fs.mkdtempSync(path.join(tmp, "cli-"));
+  let cli = null;
+  try {
+    await waitFor("the emulator", async () => { try { return (await fetch("http://127.0.0.1:" + port + "/_emulator/stats")).ok; } catch (e) { return false; } });
+    cli = spawn(PYTHON, ["-m", "otio_retake.cli", "run", timeline, "-o", path.join(cliDir, "cut.otio"), "--provider", "fal",
+      "--base-url", "fal=http://127.0.0.1:" + port, "--poll-interval", "0.05", "--yes"],
+    { env: Object.assign({}, process.env, { FAL_KEY: "any-key-the-emulator-takes" }), stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    cli.stderr.on("data", (d) => { stderr += d; });
+    const exited = new Promise((resolve) => cli.on("exit", (code) => resolve(code)));
+    const running = await waitFor("the command line's run", () => retake.runInProgress(ppro, { bridge, token: TOKEN }));
+    assert.equal(running.origin, "command line");
+    const events = [];
+    let liveEvents = 0;
+    const result = await retake.followRun(ppro, { bridge, token: TOKEN, onProgress: (e) => {
+      events.push(e);
+      if (cli.exitCode === null) liveEvents += 1;
+    } });
+    assert.equal(await exited, 0, stderr);
+    assert.equal(result.run, running.id);
+    assert.ok(liveEvents >= 3, "progress arrived while the command line ran: " + liveEvents);
+    const seqs = events.map((e) => e.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.equal(events[events.length - 1].kind, "end");
+    assert.ok(events.some((e) => e.kind === "queued" && /fal's queue/.test(e.words)));
+    assert.deepEqual(result.ranges.map((r) => [r.name, BigInt(r.startTicks) / TPF, BigInt(r.durationTicks) / TPF]),
+      [["sky", 48n, 72n], ["crossing", 204n, 72n], ["line", 336n, 60n]]);
+    assert.match(result.bin, new RegExp("^Retakes retake_sample \\(run " + running.id + "\\)$"));
+    const placing = project.transactions.filter((t) => t.label === retake.PLACE_LABEL);
+    assert.equal(placing.length, 1);
+    const after = layout(seq);
+    assert.deepEqual(after.video[0], before.video[0]);
+    assert.deepEqual(after.audio[0], before.audio[0]);
+    const frames = (items) => items.map((i) => [BigInt(i.start) / TPF, BigInt(i.end) / TPF]);
+    assert.deepEqual(frames(after.video[1].items), [[48n, 120n], [204n, 276n]]);
+    assert.deepEqual(frames(after.audio[1].items), [[204n, 276n], [336n, 396n]]);
+    const stats = await (await fetch("http://127.0.0.1:" + port + "/_emulator/stats")).json();
+    assert.equal(stats.submitted, 3);
+  } finally {
+    if (cli && cli.exitCode === null) cli.kill();
+    host.kill();
+  }
+});
+
+test("following with no run in progress for the sequence says so and places nothing", async () => {
+  const { ppro, project } = fake({ sequence: Object.assign({}, sequence, { name: "nothing running here" }) });
+  const seq = await activeSequence(project);
+  const before = layout(seq);
+  await assert.rejects(retake.followRun(ppro, { bridge, token: TOKEN }),
+    (exc) => exc instanceof retake.RetakePanelError && /no retake is in progress for the sequence 'nothing running here'/.test(exc.message) && !!exc.hint);
+  assert.deepEqual(layout(seq), before);
+  assert.equal(project.transactions.length, 0);
+});

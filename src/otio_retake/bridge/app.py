@@ -4,7 +4,7 @@
     POST /v1/pair                   no token: the pairing code -> the token (once per panel)
     POST /v1/plan                   a sequence -> ranges with cost, skipped markers, key status
     POST /v1/runs                   start a run; its id at once (202)
-    GET  /v1/runs                   every run this bridge knows
+    GET  /v1/runs                   every run: the panels' and the command line's under the root (?sequence=, ?status=)
     GET  /v1/runs/{id}              status
     GET  /v1/runs/{id}/events       progress as Server-Sent Events (``Last-Event-ID`` resumes)
     POST /v1/runs/{id}/cancel       stop it and cancel its jobs at the host
@@ -23,8 +23,9 @@ import asyncio
 import json
 from importlib.metadata import version
 from pathlib import Path
+from typing import Literal
 
-from fastapi import FastAPI, Header, Request
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -37,6 +38,7 @@ from ..errors import RetakeError
 from ..model import Mode
 from ..providers import key_source
 from ..timeline.marks import MarkerFilter
+from .journal_runs import JournalRun
 from .runs import RunConflictError, RunManager, UnknownRunError, words_for
 from .security import GuardMiddleware, PairingGate, TokenStore
 from .sequence import SequenceError, sequence_warnings, write_sequence
@@ -126,8 +128,10 @@ def create_app(*, tokens: TokenStore, pairing: PairingGate, root: Path, port_of=
                           workspace=run.workspace)
 
     @app.get("/v1/runs", response_model=list[RunStatus])
-    def runs() -> list[RunStatus]:
-        return [r.status_body() for r in manager.runs.values()]
+    def runs(sequence: str | None = Query(None, description="only this panel sequence's runs (by its name)"),
+             status: Literal["running", "done", "failed", "cancelled", "interrupted"] | None = Query(None)
+             ) -> list[RunStatus]:
+        return manager.listing(sequence, status)
 
     @app.get("/v1/runs/{run_id}", response_model=RunStatus, responses=_ERRORS)
     def status(run_id: str) -> RunStatus:
@@ -160,6 +164,21 @@ def create_app(*, tokens: TokenStore, pairing: PairingGate, root: Path, port_of=
     async def events(run_id: str, last_event_id: str | None = Header(None)):
         run = manager.get(run_id)
         after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+        async def from_journal():  # a command-line run: its journal's events as they are committed
+            quiet = asyncio.get_running_loop().time()
+            async for message in run.messages(after, poll=min(manager.poll_interval or 0.25, 0.25)):
+                now = asyncio.get_running_loop().time()
+                if message is not None:
+                    quiet = now
+                    yield f"id: {message.seq}\nevent: {message.kind}\ndata: {json.dumps(message.model_dump())}\n\n"
+                elif now - quiet >= SSE_KEEPALIVE:
+                    quiet = now
+                    yield ": keep-alive\n\n"
+
+        if isinstance(run, JournalRun):
+            return StreamingResponse(from_journal(), media_type="text/event-stream", headers=headers)
 
         async def stream():
             backlog, queue, unsubscribe = run.subscribe(after)

@@ -1,4 +1,5 @@
-"""Runs started from a panel: the same ``pipeline`` calls as ``otio-retake run``, in a worker thread.
+"""Runs started from a panel: the same ``pipeline`` calls as ``otio-retake run``, in a worker thread;
+and the runs of the command line in workspaces under the bridge's folder (journal_runs.py), served alike.
 
     running -> done | failed | cancelled        (a bridge stopped mid-run leaves "interrupted")
 
@@ -12,6 +13,7 @@ restart. Paid jobs are never submitted twice: the journal says where each is.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import secrets
 import threading
@@ -29,7 +31,8 @@ from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent
 from ..jobs.store import Journal
 from ..model import Mode
 from ..timeline.marks import MarkerFilter
-from .sequence import write_sequence
+from .journal_runs import JournalRun, find_journal_runs
+from .sequence import folder_for_name, write_sequence
 
 __all__ = ["RunManager", "BridgeRun", "UnknownRunError", "RunConflictError", "words_for"]
 
@@ -52,6 +55,7 @@ def words_for(kind: str, detail: dict, host: str) -> str:
     return {"excerpt": "preparing the picture around the range", "upload": f"sending the clip to {host}",
             "submit": f"asking {host} for the take", "running": "being generated", "download": "fetching the result",
             "splice": "fitting the take into the cut", "done": "ready", "reused": "already made earlier: reused",
+            "planned": "waiting its turn", "cancelled": "cancelled", "expired": f"its result expired at {host}",
             "end": "finished"}.get(kind, kind)
 
 
@@ -78,6 +82,9 @@ class BridgeRun:
     _loop: asyncio.AbstractEventLoop | None = None
     _cancel: bool = False
     thread: threading.Thread | None = None
+    started_at: str | None = None
+
+    origin = "panel"
 
     # ------------------------------------------------------------------ progress
     def publish(self, kind: str, *, range_name=None, take=None, elapsed=0.0, detail=None) -> ProgressMessage:
@@ -134,13 +141,14 @@ class BridgeRun:
     def status_body(self) -> RunStatus:
         return RunStatus(id=self.id, sequence=self.sequence, status=self.status, provider=self.provider,
                          workspace=self.workspace, output=self.output, takes_total=self.takes_total,
-                         takes_finished=len(self.finished), error=self.error, hint=self.hint)
+                         takes_finished=len(self.finished), error=self.error, hint=self.hint, origin=self.origin,
+                         timeline=self.timeline, started_at=self.started_at)
 
     def record(self) -> dict:
         return {"id": self.id, "sequence": self.sequence, "timeline": self.timeline, "output": self.output,
                 "workspace": self.workspace, "provider": self.provider, "arguments": self.arguments,
                 "tpf": self.tpf, "start_frame": self.start_frame, "status": self.status, "error": self.error,
-                "hint": self.hint, "takes_total": self.takes_total,
+                "hint": self.hint, "takes_total": self.takes_total, "started_at": self.started_at,
                 "report": self.report.model_dump() if self.report else None}
 
 
@@ -150,6 +158,7 @@ class RunManager:
         self.base_urls = list(base_urls)
         self.poll_interval = poll_interval
         self.runs: dict[str, BridgeRun] = {}
+        self.journal_runs: dict[str, JournalRun] = {}
         self._lock = threading.Lock()
         (self.root / "runs").mkdir(parents=True, exist_ok=True)
         for path in sorted((self.root / "runs").glob("*.json")):
@@ -157,6 +166,7 @@ class RunManager:
             run = BridgeRun(**{k: data[k] for k in ("id", "sequence", "timeline", "output", "workspace", "provider",
                                                      "arguments", "tpf", "start_frame", "status", "error", "hint",
                                                      "takes_total")})
+            run.started_at = data.get("started_at")
             if data.get("report"):
                 run.report = Report(**data["report"])
             if run.status == "running":  # the bridge stopped while it ran: the journal knows where it was
@@ -164,8 +174,26 @@ class RunManager:
                 run.hint = "resume it (POST /v1/runs/{id}/resume or `otio-retake resume WORKSPACE`)"
             self.runs[run.id] = run
 
-    def get(self, run_id: str) -> BridgeRun:
-        run = self.runs.get(run_id)
+    def discover(self) -> dict[str, JournalRun]:
+        """The command line's runs in workspaces under the root, found again at each call (they come and go)."""
+        self.journal_runs = find_journal_runs(self.root, self.journal_runs)
+        return self.journal_runs
+
+    def listing(self, sequence: str | None = None, status: str | None = None) -> list[RunStatus]:
+        """Every run, oldest first; ``sequence`` keeps a panel sequence's own (by name, or the command line's
+        runs over the timeline the bridge wrote for it)."""
+        folder = folder_for_name(self.root, sequence) if sequence else None
+        rows = []
+        for run in [*self.runs.values(), *self.discover().values()]:
+            if sequence and run.sequence != sequence and Path(run.timeline).parent != folder:
+                continue
+            body = run.status_body()
+            if status is None or body.status == status:
+                rows.append(body)
+        return sorted(rows, key=lambda r: r.started_at or "")
+
+    def get(self, run_id: str) -> BridgeRun | JournalRun:
+        run = self.runs.get(run_id) or self.journal_runs.get(run_id) or self.discover().get(run_id)
         if run is None:
             raise UnknownRunError(f"no run '{run_id}' on this bridge",
                                   hint="start one with POST /v1/runs; ids are listed by GET /v1/runs")
@@ -199,10 +227,12 @@ class RunManager:
         run = BridgeRun(id=secrets.token_hex(6), sequence=request.sequence.name, timeline=str(timeline),
                         output=str(output), workspace=str(workspace), provider=request.provider,
                         arguments=arguments, tpf=tpf, start_frame=round(Fraction(int(request.sequence.zeroPointTicks),
-                                                                                  tpf)))
+                                                                                  tpf)),
+                        started_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"))
         self._load(arguments)  # refused now (no markers, a range too short...), not after the 202
         with self._lock:
-            busy = [r for r in self.runs.values() if r.workspace == run.workspace and r.status == "running"]
+            busy = [r for r in [*self.runs.values(), *self.discover().values()]
+                    if Path(r.workspace) == Path(run.workspace) and r.status == "running"]
             if busy:
                 raise RunConflictError(f"sequence '{run.sequence}' is already being retaken (run {busy[0].id})",
                                        hint="wait for it, or cancel it first")
@@ -212,6 +242,9 @@ class RunManager:
 
     def resume(self, run_id: str) -> BridgeRun:
         run = self.get(run_id)
+        if isinstance(run, JournalRun):
+            raise RunConflictError(f"run '{run_id}' was started on the command line: resume it there",
+                                   hint=f"`otio-retake resume {run.workspace}` (paid jobs are reused)")
         with self._lock:
             if run.status == "running":
                 raise RunConflictError(f"run '{run_id}' is still running")
@@ -237,8 +270,9 @@ class RunManager:
             runner = pipeline.make_runner(loaded, provider=a["provider"], workspace=Path(a["workspace"]),
                                           base_urls=pipeline.parse_base_urls(a["base_urls"], a["provider"]),
                                           poll_interval=a["poll_interval"], on_event=hub.publish)
+            # Marked as the bridge's own, so it is not listed a second time as a command-line run.
             result = pipeline.run(loaded, plans, a["output"], runner=runner, force=True, max_cost=a["max_cost"],
-                                  arguments=a)
+                                  arguments={**a, "bridge_run": run.id})
             run.report = run_report(result)
             status, error, hint = "done", None, None
         except asyncio.CancelledError:

@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..timecode import frames_to_timecode
 
 __all__ = ["SequenceError", "sequence_rate", "sequence_to_timeline", "write_sequence", "PREMIERE_COLORS",
-           "sequence_folder", "sequence_warnings"]
+           "sequence_folder", "folder_for_name", "sequence_warnings"]
 
 # Premiere's eight marker colours by colorIndex (the CEP/ExtendScript order; unverified for UXP: see the fake).
 PREMIERE_COLORS = ("GREEN", "RED", "PURPLE", "ORANGE", "YELLOW", "WHITE", "BLUE", "CYAN")
@@ -130,8 +130,12 @@ def _safe(text: str) -> str:
 
 def sequence_folder(root: Path, sequence: Sequence) -> Path:
     """One folder per sequence name, so a second run of a sequence finds its journal and reuses its takes."""
-    digest = hashlib.sha256(sequence.name.encode()).hexdigest()[:8]
-    return Path(root) / "sequences" / f"{_safe(sequence.name)}-{digest}"
+    return folder_for_name(root, sequence.name)
+
+
+def folder_for_name(root: Path, name: str) -> Path:
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return Path(root) / "sequences" / f"{_safe(name)}-{digest}"
 
 
 def write_sequence(root: Path, sequence: Sequence) -> Path:

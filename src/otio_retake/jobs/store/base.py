@@ -208,6 +208,16 @@ class Store(ABC):
     def last_run(self) -> dict | None: ...
 
     @abstractmethod
+    def runs(self) -> list[tuple[int, str, dict]]:
+        """Every recorded run, oldest first: (id, started_at, arguments)."""
+
+    @abstractmethod
+    def events_since(self, after_id: int, *, since: str | None = None, until: str | None = None
+                     ) -> list[tuple[int, str, str, str, str, str | None]]:
+        """The journal's events after ``after_id`` (and at or after ``since``, before ``until``: ISO times), in
+        order: (id, at, range_name, takes, state, detail). For panels following a run another process makes."""
+
+    @abstractmethod
     def schema_version(self) -> int: ...
 
     # -------------------------------------------------------------------------- claims

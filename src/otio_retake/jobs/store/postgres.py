@@ -213,6 +213,24 @@ class PostgresJournal(Store):
         row = self._tx(body)
         return json.loads(row["arguments"]) if row else None
 
+    def runs(self) -> list[tuple[int, str, dict]]:
+        def body(cur):
+            cur.execute("SELECT id, started_at, arguments FROM runs ORDER BY id")
+            return cur.fetchall()
+
+        return [(r["id"], r["started_at"], json.loads(r["arguments"])) for r in self._tx(body)]
+
+    def events_since(self, after_id: int, *, since: str | None = None, until: str | None = None
+                     ) -> list[tuple[int, str, str, str, str, str | None]]:
+        # BIGSERIAL ids follow insertion, not commit, order: a reader may see id 9 before a slower 8 commits.
+        def body(cur):
+            cur.execute("SELECT e.id, e.at, j.range_name, j.takes, e.state, e.detail FROM events e JOIN jobs j ON "
+                        "j.plan_key = e.plan_key WHERE e.id > %s AND e.at >= %s AND e.at < %s ORDER BY e.id",
+                        (after_id, since or "", until or "9999"))
+            return cur.fetchall()
+
+        return [(r["id"], r["at"], r["range_name"], r["takes"], r["state"], r["detail"]) for r in self._tx(body)]
+
     # -------------------------------------------------------------------------- claims
     def claim(self, plan_key: str, owner: str, lease_seconds: float, *, dead: str | None = None) -> str | None:
         def body(cur):

@@ -158,6 +158,20 @@ class SQLiteJournal(Store):
             row = self._db.execute("SELECT arguments FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         return json.loads(row["arguments"]) if row else None
 
+    def runs(self) -> list[tuple[int, str, dict]]:
+        with self._lock:
+            rows = self._db.execute("SELECT id, started_at, arguments FROM runs ORDER BY id").fetchall()
+        return [(r["id"], r["started_at"], json.loads(r["arguments"])) for r in rows]
+
+    def events_since(self, after_id: int, *, since: str | None = None, until: str | None = None
+                     ) -> list[tuple[int, str, str, str, str, str | None]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT e.id, e.at, j.range_name, j.takes, e.state, e.detail FROM events e JOIN jobs j ON "
+                "j.plan_key = e.plan_key WHERE e.id > ? AND e.at >= ? AND e.at < ? ORDER BY e.id",
+                (after_id, since or "", until or "9999")).fetchall()
+        return [tuple(r) for r in rows]
+
     # -------------------------------------------------------------------------- claims
     def claim(self, plan_key: str, owner: str, lease_seconds: float, *, dead: str | None = None) -> str | None:
         def body(db):
