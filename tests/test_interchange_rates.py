@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, decode_patterns, dominant_hz, run_cli
+from media_sources import make_source
+from otio_retake.media.probe import probe
+from otio_retake.timeline.fcpxml import format_time, parse_time
+from otio_retake.timeline.info import timeline_rate
+from otio_retake.timeline.relink import MediaResolver
+from otio_retake.timeline.segments import TimelineIndex
+from otio_retake.timeline.write import write_timeline
 from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges
 from otio_retake.timeline.read import read_timeline
 
@@ -67,14 +74,88 @@ def test_fcpxml_conformed_clip_markers_map_frame_for_frame(tmp_path):
     assert {r.name: r.record_in for r in ranges if r.name != "m"} == {"m7": 168, "m14": 336, "m23": 551}
 
 
-def test_fcpxml_conformed_clip_is_refused_for_rendering_not_rendered_by_time(tmp_path, capsys):
-    markers = '<marker start="7s" duration="3s" value="m7" note="n"/>'
+def _conformed_cut(tmp_path, *, conform: bool = True, sequence: str = "1001/24000s") -> Path:
+    """A 25 fps pattern clip (clip id 7, 10 s, a 440 Hz tone) in a 23.976 project, rate-conformed as Final
+    Cut does by default: the clip shows media frames 50.. (start 2 s) from record frame 0 for 192 frames, and
+    its marker 'm' starts at media frame 100 (4 s) and lasts 72 media frames (72/25 s of clip time)."""
+    media = make_source(tmp_path / "pal.mp4", clip_id=7, frames=250, rate=Fraction(25), width=320, height=180)
+    duration = format_time(Fraction(192) * parse_time(sequence))
     path = tmp_path / "c.fcpxml"
-    path.write_text(_fcpxml("NDF", frame_duration="1001/24000s", tc_start="0s", clip_format="r3",
-                            conform='<conform-rate srcFrameRate="25"/>' + markers, marker_start="0s"))
-    assert run_cli("plan", path, "--marker-prefix", "m7") == 2
-    err = " ".join(capsys.readouterr().err.split())
-    assert "rate-conforms" in err and "'a'" in err
+    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.10">
+  <resources>
+    <format id="r1" frameDuration="{sequence}" width="1920" height="1080"/>
+    <format id="r3" frameDuration="1/25s" width="320" height="180"/>
+    <asset id="r2" name="pal" start="0s" duration="10s" hasVideo="1" hasAudio="1" format="r3">
+      <media-rep kind="original-media" src="{media.as_uri()}"/>
+    </asset>
+  </resources>
+  <library><event name="e"><project name="p">
+    <sequence format="r1" duration="{duration}" tcStart="0s" tcFormat="NDF">
+      <spine>
+        <asset-clip ref="r2" name="pal" offset="0s" start="2s" duration="{duration}" format="r3">
+          {'<conform-rate srcFrameRate="25"/>' if conform else ''}
+          <marker start="4s" duration="72/25s" value="m" note="make it rain"/>
+        </asset-clip>
+      </spine>
+    </sequence>
+  </project></event></library>
+</fcpxml>
+""")
+    return path
+
+
+@pytest.mark.parametrize("sequence", ["1001/24000s", "1/24s"])
+def test_fcpxml_conformed_clip_renders_frame_for_frame_and_its_take_comes_back_in_place(tmp_path, sequence):
+    # Final Cut plays a conformed clip's media frame n at the clip's record frame n (slowed to 95.9% at 23.976,
+    # 96% at 24): the marker at media frame 100 is record frame 50, and the excerpt and the take must show media
+    # frames 100, 101, ... there (by time they would drift: record frame 71 is media frame 123 by time, not 121).
+    path = _conformed_cut(tmp_path, sequence=sequence)
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "12") == 0
+    take = tmp_path / "ws" / "takes" / "m_takeA.mp4"
+    assert decode_patterns(take) == [(100 + k, 7) for k in range(-12, 72 + 12)]
+    out = read_timeline(tmp_path / "o.otio")
+    retake = next(t for t in out.tracks if t.name == "Retake A")
+    clip = retake.find_clips()[0]
+    placed = clip.transformed_time_range(clip.trimmed_range(), out.tracks)
+    assert (round(placed.start_time.value), round(placed.duration.value)) == (50, 72)  # the handles are outside it
+    # The excerpt (2 s of context each side at the sequence rate) shows one media frame per record frame too,
+    # and its sound is slowed by the same factor: the 440 Hz tone plays at 440 x 23.976 / 25 (or x 24 / 25).
+    excerpt = next((tmp_path / "ws" / "excerpts").glob("m_*.mp4"))
+    shown = decode_patterns(excerpt)
+    context = len(shown) - 72
+    assert shown == [(100 - context // 2 + k, 7) for k in range(len(shown))]
+    speed = 1 / (parse_time(sequence) * 25)
+    assert abs(dominant_hz(excerpt, 0.5, 2.0) - 440 * float(speed)) < 2
+    assert abs(probe(excerpt).duration - len(shown) * float(parse_time(sequence))) < 0.05
+    # Written back to FCPXML (the take as an audition, the clip split around it), the pieces stay conformed:
+    # every record frame shows the same media frame, and the marker is where it was.
+    write_timeline(out, tmp_path / "o.fcpxml")
+    text = (tmp_path / "o.fcpxml").read_text()
+    assert text.count('<conform-rate srcFrameRate="25"') == 3 and "<audition" in text
+    again = read_timeline(tmp_path / "o.fcpxml")
+    [(name, record_in)] = [(r.name, r.record_in) for r in find_marked_ranges(again)[0]]
+    assert (name, record_in) == ("m", 50)
+
+    def shown_at(timeline):
+        index = TimelineIndex(timeline, timeline_rate(timeline))
+        segments = index.segments(0, 0, 192, MediaResolver(timeline, timeline_dir=tmp_path), range_name="all")
+        return [(s.media.path.name, s.file_time(k, timeline_rate(timeline))) for s in segments
+                for k in range(s.record_in, s.record_out)]
+
+    assert shown_at(again) == shown_at(read_timeline(path)) == \
+        [("pal.mp4", Fraction(50 + k, 25)) for k in range(192)]
+
+
+def test_fcpxml_clip_at_another_rate_without_conform_still_renders_by_time(tmp_path):
+    # Without <conform-rate> Final Cut plays the 25 fps media in real time (dropping a frame now and then): the
+    # marker at 4 s of media is record frame 48 and record frame 48 + k shows the media frame on screen then.
+    path = _conformed_cut(tmp_path, conform=False)
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "0") == 0
+    shown = decode_patterns(tmp_path / "ws" / "takes" / "m_takeA.mp4")
+    by_time = [(int((2 + Fraction(48 + k) * Fraction(1001, 24000)) * 25 + Fraction(1, 4)), 7) for k in range(len(shown))]
+    assert shown == by_time and shown[-1][0] > 100 + len(shown) - 1  # ahead of one frame per frame
 
 
 def _premiere_at_2997(display: str, frame: int) -> str:

@@ -154,8 +154,13 @@ def decode_all_frames(path: str, *, width: int | None = None, height: int | None
     return frames, times, rate
 
 
-def read_audio(path: str | None, start: Fraction, samples: int) -> np.ndarray:
-    """``samples`` stereo float32 samples at 48 kHz from ``start`` seconds; silence where there is none."""
+def read_audio(path: str | None, start: Fraction, samples: int, *, rate: Fraction | int = AUDIO_RATE) -> np.ndarray:
+    """``samples`` stereo float32 samples at 48 kHz from ``start`` seconds; silence where there is none.
+
+    ``rate``: resample to this rate instead (rounded to whole Hz) and take ``samples`` of those, for sound
+    played faster or slower than it was recorded (50050 Hz played at 48 kHz: 25 fps media at 23.976).
+    """
+    rate = round(rate)
     out = np.zeros((AUDIO_CHANNELS, samples), dtype=np.float32)
     if path is None or samples <= 0:
         return out
@@ -167,7 +172,7 @@ def read_audio(path: str | None, start: Fraction, samples: int) -> np.ndarray:
         origin = Fraction(stream.start_time or 0) * tb
         if start > 1:
             container.seek(int((start + origin - 1) / tb), stream=stream, backward=True, any_frame=False)
-        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
         chunks: list[np.ndarray] = []
         first_time: Fraction | None = None
         have = 0
@@ -177,7 +182,7 @@ def read_audio(path: str | None, start: Fraction, samples: int) -> np.ndarray:
                 continue
             if first_time is None:
                 first_time = Fraction(frame.pts) * tb - origin
-                needed_end = round((start - first_time) * AUDIO_RATE) + samples
+                needed_end = round((start - first_time) * rate) + samples
             for rs in resampler.resample(frame):
                 chunk = rs.to_ndarray()
                 chunks.append(chunk)
@@ -190,7 +195,7 @@ def read_audio(path: str | None, start: Fraction, samples: int) -> np.ndarray:
         if first_time is None:
             return out
         audio = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), np.float32)
-        offset = round((start - first_time) * AUDIO_RATE)
+        offset = round((start - first_time) * rate)
         src_lo, dst_lo = (offset, 0) if offset >= 0 else (0, -offset)
         n = max(0, min(samples - dst_lo, audio.shape[1] - src_lo))
         if n > 0:

@@ -28,7 +28,9 @@ class Segment:
 
     ``file_start`` is the time in seconds, in the media file, of the first
     frame; ``media`` is None for a gap (black and silence) and for missing media
-    (then ``missing`` says which).
+    (then ``missing`` says which). ``speed`` is media seconds per record second:
+    1 but for a clip Final Cut rate-conforms (its media frames play one per
+    record frame, so 25 fps media in a 23.976 cut plays at 95.9%).
     """
 
     record_in: int
@@ -37,6 +39,11 @@ class Segment:
     media: ResolvedMedia | None
     file_start: Fraction
     missing: str | None = None
+    speed: Fraction = Fraction(1)
+
+    def file_time(self, record_frame: int, rate: Fraction) -> Fraction:
+        """The time in the media file shown at a record frame of this segment."""
+        return self.file_start + Fraction(record_frame - self.record_in) * self.speed / rate
 
     @property
     def record_out(self) -> int:
@@ -182,17 +189,17 @@ def _clip_segment(clip: otio.schema.Clip, clip_first: int, lo: int, hi: int, rat
     if not clip.enabled:  # the editor sees what is under it, not this clip: never send it as if visible
         raise UnsupportedEditError(f"range '{range_name}' covers clip '{clip.name}' on track '{label}', which is "
                                    "disabled", hint="enable the clip, delete it, or move the marker off it")
-    conform = clip.metadata.get("fcpxml", {}).get("conform_rate") if hasattr(clip.metadata.get("fcpxml"), "get") \
-        else None
-    if conform:  # Final Cut shows its frames one per sequence frame; the excerpt would sample them by time
-        raise UnsupportedEditError(
-            f"range '{range_name}' covers clip '{clip.name}' on track '{label}', whose {conform} fps media Final Cut "
-            "rate-conforms to the sequence", hint="transcode the clip to the sequence rate, or move the marker off it")
+    fcpxml = clip.metadata.get("fcpxml")
+    conform = fcpxml.get("conform_rate") if hasattr(fcpxml, "get") else None
     media = resolver.resolve(clip)
     if media is None:
         return Segment(lo, hi - lo, clip.name, None, Fraction(0), missing=resolver.describe(clip))
     clip_rate = media.rate
     media_in = Fraction(round(clip.source_range.start_time.rescaled_to(float(clip_rate)).value) - media.start_frame,
                         1) / clip_rate
+    if conform:  # Final Cut shows its media frame n at the clip's record frame n: one media frame per record frame
+        speed = rate / Fraction(conform)
+        return Segment(lo, hi - lo, clip.name, media, media_in + Fraction(lo - clip_first) / Fraction(conform),
+                       speed=speed)
     file_start = media_in + Fraction(lo - clip_first) / rate
     return Segment(lo, hi - lo, clip.name, media, file_start)
