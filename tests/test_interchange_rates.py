@@ -138,14 +138,80 @@ def test_fcpxml_conformed_clip_renders_frame_for_frame_and_its_take_comes_back_i
     [(name, record_in)] = [(r.name, r.record_in) for r in find_marked_ranges(again)[0]]
     assert (name, record_in) == ("m", 50)
 
-    def shown_at(timeline):
-        index = TimelineIndex(timeline, timeline_rate(timeline))
-        segments = index.segments(0, 0, 192, MediaResolver(timeline, timeline_dir=tmp_path), range_name="all")
-        return [(s.media.path.name, s.file_time(k, timeline_rate(timeline))) for s in segments
-                for k in range(s.record_in, s.record_out)]
-
-    assert shown_at(again) == shown_at(read_timeline(path)) == \
+    assert _shown_at(again, tmp_path) == _shown_at(read_timeline(path), tmp_path) == \
         [("pal.mp4", Fraction(50 + k, 25)) for k in range(192)]
+
+
+def _shown_at(timeline, folder, frames: int = 192) -> list[tuple[str, Fraction]]:
+    """(media file, time in it) each record frame of the first video track shows."""
+    index = TimelineIndex(timeline, timeline_rate(timeline))
+    segments = index.segments(0, 0, frames, MediaResolver(timeline, timeline_dir=folder), range_name="all")
+    return [(s.media.path.name, s.file_time(k, timeline_rate(timeline))) for s in segments
+            for k in range(s.record_in, s.record_out)]
+
+
+def _retimed_cut(tmp_path, points: str, sampling: str = "") -> Path:
+    """A 24 fps pattern clip (clip id 9, 14 s) in a 24 fps project, retimed by ``points``: the clip's local
+    time runs from 2 s for 8 s (192 frames); its marker 'r' is at local 4 s (record frame 48) for 3 s."""
+    media = make_source(tmp_path / "fast.mp4", clip_id=9, frames=336, rate=Fraction(24), width=320, height=180)
+    path = tmp_path / "t.fcpxml"
+    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.10">
+  <resources>
+    <format id="r1" frameDuration="1/24s" width="320" height="180"/>
+    <asset id="r2" name="fast" start="0s" duration="14s" hasVideo="1" hasAudio="1" format="r1">
+      <media-rep kind="original-media" src="{media.as_uri()}"/>
+    </asset>
+  </resources>
+  <library><event name="e"><project name="p">
+    <sequence format="r1" duration="8s" tcStart="0s" tcFormat="NDF">
+      <spine>
+        <asset-clip ref="r2" name="fast" offset="0s" start="2s" duration="8s" format="r1">
+          <timeMap{sampling}>{points}</timeMap>
+          <marker start="4s" duration="3s" value="r" note="make it snow"/>
+        </asset-clip>
+      </spine>
+    </sequence>
+  </project></event></library>
+</fcpxml>
+""")
+    return path
+
+
+_CONSTANT = '<timept time="0s" value="0s" interp="linear"/><timept time="10s" value="12s" interp="linear"/>'
+
+
+def test_fcpxml_constant_speed_timemap_renders_frame_for_frame_with_floor_sampling(tmp_path):
+    # 120% (local 0 s -> media 0 s, local 10 s -> media 12 s): record frame k shows media time 1.2 x (2 s + k/24),
+    # media frame floor(57.6 + 1.2 k) as Final Cut's default floor sampling picks it (the marker: k = 48 + j,
+    # media frame floor(115.2 + 1.2 j); a quarter-frame rounding would show the next frame at every .8).
+    path = _retimed_cut(tmp_path, _CONSTANT)
+    ranges, skipped = find_marked_ranges(read_timeline(path))
+    assert [(r.name, r.record_in, r.duration) for r in ranges] == [("r", 48, 72)] and not skipped
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "12") == 0
+    shown = decode_patterns(tmp_path / "ws" / "takes" / "r_takeA.mp4")
+    assert shown == [(int(Fraction(1152, 10) + Fraction(12, 10) * j), 9) for j in range(-12, 72 + 12)]
+    # written back to FCPXML the pieces around the audition keep the speed and show the same media times
+    write_timeline(read_timeline(tmp_path / "o.otio"), tmp_path / "o.fcpxml")
+    again = read_timeline(tmp_path / "o.fcpxml")
+    assert [(r.name, r.record_in) for r in find_marked_ranges(again)[0]] == [("r", 48)]
+    assert _shown_at(again, tmp_path) == _shown_at(read_timeline(path), tmp_path) == \
+        [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(192)]
+
+
+@pytest.mark.parametrize("points, sampling, why", [
+    ('<timept time="0s" value="0s" interp="smooth2"/><timept time="10s" value="12s" interp="smooth2"/>', "",
+     "a varying speed"),
+    ('<timept time="0s" value="0s" interp="linear"/><timept time="4s" value="4s" interp="linear"/>'
+     '<timept time="10s" value="16s" interp="linear"/>', "", "a varying speed"),
+    (_CONSTANT, ' frameSampling="optical-flow"', "sampled by optical-flow"),
+])
+def test_fcpxml_varying_timemap_is_still_refused_naming_the_clip(tmp_path, capsys, points, sampling, why):
+    path = _retimed_cut(tmp_path, points, sampling)
+    assert run_cli("plan", path, "--default-length", "3", "--marker-prefix", "r") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "clip 'fast'" in err and why in err
 
 
 def test_fcpxml_clip_at_another_rate_without_conform_still_renders_by_time(tmp_path):

@@ -32,8 +32,12 @@ def _open(path: str):
 
 
 def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
-              held: list[int] | None = None, as_frames: bool = False) -> Iterator[np.ndarray | av.VideoFrame]:
+              held: list[int] | None = None, as_frames: bool = False,
+              tolerance: Fraction = Fraction(1, 4)) -> Iterator[np.ndarray | av.VideoFrame]:
     """Frames shown at each of ``times`` (ascending seconds), as displayed (rotation applied).
+
+    ``tolerance`` (in source frames): how far before a frame's start a time may fall and still show it
+    (time bases round); a retime that lands between frames wants the floor, so a smaller one.
 
     RGB arrays (height, width, 3), or with ``as_frames`` yuv420p ``VideoFrame``s
     straight from the scaler (what an H.264 encoder takes: no RGB round trip).
@@ -52,7 +56,7 @@ def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
         tb = stream.time_base
         origin = Fraction(stream.start_time or 0) * tb
         src_rate = Fraction(stream.average_rate or stream.guessed_rate or 24)
-        eps = Fraction(1, 4) / src_rate
+        eps = tolerance / src_rate
         first = times[0]
         if first > 1:
             container.seek(int((first + origin - 1) / tb), stream=stream, backward=True, any_frame=False)

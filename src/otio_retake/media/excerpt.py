@@ -134,7 +134,10 @@ def _encode(segments: list[ExcerptPiece], dest: Path, *, rate: Fraction, width: 
                 for _ in times:
                     writer.add_frame(black)
             else:
-                frames = frames_at(str(seg.source_path), times, width=cw, height=ch, held=held, as_frames=not padded)
+                # media stepped at another speed land between frames: the frame shown is the one started
+                # (Final Cut's floor sampling), so only a time base's rounding is forgiven
+                frames = frames_at(str(seg.source_path), times, width=cw, height=ch, held=held, as_frames=not padded,
+                                   tolerance=Fraction(1, 4) if seg.speed == 1 else Fraction(1, 16))
                 for frame in prefetch(frames):
                     if padded:  # centred on black inside the host's exact size
                         canvas[:] = 0

@@ -11,7 +11,10 @@ clip, compound and multicam clips (``ref-clip``, ``mc-clip``, ``sync-clip``)
 as nested stacks (refused if a range covers them). Every ``marker`` and
 ``chapter-marker`` of the storyline and of its connected clips goes to the
 Stack at its record time, its ``value`` as name and ``note`` as the note.
-Connected clips (lanes) are not read as tracks.
+Connected clips (lanes) are not read as tracks. A clip Final Cut
+rate-conforms (``<conform-rate>``: media at another rate shown one frame per
+sequence frame) keeps its exact sequence length and says its media rate in
+``metadata["fcpxml"]["conform_rate"]``: segments renders it frame for frame.
 
 Write: the cut's first video track becomes the spine; each range whose takes
 sit inside one clip becomes an ``<audition>`` there (the original frames as
@@ -132,8 +135,12 @@ def read_fcpxml(text: str, *, source: str = "FCPXML") -> otio.schema.Timeline:
         if "0" in (element.get("enabled"), shown.get("enabled")):
             item.enabled = False
         if shown.find("timeMap") is not None and isinstance(item, otio.schema.Clip):
-            # a retime: segments refuses to render it, as it does an EDL's M2
-            item.effects.append(otio.schema.Effect(name="timeMap", effect_name="FCPXML timeMap speed change"))
+            speed, why = _time_map(shown, res, rate)
+            if speed is not None:  # one constant speed: segments renders it, one media step per record frame
+                item.effects.append(otio.schema.LinearTimeWarp(name="timeMap", time_scalar=float(speed)))
+            else:  # a varying retime: segments refuses to render it, as it does an EDL's M2
+                item.effects.append(otio.schema.Effect(name="timeMap",
+                                                       effect_name=f"FCPXML timeMap speed change: {why}"))
         track.append(item)
         duration = parse_time(element.get("duration") or shown.get("duration"))
         _collect_markers(timeline, element, offset, parse_time(shown.get("start")), rate, res)
@@ -163,14 +170,21 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
         else otio.schema.MissingReference()
     first = start - media_start
     conformed = _conform_rate(element, res, rate)
+    speed, _ = _time_map(element, res, rate)
+    retime = {}
+    if speed is not None:  # the clip's clock is its local time; the timeMap says which media time it shows
+        t0, v0 = _time_points(element)[0][:2]
+        first = v0 + (start - t0) * speed
+        retime = {"speed": str(speed), "media_start": str(first)}
     # A conformed clip lasts exactly its sequence duration: its length in media time is not a whole number of
     # media frames (54 record frames at 24 are 56.25 frames of 25 fps time), and rounding it would move every
     # later clip of the track (segments maps its record frames to media frames one for one).
     length = parse_time(element.get("duration")) * media_rate
     return otio.schema.Clip(name=name or asset.get("name") or "", media_reference=ref,
                             source_range=TimeRange(RationalTime(round(first * media_rate), mr),
-                                                   RationalTime(float(length) if conformed else round(length), mr)),
-                            metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag,
+                                                   RationalTime(float(length) if conformed or retime
+                                                                else round(length), mr)),
+                            metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag, **retime,
                                                  **({"conform_rate": str(media_rate)} if conformed else {})}})
 
 
@@ -195,6 +209,34 @@ def _conform_of(clip: otio.schema.Clip) -> Fraction | None:
     fcpxml = clip.metadata.get("fcpxml")
     conform = fcpxml.get("conform_rate") if hasattr(fcpxml, "get") else None
     return Fraction(conform) if conform else None
+
+
+def _time_points(element: ET.Element) -> list[tuple[Fraction, Fraction, str]]:
+    """(local time, media time, interp) of each ``timept`` of a clip's ``timeMap`` (interp defaults to smooth2)."""
+    tmap = element.find("timeMap")
+    return [(parse_time(p.get("time")), parse_time(p.get("value")), p.get("interp") or "smooth2")
+            for p in (tmap.findall("timept") if tmap is not None else [])]
+
+
+def _time_map(element: ET.Element, res: _Resources, rate: Fraction) -> tuple[Fraction | None, str]:
+    """(speed, "") of a clip retimed at one constant speed that Final Cut samples by floor (its default), or
+    (None, why not): a ramp, a freeze or a reverse, smooth points, another frame sampling, or a retime on a
+    conformed clip or on a ``clip`` wrapper cannot be mapped frame for frame here."""
+    tmap = element.find("timeMap")
+    if tmap is None:
+        return None, "no timeMap"
+    if element.tag != "asset-clip" or _conform_rate(element, res, rate):
+        return None, "a retimed clip that is also rate-conformed or wraps its media"
+    points = _time_points(element)
+    if len(points) < 2 or any(interp != "linear" for *_, interp in points):
+        return None, "a varying speed (a ramp or smooth timeMap points)"
+    slopes = {(v2 - v1) / (t2 - t1) for (t1, v1, _), (t2, v2, _) in zip(points, points[1:]) if t2 != t1}
+    if len(slopes) != 1 or next(iter(slopes)) <= 0 or any(t2 <= t1 for (t1, *_), (t2, *_) in zip(points, points[1:])):
+        return None, "a varying speed, a freeze or a reverse"
+    sampling = tmap.get("frameSampling") or "floor"
+    if sampling != "floor":
+        return None, f"a retime sampled by {sampling} (only floor, Final Cut's default, is exact)"
+    return next(iter(slopes)), ""
 
 
 def _src_frame_rate(rate: Fraction) -> str:
@@ -236,9 +278,11 @@ def _collect_markers(timeline, element: ET.Element, offset: Fraction, start: Fra
                 color=_COMPLETED_COLOR.get(child.get("completed"), "PURPLE"),
                 metadata={NAMESPACE: {"origin": f"{child.tag} '{child.get('value') or ''}'"}})
             marker.comment = child.get("note") or ""
-            if element.find("timeMap") is not None:  # its clip clock is retimed: the record position is unknown
+            speed, why = _time_map(element, res, rate) if element.find("timeMap") is not None else (1, "")
+            if speed is None:  # a varying retime: where its clip clock sits in record time is not worked out here
                 marker.metadata[NAMESPACE]["unplaced"] = (f"on retimed clip '{element.get('name') or ''}' "
-                                                          "(timeMap): its record position cannot be worked out exactly")
+                                                          f"(timeMap), {why}: its record position cannot be "
+                                                          "worked out exactly")
             timeline.tracks.markers.append(marker)
         elif (child.get("lane") or element.tag == "spine") and \
                 child.tag in {"clip", "asset-clip", "gap", "title", "spine", "video"} | _NESTED:
@@ -312,18 +356,28 @@ class _Writer:
         """An asset-clip showing ``frames`` frames of ``clip`` from ``first`` frames into its source range."""
         media_rate = Fraction(clip.source_range.duration.rate).limit_denominator(1001)
         conform = _conform_of(clip)
+        fcpxml = clip.metadata.get("fcpxml")
+        speed = Fraction(fcpxml["speed"]) if hasattr(fcpxml, "get") and fcpxml.get("speed") else None
         # a conformed clip shows one media frame per sequence frame; any other clip plays its media in real time
         into = first if conform else round(Fraction(first) * media_rate / self.rate)
-        start = round(clip.source_range.start_time.value) + into
+        start = self.seconds(round(clip.source_range.start_time.value) + into, media_rate)
+        if speed is not None:  # retimed: its local clock starts at the media time it shows first
+            begin = Fraction(fcpxml["media_start"]) + Fraction(first) * speed / self.rate
+            start = format_time(begin)
         element = ET.Element("asset-clip", name=xml_text(clip.name), offset=format_time(offset),
-                             start=self.seconds(start, media_rate), duration=self.seconds(frames), **extra)
+                             start=start, duration=self.seconds(frames), **extra)
         rid = self.asset(clip)
         if rid is None:
             element.tag = "gap"
             element.attrib.pop("start")
         else:
             element.set("ref", rid)
-            if conform:  # its own clock (start, markers) runs at the media rate: say so, as Final Cut does
+            if speed is not None:  # one constant speed, as read: local time -> media time
+                tmap = ET.SubElement(element, "timeMap")
+                for local in (begin, begin + Fraction(frames) / self.rate):
+                    ET.SubElement(tmap, "timept", time=format_time(local),
+                                  value=format_time(begin + (local - begin) * speed), interp="linear")
+            elif conform:  # its own clock (start, markers) runs at the media rate: say so, as Final Cut does
                 ET.SubElement(element, "conform-rate", srcFrameRate=_src_frame_rate(conform))
                 self.clocks[id(element)] = conform
         return element
@@ -460,5 +514,5 @@ def _place_marker(w: _Writer, elements, frame: int, duration: int, marker, rate)
     if color in ("RED", "GREEN"):
         attrs["completed"] = "0" if color == "RED" else "1"
     element = ET.Element("marker", **attrs)
-    index = len([c for c in shown if c.tag in ("conform-rate", "marker", "chapter-marker")])  # timing first
+    index = len([c for c in shown if c.tag in ("timeMap", "conform-rate", "marker", "chapter-marker")])  # timing first
     shown.insert(index, element)
