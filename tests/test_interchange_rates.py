@@ -10,6 +10,7 @@ import pytest
 from conftest import FIXTURES, decode_patterns, dominant_hz, run_cli
 from media_sources import make_source
 from otio_retake.media.probe import probe
+from otio_retake.timeline.conform import conform
 from otio_retake.timeline.fcpxml import format_time, parse_time
 from otio_retake.timeline.info import timeline_rate
 from otio_retake.timeline.relink import MediaResolver
@@ -140,6 +141,11 @@ def test_fcpxml_conformed_clip_renders_frame_for_frame_and_its_take_comes_back_i
 
     assert _shown_at(again, tmp_path) == _shown_at(read_timeline(path), tmp_path) == \
         [("pal.mp4", Fraction(50 + k, 25)) for k in range(192)]
+    # conformed with take A picked, the clip around the take still shows its media frame for frame
+    final, _ = conform(out, {"m": "A"})
+    assert _shown_at(final, tmp_path) == [("pal.mp4", Fraction(50 + k, 25)) for k in range(50)] + \
+        [("m_takeA.mp4", Fraction(12 + k) * parse_time(sequence)) for k in range(72)] + \
+        [("pal.mp4", Fraction(50 + k, 25)) for k in range(122, 192)]
 
 
 def _shown_at(timeline, folder, frames: int = 192) -> list[tuple[str, Fraction]]:
@@ -198,6 +204,10 @@ def test_fcpxml_constant_speed_timemap_renders_frame_for_frame_with_floor_sampli
     assert [(r.name, r.record_in) for r in find_marked_ranges(again)[0]] == [("r", 48)]
     assert _shown_at(again, tmp_path) == _shown_at(read_timeline(path), tmp_path) == \
         [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(192)]
+    final, _ = conform(read_timeline(tmp_path / "o.otio"), {"r": "A"})
+    assert _shown_at(final, tmp_path) == [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(48)] \
+        + [("r_takeA.mp4", Fraction(12 + k, 24)) for k in range(72)] + \
+        [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(120, 192)]
 
 
 @pytest.mark.parametrize("points, sampling, why", [
