@@ -83,10 +83,9 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
 def _add_take_edls(timeline, path: Path) -> None:
     """An EDL that otio-retake wrote holds one track: its takes are in the Retake EDLs beside it
     (``OUT.V1.edl`` -> ``OUT.Retake_A.edl``, ``OUT.Retake_A_2.edl``): read them as its Retake tracks."""
-    if any(take_of(clip) for clip in timeline.find_clips()):
-        raise TimelineReadError("holds the takes of an otio-retake output, not a cut", path=str(path),
-                                hint="run over the cut's EDL of that output (the one beside it that is not "
-                                     "'.Retake_X.edl' or '.markers.edl'), with --markers its .markers.edl")
+    if any(take_of(clip) for clip in timeline.find_clips()):  # it opens (relink, review); marks refuses a run
+        timeline.metadata[NAMESPACE]["edl"]["takes_only"] = True
+        return
     base = path.stem.rpartition(".")[0]
     if not base:
         return
