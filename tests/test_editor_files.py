@@ -63,3 +63,43 @@ def test_a_run_over_an_output_adds_new_letters_and_resubmits_nothing(samples, tm
     assert names.count("Retake A") == 1 and "Retake B" in names
     retake_b = next(t for t in result.tracks if t.name == "Retake B")
     assert [c.name for c in retake_b.find_clips()] == ["sky2 take B"]
+
+
+def test_a_run_over_an_edl_output_finds_its_takes_in_the_retake_edls_beside_it(samples, tmp_path, capsys):
+    # An EDL holds one track: the output is first.V1.edl (the cut), first.Retake_A.edl (the takes, each event
+    # saying which take it is) and first.markers.edl. A run over first.V1.edl reads the Retake EDLs beside it.
+    out = tmp_path / "out"
+    out.mkdir()
+    assert run_cli("run", samples / "retake_sample.edl", "--markers", samples / "retake_sample.markers.edl",
+                   "--marker-prefix", "sky", "-o", out / "first.edl") == 0
+    capsys.readouterr()
+    cut = next(p for p in out.glob("first.*.edl") if "Retake" not in p.name and "markers" not in p.name)
+    assert "* RETAKE: sky take A" in (out / "first.Retake_A.edl").read_text()
+    markers = out / "first.markers.edl"
+    assert run_cli("run", cut, "--markers", markers, "--marker-prefix", "sky", "-o", out / "again.edl") == 2
+    err = _err(capsys)
+    assert "'sky'" in err and "already has take(s) A on this timeline" in err
+    # a new marker: it gets letter B, and 'sky' is not sent again
+    markers.write_text(markers.read_text() + "\n004  001      V     C        01:00:12:12 01:00:12:13 01:00:12:12 "
+                       "01:00:12:13  \nA second sky |C:ResolveColorBlue |M:sky2 |D:72\n")
+    assert run_cli("run", cut, "--markers", markers, "--marker-prefix", "sky", "-o", out / "second.edl") == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "sky2 take B" in text and "1 job(s) submitted" in text and "skipped 'sky'" in text
+    assert sorted(p.name for p in out.glob("second.Retake_*.edl")) == ["second.Retake_A.edl", "second.Retake_B.edl"]
+    assert "* RETAKE: sky take A" in (out / "second.Retake_A.edl").read_text()
+    assert "* RETAKE: sky2 take B" in (out / "second.Retake_B.edl").read_text()
+    # the takes EDLs read with the cut are the editor's files now: never written over
+    from otio_retake.timeline.read import read_timeline
+    from otio_retake.timeline.write import editor_files
+    assert (out / "first.Retake_A.edl").resolve() in editor_files(read_timeline(cut, markers=markers))
+
+
+def test_a_run_over_the_takes_edl_itself_says_which_file_to_run_over(samples, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    assert run_cli("run", samples / "retake_sample.edl", "--markers", samples / "retake_sample.markers.edl",
+                   "--marker-prefix", "sky", "-o", out / "first.edl") == 0
+    capsys.readouterr()
+    assert run_cli("plan", out / "first.Retake_A.edl") == 2
+    err = _err(capsys)
+    assert "first.Retake_A.edl" in err and "holds the takes of an otio-retake output" in err and "--markers" in err

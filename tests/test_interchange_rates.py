@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, decode_patterns, dominant_hz, run_cli
+from media_sources import make_source
+from otio_retake.media.probe import probe
+from otio_retake.timeline.conform import conform
+from otio_retake.timeline.fcpxml import format_time, parse_time
+from otio_retake.timeline.info import timeline_rate
+from otio_retake.timeline.relink import MediaResolver
+from otio_retake.timeline.segments import TimelineIndex
+from otio_retake.timeline.write import write_timeline
 from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges
 from otio_retake.timeline.read import read_timeline
 
@@ -67,14 +75,163 @@ def test_fcpxml_conformed_clip_markers_map_frame_for_frame(tmp_path):
     assert {r.name: r.record_in for r in ranges if r.name != "m"} == {"m7": 168, "m14": 336, "m23": 551}
 
 
-def test_fcpxml_conformed_clip_is_refused_for_rendering_not_rendered_by_time(tmp_path, capsys):
-    markers = '<marker start="7s" duration="3s" value="m7" note="n"/>'
+def _conformed_cut(tmp_path, *, conform: bool = True, sequence: str = "1001/24000s") -> Path:
+    """A 25 fps pattern clip (clip id 7, 10 s, a 440 Hz tone) in a 23.976 project, rate-conformed as Final
+    Cut does by default: the clip shows media frames 50.. (start 2 s) from record frame 0 for 192 frames, and
+    its marker 'm' starts at media frame 100 (4 s) and lasts 72 media frames (72/25 s of clip time)."""
+    media = make_source(tmp_path / "pal.mp4", clip_id=7, frames=250, rate=Fraction(25), width=320, height=180)
+    duration = format_time(Fraction(192) * parse_time(sequence))
     path = tmp_path / "c.fcpxml"
-    path.write_text(_fcpxml("NDF", frame_duration="1001/24000s", tc_start="0s", clip_format="r3",
-                            conform='<conform-rate srcFrameRate="25"/>' + markers, marker_start="0s"))
-    assert run_cli("plan", path, "--marker-prefix", "m7") == 2
+    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.10">
+  <resources>
+    <format id="r1" frameDuration="{sequence}" width="1920" height="1080"/>
+    <format id="r3" frameDuration="1/25s" width="320" height="180"/>
+    <asset id="r2" name="pal" start="0s" duration="10s" hasVideo="1" hasAudio="1" format="r3">
+      <media-rep kind="original-media" src="{media.as_uri()}"/>
+    </asset>
+  </resources>
+  <library><event name="e"><project name="p">
+    <sequence format="r1" duration="{duration}" tcStart="0s" tcFormat="NDF">
+      <spine>
+        <asset-clip ref="r2" name="pal" offset="0s" start="2s" duration="{duration}" format="r3">
+          {'<conform-rate srcFrameRate="25"/>' if conform else ''}
+          <marker start="4s" duration="72/25s" value="m" note="make it rain"/>
+        </asset-clip>
+      </spine>
+    </sequence>
+  </project></event></library>
+</fcpxml>
+""")
+    return path
+
+
+@pytest.mark.parametrize("sequence", ["1001/24000s", "1/24s"])
+def test_fcpxml_conformed_clip_renders_frame_for_frame_and_its_take_comes_back_in_place(tmp_path, sequence):
+    # Final Cut plays a conformed clip's media frame n at the clip's record frame n (slowed to 95.9% at 23.976,
+    # 96% at 24): the marker at media frame 100 is record frame 50, and the excerpt and the take must show media
+    # frames 100, 101, ... there (by time they would drift: record frame 71 is media frame 123 by time, not 121).
+    path = _conformed_cut(tmp_path, sequence=sequence)
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "12") == 0
+    take = tmp_path / "ws" / "takes" / "m_takeA.mp4"
+    assert decode_patterns(take) == [(100 + k, 7) for k in range(-12, 72 + 12)]
+    out = read_timeline(tmp_path / "o.otio")
+    retake = next(t for t in out.tracks if t.name == "Retake A")
+    clip = retake.find_clips()[0]
+    placed = clip.transformed_time_range(clip.trimmed_range(), out.tracks)
+    assert (round(placed.start_time.value), round(placed.duration.value)) == (50, 72)  # the handles are outside it
+    # The excerpt (2 s of context each side at the sequence rate) shows one media frame per record frame too,
+    # and its sound is slowed by the same factor: the 440 Hz tone plays at 440 x 23.976 / 25 (or x 24 / 25).
+    excerpt = next((tmp_path / "ws" / "excerpts").glob("m_*.mp4"))
+    shown = decode_patterns(excerpt)
+    context = len(shown) - 72
+    assert shown == [(100 - context // 2 + k, 7) for k in range(len(shown))]
+    speed = 1 / (parse_time(sequence) * 25)
+    assert abs(dominant_hz(excerpt, 0.5, 2.0) - 440 * float(speed)) < 2
+    assert abs(probe(excerpt).duration - len(shown) * float(parse_time(sequence))) < 0.05
+    # Written back to FCPXML (the take as an audition, the clip split around it), the pieces stay conformed:
+    # every record frame shows the same media frame, and the marker is where it was.
+    write_timeline(out, tmp_path / "o.fcpxml")
+    text = (tmp_path / "o.fcpxml").read_text()
+    assert text.count('<conform-rate srcFrameRate="25"') == 3 and "<audition" in text
+    again = read_timeline(tmp_path / "o.fcpxml")
+    [(name, record_in)] = [(r.name, r.record_in) for r in find_marked_ranges(again)[0]]
+    assert (name, record_in) == ("m", 50)
+
+    assert _shown_at(again, tmp_path) == _shown_at(read_timeline(path), tmp_path) == \
+        [("pal.mp4", Fraction(50 + k, 25)) for k in range(192)]
+    # conformed with take A picked, the clip around the take still shows its media frame for frame
+    final, _ = conform(out, {"m": "A"})
+    assert _shown_at(final, tmp_path) == [("pal.mp4", Fraction(50 + k, 25)) for k in range(50)] + \
+        [("m_takeA.mp4", Fraction(12 + k) * parse_time(sequence)) for k in range(72)] + \
+        [("pal.mp4", Fraction(50 + k, 25)) for k in range(122, 192)]
+
+
+def _shown_at(timeline, folder, frames: int = 192) -> list[tuple[str, Fraction]]:
+    """(media file, time in it) each record frame of the first video track shows."""
+    index = TimelineIndex(timeline, timeline_rate(timeline))
+    segments = index.segments(0, 0, frames, MediaResolver(timeline, timeline_dir=folder), range_name="all")
+    return [(s.media.path.name, s.file_time(k, timeline_rate(timeline))) for s in segments
+            for k in range(s.record_in, s.record_out)]
+
+
+def _retimed_cut(tmp_path, points: str, sampling: str = "") -> Path:
+    """A 24 fps pattern clip (clip id 9, 14 s) in a 24 fps project, retimed by ``points``: the clip's local
+    time runs from 2 s for 8 s (192 frames); its marker 'r' is at local 4 s (record frame 48) for 3 s."""
+    media = make_source(tmp_path / "fast.mp4", clip_id=9, frames=336, rate=Fraction(24), width=320, height=180)
+    path = tmp_path / "t.fcpxml"
+    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.10">
+  <resources>
+    <format id="r1" frameDuration="1/24s" width="320" height="180"/>
+    <asset id="r2" name="fast" start="0s" duration="14s" hasVideo="1" hasAudio="1" format="r1">
+      <media-rep kind="original-media" src="{media.as_uri()}"/>
+    </asset>
+  </resources>
+  <library><event name="e"><project name="p">
+    <sequence format="r1" duration="8s" tcStart="0s" tcFormat="NDF">
+      <spine>
+        <asset-clip ref="r2" name="fast" offset="0s" start="2s" duration="8s" format="r1">
+          <timeMap{sampling}>{points}</timeMap>
+          <marker start="4s" duration="3s" value="r" note="make it snow"/>
+        </asset-clip>
+      </spine>
+    </sequence>
+  </project></event></library>
+</fcpxml>
+""")
+    return path
+
+
+_CONSTANT = '<timept time="0s" value="0s" interp="linear"/><timept time="10s" value="12s" interp="linear"/>'
+
+
+def test_fcpxml_constant_speed_timemap_renders_frame_for_frame_with_floor_sampling(tmp_path):
+    # 120% (local 0 s -> media 0 s, local 10 s -> media 12 s): record frame k shows media time 1.2 x (2 s + k/24),
+    # media frame floor(57.6 + 1.2 k) as Final Cut's default floor sampling picks it (the marker: k = 48 + j,
+    # media frame floor(115.2 + 1.2 j); a quarter-frame rounding would show the next frame at every .8).
+    path = _retimed_cut(tmp_path, _CONSTANT)
+    ranges, skipped = find_marked_ranges(read_timeline(path))
+    assert [(r.name, r.record_in, r.duration) for r in ranges] == [("r", 48, 72)] and not skipped
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "12") == 0
+    shown = decode_patterns(tmp_path / "ws" / "takes" / "r_takeA.mp4")
+    assert shown == [(int(Fraction(1152, 10) + Fraction(12, 10) * j), 9) for j in range(-12, 72 + 12)]
+    # written back to FCPXML the pieces around the audition keep the speed and show the same media times
+    write_timeline(read_timeline(tmp_path / "o.otio"), tmp_path / "o.fcpxml")
+    again = read_timeline(tmp_path / "o.fcpxml")
+    assert [(r.name, r.record_in) for r in find_marked_ranges(again)[0]] == [("r", 48)]
+    assert _shown_at(again, tmp_path) == _shown_at(read_timeline(path), tmp_path) == \
+        [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(192)]
+    final, _ = conform(read_timeline(tmp_path / "o.otio"), {"r": "A"})
+    assert _shown_at(final, tmp_path) == [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(48)] \
+        + [("r_takeA.mp4", Fraction(12 + k, 24)) for k in range(72)] + \
+        [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(120, 192)]
+
+
+@pytest.mark.parametrize("points, sampling, why", [
+    ('<timept time="0s" value="0s" interp="smooth2"/><timept time="10s" value="12s" interp="smooth2"/>', "",
+     "a varying speed"),
+    ('<timept time="0s" value="0s" interp="linear"/><timept time="4s" value="4s" interp="linear"/>'
+     '<timept time="10s" value="16s" interp="linear"/>', "", "a varying speed"),
+    (_CONSTANT, ' frameSampling="optical-flow"', "sampled by optical-flow"),
+])
+def test_fcpxml_varying_timemap_is_still_refused_naming_the_clip(tmp_path, capsys, points, sampling, why):
+    path = _retimed_cut(tmp_path, points, sampling)
+    assert run_cli("plan", path, "--default-length", "3", "--marker-prefix", "r") == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert "rate-conforms" in err and "'a'" in err
+    assert "clip 'fast'" in err and why in err
+
+
+def test_fcpxml_clip_at_another_rate_without_conform_still_renders_by_time(tmp_path):
+    # Without <conform-rate> Final Cut plays the 25 fps media in real time (dropping a frame now and then): the
+    # marker at 4 s of media is record frame 48 and record frame 48 + k shows the media frame on screen then.
+    path = _conformed_cut(tmp_path, conform=False)
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "0") == 0
+    shown = decode_patterns(tmp_path / "ws" / "takes" / "m_takeA.mp4")
+    by_time = [(int((2 + Fraction(48 + k) * Fraction(1001, 24000)) * 25 + Fraction(1, 4)), 7) for k in range(len(shown))]
+    assert shown == by_time and shown[-1][0] > 100 + len(shown) - 1  # ahead of one frame per frame
 
 
 def _premiere_at_2997(display: str, frame: int) -> str:

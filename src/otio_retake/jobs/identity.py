@@ -44,7 +44,7 @@ def excerpt_key(segments: Iterable[Segment], rate, limits: Limits) -> str:
             continue
         stat = seg.media.path.stat()
         parts.append([str(seg.media.path), stat.st_size, stat.st_mtime_ns, seg.file_start, seg.record_in,
-                      seg.frames])
+                      seg.frames, *([seg.speed] if seg.speed != 1 else [])])  # unchanged keys for real-time media
     encode = {"max_width": limits.max_width, "max_height": limits.max_height,
               "exact_resolutions": [list(r) for r in limits.exact_resolutions],
               "max_input_bytes": limits.max_input_bytes}

@@ -32,8 +32,12 @@ def _open(path: str):
 
 
 def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
-              held: list[int] | None = None, as_frames: bool = False) -> Iterator[np.ndarray | av.VideoFrame]:
+              held: list[int] | None = None, as_frames: bool = False,
+              tolerance: Fraction = Fraction(1, 4)) -> Iterator[np.ndarray | av.VideoFrame]:
     """Frames shown at each of ``times`` (ascending seconds), as displayed (rotation applied).
+
+    ``tolerance`` (in source frames): how far before a frame's start a time may fall and still show it
+    (time bases round); a retime that lands between frames wants the floor, so a smaller one.
 
     RGB arrays (height, width, 3), or with ``as_frames`` yuv420p ``VideoFrame``s
     straight from the scaler (what an H.264 encoder takes: no RGB round trip).
@@ -52,7 +56,7 @@ def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
         tb = stream.time_base
         origin = Fraction(stream.start_time or 0) * tb
         src_rate = Fraction(stream.average_rate or stream.guessed_rate or 24)
-        eps = Fraction(1, 4) / src_rate
+        eps = tolerance / src_rate
         first = times[0]
         if first > 1:
             container.seek(int((first + origin - 1) / tb), stream=stream, backward=True, any_frame=False)
@@ -154,8 +158,13 @@ def decode_all_frames(path: str, *, width: int | None = None, height: int | None
     return frames, times, rate
 
 
-def read_audio(path: str | None, start: Fraction, samples: int) -> np.ndarray:
-    """``samples`` stereo float32 samples at 48 kHz from ``start`` seconds; silence where there is none."""
+def read_audio(path: str | None, start: Fraction, samples: int, *, rate: Fraction | int = AUDIO_RATE) -> np.ndarray:
+    """``samples`` stereo float32 samples at 48 kHz from ``start`` seconds; silence where there is none.
+
+    ``rate``: resample to this rate instead (rounded to whole Hz) and take ``samples`` of those, for sound
+    played faster or slower than it was recorded (50050 Hz played at 48 kHz: 25 fps media at 23.976).
+    """
+    rate = round(rate)
     out = np.zeros((AUDIO_CHANNELS, samples), dtype=np.float32)
     if path is None or samples <= 0:
         return out
@@ -167,7 +176,7 @@ def read_audio(path: str | None, start: Fraction, samples: int) -> np.ndarray:
         origin = Fraction(stream.start_time or 0) * tb
         if start > 1:
             container.seek(int((start + origin - 1) / tb), stream=stream, backward=True, any_frame=False)
-        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
         chunks: list[np.ndarray] = []
         first_time: Fraction | None = None
         have = 0
@@ -177,7 +186,7 @@ def read_audio(path: str | None, start: Fraction, samples: int) -> np.ndarray:
                 continue
             if first_time is None:
                 first_time = Fraction(frame.pts) * tb - origin
-                needed_end = round((start - first_time) * AUDIO_RATE) + samples
+                needed_end = round((start - first_time) * rate) + samples
             for rs in resampler.resample(frame):
                 chunk = rs.to_ndarray()
                 chunks.append(chunk)
@@ -190,7 +199,7 @@ def read_audio(path: str | None, start: Fraction, samples: int) -> np.ndarray:
         if first_time is None:
             return out
         audio = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), np.float32)
-        offset = round((start - first_time) * AUDIO_RATE)
+        offset = round((start - first_time) * rate)
         src_lo, dst_lo = (offset, 0) if offset >= 0 else (0, -offset)
         n = max(0, min(samples - dst_lo, audio.shape[1] - src_lo))
         if n > 0:

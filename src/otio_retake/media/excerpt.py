@@ -10,9 +10,11 @@ yuv420p + AAC 48 kHz stereo in MP4:
 - bytes: a bitrate cap derived from the host's byte limit and the window's
   length keeps the file under the limit (checked, and re-encoded lower if not);
 - time: each record frame shows the source frame on screen at that record
-  time (sources at other rates, or variable rate, are sampled by time); gaps
-  are black and silent; sound is taken from each clip's own media over
-  exactly its record frames, so samples never drift against frames.
+  time (sources at other rates, or variable rate, are sampled by time) or,
+  for media the cut plays frame for frame at another rate (a piece's
+  ``speed``), the next media frame; gaps are black and silent; sound is taken
+  from each clip's own media over exactly its record frames (resampled by
+  ``speed``), so samples never drift against frames.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ MIN_VIDEO_BITRATE = 200_000
 
 class ExcerptPiece(Protocol):
     """``frames`` record frames from ``record_in`` showing ``source_path`` from ``file_start`` seconds on
-    (None: black and silence). The timeline stage's ``Segment`` is one; the media stage needs no more."""
+    (None: black and silence), ``speed`` media seconds per record second (1 but for media played frame
+    for frame at another rate). The timeline stage's ``Segment`` is one; the media stage needs no more."""
 
     record_in: int
     frames: int
     file_start: Fraction
+    speed: Fraction
 
     @property
     def record_out(self) -> int: ...
@@ -124,13 +128,16 @@ def _encode(segments: list[ExcerptPiece], dest: Path, *, rate: Fraction, width: 
     canvas = np.zeros((height, width, 3), np.uint8)
     with ClipWriter(dest, rate=rate, width=width, height=height, audio=True, bitrate=bitrate) as writer:
         for seg in segments:
-            times = [seg.file_start + Fraction(k) / rate for k in range(seg.frames)]
+            times = [seg.file_start + Fraction(k) * seg.speed / rate for k in range(seg.frames)]
             if seg.source_path is None:
                 black = av.VideoFrame.from_ndarray(canvas, format="rgb24").reformat(format="yuv420p")
                 for _ in times:
                     writer.add_frame(black)
             else:
-                frames = frames_at(str(seg.source_path), times, width=cw, height=ch, held=held, as_frames=not padded)
+                # media stepped at another speed land between frames: the frame shown is the one started
+                # (Final Cut's floor sampling), so only a time base's rounding is forgiven
+                frames = frames_at(str(seg.source_path), times, width=cw, height=ch, held=held, as_frames=not padded,
+                                   tolerance=Fraction(1, 4) if seg.speed == 1 else Fraction(1, 16))
                 for frame in prefetch(frames):
                     if padded:  # centred on black inside the host's exact size
                         canvas[:] = 0
@@ -141,5 +148,7 @@ def _encode(segments: list[ExcerptPiece], dest: Path, *, rate: Fraction, width: 
             lo = round(Fraction(seg.record_in - window_start) * AUDIO_RATE / rate)
             hi = round(Fraction(seg.record_out - window_start) * AUDIO_RATE / rate)
             path = str(seg.source_path) if seg.source_path is not None else None
-            writer.add_audio(read_audio(path, seg.file_start, hi - lo))
+            # Media played at another speed: its sound is read resampled by the same factor (like a tape run
+            # faster or slower, pitch included), so it lasts exactly the segment's record frames.
+            writer.add_audio(read_audio(path, seg.file_start, hi - lo, rate=AUDIO_RATE / seg.speed))
     return sum(held)

@@ -335,7 +335,7 @@ class StudioController(QObject):
         segment = next((s for s in self._cut_segments(row) if s.record_in <= rel < s.record_out), None)
         if segment is None or segment.media is None:
             return None
-        return str(segment.media.path), segment.file_start + Fraction(rel - segment.record_in) / self.rate
+        return str(segment.media.path), segment.file_time(rel, self.rate)
 
     def _locate(self, name: str, take: str | None, record_frame: int) -> tuple:
         """(file, seconds in it) of the picture at a record frame, or (None, (w, h)) for black (a gap)."""
@@ -362,7 +362,7 @@ class StudioController(QObject):
                              f"({segment.missing})", hint="point at it with --media-dir DIR")
         if segment.media is None:  # a gap in the cut shows black
             return None, self._frame_size(row)
-        return segment.media.path, segment.file_start + Fraction(rel - segment.record_in) / self.rate
+        return segment.media.path, segment.file_time(rel, self.rate)
 
     def _cut_segments(self, row: RangeRow) -> list:
         if row.name not in self._segments:

@@ -10,6 +10,7 @@ stay as they were; the Retake tracks are dropped unless asked to keep them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
@@ -196,5 +197,13 @@ def _trimmed(item: otio.schema.Item, offset: int, frames: int, r: float) -> otio
     copy = item.deepcopy()
     rng = item.trimmed_range()
     start = rng.start_time + RationalTime(offset, r).rescaled_to(rng.start_time.rate)
+    fcpxml = namespace(item, "fcpxml")
+    if fcpxml.get("conform_rate"):  # Final Cut shows it frame for frame: offset record frames are media frames
+        start = rng.start_time + RationalTime(offset, rng.start_time.rate)
+    if fcpxml.get("speed"):  # a constant-speed retime: segments reads where it starts in the media from here
+        media_start = Fraction(fcpxml["media_start"]) + offset * Fraction(fcpxml["speed"]) / \
+            Fraction(r).limit_denominator(1001)
+        copy.metadata["fcpxml"]["media_start"] = str(media_start)
+        start = RationalTime(float(media_start) * rng.start_time.rate, rng.start_time.rate)
     copy.source_range = TimeRange(start, RationalTime(frames, r).rescaled_to(rng.duration.rate))
     return copy

@@ -29,9 +29,12 @@ from opentimelineio.opentime import RationalTime, TimeRange
 from ..errors import TimelineReadError
 from ..timecode import NTSC_RATES, is_drop_frame_rate, snap_rate, timecode_to_frames
 from .edl_parse import EdlDocument, parse_edl
-from .info import NAMESPACE, global_start_frames, timeline_rate
+from .info import NAMESPACE, global_start_frames, namespace, timeline_rate
 
-__all__ = ["edl_rate", "read_edl", "overlay_markers", "check_edl"]
+__all__ = ["edl_rate", "read_edl", "overlay_markers", "check_edl", "add_take_edls", "take_of", "TAKE_COMMENT"]
+
+# What edl_write puts under a take's event; the adapter keeps it (without the '*') in the clip's comments.
+TAKE_COMMENT = re.compile(r"^RETAKE:\s*(?P<name>.+?) take (?P<letter>[A-Z])\s*$")
 
 _MAX_REPORTED = 12  # problems listed in one refusal; the rest are counted
 
@@ -159,6 +162,52 @@ def read_edl(text: str, *, fps: str | float | None = None, markers: str | None =
     if markers is not None:
         overlay_markers(timeline, markers, source=markers_source)
     return timeline
+
+
+def take_of(clip: otio.schema.Clip) -> tuple[str, str] | None:
+    """(range name, take letter) of a clip read from an EDL that otio-retake wrote, else None."""
+    for comment in namespace(clip, "cmx_3600").get("comments") or []:
+        found = TAKE_COMMENT.match(str(comment))
+        if found:
+            return found["name"], found["letter"]
+    return None
+
+
+def add_take_edls(timeline: otio.schema.Timeline, takes: list[tuple[str, str, str]]) -> int:
+    """Add the Retake tracks of an otio-retake EDL output to its cut; returns how many were added.
+
+    An EDL holds one track, so an output is ``OUT.V1.edl`` (the cut) beside ``OUT.Retake_A.edl``, ...:
+    ``takes`` is (text, track name, source) for each Retake EDL. Each becomes the tracks it holds, named
+    and tagged as ``alternates`` makes them, at its record timecode against the cut's, so a run over the
+    output sees its takes as over any other format (new letters, no ranges sent again).
+    """
+    rate = timeline_rate(timeline)
+    start = global_start_frames(timeline, rate)
+    added = 0
+    for text, name, source in takes:
+        other = read_edl(text, fps=str(rate), source=source)
+        clips = other.find_clips()
+        found = [take_of(clip) for clip in clips]
+        if not clips or None in found:  # not (only) our takes: not a Retake EDL we wrote
+            continue
+        letter = found[0][1]
+        offset = global_start_frames(other, rate) - start
+        if offset < 0:
+            raise TimelineReadError(f"its takes start before the cut's first frame ({source})", path=source,
+                                    hint="run over the cut's own EDL of the same output")
+        for clip, (range_name, take) in zip(clips, found):
+            clip.name = f"{range_name} take {take}"
+            clip.metadata.setdefault(NAMESPACE, {}).update({"range_name": range_name, "take": take})
+        while len(other.tracks):
+            track = other.tracks.pop(0)
+            if offset:
+                track.insert(0, otio.schema.Gap(source_range=TimeRange(RationalTime(0, float(rate)),
+                                                                       RationalTime(offset, float(rate)))))
+            track.name = name
+            track.metadata.setdefault(NAMESPACE, {})["take"] = letter
+            timeline.tracks.append(track)
+            added += 1
+    return added
 
 
 def overlay_markers(timeline: otio.schema.Timeline, text: str, *, source: str = "markers EDL") -> int:

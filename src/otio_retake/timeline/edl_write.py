@@ -10,6 +10,9 @@ media time (interchange.md). Here:
   characters (the clip's own reel when it has a valid one);
 - an EDL holds one video track; audio tracks of the same name go with it as
   ``AA`` events (the sound of a take beside its picture);
+- a take's event says which take it is (``* RETAKE: <range> take <A>``), so
+  a run over the output finds the takes in its Retake EDLs (``read_edl``'s
+  ``add_take_edls``);
 - markers are ``* LOC:`` lines at RECORD time under the event that contains
   them, and can also be written as Resolve's "Timeline Markers to EDL" file
   (one one-frame event per marker with ``note |C:ResolveColorX |M:name |D:n``)
@@ -152,6 +155,9 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
         source_file = _source_file(clip)
         if source_file:  # Avid's FROM FILE: where the media is, so the EDL relinks wherever it is written
             lines.append(f"* FROM FILE: {source_file}")
+        take = namespace(clip, NAMESPACE)
+        if take.get("range_name") and take.get("take"):  # which take this is, for a run over this output
+            lines.append(f"* RETAKE: {_one_line(str(take['range_name']))} take {take['take']}")
         if channel == "V":
             inside = [m for m in pending if first <= m[0] < last]
             for frame, _, marker in inside:

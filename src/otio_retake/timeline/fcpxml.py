@@ -11,7 +11,10 @@ clip, compound and multicam clips (``ref-clip``, ``mc-clip``, ``sync-clip``)
 as nested stacks (refused if a range covers them). Every ``marker`` and
 ``chapter-marker`` of the storyline and of its connected clips goes to the
 Stack at its record time, its ``value`` as name and ``note`` as the note.
-Connected clips (lanes) are not read as tracks.
+Connected clips (lanes) are not read as tracks. A clip Final Cut
+rate-conforms (``<conform-rate>``: media at another rate shown one frame per
+sequence frame) keeps its exact sequence length and says its media rate in
+``metadata["fcpxml"]["conform_rate"]``: segments renders it frame for frame.
 
 Write: the cut's first video track becomes the spine; each range whose takes
 sit inside one clip becomes an ``<audition>`` there (the original frames as
@@ -132,8 +135,12 @@ def read_fcpxml(text: str, *, source: str = "FCPXML") -> otio.schema.Timeline:
         if "0" in (element.get("enabled"), shown.get("enabled")):
             item.enabled = False
         if shown.find("timeMap") is not None and isinstance(item, otio.schema.Clip):
-            # a retime: segments refuses to render it, as it does an EDL's M2
-            item.effects.append(otio.schema.Effect(name="timeMap", effect_name="FCPXML timeMap speed change"))
+            speed, why = _time_map(shown, res, rate)
+            if speed is not None:  # one constant speed: segments renders it, one media step per record frame
+                item.effects.append(otio.schema.LinearTimeWarp(name="timeMap", time_scalar=float(speed)))
+            else:  # a varying retime: segments refuses to render it, as it does an EDL's M2
+                item.effects.append(otio.schema.Effect(name="timeMap",
+                                                       effect_name=f"FCPXML timeMap speed change: {why}"))
         track.append(item)
         duration = parse_time(element.get("duration") or shown.get("duration"))
         _collect_markers(timeline, element, offset, parse_time(shown.get("start")), rate, res)
@@ -162,12 +169,23 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
     ref = otio.schema.ExternalReference(target_url=url_to_path(src), available_range=available) if src \
         else otio.schema.MissingReference()
     first = start - media_start
+    conformed = _conform_rate(element, res, rate)
+    speed, _ = _time_map(element, res, rate)
+    retime = {}
+    if speed is not None:  # the clip's clock is its local time; the timeMap says which media time it shows
+        t0, v0 = _time_points(element)[0][:2]
+        first = v0 + (start - t0) * speed
+        retime = {"speed": str(speed), "media_start": str(first)}
+    # A conformed clip lasts exactly its sequence duration: its length in media time is not a whole number of
+    # media frames (54 record frames at 24 are 56.25 frames of 25 fps time), and rounding it would move every
+    # later clip of the track (segments maps its record frames to media frames one for one).
+    length = parse_time(element.get("duration")) * media_rate
     return otio.schema.Clip(name=name or asset.get("name") or "", media_reference=ref,
                             source_range=TimeRange(RationalTime(round(first * media_rate), mr),
-                                                   RationalTime(round(parse_time(element.get("duration")) * media_rate), mr)),
-                            metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag,
-                                                 **({"conform_rate": str(media_rate)}
-                                                    if _conform_rate(element, res, rate) else {})}})
+                                                   RationalTime(float(length) if conformed or retime
+                                                                else round(length), mr)),
+                            metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag, **retime,
+                                                 **({"conform_rate": str(media_rate)} if conformed else {})}})
 
 
 def _asset_of(element: ET.Element, res: _Resources) -> tuple[ET.Element | None, Fraction]:
@@ -184,6 +202,46 @@ def _asset_of(element: ET.Element, res: _Resources) -> tuple[ET.Element | None, 
             shift = parse_time(child.get("offset")) - parse_time(child.get("start"))
             return res.assets[child.get("ref")], shift
     return None, Fraction(0)
+
+
+def _conform_of(clip: otio.schema.Clip) -> Fraction | None:
+    """The media rate of a clip read as rate-conformed by Final Cut (``read_fcpxml``), else None."""
+    fcpxml = clip.metadata.get("fcpxml")
+    conform = fcpxml.get("conform_rate") if hasattr(fcpxml, "get") else None
+    return Fraction(conform) if conform else None
+
+
+def _time_points(element: ET.Element) -> list[tuple[Fraction, Fraction, str]]:
+    """(local time, media time, interp) of each ``timept`` of a clip's ``timeMap`` (interp defaults to smooth2)."""
+    tmap = element.find("timeMap")
+    return [(parse_time(p.get("time")), parse_time(p.get("value")), p.get("interp") or "smooth2")
+            for p in (tmap.findall("timept") if tmap is not None else [])]
+
+
+def _time_map(element: ET.Element, res: _Resources, rate: Fraction) -> tuple[Fraction | None, str]:
+    """(speed, "") of a clip retimed at one constant speed that Final Cut samples by floor (its default), or
+    (None, why not): a ramp, a freeze or a reverse, smooth points, another frame sampling, or a retime on a
+    conformed clip or on a ``clip`` wrapper cannot be mapped frame for frame here."""
+    tmap = element.find("timeMap")
+    if tmap is None:
+        return None, "no timeMap"
+    if element.tag != "asset-clip" or _conform_rate(element, res, rate):
+        return None, "a retimed clip that is also rate-conformed or wraps its media"
+    points = _time_points(element)
+    if len(points) < 2 or any(interp != "linear" for *_, interp in points):
+        return None, "a varying speed (a ramp or smooth timeMap points)"
+    slopes = {(v2 - v1) / (t2 - t1) for (t1, v1, _), (t2, v2, _) in zip(points, points[1:]) if t2 != t1}
+    if len(slopes) != 1 or next(iter(slopes)) <= 0 or any(t2 <= t1 for (t1, *_), (t2, *_) in zip(points, points[1:])):
+        return None, "a varying speed, a freeze or a reverse"
+    sampling = tmap.get("frameSampling") or "floor"
+    if sampling != "floor":
+        return None, f"a retime sampled by {sampling} (only floor, Final Cut's default, is exact)"
+    return next(iter(slopes)), ""
+
+
+def _src_frame_rate(rate: Fraction) -> str:
+    """``srcFrameRate`` as the DTD spells it: 23.98, 25, 29.97, 59.94..."""
+    return f"{float(rate):.2f}" if rate.denominator != 1 else str(rate.numerator)
 
 
 def _conform_rate(element: ET.Element, res: _Resources, rate: Fraction) -> Fraction | None:
@@ -220,9 +278,11 @@ def _collect_markers(timeline, element: ET.Element, offset: Fraction, start: Fra
                 color=_COMPLETED_COLOR.get(child.get("completed"), "PURPLE"),
                 metadata={NAMESPACE: {"origin": f"{child.tag} '{child.get('value') or ''}'"}})
             marker.comment = child.get("note") or ""
-            if element.find("timeMap") is not None:  # its clip clock is retimed: the record position is unknown
+            speed, why = _time_map(element, res, rate) if element.find("timeMap") is not None else (1, "")
+            if speed is None:  # a varying retime: where its clip clock sits in record time is not worked out here
                 marker.metadata[NAMESPACE]["unplaced"] = (f"on retimed clip '{element.get('name') or ''}' "
-                                                          "(timeMap): its record position cannot be worked out exactly")
+                                                          f"(timeMap), {why}: its record position cannot be "
+                                                          "worked out exactly")
             timeline.tracks.markers.append(marker)
         elif (child.get("lane") or element.tag == "spine") and \
                 child.tag in {"clip", "asset-clip", "gap", "title", "spine", "video"} | _NESTED:
@@ -242,11 +302,22 @@ class _Writer:
         self.root = ET.Element("fcpxml", version=FCPXML_VERSION)
         self.resources = ET.SubElement(self.root, "resources")
         self.assets: dict[str, str] = {}
+        self.formats: dict[Fraction, str] = {}
+        self.clocks: dict[int, Fraction] = {}  # id(asset-clip) -> its clock's rate, where it is not the sequence's
         self._next_id = 1
         size = namespace(timeline, NAMESPACE).get("frame_size") or [1920, 1080]
         self.format_id = self._new_id()
         ET.SubElement(self.resources, "format", id=self.format_id, frameDuration=format_time(1 / self.rate),
                       width=str(size[0]), height=str(size[1]), name=f"FFVideoFormat{size[1]}p{round(self.rate)}")
+
+    def format_at(self, rate: Fraction) -> str:
+        """A format at another rate than the sequence's (for media Final Cut conforms), made once per rate."""
+        if rate not in self.formats:
+            sequence = self.resources.find("format")
+            self.formats[rate] = self._new_id()
+            ET.SubElement(self.resources, "format", id=self.formats[rate], frameDuration=format_time(1 / rate),
+                          width=sequence.get("width"), height=sequence.get("height"))
+        return self.formats[rate]
 
     def _new_id(self) -> str:
         rid = f"r{self._next_id}"
@@ -273,7 +344,9 @@ class _Writer:
                                   hasVideo="1" if has_video else "0", hasAudio="1", audioSources="1",
                                   audioChannels="2", audioRate="48000")
             if has_video:
-                asset.set("format", self.format_id)
+                conform = _conform_of(clip)
+                # a conformed clip's media keep their own rate, or Final Cut would not conform them
+                asset.set("format", self.format_at(conform) if conform else self.format_id)
             ET.SubElement(asset, "media-rep", kind="original-media",
                           src=ref.target_url if ref.target_url.startswith("file:") else path_to_url(path))
             self.assets[key] = rid
@@ -282,16 +355,40 @@ class _Writer:
     def asset_clip(self, clip: otio.schema.Clip, offset: Fraction, first: int, frames: int, **extra) -> ET.Element:
         """An asset-clip showing ``frames`` frames of ``clip`` from ``first`` frames into its source range."""
         media_rate = Fraction(clip.source_range.duration.rate).limit_denominator(1001)
-        start = round(clip.source_range.start_time.value) + round(Fraction(first) * media_rate / self.rate)
+        conform = _conform_of(clip)
+        fcpxml = clip.metadata.get("fcpxml")
+        speed = Fraction(fcpxml["speed"]) if hasattr(fcpxml, "get") and fcpxml.get("speed") else None
+        # a conformed clip shows one media frame per sequence frame; any other clip plays its media in real time
+        into = first if conform else round(Fraction(first) * media_rate / self.rate)
+        start = self.seconds(round(clip.source_range.start_time.value) + into, media_rate)
+        if speed is not None:  # retimed: its local clock starts at the media time it shows first
+            begin = Fraction(fcpxml["media_start"]) + Fraction(first) * speed / self.rate
+            start = format_time(begin)
         element = ET.Element("asset-clip", name=xml_text(clip.name), offset=format_time(offset),
-                             start=self.seconds(start, media_rate), duration=self.seconds(frames), **extra)
+                             start=start, duration=self.seconds(frames), **extra)
         rid = self.asset(clip)
         if rid is None:
             element.tag = "gap"
             element.attrib.pop("start")
         else:
             element.set("ref", rid)
+            if speed is not None:  # one constant speed, as read: local time -> media time
+                tmap = ET.SubElement(element, "timeMap")
+                for local in (begin, begin + Fraction(frames) / self.rate):
+                    ET.SubElement(tmap, "timept", time=format_time(local),
+                                  value=format_time(begin + (local - begin) * speed), interp="linear")
+            elif conform:  # its own clock (start, markers) runs at the media rate: say so, as Final Cut does
+                ET.SubElement(element, "conform-rate", srcFrameRate=_src_frame_rate(conform))
+                self.clocks[id(element)] = conform
         return element
+
+    def span(self, shown: ET.Element, frames: int) -> Fraction:
+        """``frames`` record frames in a storyline element's own clock (a conformed clip's runs at its media rate)."""
+        return Fraction(frames) / self.clocks.get(id(shown), self.rate)
+
+    def local(self, shown: ET.Element, first: int, frame: int) -> Fraction:
+        """Time inside a storyline element (its own clock, which starts at its ``start``) of a record frame."""
+        return parse_time(shown.get("start")) + self.span(shown, frame - first)
 
 
 def write_fcpxml(timeline: otio.schema.Timeline) -> str:
@@ -391,11 +488,6 @@ def _container_at(elements, frame: int):
     return None
 
 
-def _local(shown: ET.Element, first: int, frame: int, rate: Fraction) -> Fraction:
-    """Time inside a storyline element (its own clock, which starts at its ``start``) of a record frame."""
-    return parse_time(shown.get("start")) + Fraction(frame - first) / rate
-
-
 def _connect(w: _Writer, clip, track, lo: int, hi: int, elements, rate) -> None:
     found = _container_at(elements, lo)
     if found is None:
@@ -403,7 +495,7 @@ def _connect(w: _Writer, clip, track, lo: int, hi: int, elements, rate) -> None:
     first, element, shown = found
     letter = str(namespace(track, NAMESPACE).get("take") or "A")
     lane = (ord(letter) - ord("A") + 1) * (1 if track.kind == otio.schema.TrackKind.Video else -1)
-    connected = w.asset_clip(clip, _local(shown, first, lo, rate), 0, hi - lo, lane=str(lane))
+    connected = w.asset_clip(clip, w.local(shown, first, lo), 0, hi - lo, lane=str(lane))
     if track.kind != otio.schema.TrackKind.Video:
         connected.set("srcEnable", "audio")
     shown.append(connected)
@@ -414,13 +506,13 @@ def _place_marker(w: _Writer, elements, frame: int, duration: int, marker, rate)
     if found is None:
         return
     first, _, shown = found
-    attrs = {"start": format_time(_local(shown, first, frame, rate)),
-             "duration": w.seconds(max(1, duration)), "value": xml_text(marker.name)}
+    attrs = {"start": format_time(w.local(shown, first, frame)),
+             "duration": format_time(w.span(shown, max(1, duration))), "value": xml_text(marker.name)}
     if marker.comment:
         attrs["note"] = xml_text(marker.comment)
     color = (marker.color or "").upper()
     if color in ("RED", "GREEN"):
         attrs["completed"] = "0" if color == "RED" else "1"
     element = ET.Element("marker", **attrs)
-    index = len([c for c in shown if c.tag in ("marker", "chapter-marker")])
+    index = len([c for c in shown if c.tag in ("timeMap", "conform-rate", "marker", "chapter-marker")])  # timing first
     shown.insert(index, element)

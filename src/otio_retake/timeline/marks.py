@@ -122,12 +122,16 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
                        default_mode: Mode = Mode.VIDEO, default_takes: int = 1,
                        default_seed: int | None = None) -> tuple[list[MarkedRange], list[SkippedMarker]]:
     """Every qualifying marker as a ``MarkedRange`` (record order), and the ones skipped with why."""
+    source = timeline.metadata.get(NAMESPACE, {}).get("source_file", timeline.name or "timeline")
+    if namespace(timeline, NAMESPACE).get("edl", {}).get("takes_only"):  # read.py: an EDL output's Retake EDL
+        raise InputError(f"{source}: holds the takes of an otio-retake output, not a cut",
+                         hint="run over the cut's EDL of that output (the one beside it that is not "
+                              "'.Retake_X.edl' or '.markers.edl'), with --markers its .markers.edl")
     rate = timeline_rate(timeline)
     drop = timeline_drop_frame(timeline)
     start = 0
     if timeline.global_start_time is not None:
         start = round(timeline.global_start_time.rescaled_to(float(rate)).value)
-    source = timeline.metadata.get(NAMESPACE, {}).get("source_file", timeline.name or "timeline")
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     ranges: list[MarkedRange] = []
     skipped: list[SkippedMarker] = []

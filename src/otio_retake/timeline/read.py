@@ -7,7 +7,9 @@ whatever wrote it:
   the record timecode of that frame;
 - marker notes are in ``Marker.comment`` wherever the writing tool put them;
 - EDL markers (Avid LOCs, Resolve marker comments, a ``markers=`` overlay)
-  sit on the Stack at their RECORD time.
+  sit on the Stack at their RECORD time;
+- an EDL that otio-retake wrote gets back the Retake tracks of the Retake
+  EDLs written beside it, so a run over it knows its takes.
 
 Each format is read through the OTIO adapter registry with our own adapters
 (``otio_retake.adapters``), so other OTIO tools get the same fixes. The
@@ -16,6 +18,8 @@ input file is only read.
 
 from __future__ import annotations
 
+import glob
+import re
 from pathlib import Path
 
 import opentimelineio as otio
@@ -24,7 +28,7 @@ from opentimelineio.opentime import RationalTime
 from ..errors import MediaError, TimelineReadError
 from ..media.probe import probe
 from ..timecode import rate_label, snap_rate
-from .edl_read import overlay_markers
+from .edl_read import add_take_edls, overlay_markers, take_of
 from .info import NAMESPACE, namespace, timeline_rate
 from .relink import MediaResolver
 
@@ -56,10 +60,12 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
                                                   markers_source=str(markers))
         if namespace(timeline, NAMESPACE).get("edl", {}).get("rate_from") == "guessed":
             timeline = _edl_rate_from_media(timeline, path, text, markers_text, markers, media_dirs)
+        _add_take_edls(timeline, path)
     else:
         timeline = _read_other(path, text, adapter)
         if namespace(timeline, NAMESPACE):  # warnings kept in an output are the earlier read's, not this one's
             timeline.metadata[NAMESPACE].pop("warnings", None)
+            timeline.metadata[NAMESPACE].pop("take_files", None)  # an EDL's, kept in an output written from it
         if fps is not None and timeline.global_start_time is None:
             timeline.global_start_time = RationalTime(0, float(snap_rate(fps)))
         if markers_text is not None:
@@ -72,6 +78,22 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
     else:
         timeline.metadata[NAMESPACE].pop("markers_file", None)
     return timeline
+
+
+def _add_take_edls(timeline, path: Path) -> None:
+    """An EDL that otio-retake wrote holds one track: its takes are in the Retake EDLs beside it
+    (``OUT.V1.edl`` -> ``OUT.Retake_A.edl``, ``OUT.Retake_A_2.edl``): read them as its Retake tracks."""
+    if any(take_of(clip) for clip in timeline.find_clips()):  # it opens (relink, review); marks refuses a run
+        timeline.metadata[NAMESPACE]["edl"]["takes_only"] = True
+        return
+    base = path.stem.rpartition(".")[0]
+    if not base:
+        return
+    pattern = re.compile(rf"^{re.escape(base)}\.(Retake_[A-Z](?:_\d+)?)\.edl$", re.IGNORECASE)
+    found = sorted(p for p in path.parent.glob(f"{glob.escape(base)}.*.edl") if pattern.match(p.name) and p != path)
+    takes = [(read_text(p), pattern.match(p.name)[1].replace("_", " "), str(p)) for p in found]
+    if takes and add_take_edls(timeline, takes):
+        timeline.metadata.setdefault(NAMESPACE, {})["take_files"] = [str(p) for p in found]
 
 
 def _edl_rate_from_media(timeline, path: Path, text: str, markers_text, markers, media_dirs):

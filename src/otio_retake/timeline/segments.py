@@ -28,7 +28,10 @@ class Segment:
 
     ``file_start`` is the time in seconds, in the media file, of the first
     frame; ``media`` is None for a gap (black and silence) and for missing media
-    (then ``missing`` says which).
+    (then ``missing`` says which). ``speed`` is media seconds per record second:
+    1 but for a clip Final Cut rate-conforms (its media frames play one per
+    record frame, so 25 fps media in a 23.976 cut plays at 95.9%) or retimes at
+    one constant speed (an FCPXML ``timeMap``).
     """
 
     record_in: int
@@ -37,6 +40,11 @@ class Segment:
     media: ResolvedMedia | None
     file_start: Fraction
     missing: str | None = None
+    speed: Fraction = Fraction(1)
+
+    def file_time(self, record_frame: int, rate: Fraction) -> Fraction:
+        """The time in the media file shown at a record frame of this segment."""
+        return self.file_start + Fraction(record_frame - self.record_in) * self.speed / rate
 
     @property
     def record_out(self) -> int:
@@ -171,7 +179,12 @@ def segments_for(timeline: otio.schema.Timeline, track_index: int, record_in: in
 
 def _clip_segment(clip: otio.schema.Clip, clip_first: int, lo: int, hi: int, rate: Fraction,
                   resolver: MediaResolver, range_name: str, label: str) -> Segment:
+    fcpxml = clip.metadata.get("fcpxml")
+    fcpxml = fcpxml if hasattr(fcpxml, "get") else {}
+    retimed = fcpxml.get("speed")  # an FCPXML timeMap at one constant speed, sampled by floor: exact
     for effect in clip.effects:
+        if retimed and isinstance(effect, otio.schema.LinearTimeWarp) and effect.name == "timeMap":
+            continue
         if isinstance(effect, (otio.schema.LinearTimeWarp, otio.schema.FreezeFrame)) or "speed" in effect.effect_name.lower():
             scalar = getattr(effect, "time_scalar", None)
             kind = "freeze frame" if isinstance(effect, otio.schema.FreezeFrame) or scalar == 0 \
@@ -182,17 +195,21 @@ def _clip_segment(clip: otio.schema.Clip, clip_first: int, lo: int, hi: int, rat
     if not clip.enabled:  # the editor sees what is under it, not this clip: never send it as if visible
         raise UnsupportedEditError(f"range '{range_name}' covers clip '{clip.name}' on track '{label}', which is "
                                    "disabled", hint="enable the clip, delete it, or move the marker off it")
-    conform = clip.metadata.get("fcpxml", {}).get("conform_rate") if hasattr(clip.metadata.get("fcpxml"), "get") \
-        else None
-    if conform:  # Final Cut shows its frames one per sequence frame; the excerpt would sample them by time
-        raise UnsupportedEditError(
-            f"range '{range_name}' covers clip '{clip.name}' on track '{label}', whose {conform} fps media Final Cut "
-            "rate-conforms to the sequence", hint="transcode the clip to the sequence rate, or move the marker off it")
+    conform = fcpxml.get("conform_rate")
     media = resolver.resolve(clip)
     if media is None:
         return Segment(lo, hi - lo, clip.name, None, Fraction(0), missing=resolver.describe(clip))
     clip_rate = media.rate
     media_in = Fraction(round(clip.source_range.start_time.rescaled_to(float(clip_rate)).value) - media.start_frame,
                         1) / clip_rate
+    if retimed:  # record frame k shows the media at the clip's first media time + k x speed frames
+        speed = Fraction(retimed)
+        media_in = Fraction(fcpxml["media_start"]) - Fraction(media.start_frame) / clip_rate
+        return Segment(lo, hi - lo, clip.name, media, media_in + Fraction(lo - clip_first) * speed / rate,
+                       speed=speed)
+    if conform:  # Final Cut shows its media frame n at the clip's record frame n: one media frame per record frame
+        speed = rate / Fraction(conform)
+        return Segment(lo, hi - lo, clip.name, media, media_in + Fraction(lo - clip_first) / Fraction(conform),
+                       speed=speed)
     file_start = media_in + Fraction(lo - clip_first) / rate
     return Segment(lo, hi - lo, clip.name, media, file_start)

@@ -51,9 +51,10 @@ def output_paths(timeline: otio.schema.Timeline, out: Path) -> list[Path]:
 
 
 def editor_files(timeline: otio.schema.Timeline) -> set[Path]:
-    """The files the editor gave us (the timeline, its markers EDL, its media): never written, even with --force."""
+    """The files the editor gave us (the timeline, its markers EDL, the Retake EDLs read with it, its media):
+    never written, even with --force."""
     ours = namespace(timeline, NAMESPACE)
-    files = {Path(p) for p in (ours.get("source_file"), ours.get("markers_file")) if p}
+    files = {Path(p) for p in (ours.get("source_file"), ours.get("markers_file"), *ours.get("take_files", ())) if p}
     base = Path(ours["source_file"]).resolve().parent if ours.get("source_file") else Path.cwd()
     for clip in timeline.find_clips():
         ref = clip.media_reference
