@@ -125,6 +125,8 @@ def test_a_journal_from_before_versioning_is_upgraded_in_place_sqlite(tmp_path):
     assert journal.events("old-key") == [("planned", None), ("submitted", None)]
     assert journal.last_run() == {"provider": "gmi"}
     assert journal.claim("old-key", "me", 5) == "free"  # the new columns are there
+    assert journal.held_job_ids("gmi", "another-key") == {"job-41"}  # the handle's job id, moved to its column
+    assert [r["run_id"] for r in journal.runs()] == ["1"]  # an old run is named by its number
     versions = sqlite3.connect(path).execute("SELECT version, why FROM schema_version ORDER BY version").fetchall()
     assert [v for v, _ in versions] == list(range(1, LATEST + 1)) and "before" in versions[0][1]
     journal.close()
@@ -144,6 +146,8 @@ def test_a_journal_from_before_versioning_is_upgraded_in_place_postgres(pg_url):
     assert journal.events("old-key") == [("planned", None), ("submitted", None)]
     assert journal.last_run() == {"provider": "gmi"}
     assert journal.claim("old-key", "me", 5) == "free"
+    assert journal.held_job_ids("gmi", "another-key") == {"job-41"}
+    assert journal.find_run("1")["arguments"] == {"provider": "gmi"}
     with psycopg.connect(pg_url) as conn:
         assert [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY 1")] == \
             list(range(1, LATEST + 1))
@@ -232,14 +236,21 @@ def test_host_places_and_budgets_are_the_journals(store_url):
     a.renew("w2", 1.0)
     time.sleep(0.6)  # w3's place lapsed, w2's was renewed
     assert b.take_slot("ltx", 2, "w4", "k4", 1.0) == 0 and b.take_slot("ltx", 2, "w5", "k5", 1.0) is None
-    assert a.spend("reel1", 1.0, "k1") == (False, 0.0, None)  # no budget set: nothing is charged to it
+    assert a.spend("reel1", 1.0, "k1", 1) == (False, 0.0, None)  # no budget set: nothing is charged to it
     a.set_budget("reel1", 2.5)
-    assert a.spend("reel1", 1.0, "k1") == (True, 1.0, 2.5)
-    assert b.spend("reel1", 1.0, "k2") == (True, 2.0, 2.5)
-    assert a.spend("reel1", 1.0, "k3") == (False, 2.0, 2.5)  # would go past it
-    assert b.spend("reel1", 0.5, "k4") == (True, 2.5, 2.5)
+    assert a.spend("reel1", 1.0, "k1", 1) == (True, 1.0, 2.5)
+    assert b.spend("reel1", 1.0, "k2", 1) == (True, 2.0, 2.5)
+    assert a.spend("reel1", 1.0, "k3", 1) == (False, 2.0, 2.5)  # would go past it
+    assert b.spend("reel1", 0.5, "k4", 1) == (True, 2.5, 2.5)
     a.set_budget("reel1", 4)  # raised: what was spent stays
     assert b.budgets() == [{"scope": "reel1", "limit_usd": 4.0, "spent_usd": 2.5}]
+    # One charge per paid attempt: the same attempt asked again (a lost submit sent again) is not charged twice,
+    # from either connection; the next attempt (a job submitted again after a failure) is.
+    assert a.spend("reel1", 1.0, "k1", 1) == (True, 2.5, 4.0)
+    assert b.spend("reel1", 1.0, "k1", 1) == (True, 2.5, 4.0)
+    assert b.spend("reel1", 1.0, "k1", 2) == (True, 3.5, 4.0)
+    assert a.spend("reel1", 1.0, "k1", 2) == (True, 3.5, 4.0)
+    assert b.budgets()[0]["spent_usd"] == 3.5
 
 
 def test_the_queue_hands_each_job_to_one_worker_and_takes_back_a_dead_ones(store_url):
@@ -260,3 +271,28 @@ def test_the_queue_hands_each_job_to_one_worker_and_takes_back_a_dead_ones(store
     a.move("k1", JobState.FAILED, error="x")  # needs a person: no worker takes it again
     b.release("k1", "w3")
     assert a.claim_next("w1", 1.0) is None and a.queue_busy() == 0
+
+
+def test_job_ids_held_at_a_host_runs_by_id_and_live_claims_are_one_query_each(store_url):
+    a, b = open_journal(store_url), open_journal(store_url)
+    for key, host in (("k1", "gmi"), ("k2", "gmi"), ("k3", "oxen"), ("k4", "gmi")):
+        a.plan(key, range_name=key, takes="A", provider=host, model="m", cost_estimate=1)
+    a.move("k1", JobState.SUBMITTED, handle=JobHandle("gmi", "job-1"))
+    a.move("k2", JobState.SUBMITTED, handle=JobHandle("gmi", "job-2"))
+    a.move("k3", JobState.SUBMITTED, handle=JobHandle("oxen", "job-3"))
+    assert b.held_job_ids("gmi", "k1") == {"job-2"}  # not the asking row's own, not another host's
+    assert b.held_job_ids("gmi", "k4") == {"job-1", "job-2"}
+    a.move("k2", JobState.PLANNED, handle=None, attempt=2)  # a new attempt: its old job is no longer held
+    assert b.held_job_ids("gmi", "k4") == {"job-1"} and b.held_job_ids("ltx", "k4") == set()
+    first = a.record_run({"timeline": "/cut/r1.otio"})
+    second = b.record_run({"timeline": "/cut/r2.otio"}, run_id="queued-0001")
+    assert second == "queued-0001" and len(first) == 12 and first != second
+    assert [r["run_id"] for r in b.runs()] == ["queued-0001", first]  # newest first
+    assert [r["run_id"] for r in b.runs(limit=1)] == ["queued-0001"]
+    assert a.find_run(first)["arguments"] == {"timeline": "/cut/r1.otio"} and a.find_run("nope") is None
+    assert a.claim("k1", "host-a:1", 5.0) == "free" and b.claim("k3", "host-b:2", 0.5) == "free"
+    claims = {c["plan_key"]: c for c in b.claims()}
+    assert set(claims) == {"k1", "k3"} and claims["k1"]["claimed_by"] == "host-a:1"
+    assert 4 < claims["k1"]["seconds_left"] <= 5 and claims["k1"]["range_name"] == "k1"
+    time.sleep(0.6)
+    assert [c["plan_key"] for c in a.claims()] == ["k1"]  # a lapsed lease is no claim

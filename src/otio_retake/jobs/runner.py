@@ -39,8 +39,8 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError, MissingMediaError,
-                      ResultExpiredError, SubmitOutcomeUnknownError)
+from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError, JournalError,
+                      MissingMediaError, ResultExpiredError, SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import check_download, probe
 from ..media.splice import TakeOptions, splice_take
@@ -124,6 +124,7 @@ class Runner:
         self._index = TimelineIndex(timeline, self.rate)
         self._submitted = 0
         self._reused = 0
+        self._leases_lost: str | None = None  # why, once the heartbeat could not renew this runner's claims
 
     @property
     def journal(self) -> Store:
@@ -211,6 +212,7 @@ class Runner:
         finally:
             heartbeat.cancel()
             await self.pool.aclose()
+        self._holding()  # a run that lost its claims ends with that error, not a list of its consequences
         takes: list[Take] = []
         errors: list[tuple[str, Exception]] = []
         for job, result in zip(jobs, done):
@@ -280,6 +282,7 @@ class Runner:
         """The job's record once this runner holds its claim (re-read: the last holder may have moved it)."""
         waited = False
         while True:
+            self._holding()
             holder = self.journal.holder(key)
             # A holder that was a process of this machine and has ended (a crash, a kill) gives way at once.
             dead = holder.owner if holder is not None and holder_is_dead(holder.owner) else None
@@ -306,6 +309,7 @@ class Runner:
             return
         limit = self.pool.limit(host) if limit is None else limit
         while True:
+            self._holding()
             slot = self.journal.take_slot(host, limit, self.owner, key, self.lease_seconds)
             if slot is not None:
                 break
@@ -316,10 +320,37 @@ class Runner:
             self.journal.release_slot(host, slot, self.owner)
 
     async def _heartbeat(self) -> None:
-        """Renew this runner's leases while it lives: a runner that dies lets them run out."""
+        """Renew this runner's leases while it lives: a runner that dies lets them run out.
+
+        A renewal that fails is tried again (the store retries a lost connection itself too) until the leases are
+        two thirds gone; then this runner stops starting work (``_holding``) before another may take its jobs
+        over, and the run ends with a JournalError that says so."""
+        interval = self.lease_seconds / 3
+        last_ok = time.monotonic()
         while True:
-            await asyncio.sleep(self.lease_seconds / 3)
-            await asyncio.to_thread(self.journal.renew, self.owner, self.lease_seconds)
+            await asyncio.sleep(interval)
+            while True:
+                try:
+                    await asyncio.to_thread(self.journal.renew, self.owner, self.lease_seconds)
+                    last_ok = time.monotonic()
+                    break
+                except Exception as exc:  # any failure of the store: the claims are not renewed
+                    retry = min(1.0, interval)
+                    if time.monotonic() + retry >= last_ok + self.lease_seconds * 2 / 3:
+                        self._leases_lost = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                        return
+                    await asyncio.sleep(retry)
+
+    def _holding(self) -> None:
+        """Go on only while this runner can hold its claims: once its heartbeat has failed, no new paid work
+        (submits), no more waiting or polling; what is in flight at the host stays in the journal for later."""
+        if self._leases_lost is not None:
+            raise JournalError(
+                f"could not renew this run's claims on its jobs in the journal at {self.journal.url} "
+                f"({self._leases_lost}); stopped before its leases ran out, so that no two runners ever work on "
+                f"one job", hint="check that the journal is reachable from this machine, then run the same "
+                "command again: paid jobs are not lost (results already downloaded stay, and `otio-retake status` "
+                "shows what is in flight)")
 
     async def _run_claimed(self, key: str, plans: list[RetakePlan], provider: Provider, identity: JobIdentity,
                            record) -> list[Take]:
@@ -381,8 +412,7 @@ class Runner:
 
     def _claimed(self, provider: Provider, key: str) -> set[str]:
         """Job ids at this host that other journal rows already hold: never adopted by a second take."""
-        return {r.handle.job_id for r in self.journal.all()
-                if r.provider == provider.name and r.plan_key != key and r.handle is not None}
+        return self.journal.held_job_ids(provider.name, key)
 
     async def _resolve_unknown(self, key: str, plans: list[RetakePlan], provider: Provider, excerpt: ExcerptInfo,
                                identity: JobIdentity, attempt: int) -> JobHandle | None:
@@ -421,7 +451,8 @@ class Runner:
                   "variations": request.variations, "take_marker": request.take_marker,
                   "video": video if not video.startswith("data:") else f"inline ({len(video)} bytes)"}
         if self.budget_scope:  # charged before the paid request, in one transaction with the check
-            charged, spent, limit = self.journal.spend(self.budget_scope, first.cost_usd, key)
+            # Once per attempt: a lost submit looked up, not found and sent again was charged when first sent.
+            charged, spent, limit = self.journal.spend(self.budget_scope, first.cost_usd, key, attempt)
             if not charged:
                 self.journal.move(key, JobState.UPLOADED, detail=f"not submitted: over budget '{self.budget_scope}'")
                 raise CostLimitError(
@@ -430,6 +461,7 @@ class Runner:
                                                  f"cost about ${first.cost_usd:.2f}" if limit is not None
                                                  else "has no limit set"),
                     hint="raise it with --budget-usd N --budget-scope NAME, or retake fewer ranges")
+        self._holding()  # the last check before money is spent
         if self.journal.claim(key, self.owner, self.lease_seconds) != "own":  # renewed, and still ours
             raise EngineError(f"range '{first.range.name}' take {first.take_letter}: another runner took this job "
                               "over (this one's lease ran out); not submitting it a second time",
@@ -459,6 +491,7 @@ class Runner:
                 kind = "queued" if isinstance(status, Queued) else "running"
                 self._emit(kind, first, position=getattr(status, "position", None), job_id=handle.job_id)
                 await asyncio.sleep(interval)
+                self._holding()
                 status = await provider.poll(handle)
         except ResultExpiredError as exc:  # the host no longer has the job: paid, and gone
             self.journal.move(key, JobState.EXPIRED, error=exc.message, detail="job expired at the host")

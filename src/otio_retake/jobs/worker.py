@@ -13,6 +13,7 @@ another worker takes the job over from the journal's state.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -85,8 +86,9 @@ def _loop(journal: Store, build, *, owner, lease_seconds, until_idle, idle_poll,
         try:
             result = runner.run(job)
             error = result.errors[0][1] if result.errors else None
-        except Exception:  # refused before it started (this machine cannot see the media): give it back, stop
-            journal.release(key, owner)
+        except Exception:  # refused before it started (this machine cannot see the media), or the journal lost
+            with contextlib.suppress(Exception):  # give it back if the journal can still be told; the first error
+                journal.release(key, owner)       # is what the user sees
             raise
         with lock:
             if error is None:
