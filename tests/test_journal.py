@@ -163,6 +163,29 @@ def test_a_submit_lost_before_it_reached_the_host_is_sent_once(emulator, samples
     assert ("uploaded", "not found at the host: submitting it") in journal.events(record.plan_key)
 
 
+def test_a_lost_submit_looked_up_and_sent_again_is_charged_to_the_budget_once(emulator, samples, tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setenv("RUNWARE_API_KEY", KEY)
+    server = emulator("runware")
+    budget = ("--budget-scope", "reel1")
+    assert _hosted(samples, tmp_path, "runware", server, "--budget-usd", "20", *budget) == 0
+    journal = Journal(tmp_path / "ws" / "jobs.sqlite")
+    [record] = journal.all()
+    assert journal.budgets()[0]["spent_usd"] == pytest.approx(record.cost_estimate)
+    # The run died after charging and writing its intent, before the request left: the host never saw it.
+    server.state.jobs.clear()
+    server.state.submitted.clear()
+    journal.move(record.plan_key, JobState.SUBMITTING, handle=None)
+    (tmp_path / "ws" / "takes" / "sky_takeA.mp4").unlink()
+    for path in (tmp_path / "ws" / "results").iterdir():
+        path.unlink()
+    assert _hosted(samples, tmp_path, "runware", server, "--force", *budget) == 0
+    assert _stats(server)["submitted"] == 1
+    assert ("uploaded", "not found at the host: submitting it") in journal.events(record.plan_key)
+    # One paid attempt, one charge: the lookup's "not there" and the send that follows charge nothing more.
+    assert journal.budgets()[0]["spent_usd"] == pytest.approx(record.cost_estimate)
+
+
 def test_lost_submit_answer_without_a_lookup_stops_and_asks(emulator, samples, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LTX_API_KEY", KEY)
     server = emulator("ltx", faults="submit=drop")
