@@ -222,7 +222,7 @@ def test_status_and_cancel_on_a_workspace(emulator, samples, tmp_path, monkeypat
         child.send_signal(signal.SIGKILL)
         child.wait()
     assert run_cli("status", ws, "--json") == 0
-    [row] = json.loads(capsys.readouterr().out)
+    [row] = json.loads(capsys.readouterr().out)["jobs"]
     assert row["state"] == "submitted" and row["job_id"]
     assert run_cli("cancel", ws) == 0
     assert "cancelled at the host" in capsys.readouterr().out

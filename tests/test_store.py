@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 
@@ -202,7 +203,7 @@ def test_run_status_and_resume_on_a_postgres_journal_never_show_its_password(sam
     stored = json.dumps(journal.last_run())
     assert PASSWORD not in stored and "retake:***@" in stored
     assert run_cli("status", "--journal", pg_url, "--json") == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["jobs"]
     assert [r["state"] for r in rows] == ["take_ready"] * 3
     assert run_cli("status", "--journal", pg_url) == 0
     shown = capsys.readouterr()
@@ -220,7 +221,7 @@ def test_the_journal_variable_names_the_journal(samples, tmp_path, pg_url, monke
     assert [r.range_name for r in open_journal(pg_url).all()] == ["sky"]
     capsys.readouterr()
     assert run_cli("status", "--json") == 0
-    assert [r["range"] for r in json.loads(capsys.readouterr().out)] == ["sky"]
+    assert [r["range"] for r in json.loads(capsys.readouterr().out)["jobs"]] == ["sky"]
 
 
 def test_host_places_and_budgets_are_the_journals(store_url):
@@ -296,3 +297,37 @@ def test_job_ids_held_at_a_host_runs_by_id_and_live_claims_are_one_query_each(st
     assert 4 < claims["k1"]["seconds_left"] <= 5 and claims["k1"]["range_name"] == "k1"
     time.sleep(0.6)
     assert [c["plan_key"] for c in a.claims()] == ["k1"]  # a lapsed lease is no claim
+
+
+def test_status_json_shows_runs_claims_host_places_and_budgets(store_url, capsys):
+    from otio_retake.contract import JournalStatus
+    journal = open_journal(store_url)
+    for key, name in (("k1", "sky"), ("k2", "crossing"), ("k3", "line")):
+        journal.plan(key, range_name=name, takes="A", provider="ltx", model="m", cost_estimate=1.5)
+    journal.move("k3", JobState.SUBMITTED, handle=JobHandle("ltx", "job-3"))
+    first = journal.record_run({"timeline": "/cut/reel1.otio", "output": "/cut/o.otio", "provider": "ltx"})
+    journal.queue_run("q1", {"provider": "ltx"}, ["k1"])
+    journal.record_run({"timeline": "/cut/reel2.otio", "provider": "ltx", "workspace": "/srv/ws"}, run_id="q1")
+    assert journal.claim("k1", "host-a:11:aa", 30.0) == "free"
+    assert journal.take_slot("ltx", 2, "host-a:11:aa", "k1", 30.0) == 0
+    journal.set_budget("reel1", 10.0)
+    journal.spend("reel1", 1.5, "k1", 1)
+    assert run_cli("status", "--journal", store_url, "--json") == 0
+    status = JournalStatus.model_validate_json(capsys.readouterr().out)  # the contract's model, keys and all
+    assert status.journal == journal.url
+    assert [(j.range, j.state) for j in status.jobs] == [("sky", "planned"), ("crossing", "planned"),
+                                                         ("line", "submitted")]
+    assert status.jobs[2].job_id == "job-3" and status.by_state == {"planned": 2, "submitted": 1}
+    assert [(r.run_id, r.timeline, r.queued) for r in status.runs] == [("q1", "/cut/reel2.otio", True),
+                                                                        (first, "/cut/reel1.otio", False)]
+    [claim] = status.claims
+    assert (claim.range, claim.plan_key, claim.holder) == ("sky", "k1", "host-a:11:aa")
+    assert 25 < claim.seconds_left <= 30
+    [place] = status.places
+    assert (place.host, place.place, place.holder) == ("ltx", 1, "host-a:11:aa") and 25 < place.seconds_left <= 30
+    [budget] = status.budgets
+    assert (budget.scope, budget.limit_usd, budget.spent_usd, budget.left_usd) == ("reel1", 10.0, 1.5, 8.5)
+    assert run_cli("status", "--journal", store_url) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert re.search(r"host-a:11:aa \((29|30) s left\)", shown) and "ltx place 1: host-a:11:aa" in shown
+    assert f"run {first}" in shown and "budget 'reel1': $1.50 spent of $10.00" in shown

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import pipeline
-from .contract import plan_rows, run_report
+from .contract import journal_status, plan_rows, run_report
 from .errors import CostLimitError, InputError, RetakeError
 from .display import LiveProgress, PlainProgress
 from .jobs.cost import CONFIRM_ABOVE_USD
@@ -351,35 +351,30 @@ def _journal_for(target: Path | None, url: str | None = None) -> Store:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_journal_option
 def status_cmd(target, as_json, journal):
-    """Show every job of a workspace (or of a timeline's workspace, or of --journal) and its state."""
-    journal = _journal_for(target, journal)
-    records = journal.all()
-    rows = [{"range": r.range_name, "takes": r.takes, "provider": r.provider, "state": r.state,
-             "job_id": r.handle.job_id if r.handle else None, "attempt": r.attempt,
-             "cost_estimate": r.cost_estimate, "cost_reported": r.cost_reported, "error": r.error,
-             "takes_ready": [t["path"] for t in r.takes_json], "updated_at": r.updated_at,
-             "claimed_by": r.claimed_by} for r in records]
+    """Show every job of a workspace (or of a timeline's workspace, or of --journal) and its state, the runs,
+    who holds each claim and host place, and spend against budget."""
+    status = journal_status(_journal_for(target, journal))
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(status.model_dump_json(indent=2))
         return
-    table = Table(title=f"{journal.url}: {len(rows)} job(s)")
+    table = Table(title=f"{status.journal}: {len(status.jobs)} job(s)")
     for col in ("range", "takes", "host", "state", "job id", "est.", "claimed by", "note"):
         table.add_column(col, overflow="fold")
-    for record, r in zip(records, rows):
-        held = journal.holder(record.plan_key) if record.claimed_by else None
-        table.add_row(r["range"], r["takes"], r["provider"], r["state"], r["job_id"] or "",
-                      f"${r['cost_estimate'] or 0:.2f}",
-                      f"{held.owner} ({held.seconds_left:.0f} s left)" if held else "", (r["error"] or "")[:60])
+    held = {c.plan_key: c for c in status.claims}
+    for r in status.jobs:
+        claim = held.get(r.plan_key)
+        table.add_row(r.range, r.takes, r.provider, r.state, r.job_id or "", f"${r.cost_estimate or 0:.2f}",
+                      f"{claim.holder} ({claim.seconds_left:.0f} s left)" if claim else "", (r.error or "")[:60])
     out.print(table)
-    by_state: dict[str, int] = {}
-    for r in rows:
-        by_state[r["state"]] = by_state.get(r["state"], 0) + 1
-    out.print("by state: " + (", ".join(f"{n} {state}" for state, n in sorted(by_state.items())) or "no jobs"),
+    out.print("by state: " + (", ".join(f"{n} {state}" for state, n in status.by_state.items()) or "no jobs"),
               highlight=False)
-    for slot in journal.slots():
-        out.print(f"{slot['host']} place {slot['slot'] + 1}: {slot['claimed_by']}", highlight=False)
-    for budget in journal.budgets():
-        out.print(f"budget '{budget['scope']}': ${budget['spent_usd']:.2f} spent of ${budget['limit_usd']:.2f}",
+    for run in status.runs[:5]:
+        out.print(f"run {run.run_id} ({run.started_at}{', queued' if run.queued else ''}): {run.timeline}",
+                  highlight=False)
+    for place in status.places:
+        out.print(f"{place.host} place {place.place}: {place.holder}", highlight=False)
+    for budget in status.budgets:
+        out.print(f"budget '{budget.scope}': ${budget.spent_usd:.2f} spent of ${budget.limit_usd:.2f}",
                   highlight=False)
 
 
