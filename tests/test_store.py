@@ -6,6 +6,7 @@ import json
 import re
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -331,3 +332,55 @@ def test_status_json_shows_runs_claims_host_places_and_budgets(store_url, capsys
     shown = " ".join(capsys.readouterr().out.split())
     assert re.search(r"host-a:11:aa \((29|30) s left\)", shown) and "ltx place 1: host-a:11:aa" in shown
     assert f"run {first}" in shown and "budget 'reel1': $1.50 spent of $10.00" in shown
+
+
+def test_resume_on_a_shared_journal_resumes_the_run_asked_for_and_says_which(samples, tmp_path, pg_url, capsys):
+    import shutil
+    other = tmp_path / "reel2" / "reel2.otio"  # a second timeline (same media, found beside the first)
+    other.parent.mkdir()
+    shutil.copy(samples / "retake_sample.otio", other)
+    first, second = tmp_path / "o1.otio", tmp_path / "o2.otio"
+    assert run_cli("run", samples / "retake_sample.otio", "-o", first, "--journal", pg_url, "--workspace",
+                   tmp_path / "ws1", "--marker-prefix", "sky") == 0
+    assert run_cli("run", other, "-o", second, "--journal", pg_url, "--workspace", tmp_path / "ws2",
+                   "--media-dir", samples / "media", "--marker-prefix", "crossing") == 0
+    capsys.readouterr()
+    assert run_cli("status", "--journal", pg_url, "--json") == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert [Path(r["timeline"]).name for r in runs] == ["reel2.otio", "retake_sample.otio"]
+    first.unlink()
+    second.unlink()
+    # Whose run? The facility's latest is someone else's timeline: asked, with the runs listed, nothing run.
+    assert run_cli("resume", "--journal", pg_url) == 2
+    said = capsys.readouterr().err
+    assert "runs of 2 timelines" in said and runs[0]["run_id"] in said and runs[1]["run_id"] in said
+    assert not first.exists() and not second.exists()
+    # The timeline's own latest run.
+    assert run_cli("resume", "--journal", pg_url, samples / "retake_sample.otio") == 0
+    printed = capsys.readouterr()
+    assert f"resuming run {runs[1]['run_id']} of " in printed.err and "retake_sample.otio" in printed.err
+    assert "0 job(s) submitted, 1 reused" in printed.out and first.exists() and not second.exists()
+    # A run by its id.
+    assert run_cli("resume", "--journal", pg_url, "--run", runs[0]["run_id"]) == 0
+    printed = capsys.readouterr()
+    assert f"resuming run {runs[0]['run_id']} of " in printed.err and second.exists()
+    assert run_cli("resume", "--journal", pg_url, "--run", "nope") == 2
+    assert "no run 'nope'" in capsys.readouterr().err
+    assert run_cli("resume", "--journal", pg_url, tmp_path / "elsewhere.otio") == 2
+    assert "no run of" in capsys.readouterr().err
+
+
+def test_resume_of_a_workspace_takes_its_last_run_or_the_one_asked_for(samples, tmp_path, capsys):
+    ws, out, every = tmp_path / "ws", tmp_path / "o.otio", tmp_path / "all.otio"
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--workspace", ws, "--marker-prefix",
+                   "sky") == 0
+    assert run_cli("run", samples / "retake_sample.otio", "-o", every, "--workspace", ws) == 0
+    latest, older = Journal(ws / "jobs.sqlite").runs()
+    out.unlink()
+    every.unlink()
+    capsys.readouterr()
+    assert run_cli("resume", ws) == 0  # as before: the workspace's last run
+    assert f"resuming run {latest['run_id']}" in capsys.readouterr().err
+    assert every.exists() and not out.exists()
+    assert run_cli("resume", ws, "--run", older["run_id"]) == 0  # or the one asked for
+    assert f"resuming run {older['run_id']}" in capsys.readouterr().err and out.exists()

@@ -24,7 +24,7 @@ from .jobs.progress import ProgressHub
 from .jobs.runner import DEFAULT_HANDLES
 from .media.splice import TakeOptions
 from .jobs.store import (DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, Journal,
-                         Store, open_journal, redact_url)
+                         Store, is_shared, open_journal, redact_url)
 from .timecode import rate_label, snap_rate
 from .model import Mode, RetakePlan
 from .providers import provider_limits, provider_names
@@ -316,7 +316,7 @@ def _enqueue(loaded, plans, runner, arguments: dict) -> None:
         keys.append(key)
     run_id = uuid.uuid4().hex[:12]
     runner.journal.queue_run(run_id, settings, keys)
-    runner.journal.record_run(arguments)
+    runner.journal.record_run(arguments, run_id=run_id)  # one id: `resume --run` takes the one printed
     out.print(run_id, highlight=False)
     err.print(f"queued {len(keys)} job(s) as run {run_id} in {runner.journal.url}; `otio-retake worker --journal "
               f"URL` runs them, and this command again without --queue writes {settings['output']}",
@@ -381,13 +381,18 @@ def status_cmd(target, as_json, journal):
 @cli.command("resume")
 @click.argument("target", type=click.Path(path_type=Path), required=False)
 @_journal_option
+@click.option("--run", "run_id", metavar="RUN_ID", help="The run to resume (`status` lists them; default: the "
+              "latest, or with --journal the latest of the TARGET timeline).")
 @click.pass_context
-def resume_cmd(ctx, target, journal):
-    """Run the last run of a workspace again: finished jobs are reused, running ones polled, paid ones never
-    sent twice."""
-    arguments = _journal_for(target, journal).last_run()
-    if not arguments:
-        raise InputError(f"{target or redact_url(journal)}: the journal has no run to resume")
+def resume_cmd(ctx, target, journal, run_id):
+    """Run a run of a workspace again (the last one, or --run RUN_ID): finished jobs are reused, running ones
+    polled, paid ones never sent twice. With --journal URL, TARGET is the timeline whose latest run to resume."""
+    store = _journal_for(None if journal else target, journal)
+    run = pipeline.run_to_resume(store, run_id=run_id, timeline=target if journal else None,
+                                 shared=is_shared(journal))
+    arguments = run["arguments"]
+    err.print(f"resuming run {run['run_id']} of {arguments.get('timeline')} (started {run['started_at']})",
+              highlight=False)
     arguments["yes"] = True  # it was confirmed (or under the threshold) when it started
     arguments["journal"] = journal  # stored without its password: the URL given now
     params = {p.name for p in run_cmd.params}

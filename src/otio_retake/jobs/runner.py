@@ -200,7 +200,20 @@ class Runner:
         self.workspace.create()
         return asyncio.run(self._run_all(plans))
 
-    async def _run_all(self, plans: list[RetakePlan]) -> RunReport:
+    async def run_more(self, plans: list[RetakePlan]) -> RunReport:
+        """``run`` in the caller's event loop, keeping the hosts' clients open for the next call: a worker doing
+        job after job of one run keeps one runner (its connections, journal and timeline index). ``aclose``
+        when done."""
+        self.check(plans)
+        self.workspace.create()
+        return await self._run_all(plans, close=False)
+
+    async def aclose(self) -> None:
+        await self.pool.aclose()
+        if self._journal is not None:
+            self._journal.close()
+
+    async def _run_all(self, plans: list[RetakePlan], close: bool = True) -> RunReport:
         jobs = self.jobs_for(plans)
 
         async def one(job: list[RetakePlan]) -> list[Take]:
@@ -211,7 +224,8 @@ class Runner:
             done = await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
         finally:
             heartbeat.cancel()
-            await self.pool.aclose()
+            if close:
+                await self.pool.aclose()
         self._holding()  # a run that lost its claims ends with that error, not a list of its consequences
         takes: list[Take] = []
         errors: list[tuple[str, Exception]] = []
@@ -283,10 +297,13 @@ class Runner:
         waited = False
         while True:
             self._holding()
-            holder = self.journal.holder(key)
-            # A holder that was a process of this machine and has ended (a crash, a kill) gives way at once.
-            dead = holder.owner if holder is not None and holder_is_dead(holder.owner) else None
-            taken = self.journal.claim(key, self.owner, self.lease_seconds, dead=dead)
+            dead = None
+            taken = self.journal.claim(key, self.owner, self.lease_seconds)
+            if taken is None:  # held: by a process of this machine that has ended (a crash, a kill)? It gives way.
+                holder = self.journal.holder(key)
+                dead = holder.owner if holder is not None and holder_is_dead(holder.owner) else None
+                if dead is not None:
+                    taken = self.journal.claim(key, self.owner, self.lease_seconds, dead=dead)
             if taken is not None:
                 record = self.journal.get(key)
                 if taken not in ("free", "own"):  # said in the journal too: who was working on it, and where it was
