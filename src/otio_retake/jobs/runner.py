@@ -124,6 +124,7 @@ class Runner:
         self._index = TimelineIndex(timeline, self.rate)
         self._submitted = 0
         self._reused = 0
+        self._sizes: dict[Path, tuple[int, int] | None] = {}
         self._leases_lost: str | None = None  # why, once the heartbeat could not renew this runner's claims
 
     @property
@@ -248,6 +249,9 @@ class Runner:
 
     async def _excerpt(self, plan: RetakePlan, provider: Provider, identity: JobIdentity) -> ExcerptInfo:
         key = identity.excerpt
+        cached = self._excerpts.get(key)
+        if cached is not None and cached.done() and (cached.cancelled() or cached.exception() is not None):
+            del self._excerpts[key]  # a failed cut is tried again by the next job, not handed on
         if key not in self._excerpts:  # takes of one window (on one host's encode) share one excerpt
             self._emit("excerpt", plan, frames=plan.context_frames)
             self._excerpts[key] = asyncio.ensure_future(asyncio.to_thread(
@@ -594,8 +598,11 @@ class Runner:
     def _source_size(self, plan: RetakePlan) -> tuple[int, int] | None:
         for seg in self.segments(plan):
             if seg.media is not None:
-                info = probe(seg.media.path)
-                return (info.width, info.height) if info.has_video else None
+                path = seg.media.path
+                if path not in self._sizes:  # one probe per source file, not per take (a reel has hundreds)
+                    info = probe(path)
+                    self._sizes[path] = (info.width, info.height) if info.has_video else None
+                return self._sizes[path]
         return None
 
     def _takes_from(self, record, plans: list[RetakePlan]) -> list[Take] | None:

@@ -294,8 +294,9 @@ class PostgresJournal(Store):
     # -------------------------------------------------------------------------- a facility's limits
     def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
         def body(cur):
-            cur.executemany("INSERT INTO host_slots (host, slot) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                            [(host, n) for n in range(limit)])
+            # The host's places exist once made: one statement (not one per place) on every take.
+            cur.execute("INSERT INTO host_slots (host, slot) SELECT %s, n FROM generate_series(0, %s - 1) AS n "
+                        "ON CONFLICT DO NOTHING", (host, limit))
             # SKIP LOCKED: two runners taking places at once each get a different one, neither waits.
             cur.execute(f"SELECT slot FROM host_slots WHERE host = %s AND slot < %s AND (claimed_by IS NULL OR "
                         f"lease_until < {_NOW}) ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED", (host, limit))
