@@ -379,3 +379,22 @@ def test_a_heartbeat_that_cannot_renew_ends_the_run_with_a_journal_error_and_sub
         assert stats["submitted"] == 2 and stats["duplicates"] == 0
     finally:
         pg.cleanup()
+
+
+def test_a_queued_job_that_needs_a_person_leaves_the_queue_instead_of_being_retried_forever(
+        emulator, samples, tmp_path, pg_url, monkeypatch, capsys):
+    monkeypatch.setenv("LTX_API_KEY", EMULATOR_KEY)
+    server = emulator("ltx", faults="submit=drop")  # the answer is lost, and LTX has no way to look a job up
+    base = ["--provider", "ltx", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
+            tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky"]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    started = time.monotonic()
+    assert run_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2") == 0
+    assert time.monotonic() - started < 60  # it ends: the job is not claimed again and again
+    printed = capsys.readouterr()
+    assert "offers no way to look the job up" in " ".join(printed.err.split())
+    journal = open_journal(pg_url)
+    [record] = journal.all()
+    assert record.state == JobState.SUBMITTING and record.claimed_by is None and journal.queue_busy() == 0
+    assert any((d or "").startswith("left the queue: ") for _, d in journal.events(record.plan_key))
+    assert _stats(server)["submitted"] == 1  # sent once, never again without the user's word

@@ -20,7 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..errors import CostLimitError
+from .runner import ExpiredResultError, UnresolvedSubmitError
 from .store import Store
+
+# A job failing so waits for a person (resubmit it or not, pay again or not, raise the budget): workers leave it,
+# and `run` (or `resume`) of its timeline says what it needs.
+NEEDS_A_PERSON = (UnresolvedSubmitError, ExpiredResultError, CostLimitError)
 
 __all__ = ["WorkerReport", "work"]
 
@@ -112,6 +118,8 @@ def _jobs(journal: Store, build, loop, runners, settings_of, *, owner, lease_sec
             with contextlib.suppress(Exception):  # give it back if the journal can still be told; the first error
                 journal.release(key, owner)       # is what the user sees
             raise
+        if isinstance(error, NEEDS_A_PERSON):  # retrying cannot help: out of the queue, not claimed again and again
+            journal.unqueue(key, owner, f"left the queue: {getattr(error, 'message', error)}")
         with lock:
             if error is None:
                 report.done.append(where)

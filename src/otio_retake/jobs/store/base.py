@@ -296,6 +296,11 @@ class Store(ABC):
     def queue_busy(self) -> int:
         """Queued jobs still to do or being done (claimed or not)."""
 
+    @abstractmethod
+    def unqueue(self, plan_key: str, owner: str, why: str) -> None:
+        """Take a job out of the queue (workers leave it; a person decides) unless another runner holds it now,
+        release it, and say why."""
+
     def __enter__(self) -> Store:
         return self
 

@@ -393,3 +393,12 @@ class PostgresJournal(Store):
             return cur.fetchone()["n"]
 
         return self._tx(body)
+
+    def unqueue(self, plan_key: str, owner: str, why: str) -> None:
+        def body(cur):
+            cur.execute("UPDATE jobs SET run_id = NULL, claimed_by = NULL, lease_until = NULL WHERE plan_key = %s "
+                        "AND (claimed_by IS NULL OR claimed_by = %s)", (plan_key, owner))
+            cur.execute("INSERT INTO events (plan_key, at, state, detail) SELECT plan_key, %s, state, %s FROM jobs "
+                        "WHERE plan_key = %s", (_now(), why, plan_key))
+
+        self._tx(body)

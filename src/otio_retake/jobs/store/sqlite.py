@@ -317,3 +317,12 @@ class SQLiteJournal(Store):
         with self._lock:
             return self._db.execute(f"SELECT COUNT(*) FROM jobs WHERE run_id IS NOT NULL AND state IN ({marks})",
                                     WORKABLE_STATES).fetchone()[0]
+
+    def unqueue(self, plan_key: str, owner: str, why: str) -> None:
+        def body(db):
+            db.execute("UPDATE jobs SET run_id = NULL, claimed_by = NULL, lease_until = NULL WHERE plan_key = ? "
+                       "AND (claimed_by IS NULL OR claimed_by = ?)", (plan_key, owner))
+            db.execute("INSERT INTO events (plan_key, at, state, detail) SELECT plan_key, ?, state, ? FROM jobs "
+                       "WHERE plan_key = ?", (_now(), why, plan_key))
+
+        self._tx(body)
