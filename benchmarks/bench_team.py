@@ -131,26 +131,28 @@ def main(argv=None) -> int:
             folder = Path(tmp)
             timeline = build(folder, args.ranges)
             loaded = pipeline.load(timeline)
-            work = cpu_per_job(folder, loaded, pipeline.plan(loaded, provider="fal", context_seconds=0.5))
-            per_job = sum(work.values())
+            plans = pipeline.plan(loaded, provider="fal", context_seconds=0.5)
             cores = os.cpu_count() or 1
             waiting = math.ceil(args.ranges / args.concurrency) * args.latency
-            computing = args.ranges * per_job / cores
-            ideal = max(waiting, computing)
             print(f"ranges {args.ranges}, job latency {args.latency:g} s, host concurrency {args.concurrency}, "
-                  f"poll every {args.poll_interval:g} s, load average {os.getloadavg()[0]:.1f} at the start")
-            print("CPU per job, alone: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in work.items())
-                  + f" = {per_job * 1000:.0f} ms")
+                  f"poll every {args.poll_interval:g} s, {cores} cores, load average {os.getloadavg()[0]:.1f}")
             print(f"waiting  ceil({args.ranges}/{args.concurrency}) x {args.latency:g} s = {waiting:.1f} s")
-            print(f"working  {args.ranges} x {per_job:.3f} s / {cores} cores = {computing:.1f} s")
-            print(f"ideal    the larger: {ideal:.1f} s")
-            print("| workers | wall s | ideal s | ratio | overhead ms/job | ready | submitted | duplicates | "
-                  "most at once | load |")
-            print("|---|---|---|---|---|---|---|---|---|---|")
+            # The machine is shared: the CPU one job needs is measured before and after each worker count and
+            # averaged, so each ideal is of the same conditions as its run.
+            before = sum(cpu_per_job(folder, loaded, plans).values())
+            print(f"working  {args.ranges} x (CPU per job alone: excerpt + host render + splice, the mean of "
+                  f"before and after the run) / {cores} cores; ideal = the larger of waiting and working")
+            print("| workers | wall s | CPU/job s | ideal s | ratio | overhead ms/job | ready | submitted | "
+                  "duplicates | most at once | load |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
             for workers in (int(w) for w in args.workers.split(",")):
                 r = team_run(folder, timeline, pg, workers, args)
+                after = sum(cpu_per_job(folder, loaded, plans).values())
+                per_job = (before + after) / 2
+                ideal = max(waiting, args.ranges * per_job / cores)
+                before = after
                 failed |= any(r["codes"]) or r["ready"] != args.ranges or r["duplicates"] != 0
-                print(f"| {workers} | {r['wall']:.1f} | {ideal:.1f} | {r['wall'] / ideal:.2f} | "
+                print(f"| {workers} | {r['wall']:.1f} | {per_job:.2f} | {ideal:.1f} | {r['wall'] / ideal:.2f} | "
                       f"{(r['wall'] - ideal) / args.ranges * 1000:.0f} | {r['ready']} | {r['submitted']} | "
                       f"{r['duplicates']} | {r['max_active']} | {os.getloadavg()[0]:.1f} |"
                       + (f" exit codes {r['codes']}" if any(r["codes"]) else ""), flush=True)
