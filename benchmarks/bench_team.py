@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Team-mode benchmark: N queued ranges done by 1, 2 and 4 worker processes on a PostgreSQL journal.
 
-The host (an emulator in its own process) takes C jobs at once, each L seconds: the best possible wall time
-is ceil(N / C) * L whatever the number of workers. For each worker count this prints the measured wall time
-(from the first worker's start to the last one's exit: excerpts, uploads, submits, polls, downloads, splices,
-claims, places and the journal), its ratio to the ideal, and the emulator's counts (every job submitted
-once, never more than C at once). Then the journal's own cost per job: the writes one job makes (plan,
-claim, a place at the host, eight moves, release) on PostgreSQL and on SQLite.
+The host (an emulator in its own process) takes C jobs at once, each L seconds: waiting alone takes
+ceil(N / C) * L whatever the number of workers. But every job also needs CPU on this machine: its excerpt,
+its splice and the emulator's render of the result, on the cores every worker shares. As bench_jobs.py does,
+that work is measured first, one job alone, in this process, and the honest ideal is the larger of the
+waiting and that work spread over the cores. For each worker count this prints the measured wall time (from
+the first worker's start to the last one's exit: process start-up, excerpts, uploads, submits, polls,
+downloads, splices, claims, places and the journal), its ratio to the ideal (want <= 1.3), and the
+emulator's counts (every job submitted once, never more than C at once). Then the journal's own cost per
+job: the round trips one job makes in a worker (claim_next, plan, claim, get, a place at the host, seven
+moves, the claim re-checked before the submit, releases) on PostgreSQL and on SQLite.
 
 A PostgreSQL server is started for it as tests/pg_server.py does (Debian's package).
 
@@ -29,9 +33,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench_jobs import build  # noqa: E402
+from bench_jobs import build, cpu_per_job  # noqa: E402
 from pg_server import PostgresServer  # noqa: E402
 
+from otio_retake import pipeline  # noqa: E402
 from otio_retake.emulate.server import free_port  # noqa: E402
 from otio_retake.jobs.store import JobState, open_journal  # noqa: E402
 
@@ -83,21 +88,31 @@ def team_run(folder: Path, timeline: Path, pg: PostgresServer, workers: int, arg
 
 
 def journal_overhead(url: str, jobs: int) -> float:
-    """Milliseconds of journal work per job, as a runner does it on a shared journal."""
+    """Milliseconds of journal work per job, the round trips a worker makes for one job (runner.py, worker.py)."""
     store = open_journal(url)
+    keys = [f"job-{n}" for n in range(jobs)]
+    for n, key in enumerate(keys):  # queued beforehand, as `run --queue` does: not timed
+        store.plan(key, range_name=f"r{n}", takes="A", provider="fal", model="m", cost_estimate=0.1)
+    store.queue_run("bench", {}, keys)
     steps = [JobState.EXCERPTED, JobState.UPLOADED, JobState.SUBMITTING, JobState.SUBMITTED,
              JobState.FINISHED_REMOTELY, JobState.DOWNLOADED, JobState.TAKE_READY]
     t0 = time.perf_counter()
-    for n in range(jobs):
-        key = f"job-{n}"
-        store.plan(key, range_name=f"r{n}", takes="A", provider="fal", model="m", cost_estimate=0.1)
+    for _ in keys:
+        key, _, _ = store.claim_next("bench", 60)
+        store.plan(key, range_name="r", takes="A", provider="fal", model="m", cost_estimate=0.1)
         store.claim(key, "bench", 60)
+        store.get(key)
+        store.move(key, steps[0])
         slot = store.take_slot("fal", 32, "bench", key, 60)
-        for state in steps:
-            store.move(key, state, detail=None)
+        store.move(key, steps[1])
+        store.claim(key, "bench", 60)  # still ours, just before the paid request
+        for state in steps[2:]:
+            store.move(key, state)
         store.release_slot("fal", slot, "bench")
         store.release(key, "bench")
-    return (time.perf_counter() - t0) / jobs * 1000
+    elapsed = time.perf_counter() - t0
+    store.close()
+    return elapsed / jobs * 1000
 
 
 def main(argv=None) -> int:
@@ -115,18 +130,35 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             timeline = build(folder, args.ranges)
-            ideal = math.ceil(args.ranges / args.concurrency) * args.latency
+            loaded = pipeline.load(timeline)
+            plans = pipeline.plan(loaded, provider="fal", context_seconds=0.5)
+            cores = os.cpu_count() or 1
+            waiting = math.ceil(args.ranges / args.concurrency) * args.latency
             print(f"ranges {args.ranges}, job latency {args.latency:g} s, host concurrency {args.concurrency}, "
-                  f"ideal ceil({args.ranges}/{args.concurrency}) x {args.latency:g} s = {ideal:.1f} s")
+                  f"poll every {args.poll_interval:g} s, {cores} cores, load average {os.getloadavg()[0]:.1f}")
+            print(f"waiting  ceil({args.ranges}/{args.concurrency}) x {args.latency:g} s = {waiting:.1f} s")
+            # The machine is shared: the CPU one job needs is measured before and after each worker count and
+            # averaged, so each ideal is of the same conditions as its run.
+            before = sum(cpu_per_job(folder, loaded, plans).values())
+            print(f"working  {args.ranges} x (CPU per job alone: excerpt + host render + splice, the mean of "
+                  f"before and after the run) / {cores} cores; ideal = the larger of waiting and working")
+            print("| workers | wall s | CPU/job s | ideal s | ratio | overhead ms/job | ready | submitted | "
+                  "duplicates | most at once | load |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
             for workers in (int(w) for w in args.workers.split(",")):
                 r = team_run(folder, timeline, pg, workers, args)
+                after = sum(cpu_per_job(folder, loaded, plans).values())
+                per_job = (before + after) / 2
+                ideal = max(waiting, args.ranges * per_job / cores)
+                before = after
                 failed |= any(r["codes"]) or r["ready"] != args.ranges or r["duplicates"] != 0
-                print(f"{workers} worker(s): wall {r['wall']:.1f} s, ratio {r['wall'] / ideal:.2f}; takes ready "
-                      f"{r['ready']}, submitted {r['submitted']}, duplicates {r['duplicates']}, most at once "
-                      f"{r['max_active']}, exit codes {r['codes']}")
+                print(f"| {workers} | {r['wall']:.1f} | {per_job:.2f} | {ideal:.1f} | {r['wall'] / ideal:.2f} | "
+                      f"{(r['wall'] - ideal) / args.ranges * 1000:.0f} | {r['ready']} | {r['submitted']} | "
+                      f"{r['duplicates']} | {r['max_active']} | {os.getloadavg()[0]:.1f} |"
+                      + (f" exit codes {r['codes']}" if any(r["codes"]) else ""), flush=True)
             pg_ms = journal_overhead(pg.create_database("overhead"), args.journal_jobs)
             sqlite_ms = journal_overhead(f"sqlite:///{folder / 'overhead.sqlite'}", args.journal_jobs)
-            print(f"journal per job (plan, claim, place, 7 moves, releases; {args.journal_jobs} jobs): PostgreSQL "
+            print(f"journal per job (16 round trips, {args.journal_jobs} jobs one after another): PostgreSQL "
                   f"{pg_ms:.1f} ms, SQLite {sqlite_ms:.1f} ms")
     finally:
         pg.cleanup()

@@ -219,7 +219,7 @@ def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path, m
     # The run is an ordinary run: the command line sees its journal.
     status = subprocess.run([sys.executable, "-m", "otio_retake.cli", "status", report["report"]["workspace"],
                              "--json"], capture_output=True, text=True, timeout=120, check=True)
-    assert {r["state"] for r in json.loads(status.stdout)} == {"take_ready"}
+    assert {r["state"] for r in json.loads(status.stdout)["jobs"]} == {"take_ready"}
     resumed = subprocess.run([sys.executable, "-m", "otio_retake.cli", "resume", report["report"]["workspace"]],
                              capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr

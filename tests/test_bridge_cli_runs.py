@@ -156,7 +156,7 @@ def test_cancel_from_the_bridge_stops_a_command_line_run_with_no_extra_submit(br
     workspace = Path(run["workspace"])
     status = subprocess.run([sys.executable, "-m", "otio_retake.cli", "status", str(workspace), "--json"],
                             capture_output=True, text=True, timeout=120, check=True)
-    assert {r["state"] for r in json.loads(status.stdout)} == {"cancelled"}
+    assert {r["state"] for r in json.loads(status.stdout)["jobs"]} == {"cancelled"}
 
 
 def test_a_command_line_run_killed_mid_run_shows_interrupted_and_its_resume_is_followed(bridge, emulator,

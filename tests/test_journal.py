@@ -163,6 +163,29 @@ def test_a_submit_lost_before_it_reached_the_host_is_sent_once(emulator, samples
     assert ("uploaded", "not found at the host: submitting it") in journal.events(record.plan_key)
 
 
+def test_a_lost_submit_looked_up_and_sent_again_is_charged_to_the_budget_once(emulator, samples, tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setenv("RUNWARE_API_KEY", KEY)
+    server = emulator("runware")
+    budget = ("--budget-scope", "reel1")
+    assert _hosted(samples, tmp_path, "runware", server, "--budget-usd", "20", *budget) == 0
+    journal = Journal(tmp_path / "ws" / "jobs.sqlite")
+    [record] = journal.all()
+    assert journal.budgets()[0]["spent_usd"] == pytest.approx(record.cost_estimate)
+    # The run died after charging and writing its intent, before the request left: the host never saw it.
+    server.state.jobs.clear()
+    server.state.submitted.clear()
+    journal.move(record.plan_key, JobState.SUBMITTING, handle=None)
+    (tmp_path / "ws" / "takes" / "sky_takeA.mp4").unlink()
+    for path in (tmp_path / "ws" / "results").iterdir():
+        path.unlink()
+    assert _hosted(samples, tmp_path, "runware", server, "--force", *budget) == 0
+    assert _stats(server)["submitted"] == 1
+    assert ("uploaded", "not found at the host: submitting it") in journal.events(record.plan_key)
+    # One paid attempt, one charge: the lookup's "not there" and the send that follows charge nothing more.
+    assert journal.budgets()[0]["spent_usd"] == pytest.approx(record.cost_estimate)
+
+
 def test_lost_submit_answer_without_a_lookup_stops_and_asks(emulator, samples, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LTX_API_KEY", KEY)
     server = emulator("ltx", faults="submit=drop")
@@ -199,7 +222,7 @@ def test_status_and_cancel_on_a_workspace(emulator, samples, tmp_path, monkeypat
         child.send_signal(signal.SIGKILL)
         child.wait()
     assert run_cli("status", ws, "--json") == 0
-    [row] = json.loads(capsys.readouterr().out)
+    [row] = json.loads(capsys.readouterr().out)["jobs"]
     assert row["state"] == "submitted" and row["job_id"]
     assert run_cli("cancel", ws) == 0
     assert "cancelled at the host" in capsys.readouterr().out
@@ -302,3 +325,56 @@ def test_resume_runs_the_last_run_again_and_retries_only_what_failed(emulator, s
     assert _stats(server)["submitted"] == 4  # 3 jobs, one of which failed and was tried again
     states = [r.state for r in Journal(ws / "jobs.sqlite").all()]
     assert states == [JobState.TAKE_READY] * 3
+
+
+def test_a_runner_kept_job_after_job_cuts_a_failed_excerpt_again(samples, tmp_path, monkeypatch):
+    # A worker keeps one runner per queued run: a cut that failed once must not fail every later job.
+    from otio_retake import pipeline
+    from otio_retake.jobs import runner as runner_module
+    loaded = pipeline.load(samples / "retake_sample.otio")
+    plans = [p for p in pipeline.plan(loaded) if p.range.name == "sky"]
+    runner = pipeline.make_runner(loaded, workspace=tmp_path / "ws")
+    real, calls = runner_module.render_excerpt, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("disk hiccup")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "render_excerpt", flaky)
+    loop = asyncio.new_event_loop()
+    try:
+        first = loop.run_until_complete(runner.run_more(plans))
+        assert first.errors and "disk hiccup" in str(first.errors[0][1])
+        second = loop.run_until_complete(runner.run_more(plans))
+        assert not second.errors and len(second.takes) == 1 and len(calls) == 2
+    finally:
+        loop.run_until_complete(runner.aclose())
+        loop.close()
+
+
+def test_two_threads_cutting_the_same_excerpt_at_once_both_get_it(samples, tmp_path):
+    # A worker's threads (--jobs N) may cut one window's excerpt for two takes at the same moment.
+    import threading
+    from otio_retake import pipeline
+    from otio_retake.media.excerpt import render_excerpt
+    loaded = pipeline.load(samples / "retake_sample.otio")
+    [plan] = [p for p in pipeline.plan(loaded) if p.range.name == "sky"]
+    runner = pipeline.make_runner(loaded, workspace=tmp_path / "ws")
+    dest = tmp_path / "excerpt.mp4"
+    results, start = [], threading.Barrier(2)
+
+    def cut():
+        start.wait()
+        try:
+            results.append(render_excerpt(runner.segments(plan), dest, rate=runner.rate).path)
+        except Exception as exc:  # noqa: BLE001 - the failure is what the test looks for
+            results.append(exc)
+
+    threads = [threading.Thread(target=cut) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [dest, dest] and decode_patterns(dest)

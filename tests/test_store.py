@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -55,8 +57,9 @@ def test_both_stores_list_runs_and_the_events_of_a_time_window_in_order(store_ur
     journal.move("k1", JobState.SUBMITTING)
     time.sleep(0.01)  # the times are in milliseconds
     journal.record_run({"n": 2})
-    (_, first_at, first), (_, second_at, second) = journal.runs()
-    assert (first, second) == ({"n": 1}, {"n": 2}) and first_at < second_at
+    second_run, first_run = journal.runs()  # newest first
+    (first_at, first), (second_at, second) = ((r["started_at"], r["arguments"]) for r in (first_run, second_run))
+    assert (first, second) == ({"n": 1}, {"n": 2}) and first_at < second_at and first_run["id"] < second_run["id"]
     journal.move("k1", JobState.SUBMITTED, detail="sent")
     every = journal.events_since(0)
     assert [(r[2], r[3], r[4], r[5]) for r in every] == [
@@ -145,6 +148,8 @@ def test_a_journal_from_before_versioning_is_upgraded_in_place_sqlite(tmp_path):
     assert journal.events("old-key") == [("planned", None), ("submitted", None)]
     assert journal.last_run() == {"provider": "gmi"}
     assert journal.claim("old-key", "me", 5) == "free"  # the new columns are there
+    assert journal.held_job_ids("gmi", "another-key") == {"job-41"}  # the handle's job id, moved to its column
+    assert [r["run_id"] for r in journal.runs()] == ["1"]  # an old run is named by its number
     versions = sqlite3.connect(path).execute("SELECT version, why FROM schema_version ORDER BY version").fetchall()
     assert [v for v, _ in versions] == list(range(1, LATEST + 1)) and "before" in versions[0][1]
     journal.close()
@@ -164,6 +169,8 @@ def test_a_journal_from_before_versioning_is_upgraded_in_place_postgres(pg_url):
     assert journal.events("old-key") == [("planned", None), ("submitted", None)]
     assert journal.last_run() == {"provider": "gmi"}
     assert journal.claim("old-key", "me", 5) == "free"
+    assert journal.held_job_ids("gmi", "another-key") == {"job-41"}
+    assert journal.find_run("1")["arguments"] == {"provider": "gmi"}
     with psycopg.connect(pg_url) as conn:
         assert [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY 1")] == \
             list(range(1, LATEST + 1))
@@ -218,7 +225,7 @@ def test_run_status_and_resume_on_a_postgres_journal_never_show_its_password(sam
     stored = json.dumps(journal.last_run())
     assert PASSWORD not in stored and "retake:***@" in stored
     assert run_cli("status", "--journal", pg_url, "--json") == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["jobs"]
     assert [r["state"] for r in rows] == ["take_ready"] * 3
     assert run_cli("status", "--journal", pg_url) == 0
     shown = capsys.readouterr()
@@ -236,7 +243,7 @@ def test_the_journal_variable_names_the_journal(samples, tmp_path, pg_url, monke
     assert [r.range_name for r in open_journal(pg_url).all()] == ["sky"]
     capsys.readouterr()
     assert run_cli("status", "--json") == 0
-    assert [r["range"] for r in json.loads(capsys.readouterr().out)] == ["sky"]
+    assert [r["range"] for r in json.loads(capsys.readouterr().out)["jobs"]] == ["sky"]
 
 
 def test_host_places_and_budgets_are_the_journals(store_url):
@@ -252,14 +259,21 @@ def test_host_places_and_budgets_are_the_journals(store_url):
     a.renew("w2", 1.0)
     time.sleep(0.6)  # w3's place lapsed, w2's was renewed
     assert b.take_slot("ltx", 2, "w4", "k4", 1.0) == 0 and b.take_slot("ltx", 2, "w5", "k5", 1.0) is None
-    assert a.spend("reel1", 1.0, "k1") == (False, 0.0, None)  # no budget set: nothing is charged to it
+    assert a.spend("reel1", 1.0, "k1", 1) == (False, 0.0, None)  # no budget set: nothing is charged to it
     a.set_budget("reel1", 2.5)
-    assert a.spend("reel1", 1.0, "k1") == (True, 1.0, 2.5)
-    assert b.spend("reel1", 1.0, "k2") == (True, 2.0, 2.5)
-    assert a.spend("reel1", 1.0, "k3") == (False, 2.0, 2.5)  # would go past it
-    assert b.spend("reel1", 0.5, "k4") == (True, 2.5, 2.5)
+    assert a.spend("reel1", 1.0, "k1", 1) == (True, 1.0, 2.5)
+    assert b.spend("reel1", 1.0, "k2", 1) == (True, 2.0, 2.5)
+    assert a.spend("reel1", 1.0, "k3", 1) == (False, 2.0, 2.5)  # would go past it
+    assert b.spend("reel1", 0.5, "k4", 1) == (True, 2.5, 2.5)
     a.set_budget("reel1", 4)  # raised: what was spent stays
     assert b.budgets() == [{"scope": "reel1", "limit_usd": 4.0, "spent_usd": 2.5}]
+    # One charge per paid attempt: the same attempt asked again (a lost submit sent again) is not charged twice,
+    # from either connection; the next attempt (a job submitted again after a failure) is.
+    assert a.spend("reel1", 1.0, "k1", 1) == (True, 2.5, 4.0)
+    assert b.spend("reel1", 1.0, "k1", 1) == (True, 2.5, 4.0)
+    assert b.spend("reel1", 1.0, "k1", 2) == (True, 3.5, 4.0)
+    assert a.spend("reel1", 1.0, "k1", 2) == (True, 3.5, 4.0)
+    assert b.budgets()[0]["spent_usd"] == 3.5
 
 
 def test_the_queue_hands_each_job_to_one_worker_and_takes_back_a_dead_ones(store_url):
@@ -280,3 +294,114 @@ def test_the_queue_hands_each_job_to_one_worker_and_takes_back_a_dead_ones(store
     a.move("k1", JobState.FAILED, error="x")  # needs a person: no worker takes it again
     b.release("k1", "w3")
     assert a.claim_next("w1", 1.0) is None and a.queue_busy() == 0
+
+
+def test_job_ids_held_at_a_host_runs_by_id_and_live_claims_are_one_query_each(store_url):
+    a, b = open_journal(store_url), open_journal(store_url)
+    for key, host in (("k1", "gmi"), ("k2", "gmi"), ("k3", "oxen"), ("k4", "gmi")):
+        a.plan(key, range_name=key, takes="A", provider=host, model="m", cost_estimate=1)
+    a.move("k1", JobState.SUBMITTED, handle=JobHandle("gmi", "job-1"))
+    a.move("k2", JobState.SUBMITTED, handle=JobHandle("gmi", "job-2"))
+    a.move("k3", JobState.SUBMITTED, handle=JobHandle("oxen", "job-3"))
+    assert b.held_job_ids("gmi", "k1") == {"job-2"}  # not the asking row's own, not another host's
+    assert b.held_job_ids("gmi", "k4") == {"job-1", "job-2"}
+    a.move("k2", JobState.PLANNED, handle=None, attempt=2)  # a new attempt: its old job is no longer held
+    assert b.held_job_ids("gmi", "k4") == {"job-1"} and b.held_job_ids("ltx", "k4") == set()
+    first = a.record_run({"timeline": "/cut/r1.otio"})
+    second = b.record_run({"timeline": "/cut/r2.otio"}, run_id="queued-0001")
+    assert second == "queued-0001" and len(first) == 12 and first != second
+    assert [r["run_id"] for r in b.runs()] == ["queued-0001", first]  # newest first
+    assert [r["run_id"] for r in b.runs(limit=1)] == ["queued-0001"]
+    assert a.find_run(first)["arguments"] == {"timeline": "/cut/r1.otio"} and a.find_run("nope") is None
+    assert a.claim("k1", "host-a:1", 5.0) == "free" and b.claim("k3", "host-b:2", 0.5) == "free"
+    claims = {c["plan_key"]: c for c in b.claims()}
+    assert set(claims) == {"k1", "k3"} and claims["k1"]["claimed_by"] == "host-a:1"
+    assert 4 < claims["k1"]["seconds_left"] <= 5 and claims["k1"]["range_name"] == "k1"
+    time.sleep(0.6)
+    assert [c["plan_key"] for c in a.claims()] == ["k1"]  # a lapsed lease is no claim
+
+
+def test_status_json_shows_runs_claims_host_places_and_budgets(store_url, capsys):
+    from otio_retake.contract import JournalStatus
+    journal = open_journal(store_url)
+    for key, name in (("k1", "sky"), ("k2", "crossing"), ("k3", "line")):
+        journal.plan(key, range_name=name, takes="A", provider="ltx", model="m", cost_estimate=1.5)
+    journal.move("k3", JobState.SUBMITTED, handle=JobHandle("ltx", "job-3"))
+    first = journal.record_run({"timeline": "/cut/reel1.otio", "output": "/cut/o.otio", "provider": "ltx"})
+    journal.queue_run("q1", {"provider": "ltx"}, ["k1"])
+    journal.record_run({"timeline": "/cut/reel2.otio", "provider": "ltx", "workspace": "/srv/ws"}, run_id="q1")
+    assert journal.claim("k1", "host-a:11:aa", 30.0) == "free"
+    assert journal.take_slot("ltx", 2, "host-a:11:aa", "k1", 30.0) == 0
+    journal.set_budget("reel1", 10.0)
+    journal.spend("reel1", 1.5, "k1", 1)
+    assert run_cli("status", "--journal", store_url, "--json") == 0
+    status = JournalStatus.model_validate_json(capsys.readouterr().out)  # the contract's model, keys and all
+    assert status.journal == journal.url
+    assert [(j.range, j.state) for j in status.jobs] == [("sky", "planned"), ("crossing", "planned"),
+                                                         ("line", "submitted")]
+    assert status.jobs[2].job_id == "job-3" and status.by_state == {"planned": 2, "submitted": 1}
+    assert [(r.run_id, r.timeline, r.queued) for r in status.runs] == [("q1", "/cut/reel2.otio", True),
+                                                                        (first, "/cut/reel1.otio", False)]
+    [claim] = status.claims
+    assert (claim.range, claim.plan_key, claim.holder) == ("sky", "k1", "host-a:11:aa")
+    assert 25 < claim.seconds_left <= 30
+    [place] = status.places
+    assert (place.host, place.place, place.holder) == ("ltx", 1, "host-a:11:aa") and 25 < place.seconds_left <= 30
+    [budget] = status.budgets
+    assert (budget.scope, budget.limit_usd, budget.spent_usd, budget.left_usd) == ("reel1", 10.0, 1.5, 8.5)
+    assert run_cli("status", "--journal", store_url) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert re.search(r"host-a:11:aa \((29|30) s left\)", shown) and "ltx place 1: host-a:11:aa" in shown
+    assert f"run {first}" in shown and "budget 'reel1': $1.50 spent of $10.00" in shown
+
+
+def test_resume_on_a_shared_journal_resumes_the_run_asked_for_and_says_which(samples, tmp_path, pg_url, capsys):
+    import shutil
+    other = tmp_path / "reel2" / "reel2.otio"  # a second timeline (same media, found beside the first)
+    other.parent.mkdir()
+    shutil.copy(samples / "retake_sample.otio", other)
+    first, second = tmp_path / "o1.otio", tmp_path / "o2.otio"
+    assert run_cli("run", samples / "retake_sample.otio", "-o", first, "--journal", pg_url, "--workspace",
+                   tmp_path / "ws1", "--marker-prefix", "sky") == 0
+    assert run_cli("run", other, "-o", second, "--journal", pg_url, "--workspace", tmp_path / "ws2",
+                   "--media-dir", samples / "media", "--marker-prefix", "crossing") == 0
+    capsys.readouterr()
+    assert run_cli("status", "--journal", pg_url, "--json") == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert [Path(r["timeline"]).name for r in runs] == ["reel2.otio", "retake_sample.otio"]
+    first.unlink()
+    second.unlink()
+    # Whose run? The facility's latest is someone else's timeline: asked, with the runs listed, nothing run.
+    assert run_cli("resume", "--journal", pg_url) == 2
+    said = capsys.readouterr().err
+    assert "runs of 2 timelines" in said and runs[0]["run_id"] in said and runs[1]["run_id"] in said
+    assert not first.exists() and not second.exists()
+    # The timeline's own latest run.
+    assert run_cli("resume", "--journal", pg_url, samples / "retake_sample.otio") == 0
+    printed = capsys.readouterr()
+    assert f"resuming run {runs[1]['run_id']} of " in printed.err and "retake_sample.otio" in printed.err
+    assert "0 job(s) submitted, 1 reused" in printed.out and first.exists() and not second.exists()
+    # A run by its id.
+    assert run_cli("resume", "--journal", pg_url, "--run", runs[0]["run_id"]) == 0
+    printed = capsys.readouterr()
+    assert f"resuming run {runs[0]['run_id']} of " in printed.err and second.exists()
+    assert run_cli("resume", "--journal", pg_url, "--run", "nope") == 2
+    assert "no run 'nope'" in capsys.readouterr().err
+    assert run_cli("resume", "--journal", pg_url, tmp_path / "elsewhere.otio") == 2
+    assert "no run of" in capsys.readouterr().err
+
+
+def test_resume_of_a_workspace_takes_its_last_run_or_the_one_asked_for(samples, tmp_path, capsys):
+    ws, out, every = tmp_path / "ws", tmp_path / "o.otio", tmp_path / "all.otio"
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--workspace", ws, "--marker-prefix",
+                   "sky") == 0
+    assert run_cli("run", samples / "retake_sample.otio", "-o", every, "--workspace", ws) == 0
+    latest, older = Journal(ws / "jobs.sqlite").runs()
+    out.unlink()
+    every.unlink()
+    capsys.readouterr()
+    assert run_cli("resume", ws) == 0  # as before: the workspace's last run
+    assert f"resuming run {latest['run_id']}" in capsys.readouterr().err
+    assert every.exists() and not out.exists()
+    assert run_cli("resume", ws, "--run", older["run_id"]) == 0  # or the one asked for
+    assert f"resuming run {older['run_id']}" in capsys.readouterr().err and out.exists()

@@ -315,3 +315,86 @@ def test_cancel_on_the_shared_journal_cancels_at_the_host(emulator, samples, tmp
     assert "sky take A: cancelled at the host" in printed and "1 job(s) cancelled" in printed
     assert [r.state for r in open_journal(pg_url).all()] == [JobState.CANCELLED]
     assert _stats(server)["by_status"] == {"cancelled": 1}
+
+
+def test_a_heartbeat_that_cannot_renew_ends_the_run_with_a_journal_error_and_submits_nothing_more(
+        emulator, samples, tmp_path, monkeypatch):
+    import threading
+    from otio_retake import pipeline
+    from otio_retake.errors import JournalError
+    from otio_retake.jobs.store.postgres import PostgresJournal
+    monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
+    pg = PostgresServer()
+    try:
+        pg.start()
+    except RuntimeError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        url = pg.create_database("beat")
+        server = emulator("gmi", latency=5.0)
+        loaded = pipeline.load(samples / "retake_sample.otio")
+        plans = [p for p in pipeline.plan(loaded, provider="gmi") if p.range.name in ("sky", "crossing")]
+
+        def runner():
+            # One place at the host: one job polls (no journal call while it waits) while the other waits for
+            # the place, so only the heartbeat sees the journal go.
+            made = pipeline.make_runner(loaded, provider="gmi", workspace=tmp_path / "ws", journal=url,
+                                        base_urls={"gmi": server.url}, poll_interval=0.05, per_host=1,
+                                        lease_seconds=1.5)
+            made._journal = PostgresJournal(url, retry_seconds=0.3)  # the store's own retries, kept short
+            return made
+
+        outcome: dict = {}
+
+        def run():
+            try:
+                outcome["report"] = runner().run(plans)
+            except Exception as exc:
+                outcome["error"] = exc
+            outcome["ended"] = time.monotonic()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        _wait_for(url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
+        pg.stop()
+        stopped = time.monotonic()
+        time.sleep(3.0)  # the heartbeat fails in here; the job at the host is still running (5 s)
+        pg.restart()  # back before that job ends: without the stop, this run would go on and submit the other
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+        error = outcome.get("error")
+        assert isinstance(error, JournalError), outcome
+        assert "could not renew this run's claims" in error.message and PASSWORD not in error.message
+        assert outcome["ended"] - stopped < 3.0  # ended once the claims could not be held, not when the host was done
+        assert _stats(server)["submitted"] == 1  # the waiting job was never sent
+        journal = open_journal(url)
+        [sent] = [r for r in journal.all() if r.state == JobState.SUBMITTED]
+        assert sent.handle is not None  # what is in flight at the host is in the journal
+        # The same run again finishes: the job in flight is polled, not paid again; the other is sent once.
+        report = runner().run(plans)
+        assert not report.errors and len(report.takes) == 2
+        stats = _stats(server)
+        assert stats["submitted"] == 2 and stats["duplicates"] == 0
+    finally:
+        pg.cleanup()
+
+
+def test_a_queued_job_that_needs_a_person_leaves_the_queue_instead_of_being_retried_forever(
+        emulator, samples, tmp_path, pg_url, monkeypatch, capsys):
+    monkeypatch.setenv("LTX_API_KEY", EMULATOR_KEY)
+    server = emulator("ltx", faults="submit=drop")  # the answer is lost, and LTX has no way to look a job up
+    base = ["--provider", "ltx", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
+            tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky"]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    started = time.monotonic()
+    assert run_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2") == 0
+    assert time.monotonic() - started < 60  # it ends: the job is not claimed again and again
+    printed = capsys.readouterr()
+    assert "offers no way to look the job up" in " ".join(printed.err.split())
+    journal = open_journal(pg_url)
+    [record] = journal.all()
+    assert record.state == JobState.SUBMITTING and record.claimed_by is None and journal.queue_busy() == 0
+    assert any((d or "").startswith("left the queue: ") for _, d in journal.events(record.plan_key))
+    assert _stats(server)["submitted"] == 1  # sent once, never again without the user's word

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import pipeline
-from .contract import plan_rows, run_report
+from .contract import journal_status, plan_rows, run_report
 from .errors import CostLimitError, InputError, RetakeError
 from .display import LiveProgress, PlainProgress
 from .jobs.cost import CONFIRM_ABOVE_USD
@@ -24,7 +24,7 @@ from .jobs.progress import ProgressHub
 from .jobs.runner import DEFAULT_HANDLES
 from .media.splice import TakeOptions
 from .jobs.store import (DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, Journal,
-                         Store, open_journal, redact_url)
+                         Store, is_shared, open_journal, redact_url)
 from .timecode import rate_label, snap_rate
 from .model import Mode, RetakePlan
 from .providers import provider_limits, provider_names
@@ -316,7 +316,7 @@ def _enqueue(loaded, plans, runner, arguments: dict) -> None:
         keys.append(key)
     run_id = uuid.uuid4().hex[:12]
     runner.journal.queue_run(run_id, settings, keys)
-    runner.journal.record_run(arguments)
+    runner.journal.record_run(arguments, run_id=run_id)  # one id: `resume --run` takes the one printed
     out.print(run_id, highlight=False)
     err.print(f"queued {len(keys)} job(s) as run {run_id} in {runner.journal.url}; `otio-retake worker --journal "
               f"URL` runs them, and this command again without --queue writes {settings['output']}",
@@ -351,48 +351,48 @@ def _journal_for(target: Path | None, url: str | None = None) -> Store:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_journal_option
 def status_cmd(target, as_json, journal):
-    """Show every job of a workspace (or of a timeline's workspace, or of --journal) and its state."""
-    journal = _journal_for(target, journal)
-    records = journal.all()
-    rows = [{"range": r.range_name, "takes": r.takes, "provider": r.provider, "state": r.state,
-             "job_id": r.handle.job_id if r.handle else None, "attempt": r.attempt,
-             "cost_estimate": r.cost_estimate, "cost_reported": r.cost_reported, "error": r.error,
-             "takes_ready": [t["path"] for t in r.takes_json], "updated_at": r.updated_at,
-             "claimed_by": r.claimed_by} for r in records]
+    """Show every job of a workspace (or of a timeline's workspace, or of --journal) and its state, the runs,
+    who holds each claim and host place, and spend against budget."""
+    status = journal_status(_journal_for(target, journal))
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(status.model_dump_json(indent=2))
         return
-    table = Table(title=f"{journal.url}: {len(rows)} job(s)")
+    table = Table(title=f"{status.journal}: {len(status.jobs)} job(s)")
     for col in ("range", "takes", "host", "state", "job id", "est.", "claimed by", "note"):
         table.add_column(col, overflow="fold")
-    for record, r in zip(records, rows):
-        held = journal.holder(record.plan_key) if record.claimed_by else None
-        table.add_row(r["range"], r["takes"], r["provider"], r["state"], r["job_id"] or "",
-                      f"${r['cost_estimate'] or 0:.2f}",
-                      f"{held.owner} ({held.seconds_left:.0f} s left)" if held else "", (r["error"] or "")[:60])
+    held = {c.plan_key: c for c in status.claims}
+    for r in status.jobs:
+        claim = held.get(r.plan_key)
+        table.add_row(r.range, r.takes, r.provider, r.state, r.job_id or "", f"${r.cost_estimate or 0:.2f}",
+                      f"{claim.holder} ({claim.seconds_left:.0f} s left)" if claim else "", (r.error or "")[:60])
     out.print(table)
-    by_state: dict[str, int] = {}
-    for r in rows:
-        by_state[r["state"]] = by_state.get(r["state"], 0) + 1
-    out.print("by state: " + (", ".join(f"{n} {state}" for state, n in sorted(by_state.items())) or "no jobs"),
+    out.print("by state: " + (", ".join(f"{n} {state}" for state, n in status.by_state.items()) or "no jobs"),
               highlight=False)
-    for slot in journal.slots():
-        out.print(f"{slot['host']} place {slot['slot'] + 1}: {slot['claimed_by']}", highlight=False)
-    for budget in journal.budgets():
-        out.print(f"budget '{budget['scope']}': ${budget['spent_usd']:.2f} spent of ${budget['limit_usd']:.2f}",
+    for run in status.runs[:5]:
+        out.print(f"run {run.run_id} ({run.started_at}{', queued' if run.queued else ''}): {run.timeline}",
+                  highlight=False)
+    for place in status.places:
+        out.print(f"{place.host} place {place.place}: {place.holder}", highlight=False)
+    for budget in status.budgets:
+        out.print(f"budget '{budget.scope}': ${budget.spent_usd:.2f} spent of ${budget.limit_usd:.2f}",
                   highlight=False)
 
 
 @cli.command("resume")
 @click.argument("target", type=click.Path(path_type=Path), required=False)
 @_journal_option
+@click.option("--run", "run_id", metavar="RUN_ID", help="The run to resume (`status` lists them; default: the "
+              "latest, or with --journal the latest of the TARGET timeline).")
 @click.pass_context
-def resume_cmd(ctx, target, journal):
-    """Run the last run of a workspace again: finished jobs are reused, running ones polled, paid ones never
-    sent twice."""
-    arguments = _journal_for(target, journal).last_run()
-    if not arguments:
-        raise InputError(f"{target or redact_url(journal)}: the journal has no run to resume")
+def resume_cmd(ctx, target, journal, run_id):
+    """Run a run of a workspace again (the last one, or --run RUN_ID): finished jobs are reused, running ones
+    polled, paid ones never sent twice. With --journal URL, TARGET is the timeline whose latest run to resume."""
+    store = _journal_for(None if journal else target, journal)
+    run = pipeline.run_to_resume(store, run_id=run_id, timeline=target if journal else None,
+                                 shared=is_shared(journal))
+    arguments = run["arguments"]
+    err.print(f"resuming run {run['run_id']} of {arguments.get('timeline')} (started {run['started_at']})",
+              highlight=False)
     arguments["yes"] = True  # it was confirmed (or under the threshold) when it started
     arguments["journal"] = journal  # stored without its password: the URL given now
     params = {p.name for p in run_cmd.params}

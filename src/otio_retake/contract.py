@@ -7,6 +7,7 @@
     PlanRequest, PlanResponse, RunRequest, RunCreated, RunStatus, ProgressMessage,
     BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody
                        the bridge's bodies
+    JournalStatus      ``status --json``: a journal's jobs, runs, claims, host places and budgets
 
 Keys are the ones the scripts read today (``CONTRACT_VERSION`` 1): new keys may
 be added, none renamed or removed without a new version. ``write_schemas``
@@ -27,7 +28,9 @@ __all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "ReportTake", "Rep
            "SequenceItem", "SequenceTrack", "Sequence", "PlanRequest", "Skipped", "KeyStatus", "PlanResponse",
            "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
            "ConformRequest", "ConformedRange", "ConformResponse", "PairRequest", "Paired", "Health", "ErrorBody",
-           "ProviderRow", "plan_rows", "run_report", "provider_rows", "contract_schema", "SCHEMA_FILE"]
+           "ProviderRow", "JournalStatus", "StatusJob", "StatusRun", "StatusClaim", "StatusPlace",
+           "StatusBudget", "plan_rows", "run_report", "provider_rows", "journal_status", "contract_schema",
+           "SCHEMA_FILE"]
 
 CONTRACT_VERSION = 1
 TICKS_PER_SECOND = 254016000000  # Premiere's tick: divides every common frame rate exactly
@@ -327,6 +330,74 @@ class ErrorBody(_Model):
     fields: list[str] = []
 
 
+# ------------------------------------------------------------------------------------------ status --json
+
+class StatusJob(_Model):
+    """One job of the journal (the keys ``status --json`` printed, as a list, before runs and claims joined)."""
+
+    range: str
+    takes: str
+    provider: str
+    state: str
+    plan_key: str = Field(description="the job's identity in the journal")
+    job_id: str | None
+    attempt: int
+    cost_estimate: float | None
+    cost_reported: float | None
+    error: str | None
+    takes_ready: list[str]
+    updated_at: str
+    claimed_by: str | None
+
+
+class StatusRun(_Model):
+    """A run recorded in the journal, newest first; ``resume --run RUN_ID`` runs it again."""
+
+    run_id: str
+    started_at: str
+    timeline: str | None
+    output: str | None
+    provider: str | None
+    workspace: str | None
+    queued: bool = Field(description="queued with `run --queue` for workers")
+
+
+class StatusClaim(_Model):
+    """A live claim: who works on a job now, and for how long unless they renew."""
+
+    range: str
+    takes: str
+    plan_key: str
+    holder: str
+    seconds_left: float
+
+
+class StatusPlace(_Model):
+    """One of a host's places (its concurrency limit, held across the facility), held now."""
+
+    host: str
+    place: int = Field(description="1-based")
+    holder: str
+    seconds_left: float
+
+
+class StatusBudget(_Model):
+    scope: str
+    limit_usd: float
+    spent_usd: float
+    left_usd: float
+
+
+class JournalStatus(_Model):
+    journal: str = Field(description="the journal's URL, without its password")
+    jobs: list[StatusJob]
+    by_state: dict[str, int]
+    runs: list[StatusRun]
+    claims: list[StatusClaim]
+    places: list[StatusPlace]
+    budgets: list[StatusBudget]
+
+
 def plan_rows(plans) -> list[PlanRow]:
     """RetakePlans -> one row per marked range, its takes' seeds and costs summed (``plan --json``)."""
     rows: dict[str, dict] = {}
@@ -390,14 +461,46 @@ def provider_rows() -> list[ProviderRow]:
     return rows
 
 
+STATUS_RUNS = 20  # the latest runs status lists (a facility's journal keeps every run)
+
+
+def journal_status(journal) -> JournalStatus:
+    """What a journal (jobs.store.Store) holds now, one query per part."""
+    jobs = [StatusJob(range=r.range_name, takes=r.takes, provider=r.provider, state=r.state, plan_key=r.plan_key,
+                      job_id=r.handle.job_id if r.handle else None, attempt=r.attempt,
+                      cost_estimate=r.cost_estimate, cost_reported=r.cost_reported, error=r.error,
+                      takes_ready=[t["path"] for t in r.takes_json], updated_at=r.updated_at,
+                      claimed_by=r.claimed_by) for r in journal.all()]
+    by_state: dict[str, int] = {}
+    for job in jobs:
+        by_state[job.state] = by_state.get(job.state, 0) + 1
+    runs = []
+    for run in journal.runs(limit=STATUS_RUNS):
+        arguments = run["arguments"]
+        runs.append(StatusRun(run_id=run["run_id"], started_at=run["started_at"],
+                              timeline=arguments.get("timeline"), output=arguments.get("output"),
+                              provider=arguments.get("provider"), workspace=arguments.get("workspace"),
+                              queued=journal.queued_run(run["run_id"]) is not None))
+    return JournalStatus(
+        journal=journal.url, jobs=jobs, by_state=dict(sorted(by_state.items())), runs=runs,
+        claims=[StatusClaim(range=c["range_name"], takes=c["takes"], plan_key=c["plan_key"], holder=c["claimed_by"],
+                            seconds_left=round(c["seconds_left"], 1)) for c in journal.claims()],
+        places=[StatusPlace(host=p["host"], place=p["slot"] + 1, holder=p["claimed_by"],
+                            seconds_left=round(p["seconds_left"], 1)) for p in journal.slots()],
+        budgets=[StatusBudget(scope=b["scope"], limit_usd=b["limit_usd"], spent_usd=round(b["spent_usd"], 4),
+                              left_usd=round(b["limit_usd"] - b["spent_usd"], 4)) for b in journal.budgets()])
+
+
 def contract_schema() -> dict:
     """One JSON Schema document with every model under ``$defs``."""
     from pydantic.json_schema import models_json_schema
     models = [PlanRow, Report, PlanRequest, PlanResponse, RunRequest, RunCreated, RunStatus, ProgressMessage,
-              BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody, ProviderRow]
+              BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody, ProviderRow,
+              JournalStatus]
     _, schema = models_json_schema([(m, "serialization") for m in models], ref_template="#/$defs/{model}",
                                    title=f"otio-retake contract v{CONTRACT_VERSION}")
     schema["properties"] = {"plan_json": {"type": "array", "items": {"$ref": "#/$defs/PlanRow"}},
                             "run_report": {"$ref": "#/$defs/Report"},
-                            "providers_json": {"type": "array", "items": {"$ref": "#/$defs/ProviderRow"}}}
+                            "providers_json": {"type": "array", "items": {"$ref": "#/$defs/ProviderRow"}},
+                            "status_json": {"$ref": "#/$defs/JournalStatus"}}
     return schema

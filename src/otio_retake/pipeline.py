@@ -18,7 +18,8 @@ import opentimelineio as otio
 from .jobs.plan import build_plans, check_windows
 from .media.probe import probe
 from .media.splice import TakeOptions
-from .errors import CostLimitError, JobFailedError, RetakeError, RunIncompleteError, SubmitOutcomeUnknownError
+from .errors import (CostLimitError, InputError, JobFailedError, RetakeError, RunIncompleteError,
+                     SubmitOutcomeUnknownError)
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
 from .jobs.store import ACTIVE_STATES, JobState
@@ -249,3 +250,41 @@ def cancel_jobs(journal, *, base_urls: dict[str, str], results_root: Path, range
         return done_notes
 
     return asyncio.run(cancel_all())
+
+
+RECENT_RUNS = 20  # the runs a resume without a run id looks at (a facility's journal keeps every run)
+
+
+def run_to_resume(journal, *, run_id: str | None = None, timeline: Path | None = None,
+                  shared: bool = False) -> dict:
+    """The run ``resume`` runs again: ``run_id``'s, else the latest of ``timeline``, else the journal's latest.
+
+    On a shared journal (other people's runs too) the latest is taken only while the recent runs are all of one
+    timeline; otherwise the user is asked which, with the runs listed."""
+    where = journal.url
+    if run_id:
+        found = journal.find_run(run_id)
+        if found is None:
+            raise InputError(f"{where}: no run '{run_id}' in the journal",
+                             hint="`otio-retake status --journal URL` lists the runs with their ids")
+        return found
+    recent = journal.runs(limit=RECENT_RUNS)
+    if not recent:
+        raise InputError(f"{where}: the journal has no run to resume")
+    if timeline is not None:
+        wanted = Path(timeline).resolve()
+        for run in recent + journal.runs()[RECENT_RUNS:]:
+            stored = run["arguments"].get("timeline")
+            if stored and Path(stored).resolve() == wanted:
+                return run
+        raise InputError(f"{where}: no run of {timeline} in the journal",
+                         hint="give the timeline as it was given to `run`, or --run ID (`otio-retake status` "
+                              "lists the runs)")
+    timelines = {run["arguments"].get("timeline") for run in recent}
+    if shared and len(timelines) > 1:
+        listing = "\n".join(f"  - run {run['run_id']} ({run['started_at']}): {run['arguments'].get('timeline')}"
+                            for run in recent[:5])
+        raise InputError(f"{where}: the journal holds runs of {len(timelines)} timelines, whose to resume?\n{listing}",
+                         hint="otio-retake resume --journal URL --run ID, or give the timeline: "
+                              "otio-retake resume --journal URL TIMELINE")
+    return recent[0]

@@ -325,7 +325,7 @@ def find_journal_runs(root: Path, known: dict[str, JournalRun]) -> dict[str, Jou
         try:
             journal = Journal(path)
             try:
-                rows = journal.runs()
+                rows = [(r["id"], r["started_at"], r["arguments"]) for r in reversed(journal.runs())]
             finally:
                 journal.close()
         except Exception:  # a journal another version writes, or half a file: not this bridge's to list

@@ -39,8 +39,8 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError, MissingMediaError,
-                      ResultExpiredError, SubmitOutcomeUnknownError)
+from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError, JournalError,
+                      MissingMediaError, ResultExpiredError, SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import check_download, probe
 from ..media.splice import TakeOptions, splice_take
@@ -125,6 +125,8 @@ class Runner:
         self._submitted = 0
         self._reused = 0
         self._legacy_checked: set[str] = set()  # new keys already looked for in a pre-identity journal
+        self._sizes: dict[Path, tuple[int, int] | None] = {}
+        self._leases_lost: str | None = None  # why, once the heartbeat could not renew this runner's claims
 
     @property
     def journal(self) -> Store:
@@ -259,7 +261,20 @@ class Runner:
         self.adopt_legacy(plans)
         return asyncio.run(self._run_all(plans))
 
-    async def _run_all(self, plans: list[RetakePlan]) -> RunReport:
+    async def run_more(self, plans: list[RetakePlan]) -> RunReport:
+        """``run`` in the caller's event loop, keeping the hosts' clients open for the next call: a worker doing
+        job after job of one run keeps one runner (its connections, journal and timeline index). ``aclose``
+        when done."""
+        self.check(plans)
+        self.workspace.create()
+        return await self._run_all(plans, close=False)
+
+    async def aclose(self) -> None:
+        await self.pool.aclose()
+        if self._journal is not None:
+            self._journal.close()
+
+    async def _run_all(self, plans: list[RetakePlan], close: bool = True) -> RunReport:
         jobs = self.jobs_for(plans)
 
         async def one(job: list[RetakePlan]) -> list[Take]:
@@ -270,7 +285,9 @@ class Runner:
             done = await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
         finally:
             heartbeat.cancel()
-            await self.pool.aclose()
+            if close:
+                await self.pool.aclose()
+        self._holding()  # a run that lost its claims ends with that error, not a list of its consequences
         takes: list[Take] = []
         errors: list[tuple[str, Exception]] = []
         for job, result in zip(jobs, done):
@@ -292,6 +309,9 @@ class Runner:
 
     async def _excerpt(self, plan: RetakePlan, provider: Provider, identity: JobIdentity) -> ExcerptInfo:
         key = identity.excerpt
+        cached = self._excerpts.get(key)
+        if cached is not None and cached.done() and (cached.cancelled() or cached.exception() is not None):
+            del self._excerpts[key]  # a failed cut is tried again by the next job, not handed on
         if key not in self._excerpts:  # takes of one window (on one host's encode) share one excerpt
             self._emit("excerpt", plan, frames=plan.context_frames)
             self._excerpts[key] = asyncio.ensure_future(asyncio.to_thread(
@@ -340,10 +360,14 @@ class Runner:
         """The job's record once this runner holds its claim (re-read: the last holder may have moved it)."""
         waited = False
         while True:
-            holder = self.journal.holder(key)
-            # A holder that was a process of this machine and has ended (a crash, a kill) gives way at once.
-            dead = holder.owner if holder is not None and holder_is_dead(holder.owner) else None
-            taken = self.journal.claim(key, self.owner, self.lease_seconds, dead=dead)
+            self._holding()
+            dead = None
+            taken = self.journal.claim(key, self.owner, self.lease_seconds)
+            if taken is None:  # held: by a process of this machine that has ended (a crash, a kill)? It gives way.
+                holder = self.journal.holder(key)
+                dead = holder.owner if holder is not None and holder_is_dead(holder.owner) else None
+                if dead is not None:
+                    taken = self.journal.claim(key, self.owner, self.lease_seconds, dead=dead)
             if taken is not None:
                 record = self.journal.get(key)
                 if taken not in ("free", "own"):  # said in the journal too: who was working on it, and where it was
@@ -366,6 +390,7 @@ class Runner:
             return
         limit = self.pool.limit(host) if limit is None else limit
         while True:
+            self._holding()
             slot = self.journal.take_slot(host, limit, self.owner, key, self.lease_seconds)
             if slot is not None:
                 break
@@ -376,10 +401,37 @@ class Runner:
             self.journal.release_slot(host, slot, self.owner)
 
     async def _heartbeat(self) -> None:
-        """Renew this runner's leases while it lives: a runner that dies lets them run out."""
+        """Renew this runner's leases while it lives: a runner that dies lets them run out.
+
+        A renewal that fails is tried again (the store retries a lost connection itself too) until the leases are
+        two thirds gone; then this runner stops starting work (``_holding``) before another may take its jobs
+        over, and the run ends with a JournalError that says so."""
+        interval = self.lease_seconds / 3
+        last_ok = time.monotonic()
         while True:
-            await asyncio.sleep(self.lease_seconds / 3)
-            await asyncio.to_thread(self.journal.renew, self.owner, self.lease_seconds)
+            await asyncio.sleep(interval)
+            while True:
+                try:
+                    await asyncio.to_thread(self.journal.renew, self.owner, self.lease_seconds)
+                    last_ok = time.monotonic()
+                    break
+                except Exception as exc:  # any failure of the store: the claims are not renewed
+                    retry = min(1.0, interval)
+                    if time.monotonic() + retry >= last_ok + self.lease_seconds * 2 / 3:
+                        self._leases_lost = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                        return
+                    await asyncio.sleep(retry)
+
+    def _holding(self) -> None:
+        """Go on only while this runner can hold its claims: once its heartbeat has failed, no new paid work
+        (submits), no more waiting or polling; what is in flight at the host stays in the journal for later."""
+        if self._leases_lost is not None:
+            raise JournalError(
+                f"could not renew this run's claims on its jobs in the journal at {self.journal.url} "
+                f"({self._leases_lost}); stopped before its leases ran out, so that no two runners ever work on "
+                f"one job", hint="check that the journal is reachable from this machine, then run the same "
+                "command again: paid jobs are not lost (results already downloaded stay, and `otio-retake status` "
+                "shows what is in flight)")
 
     async def _run_claimed(self, key: str, plans: list[RetakePlan], provider: Provider, identity: JobIdentity,
                            record) -> list[Take]:
@@ -441,8 +493,7 @@ class Runner:
 
     def _claimed(self, provider: Provider, key: str) -> set[str]:
         """Job ids at this host that other journal rows already hold: never adopted by a second take."""
-        return {r.handle.job_id for r in self.journal.all()
-                if r.provider == provider.name and r.plan_key != key and r.handle is not None}
+        return self.journal.held_job_ids(provider.name, key)
 
     async def _resolve_unknown(self, key: str, plans: list[RetakePlan], provider: Provider, excerpt: ExcerptInfo,
                                identity: JobIdentity, attempt: int) -> JobHandle | None:
@@ -481,7 +532,8 @@ class Runner:
                   "variations": request.variations, "take_marker": request.take_marker,
                   "video": video if not video.startswith("data:") else f"inline ({len(video)} bytes)"}
         if self.budget_scope:  # charged before the paid request, in one transaction with the check
-            charged, spent, limit = self.journal.spend(self.budget_scope, first.cost_usd, key)
+            # Once per attempt: a lost submit looked up, not found and sent again was charged when first sent.
+            charged, spent, limit = self.journal.spend(self.budget_scope, first.cost_usd, key, attempt)
             if not charged:
                 self.journal.move(key, JobState.UPLOADED, detail=f"not submitted: over budget '{self.budget_scope}'")
                 raise CostLimitError(
@@ -490,6 +542,7 @@ class Runner:
                                                  f"cost about ${first.cost_usd:.2f}" if limit is not None
                                                  else "has no limit set"),
                     hint="raise it with --budget-usd N --budget-scope NAME, or retake fewer ranges")
+        self._holding()  # the last check before money is spent
         if self.journal.claim(key, self.owner, self.lease_seconds) != "own":  # renewed, and still ours
             raise EngineError(f"range '{first.range.name}' take {first.take_letter}: another runner took this job "
                               "over (this one's lease ran out); not submitting it a second time",
@@ -519,6 +572,7 @@ class Runner:
                 kind = "queued" if isinstance(status, Queued) else "running"
                 self._emit(kind, first, position=getattr(status, "position", None), job_id=handle.job_id)
                 await asyncio.sleep(interval)
+                self._holding()
                 status = await provider.poll(handle)
         except ResultExpiredError as exc:  # the host no longer has the job: paid, and gone
             self.journal.move(key, JobState.EXPIRED, error=exc.message, detail="job expired at the host")
@@ -604,8 +658,11 @@ class Runner:
     def _source_size(self, plan: RetakePlan) -> tuple[int, int] | None:
         for seg in self.segments(plan):
             if seg.media is not None:
-                info = probe(seg.media.path)
-                return (info.width, info.height) if info.has_video else None
+                path = seg.media.path
+                if path not in self._sizes:  # one probe per source file, not per take (a reel has hundreds)
+                    info = probe(path)
+                    self._sizes[path] = (info.width, info.height) if info.has_video else None
+                return self._sizes[path]
         return None
 
     def _takes_from(self, record, plans: list[RetakePlan]) -> list[Take] | None:

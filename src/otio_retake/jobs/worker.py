@@ -13,12 +13,20 @@ another worker takes the job over from the journal's state.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..errors import CostLimitError
+from .runner import ExpiredResultError, UnresolvedSubmitError
 from .store import Store
+
+# A job failing so waits for a person (resubmit it or not, pay again or not, raise the budget): workers leave it,
+# and `run` (or `resume`) of its timeline says what it needs.
+NEEDS_A_PERSON = (UnresolvedSubmitError, ExpiredResultError, CostLimitError)
 
 __all__ = ["WorkerReport", "work"]
 
@@ -59,6 +67,23 @@ def work(journal: Store, build: Callable[[str, dict], tuple[Callable, dict]], *,
 
 
 def _loop(journal: Store, build, *, owner, lease_seconds, until_idle, idle_poll, on_job, stop, report, lock) -> None:
+    # One event loop per thread and one runner per queued run, kept from job to job: each job would otherwise pay
+    # for new host clients, a journal connection (and its schema check) and the timeline's index.
+    loop = asyncio.new_event_loop()
+    runners: dict[str, object] = {}
+    settings_of: dict[str, dict | None] = {}
+    try:
+        _jobs(journal, build, loop, runners, settings_of, owner=owner, lease_seconds=lease_seconds,
+              until_idle=until_idle, idle_poll=idle_poll, on_job=on_job, stop=stop, report=report, lock=lock)
+    finally:
+        for runner in runners.values():
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(runner.aclose())
+        loop.close()
+
+
+def _jobs(journal: Store, build, loop, runners, settings_of, *, owner, lease_seconds, until_idle, idle_poll,
+          on_job, stop, report, lock) -> None:
     while not stop():
         got = journal.claim_next(owner, lease_seconds)
         if got is None:
@@ -70,7 +95,9 @@ def _loop(journal: Store, build, *, owner, lease_seconds, until_idle, idle_poll,
         if previous is not None:
             record = journal.get(key)
             journal.move(key, record.state, detail=f"taken over from {previous} (its lease ran out)")
-        settings = journal.queued_run(run_id)
+        if run_id not in settings_of:  # a queued run's settings never change: read once
+            settings_of[run_id] = journal.queued_run(run_id)
+        settings = settings_of[run_id]
         with lock:
             make_runner, jobs = build(run_id, settings) if settings is not None else (None, {})
         job = jobs.get(key)
@@ -79,15 +106,20 @@ def _loop(journal: Store, build, *, owner, lease_seconds, until_idle, idle_poll,
                          detail="dropped by a worker")
             journal.release(key, owner)
             continue
-        runner = make_runner()
-        runner.owner = owner  # the claim just taken is this runner's
+        runner = runners.get(run_id)
+        if runner is None:
+            runner = runners[run_id] = make_runner()
+            runner.owner = owner  # the claims this worker takes are this runner's
         where = f"range '{job[0].range.name}' take {job[0].take_letter} (run {run_id})"
         try:
-            result = runner.run(job)
+            result = loop.run_until_complete(runner.run_more(job))
             error = result.errors[0][1] if result.errors else None
-        except Exception:  # refused before it started (this machine cannot see the media): give it back, stop
-            journal.release(key, owner)
+        except Exception:  # refused before it started (this machine cannot see the media), or the journal lost
+            with contextlib.suppress(Exception):  # give it back if the journal can still be told; the first error
+                journal.release(key, owner)       # is what the user sees
             raise
+        if isinstance(error, NEEDS_A_PERSON):  # retrying cannot help: out of the queue, not claimed again and again
+            journal.unqueue(key, owner, f"left the queue: {getattr(error, 'message', error)}")
         with lock:
             if error is None:
                 report.done.append(where)

@@ -8,6 +8,7 @@ under a real name.
 from __future__ import annotations
 
 import os
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -31,7 +32,8 @@ AAC_FRAME = 1024
 
 
 def _partial_path(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
+    # Per process and thread: a worker's threads may cut the same excerpt at once (two takes of one window).
+    return path.with_name(f".{path.stem}.partial-{os.getpid()}-{threading.get_native_id()}{path.suffix}")
 
 
 class ClipWriter:

@@ -95,6 +95,15 @@ def runner_identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def run_row(row) -> dict:
+    return {"id": row["id"], "run_id": row["run_id"], "started_at": row["started_at"],
+            "arguments": json.loads(row["arguments"])}
+
+
 def holder_is_dead(owner: str) -> bool:
     """Whether a claim's holder is a process of this machine that has ended (see runner_identity)."""
     host, _, rest = owner.partition(":")
@@ -121,6 +130,8 @@ def encode_fields(fields: dict) -> dict:
         elif key in JSON_FIELDS:
             value = json.dumps(value) if value is not None else None
         encoded[key] = value
+    if "handle" in fields:  # kept in its own indexed column too: the lost-submit lookup asks by it
+        encoded["job_id"] = fields["handle"].job_id if fields["handle"] is not None else None
     return encoded
 
 
@@ -202,14 +213,19 @@ class Store(ABC):
     def events(self, plan_key: str) -> list[tuple[str, str | None]]: ...
 
     @abstractmethod
-    def record_run(self, arguments: dict) -> None: ...
+    def record_run(self, arguments: dict, run_id: str | None = None) -> str:
+        """Store a run's arguments under ``run_id`` (a new one if None); the run's id."""
 
     @abstractmethod
     def last_run(self) -> dict | None: ...
 
     @abstractmethod
-    def runs(self) -> list[tuple[int, str, dict]]:
-        """Every recorded run, oldest first: (id, started_at, arguments)."""
+    def runs(self, limit: int | None = None) -> list[dict]:
+        """The runs, newest first: id (the row's, in order of starting), run_id, started_at, arguments."""
+
+    @abstractmethod
+    def find_run(self, run_id: str) -> dict | None:
+        """One run by its id: run_id, started_at, arguments."""
 
     @abstractmethod
     def events_since(self, after_id: int, *, since: str | None = None, until: str | None = None
@@ -240,6 +256,14 @@ class Store(ABC):
     def holder(self, plan_key: str) -> Claim | None:
         """The live claim on a job, if any."""
 
+    @abstractmethod
+    def claims(self) -> list[dict]:
+        """Every live claim: plan_key, range_name, takes, claimed_by, seconds_left."""
+
+    @abstractmethod
+    def held_job_ids(self, provider: str, other_than: str) -> set[str]:
+        """The host job ids that rows other than ``other_than`` hold at ``provider`` (one indexed query)."""
+
     # -------------------------------------------------------------------------- a facility's limits
     @abstractmethod
     def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
@@ -256,9 +280,11 @@ class Store(ABC):
     def set_budget(self, scope: str, limit_usd: float) -> None: ...
 
     @abstractmethod
-    def spend(self, scope: str, usd: float, plan_key: str) -> tuple[bool, float, float | None]:
+    def spend(self, scope: str, usd: float, plan_key: str, attempt: int) -> tuple[bool, float, float | None]:
         """Charge ``usd`` to the scope in one transaction, only if it stays within the limit:
-        (charged, spent after, limit). A scope without a limit is refused (limit None)."""
+        (charged, spent after, limit). A scope without a limit is refused (limit None). One charge per job and
+        attempt: asking again for an attempt already charged (a lost submit sent again) is (True, spent, limit)
+        and charges nothing more."""
 
     @abstractmethod
     def budgets(self) -> list[dict]:
@@ -279,6 +305,11 @@ class Store(ABC):
     @abstractmethod
     def queue_busy(self) -> int:
         """Queued jobs still to do or being done (claimed or not)."""
+
+    @abstractmethod
+    def unqueue(self, plan_key: str, owner: str, why: str) -> None:
+        """Take a job out of the queue (workers leave it; a person decides) unless another runner holds it now,
+        release it, and say why."""
 
     def __enter__(self) -> Store:
         return self

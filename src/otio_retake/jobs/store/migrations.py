@@ -98,6 +98,28 @@ MIGRATIONS: tuple[Migration, ...] = (
         postgres=("CREATE TABLE IF NOT EXISTS queued_runs (run_id TEXT PRIMARY KEY, settings TEXT NOT NULL, "
                   "created_at TEXT NOT NULL)",
                   "ALTER TABLE jobs ADD COLUMN run_id TEXT")),
+    Migration(
+        5, "the host's job id in its own indexed column (the lost-submit lookup's one query); one charge per paid "
+           "attempt in the budget ledger; every run with an id, so resume can be told which",
+        sqlite=("ALTER TABLE jobs ADD COLUMN job_id TEXT",
+                "UPDATE jobs SET job_id = json_extract(handle, '$.job_id') WHERE handle IS NOT NULL",
+                "CREATE INDEX IF NOT EXISTS jobs_by_host_job ON jobs (provider, job_id)",
+                "ALTER TABLE spending ADD COLUMN attempt INTEGER",
+                # Rows from before: no attempt, so no uniqueness claimed for them.
+                "CREATE UNIQUE INDEX IF NOT EXISTS spending_once ON spending (scope, plan_key, attempt) "
+                "WHERE attempt IS NOT NULL",
+                "ALTER TABLE runs ADD COLUMN run_id TEXT",
+                "UPDATE runs SET run_id = CAST(id AS TEXT)",
+                "CREATE UNIQUE INDEX IF NOT EXISTS runs_by_id ON runs (run_id)"),
+        postgres=("ALTER TABLE jobs ADD COLUMN job_id TEXT",
+                  "UPDATE jobs SET job_id = handle::json->>'job_id' WHERE handle IS NOT NULL",
+                  "CREATE INDEX IF NOT EXISTS jobs_by_host_job ON jobs (provider, job_id)",
+                  "ALTER TABLE spending ADD COLUMN attempt INTEGER",
+                  "CREATE UNIQUE INDEX IF NOT EXISTS spending_once ON spending (scope, plan_key, attempt) "
+                  "WHERE attempt IS NOT NULL",
+                  "ALTER TABLE runs ADD COLUMN run_id TEXT",
+                  "UPDATE runs SET run_id = CAST(id AS TEXT)",
+                  "CREATE UNIQUE INDEX IF NOT EXISTS runs_by_id ON runs (run_id)")),
 )
 
 LATEST = MIGRATIONS[-1].version

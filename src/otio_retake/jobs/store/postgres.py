@@ -23,7 +23,8 @@ import time
 from urllib.parse import urlsplit
 
 from ...errors import JournalError
-from .base import WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, redact_url
+from .base import (WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, new_run_id, redact_url,
+                   run_row)
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["PostgresJournal"]
@@ -201,9 +202,26 @@ class PostgresJournal(Store):
 
         return [(r["state"], r["detail"]) for r in self._tx(body)]
 
-    def record_run(self, arguments: dict) -> None:
-        self._tx(lambda cur: cur.execute("INSERT INTO runs (started_at, arguments) VALUES (%s, %s)",
-                                         (_now(), json.dumps(arguments))))
+    def record_run(self, arguments: dict, run_id: str | None = None) -> str:
+        run_id = run_id or new_run_id()
+        self._tx(lambda cur: cur.execute("INSERT INTO runs (started_at, arguments, run_id) VALUES (%s, %s, %s)",
+                                         (_now(), json.dumps(arguments), run_id)))
+        return run_id
+
+    def runs(self, limit: int | None = None) -> list[dict]:
+        def body(cur):
+            cur.execute("SELECT id, run_id, started_at, arguments FROM runs ORDER BY id DESC LIMIT %s", (limit,))
+            return cur.fetchall()
+
+        return [run_row(r) for r in self._tx(body)]
+
+    def find_run(self, run_id: str) -> dict | None:
+        def body(cur):
+            cur.execute("SELECT id, run_id, started_at, arguments FROM runs WHERE run_id = %s", (run_id,))
+            return cur.fetchone()
+
+        row = self._tx(body)
+        return run_row(row) if row else None
 
     def last_run(self) -> dict | None:
         def body(cur):
@@ -212,13 +230,6 @@ class PostgresJournal(Store):
 
         row = self._tx(body)
         return json.loads(row["arguments"]) if row else None
-
-    def runs(self) -> list[tuple[int, str, dict]]:
-        def body(cur):
-            cur.execute("SELECT id, started_at, arguments FROM runs ORDER BY id")
-            return cur.fetchall()
-
-        return [(r["id"], r["started_at"], json.loads(r["arguments"])) for r in self._tx(body)]
 
     def events_since(self, after_id: int, *, since: str | None = None, until: str | None = None
                      ) -> list[tuple[int, str, str, str, str, str | None]]:
@@ -275,11 +286,28 @@ class PostgresJournal(Store):
             return None
         return Claim(row["claimed_by"], float(row["left"]))
 
+    def claims(self) -> list[dict]:
+        def body(cur):
+            cur.execute(f"SELECT plan_key, range_name, takes, claimed_by, lease_until - {_NOW} AS seconds_left "
+                        f"FROM jobs WHERE claimed_by IS NOT NULL AND lease_until > {_NOW} ORDER BY range_name, takes")
+            return cur.fetchall()
+
+        return [dict(r) for r in self._tx(body)]
+
+    def held_job_ids(self, provider: str, other_than: str) -> set[str]:
+        def body(cur):
+            cur.execute("SELECT job_id FROM jobs WHERE provider = %s AND job_id IS NOT NULL AND plan_key <> %s",
+                        (provider, other_than))
+            return cur.fetchall()
+
+        return {r["job_id"] for r in self._tx(body)}
+
     # -------------------------------------------------------------------------- a facility's limits
     def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
         def body(cur):
-            cur.executemany("INSERT INTO host_slots (host, slot) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                            [(host, n) for n in range(limit)])
+            # The host's places exist once made: one statement (not one per place) on every take.
+            cur.execute("INSERT INTO host_slots (host, slot) SELECT %s, n FROM generate_series(0, %s - 1) AS n "
+                        "ON CONFLICT DO NOTHING", (host, limit))
             # SKIP LOCKED: two runners taking places at once each get a different one, neither waits.
             cur.execute(f"SELECT slot FROM host_slots WHERE host = %s AND slot < %s AND (claimed_by IS NULL OR "
                         f"lease_until < {_NOW}) ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED", (host, limit))
@@ -309,18 +337,23 @@ class PostgresJournal(Store):
         self._tx(lambda cur: cur.execute("INSERT INTO budgets (scope, limit_usd) VALUES (%s, %s) ON CONFLICT (scope) "
                                          "DO UPDATE SET limit_usd = excluded.limit_usd", (scope, limit_usd)))
 
-    def spend(self, scope: str, usd: float, plan_key: str) -> tuple[bool, float, float | None]:
+    def spend(self, scope: str, usd: float, plan_key: str, attempt: int) -> tuple[bool, float, float | None]:
         def body(cur):
-            # The row lock (FOR UPDATE) makes check-and-charge one step: two workers never both fit in what is left.
+            # The row lock (FOR UPDATE) makes check-and-charge one step: two workers never both fit in what is left
+            # (and two runners charging the same attempt at once charge it once).
             cur.execute("SELECT limit_usd, spent_usd FROM budgets WHERE scope = %s FOR UPDATE", (scope,))
             row = cur.fetchone()
             if row is None:
                 return False, 0.0, None
+            cur.execute("SELECT 1 FROM spending WHERE scope = %s AND plan_key = %s AND attempt = %s",
+                        (scope, plan_key, attempt))
+            if cur.fetchone() is not None:
+                return True, row["spent_usd"], row["limit_usd"]  # this attempt is paid for already
             if row["spent_usd"] + usd > row["limit_usd"] + 1e-9:
                 return False, row["spent_usd"], row["limit_usd"]
             cur.execute("UPDATE budgets SET spent_usd = spent_usd + %s WHERE scope = %s", (usd, scope))
-            cur.execute("INSERT INTO spending (scope, plan_key, usd, at) VALUES (%s, %s, %s, %s)",
-                        (scope, plan_key, usd, _now()))
+            cur.execute("INSERT INTO spending (scope, plan_key, usd, at, attempt) VALUES (%s, %s, %s, %s, %s)",
+                        (scope, plan_key, usd, _now(), attempt))
             return True, row["spent_usd"] + usd, row["limit_usd"]
 
         return self._tx(body)
@@ -371,3 +404,12 @@ class PostgresJournal(Store):
             return cur.fetchone()["n"]
 
         return self._tx(body)
+
+    def unqueue(self, plan_key: str, owner: str, why: str) -> None:
+        def body(cur):
+            cur.execute("UPDATE jobs SET run_id = NULL, claimed_by = NULL, lease_until = NULL WHERE plan_key = %s "
+                        "AND (claimed_by IS NULL OR claimed_by = %s)", (plan_key, owner))
+            cur.execute("INSERT INTO events (plan_key, at, state, detail) SELECT plan_key, %s, state, %s FROM jobs "
+                        "WHERE plan_key = %s", (_now(), why, plan_key))
+
+        self._tx(body)

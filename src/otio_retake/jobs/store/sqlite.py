@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from ...errors import JournalError
-from .base import JOURNAL_NAME, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields
+from .base import (JOURNAL_NAME, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, new_run_id,
+                   run_row)
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["SQLiteJournal"]
@@ -149,19 +150,28 @@ class SQLiteJournal(Store):
                                     (plan_key,)).fetchall()
         return [(r["state"], r["detail"]) for r in rows]
 
-    def record_run(self, arguments: dict) -> None:
-        self._tx(lambda db: db.execute("INSERT INTO runs (started_at, arguments) VALUES (?, ?)",
-                                       (_now(), json.dumps(arguments))))
+    def record_run(self, arguments: dict, run_id: str | None = None) -> str:
+        run_id = run_id or new_run_id()
+        self._tx(lambda db: db.execute("INSERT INTO runs (started_at, arguments, run_id) VALUES (?, ?, ?)",
+                                       (_now(), json.dumps(arguments), run_id)))
+        return run_id
 
     def last_run(self) -> dict | None:
         with self._lock:
             row = self._db.execute("SELECT arguments FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         return json.loads(row["arguments"]) if row else None
 
-    def runs(self) -> list[tuple[int, str, dict]]:
+    def runs(self, limit: int | None = None) -> list[dict]:
         with self._lock:
-            rows = self._db.execute("SELECT id, started_at, arguments FROM runs ORDER BY id").fetchall()
-        return [(r["id"], r["started_at"], json.loads(r["arguments"])) for r in rows]
+            rows = self._db.execute("SELECT id, run_id, started_at, arguments FROM runs ORDER BY id DESC LIMIT ?",
+                                    (-1 if limit is None else limit,)).fetchall()
+        return [run_row(r) for r in rows]
+
+    def find_run(self, run_id: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT id, run_id, started_at, arguments FROM runs WHERE run_id = ?",
+                                   (run_id,)).fetchone()
+        return run_row(row) if row else None
 
     def events_since(self, after_id: int, *, since: str | None = None, until: str | None = None
                      ) -> list[tuple[int, str, str, str, str, str | None]]:
@@ -212,6 +222,21 @@ class SQLiteJournal(Store):
         left = (row["lease_until"] or 0) - time.time()
         return Claim(row["claimed_by"], left) if left > 0 else None
 
+    def claims(self) -> list[dict]:
+        now = time.time()
+        with self._lock:
+            rows = self._db.execute("SELECT plan_key, range_name, takes, claimed_by, lease_until FROM jobs WHERE "
+                                    "claimed_by IS NOT NULL AND lease_until > ? ORDER BY range_name, takes",
+                                    (now,)).fetchall()
+        return [{"plan_key": r["plan_key"], "range_name": r["range_name"], "takes": r["takes"],
+                 "claimed_by": r["claimed_by"], "seconds_left": r["lease_until"] - now} for r in rows]
+
+    def held_job_ids(self, provider: str, other_than: str) -> set[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT job_id FROM jobs WHERE provider = ? AND job_id IS NOT NULL AND "
+                                    "plan_key <> ?", (provider, other_than)).fetchall()
+        return {r[0] for r in rows}
+
     # -------------------------------------------------------------------------- a facility's limits
     def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
         def body(db):
@@ -244,16 +269,19 @@ class SQLiteJournal(Store):
         self._tx(lambda db: db.execute("INSERT INTO budgets (scope, limit_usd) VALUES (?, ?) ON CONFLICT (scope) "
                                        "DO UPDATE SET limit_usd = excluded.limit_usd", (scope, limit_usd)))
 
-    def spend(self, scope: str, usd: float, plan_key: str) -> tuple[bool, float, float | None]:
+    def spend(self, scope: str, usd: float, plan_key: str, attempt: int) -> tuple[bool, float, float | None]:
         def body(db):
             row = db.execute("SELECT limit_usd, spent_usd FROM budgets WHERE scope = ?", (scope,)).fetchone()
             if row is None:
                 return False, 0.0, None
+            if db.execute("SELECT 1 FROM spending WHERE scope = ? AND plan_key = ? AND attempt = ?",
+                          (scope, plan_key, attempt)).fetchone():
+                return True, row["spent_usd"], row["limit_usd"]  # this attempt is paid for already
             if row["spent_usd"] + usd > row["limit_usd"] + 1e-9:
                 return False, row["spent_usd"], row["limit_usd"]
             db.execute("UPDATE budgets SET spent_usd = spent_usd + ? WHERE scope = ?", (usd, scope))
-            db.execute("INSERT INTO spending (scope, plan_key, usd, at) VALUES (?, ?, ?, ?)",
-                       (scope, plan_key, usd, _now()))
+            db.execute("INSERT INTO spending (scope, plan_key, usd, at, attempt) VALUES (?, ?, ?, ?, ?)",
+                       (scope, plan_key, usd, _now(), attempt))
             return True, row["spent_usd"] + usd, row["limit_usd"]
 
         return self._tx(body)
@@ -298,3 +326,12 @@ class SQLiteJournal(Store):
         with self._lock:
             return self._db.execute(f"SELECT COUNT(*) FROM jobs WHERE run_id IS NOT NULL AND state IN ({marks})",
                                     WORKABLE_STATES).fetchone()[0]
+
+    def unqueue(self, plan_key: str, owner: str, why: str) -> None:
+        def body(db):
+            db.execute("UPDATE jobs SET run_id = NULL, claimed_by = NULL, lease_until = NULL WHERE plan_key = ? "
+                       "AND (claimed_by IS NULL OR claimed_by = ?)", (plan_key, owner))
+            db.execute("INSERT INTO events (plan_key, at, state, detail) SELECT plan_key, ?, state, ? FROM jobs "
+                       "WHERE plan_key = ?", (_now(), why, plan_key))
+
+        self._tx(body)
