@@ -6,6 +6,8 @@
     PlanRequest, PlanResponse, RunRequest, RunCreated, RunStatus, ProgressMessage,
     BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody
                        the bridge's bodies
+    JobStatusRow, RelinkRow, HostRow   one row of ``status --json``, ``relink --json``, ``providers --json``
+    ResolveRetakeSummary, ResolveConformSummary  what ``otio-retake resolve`` prints (the Resolve script's answer)
 
 Keys are the ones the scripts read today (``CONTRACT_VERSION`` 1): new keys may
 be added, none renamed or removed without a new version. ``write_schemas``
@@ -20,13 +22,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .jobs.cost import estimate_plan
-from .providers import accepts_seed, provider_limits
+from .providers import HOSTS, accepts_seed, key_source, provider_limits, provider_names
 
 __all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "ReportTake", "Report", "SequenceMarker",
            "SequenceItem", "SequenceTrack", "Sequence", "PlanRequest", "Skipped", "KeyStatus", "PlanResponse",
            "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
            "ConformRequest", "ConformedRange", "ConformResponse", "PairRequest", "Paired", "Health", "ErrorBody",
-           "plan_rows", "run_report", "contract_schema", "SCHEMA_FILE"]
+           "JobStatusRow", "RelinkRow", "HostRow", "ResolveRange", "ResolveRetakeSummary", "ResolveConformed",
+           "ResolveConformSummary", "plan_rows", "run_report", "status_rows", "host_rows", "contract_schema",
+           "SCHEMA_FILE"]
 
 CONTRACT_VERSION = 1
 TICKS_PER_SECOND = 254016000000  # Premiere's tick: divides every common frame rate exactly
@@ -299,6 +303,104 @@ class ErrorBody(_Model):
     error: str
     hint: str | None = None
     fields: list[str] = []
+
+
+class JobStatusRow(_Model):
+    """One job of a journal (``status --json``)."""
+    range: str
+    takes: str
+    provider: str
+    state: str
+    job_id: str | None
+    attempt: int
+    cost_estimate: float | None
+    cost_reported: float | None
+    error: str | None
+    takes_ready: list[str]
+    updated_at: str
+    claimed_by: str | None
+
+
+class RelinkRow(_Model):
+    """One media file the timeline's clips use (``relink --json``): where it was found, or that it is missing."""
+    clips: list[str]
+    path: str | None
+    how: str
+    start_frame: int | None
+    wanted: str
+
+
+class HostRow(_Model):
+    """One engine with its limits and prices (``providers --json``); ``key`` says where the key is, never the key."""
+    name: str
+    model: str
+    key_env: str | None
+    key: str | None
+    section_seconds: list[int | float]
+    min_input_frames: int
+    max_input_seconds: int | float
+    max_input_bytes: int
+    max_size: list[int]
+    whole_seconds: bool
+    max_concurrent: int
+    variations_per_job: int
+    price_per_second: int | float
+    billed_on: str
+
+
+class ResolveRange(_Model):
+    name: str
+    record_frame: int
+    duration: int
+    track: str
+    takes: list[str]
+
+
+class ResolveRetakeSummary(_Model):
+    """What the Resolve script's retake returns (``otio-retake resolve``); printed with the keys it gave."""
+    bin: str | None
+    ranges: list[ResolveRange]
+    warnings: list[str] = []
+    output: str | None = None
+    cancelled: bool = False
+
+
+class ResolveConformed(_Model):
+    timeline: str
+    file: str
+    picks: dict[str, str]
+
+
+class ResolveConformSummary(_Model):
+    """What the Resolve script's conform returns (``otio-retake resolve --conform``)."""
+    timeline: str | None
+    picks: dict[str, str]
+    conformed: list[ResolveConformed]
+
+
+def status_rows(records) -> list[JobStatusRow]:
+    """Journal records (``jobs.store.JobRecord``) -> one row each, in the journal's order."""
+    return [JobStatusRow(range=r.range_name, takes=r.takes, provider=r.provider, state=r.state,
+                         job_id=r.handle.job_id if r.handle else None, attempt=r.attempt,
+                         cost_estimate=r.cost_estimate, cost_reported=r.cost_reported, error=r.error,
+                         takes_ready=[t["path"] for t in r.takes_json], updated_at=r.updated_at,
+                         claimed_by=r.claimed_by) for r in records]
+
+
+def host_rows() -> list[HostRow]:
+    """Every engine with its limits, prices and where its key comes from (never the key)."""
+    rows = []
+    for name in provider_names():
+        limits = provider_limits(name)
+        rows.append(HostRow(name=name, model=HOSTS[name].model if name in HOSTS else "preview",
+                            key_env=HOSTS[name].key_env if name in HOSTS else None, key=key_source(name),
+                            section_seconds=[limits.min_section_seconds, limits.max_section_seconds],
+                            min_input_frames=limits.min_input_frames, max_input_seconds=limits.max_input_seconds,
+                            max_input_bytes=limits.max_input_bytes, max_size=[limits.max_width, limits.max_height],
+                            whole_seconds=limits.whole_seconds, max_concurrent=limits.max_concurrent,
+                            variations_per_job=limits.max_variations, price_per_second=limits.price_per_second,
+                            billed_on=limits.price_basis))
+    return rows
 
 
 def plan_rows(plans) -> list[PlanRow]:

@@ -6,6 +6,10 @@ every input second), clamped to the shots the range touches so the model
 does not see a cut it should not reproduce, then widened past the shot only
 as far as the host's minimum input needs, clamped to the timeline, and
 trimmed to the host's maximum input.
+
+``JobPlanner`` then works out a run's jobs before anything runs (one per take, ``jobs_for``): each
+window's segments, the media check, each job's identity (its journal key) and what the jobs would
+newly cost against a journal; the runner, ``run --queue`` and the workers all name jobs through it.
 """
 
 from __future__ import annotations
@@ -20,13 +24,17 @@ from ..errors import InputError, MediaError, MissingMediaError, RangeLengthError
 from ..media.probe import probe
 from .cost import estimate
 from ..model import MarkedRange, RetakePlan
-from ..providers.base import Limits
+from ..providers.base import Limits, Provider
 from ..timeline.info import timeline_rate
 from ..timeline.marks import SkippedMarker
-from ..timeline.segments import TimelineIndex
+from ..timeline.relink import MediaResolver
+from ..timeline.segments import Segment, TimelineIndex
+from .identity import JobIdentity, excerpt_key, job_identity
+from .pool import HostPool
+from .store import PAID_STATES, JobState, Store
 
 __all__ = ["build_plans", "check_windows", "check_rules", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS",
-           "default_seed"]
+           "default_seed", "jobs_for", "sends_seed", "JobPlanner"]
 
 DEFAULT_CONTEXT_SECONDS = 2.0
 
@@ -261,3 +269,83 @@ def check_windows(timeline, plans: list[RetakePlan], resolver) -> None:
                              hint="replace or re-export the file, or relink the clip to a good copy") from None
         if not info.has_video and not info.has_audio:
             raise MediaError(f"{path}: holds no picture or sound (needed by {', '.join(sorted(set(names)))})")
+
+
+# ------------------------------------------------------------------------------ jobs of a run (before it runs)
+def jobs_for(plans: list[RetakePlan]) -> list[list[RetakePlan]]:
+    """One job per take: each take is its own request (its own seed where the host takes one), so a
+    lost answer is matched back to that take alone and no two takes share a result."""
+    return [[plan] for plan in plans]
+
+
+def sends_seed(provider: Provider) -> bool:
+    """Whether the host's API takes a seed (documented): elsewhere no seed is sent and none is listed."""
+    return bool(getattr(provider, "accepts_seed", False))
+
+
+class JobPlanner:
+    """What a run's jobs are, worked out before anything runs: each window's segments, the media check, each
+    job's identity (its journal key) and what the jobs would newly cost against a journal. The runner, the
+    queue (``run --queue``) and the workers share it, so all of them name a job the same way."""
+
+    def __init__(self, timeline, resolver: MediaResolver, pool: HostPool) -> None:
+        self.timeline = timeline
+        self.resolver = resolver
+        self.pool = pool
+        self.rate = timeline_rate(timeline)
+        self._segments: dict[tuple, list[Segment]] = {}
+        self._index = TimelineIndex(timeline, self.rate)
+
+    def segments(self, plan: RetakePlan) -> list[Segment]:
+        key = (plan.range.name, plan.range.track_index, plan.context_in, plan.context_out)
+        if key not in self._segments:
+            self._segments[key] = self._index.segments(plan.range.track_index, plan.context_in, plan.context_out,
+                                                       self.resolver, range_name=plan.range.name)
+        return self._segments[key]
+
+    def check(self, plans: list[RetakePlan]) -> None:
+        """Refuse before spending anything: every window must map to media on this machine."""
+        missing: dict[str, list[str]] = {}
+        for plan in plans:
+            for seg in self.segments(plan):
+                if seg.missing:
+                    missing.setdefault(seg.missing, []).append(plan.range.name)
+        if missing:
+            raise MissingMediaError(
+                f"{len(missing)} media file(s) needed by the marked ranges cannot be found:",
+                missing=[f"{what} (needed by {', '.join(sorted(set(names)))})" for what, names in missing.items()],
+                hint="point at the media with --media-dir DIR (repeatable); `otio-retake relink` lists what is found")
+
+    def identity(self, plans: list[RetakePlan]) -> JobIdentity:
+        """The job's identity (identity.py): its journal key and the names of the files it writes."""
+        first = plans[0]
+        provider = self.pool.provider(first.provider)
+        excerpt = excerpt_key(self.segments(first), self.rate, provider.limits)
+        params = getattr(provider, "host_params", None)
+        return job_identity(plans, host=provider.name, model=provider.model,
+                            endpoint=getattr(provider, "base_url", ""), seed_sent=sends_seed(provider),
+                            host_params=params() if callable(params) else {}, excerpt=excerpt)
+
+    def plan_key(self, plans: list[RetakePlan]) -> str:
+        """The journal's key for a job: the same inputs give the same key, any changed input a new one."""
+        return self.identity(plans).key
+
+    def pending_cost(self, plans: list[RetakePlan], journal: Store) -> float:
+        """What running these plans would newly spend: jobs the journal has as paid cost nothing more."""
+        total = 0.0
+        for job in jobs_for(plans):
+            record = journal.get(self.plan_key(job))
+            if record is None or record.state not in PAID_STATES:
+                total += job[0].cost_usd
+        return round(total, 4)
+
+    def expired_notices(self, plans: list[RetakePlan], journal: Store) -> list[str]:
+        """One line per job whose result expired at the host: this run pays for it again."""
+        notes = []
+        for job in jobs_for(plans):
+            record = journal.get(self.plan_key(job))
+            if record is not None and record.state == JobState.EXPIRED:
+                notes.append(f"range '{job[0].range.name}' take {job[0].take_letter}: the {record.provider} result "
+                             f"expired at the host; it is submitted again (about ${job[0].cost_usd:.2f}, counted "
+                             f"above; --no-resubmit-expired to stop instead)")
+        return notes

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError, MissingMediaError,
+from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError,
                       ResultExpiredError, SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import check_download, probe
@@ -49,11 +49,11 @@ from ..paths import path_to_url
 from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, RetakeRequest, Succeeded
 from ..timeline.info import timeline_rate
 from ..timeline.relink import MediaResolver
-from ..timeline.segments import Segment, TimelineIndex
-from .identity import JobIdentity, excerpt_key, idempotency_key, job_identity
+from .identity import JobIdentity, idempotency_key
+from .plan import JobPlanner, jobs_for, sends_seed
 from .pool import HostPool
 from .progress import ProgressEvent
-from .store import DEFAULT_LEASE_SECONDS, PAID_STATES, JobState, Journal, Store, open_journal, runner_identity
+from .store import DEFAULT_LEASE_SECONDS, JobState, Journal, Store, open_journal, runner_identity
 from .store.base import holder_is_dead
 from .workspace import Workspace
 
@@ -70,11 +70,6 @@ class UnresolvedSubmitError(EngineError):
 
 class ExpiredResultError(EngineError):
     """A paid job whose result the host no longer has; only a new (paid) submit gets it back."""
-
-
-def sends_seed(provider: Provider) -> bool:
-    """Whether the host's API takes a seed (documented): elsewhere no seed is sent and none is listed."""
-    return bool(getattr(provider, "accepts_seed", False))
 
 
 def _sha256(path: Path) -> str:
@@ -120,8 +115,7 @@ class Runner:
         self.rate = timeline_rate(timeline)
         self._started = time.monotonic()
         self._excerpts: dict[tuple, asyncio.Task[ExcerptInfo]] = {}
-        self._segments: dict[tuple, list[Segment]] = {}
-        self._index = TimelineIndex(timeline, self.rate)
+        self.planner = JobPlanner(timeline, resolver, pool)  # segments, checks, job keys: jobs/plan.py
         self._submitted = 0
         self._reused = 0
 
@@ -133,74 +127,14 @@ class Runner:
                 Journal.for_workspace(self.workspace.create().root)
         return self._journal
 
-    # ----------------------------------------------------------------------------- planning
-    def segments(self, plan: RetakePlan) -> list[Segment]:
-        key = (plan.range.name, plan.range.track_index, plan.context_in, plan.context_out)
-        if key not in self._segments:
-            self._segments[key] = self._index.segments(plan.range.track_index, plan.context_in, plan.context_out,
-                                                       self.resolver, range_name=plan.range.name)
-        return self._segments[key]
-
-    def check(self, plans: list[RetakePlan]) -> None:
-        """Refuse before spending anything: every window must map to media on this machine."""
-        missing: dict[str, list[str]] = {}
-        for plan in plans:
-            for seg in self.segments(plan):
-                if seg.missing:
-                    missing.setdefault(seg.missing, []).append(plan.range.name)
-        if missing:
-            raise MissingMediaError(
-                f"{len(missing)} media file(s) needed by the marked ranges cannot be found:",
-                missing=[f"{what} (needed by {', '.join(sorted(set(names)))})" for what, names in missing.items()],
-                hint="point at the media with --media-dir DIR (repeatable); `otio-retake relink` lists what is found")
-
-    def jobs_for(self, plans: list[RetakePlan]) -> list[list[RetakePlan]]:
-        """One job per take: each take is its own request (its own seed where the host takes one), so a
-        lost answer is matched back to that take alone and no two takes share a result."""
-        return [[plan] for plan in plans]
-
-    def identity(self, plans: list[RetakePlan]) -> JobIdentity:
-        """The job's identity (identity.py): its journal key and the names of the files it writes."""
-        first = plans[0]
-        provider = self.pool.provider(first.provider)
-        excerpt = excerpt_key(self.segments(first), self.rate, provider.limits)
-        params = getattr(provider, "host_params", None)
-        return job_identity(plans, host=provider.name, model=provider.model,
-                            endpoint=getattr(provider, "base_url", ""), seed_sent=sends_seed(provider),
-                            host_params=params() if callable(params) else {}, excerpt=excerpt)
-
-    def plan_key(self, plans: list[RetakePlan]) -> str:
-        """The journal's key for a job: the same inputs give the same key, any changed input a new one."""
-        return self.identity(plans).key
-
-    def pending_cost(self, plans: list[RetakePlan]) -> float:
-        """What running these plans would newly spend: jobs the journal has as paid cost nothing more."""
-        total = 0.0
-        for job in self.jobs_for(plans):
-            record = self.journal.get(self.plan_key(job))
-            if record is None or record.state not in PAID_STATES:
-                total += job[0].cost_usd
-        return round(total, 4)
-
-    def expired_notices(self, plans: list[RetakePlan]) -> list[str]:
-        """One line per job whose result expired at the host: this run pays for it again."""
-        notes = []
-        for job in self.jobs_for(plans):
-            record = self.journal.get(self.plan_key(job))
-            if record is not None and record.state == JobState.EXPIRED:
-                notes.append(f"range '{job[0].range.name}' take {job[0].take_letter}: the {record.provider} result "
-                             f"expired at the host; it is submitted again (about ${job[0].cost_usd:.2f}, counted "
-                             f"above; --no-resubmit-expired to stop instead)")
-        return notes
-
     # ----------------------------------------------------------------------------- running
     def run(self, plans: list[RetakePlan]) -> RunReport:
-        self.check(plans)
+        self.planner.check(plans)
         self.workspace.create()
         return asyncio.run(self._run_all(plans))
 
     async def _run_all(self, plans: list[RetakePlan]) -> RunReport:
-        jobs = self.jobs_for(plans)
+        jobs = jobs_for(plans)
 
         async def one(job: list[RetakePlan]) -> list[Take]:
             return await self.run_job(job, self.pool.provider(job[0].provider))
@@ -235,8 +169,8 @@ class Runner:
         if key not in self._excerpts:  # takes of one window (on one host's encode) share one excerpt
             self._emit("excerpt", plan, frames=plan.context_frames)
             self._excerpts[key] = asyncio.ensure_future(asyncio.to_thread(
-                render_excerpt, self.segments(plan), self.workspace.excerpt_path(plan, key[:12]), rate=self.rate,
-                limits=provider.limits))
+                render_excerpt, self.planner.segments(plan), self.workspace.excerpt_path(plan, key[:12]),
+                rate=self.rate, limits=provider.limits))
         return await self._excerpts[key]
 
     def request_for(self, plans: list[RetakePlan], provider: Provider, video: str, identity: JobIdentity,
@@ -252,7 +186,7 @@ class Runner:
     async def run_job(self, plans: list[RetakePlan], provider: Provider) -> list[Take]:
         """One job at the host for one or more takes of a range, resumed from the journal."""
         first = plans[0]
-        identity = self.identity(plans)
+        identity = self.planner.identity(plans)
         key = identity.key
         record = self.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in plans),
                                    provider=provider.name, model=provider.model, cost_estimate=first.cost_usd)
@@ -542,7 +476,7 @@ class Runner:
         return takes
 
     def _source_size(self, plan: RetakePlan) -> tuple[int, int] | None:
-        for seg in self.segments(plan):
+        for seg in self.planner.segments(plan):
             if seg.media is not None:
                 info = probe(seg.media.path)
                 return (info.width, info.height) if info.has_video else None
