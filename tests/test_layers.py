@@ -11,19 +11,22 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "otio_retake"
 
 # module (a file, or a folder for every file in it) -> parts of otio_retake it must never import
 FORBIDDEN = {
-    "model.py": {"media", "timeline", "providers", "jobs", "emulate", "pipeline", "cli", "display", "bridge",
-                 "studio", "integrations", "contract"},
-    "errors.py": {"model", "media", "timeline", "providers", "jobs", "emulate", "pipeline", "cli"},
-    "media": {"timeline", "providers", "jobs", "emulate", "pipeline", "cli", "display", "bridge", "studio",
+    "model.py": {"media", "timeline", "providers", "jobs", "emulate", "pipeline", "cli", "commands", "display",
+                 "bridge", "studio", "integrations", "contract"},
+    "errors.py": {"model", "media", "timeline", "providers", "jobs", "emulate", "pipeline", "cli", "commands"},
+    "media": {"timeline", "providers", "jobs", "emulate", "pipeline", "cli", "commands", "display", "bridge", "studio",
               "integrations"},
-    "providers": {"timeline", "jobs", "emulate", "pipeline", "cli", "display", "bridge", "studio", "integrations"},
-    "timeline": {"providers", "jobs", "emulate", "pipeline", "cli", "display", "bridge", "studio", "integrations"},
-    "emulate": {"jobs", "timeline", "pipeline", "cli", "display", "bridge", "studio", "integrations"},
-    "jobs": {"pipeline", "cli", "display", "bridge", "studio", "integrations", "emulate"},
-    "pipeline.py": {"cli", "display", "bridge", "studio"},
-    "contract.py": {"cli", "display", "bridge", "studio"},
-    "bridge": {"cli", "display", "studio"},  # clients of the pipeline, side by side with the command line
-    "studio": {"cli", "display", "bridge"},
+    "providers": {"timeline", "jobs", "emulate", "pipeline", "cli", "commands", "display", "bridge", "studio",
+                  "integrations"},
+    "timeline": {"providers", "jobs", "emulate", "pipeline", "cli", "commands", "display", "bridge", "studio",
+                 "integrations"},
+    "emulate": {"jobs", "timeline", "pipeline", "cli", "commands", "display", "bridge", "studio", "integrations"},
+    "jobs": {"pipeline", "cli", "commands", "display", "bridge", "studio", "integrations", "emulate"},
+    "pipeline.py": {"cli", "commands", "display", "bridge", "studio"},
+    "contract.py": {"cli", "commands", "display", "bridge", "studio"},
+    "bridge": {"cli", "commands", "display", "studio"},  # clients of the pipeline, beside the command line
+    "studio": {"cli", "commands", "display", "bridge"},
+    "commands": {"cli"},  # cli.py registers the commands; they never reach back for it
 }
 # third-party imports a module must leave to another stage
 FORBIDDEN_LIBRARIES = {
