@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Make the sample media (and, with --timelines, rewrite the sample timelines).
 
-The media is deterministic: two 12 s shots, 640x360, 24 fps, each frame
+The media is deterministic: two 12 s shots, 320x180, 24 fps, each frame
 carrying its clip id and frame index as blocks (see
 ``otio_retake.media.testpattern``) and a steady tone (440 Hz for shot A,
 660 Hz for shot B). It is not committed: this script makes it in seconds.
@@ -33,6 +33,9 @@ RATE = 24
 START = 86400  # 01:00:00:00 at 24 fps
 SHOTS = {"shot_a": dict(clip_id=1, tone_hz=440.0), "shot_b": dict(clip_id=2, tone_hz=660.0)}
 SHOT_FRAMES = 12 * RATE
+# Small pictures: every frame still names itself in blocks 20 px wide, and the demo and the test suite (which
+# make, send, render, cut and decode these frames hundreds of times) spend a quarter of the pixels.
+WIDTH, HEIGHT = 320, 180
 # (media, source in, frames) in cut order
 CUT = [("shot_a", 24, 240), ("shot_b", 48, 216)]
 MARKERS = [
@@ -49,7 +52,7 @@ def make_media(folder: Path, force: bool = False) -> list[Path]:
     for name, spec in SHOTS.items():
         path = folder / f"{name}.mp4"
         if force or not path.exists():
-            make_pattern_clip(path, frames=SHOT_FRAMES, rate=Fraction(RATE), **spec)
+            make_pattern_clip(path, frames=SHOT_FRAMES, rate=Fraction(RATE), width=WIDTH, height=HEIGHT, **spec)
         made.append(path)
     return made
 
@@ -63,7 +66,7 @@ def _marker(name, record_in, frames, note, rate=RATE):
 
 def build_timeline(*, track_marker_as_clip_marker: bool = False) -> otio.schema.Timeline:
     tl = otio.schema.Timeline("retake_sample", global_start_time=RT(START, RATE),
-                              metadata={"otio_retake": {"frame_size": [640, 360]}})
+                              metadata={"otio_retake": {"frame_size": [WIDTH, HEIGHT]}})
     video = otio.schema.Track("V1", kind=otio.schema.TrackKind.Video)
     audio = otio.schema.Track("A1", kind=otio.schema.TrackKind.Audio)
     record = 0

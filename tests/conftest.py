@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import shutil
 from fractions import Fraction
@@ -31,9 +32,17 @@ make_samples = _load_make_samples()
 
 
 @pytest.fixture(scope="session")
-def sample_media(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("media")
-    make_samples.make_media(folder)
+def sample_media(tmp_path_factory, worker_id) -> Path:
+    """The sample media, made once for the whole run: pytest-xdist's workers share it (read only) through
+    their common base folder, the first to arrive making it under a lock."""
+    root = tmp_path_factory.getbasetemp()
+    root = root if worker_id == "master" else root.parent
+    folder = root / "sample-media"
+    with open(root / "sample-media.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".made").exists():
+            make_samples.make_media(folder)
+            (folder / ".made").touch()
     return folder
 
 

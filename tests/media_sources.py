@@ -18,8 +18,8 @@ from otio_retake.media.testpattern import pattern_frame
 LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "5.1": 6}
 
 
-def make_source(path: Path, *, clip_id: int, frames: int, rate: Fraction = Fraction(24), width: int = 640,
-                height: int = 360, codec: str = "libx264", pix_fmt: str = "yuv420p", options: dict | None = None,
+def make_source(path: Path, *, clip_id: int, frames: int, rate: Fraction = Fraction(24), width: int = 320,
+                height: int = 180, codec: str = "libx264", pix_fmt: str = "yuv420p", options: dict | None = None,
                 audio: str | None = "stereo", tone_hz: float = 440.0, rotation: int = 0,
                 times: list[Fraction] | None = None, timecode: str | None = None) -> Path:
     """A pattern clip. ``rotation``: stored turned clockwise, with a display matrix saying how to turn it back.

@@ -92,3 +92,29 @@ def test_fal_emulator_refuses_a_section_outside_its_bounds_over_http(emulator, t
     answer = httpx.post(server.url + "/fal-ai/ltx-2/retake-video", json={**body, "start_time": 0.5}, headers=headers)
     assert answer.status_code == 200 and answer.json()["request_id"]
     _settle(server)
+
+
+def test_gmi_emulator_fetches_video_uri_as_a_url_and_keeps_to_4k_and_21_seconds(emulator, tmp_path):
+    gmi, elsewhere = emulator("gmi", latency=0.2), emulator("fal", latency=0.2)
+    uri = _clip_uri(tmp_path, 73)
+    # The clip served by another server (as a user's own storage would): GMI's document asks for a URL.
+    assert httpx.put(elsewhere.url + "/_emulator/uploads/shot.mp4",
+                     content=base64.b64decode(uri.split(",", 1)[1])).status_code == 200
+    url = elsewhere.url + "/_emulator/files/shot.mp4"
+    queue = gmi.url + "/api/v1/ie/requestqueue/apikey/requests"
+    payload = {"start_time": 0.5, "duration": 2}  # prompt and mode are optional
+    answer = httpx.post(queue, json={"model": "ltx-2-pro-retake", "payload": {**payload, "video_uri": url}},
+                        headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    [job] = gmi.state.jobs.values()
+    assert job.video.read_bytes() == base64.b64decode(uri.split(",", 1)[1])  # fetched from the URL
+    gone = httpx.post(queue, json={"model": "ltx-2-pro-retake",
+                                   "payload": {**payload, "video_uri": elsewhere.url + "/_emulator/files/nope.mp4"}},
+                      headers=AUTH)
+    assert gone.status_code == 400
+    too_long = httpx.post(queue, json={"model": "ltx-2-pro-retake",
+                                       "payload": {**payload, "video_uri": _clip_uri(tmp_path, 24 * 21 + 12)}},
+                          headers=AUTH)
+    assert too_long.status_code == 400 and "21 seconds" in too_long.text
+    assert len(gmi.state.jobs) == 1
+    _settle(gmi)

@@ -4,7 +4,9 @@ answers resolved at the host (issue 11). Real loopback HTTP against the emulator
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -200,3 +202,133 @@ def test_a_job_gone_at_the_host_while_polling_is_marked_expired_not_failed(emula
     assert "results are kept for 24 hours" in " ".join(capsys.readouterr().err.split())
     [record] = Journal(tmp_path / "ws" / "jobs.sqlite").all()
     assert record.state == JobState.EXPIRED
+
+
+def _make_pre_identity(samples, tmp_path, server, host, *, state=None):
+    """The workspace as an otio-retake from before job identities left it: the job's row under its old key, its
+    files named by range, take and host (one of them holding another request's picture), the new names gone."""
+    import shutil
+    import sqlite3
+    from otio_retake import pipeline
+    from otio_retake.jobs.identity import legacy_key
+    from otio_retake.timeline.marks import MarkerFilter
+    loaded = pipeline.load(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"))
+    [plan] = pipeline.plan(loaded, provider=host)
+    runner = pipeline.make_runner(loaded, provider=host, workspace=tmp_path / "ws", base_urls={host: server.url})
+    new_key = runner.planner.plan_key([plan])
+    old_key = legacy_key([plan], model=HOSTS[host].model, segments=runner.planner.segments(plan))
+    ws = tmp_path / "ws"
+    [record] = Journal(ws / "jobs.sqlite").all()
+    assert record.plan_key == new_key and record.state == JobState.TAKE_READY
+    wrong = ws / "results" / f"sky_takeA_{host}.mp4"  # the old name: here, the untouched excerpt, not a result
+    shutil.copy(next((ws / "excerpts").iterdir()), wrong)
+    for folder in ("takes",):
+        shutil.rmtree(ws / folder)
+    for result in record.results:
+        Path(result).unlink()
+    db = sqlite3.connect(ws / "jobs.sqlite")
+    takes_json = json.dumps([dict(t, path=str(ws / "takes" / "sky_takeA.mp4")) for t in record.takes_json])
+    db.execute("UPDATE jobs SET plan_key=?, results=?, takes_json=? WHERE plan_key=?",
+               (old_key, json.dumps([str(wrong)]), takes_json, new_key))
+    db.execute("UPDATE events SET plan_key=? WHERE plan_key=?", (old_key, new_key))
+    if state is not None:
+        db.execute("UPDATE jobs SET state=?, handle=NULL, result_urls=NULL WHERE plan_key=?", (state, old_key))
+    db.commit()
+    db.close()
+    return record, old_key, new_key, wrong
+
+
+def test_a_journal_from_before_job_identities_is_never_paid_twice_nor_its_files_reused(emulator, samples,
+                                                                                         tmp_path, monkeypatch):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal")
+    assert _run(samples, tmp_path, "fal", server) == 0
+    record, old_key, new_key, wrong = _make_pre_identity(samples, tmp_path, server, "fal")
+    downloads = _stats(server)["requests"]["download"]
+    assert _run(samples, tmp_path, "fal", server) == 0
+    stats = _stats(server)
+    assert stats["submitted"] == 1  # the job the old journal paid for is the one used
+    assert stats["requests"]["download"] == downloads + 1  # its result fetched again, not the old-named file
+    journal = Journal(tmp_path / "ws" / "jobs.sqlite")
+    assert journal.get(old_key).state == JobState.SUPERSEDED
+    new = journal.get(new_key)
+    assert new.state == JobState.TAKE_READY and new.handle.job_id == record.handle.job_id
+    assert any("journal written before job identities" in (d or "") for _, d in journal.events(new_key))
+    assert str(wrong) not in new.results
+    # Frame by frame, the take's section is the job's result, not the file left under the old name.
+    take = tmp_path / "ws" / "takes" / "sky_takeA.mp4"
+    [job] = server.state.jobs.values()
+    take_frames, result_frames, wrong_frames = _frames(take), _frames(job.results[0]), _frames(wrong)
+    offset = round(new.request["start_seconds"] * 24)
+    for k in (0, 40, 71):
+        to_result = _difference(take_frames[12 + k], result_frames[offset + k])
+        to_wrong = _difference(take_frames[12 + k], wrong_frames[offset + k])
+        assert to_result < 4.0 < to_wrong, (k, to_result, to_wrong)
+
+
+def test_a_lost_submit_in_a_journal_from_before_job_identities_is_refused_with_what_to_do(
+        emulator, samples, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal")
+    assert _run(samples, tmp_path, "fal", server) == 0
+    _, old_key, new_key, _ = _make_pre_identity(samples, tmp_path, server, "fal", state=JobState.SUBMITTING)
+    capsys.readouterr()
+    assert _run(samples, tmp_path, "fal", server) != 0
+    err = capsys.readouterr().err
+    assert "range 'sky'" in err and "older otio-retake" in err and "otio-retake cancel" in err
+    assert _stats(server)["submitted"] == 1  # nothing sent: which take that submit was cannot be told
+    assert Journal(tmp_path / "ws" / "jobs.sqlite").get(new_key) is None
+    # As the message says: cancel it, run again, and the take is submitted anew.
+    assert run_cli("cancel", tmp_path / "ws", "--range", "sky") == 0
+    assert _run(samples, tmp_path, "fal", server) == 0
+    assert _stats(server)["submitted"] == 2
+
+
+def test_an_old_job_that_made_several_takes_gives_each_take_its_own_result_and_is_never_paid_again(
+        emulator, samples, tmp_path, monkeypatch, capsys):
+    """Before job identities, Runware made a range's takes in one job (numberResults): its results are split
+    between the takes, in order; while such a job still runs, no take can be told apart, so the run stops."""
+    import sqlite3
+    from otio_retake import pipeline
+    from otio_retake.jobs.identity import legacy_key
+    from otio_retake.timeline.marks import MarkerFilter
+    monkeypatch.setenv("RUNWARE_API_KEY", KEY)
+    server = emulator("runware")
+    assert _run(samples, tmp_path, "runware", server, "--takes", "2") == 0
+    loaded = pipeline.load(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"), takes=2)
+    plans = pipeline.plan(loaded, provider="runware")
+    runner = pipeline.make_runner(loaded, provider="runware", workspace=tmp_path / "ws",
+                                  base_urls={"runware": server.url})
+    keys = [runner.planner.plan_key([p]) for p in plans]
+    ws = tmp_path / "ws"
+    journal = Journal(ws / "jobs.sqlite")
+    a, b = (journal.get(k) for k in keys)
+    old_key = legacy_key(plans, model=HOSTS["runware"].model, segments=runner.planner.segments(plans[0]))
+    journal.plan(old_key, range_name="sky", takes="AB", provider="runware", model=HOSTS["runware"].model,
+                 cost_estimate=1.0)
+    journal.move(old_key, JobState.SUBMITTED, handle=a.handle)  # one job for both takes, still running
+    db = sqlite3.connect(ws / "jobs.sqlite")
+    db.execute(f"DELETE FROM jobs WHERE plan_key IN ('{keys[0]}', '{keys[1]}')")
+    db.commit()
+    import shutil
+    shutil.rmtree(ws / "takes")
+    capsys.readouterr()
+    assert _run(samples, tmp_path, "runware", server, "--takes", "2") != 0
+    assert "one runware job making 2 takes, still running" in capsys.readouterr().err
+    assert _stats(server)["submitted"] == 2 and journal.get(keys[0]) is None
+    # Finished: each take gets its own result, in order, fetched again; nothing is submitted.
+    journal.move(old_key, JobState.TAKE_READY, result_urls=[a.result_urls[0], b.result_urls[0]], cost_reported=1.2)
+    assert _run(samples, tmp_path, "runware", server, "--takes", "2") == 0
+    assert _stats(server)["submitted"] == 2
+    assert journal.get(old_key).state == JobState.SUPERSEDED
+    for key, old in zip(keys, (a, b)):
+        new = journal.get(key)
+        assert new.state == JobState.TAKE_READY and new.result_urls == old.result_urls
+        assert new.cost_reported == 0.6  # the job's reported cost, shared by its takes
+    take_a, take_b = (_frames(ws / "takes" / f"sky_take{t}.mp4") for t in "AB")
+    result_a, result_b = (_frames(server.state.jobs[r.handle.job_id].results[0]) for r in (a, b))
+    offset = round(a.request["start_seconds"] * 24)
+    for k in (0, 40):
+        assert _difference(take_a[12 + k], result_a[offset + k]) < 4.0 < _difference(take_a[12 + k],
+                                                                                      result_b[offset + k])
+        assert _difference(take_b[12 + k], result_b[offset + k]) < 4.0

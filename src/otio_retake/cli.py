@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.table import Table
 
 from .commands import edits, err, out, runs, services
 from .errors import RetakeError
@@ -76,7 +77,7 @@ def install_premiere_cmd(dest, port):
 
 @cli.group("doctor")
 def doctor_group():
-    """Explain what is set up for an editing application and how to fix what is not."""
+    """Explain what is set up for an editing application (or what a host's guesses are) and how to fix it."""
 
 
 @doctor_group.command("resolve")
@@ -105,6 +106,50 @@ def doctor_premiere_cmd(dest, port):
         out.print(f"{mark} {finding.what}" + (f"\n     fix: {finding.fix}" if finding.fix else ""), highlight=False)
     if not all(f.ok for f in report.findings):
         raise SystemExit(1)
+
+
+def _doctor_host_command(host: str) -> None:
+    @doctor_group.command(host)
+    @click.option("--probe", "do_probe", is_flag=True, help="Send one small paid request and check the guesses.")
+    @click.option("--yes", is_flag=True, help="Do not ask before paying for the probe.")
+    @click.option("--base-url", help="Send the probe here (an emulator or a proxy).")
+    @click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls.")
+    def doctor_host_cmd(do_probe, yes, base_url, poll_interval):
+        """What docs/hosts.md could not confirm about this host; --probe checks it for a few cents."""
+        import tempfile
+        from .jobs.probe import CONTRADICTED, probe_host, probe_plan
+        plan = probe_plan(host)
+        if not do_probe:
+            out.print(f"otio-retake doctor {host} --probe would send {plan.describe()}; see docs/hosts.md",
+                      highlight=False)
+            return
+        def confirm(p) -> bool:  # the cost is said before paying, asked unless --yes
+            if yes:
+                out.print(f"Sending {p.describe()}", highlight=False)
+                return True
+            return click.confirm(f"This sends {p.describe()}. Pay for it?")
+        with tempfile.TemporaryDirectory(prefix="otio-retake-probe-") as work:
+            report = probe_host(host, workdir=Path(work), base_url=base_url, poll_interval=poll_interval,
+                                confirm=confirm)
+        if report is None:
+            out.print("nothing sent", highlight=False)
+            return
+        table = Table(title=f"{host}: guesses checked (job {report.job_id or 'none'})")
+        for col in ("guess", "the host answered", "verdict"):
+            table.add_column(col)
+        for check in report.checks:
+            table.add_row(check.guess, check.answered, check.verdict)
+        out.print(table)
+        paid = f"${report.reported_usd:.4f} reported" if report.reported_usd is not None else "not reported"
+        out.print(f"cost: about ${plan.cost.usd:.2f} estimated ({plan.cost.describe()}), {paid}", highlight=False)
+        if report.contradicted:
+            err.print(f"{len(report.contradicted)} guess(es) {CONTRADICTED}: the client and its emulator need a fix "
+                      "(docs/hosts.md says what each check means)", highlight=False)
+            raise SystemExit(1)
+
+
+for _host in [n for n in provider_names() if n != "preview"]:
+    _doctor_host_command(_host)
 
 
 def main(argv: list[str] | None = None) -> int:

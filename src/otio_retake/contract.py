@@ -1,12 +1,13 @@
 """The one contract: pydantic models of every JSON otio-retake exchanges.
 
     PlanRow            one row of ``plan --json`` (and of the bridge's plan answer)
+    ProviderRow        one row of ``providers --json``
     Report / ReportTake  what ``run --report FILE`` writes; the Resolve script reads it
     Sequence*          a panel's description of an NLE sequence (ticks as strings)
     PlanRequest, PlanResponse, RunRequest, RunCreated, RunStatus, ProgressMessage,
     BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody
                        the bridge's bodies
-    JobStatusRow, RelinkRow, HostRow   one row of ``status --json``, ``relink --json``, ``providers --json``
+    JobStatusRow, RelinkRow  one row of ``status --json``, ``relink --json``
     ResolveRetakeSummary, ResolveConformSummary  what ``otio-retake resolve`` prints (the Resolve script's answer)
 
 Keys are the ones the scripts read today (``CONTRACT_VERSION`` 1): new keys may
@@ -22,14 +23,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .jobs.cost import estimate_plan
-from .providers import HOSTS, accepts_seed, key_source, provider_limits, provider_names
+from .providers import accepts_seed, provider_limits
 
 __all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "ReportTake", "Report", "SequenceMarker",
            "SequenceItem", "SequenceTrack", "Sequence", "PlanRequest", "Skipped", "KeyStatus", "PlanResponse",
            "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
            "ConformRequest", "ConformedRange", "ConformResponse", "PairRequest", "Paired", "Health", "ErrorBody",
-           "JobStatusRow", "RelinkRow", "HostRow", "ResolveRange", "ResolveRetakeSummary", "ResolveConformed",
-           "ResolveConformSummary", "plan_rows", "run_report", "status_rows", "host_rows", "contract_schema",
+           "ProviderRow", "JobStatusRow", "RelinkRow", "ResolveRange", "ResolveRetakeSummary", "ResolveConformed",
+           "ResolveConformSummary", "plan_rows", "run_report", "provider_rows", "status_rows", "contract_schema",
            "SCHEMA_FILE"]
 
 CONTRACT_VERSION = 1
@@ -43,6 +44,26 @@ class _Model(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------ the command line
+
+class ProviderRow(_Model):
+    """One host as ``providers --json`` prints it. Each take is its own job everywhere, so there is no
+    "variations per job": ``seed_sent`` says whether a take's seed reaches the host (documented there)."""
+
+    name: str
+    model: str
+    key_env: str | None
+    key: str | None = Field(description="where the key comes from (\"env LTX_API_KEY\"), never the key")
+    section_seconds: tuple[float, float]
+    min_input_frames: int
+    max_input_seconds: float
+    max_input_bytes: int
+    max_size: tuple[int, int]
+    whole_seconds: bool
+    max_concurrent: int
+    seed_sent: bool
+    price_per_second: float
+    billed_on: str
+
 
 class PlanRow(_Model):
     """One marked range as ``plan --json`` prints it (its takes summed)."""
@@ -330,24 +351,6 @@ class RelinkRow(_Model):
     wanted: str
 
 
-class HostRow(_Model):
-    """One engine with its limits and prices (``providers --json``); ``key`` says where the key is, never the key."""
-    name: str
-    model: str
-    key_env: str | None
-    key: str | None
-    section_seconds: list[int | float]
-    min_input_frames: int
-    max_input_seconds: int | float
-    max_input_bytes: int
-    max_size: list[int]
-    whole_seconds: bool
-    max_concurrent: int
-    variations_per_job: int
-    price_per_second: int | float
-    billed_on: str
-
-
 class ResolveRange(_Model):
     name: str
     record_frame: int
@@ -385,22 +388,6 @@ def status_rows(records) -> list[JobStatusRow]:
                          cost_estimate=r.cost_estimate, cost_reported=r.cost_reported, error=r.error,
                          takes_ready=[t["path"] for t in r.takes_json], updated_at=r.updated_at,
                          claimed_by=r.claimed_by) for r in records]
-
-
-def host_rows() -> list[HostRow]:
-    """Every engine with its limits, prices and where its key comes from (never the key)."""
-    rows = []
-    for name in provider_names():
-        limits = provider_limits(name)
-        rows.append(HostRow(name=name, model=HOSTS[name].model if name in HOSTS else "preview",
-                            key_env=HOSTS[name].key_env if name in HOSTS else None, key=key_source(name),
-                            section_seconds=[limits.min_section_seconds, limits.max_section_seconds],
-                            min_input_frames=limits.min_input_frames, max_input_seconds=limits.max_input_seconds,
-                            max_input_bytes=limits.max_input_bytes, max_size=[limits.max_width, limits.max_height],
-                            whole_seconds=limits.whole_seconds, max_concurrent=limits.max_concurrent,
-                            variations_per_job=limits.max_variations, price_per_second=limits.price_per_second,
-                            billed_on=limits.price_basis))
-    return rows
 
 
 def plan_rows(plans) -> list[PlanRow]:
@@ -449,13 +436,31 @@ def run_report(result) -> Report:
                   estimated_usd=result.report.estimated_usd, reported_usd=result.report.reported_usd)
 
 
+def provider_rows() -> list[ProviderRow]:
+    """Every engine with its limits, price basis and where its key is found (``providers --json``)."""
+    from .providers import HOSTS, key_source, provider_names
+    rows = []
+    for name in provider_names():
+        limits = provider_limits(name)
+        host = HOSTS.get(name)
+        rows.append(ProviderRow(
+            name=name, model=host.model if host else "preview", key_env=host.key_env if host else None,
+            key=key_source(name), section_seconds=(limits.min_section_seconds, limits.max_section_seconds),
+            min_input_frames=limits.min_input_frames, max_input_seconds=limits.max_input_seconds,
+            max_input_bytes=limits.max_input_bytes, max_size=(limits.max_width, limits.max_height),
+            whole_seconds=limits.whole_seconds, max_concurrent=limits.max_concurrent, seed_sent=accepts_seed(name),
+            price_per_second=limits.price_per_second, billed_on=limits.price_basis))
+    return rows
+
+
 def contract_schema() -> dict:
     """One JSON Schema document with every model under ``$defs``."""
     from pydantic.json_schema import models_json_schema
     models = [PlanRow, Report, PlanRequest, PlanResponse, RunRequest, RunCreated, RunStatus, ProgressMessage,
-              BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody]
+              BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody, ProviderRow]
     _, schema = models_json_schema([(m, "serialization") for m in models], ref_template="#/$defs/{model}",
                                    title=f"otio-retake contract v{CONTRACT_VERSION}")
     schema["properties"] = {"plan_json": {"type": "array", "items": {"$ref": "#/$defs/PlanRow"}},
-                            "run_report": {"$ref": "#/$defs/Report"}}
+                            "run_report": {"$ref": "#/$defs/Report"},
+                            "providers_json": {"type": "array", "items": {"$ref": "#/$defs/ProviderRow"}}}
     return schema

@@ -25,4 +25,4 @@ err = Console(stderr=True, soft_wrap=True)
 
 def echo_json(models) -> None:
     """Print contract models (``contract.py``) as the JSON array the scripts read."""
-    click.echo(json.dumps([m.model_dump() for m in models], indent=2))
+    click.echo(json.dumps([m.model_dump(mode="json") for m in models], indent=2))

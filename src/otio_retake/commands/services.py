@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ..contract import host_rows
+from ..contract import provider_rows
 from ..errors import InputError
 from ..model import Mode
 from ..providers import provider_names
@@ -21,17 +21,17 @@ __all__ = ["COMMANDS"]
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def providers_cmd(as_json):
     """List the hosts with their limits, prices and whether a key is configured (never the key)."""
-    rows = host_rows()
+    rows = provider_rows()
     if as_json:
         echo_json(rows)
         return
-    table = Table(title="LTX-2 Retake hosts")
-    for col in ("host", "model", "section", "input max", "whole s", "at once", "variations", "price", "key"):
+    table = Table(title="LTX-2 Retake hosts (each take is its own job)")
+    for col in ("host", "model", "section", "input max", "whole s", "at once", "seed sent", "price", "key"):
         table.add_column(col)
     for r in rows:
         table.add_row(r.name, r.model, f"{r.section_seconds[0]:g}-{r.section_seconds[1]:g} s",
                       f"{r.max_input_seconds:g} s, {r.max_input_bytes // 2**20} MB",
-                      "yes" if r.whole_seconds else "", str(r.max_concurrent), str(r.variations_per_job),
+                      "yes" if r.whole_seconds else "", str(r.max_concurrent), "yes" if r.seed_sent else "no",
                       f"${r.price_per_second:.2f}/s {r.billed_on}", r.key or f"missing ({r.key_env})")
     out.print(table)
 

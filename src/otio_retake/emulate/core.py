@@ -230,6 +230,22 @@ class EmulatorState:
         path = self.root / "files" / name
         return path if path.is_file() else None
 
+    async def fetch_video(self, ref: str) -> Path | None:
+        """As ``resolve_video``, and any other http(s) URL fetched as a host fetches an "input video URL"."""
+        local = self.resolve_video(ref)
+        if local is not None or not ref.startswith(("http://", "https://")):
+            return local
+        import httpx
+        try:
+            async with httpx.AsyncClient(timeout=30.0, follow_redirects=True) as client:
+                response = await client.get(ref)
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200 or not response.content:
+            return None
+        name = urllib.parse.unquote(urllib.parse.urlsplit(ref).path.rsplit("/", 1)[-1]) or "fetched.mp4"
+        return self.root / "files" / self.store(response.content, name)
+
     # ------------------------------------------------------------------ jobs
     def new_id(self, prefix: str = "") -> str:
         return f"{prefix}{next(self._counter):06d}-{uuid.uuid4().hex[:8]}"

@@ -1,4 +1,12 @@
-"""Emulator of GMI Cloud's request queue (with the request list used to find lost submits)."""
+"""Emulator of GMI Cloud's request queue (with the request list used to find lost submits).
+
+As documented (docs.gmicloud.ai, ltx-2-pro-retake): ``video_uri`` is an
+"Input video URL" (fetched, from wherever it is served), at most 4K and
+21 s; ``start_time`` >= 0 (default 0), ``duration`` >= 2 (default 5),
+``prompt`` and ``mode`` optional. A data URI is accepted too: that is the
+client's guess (GMI documents no upload), unconfirmed, which
+``otio-retake doctor gmi --probe`` checks against the real host.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .core import MODES, HostApp, SectionRule
+from ..media.probe import probe
+from .core import MODES, HostApp, SectionRule, clip_seconds
+
+MAX_INPUT_SECONDS = 21.0
+MAX_SIZE = (3840, 2160)
 
 QUEUE = "/api/v1/ie/requestqueue/apikey/requests"
 SECTION = SectionRule(min_start=0, min_duration=2)  # floats; the page states no upper bounds
@@ -35,9 +47,15 @@ class GmiEmulator(HostApp):
         async def submit(request: Request, early) -> Response:
             body = await request.json()
             payload = body.get("payload") or {}
-            video = state.resolve_video(payload.get("video_uri", ""))
             if body.get("model") != "ltx-2-pro-retake":
                 return self.error(404, "model_not_found", f"model '{body.get('model')}' not found")
+            video = await state.fetch_video(str(payload.get("video_uri", "")))
+            if video is not None:
+                info = probe(video)
+                if clip_seconds(video) > MAX_INPUT_SECONDS + 1e-6 or \
+                        max(info.width or 0, info.height or 0) > MAX_SIZE[0] or \
+                        min(info.width or 0, info.height or 0) > MAX_SIZE[1]:
+                    return self.error(400, "invalid_payload", f"video_uri: max 4K and {MAX_INPUT_SECONDS:g} seconds")
             # As documented: video_uri required, start_time >= 0 (default 0), duration >= 2 (default 5),
             # prompt optional, mode optional (default replace_audio_and_video).
             mode = payload.get("mode", "replace_audio_and_video")

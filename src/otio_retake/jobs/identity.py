@@ -26,7 +26,7 @@ from ..model import RetakePlan
 from ..providers.base import Limits
 from ..timeline.segments import Segment
 
-__all__ = ["VERSION", "JobIdentity", "excerpt_key", "job_identity", "idempotency_key"]
+__all__ = ["VERSION", "JobIdentity", "excerpt_key", "job_identity", "idempotency_key", "legacy_key"]
 
 VERSION = 2
 
@@ -80,3 +80,22 @@ def job_identity(plans: list[RetakePlan], *, host: str, model: str, endpoint: st
 def idempotency_key(identity: JobIdentity, attempt: int) -> str:
     """The key sent to hosts that take one: the job's identity and the attempt (a new attempt is a new job)."""
     return hashlib.sha256(f"{identity.key}|attempt {attempt}".encode()).hexdigest()
+
+
+def legacy_key(plans: list[RetakePlan], *, model: str, segments: Iterable[Segment]) -> str:
+    """The key a journal written before job identities (otio-retake before identity VERSION 2) gave this job,
+    computed exactly as it was, so such a journal's paid jobs are found again
+    (``jobs.plan.JobPlanner.adopt_legacy``) instead of paid twice. Those jobs grouped a range's takes
+    (``plans``) into one host job where the host had variations. Never used for a new row."""
+    first = plans[0]
+    parts = [first.range.name, "".join(p.take_letter for p in plans), first.provider, model,
+             first.range.mode.value, first.range.prompt, str(first.seed), str(first.context_in),
+             str(first.context_out), str(first.section_start), str(first.section_duration)]
+    for seg in segments:
+        if seg.media is None:
+            parts.append(f"gap:{seg.record_in}:{seg.frames}")
+            continue
+        stat = seg.media.path.stat()
+        parts.append(f"{seg.media.path}:{stat.st_size}:{stat.st_mtime_ns}:{seg.file_start}:{seg.record_in}:"
+                     f"{seg.frames}")
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -50,7 +50,7 @@ from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, Ret
 from ..timeline.info import timeline_rate
 from ..timeline.relink import MediaResolver
 from .identity import JobIdentity, idempotency_key
-from .plan import JobPlanner, jobs_for, sends_seed
+from .plan import JobPlanner, UnresolvedSubmitError, jobs_for, sends_seed
 from .pool import HostPool
 from .progress import ProgressEvent
 from .store import DEFAULT_LEASE_SECONDS, JobState, Journal, Store, open_journal, runner_identity
@@ -62,10 +62,6 @@ __all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_H
 
 DEFAULT_HANDLES = TakeOptions.handles  # half a second at 24 fps: room to trim a cut without re-generating
 _ORDER = {state: i for i, state in enumerate(JobState.ORDER)}
-
-
-class UnresolvedSubmitError(EngineError):
-    """A submit's answer was lost and the host has no way to look the job up."""
 
 
 class ExpiredResultError(EngineError):
@@ -115,7 +111,7 @@ class Runner:
         self.rate = timeline_rate(timeline)
         self._started = time.monotonic()
         self._excerpts: dict[tuple, asyncio.Task[ExcerptInfo]] = {}
-        self.planner = JobPlanner(timeline, resolver, pool)  # segments, checks, job keys: jobs/plan.py
+        self.planner = JobPlanner(timeline, resolver, pool, workspace)  # segments, checks, job keys: jobs/plan.py
         self._submitted = 0
         self._reused = 0
 
@@ -131,6 +127,7 @@ class Runner:
     def run(self, plans: list[RetakePlan]) -> RunReport:
         self.planner.check(plans)
         self.workspace.create()
+        self.planner.adopt_legacy(plans, self.journal)
         return asyncio.run(self._run_all(plans))
 
     async def _run_all(self, plans: list[RetakePlan]) -> RunReport:

@@ -9,6 +9,7 @@ coloured gradient with the frame number written large, for people.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from pathlib import Path
 
@@ -30,8 +31,9 @@ def _rows(height: int) -> tuple[int, int]:
     return row, row * 2
 
 
-def pattern_frame(index: int, clip_id: int, width: int = 640, height: int = 360) -> np.ndarray:
-    """An RGB frame encoding ``index`` and ``clip_id``."""
+@functools.lru_cache(maxsize=16)
+def _background(clip_id: int, width: int, height: int) -> np.ndarray:
+    """The clip's gradient, the same on every frame: computed once per clip and size (it was most of the cost)."""
     y = np.linspace(0, 1, height, dtype=np.float32)[:, None]
     x = np.linspace(0, 1, width, dtype=np.float32)[None, :]
     hue = (clip_id * 0.37) % 1.0
@@ -39,6 +41,13 @@ def pattern_frame(index: int, clip_id: int, width: int = 640, height: int = 360)
                      0.25 + 0.5 * ((hue + 0.33) % 1) * y + 0.0 * x,
                      0.25 + 0.5 * ((hue + 0.66) % 1) * (1 - x) + 0.0 * y], axis=-1)
     img = (np.clip(base, 0, 1) * 255).astype(np.uint8)
+    img.flags.writeable = False
+    return img
+
+
+def pattern_frame(index: int, clip_id: int, width: int = 640, height: int = 360) -> np.ndarray:
+    """An RGB frame encoding ``index`` and ``clip_id``."""
+    img = _background(clip_id, width, height).copy()
     row, bottom = _rows(height)
     for bits, value, top in ((FRAME_BITS, index, 0), (CLIP_BITS, clip_id, row)):
         block = width / bits

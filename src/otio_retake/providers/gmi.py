@@ -1,16 +1,20 @@
 """GMI Cloud: the request queue (``/api/v1/ie/requestqueue/apikey/requests``), model ``ltx-2-pro-retake``.
 
 States: ``queued``, ``processing``, ``success``, ``failed``, ``cancelled``; the
-video at ``outcome.media_urls[0].url`` (from client code: unconfirmed). No
-upload API is documented, so the excerpt goes inline as a data URI. The
-request list is how a submit whose answer was lost is found again.
+video at ``outcome.media_urls[0].url`` (from client code: unconfirmed).
+GMI documents ``video_uri`` as an "Input video URL" and no upload API, so the
+excerpt goes inline as a data URI: unconfirmed (``otio-retake doctor gmi
+--probe`` checks it). The excerpt is encoded under ``max_input_bytes`` so its
+data URI stays under ``inline_limit``; one that does not is refused before
+anything is sent, saying so. The request list is how a submit whose answer
+was lost is found again.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ResultExpiredError, UnexpectedResponseError
+from ..errors import InvalidRequestError, ResultExpiredError, UnexpectedResponseError
 from .base import Cancelled, Failed, JobHandle, JobStatus, Limits, Queued, RetakeRequest, Running, Succeeded
 from .hosted import HostedProvider
 
@@ -46,14 +50,21 @@ class GmiProvider(HostedProvider):
     finds_jobs_by_request = True
     limits = Limits(max_concurrent=4, price_per_second=0.10, max_input_seconds=21.0,
                     max_input_bytes=20 * 1024 * 1024)
-    inline_limit = 28 * 1024 * 1024
+    inline_limit = 28 * 1024 * 1024  # a 20 MB excerpt, base64; GMI states no limit for a data URI (unconfirmed)
 
     def _payload(self, request: RetakeRequest) -> dict:
         return {"video_uri": request.video, "start_time": request.start_seconds, "duration": request.duration_seconds,
                 "prompt": request.prompt, "mode": request.mode.host_word}
 
     async def upload(self, path: Path) -> str:
-        return self.data_uri(Path(path), limit_bytes=self.inline_limit, host=self.name)
+        try:
+            return self.data_uri(Path(path), limit_bytes=self.inline_limit, host=self.name)
+        except InvalidRequestError as exc:
+            raise InvalidRequestError(
+                f"{exc.message.removeprefix('gmi: ')}: GMI documents video_uri as a URL and has no upload API, so "
+                f"otio-retake sends the excerpt inline as a data URI, and this one is too large to send",
+                host=self.name, hint="retake a shorter range or with less context (--context S), or use a host "
+                                     "with an upload API (ltx, fal, wavespeed, runware, oxen)") from None
 
     async def submit(self, request: RetakeRequest) -> JobHandle:
         answer = (await self.http.request("POST", self.url(QUEUE), json={"model": self.model,

@@ -52,9 +52,12 @@ class JobState:
     FAILED = "failed"
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # paid, but the host has dropped the job or its result: only a new submit gets it back
+    # A row of a journal written before job identities, re-keyed under the job's identity (JobPlanner.adopt_legacy):
+    # kept as history, never worked on again
+    SUPERSEDED = "superseded"
 
     ORDER = (PLANNED, EXCERPTED, UPLOADED, SUBMITTING, SUBMITTED, FINISHED_REMOTELY, DOWNLOADED, TAKE_READY)
-    ALL = ORDER + (FAILED, CANCELLED, EXPIRED)
+    ALL = ORDER + (FAILED, CANCELLED, EXPIRED, SUPERSEDED)
 
 
 # A job in one of these states has (or may have) cost money: never submitted again without a reason.

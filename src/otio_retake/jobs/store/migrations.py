@@ -9,6 +9,13 @@ a version-1 journal. A journal newer than this code is refused, not guessed at.
 
 A new step is appended here (never an old one edited), with the SQL for each
 dialect.
+
+Not a schema step: the job keys of journals written before job identities
+(jobs/identity.py VERSION 2) mean something else; the key alone cannot be
+rewritten in SQL (it needs the timeline), so a run re-keys the rows it meets
+(``JobPlanner.adopt_legacy``: a paid job is used again, never paid twice, and its
+old-named files are never reused; a lost submit of that version is refused
+with what to do) and marks the old row ``superseded``.
 """
 
 from __future__ import annotations
