@@ -67,7 +67,7 @@ def cpu_per_job(folder: Path, loaded, plans) -> dict[str, float]:
     plan = plans[0]
     figures = {}
     t0 = time.perf_counter()
-    excerpt = render_excerpt(runner.segments(plan), folder / "probe_excerpt.mp4", rate=runner.rate)
+    excerpt = render_excerpt(runner.planner.segments(plan), folder / "probe_excerpt.mp4", rate=runner.rate)
     figures["excerpt"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     render_preview(excerpt.path, folder / "probe_result.mp4", start_seconds=float(plan.section_start),

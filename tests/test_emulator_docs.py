@@ -69,6 +69,31 @@ def test_wavespeed_emulator_defaults_to_audio_and_video_and_ignores_undocumented
     _settle(server)
 
 
+def test_section_rules_are_each_hosts_own():
+    """One check (emulate.core.SectionRule), each host's documented bounds (docs/hosts.md)."""
+    from otio_retake.emulate import fal, gmi, ltx, oxen, replicate, runware
+    assert ltx.SECTION.ok(0.5, 2.25) and not ltx.SECTION.start_ok(-0.1) and not ltx.SECTION.duration_ok(1.9)
+    assert ltx.SECTION.duration_ok(30) and not ltx.SECTION.start_ok(None) and not ltx.SECTION.start_ok("1")
+    assert fal.SECTION.ok(20, 20) and not fal.SECTION.start_ok(20.5) and not fal.SECTION.duration_ok(20.5)
+    assert runware.SECTION.ok(2, 3) and not runware.SECTION.ok(2.5, 3) and not runware.SECTION.ok(2, 3.0)
+    assert not runware.SECTION.duration_ok(17) and not runware.SECTION.duration_ok(True)
+    assert gmi.SECTION.ok(0.0, 30.0) and not gmi.SECTION.start_ok(-1.0)
+    assert oxen.SECTION.duration_ok(16) and not oxen.SECTION.duration_ok(16.5)
+    assert replicate.SECTION.duration_ok(2) and not replicate.SECTION.duration_ok(1.5)
+
+
+def test_fal_emulator_refuses_a_section_outside_its_bounds_over_http(emulator, tmp_path):
+    server = emulator("fal", latency=30)
+    headers = {"Authorization": f"Key {EMULATOR_KEY}"}
+    body = {"video_url": _clip_uri(tmp_path, 73), "prompt": "p", "start_time": 21, "duration": 2}
+    answer = httpx.post(server.url + "/fal-ai/ltx-2/retake-video", json=body, headers=headers)
+    assert answer.status_code == 422 and "start_time 0-20" in answer.text
+    assert httpx.get(server.url + "/_emulator/stats").json()["submitted"] == 0
+    answer = httpx.post(server.url + "/fal-ai/ltx-2/retake-video", json={**body, "start_time": 0.5}, headers=headers)
+    assert answer.status_code == 200 and answer.json()["request_id"]
+    _settle(server)
+
+
 def test_gmi_emulator_fetches_video_uri_as_a_url_and_keeps_to_4k_and_21_seconds(emulator, tmp_path):
     gmi, elsewhere = emulator("gmi", latency=0.2), emulator("fal", latency=0.2)
     uri = _clip_uri(tmp_path, 73)

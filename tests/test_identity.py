@@ -215,8 +215,8 @@ def _make_pre_identity(samples, tmp_path, server, host, *, state=None):
     loaded = pipeline.load(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"))
     [plan] = pipeline.plan(loaded, provider=host)
     runner = pipeline.make_runner(loaded, provider=host, workspace=tmp_path / "ws", base_urls={host: server.url})
-    new_key = runner.plan_key([plan])
-    old_key = legacy_key([plan], model=HOSTS[host].model, segments=runner.segments(plan))
+    new_key = runner.planner.plan_key([plan])
+    old_key = legacy_key([plan], model=HOSTS[host].model, segments=runner.planner.segments(plan))
     ws = tmp_path / "ws"
     [record] = Journal(ws / "jobs.sqlite").all()
     assert record.plan_key == new_key and record.state == JobState.TAKE_READY
@@ -299,11 +299,11 @@ def test_an_old_job_that_made_several_takes_gives_each_take_its_own_result_and_i
     plans = pipeline.plan(loaded, provider="runware")
     runner = pipeline.make_runner(loaded, provider="runware", workspace=tmp_path / "ws",
                                   base_urls={"runware": server.url})
-    keys = [runner.plan_key([p]) for p in plans]
+    keys = [runner.planner.plan_key([p]) for p in plans]
     ws = tmp_path / "ws"
     journal = Journal(ws / "jobs.sqlite")
     a, b = (journal.get(k) for k in keys)
-    old_key = legacy_key(plans, model=HOSTS["runware"].model, segments=runner.segments(plans[0]))
+    old_key = legacy_key(plans, model=HOSTS["runware"].model, segments=runner.planner.segments(plans[0]))
     journal.plan(old_key, range_name="sky", takes="AB", provider="runware", model=HOSTS["runware"].model,
                  cost_estimate=1.0)
     journal.move(old_key, JobState.SUBMITTED, handle=a.handle)  # one job for both takes, still running

@@ -52,16 +52,16 @@ def test_excerpts_are_deterministic_and_every_request_field_changes_the_job_iden
     digests, keys = [], []
     for n in range(2):
         runner = pipeline.make_runner(loaded, workspace=tmp_path / f"ws{n}")
-        info = render_excerpt(runner.segments(plans[0]), tmp_path / f"e{n}.mp4", rate=runner.rate)
+        info = render_excerpt(runner.planner.segments(plans[0]), tmp_path / f"e{n}.mp4", rate=runner.rate)
         digests.append(hashlib.sha256(info.path.read_bytes()).hexdigest())
-        keys.append(runner.plan_key([plans[0]]))
+        keys.append(runner.planner.plan_key([plans[0]]))
     assert digests[0] == digests[1] and keys[0] == keys[1]  # same inputs: same bytes, same job
     base = plans[0]
     changed = [replace(base, range=replace(base.range, prompt=base.range.prompt + "!")),
                replace(base, seed=base.seed + 1), replace(base, take_index=1),
                replace(base, range=replace(base.range, mode=Mode.BOTH)),
                replace(base, context_in=base.context_in + 1), replace(base, section_start=base.section_start + 1)]
-    assert len({runner.plan_key([p]) for p in changed} | {keys[0]}) == len(changed) + 1
+    assert len({runner.planner.plan_key([p]) for p in changed} | {keys[0]}) == len(changed) + 1
 
 
 def test_a_rerun_reuses_ready_takes(samples, tmp_path, capsys):
@@ -368,7 +368,7 @@ def test_two_threads_cutting_the_same_excerpt_at_once_both_get_it(samples, tmp_p
     def cut():
         start.wait()
         try:
-            results.append(render_excerpt(runner.segments(plan), dest, rate=runner.rate).path)
+            results.append(render_excerpt(runner.planner.segments(plan), dest, rate=runner.rate).path)
         except Exception as exc:  # noqa: BLE001 - the failure is what the test looks for
             results.append(exc)
 

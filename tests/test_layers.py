@@ -11,19 +11,22 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "otio_retake"
 
 # module (a file, or a folder for every file in it) -> parts of otio_retake it must never import
 FORBIDDEN = {
-    "model.py": {"media", "timeline", "providers", "jobs", "emulate", "pipeline", "cli", "display", "bridge",
-                 "studio", "integrations", "contract"},
-    "errors.py": {"model", "media", "timeline", "providers", "jobs", "emulate", "pipeline", "cli"},
-    "media": {"timeline", "providers", "jobs", "emulate", "pipeline", "cli", "display", "bridge", "studio",
+    "model.py": {"media", "timeline", "providers", "jobs", "emulate", "pipeline", "cli", "commands", "display",
+                 "bridge", "studio", "integrations", "contract"},
+    "errors.py": {"model", "media", "timeline", "providers", "jobs", "emulate", "pipeline", "cli", "commands"},
+    "media": {"timeline", "providers", "jobs", "emulate", "pipeline", "cli", "commands", "display", "bridge", "studio",
               "integrations"},
-    "providers": {"timeline", "jobs", "emulate", "pipeline", "cli", "display", "bridge", "studio", "integrations"},
-    "timeline": {"providers", "jobs", "emulate", "pipeline", "cli", "display", "bridge", "studio", "integrations"},
-    "emulate": {"jobs", "timeline", "pipeline", "cli", "display", "bridge", "studio", "integrations"},
-    "jobs": {"pipeline", "cli", "display", "bridge", "studio", "integrations", "emulate"},
-    "pipeline.py": {"cli", "display", "bridge", "studio"},
-    "contract.py": {"cli", "display", "bridge", "studio"},
-    "bridge": {"cli", "display", "studio"},  # clients of the pipeline, side by side with the command line
-    "studio": {"cli", "display", "bridge"},
+    "providers": {"timeline", "jobs", "emulate", "pipeline", "cli", "commands", "display", "bridge", "studio",
+                  "integrations"},
+    "timeline": {"providers", "jobs", "emulate", "pipeline", "cli", "commands", "display", "bridge", "studio",
+                 "integrations"},
+    "emulate": {"jobs", "timeline", "pipeline", "cli", "commands", "display", "bridge", "studio", "integrations"},
+    "jobs": {"pipeline", "cli", "commands", "display", "bridge", "studio", "integrations", "emulate"},
+    "pipeline.py": {"cli", "commands", "display", "bridge", "studio"},
+    "contract.py": {"cli", "commands", "display", "bridge", "studio"},
+    "bridge": {"cli", "commands", "display", "studio"},  # clients of the pipeline, beside the command line
+    "studio": {"cli", "commands", "display", "bridge"},
+    "commands": {"cli"},  # cli.py registers the commands; they never reach back for it
 }
 # third-party imports a module must leave to another stage
 FORBIDDEN_LIBRARIES = {
@@ -80,3 +83,90 @@ def test_the_checker_sees_relative_imports():
     """The rules above would pass vacuously if relative imports were not resolved: check one we know."""
     assert "otio_retake.media" in _imports(PACKAGE / "timeline" / "relink.py")
     assert "otio_retake.errors" in _imports(PACKAGE / "media" / "decode.py")
+
+
+# ------------------------------------------------------------------------------ the command line is a thin layer
+CLI_FILES = [PACKAGE / "cli.py", *sorted((PACKAGE / "commands").glob("*.py"))]
+# what plans a run rather than runs it: jobs/plan.py (JobPlanner, jobs_for), not the runner
+PLANNING = {"jobs_for", "plan_key", "pending_cost", "expired_notices", "identity", "segments", "check", "sends_seed"}
+
+
+def _modules(path: Path) -> set[str]:
+    """Every otio_retake module a file imports, in full (``otio_retake.jobs.store``), relative ones resolved;
+    ``from .jobs import store`` counts as importing ``otio_retake.jobs.store`` too."""
+    package = ["otio_retake", *path.relative_to(PACKAGE).parts[:-1]]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - (node.level - 1)] if node.level else []
+            module = ".".join(base + (node.module.split(".") if node.module else []))
+            if module.startswith("otio_retake"):
+                found.add(module)
+                found |= {f"{module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("otio_retake")}
+    return found
+
+
+def test_the_checker_resolves_imports_in_full():
+    assert "otio_retake.jobs.store" in _modules(PACKAGE / "jobs" / "runner.py")
+    assert "otio_retake.jobs.plan.JobPlanner" in _modules(PACKAGE / "jobs" / "runner.py")
+    assert "otio_retake.errors" in _modules(PACKAGE / "commands" / "edits.py")
+
+
+def test_cli_is_under_300_lines():
+    lines = len((PACKAGE / "cli.py").read_text().splitlines())
+    assert lines < 300, f"cli.py has {lines} lines: move commands into otio_retake/commands/, logic into pipeline"
+
+
+@pytest.mark.parametrize("path", CLI_FILES, ids=lambda p: p.name)
+def test_the_command_line_never_opens_a_journal_or_builds_a_runner(path):
+    bad = {m for m in _modules(path) if m.startswith(("otio_retake.jobs.store", "otio_retake.jobs.runner"))}
+    assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}: go through pipeline.py"
+
+
+@pytest.mark.parametrize("path", CLI_FILES, ids=lambda p: p.name)
+def test_every_json_the_command_line_prints_is_a_contract_model(path):
+    def dumped(node) -> bool:  # x.model_dump(...), or [m.model_dump(...) for m in ...]
+        if isinstance(node, ast.ListComp):
+            node = node.elt
+        return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "model_dump"
+
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dumps":
+            assert node.args and dumped(node.args[0]), \
+                f"{path.name}:{node.lineno} prints JSON that is not a model of contract.py"
+
+
+@pytest.mark.parametrize("path", [*CLI_FILES, *sorted((PACKAGE / "integrations").glob("*.py"))], ids=lambda p: p.name)
+def test_the_resolve_script_is_imported_as_a_module_not_executed_from_a_file(path):
+    tree = ast.parse(path.read_text())
+    calls = {node.func.attr for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
+    assert not calls & {"exec_module", "spec_from_file_location"}, f"{path.name} loads code from a file path"
+
+
+def test_the_runner_holds_no_planning_helpers():
+    def defined(path: Path) -> set[str]:
+        return {n.name for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.FunctionDef)}
+
+    assert not defined(PACKAGE / "jobs" / "runner.py") & PLANNING
+    planning = {"jobs_for", "plan_key", "pending_cost", "expired_notices", "sends_seed"}
+    assert planning <= defined(PACKAGE / "jobs" / "plan.py")
+
+
+# ------------------------------------------------------------------------------ the emulators share their plumbing
+HOST_EMULATORS = sorted(p for p in (PACKAGE / "emulate").glob("*.py") if p.stem not in ("__init__", "core", "server"))
+
+
+@pytest.mark.parametrize("path", HOST_EMULATORS, ids=lambda p: p.stem)
+def test_each_emulator_takes_the_mode_words_and_the_guard_from_core(path):
+    tree = ast.parse(path.read_text())
+    assigned = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    assert "MODES" not in assigned, f"{path.name} keeps its own mode map: use emulate.core.MODES"
+    assert "otio_retake.emulate.core.MODES" in _modules(path)
+    # an early answer (auth, fault) is core's guarded/per_job, not a copy of the check in every route
+    copies = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.If) and isinstance(n.test, ast.Call)
+              and getattr(n.test.func, "id", None) == "isinstance" and isinstance(n.test.args[0], ast.Name)
+              and n.test.args[0].id == "found"]
+    assert not copies, f"{path.name} repeats the job lookup's early answer at lines {copies}: use self.per_job"

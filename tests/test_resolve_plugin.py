@@ -202,3 +202,30 @@ def test_the_plugins_colour_map_is_the_packages():
     """The plugin keeps its own copy (standard library only inside Resolve): the two must never drift."""
     from otio_retake.timeline.colors import RESOLVE_TO_OTIO_COLOR
     assert plugin.RESOLVE_TO_OTIO_COLOR == RESOLVE_TO_OTIO_COLOR
+
+
+def test_the_resolve_command_imports_the_script_as_a_module_and_prints_its_summary(samples, tmp_path, monkeypatch,
+                                                                                    capsys):
+    """`otio-retake resolve` (Studio's external scripting) runs the same script the menu runs, imported as the
+    module ``otio_retake_resolve`` from plugins/resolve; its summary is printed as the contract's model."""
+    from conftest import run_cli
+    from otio_retake.errors import InputError
+    from otio_retake.integrations import resolve as integration
+    resolve = sample_resolve(samples)
+    monkeypatch.setattr(integration, "external_resolve", lambda: resolve)
+    try:
+        sys.modules.pop("otio_retake_resolve", None)
+        assert run_cli("resolve", "--workspace", tmp_path / "ws", "--marker-color", "Purple") == InputError.exit_code
+        assert "no qualifying markers on timeline 'retake_sample'" in capsys.readouterr().err
+        module = sys.modules["otio_retake_resolve"]
+        assert Path(module.__file__).resolve().parent == integration.plugin_source()
+        assert run_cli("resolve", "--workspace", tmp_path / "ws", "--marker-color", "Blue") == 0
+        assert sys.modules["otio_retake_resolve"] is module  # imported once, as a module
+    finally:
+        sys.modules.pop("otio_retake_resolve", None)  # the installed-menu test imports its own copy
+    out = capsys.readouterr().out
+    summary = json.loads(out[out.index("{\n"):])  # after the script's own log lines, as before
+    assert sorted(r["name"] for r in summary["ranges"]) == ["crossing", "sky"]
+    assert summary["bin"].startswith("Retakes retake_sample") and "cancelled" not in summary
+    assert [name for name, _ in resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
+            .tracks["video"]] == ["V1", "Retake A"]

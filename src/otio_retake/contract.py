@@ -8,6 +8,8 @@
     BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody
                        the bridge's bodies
     JournalStatus      ``status --json``: a journal's jobs, runs, claims, host places and budgets
+    RelinkRow          one row of ``relink --json``
+    ResolveRetakeSummary, ResolveConformSummary  what ``otio-retake resolve`` prints (the Resolve script's answer)
 
 Keys are the ones the scripts read today (``CONTRACT_VERSION`` 1): new keys may
 be added, none renamed or removed without a new version. ``write_schemas``
@@ -29,7 +31,9 @@ __all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "ReportTake", "Rep
            "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
            "ConformRequest", "ConformedRange", "ConformResponse", "PairRequest", "Paired", "Health", "ErrorBody",
            "ProviderRow", "JournalStatus", "StatusJob", "StatusRun", "StatusClaim", "StatusPlace",
-           "StatusBudget", "plan_rows", "run_report", "provider_rows", "journal_status", "contract_schema",
+           "StatusBudget", "RelinkRow", "ResolveRange", "ResolveRetakeSummary", "ResolveConformed",
+           "ResolveConformSummary", "plan_rows", "run_report", "provider_rows", "journal_status",
+           "contract_schema",
            "SCHEMA_FILE"]
 
 CONTRACT_VERSION = 1
@@ -396,6 +400,45 @@ class JournalStatus(_Model):
     claims: list[StatusClaim]
     places: list[StatusPlace]
     budgets: list[StatusBudget]
+
+
+class RelinkRow(_Model):
+    """One media file the timeline's clips use (``relink --json``): where it was found, or that it is missing."""
+    clips: list[str]
+    path: str | None
+    how: str
+    start_frame: int | None
+    wanted: str
+
+
+class ResolveRange(_Model):
+    name: str
+    record_frame: int
+    duration: int
+    track: str
+    takes: list[str]
+
+
+class ResolveRetakeSummary(_Model):
+    """What the Resolve script's retake returns (``otio-retake resolve``); printed with the keys it gave."""
+    bin: str | None
+    ranges: list[ResolveRange]
+    warnings: list[str] = []
+    output: str | None = None
+    cancelled: bool = False
+
+
+class ResolveConformed(_Model):
+    timeline: str
+    file: str
+    picks: dict[str, str]
+
+
+class ResolveConformSummary(_Model):
+    """What the Resolve script's conform returns (``otio-retake resolve --conform``)."""
+    timeline: str | None
+    picks: dict[str, str]
+    conformed: list[ResolveConformed]
 
 
 def plan_rows(plans) -> list[PlanRow]:

@@ -5,24 +5,35 @@
     run()           plans -> takes -> output timeline file(s)
     conform_file()  a timeline with takes + picks -> the final cut
     relink_report() which media the timeline's clips resolve to
+
+and what the command line's journal commands do (``run``'s settings, ``--queue``, ``status``,
+``resume``, ``cancel``, ``worker``), so that no client reaches into the runner or the journal:
+
+    load_and_plan(), runner_for()   a run's settings (as the journal stores them) -> loaded plans, a runner
+    enqueue()                       plans -> queued jobs in a shared journal (``run --queue``)
+    journal_for(), job_status(), run_to_rerun(), cancel_run(), work_queue(), write_report()
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import opentimelineio as otio
 
-from .jobs.plan import build_plans, check_windows
+from .jobs.plan import build_plans, check_windows, jobs_for
 from .media.probe import probe
 from .media.splice import TakeOptions
 from .errors import (CostLimitError, InputError, JobFailedError, RetakeError, RunIncompleteError,
                      SubmitOutcomeUnknownError)
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
-from .jobs.store import ACTIVE_STATES, JobState
+from .contract import JournalStatus, RelinkRow, journal_status, run_report
+from .jobs.store import (ACTIVE_STATES, DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, JobState, Journal,
+                         Store, is_shared, open_journal, redact_url, runner_identity)
+from .jobs.worker import WorkerReport, work
 from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
 from .model import MarkedRange, Mode, RetakePlan, Take
@@ -35,7 +46,9 @@ from .timeline.relink import MediaResolver
 from .timeline.write import check_output, write_timeline
 
 __all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "RunResult", "conform_file", "cancel_jobs",
-           "relink_report", "parse_base_urls"]
+           "relink_report", "parse_base_urls", "TIMELINE_KEYS", "load_and_plan", "run_arguments", "runner_for",
+           "expired_notices", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
+           "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV"]
 
 
 @dataclass
@@ -130,8 +143,8 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
     check_output(loaded.timeline, out, force=force)  # refuse before any work is done, not after
     runner.workspace.check_writable()
     check_windows(loaded.timeline, plans, loaded.resolver)
-    runner.check(plans)
-    pending = runner.pending_cost(plans)
+    runner.planner.check(plans)
+    pending = runner.planner.pending_cost(plans, runner.journal)
     if max_cost is not None and pending > max_cost + 1e-9:
         raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost ${max_cost:.2f}",
                              hint="retake fewer ranges, use less context (--context), or raise --max-cost")
@@ -191,7 +204,7 @@ def _frame_size(loaded: Loaded) -> tuple[int, int] | None:
     return None
 
 
-def relink_report(timeline: otio.schema.Timeline, resolver: MediaResolver) -> list[dict]:
+def relink_report(timeline: otio.schema.Timeline, resolver: MediaResolver) -> list[RelinkRow]:
     """One row per media the timeline's clips use: where it was found (and how), or that it is missing."""
     rows: dict[str, dict] = {}
     for clip in timeline.find_clips():
@@ -201,7 +214,7 @@ def relink_report(timeline: otio.schema.Timeline, resolver: MediaResolver) -> li
                                     "how": found.how if found else "missing", "start_frame": found.start_frame
                                     if found else None, "wanted": resolver.describe(clip)})
         row["clips"].append(clip.name)
-    return list(rows.values())
+    return [RelinkRow(**row) for row in rows.values()]
 
 
 def conform_file(path: str | Path, out: str | Path, *, picks: dict[str, str] | None = None,
@@ -288,3 +301,183 @@ def run_to_resume(journal, *, run_id: str | None = None, timeline: Path | None =
                          hint="otio-retake resume --journal URL --run ID, or give the timeline: "
                               "otio-retake resume --journal URL TIMELINE")
     return recent[0]
+
+
+# ------------------------------------------------------------------------------ a run's settings and its journal
+# The options of `run` that say what is retaken: with the run's other settings they are stored in the journal
+# (``record_run``, ``queue_run``), so `resume` and the workers rebuild the same run from them.
+TIMELINE_KEYS = ("timeline", "markers", "fps", "media_dirs", "marker_colors", "marker_prefix", "default_length",
+                 "mode", "takes", "seed", "provider", "widen", "context_seconds")
+
+
+def load_and_plan(timeline, markers=None, fps=None, media_dirs=(), marker_colors=(), marker_prefix=None,
+                  default_length=None, mode=None, takes=None, seed=None, provider="preview", widen=False,
+                  context_seconds=None, *, on_warning: Callable[[str], None] | None = None
+                  ) -> tuple[Loaded, list[RetakePlan]]:
+    """``load`` then ``plan`` from `run`'s options; what reading had to assume is told before planning."""
+    loaded = load(
+        timeline, fps=fps, markers=markers, media_dirs=list(media_dirs),
+        marker_filter=MarkerFilter(colors=tuple(marker_colors), name_prefix=marker_prefix,
+                                   default_length_seconds=default_length),
+        mode=Mode(mode) if mode else None, takes=takes, seed=seed)
+    for warning in loaded.warnings:
+        if on_warning is not None:
+            on_warning(warning)
+    plans = plan(loaded, provider=provider, widen=widen, context_seconds=context_seconds)
+    return loaded, plans
+
+
+def _jsonable(value):
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def run_arguments(options: dict) -> dict:
+    """A run's options as the journal stores them: JSON values, the journal's URL without its password
+    (resume is given the URL again)."""
+    return {k: (redact_url(v) if v else None) if k == "journal" else _jsonable(v) for k, v in options.items()}
+
+
+def _load_settings(settings: dict, on_warning=None):
+    return load_and_plan(**{k: (Path(settings[k]) if k in ("timeline", "markers") and settings[k] else
+                                [Path(p) for p in settings[k]] if k == "media_dirs" else settings[k])
+                            for k in TIMELINE_KEYS}, on_warning=on_warning)
+
+
+def runner_for(settings: dict, loaded: Loaded, journal: str | None, *, on_event=None, lease: float | None = None,
+               budget_usd: float | None = None) -> Runner:
+    """The runner `run` builds from its settings: by `run` itself and by a worker from a queued run's.
+    With ``budget_usd`` the budget of the settings' ``budget_scope`` is set to it first."""
+    take_options = TakeOptions(handles=settings["handles"], blend_frames=settings["blend_frames"],
+                               resolution=settings["take_resolution"], codec=settings["take_codec"])
+    workspace = settings.get("workspace")
+    runner = make_runner(
+        loaded, provider=settings["provider"], workspace=Path(workspace) if workspace else None,
+        take_options=take_options, base_urls=parse_base_urls(settings.get("base_urls") or [],
+                                                             settings["provider"]),
+        poll_interval=settings.get("poll_interval"), concurrency=settings.get("concurrency"),
+        per_host=settings.get("per_host"), resubmit_unknown=bool(settings.get("resubmit_unknown")),
+        resubmit_expired=not settings.get("no_resubmit_expired"), journal=journal,
+        lease_seconds=lease or settings.get("lease"), budget_scope=settings.get("budget_scope"), on_event=on_event)
+    if budget_usd is not None:
+        runner.journal.set_budget(settings["budget_scope"], budget_usd)
+    return runner
+
+
+def expired_notices(runner: Runner, plans: list[RetakePlan]) -> list[str]:
+    """One line per job whose result expired at the host: this run pays for it again."""
+    return runner.planner.expired_notices(plans, runner.journal)
+
+
+@dataclass
+class QueuedRun:
+    run_id: str
+    jobs: int
+    journal_url: str
+    output: str
+
+
+def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, arguments: dict) -> QueuedRun:
+    """Plan every job in the shared journal and queue it with the run's settings (paths made absolute, so any
+    machine that sees the same folders runs it as this one would)."""
+    import uuid
+    runner.planner.check(plans)
+    pending = runner.planner.pending_cost(plans, runner.journal)
+    if arguments.get("max_cost") is not None and pending > arguments["max_cost"] + 1e-9:
+        raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost "
+                             f"${arguments['max_cost']:.2f}", hint="retake fewer ranges, or raise --max-cost")
+    settings = dict(arguments)
+    settings["timeline"] = str(Path(arguments["timeline"]).resolve())
+    settings["markers"] = str(Path(arguments["markers"]).resolve()) if arguments.get("markers") else None
+    settings["media_dirs"] = [str(Path(p).resolve()) for p in arguments.get("media_dirs") or []]
+    settings["workspace"] = str(runner.workspace.create().root)
+    settings["output"] = str(Path(arguments["output"]).resolve())
+    keys = []
+    for job in jobs_for(plans):
+        first = job[0]
+        key = runner.planner.plan_key(job)
+        runner.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in job),
+                            provider=first.provider, model=runner.pool.provider(first.provider).model,
+                            cost_estimate=first.cost_usd)
+        keys.append(key)
+    run_id = uuid.uuid4().hex[:12]
+    runner.journal.queue_run(run_id, settings, keys)
+    runner.journal.record_run(arguments, run_id=run_id)  # one id: `resume --run` takes the one printed
+    return QueuedRun(run_id, len(keys), runner.journal.url, settings["output"])
+
+
+def write_report(path: Path, result: RunResult) -> None:
+    """The run as JSON: every take with its absolute record frame, length, handles and file."""
+    body = run_report(result).model_dump()
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(body, indent=2), encoding="utf-8")
+    partial.replace(path)
+
+
+def journal_for(target: Path | None, url: str | None = None) -> Store:
+    """The journal a URL names, or that of a workspace folder, or of a timeline's default workspace."""
+    if url:
+        return open_journal(url)
+    if target is None:
+        raise InputError("which journal? give a workspace folder or a timeline, or --journal URL",
+                         hint=f"e.g. `otio-retake status shots.retake` or `--journal postgresql://HOST/DB` "
+                              f"(or set {JOURNAL_ENV})")
+    root = target if target.is_dir() else target.with_name(target.stem + ".retake")  # "v1.2/" is a folder too
+    if not (root / JOURNAL_NAME).exists():
+        raise InputError(f"{target}: no otio-retake journal found (looked in {root})",
+                         hint="give the workspace folder of a run, or the timeline it was run on")
+    return Journal(root / JOURNAL_NAME)
+
+
+def job_status(target: Path | None, url: str | None = None) -> JournalStatus:
+    """What a journal (see ``journal_for``) holds: its jobs, runs, live claims, host places and budgets."""
+    return journal_status(journal_for(target, url))
+
+
+def run_to_rerun(target: Path | None, url: str | None = None, run_id: str | None = None) -> dict:
+    """The run ``resume`` runs again (see ``run_to_resume``): with ``url``, ``target`` is the timeline whose
+    latest run it is; its arguments are marked confirmed and given the URL now given."""
+    journal = journal_for(None if url else target, url)
+    run = run_to_resume(journal, run_id=run_id, timeline=target if url else None, shared=is_shared(url))
+    arguments = run["arguments"]
+    arguments["yes"] = True  # it was confirmed (or under the threshold) when it started
+    arguments["journal"] = url  # stored without its password: the URL given now
+    return run
+
+
+def cancel_run(target: Path | None, url: str | None = None, range_names=()) -> list[tuple[str, str, str]]:
+    """``cancel_jobs`` on a journal (see ``journal_for``), at the hosts its last run used."""
+    journal = journal_for(target, url)
+    last = journal.last_run() or {}
+    base_urls = parse_base_urls(last.get("base_urls") or [], last.get("provider") or "preview")
+    root = journal.path.parent if isinstance(journal, Journal) else Path(last.get("workspace") or ".")
+    return cancel_jobs(journal, base_urls=base_urls, results_root=root, range_names=range_names,
+                       include_expired=True)
+
+
+def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int,
+               on_job: Callable[[str, Exception | None], None] | None = None,
+               on_start: Callable[[str, str], None] | None = None,
+               on_warning: Callable[[str], None] | None = None) -> WorkerReport:
+    """Do queued jobs of a shared journal (`run --queue`) as `run` would; ``on_start(owner, journal url)``."""
+    if not url:
+        raise InputError("a worker needs the shared journal: --journal postgresql://USER@HOST/DB",
+                         hint=f"or set {JOURNAL_ENV}")
+    store = open_journal(url)
+    owner = runner_identity()
+    cache: dict[str, tuple] = {}
+
+    def build(run_id: str, settings: dict):
+        if run_id not in cache:
+            loaded, plans = _load_settings(settings, on_warning)
+            probe = runner_for(settings, loaded, url, lease=lease)
+            cache[run_id] = (loaded, {probe.planner.plan_key(job): job for job in jobs_for(plans)})
+        loaded, jobs_of_run = cache[run_id]
+        return (lambda: runner_for(settings, loaded, url, lease=lease)), jobs_of_run
+
+    if on_start is not None:
+        on_start(owner, store.url)
+    return work(store, build, owner=owner, lease_seconds=lease, until_idle=until_idle, jobs=jobs, on_job=on_job)

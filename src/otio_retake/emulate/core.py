@@ -45,7 +45,10 @@ from ..model import Mode
 from ..providers.preview import render_preview
 
 __all__ = ["FaultRule", "parse_faults", "Faults", "EmulatedJob", "EmulatorState", "CutOffResponse", "HostApp",
-           "FAULT_ANSWERS", "STAGES", "KINDS"]
+           "FAULT_ANSWERS", "STAGES", "KINDS", "MODES", "SectionRule"]
+
+# Every host names the three modes with the same words (Mode.host_word); each host has its own default.
+MODES = {m.host_word: m for m in Mode}
 
 STAGES = ("upload", "submit", "poll", "download", "job")
 KINDS = ("429", "500", "503", "402", "422", "drop", "late", "truncate", "expired", "fail")
@@ -124,6 +127,34 @@ class EmulatedJob:
     @property
     def reason(self) -> str:
         return self.failure or self.render_error or ""
+
+
+@dataclass(frozen=True)
+class SectionRule:
+    """A host's documented bounds on the section it regenerates, in seconds (docs/hosts.md): each host
+    states its own; ``None`` is a bound the host does not document. A value must be a number (an integer
+    where the host takes whole seconds only); how a host answers a value out of bounds stays its own."""
+
+    min_start: float | None = 0.0
+    max_start: float | None = None
+    min_duration: float = 2.0
+    max_duration: float | None = None
+    whole_seconds: bool = False
+
+    def _number(self, value) -> bool:
+        kinds = (int,) if self.whole_seconds else (int, float)
+        return isinstance(value, kinds) and not isinstance(value, bool)
+
+    def start_ok(self, value) -> bool:
+        return self._number(value) and (self.min_start is None or value >= self.min_start) and \
+            (self.max_start is None or value <= self.max_start)
+
+    def duration_ok(self, value) -> bool:
+        return self._number(value) and value >= self.min_duration and \
+            (self.max_duration is None or value <= self.max_duration)
+
+    def ok(self, start, duration) -> bool:
+        return self.start_ok(start) and self.duration_ok(duration)
 
 
 def clip_seconds(path: Path) -> float:
@@ -344,10 +375,37 @@ class HostApp(abc.ABC):
         if fault in FAULT_ANSWERS:
             status, kind, message = FAULT_ANSWERS[fault]
             response = self.error(status, kind, message)
-            if status == 429:
-                response.headers["Retry-After"] = f"{self.state.retry_after:g}"
-            return response
+            return self.retry_later(response) if status == 429 else response
         return None
+
+    def retry_later(self, response: Response) -> Response:
+        """A 429 says when to come back, as every host's does."""
+        response.headers["Retry-After"] = f"{self.state.retry_after:g}"
+        return response
+
+    def guarded(self, stage: str):
+        """A route ``handler(request, fault)`` behind ``guard``: an auth failure or an injected fault answers
+        instead of it; ``fault`` is "drop", "late" or None, for ``answer``."""
+        def wrap(handler):
+            async def endpoint(request: Request) -> Response:
+                early = await self.guard(request, stage)
+                if isinstance(early, Response):
+                    return early
+                return await handler(request, early)
+            return endpoint
+        return wrap
+
+    def per_job(self, stage: str, not_found: str):
+        """A route ``handler(request, job, fault)`` about the job named by the path's ``{id}``, behind ``guard``;
+        an unknown job is answered 404 with the host's words ``not_found``."""
+        def wrap(handler):
+            async def endpoint(request: Request) -> Response:
+                found = await self.job_for(request, stage, not_found)
+                if isinstance(found, Response):
+                    return found
+                return await handler(request, *found)
+            return endpoint
+        return wrap
 
     async def job_for(self, request: Request, stage: str, not_found: str):
         """(job, fault) for a request about one job, or the Response to send instead (auth, fault, 404)."""

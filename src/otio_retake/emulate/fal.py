@@ -6,10 +6,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..model import Mode
-from .core import HostApp
+from .core import MODES, HostApp, SectionRule
 
-MODES = {m.host_word: m for m in Mode}
+SECTION = SectionRule(min_start=0, max_start=20, min_duration=2, max_duration=20)
 MODEL_IDS = ("fal-ai/ltx-2/retake-video", "fal-ai/ltx-2.3/retake-video")
 STATUS = {"queued": "IN_QUEUE", "running": "IN_PROGRESS", "succeeded": "COMPLETED", "failed": "COMPLETED",
           "cancelled": "COMPLETED"}
@@ -34,10 +33,8 @@ class FalEmulator(HostApp):
     def routes(self) -> list[Route]:
         state = self.state
 
-        async def initiate(request: Request) -> Response:
-            early = await self.guard(request, "upload")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("upload")
+        async def initiate(request: Request, early) -> Response:
             body = await request.json()
             name = state.new_id("fal_") + "-" + str(body.get("file_name", "upload.mp4"))
             return self.answer({"upload_url": f"{state.base_url}/_emulator/uploads/{name}",
@@ -58,7 +55,7 @@ class FalEmulator(HostApp):
             if not body.get("prompt"):
                 problems.append({"loc": ["body", "prompt"], "msg": "field required", "type": "missing"})
             start, duration = body.get("start_time", 0), body.get("duration", 5)
-            if not 0 <= start <= 20 or not 2 <= duration <= 20:
+            if not SECTION.ok(start, duration):
                 problems.append({"loc": ["body", "duration"], "msg": "start_time 0-20, duration 2-20",
                                  "type": "value_error"})
             if body.get("retake_mode", "replace_audio_and_video") not in MODES:
@@ -69,22 +66,16 @@ class FalEmulator(HostApp):
                                    mode=MODES[body.get("retake_mode", "replace_audio_and_video")], request=body)
             return self.answer(self._urls(model, job.id), early)
 
-        async def status(request: Request) -> Response:
-            found = await self.job_for(request, "poll", "Request not found")
-            if isinstance(found, Response):
-                return found
-            job, early = found
+        @self.per_job("poll", "Request not found")
+        async def status(request: Request, job, early) -> Response:
             word = STATUS[job.state(state.latency)]
             body = {"status": word, "request_id": job.id}
             if word == "IN_QUEUE":
                 body["queue_position"] = job.queue_position
             return self.answer(body, early)
 
-        async def response(request: Request) -> Response:
-            found = await self.job_for(request, "poll", "Request not found")
-            if isinstance(found, Response):
-                return found
-            job, early = found
+        @self.per_job("poll", "Request not found")
+        async def response(request: Request, job, early) -> Response:
             state_word = job.state(state.latency)
             if state_word in ("queued", "running"):
                 return self.error(400, "not_ready", "Request is still in progress")
@@ -95,11 +86,8 @@ class FalEmulator(HostApp):
             return self.answer({"video": {"url": state.file_url(result.name), "content_type": "video/mp4",
                                           "file_name": result.name, "file_size": result.stat().st_size}}, early)
 
-        async def cancel(request: Request) -> Response:
-            found = await self.job_for(request, "poll", "Request not found")
-            if isinstance(found, Response):
-                return found
-            job, early = found
+        @self.per_job("poll", "Request not found")
+        async def cancel(request: Request, job, early) -> Response:
             if job.state(state.latency) in ("queued", "running"):
                 job.cancelled = True
                 return self.answer({"status": "CANCELLATION_REQUESTED"}, early, status=202)

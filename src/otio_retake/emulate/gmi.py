@@ -14,15 +14,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..model import Mode
 from ..media.probe import probe
-from .core import HostApp, clip_seconds
+from .core import MODES, HostApp, SectionRule, clip_seconds
 
 MAX_INPUT_SECONDS = 21.0
 MAX_SIZE = (3840, 2160)
 
 QUEUE = "/api/v1/ie/requestqueue/apikey/requests"
-MODES = {m.host_word: m for m in Mode}
+SECTION = SectionRule(min_start=0, min_duration=2)  # floats; the page states no upper bounds
 STATUS = {"queued": "queued", "running": "processing", "succeeded": "success", "failed": "failed",
           "cancelled": "cancelled"}
 
@@ -44,10 +43,8 @@ class GmiEmulator(HostApp):
     def routes(self) -> list[Route]:
         state = self.state
 
-        async def submit(request: Request) -> Response:
-            early = await self.guard(request, "submit")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("submit")
+        async def submit(request: Request, early) -> Response:
             body = await request.json()
             payload = body.get("payload") or {}
             if body.get("model") != "ltx-2-pro-retake":
@@ -62,8 +59,8 @@ class GmiEmulator(HostApp):
             # As documented: video_uri required, start_time >= 0 (default 0), duration >= 2 (default 5),
             # prompt optional, mode optional (default replace_audio_and_video).
             mode = payload.get("mode", "replace_audio_and_video")
-            if video is None or mode not in MODES or float(payload.get("duration", 5)) < 2 \
-                    or float(payload.get("start_time", 0)) < 0:
+            if video is None or mode not in MODES or \
+                    not SECTION.ok(float(payload.get("start_time", 0)), float(payload.get("duration", 5))):
                 return self.error(400, "invalid_payload", "payload needs video_uri, a known mode, start_time >= 0 "
                                                           "and duration >= 2")
             job = state.create_job(video=video, start=float(payload.get("start_time", 0)),
@@ -71,17 +68,12 @@ class GmiEmulator(HostApp):
                                    mode=MODES[mode], request=body)
             return self.answer({"request_id": job.id, "model": body["model"], "status": "queued"}, early)
 
-        async def listing(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("poll")
+        async def listing(request: Request, early) -> Response:
             return self.answer({"requests": [self._request(j) for j in state.jobs.values()]}, early)
 
-        async def status(request: Request) -> Response:
-            found = await self.job_for(request, "poll", "request not found")
-            if isinstance(found, Response):
-                return found
-            job, early = found
+        @self.per_job("poll", "request not found")
+        async def status(request: Request, job, early) -> Response:
             return self.answer(self._request(job), early)
 
         return [Route(QUEUE, submit, methods=["POST"]), Route(QUEUE, listing, methods=["GET"]),

@@ -14,13 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..model import Mode
-from .core import HostApp, clip_frames
+from .core import MODES, HostApp, SectionRule, clip_frames
 
 CONCURRENCY = 2
 MIN_INPUT_FRAMES = 73
-
-MODES = {m.host_word: m for m in Mode}
+SECTION = SectionRule(min_start=0, min_duration=2)  # floats; no upper bounds documented
 STATUS = {"queued": "pending", "running": "processing", "succeeded": "completed", "failed": "failed",
           "cancelled": "failed"}
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 402: "insufficient_funds_error",
@@ -40,20 +38,16 @@ class LtxEmulator(HostApp):
     def routes(self) -> list[Route]:
         state = self.state
 
-        async def upload(request: Request) -> Response:
-            early = await self.guard(request, "upload")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("upload")
+        async def upload(request: Request, early) -> Response:
             name = state.new_id("up_") + ".mp4"
             return self.answer({"upload_url": f"{state.base_url}/_emulator/uploads/{name}?require=x-ltx-upload",
                                 "storage_uri": f"ltx://uploads/{name}", "expires_at": _iso(
                                     dt.datetime.now().timestamp() + 3600),
                                 "required_headers": {"x-ltx-upload": "1"}}, early)
 
-        async def submit(request: Request) -> Response:
-            early = await self.guard(request, "submit")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("submit")
+        async def submit(request: Request, early) -> Response:
             body = await request.json()
             video = state.resolve_video(body.get("video_uri", ""))
             problems = []
@@ -61,9 +55,9 @@ class LtxEmulator(HostApp):
                 problems.append("video_uri: not a file uploaded to this account or a data URI")
             elif clip_frames(video) < MIN_INPUT_FRAMES:
                 problems.append(f"video_uri: the input must have at least {MIN_INPUT_FRAMES} frames")
-            if not isinstance(body.get("start_time"), (int, float)) or body["start_time"] < 0:
+            if not SECTION.start_ok(body.get("start_time")):
                 problems.append("start_time: must be a number >= 0")
-            if not isinstance(body.get("duration"), (int, float)) or body["duration"] < 2:
+            if not SECTION.duration_ok(body.get("duration")):
                 problems.append("duration: must be a number >= 2")
             if not isinstance(body.get("prompt", ""), str) or len(body.get("prompt", "")) > 5000:
                 problems.append("prompt: at most 5000 characters")
@@ -72,20 +66,15 @@ class LtxEmulator(HostApp):
             if problems:
                 return self.error(400, "invalid_request_error", "; ".join(problems))
             if state.active() >= CONCURRENCY:
-                response = self.error(429, "concurrency_limit_error",
-                                      f"at most {CONCURRENCY} generations at once on this account")
-                response.headers["Retry-After"] = f"{state.retry_after:g}"
-                return response
+                return self.retry_later(self.error(429, "concurrency_limit_error",
+                                                   f"at most {CONCURRENCY} generations at once on this account"))
             job = state.create_job(video=video, start=float(body["start_time"]), duration=float(body["duration"]),
                                    prompt=body.get("prompt", ""), mode=MODES[body.get("mode", "replace_audio_and_video")],
                                    request=body)
             return self.answer({"id": job.id, "created_at": _iso(job.created_wall)}, early, status=202)
 
-        async def status(request: Request) -> Response:
-            found = await self.job_for(request, "poll", "Job not found (results are kept for 24 hours)")
-            if isinstance(found, Response):
-                return found
-            job, early = found
+        @self.per_job("poll", "Job not found (results are kept for 24 hours)")
+        async def status(request: Request, job, early) -> Response:
             word = STATUS[job.state(state.latency)]
             body = {"id": job.id, "status": word, "created_at": _iso(job.created_wall)}
             if word == "completed":

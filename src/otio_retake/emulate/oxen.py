@@ -12,9 +12,9 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..model import Mode
-from .core import HostApp
+from .core import MODES, HostApp, SectionRule
 
-MODES = {m.host_word: m for m in Mode}
+SECTION = SectionRule(min_start=None, min_duration=2, max_duration=16)  # checked when the job runs
 STATUS = {"queued": "queued", "running": "processing", "succeeded": "succeeded", "failed": "failed",
           "cancelled": "cancelled"}
 MODELS = {"lightricks-ltx-2-retake": ("start_time", "duration", "mode"),
@@ -46,10 +46,8 @@ class OxenEmulator(HostApp):
         state = self.state
         generations: dict[str, tuple[str, int]] = {}  # generation id -> (job id, result index)
 
-        async def put_file(request: Request) -> Response:
-            early = await self.guard(request, "upload")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("upload")
+        async def put_file(request: Request, early) -> Response:
             # The resource is {branch}/{path}: a repository has one branch here, "main".
             if request.path_params["branch"] != "main":
                 return self.error(404, "not_found", f"branch '{request.path_params['branch']}' not found")
@@ -66,10 +64,8 @@ class OxenEmulator(HostApp):
                 return self.error(404, "not_found", "file not found")
             return FileResponse(path)
 
-        async def enqueue(request: Request) -> Response:
-            early = await self.guard(request, "submit")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("submit")
+        async def enqueue(request: Request, early) -> Response:
             body = await request.json()
             model = body.get("model")
             if model not in MODELS:
@@ -86,7 +82,7 @@ class OxenEmulator(HostApp):
                 failure = "input_video could not be fetched"
             elif model == "lightricks-ltx-2-retake" and not _is_1080p(video):
                 failure = "input_video must be 1920x1080 or 1080x1920"
-            elif not 2 <= duration <= 16:
+            elif not SECTION.duration_ok(duration):
                 failure = f"{duration_key} must be between 2 and 16"
             job = state.create_job(video=video or state.root / "missing.mp4", start=float(body.get(start_key, 0)),
                                    duration=duration, prompt=str(body.get("prompt", "")),
@@ -97,17 +93,13 @@ class OxenEmulator(HostApp):
                 generations[gid] = (job.id, index)
             return self.answer({"generations": [{"generation_id": gid, "status": "queued"} for gid in ids]}, early)
 
-        async def listing(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("poll")
+        async def listing(request: Request, early) -> Response:
             return self.answer({"generations": [self._generation(g, state.jobs[j], i)
                                                 for g, (j, i) in generations.items()]}, early)
 
-        async def generation(request: Request) -> Response:
-            early = await self.guard(request, "poll")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("poll")
+        async def generation(request: Request, early) -> Response:
             found = generations.get(request.path_params["id"])
             if found is None:
                 return self.error(404, "not_found", "generation not found")

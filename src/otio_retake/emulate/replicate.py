@@ -6,10 +6,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..model import Mode
-from .core import HostApp
+from .core import MODES, HostApp, SectionRule
 
-MODES = {m.host_word: m for m in Mode}
+SECTION = SectionRule(min_start=None, min_duration=2, max_duration=16)
 STATUS = {"queued": "starting", "running": "processing", "succeeded": "succeeded", "failed": "failed",
           "cancelled": "canceled"}
 
@@ -28,15 +27,13 @@ class ReplicateEmulator(HostApp):
     def routes(self) -> list[Route]:
         state = self.state
 
-        async def create(request: Request) -> Response:
-            early = await self.guard(request, "submit")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("submit")
+        async def create(request: Request, early) -> Response:
             body = await request.json()
             given = body.get("input") or {}
             video = state.resolve_video(given.get("video", ""))
             duration = float(given.get("duration", 5))
-            if video is None or not given.get("prompt") or not 2 <= duration <= 16 \
+            if video is None or not given.get("prompt") or not SECTION.duration_ok(duration) \
                     or given.get("mode", "replace_video") not in MODES:
                 return self.error(422, "Input validation failed",
                                   "input.video, input.prompt, input.duration 2-16 and a valid mode are required")
@@ -44,18 +41,12 @@ class ReplicateEmulator(HostApp):
                                    prompt=given["prompt"], mode=MODES[given.get("mode", "replace_video")], request=body)
             return self.answer(self._prediction(job), early, status=201)
 
-        async def get(request: Request) -> Response:
-            found = await self.job_for(request, "poll", "prediction not found")
-            if isinstance(found, Response):
-                return found
-            job, early = found
+        @self.per_job("poll", "prediction not found")
+        async def get(request: Request, job, early) -> Response:
             return self.answer(self._prediction(job), early)
 
-        async def cancel(request: Request) -> Response:
-            found = await self.job_for(request, "poll", "prediction not found")
-            if isinstance(found, Response):
-                return found
-            job, early = found
+        @self.per_job("poll", "prediction not found")
+        async def cancel(request: Request, job, early) -> Response:
             if job.state(state.latency) in ("queued", "running"):
                 job.cancelled = True
             return self.answer(self._prediction(job), early)

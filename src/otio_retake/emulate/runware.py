@@ -19,10 +19,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..model import Mode
-from .core import HostApp, clip_seconds
+from .core import MODES, HostApp, SectionRule, clip_seconds
 
-MODES = {m.host_word: m for m in Mode}
 COST_PER_SECOND = 0.10
+SECTION = SectionRule(min_start=None, min_duration=2, max_duration=16, whole_seconds=True)
 
 
 def _is_uuid4(text) -> bool:
@@ -70,7 +70,7 @@ class RunwareEmulator(HostApp):
                     elif uid in state.jobs:
                         errors.append({"code": "duplicatedTaskUUID", "message": f"taskUUID {uid} was already used",
                                        "taskUUID": uid, "parameter": "taskUUID"})
-                    elif not isinstance(start, int) or not isinstance(duration, int) or not 2 <= duration <= 16:
+                    elif not SECTION.ok(start, duration):
                         errors.append({"code": "invalidProviderSettings", "taskUUID": uid,
                                        "message": "startTime and duration must be whole seconds (duration 2-16)",
                                        "parameter": "providerSettings.lightricks"})

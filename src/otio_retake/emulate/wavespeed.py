@@ -14,10 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..model import Mode
-from .core import HostApp, clip_seconds
-
-MODES = {m.host_word: m for m in Mode}
+from .core import MODES, HostApp, clip_seconds
 STATUS = {"queued": "created", "running": "processing", "succeeded": "completed", "failed": "failed",
           "cancelled": "failed"}
 
@@ -36,20 +33,16 @@ class WaveSpeedEmulator(HostApp):
     def routes(self) -> list[Route]:
         state = self.state
 
-        async def upload(request: Request) -> Response:
-            early = await self.guard(request, "upload")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("upload")
+        async def upload(request: Request, early) -> Response:
             stored = await self.uploaded_file(request)
             if isinstance(stored, Response):
                 return stored
             return self.answer({"code": 200, "message": "success", "data": {
                 "type": "video", "download_url": state.file_url(stored[0]), "filename": stored[1]}}, early)
 
-        async def submit(request: Request) -> Response:
-            early = await self.guard(request, "submit")
-            if isinstance(early, Response):
-                return early
+        @self.guarded("submit")
+        async def submit(request: Request, early) -> Response:
             body = await request.json()
             video = state.resolve_video(body.get("video", ""))
             mode = body.get("mode", "replace_audio_and_video")
@@ -59,14 +52,14 @@ class WaveSpeedEmulator(HostApp):
                                    mode=MODES[mode], request=body)
             return self.answer({"code": 200, "message": "success", "data": self._prediction(job)}, early)
 
-        async def result(request: Request) -> Response:
-            if request.query_params.get("via") == "urls.get":
-                state.requests["poll_via_returned_url"] += 1
-            found = await self.job_for(request, "poll", "prediction not found")
-            if isinstance(found, Response):
-                return found
-            job, early = found
+        @self.per_job("poll", "prediction not found")
+        async def prediction(request: Request, job, early) -> Response:
             return self.answer({"code": 200, "message": "success", "data": self._prediction(job)}, early)
+
+        async def result(request: Request) -> Response:
+            if request.query_params.get("via") == "urls.get":  # counted whether or not the poll is answered
+                state.requests["poll_via_returned_url"] += 1
+            return await prediction(request)
 
         return [Route("/api/v3/media/upload/binary", upload, methods=["POST"]),
                 Route("/api/v3/lightricks/ltx-2-retake", submit, methods=["POST"]),

@@ -18,9 +18,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..contract import ResolveConformSummary, ResolveRetakeSummary
 from ..errors import InputError
 
-__all__ = ["scripts_folder", "plugin_source", "install", "doctor", "external_resolve", "MENU_SCRIPTS"]
+__all__ = ["scripts_folder", "plugin_source", "load_plugin", "install", "doctor", "external_resolve", "run_outside",
+           "MENU_SCRIPTS"]
 
 MENU_SCRIPTS = {"Retake Marked Ranges.py": "retake", "Conform Retakes.py": "conform"}
 SUPPORT_FILES = ("otio_retake_resolve.py", "probe_resolve.py")
@@ -54,6 +56,36 @@ def plugin_source() -> Path:
         raise InputError("the Resolve scripts are not beside this installation",
                          hint="install otio-retake from its source checkout (pip install -e .)")
     return folder
+
+
+def load_plugin():
+    """The Resolve script as the module ``otio_retake_resolve``, imported from ``plugins/resolve`` the way
+    Resolve's menu scripts import it (a copy imported from elsewhere, e.g. an installed one, gives way)."""
+    folder = plugin_source()
+    loaded = sys.modules.get("otio_retake_resolve")
+    if loaded is not None and Path(getattr(loaded, "__file__", "") or "").resolve().parent != folder:
+        del sys.modules["otio_retake_resolve"]
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    return importlib.import_module("otio_retake_resolve")
+
+
+def run_outside(*, conform: bool = False, provider: str = "preview", marker_color: str | None = None,
+                mode: str | None = None, takes: int | None = None, workspace: Path | None = None,
+                connect=None) -> ResolveRetakeSummary | ResolveConformSummary:
+    """Retake (or conform) Resolve's current timeline from outside Resolve (Studio's external scripting),
+    through the same script its menu runs, with this interpreter's ``otio-retake``."""
+    plugin = load_plugin()
+    resolve = (connect or external_resolve)()
+    command = [sys.executable, "-m", "otio_retake.cli"]
+    try:
+        if conform:
+            return ResolveConformSummary.model_validate(plugin.conform_retakes(resolve, command=command, settings={}))
+        return ResolveRetakeSummary.model_validate(plugin.retake_marked_ranges(
+            resolve, provider=provider, marker_color=marker_color, mode=mode, takes=takes, command=command,
+            workspace=str(workspace) if workspace else None, settings={}))
+    except plugin.ResolveScriptError as exc:
+        raise InputError(exc.message, hint=exc.hint) from None
 
 
 def install(dest: Path | None = None, *, workspace: Path | None = None, provider: str = "preview") -> dict:

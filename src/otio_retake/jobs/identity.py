@@ -84,9 +84,9 @@ def idempotency_key(identity: JobIdentity, attempt: int) -> str:
 
 def legacy_key(plans: list[RetakePlan], *, model: str, segments: Iterable[Segment]) -> str:
     """The key a journal written before job identities (otio-retake before identity VERSION 2) gave this job,
-    computed exactly as it was, so such a journal's paid jobs are found again (runner.adopt_legacy) instead of
-    paid twice. Those jobs grouped a range's takes (``plans``) into one host job where the host had
-    variations. Never used for a new row."""
+    computed exactly as it was, so such a journal's paid jobs are found again
+    (``jobs.plan.JobPlanner.adopt_legacy``) instead of paid twice. Those jobs grouped a range's takes
+    (``plans``) into one host job where the host had variations. Never used for a new row."""
     first = plans[0]
     parts = [first.range.name, "".join(p.take_letter for p in plans), first.provider, model,
              first.range.mode.value, first.range.prompt, str(first.seed), str(first.context_in),

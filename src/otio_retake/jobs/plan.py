@@ -6,6 +6,10 @@ every input second), clamped to the shots the range touches so the model
 does not see a cut it should not reproduce, then widened past the shot only
 as far as the host's minimum input needs, clamped to the timeline, and
 trimmed to the host's maximum input.
+
+``JobPlanner`` then works out a run's jobs before anything runs (one per take, ``jobs_for``): each
+window's segments, the media check, each job's identity (its journal key) and what the jobs would
+newly cost against a journal; the runner, ``run --queue`` and the workers all name jobs through it.
 """
 
 from __future__ import annotations
@@ -16,17 +20,21 @@ from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
-from ..errors import InputError, MediaError, MissingMediaError, RangeLengthError, UnsupportedEditError
+from ..errors import EngineError, InputError, MediaError, MissingMediaError, RangeLengthError, UnsupportedEditError
 from ..media.probe import probe
 from .cost import estimate
 from ..model import MarkedRange, RetakePlan
-from ..providers.base import Limits
+from ..providers.base import Limits, Provider
 from ..timeline.info import timeline_rate
 from ..timeline.marks import SkippedMarker
-from ..timeline.segments import TimelineIndex
+from ..timeline.relink import MediaResolver
+from ..timeline.segments import Segment, TimelineIndex
+from .identity import JobIdentity, excerpt_key, job_identity, legacy_key
+from .pool import HostPool
+from .store import PAID_STATES, JobState, Store
 
 __all__ = ["build_plans", "check_windows", "check_rules", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS",
-           "default_seed"]
+           "default_seed", "jobs_for", "sends_seed", "JobPlanner", "UnresolvedSubmitError"]
 
 DEFAULT_CONTEXT_SECONDS = 2.0
 
@@ -261,3 +269,148 @@ def check_windows(timeline, plans: list[RetakePlan], resolver) -> None:
                              hint="replace or re-export the file, or relink the clip to a good copy") from None
         if not info.has_video and not info.has_audio:
             raise MediaError(f"{path}: holds no picture or sound (needed by {', '.join(sorted(set(names)))})")
+
+
+# ------------------------------------------------------------------------------ jobs of a run (before it runs)
+def jobs_for(plans: list[RetakePlan]) -> list[list[RetakePlan]]:
+    """One job per take: each take is its own request (its own seed where the host takes one), so a
+    lost answer is matched back to that take alone and no two takes share a result."""
+    return [[plan] for plan in plans]
+
+
+def sends_seed(provider: Provider) -> bool:
+    """Whether the host's API takes a seed (documented): elsewhere no seed is sent and none is listed."""
+    return bool(getattr(provider, "accepts_seed", False))
+
+
+class UnresolvedSubmitError(EngineError):
+    """A submit's answer was lost and the host has no way to look the job up."""
+
+
+class JobPlanner:
+    """What a run's jobs are, worked out before anything runs: each window's segments, the media check, each
+    job's identity (its journal key) and what the jobs would newly cost against a journal. The runner, the
+    queue (``run --queue``) and the workers share it, so all of them name a job the same way."""
+
+    def __init__(self, timeline, resolver: MediaResolver, pool: HostPool, workspace=None) -> None:
+        self.timeline = timeline
+        self.resolver = resolver
+        self.pool = pool
+        self.workspace = workspace  # named in the hints of a refused legacy job
+        self._legacy_checked: set[str] = set()  # new keys already looked for in a pre-identity journal
+        self.rate = timeline_rate(timeline)
+        self._segments: dict[tuple, list[Segment]] = {}
+        self._index = TimelineIndex(timeline, self.rate)
+
+    def segments(self, plan: RetakePlan) -> list[Segment]:
+        key = (plan.range.name, plan.range.track_index, plan.context_in, plan.context_out)
+        if key not in self._segments:
+            self._segments[key] = self._index.segments(plan.range.track_index, plan.context_in, plan.context_out,
+                                                       self.resolver, range_name=plan.range.name)
+        return self._segments[key]
+
+    def check(self, plans: list[RetakePlan]) -> None:
+        """Refuse before spending anything: every window must map to media on this machine."""
+        missing: dict[str, list[str]] = {}
+        for plan in plans:
+            for seg in self.segments(plan):
+                if seg.missing:
+                    missing.setdefault(seg.missing, []).append(plan.range.name)
+        if missing:
+            raise MissingMediaError(
+                f"{len(missing)} media file(s) needed by the marked ranges cannot be found:",
+                missing=[f"{what} (needed by {', '.join(sorted(set(names)))})" for what, names in missing.items()],
+                hint="point at the media with --media-dir DIR (repeatable); `otio-retake relink` lists what is found")
+
+    def identity(self, plans: list[RetakePlan]) -> JobIdentity:
+        """The job's identity (identity.py): its journal key and the names of the files it writes."""
+        first = plans[0]
+        provider = self.pool.provider(first.provider)
+        excerpt = excerpt_key(self.segments(first), self.rate, provider.limits)
+        params = getattr(provider, "host_params", None)
+        return job_identity(plans, host=provider.name, model=provider.model,
+                            endpoint=getattr(provider, "base_url", ""), seed_sent=sends_seed(provider),
+                            host_params=params() if callable(params) else {}, excerpt=excerpt)
+
+    def plan_key(self, plans: list[RetakePlan]) -> str:
+        """The journal's key for a job: the same inputs give the same key, any changed input a new one."""
+        return self.identity(plans).key
+
+    def adopt_legacy(self, plans: list[RetakePlan], journal: Store) -> list[str]:
+        """Re-key the paid jobs a journal from before job identities holds for these plans (one note each).
+
+        Such a journal keyed a job by ``identity.legacy_key`` and named its files by range, take and host, so
+        a file there may hold another request's result: the job's handle and result URLs are kept (nothing is
+        paid twice) but its files are never reused; the result is fetched again into files named by the new
+        identity (an expired one goes the expired way: said, priced, or stopped). A submit whose answer that
+        version lost, or a job making several takes still in flight, cannot be matched to one take: refused,
+        with what to do. Rows whose request differs from today's plans are not these plans' jobs."""
+        notes = []
+        groups: dict[tuple, list[RetakePlan]] = {}
+        for plan in plans:  # the old grouping: a range's takes in one host job where the host has variations
+            groups.setdefault((plan.range.name, plan.provider, plan.context_in, plan.context_out), []).append(plan)
+        for group in groups.values():
+            provider = self.pool.provider(group[0].provider)
+            group.sort(key=lambda p: p.take_index)
+            per_job = max(1, provider.limits.max_variations)
+            for old_job in (group[i:i + per_job] for i in range(0, len(group), per_job)):
+                keys = [self.plan_key([p]) for p in old_job]
+                if all(k in self._legacy_checked for k in keys):
+                    continue
+                old = journal.get(legacy_key(old_job, model=provider.model, segments=self.segments(old_job[0])))
+                if old is not None and old.state in PAID_STATES | {JobState.EXPIRED} and \
+                        all(journal.get(k) is None for k in keys):
+                    # a refusal leaves them unchecked: asked again
+                    notes.append(self._adopt(old, old_job, keys, journal))
+                self._legacy_checked.update(keys)
+        return notes
+
+    def _adopt(self, old, plans: list[RetakePlan], keys: list[str], journal: Store) -> str:
+        first = plans[0]
+        where = f"range '{first.range.name}' take{'s' if len(plans) > 1 else ''} {old.takes} ({first.range.origin})"
+        done = old.state in (JobState.FINISHED_REMOTELY, JobState.DOWNLOADED, JobState.TAKE_READY)
+        split = old.state == JobState.EXPIRED or (done and len(old.result_urls) >= len(plans))
+        if old.state == JobState.SUBMITTING or (len(plans) > 1 and not split):
+            what = "a submit whose answer was lost" if old.state == JobState.SUBMITTING else \
+                f"one {old.provider} job making {len(plans)} takes, " + (
+                    "still running" if old.state == JobState.SUBMITTED else "without a result for each")
+            raise UnresolvedSubmitError(
+                f"{where}: the journal, written by an older otio-retake, holds {what}; this version makes each "
+                f"take its own job and cannot tell which take it is",
+                hint=f"check {old.provider}'s dashboard, then `otio-retake cancel {self.workspace.root} --range "
+                     f"{first.range.name}` and run again (it submits each take anew, paid again)")
+        share = round(old.cost_reported / len(plans), 4) if old.cost_reported is not None else None
+        for index, (plan, key) in enumerate(zip(plans, keys)):
+            state = JobState.FINISHED_REMOTELY if done else old.state  # submitted or expired: polled / said
+            urls = [old.result_urls[index]] if done and old.result_urls else None
+            journal.plan(key, range_name=plan.range.name, takes=plan.take_letter, provider=old.provider,
+                              model=old.model, cost_estimate=plan.cost_usd)
+            journal.move(key, state, handle=old.handle, result_urls=urls, cost_reported=share,
+                              attempt=old.attempt, idempotency_key=old.idempotency_key, request=old.request,
+                              detail=f"re-keyed from job {old.plan_key[:12]} of a journal written before job "
+                                     f"identities (already paid; its files are not reused)")
+        journal.move(old.plan_key, JobState.SUPERSEDED,
+                          detail="re-keyed as " + ", ".join(k[:12] for k in keys) + " under this version's job identity")
+        return f"{where}: a job already paid for in a journal from an older otio-retake is used again, not paid twice"
+
+    def pending_cost(self, plans: list[RetakePlan], journal: Store) -> float:
+        """What running these plans would newly spend: jobs the journal has as paid cost nothing more."""
+        self.adopt_legacy(plans, journal)
+        total = 0.0
+        for job in jobs_for(plans):
+            record = journal.get(self.plan_key(job))
+            if record is None or record.state not in PAID_STATES:
+                total += job[0].cost_usd
+        return round(total, 4)
+
+    def expired_notices(self, plans: list[RetakePlan], journal: Store) -> list[str]:
+        """One line per job whose result expired at the host: this run pays for it again."""
+        notes = []
+        self.adopt_legacy(plans, journal)
+        for job in jobs_for(plans):
+            record = journal.get(self.plan_key(job))
+            if record is not None and record.state == JobState.EXPIRED:
+                notes.append(f"range '{job[0].range.name}' take {job[0].take_letter}: the {record.provider} result "
+                             f"expired at the host; it is submitted again (about ${job[0].cost_usd:.2f}, counted "
+                             f"above; --no-resubmit-expired to stop instead)")
+        return notes

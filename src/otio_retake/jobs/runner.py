@@ -49,11 +49,11 @@ from ..paths import path_to_url
 from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, RetakeRequest, Succeeded
 from ..timeline.info import timeline_rate
 from ..timeline.relink import MediaResolver
-from ..timeline.segments import Segment, TimelineIndex
-from .identity import JobIdentity, excerpt_key, idempotency_key, job_identity, legacy_key
+from .identity import JobIdentity, idempotency_key
+from .plan import JobPlanner, UnresolvedSubmitError, jobs_for, sends_seed
 from .pool import HostPool
 from .progress import ProgressEvent
-from .store import DEFAULT_LEASE_SECONDS, PAID_STATES, JobState, Journal, Store, open_journal, runner_identity
+from .store import DEFAULT_LEASE_SECONDS, JobState, Journal, Store, open_journal, runner_identity
 from .store.base import holder_is_dead
 from .workspace import Workspace
 
@@ -64,17 +64,8 @@ DEFAULT_HANDLES = TakeOptions.handles  # half a second at 24 fps: room to trim a
 _ORDER = {state: i for i, state in enumerate(JobState.ORDER)}
 
 
-class UnresolvedSubmitError(EngineError):
-    """A submit's answer was lost and the host has no way to look the job up."""
-
-
 class ExpiredResultError(EngineError):
     """A paid job whose result the host no longer has; only a new (paid) submit gets it back."""
-
-
-def sends_seed(provider: Provider) -> bool:
-    """Whether the host's API takes a seed (documented): elsewhere no seed is sent and none is listed."""
-    return bool(getattr(provider, "accepts_seed", False))
 
 
 def _sha256(path: Path) -> str:
@@ -120,11 +111,9 @@ class Runner:
         self.rate = timeline_rate(timeline)
         self._started = time.monotonic()
         self._excerpts: dict[tuple, asyncio.Task[ExcerptInfo]] = {}
-        self._segments: dict[tuple, list[Segment]] = {}
-        self._index = TimelineIndex(timeline, self.rate)
+        self.planner = JobPlanner(timeline, resolver, pool, workspace)  # segments, checks, job keys: jobs/plan.py
         self._submitted = 0
         self._reused = 0
-        self._legacy_checked: set[str] = set()  # new keys already looked for in a pre-identity journal
         self._sizes: dict[Path, tuple[int, int] | None] = {}
         self._leases_lost: str | None = None  # why, once the heartbeat could not renew this runner's claims
 
@@ -136,136 +125,18 @@ class Runner:
                 Journal.for_workspace(self.workspace.create().root)
         return self._journal
 
-    # ----------------------------------------------------------------------------- planning
-    def segments(self, plan: RetakePlan) -> list[Segment]:
-        key = (plan.range.name, plan.range.track_index, plan.context_in, plan.context_out)
-        if key not in self._segments:
-            self._segments[key] = self._index.segments(plan.range.track_index, plan.context_in, plan.context_out,
-                                                       self.resolver, range_name=plan.range.name)
-        return self._segments[key]
-
-    def check(self, plans: list[RetakePlan]) -> None:
-        """Refuse before spending anything: every window must map to media on this machine."""
-        missing: dict[str, list[str]] = {}
-        for plan in plans:
-            for seg in self.segments(plan):
-                if seg.missing:
-                    missing.setdefault(seg.missing, []).append(plan.range.name)
-        if missing:
-            raise MissingMediaError(
-                f"{len(missing)} media file(s) needed by the marked ranges cannot be found:",
-                missing=[f"{what} (needed by {', '.join(sorted(set(names)))})" for what, names in missing.items()],
-                hint="point at the media with --media-dir DIR (repeatable); `otio-retake relink` lists what is found")
-
-    def jobs_for(self, plans: list[RetakePlan]) -> list[list[RetakePlan]]:
-        """One job per take: each take is its own request (its own seed where the host takes one), so a
-        lost answer is matched back to that take alone and no two takes share a result."""
-        return [[plan] for plan in plans]
-
-    def identity(self, plans: list[RetakePlan]) -> JobIdentity:
-        """The job's identity (identity.py): its journal key and the names of the files it writes."""
-        first = plans[0]
-        provider = self.pool.provider(first.provider)
-        excerpt = excerpt_key(self.segments(first), self.rate, provider.limits)
-        params = getattr(provider, "host_params", None)
-        return job_identity(plans, host=provider.name, model=provider.model,
-                            endpoint=getattr(provider, "base_url", ""), seed_sent=sends_seed(provider),
-                            host_params=params() if callable(params) else {}, excerpt=excerpt)
-
-    def plan_key(self, plans: list[RetakePlan]) -> str:
-        """The journal's key for a job: the same inputs give the same key, any changed input a new one."""
-        return self.identity(plans).key
-
-    def adopt_legacy(self, plans: list[RetakePlan]) -> list[str]:
-        """Re-key the paid jobs a journal from before job identities holds for these plans (one note each).
-
-        Such a journal keyed a job by ``identity.legacy_key`` and named its files by range, take and host, so
-        a file there may hold another request's result: the job's handle and result URLs are kept (nothing is
-        paid twice) but its files are never reused; the result is fetched again into files named by the new
-        identity (an expired one goes the expired way: said, priced, or stopped). A submit whose answer that
-        version lost, or a job making several takes still in flight, cannot be matched to one take: refused,
-        with what to do. Rows whose request differs from today's plans are not these plans' jobs."""
-        notes = []
-        groups: dict[tuple, list[RetakePlan]] = {}
-        for plan in plans:  # the old grouping: a range's takes in one host job where the host has variations
-            groups.setdefault((plan.range.name, plan.provider, plan.context_in, plan.context_out), []).append(plan)
-        for group in groups.values():
-            provider = self.pool.provider(group[0].provider)
-            group.sort(key=lambda p: p.take_index)
-            per_job = max(1, provider.limits.max_variations)
-            for old_job in (group[i:i + per_job] for i in range(0, len(group), per_job)):
-                keys = [self.plan_key([p]) for p in old_job]
-                if all(k in self._legacy_checked for k in keys):
-                    continue
-                old = self.journal.get(legacy_key(old_job, model=provider.model, segments=self.segments(old_job[0])))
-                if old is not None and old.state in PAID_STATES | {JobState.EXPIRED} and \
-                        all(self.journal.get(k) is None for k in keys):
-                    notes.append(self._adopt(old, old_job, keys))  # a refusal leaves them unchecked: asked again
-                self._legacy_checked.update(keys)
-        return notes
-
-    def _adopt(self, old, plans: list[RetakePlan], keys: list[str]) -> str:
-        first = plans[0]
-        where = f"range '{first.range.name}' take{'s' if len(plans) > 1 else ''} {old.takes} ({first.range.origin})"
-        done = old.state in (JobState.FINISHED_REMOTELY, JobState.DOWNLOADED, JobState.TAKE_READY)
-        split = old.state == JobState.EXPIRED or (done and len(old.result_urls) >= len(plans))
-        if old.state == JobState.SUBMITTING or (len(plans) > 1 and not split):
-            what = "a submit whose answer was lost" if old.state == JobState.SUBMITTING else \
-                f"one {old.provider} job making {len(plans)} takes, " + (
-                    "still running" if old.state == JobState.SUBMITTED else "without a result for each")
-            raise UnresolvedSubmitError(
-                f"{where}: the journal, written by an older otio-retake, holds {what}; this version makes each "
-                f"take its own job and cannot tell which take it is",
-                hint=f"check {old.provider}'s dashboard, then `otio-retake cancel {self.workspace.root} --range "
-                     f"{first.range.name}` and run again (it submits each take anew, paid again)")
-        share = round(old.cost_reported / len(plans), 4) if old.cost_reported is not None else None
-        for index, (plan, key) in enumerate(zip(plans, keys)):
-            state = JobState.FINISHED_REMOTELY if done else old.state  # submitted or expired: polled / said
-            urls = [old.result_urls[index]] if done and old.result_urls else None
-            self.journal.plan(key, range_name=plan.range.name, takes=plan.take_letter, provider=old.provider,
-                              model=old.model, cost_estimate=plan.cost_usd)
-            self.journal.move(key, state, handle=old.handle, result_urls=urls, cost_reported=share,
-                              attempt=old.attempt, idempotency_key=old.idempotency_key, request=old.request,
-                              detail=f"re-keyed from job {old.plan_key[:12]} of a journal written before job "
-                                     f"identities (already paid; its files are not reused)")
-        self.journal.move(old.plan_key, JobState.SUPERSEDED,
-                          detail="re-keyed as " + ", ".join(k[:12] for k in keys) + " under this version's job identity")
-        return f"{where}: a job already paid for in a journal from an older otio-retake is used again, not paid twice"
-
-    def pending_cost(self, plans: list[RetakePlan]) -> float:
-        """What running these plans would newly spend: jobs the journal has as paid cost nothing more."""
-        self.adopt_legacy(plans)
-        total = 0.0
-        for job in self.jobs_for(plans):
-            record = self.journal.get(self.plan_key(job))
-            if record is None or record.state not in PAID_STATES:
-                total += job[0].cost_usd
-        return round(total, 4)
-
-    def expired_notices(self, plans: list[RetakePlan]) -> list[str]:
-        """One line per job whose result expired at the host: this run pays for it again."""
-        notes = []
-        self.adopt_legacy(plans)
-        for job in self.jobs_for(plans):
-            record = self.journal.get(self.plan_key(job))
-            if record is not None and record.state == JobState.EXPIRED:
-                notes.append(f"range '{job[0].range.name}' take {job[0].take_letter}: the {record.provider} result "
-                             f"expired at the host; it is submitted again (about ${job[0].cost_usd:.2f}, counted "
-                             f"above; --no-resubmit-expired to stop instead)")
-        return notes
-
     # ----------------------------------------------------------------------------- running
     def run(self, plans: list[RetakePlan]) -> RunReport:
-        self.check(plans)
+        self.planner.check(plans)
         self.workspace.create()
-        self.adopt_legacy(plans)
+        self.planner.adopt_legacy(plans, self.journal)
         return asyncio.run(self._run_all(plans))
 
     async def run_more(self, plans: list[RetakePlan]) -> RunReport:
         """``run`` in the caller's event loop, keeping the hosts' clients open for the next call: a worker doing
         job after job of one run keeps one runner (its connections, journal and timeline index). ``aclose``
         when done."""
-        self.check(plans)
+        self.planner.check(plans)
         self.workspace.create()
         return await self._run_all(plans, close=False)
 
@@ -275,7 +146,7 @@ class Runner:
             self._journal.close()
 
     async def _run_all(self, plans: list[RetakePlan], close: bool = True) -> RunReport:
-        jobs = self.jobs_for(plans)
+        jobs = jobs_for(plans)
 
         async def one(job: list[RetakePlan]) -> list[Take]:
             return await self.run_job(job, self.pool.provider(job[0].provider))
@@ -315,8 +186,8 @@ class Runner:
         if key not in self._excerpts:  # takes of one window (on one host's encode) share one excerpt
             self._emit("excerpt", plan, frames=plan.context_frames)
             self._excerpts[key] = asyncio.ensure_future(asyncio.to_thread(
-                render_excerpt, self.segments(plan), self.workspace.excerpt_path(plan, key[:12]), rate=self.rate,
-                limits=provider.limits))
+                render_excerpt, self.planner.segments(plan), self.workspace.excerpt_path(plan, key[:12]),
+                rate=self.rate, limits=provider.limits))
         return await self._excerpts[key]
 
     def request_for(self, plans: list[RetakePlan], provider: Provider, video: str, identity: JobIdentity,
@@ -332,7 +203,7 @@ class Runner:
     async def run_job(self, plans: list[RetakePlan], provider: Provider) -> list[Take]:
         """One job at the host for one or more takes of a range, resumed from the journal."""
         first = plans[0]
-        identity = self.identity(plans)
+        identity = self.planner.identity(plans)
         key = identity.key
         record = self.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in plans),
                                    provider=provider.name, model=provider.model, cost_estimate=first.cost_usd)
@@ -656,7 +527,7 @@ class Runner:
         return takes
 
     def _source_size(self, plan: RetakePlan) -> tuple[int, int] | None:
-        for seg in self.segments(plan):
+        for seg in self.planner.segments(plan):
             if seg.media is not None:
                 path = seg.media.path
                 if path not in self._sizes:  # one probe per source file, not per take (a reel has hundreds)

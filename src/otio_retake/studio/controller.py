@@ -481,7 +481,7 @@ class StudioController(QObject):
         for plans in requests.values():
             runner = self._runner()
             try:
-                total += runner.pending_cost(plans)
+                total += runner.planner.pending_cost(plans, runner.journal)
             finally:
                 runner.journal.close()
                 asyncio.run(runner.pool.aclose())  # the host clients it opened to read their limits

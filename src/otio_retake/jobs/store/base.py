@@ -52,7 +52,7 @@ class JobState:
     FAILED = "failed"
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # paid, but the host has dropped the job or its result: only a new submit gets it back
-    # A row of a journal written before job identities, re-keyed under the job's identity (runner.adopt_legacy):
+    # A row of a journal written before job identities, re-keyed under the job's identity (JobPlanner.adopt_legacy):
     # kept as history, never worked on again
     SUPERSEDED = "superseded"
 

@@ -13,7 +13,7 @@ dialect.
 Not a schema step: the job keys of journals written before job identities
 (jobs/identity.py VERSION 2) mean something else; the key alone cannot be
 rewritten in SQL (it needs the timeline), so a run re-keys the rows it meets
-(``Runner.adopt_legacy``: a paid job is used again, never paid twice, and its
+(``JobPlanner.adopt_legacy``: a paid job is used again, never paid twice, and its
 old-named files are never reused; a lost submit of that version is refused
 with what to do) and marks the old row ``superseded``.
 """
