@@ -176,7 +176,16 @@ def test_edl_output_keeps_the_markers_for_resolve(edl_run):
     from otio_retake.timeline.marks import find_marked_ranges
     from otio_retake.timeline.read import read_timeline
     cut = read_timeline(out.with_name("result.V.edl"), markers=out.with_name("result.markers.edl"))
+    # Read with its Retake EDL beside it, the output is a cut whose ranges all have take A: kept, not sent again.
+    ranges, skipped = find_marked_ranges(cut)
+    assert ranges == [] and {s.name for s in skipped if "already has take(s) A" in s.reason} == set(RANGES)
+    # Without it, the Resolve markers carry range, note and directives (LOCs of the cut, zero long, are skipped).
+    takes_edl = out.with_name("result.Retake_A.edl")
+    aside = takes_edl.rename(takes_edl.with_suffix(".aside"))
+    try:
+        cut = read_timeline(out.with_name("result.V.edl"), markers=out.with_name("result.markers.edl"))
+    finally:
+        aside.rename(takes_edl)
     ranges, _ = find_marked_ranges(cut)
-    # LOCs of the cut (zero length) are skipped; the Resolve markers carry range, note and directives.
     assert {(r.name, r.record_in, r.duration, r.mode.value) for r in ranges} == {
         (name, rec, dur, mode) for name, (rec, dur, mode) in RANGES.items()}
