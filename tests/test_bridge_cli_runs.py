@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,8 +16,8 @@ import httpx
 from conftest import EMULATOR_KEY, decode_patterns, source_frame_at
 from premiere_sequence import TPF, sample_sequence
 from test_bridge import TOKEN, bridge, client, sse, wait_status  # noqa: F401  (the fixture, too)
+from test_journal import _wait_for
 
-from otio_retake.jobs.store import Journal
 
 
 def cli_run(timeline: Path, out: Path, host_url: str, *extra: str) -> subprocess.Popen:
@@ -162,21 +161,6 @@ def test_cancel_from_the_bridge_stops_a_command_line_run_with_no_extra_submit(br
     assert {r["state"] for r in json.loads(status.stdout)["jobs"]} == {"cancelled"}
 
 
-def _all_submitted(journal_path: Path, jobs: int) -> bool:
-    """Whether the journal holds ``jobs`` jobs, each with the host's job id."""
-    if not journal_path.exists():
-        return False
-    try:
-        store = Journal(journal_path)
-        try:
-            rows = store.all()
-        finally:
-            store.close()
-    except sqlite3.OperationalError:  # the run is writing: look again
-        return False
-    return len(rows) == jobs and all(r.handle is not None for r in rows)
-
-
 def test_a_command_line_run_killed_mid_run_shows_interrupted_and_its_resume_is_followed(bridge, emulator,
                                                                                         sample_media, tmp_path):
     host = emulator("fal", latency=2.0)
@@ -191,11 +175,8 @@ def test_a_command_line_run_killed_mid_run_shows_interrupted_and_its_resume_is_f
         # Killed once every job is journaled with its host job id: the emulator counts a job the moment it
         # takes it, before the answer reaches the run, and a submit lost in that moment is one fal cannot look
         # up (resume then rightly asks for --resubmit-unknown instead of paying twice).
-        journal = Path(run["workspace"]) / "jobs.sqlite"
-        deadline = time.monotonic() + 60
-        while not _all_submitted(journal, 3):
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.05)
+        _wait_for(Path(run["workspace"]) / "jobs.sqlite",
+                  lambda rows: len(rows) == 3 and all(r.handle is not None for r in rows))
         process.kill()  # no goodbye: a closed terminal, a crash
         process.wait(timeout=30)
     finally:
