@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from premiere_sequence import TPF, sample_sequence
 from otio_retake.bridge import BridgeServer
 from otio_retake.bridge.security import TOKEN_ENV, PairingGate, load_token
 from otio_retake.emulate.server import free_port
+from otio_retake.providers.fal import FalProvider
 
 TOKEN = "bridge-test-T0KEN-abcdef0123456789"
 START = 86400
@@ -252,9 +255,25 @@ def test_a_run_of_the_command_line_is_reused_by_the_bridge(bridge, sample_media,
     assert (report["submitted"], report["reused"]) == (0, 3)
 
 
-def test_cancel_stops_the_run_and_cancels_at_the_host(bridge, emulator, sample_media, monkeypatch):
+def test_cancel_stops_the_run_and_cancels_at_the_host_even_a_submit_being_answered(bridge, emulator, sample_media,
+                                                                                  monkeypatch):
+    # A clean-clone CI run once left a job queued (and billed) at the host: the cancel came while the host had
+    # taken the third submit but its answer was not in yet, so that job's id was never journaled. Here the
+    # answers are held back until the cancel has been asked for.
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
     host = emulator("fal", latency=30)
+    cancel_asked = threading.Event()
+    real_submit = FalProvider.submit
+
+    async def submit(self, request):
+        handle = await real_submit(self, request)
+        for _ in range(100):
+            if cancel_asked.is_set():
+                break
+            await asyncio.sleep(0.05)
+        return handle
+
+    monkeypatch.setattr(FalProvider, "submit", submit)
     server = bridge(base_urls=[f"fal={host.url}"])
     c = client(server)
     run_id = c.post("/v1/runs", json={"sequence": sample_sequence(sample_media), "provider": "fal"}).json()["id"]
@@ -263,6 +282,7 @@ def test_cancel_stops_the_run_and_cancels_at_the_host(bridge, emulator, sample_m
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert c.post(f"/v1/runs/{run_id}/cancel").status_code == 200
+    cancel_asked.set()
     body = wait_status(c, run_id, timeout=20)
     assert body["status"] == "cancelled" and "cancelled at the host" in body["hint"]
     assert httpx.get(host.url + "/_emulator/stats").json()["by_status"] == {"cancelled": 3}

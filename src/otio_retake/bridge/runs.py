@@ -27,7 +27,7 @@ from ..contract import (BridgeReport, ConformedRange, ConformResponse, PlacedRan
                         Report, RunRequest, RunStatus, run_report)
 from ..errors import InputError, RetakeError
 from ..jobs.progress import FINAL, ProgressHub
-from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent
+from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent, cancel_run_loop
 from ..jobs.store import Journal
 from ..model import Mode
 from ..timeline.marks import MarkerFilter
@@ -126,12 +126,7 @@ class BridgeRun:
 
     # ------------------------------------------------------------------ cancel
     def _cancel_tasks(self) -> None:
-        loop = self._loop
-
-        def cancel_all():
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
-        loop.call_soon_threadsafe(cancel_all)
+        cancel_run_loop(self._loop)
 
     def cancel(self) -> None:
         self._cancel = True

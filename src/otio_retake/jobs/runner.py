@@ -64,6 +64,20 @@ DEFAULT_HANDLES = TakeOptions.handles  # half a second at 24 fps: room to trim a
 _ORDER = {state: i for i, state in enumerate(JobState.ORDER)}
 
 
+PAID_SUBMIT = "otio-retake: a paid submit in flight"  # the task a cancel lets finish (see _submit_through_cancel)
+
+
+def cancel_run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel a run going on in ``loop``, from another thread (a panel's or a window's Cancel): every task but a
+    paid submit in flight, which finishes so its job is journaled (and can be cancelled at the host)."""
+    def cancel_all() -> None:
+        for task in asyncio.all_tasks(loop):
+            if task.get_name() != PAID_SUBMIT:
+                task.cancel()
+    with contextlib.suppress(RuntimeError):  # the loop ended meanwhile
+        loop.call_soon_threadsafe(cancel_all)
+
+
 class ExpiredResultError(EngineError):
     """A paid job whose result the host no longer has; only a new (paid) submit gets it back."""
 
@@ -424,7 +438,7 @@ class Runner:
             else contextlib.nullcontext()
         async with turn:
             try:
-                handle = await provider.submit(request)
+                handle, cancelled = await self._submit_through_cancel(provider, request)
             except SubmitOutcomeUnknownError:
                 raise  # stays "submitting": the next run resolves it
             except HostError as exc:  # the host refused: nothing was started
@@ -432,7 +446,21 @@ class Runner:
                 raise
             self._submitted += 1
             self.journal.move(key, JobState.SUBMITTED, handle=handle)
+        if cancelled:
+            raise asyncio.CancelledError
         return handle
+
+    @staticmethod
+    async def _submit_through_cancel(provider: Provider, request: RetakeRequest) -> tuple[JobHandle, bool]:
+        """(handle, whether the run was cancelled meanwhile): the paid request is let finish through a cancel,
+        since the host may already have taken it and only a job whose id is journaled can be cancelled there."""
+        sending = asyncio.get_running_loop().create_task(provider.submit(request), name=PAID_SUBMIT)
+        try:
+            return await asyncio.shield(sending), False
+        except asyncio.CancelledError:
+            # One request, bounded by the client's timeout (a second cancel cuts it); its errors are met as
+            # any submit's are: a lost answer stays "submitting" for the next run, a refusal is journaled.
+            return await sending, True
 
     async def _wait(self, key: str, plans: list[RetakePlan], provider: Provider, handle: JobHandle) -> Succeeded:
         first = plans[0]

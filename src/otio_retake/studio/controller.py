@@ -40,7 +40,7 @@ from ..jobs.cost import CONFIRM_ABOVE_USD  # the same confirmation as `otio-reta
 from ..errors import CostLimitError, InputError, MediaError, RetakeError
 from ..jobs.picks import read_picks, write_picks
 from ..jobs.progress import ProgressHub
-from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent
+from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent, cancel_run_loop
 from ..jobs.store import JOURNAL_NAME, JobState, Journal
 from ..jobs.workspace import Workspace
 from ..media.splice import TakeOptions
@@ -602,15 +602,8 @@ class StudioController(QObject):
         self._eventArrived.emit(event)
 
     def _cancel_loop(self) -> None:
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            def cancel_all() -> None:
-                for task in asyncio.all_tasks(loop):
-                    task.cancel()
-            try:
-                loop.call_soon_threadsafe(cancel_all)
-            except RuntimeError:  # the loop ended meanwhile
-                pass
+        if self._loop is not None and not self._loop.is_closed():
+            cancel_run_loop(self._loop)
 
     def cancel(self) -> None:
         """Stop the run here: jobs already at a host stay in the journal as they are, and Resume polls them."""
