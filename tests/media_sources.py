@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+from av.video.reformatter import VideoReformatter
 import numpy as np
 
 from otio_retake.media.decode import AUDIO_RATE
@@ -39,11 +40,12 @@ def make_source(path: Path, *, clip_id: int, frames: int, rate: Fraction = Fract
     if audio:
         stream_audio = container.add_stream("aac", rate=AUDIO_RATE)
         stream_audio.layout = audio
+    scaler = VideoReformatter()
     for i in range(frames):
         picture = pattern_frame(i, clip_id, width, height)
         if rotation:
             picture = np.ascontiguousarray(np.rot90(picture, k=-(rotation // 90)))  # store it turned
-        frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format=pix_fmt)
+        frame = scaler.reformat(av.VideoFrame.from_ndarray(picture, format="rgb24"), format=pix_fmt)
         frame.pts = round(times[i] / time_base) if times is not None else i
         frame.time_base = time_base
         for packet in video.encode(frame):

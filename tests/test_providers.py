@@ -69,7 +69,7 @@ def test_each_host_makes_three_frame_exact_takes_as_three_jobs_and_three_picture
                                                                                   monkeypatch):
     monkeypatch.setenv(HOSTS[host].key_env, KEY)
     server = emulator(host)
-    assert _run(samples, tmp_path, host, server.url, "--takes", "3") == 0
+    assert _run(samples, tmp_path, host, server.url, "--takes", "3", "--context", "0.5") == 0  # room for the handles
     stats = _stats(server)
     assert stats["submitted"] == 3 and stats["duplicates"] == 0  # each take its own job
     assert stats["by_status"] == {"succeeded": 3}

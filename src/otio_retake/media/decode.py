@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from ..errors import MediaError
 
@@ -44,6 +45,7 @@ def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
     Times past the last frame repeat it; their count is appended to ``held``
     so callers can report a source shorter than asked for.
     """
+    scaler = VideoReformatter()  # one per file: a frame's own to_ndarray()/reformat() sets one up every time
     convert = _as_yuv if as_frames else _rgb
     times = list(times)
     if not times:
@@ -69,14 +71,14 @@ def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
             while index < len(times) and t > times[index] + eps:
                 if current is None:  # the window starts before the file's first frame
                     current = frame
-                yield convert(current, width, height)
+                yield convert(current, width, height, scaler)
                 index += 1
             if index >= len(times):
                 return
             current = frame
         if current is None:
             raise MediaError(f"{path}: no decodable video frames")
-        last = convert(current, width, height)
+        last = convert(current, width, height, scaler)
         if held is not None and index < len(times):
             held.append(len(times) - index)
         while index < len(times):
@@ -84,20 +86,21 @@ def frames_at(path: str, times: Iterable[Fraction], *, width: int, height: int,
             index += 1
 
 
-def _rgb(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+def _rgb(frame: av.VideoFrame, width: int, height: int, scaler: VideoReformatter) -> np.ndarray:
     rotation = frame.rotation % 360
     if rotation in (90, 270):  # stored sideways: scale to the stored shape, then turn upright
-        return np.ascontiguousarray(np.rot90(frame.to_ndarray(format="rgb24", width=height, height=width),
-                                             k=rotation // 90))
-    image = frame.to_ndarray(format="rgb24", width=width, height=height)
+        sideways = scaler.reformat(frame, format="rgb24", width=height, height=width).to_ndarray()
+        return np.ascontiguousarray(np.rot90(sideways, k=rotation // 90))
+    image = scaler.reformat(frame, format="rgb24", width=width, height=height).to_ndarray()
     return np.ascontiguousarray(np.rot90(image, k=2)) if rotation == 180 else image
 
 
-def _as_yuv(frame: av.VideoFrame, width: int, height: int) -> av.VideoFrame:
+def _as_yuv(frame: av.VideoFrame, width: int, height: int, scaler: VideoReformatter) -> av.VideoFrame:
     if frame.rotation % 360:
-        return av.VideoFrame.from_ndarray(_rgb(frame, width, height), format="rgb24").reformat(format="yuv420p")
+        upright = av.VideoFrame.from_ndarray(_rgb(frame, width, height, scaler), format="rgb24")
+        return scaler.reformat(upright, format="yuv420p")
     # Threaded slices: the scaler is the heaviest step left in Python's thread at 4K.
-    return frame.reformat(width=width, height=height, format="yuv420p", threads=0)
+    return scaler.reformat(frame, width=width, height=height, format="yuv420p", threads=0)
 
 
 def prefetch(iterator: Iterator, depth: int = 16) -> Iterator:
@@ -146,13 +149,12 @@ def decode_all_frames(path: str, *, width: int | None = None, height: int | None
         tb = stream.time_base
         origin = Fraction(stream.start_time or 0) * tb
         frames, times = [], []
+        scaler = VideoReformatter()
+        size = {"width": width, "height": height} if width and height else {}
         for frame in container.decode(stream):
             if frame.pts is None:
                 continue
-            kwargs = {"format": fmt}
-            if width and height:
-                kwargs.update(width=width, height=height)
-            frames.append(frame.to_ndarray(**kwargs))
+            frames.append(scaler.reformat(frame, format=fmt, **size).to_ndarray())
             times.append(Fraction(frame.pts) * tb - origin)
         rate = Fraction(stream.average_rate) if stream.average_rate else Fraction(24)
     return frames, times, rate

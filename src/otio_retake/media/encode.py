@@ -14,6 +14,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from .decode import AUDIO_CHANNELS, AUDIO_RATE
 
@@ -67,6 +68,8 @@ class ClipWriter:
             self._audio.layout = "stereo"
             if self._audio.codec_context.name == "aac":
                 self._audio.bit_rate = AUDIO_BITRATE
+        # One scaler for every frame: a frame's own reformat() sets up a new one (and its threads) each time.
+        self._scaler = VideoReformatter()
         self._frames = 0
         self._samples = 0
         self._pending = np.zeros((AUDIO_CHANNELS, 0), np.float32)
@@ -82,7 +85,8 @@ class ClipWriter:
             av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
         if frame.width != self._video.width or frame.height != self._video.height or \
                 frame.format.name != self._video.pix_fmt:
-            frame = frame.reformat(width=self._video.width, height=self._video.height, format=self._video.pix_fmt)
+            frame = self._scaler.reformat(frame, width=self._video.width, height=self._video.height,
+                                          format=self._video.pix_fmt)
         frame.pts = self._frames
         frame.time_base = 1 / self.rate
         self._frames += 1

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from ..errors import SpliceError
 from ..model import RetakePlan
@@ -221,12 +222,13 @@ def splice_take(plan: RetakePlan, *, excerpt: Path, result: Path, dest: Path, au
                         height=info.height if crop else height, as_frames=True)
     with ClipWriter(dest, rate=rate, width=width, height=height, audio=True, timecode=timecode,
                     codec=options.codec) as writer:
+        scaler = VideoReformatter()  # one for the take's frames (a frame's own sets one up each time)
         for k, frame in enumerate(prefetch(picture)):
             if crop or k in sources:
-                frame = frame.to_ndarray(format="rgb24")
+                frame = scaler.reformat(frame, format="rgb24").to_ndarray()
             if crop:
                 x, y, cw, ch = crop
-                frame = _resize(frame[y:y + ch, x:x + cw], width, height)
+                frame = _resize(frame[y:y + ch, x:x + cw], width, height, scaler)
             if k in sources:
                 position = k - head if k - head < blend else head + rng.duration - 1 - k
                 alpha = (position + 1) / (blend + 1)  # weight of the take: rises from the seam inwards
@@ -237,6 +239,6 @@ def splice_take(plan: RetakePlan, *, excerpt: Path, result: Path, dest: Path, au
     return head, tail, check
 
 
-def _resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+def _resize(rgb: np.ndarray, width: int, height: int, scaler: VideoReformatter) -> np.ndarray:
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-    return frame.reformat(width=width, height=height).to_ndarray(format="rgb24")
+    return scaler.reformat(frame, width=width, height=height, format="rgb24").to_ndarray()

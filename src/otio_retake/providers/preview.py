@@ -21,6 +21,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageDraw
 
 from ..errors import EngineError
@@ -79,12 +80,13 @@ def render_preview(source: str | Path, dest: str | Path, *, start_seconds: float
         tint = _tint_colour(seed)
         label = _label_alpha(width, height, band, prompt, seed)
         frames = 0
+        scaler = VideoReformatter()  # one for every frame, not one set up per frame
         with ClipWriter(dest, rate=rate, width=width, height=height, audio=True) as writer:
             for frame in container.decode(stream):
                 if frame.pts is None:
                     continue
                 if mode.has_video and first <= frames < last:
-                    writer.add_frame(_regenerate(frame.to_ndarray(format="rgb24"), tint, band, label))
+                    writer.add_frame(_regenerate(scaler.reformat(frame, format="rgb24").to_ndarray(), tint, band, label))
                 else:
                     writer.add_frame(frame)  # untouched frames go to the encoder as decoded
                 frames += 1
