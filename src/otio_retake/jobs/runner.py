@@ -44,6 +44,7 @@ from ..errors import (CostLimitError, DownloadError, EngineError, HostError, Job
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import check_download, probe
 from ..media.splice import TakeOptions, splice_take
+from ..media.work import run_media_work
 from ..model import RetakePlan, Take
 from ..paths import path_to_url
 from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, RetakeRequest, Succeeded
@@ -199,7 +200,7 @@ class Runner:
             del self._excerpts[key]  # a failed cut is tried again by the next job, not handed on
         if key not in self._excerpts:  # takes of one window (on one host's encode) share one excerpt
             self._emit("excerpt", plan, frames=plan.context_frames)
-            self._excerpts[key] = asyncio.ensure_future(asyncio.to_thread(
+            self._excerpts[key] = asyncio.ensure_future(run_media_work(
                 render_excerpt, self.planner.segments(plan), self.workspace.excerpt_path(plan, key[:12]),
                 rate=self.rate, limits=provider.limits))
         return await self._excerpts[key]
@@ -533,7 +534,7 @@ class Runner:
             take_path = self.workspace.take_path(plan, audio_only, self.take_options.suffix)
             # Cut beside it, then renamed into place: a take in a folder other machines read is whole or absent.
             partial = take_path.with_name(f".{take_path.stem}.{identity.short}.partial{take_path.suffix}")
-            head, tail, check = await asyncio.to_thread(
+            head, tail, check = await run_media_work(
                 splice_take, plan, excerpt=excerpt.path, result=result_path, dest=partial,
                 audio_only=audio_only, options=self.take_options, content=excerpt.content,
                 source_size=source_size)

@@ -28,6 +28,7 @@ from ..errors import EngineError
 from ..media.decode import AUDIO_RATE, read_audio
 from ..media.encode import ClipWriter
 from ..media.testpattern import label_font, tone
+from ..media.work import run_media_work
 from ..model import Mode
 from ..paths import url_to_path
 from .base import Failed, JobHandle, JobStatus, Limits, RetakeRequest, Succeeded
@@ -122,7 +123,7 @@ class PreviewProvider:
                                 f"{request.mode.value}|{request.seed}".encode()).hexdigest()[:16]
         dest = self.results_dir / f"preview-{digest}.mp4"
         try:
-            await asyncio.to_thread(render_preview, source, dest, start_seconds=request.start_seconds,
+            await run_media_work(render_preview, source, dest, start_seconds=request.start_seconds,
                                     duration_seconds=request.duration_seconds, mode=request.mode,
                                     prompt=request.prompt, seed=request.seed)
         except EngineError:
