@@ -18,6 +18,9 @@ from pg_server import PASSWORD, PostgresServer
 from otio_retake.jobs.store import JobState, open_journal
 
 RANGES = ("sky", "crossing", "line")
+# No context around the ranges unless a test says otherwise: nothing here checks context or handles, and the media
+# of each run (excerpts, results, takes) is most of these tests' CPU.
+NO_CONTEXT = ("--context", "0")
 
 
 def _stats(server):
@@ -27,7 +30,7 @@ def _stats(server):
 def _run_args(samples, out, server, pg_url, ws, *extra):
     return [sys.executable, "-m", "otio_retake.cli", "run", str(samples / "retake_sample.otio"), "-o", str(out),
             "--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", str(ws),
-            "--journal", pg_url, "--yes", "--lease", "2", *extra]
+            "--journal", pg_url, "--yes", "--lease", "2", *NO_CONTEXT, *extra]
 
 
 def _spawn(args, log):
@@ -92,7 +95,7 @@ def test_a_workstation_killed_mid_job_is_taken_over_after_its_lease_without_a_se
     started = time.monotonic()
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "b.otio", "--provider", "gmi",
                    "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws, "--journal", pg_url,
-                   "--lease", "2", "--yes") == 0
+                   "--lease", "2", "--yes", *NO_CONTEXT) == 0
     assert time.monotonic() - started < 30
     stats = _stats(server)
     assert stats["submitted"] == 3 and stats["duplicates"] == 0 and before >= 2  # nothing paid twice
@@ -155,10 +158,10 @@ def test_a_lost_database_connection_is_retried_then_reported_and_nothing_paid_is
         pg.cleanup()
 
 
-def _ltx_args(samples, out, server, pg_url, ws, *extra):
+def _ltx_args(samples, out, server, pg_url, ws, *extra, context="0"):
     return [sys.executable, "-m", "otio_retake.cli", "run", str(samples / "retake_sample.otio"), "-o", str(out),
             "--provider", "ltx", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", str(ws),
-            "--journal", pg_url, "--yes", "--lease", "2", *extra]
+            "--journal", pg_url, "--yes", "--lease", "2", "--context", context, *extra]
 
 
 def _spawn_ltx(args, log):
@@ -172,7 +175,7 @@ def test_a_hosts_limit_holds_across_every_runner_on_the_journal(emulator, sample
     # Different jobs (two takes each; other context), so nothing is shared and each process alone would run two.
     runs = [_spawn_ltx(_ltx_args(samples, tmp_path / "a.otio", server, pg_url, tmp_path / "ws", "--takes", "2"),
                        logs[0]),
-            _spawn_ltx(_ltx_args(samples, tmp_path / "b.otio", server, pg_url, tmp_path / "ws", "--context", "1"),
+            _spawn_ltx(_ltx_args(samples, tmp_path / "b.otio", server, pg_url, tmp_path / "ws", context="0.5"),
                        logs[1])]
     for child, log in zip(runs, logs):
         code = child.wait(timeout=120)
@@ -189,7 +192,8 @@ def test_a_hosts_limit_holds_across_every_runner_on_the_journal(emulator, sample
 def test_a_budget_race_between_runners_never_overspends(emulator, samples, tmp_path, pg_url, capsys):
     server = emulator("ltx", latency=0.3)
     journal = open_journal(pg_url)
-    assert run_cli("plan", samples / "retake_sample.otio", "--provider", "ltx", "--json") == 0
+    # LTX prices the seconds sent, context included: the limit is counted at the runs' own (shortest) context.
+    assert run_cli("plan", samples / "retake_sample.otio", "--provider", "ltx", "--json", *NO_CONTEXT) == 0
     import json
     costs = {row["name"]: row["cost_usd"] for row in json.loads(capsys.readouterr().out)}
     limit = round(sum(costs.values()) * 1.5, 2)  # room for about 4 or 5 of the 9 jobs the two runs want
@@ -197,8 +201,8 @@ def test_a_budget_race_between_runners_never_overspends(emulator, samples, tmp_p
     logs = [open(tmp_path / f"r{n}.log", "w+") for n in range(2)]
     runs = [_spawn_ltx(_ltx_args(samples, tmp_path / "a.otio", server, pg_url, tmp_path / "ws", "--takes", "2",
                                  "--budget-scope", "reel1"), logs[0]),
-            _spawn_ltx(_ltx_args(samples, tmp_path / "b.otio", server, pg_url, tmp_path / "ws", "--context", "1",
-                                 "--budget-scope", "reel1"), logs[1])]
+            _spawn_ltx(_ltx_args(samples, tmp_path / "b.otio", server, pg_url, tmp_path / "ws",
+                                 "--budget-scope", "reel1", context="0.5"), logs[1])]
     codes = [child.wait(timeout=120) for child in runs]
     texts = []
     for log in logs:
@@ -226,7 +230,7 @@ def test_queued_run_done_by_three_workers_each_job_once_within_the_hosts_limit(e
     server = emulator("ltx", latency=0.5)
     ws = tmp_path / "shared"
     base = ["--provider", "ltx", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws,
-            "--journal", pg_url, "--takes", "2", "--yes"]
+            "--journal", pg_url, "--takes", "2", "--yes", *NO_CONTEXT]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
     printed = capsys.readouterr()
     run_id = printed.out.strip()
@@ -266,7 +270,7 @@ def test_a_worker_killed_mid_job_is_taken_over_by_another_without_a_second_submi
     server = emulator("gmi", latency=3.0)
     ws = tmp_path / "shared"
     base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws,
-            "--journal", pg_url, "--yes"]
+            "--journal", pg_url, "--yes", *NO_CONTEXT]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
     env = dict(os.environ, GMI_API_KEY=EMULATOR_KEY)
     with open(tmp_path / "a.log", "w") as log:
@@ -298,7 +302,7 @@ def test_cancel_on_the_shared_journal_cancels_at_the_host(emulator, samples, tmp
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
     server = emulator("fal", latency=30.0)
     base = ["--provider", "fal", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
-            tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky"]
+            tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky", *NO_CONTEXT]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
     env = dict(os.environ, FAL_KEY=EMULATOR_KEY)
     with open(tmp_path / "w.log", "w") as log:
@@ -335,7 +339,8 @@ def test_a_heartbeat_that_cannot_renew_ends_the_run_with_a_journal_error_and_sub
         url = pg.create_database("beat")
         server = emulator("gmi", latency=5.0)
         loaded = pipeline.load(samples / "retake_sample.otio")
-        plans = [p for p in pipeline.plan(loaded, provider="gmi") if p.range.name in ("sky", "crossing")]
+        plans = [p for p in pipeline.plan(loaded, provider="gmi", context_seconds=0)
+                 if p.range.name in ("sky", "crossing")]
 
         def runner():
             # One place at the host: one job polls (no journal call while it waits) while the other waits for
@@ -386,7 +391,7 @@ def test_a_queued_job_that_needs_a_person_leaves_the_queue_instead_of_being_retr
     monkeypatch.setenv("LTX_API_KEY", EMULATOR_KEY)
     server = emulator("ltx", faults="submit=drop")  # the answer is lost, and LTX has no way to look a job up
     base = ["--provider", "ltx", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
-            tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky"]
+            tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky", *NO_CONTEXT]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
     started = time.monotonic()
     assert run_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2") == 0
