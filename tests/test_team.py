@@ -169,23 +169,25 @@ def _spawn_ltx(args, log):
 
 
 def test_a_hosts_limit_holds_across_every_runner_on_the_journal(emulator, samples, tmp_path, pg_url, capsys):
-    server = emulator("ltx", latency=0.6)  # LTX takes two jobs at once
+    # LTX takes two jobs at once. Each job held 1.5 s: the two processes' jobs overlap however their starts fall.
+    server = emulator("ltx", latency=1.5)
     logs = [open(tmp_path / f"r{n}.log", "w+") for n in range(2)]
-    # Different jobs (two takes each; other context), so nothing is shared and each process alone would run two.
-    runs = [_spawn_ltx(_ltx_args(samples, tmp_path / "a.otio", server, pg_url, tmp_path / "ws", "--takes", "2"),
-                       logs[0]),
-            _spawn_ltx(_ltx_args(samples, tmp_path / "b.otio", server, pg_url, tmp_path / "ws", context="0.5"),
+    # Different jobs (other context), so nothing is shared; two takes of one range each, so each process alone
+    # would run two at once and the two together four without the journal's count.
+    one = ("--marker-prefix", "sky", "--takes", "2")
+    runs = [_spawn_ltx(_ltx_args(samples, tmp_path / "a.otio", server, pg_url, tmp_path / "ws", *one), logs[0]),
+            _spawn_ltx(_ltx_args(samples, tmp_path / "b.otio", server, pg_url, tmp_path / "ws", *one, context="0.5"),
                        logs[1])]
     for child, log in zip(runs, logs):
         code = child.wait(timeout=120)
         log.seek(0)
         assert code == 0, log.read()
     stats = _stats(server)
-    assert stats["submitted"] == 9 and stats["duplicates"] == 0
+    assert stats["submitted"] == 4 and stats["duplicates"] == 0
     assert stats["max_active"] == 2  # the facility's two places, not two per process
     assert open_journal(pg_url).slots() == []  # every place given back
     assert run_cli("status", "--journal", pg_url) == 0
-    assert "by state: 9 take_ready" in capsys.readouterr().out
+    assert "by state: 4 take_ready" in capsys.readouterr().out
 
 
 def test_a_budget_race_between_runners_never_overspends(emulator, samples, tmp_path, pg_url, capsys):
