@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import EMULATOR_KEY, REPO, decode_patterns, source_frame_at
+from conftest import EMULATOR_KEY, REPO, decode_patterns, run_cli, source_frame_at
 from premiere_sequence import TPF, sample_sequence
 
 from otio_retake.bridge import BridgeServer
@@ -25,6 +25,16 @@ from otio_retake.providers.fal import FalProvider
 
 TOKEN = "bridge-test-T0KEN-abcdef0123456789"
 START = 86400
+
+
+def short_sequence(media, context: str = "0") -> dict:
+    """The sample sequence with a `context:` line in each marker's note: a bridge run takes its context from
+    the markers, and no test here checks context or handles; the seconds of media each run moves are most of
+    its CPU."""
+    seq = sample_sequence(media)
+    for marker in seq["markers"]:
+        marker["comments"] += f"\ncontext: {context}"
+    return seq
 
 
 @pytest.fixture
@@ -168,11 +178,11 @@ def test_openapi_served_matches_docs(bridge):
 
 # ------------------------------------------------------------------------------------------ the pipeline
 
-def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path, monkeypatch):
+def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("FAL_KEY", raising=False)
     server = bridge()
     c = client(server)
-    seq = sample_sequence(sample_media)
+    seq = short_sequence(sample_media)
     plan = c.post("/v1/plan", json={"sequence": seq}).json()
     rows = {r["name"]: r for r in plan["ranges"]}
     assert {n: (r["record_in"], r["record_out"], r["mode"]) for n, r in rows.items()} == {
@@ -181,9 +191,9 @@ def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path, m
     assert plan["key"] == {"provider": "preview", "configured": True, "source": "not needed"}
     # The same answer as `plan --json` on the timeline the bridge wrote: one contract.
     timeline = next((tmp_path / "bridge" / "sequences").glob("*/retake_sample.otio"))
-    cli = subprocess.run([sys.executable, "-m", "otio_retake.cli", "plan", str(timeline), "--json"],
-                         capture_output=True, text=True, timeout=120, check=True)
-    assert json.loads(cli.stdout) == plan["ranges"]
+    capsys.readouterr()
+    assert run_cli("plan", timeline, "--json") == 0  # the command line's own code, in this process
+    assert json.loads(capsys.readouterr().out) == plan["ranges"]
     assert c.post("/v1/plan", json={"sequence": seq, "markerColor": "GREEN"}).json()["ranges"][0]["name"] == "line"
     assert plan["warnings"] == []
     off = json.loads(json.dumps(seq))
@@ -220,13 +230,11 @@ def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path, m
     assert ranges["line"]["takes"][0]["hasAudio"] and not ranges["line"]["takes"][0]["hasVideo"]
     assert report["report"]["takes"][0]["record_frame"] == START + 48  # the run --report contract inside
     # The run is an ordinary run: the command line sees its journal.
-    status = subprocess.run([sys.executable, "-m", "otio_retake.cli", "status", report["report"]["workspace"],
-                             "--json"], capture_output=True, text=True, timeout=120, check=True)
-    assert {r["state"] for r in json.loads(status.stdout)["jobs"]} == {"take_ready"}
-    resumed = subprocess.run([sys.executable, "-m", "otio_retake.cli", "resume", report["report"]["workspace"]],
-                             capture_output=True, text=True, timeout=120)
-    assert resumed.returncode == 0, resumed.stderr
-    assert "0 job(s) submitted, 3 reused" in resumed.stdout  # the bridge's run, replayed by the command line
+    capsys.readouterr()
+    assert run_cli("status", report["report"]["workspace"], "--json") == 0
+    assert {r["state"] for r in json.loads(capsys.readouterr().out)["jobs"]} == {"take_ready"}
+    assert run_cli("resume", report["report"]["workspace"]) == 0, capsys.readouterr().err
+    assert "0 job(s) submitted, 3 reused" in capsys.readouterr().out  # the bridge's run, replayed by the command line
     conformed = c.post(f"/v1/runs/{run_id}/conform", json={"picks": {"sky": "a", "line": "A"}})
     assert conformed.status_code == 200, conformed.text
     body = conformed.json()
@@ -243,12 +251,10 @@ def test_plan_then_run_with_the_preview_engine(bridge, sample_media, tmp_path, m
 def test_a_run_of_the_command_line_is_reused_by_the_bridge(bridge, sample_media, tmp_path):
     server = bridge()
     c = client(server)
-    seq = sample_sequence(sample_media)
+    seq = short_sequence(sample_media)
     c.post("/v1/plan", json={"sequence": seq}).raise_for_status()  # writes the sequence's .otio
     timeline = next((tmp_path / "bridge" / "sequences").glob("*/retake_sample.otio"))
-    done = subprocess.run([sys.executable, "-m", "otio_retake.cli", "run", str(timeline), "-o",
-                           str(tmp_path / "cli.otio")], capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr
+    assert run_cli("run", timeline, "-o", tmp_path / "cli.otio") == 0  # the command line's own code, in process
     run_id = c.post("/v1/runs", json={"sequence": seq}).json()["id"]
     assert wait_status(c, run_id)["status"] == "done"
     report = c.get(f"/v1/runs/{run_id}/report").json()["report"]
@@ -276,7 +282,7 @@ def test_cancel_stops_the_run_and_cancels_at_the_host_even_a_submit_being_answer
     monkeypatch.setattr(FalProvider, "submit", submit)
     server = bridge(base_urls=[f"fal={host.url}"])
     c = client(server)
-    run_id = c.post("/v1/runs", json={"sequence": sample_sequence(sample_media), "provider": "fal"}).json()["id"]
+    run_id = c.post("/v1/runs", json={"sequence": short_sequence(sample_media), "provider": "fal"}).json()["id"]
     deadline = time.monotonic() + 30
     while httpx.get(host.url + "/_emulator/stats").json()["submitted"] < 3:
         assert time.monotonic() < deadline
@@ -310,7 +316,7 @@ def test_resume_after_the_bridge_is_killed_submits_nothing_twice(emulator, sampl
 
     process = start()
     c = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
-    run_id = c.post("/v1/runs", json={"sequence": sample_sequence(sample_media), "provider": "fal"}).json()["id"]
+    run_id = c.post("/v1/runs", json={"sequence": short_sequence(sample_media), "provider": "fal"}).json()["id"]
     deadline = time.monotonic() + 30
     while httpx.get(host.url + "/_emulator/stats").json()["submitted"] < 3:
         assert time.monotonic() < deadline

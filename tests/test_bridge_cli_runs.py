@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 
-from conftest import EMULATOR_KEY, decode_patterns, source_frame_at
-from premiere_sequence import TPF, sample_sequence
-from test_bridge import TOKEN, bridge, client, sse, wait_status  # noqa: F401  (the fixture, too)
+from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at
+from premiere_sequence import TPF
+from test_bridge import TOKEN, bridge, client, short_sequence, sse, wait_status  # noqa: F401  (the fixture, too)
 from test_journal import _wait_for
 
 
@@ -29,7 +29,7 @@ def cli_run(timeline: Path, out: Path, host_url: str, *extra: str) -> subprocess
 
 
 def written_sequence(c, tmp_path, media) -> Path:
-    c.post("/v1/plan", json={"sequence": sample_sequence(media)}).raise_for_status()  # writes the sequence's .otio
+    c.post("/v1/plan", json={"sequence": short_sequence(media)}).raise_for_status()  # writes the sequence's .otio
     return next((tmp_path / "bridge" / "sequences").glob("*/retake_sample.otio"))
 
 
@@ -114,7 +114,7 @@ def test_a_command_line_run_is_followed_reported_and_conformed_through_the_bridg
     stats = httpx.get(host.url + "/_emulator/stats").json()
     assert stats["submitted"] == 3 and stats["duplicates"] == 0
     # A panel run of the same sequence reuses the takes and is listed once, as the panel's.
-    panel = c.post("/v1/runs", json={"sequence": sample_sequence(sample_media), "provider": "fal"}).json()["id"]
+    panel = c.post("/v1/runs", json={"sequence": short_sequence(sample_media), "provider": "fal"}).json()["id"]
     assert wait_status(c, panel)["status"] == "done", c.get(f"/v1/runs/{panel}").text
     assert c.get(f"/v1/runs/{panel}/report").json()["report"]["reused"] == 3
     origins = [(r["id"], r["origin"]) for r in c.get("/v1/runs", params={"sequence": "retake_sample"}).json()]
@@ -122,7 +122,7 @@ def test_a_command_line_run_is_followed_reported_and_conformed_through_the_bridg
 
 
 def test_cancel_from_the_bridge_stops_a_command_line_run_with_no_extra_submit(bridge, emulator, sample_media,
-                                                                             tmp_path, monkeypatch):
+                                                                             tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)  # the bridge cancels at the host with its own key
     host = emulator("fal", latency=30)
     server = bridge()
@@ -141,7 +141,7 @@ def test_cancel_from_the_bridge_stops_a_command_line_run_with_no_extra_submit(br
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.05)
         assert c.get(f"/v1/runs/{run['id']}").json()["status"] == "running"
-        second = c.post("/v1/runs", json={"sequence": sample_sequence(sample_media), "provider": "fal"})
+        second = c.post("/v1/runs", json={"sequence": short_sequence(sample_media), "provider": "fal"})
         assert second.status_code == 409 and run["id"] in second.json()["error"]  # one run of a sequence at a time
         body = c.post(f"/v1/runs/{run['id']}/cancel", timeout=60).json()
         assert body["status"] == "cancelled" and "cancelled at the host" in body["hint"]
@@ -156,13 +156,14 @@ def test_cancel_from_the_bridge_stops_a_command_line_run_with_no_extra_submit(br
     assert stats["submitted"] == 3 and stats["by_status"] == {"cancelled": 3}
     # The journal the command line reads says so too (its default workspace is beside the timeline).
     workspace = Path(run["workspace"])
-    status = subprocess.run([sys.executable, "-m", "otio_retake.cli", "status", str(workspace), "--json"],
-                            capture_output=True, text=True, timeout=120, check=True)
-    assert {r["state"] for r in json.loads(status.stdout)["jobs"]} == {"cancelled"}
+    capsys.readouterr()
+    assert run_cli("status", workspace, "--json") == 0
+    assert {r["state"] for r in json.loads(capsys.readouterr().out)["jobs"]} == {"cancelled"}
 
 
 def test_a_command_line_run_killed_mid_run_shows_interrupted_and_its_resume_is_followed(bridge, emulator,
-                                                                                        sample_media, tmp_path):
+                                                                                        sample_media, tmp_path,
+                                                                                        monkeypatch, capsys):
     host = emulator("fal", latency=2.0)
     server = bridge()
     c = client(server)
@@ -186,9 +187,11 @@ def test_a_command_line_run_killed_mid_run_shows_interrupted_and_its_resume_is_f
     status = c.get(f"/v1/runs/{run['id']}").json()
     assert status["status"] == "interrupted" and f"otio-retake resume {run['workspace']}" in status["hint"]
     assert [e[2]["detail"]["status"] for e in sse(c, run["id"]) if e[1] == "end"] == ["interrupted"]
-    resumed = subprocess.run([sys.executable, "-m", "otio_retake.cli", "resume", run["workspace"]], cwd=work,
-                             env={**os.environ, "FAL_KEY": EMULATOR_KEY}, capture_output=True, text=True, timeout=180)
-    assert resumed.returncode == 0, resumed.stderr
+    # The resume as the user types it, from the run's folder; in this process (the killed run was the one
+    # that needed its own).
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    monkeypatch.chdir(work)
+    assert run_cli("resume", run["workspace"]) == 0, capsys.readouterr().err
     runs = [r for r in c.get("/v1/runs").json() if r["origin"] == "command line"]
     assert [r["id"] for r in runs][0] == run["id"] and len(runs) == 2 and runs[1]["status"] == "done"
     report = c.get(f"/v1/runs/{runs[1]['id']}/report").json()

@@ -38,7 +38,7 @@ def test_plan_json_and_run_report_are_the_contract(samples, tmp_path, capsys):
     assert [PlanRow(**r).model_dump() for r in rows] == rows
     report = tmp_path / "report.json"
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "out.otio", "--workspace",
-                   tmp_path / "ws", "--report", report) == 0
+                   tmp_path / "ws", "--report", report, "--context", "0") == 0  # keys, not media: no context
     body = json.loads(report.read_text())
     assert list(body) == REPORT_KEYS and [list(t) for t in body["takes"]] == [TAKE_KEYS] * 3
     assert Report(**body).model_dump() == body

@@ -10,6 +10,10 @@ from opentimelineio.opentime import TimeRange as TR
 
 from conftest import run_cli
 
+# One range with no context: these tests are about which files are read and written and which letters the takes
+# get, not about the media, which is most of a run's CPU.
+SHORT = ("--marker-prefix", "sky", "--context", "0")
+
 
 def _err(capsys) -> str:
     captured = capsys.readouterr()
@@ -42,10 +46,10 @@ def test_output_over_the_markers_edl_is_refused_even_with_force(samples, tmp_pat
 
 def test_a_run_over_an_output_adds_new_letters_and_resubmits_nothing(samples, tmp_path, capsys):
     first = tmp_path / "first.otio"
-    assert run_cli("run", samples / "retake_sample.otio", "--marker-prefix", "sky", "-o", first) == 0
+    assert run_cli("run", samples / "retake_sample.otio", *SHORT, "-o", first) == 0
     capsys.readouterr()
     # the same marker again: its take exists, nothing to do
-    assert run_cli("run", first, "--marker-prefix", "sky", "-o", tmp_path / "again.otio") == 2
+    assert run_cli("run", first, *SHORT, "-o", tmp_path / "again.otio") == 2
     err = _err(capsys)
     assert "'sky'" in err and "already has take(s) A on this timeline" in err
     timeline = otio.adapters.read_from_file(str(first))
@@ -55,7 +59,7 @@ def test_a_run_over_an_output_adds_new_letters_and_resubmits_nothing(samples, tm
     edited = tmp_path / "edited.otio"
     otio.adapters.write_to_file(timeline, str(edited))
     second = tmp_path / "second.otio"
-    assert run_cli("run", edited, "--marker-prefix", "sky", "-o", second) == 0
+    assert run_cli("run", edited, *SHORT, "-o", second) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "sky2 take B" in out and "1 job(s) submitted" in out and "skipped 'sky'" in out
     result = otio.adapters.read_from_file(str(second))
@@ -71,18 +75,18 @@ def test_a_run_over_an_edl_output_finds_its_takes_in_the_retake_edls_beside_it(s
     out = tmp_path / "out"
     out.mkdir()
     assert run_cli("run", samples / "retake_sample.edl", "--markers", samples / "retake_sample.markers.edl",
-                   "--marker-prefix", "sky", "-o", out / "first.edl") == 0
+                   *SHORT, "-o", out / "first.edl") == 0
     capsys.readouterr()
     cut = next(p for p in out.glob("first.*.edl") if "Retake" not in p.name and "markers" not in p.name)
     assert "* RETAKE: sky take A" in (out / "first.Retake_A.edl").read_text()
     markers = out / "first.markers.edl"
-    assert run_cli("run", cut, "--markers", markers, "--marker-prefix", "sky", "-o", out / "again.edl") == 2
+    assert run_cli("run", cut, "--markers", markers, *SHORT, "-o", out / "again.edl") == 2
     err = _err(capsys)
     assert "'sky'" in err and "already has take(s) A on this timeline" in err
     # a new marker: it gets letter B, and 'sky' is not sent again
     markers.write_text(markers.read_text() + "\n004  001      V     C        01:00:12:12 01:00:12:13 01:00:12:12 "
                        "01:00:12:13  \nA second sky |C:ResolveColorBlue |M:sky2 |D:72\n")
-    assert run_cli("run", cut, "--markers", markers, "--marker-prefix", "sky", "-o", out / "second.edl") == 0
+    assert run_cli("run", cut, "--markers", markers, *SHORT, "-o", out / "second.edl") == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "sky2 take B" in text and "1 job(s) submitted" in text and "skipped 'sky'" in text
     assert sorted(p.name for p in out.glob("second.Retake_*.edl")) == ["second.Retake_A.edl", "second.Retake_B.edl"]
@@ -98,7 +102,7 @@ def test_a_run_over_the_takes_edl_itself_says_which_file_to_run_over(samples, tm
     out = tmp_path / "out"
     out.mkdir()
     assert run_cli("run", samples / "retake_sample.edl", "--markers", samples / "retake_sample.markers.edl",
-                   "--marker-prefix", "sky", "-o", out / "first.edl") == 0
+                   *SHORT, "-o", out / "first.edl") == 0
     capsys.readouterr()
     assert run_cli("plan", out / "first.Retake_A.edl") == 2
     err = _err(capsys)

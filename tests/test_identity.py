@@ -25,10 +25,15 @@ def _stats(server) -> dict:
     return httpx.get(server.url + "/_emulator/stats").json()
 
 
-def _run(samples, tmp_path, host, server, *extra, prefix="sky"):
+# Context: none where nothing looks at the take's frames by position, 0.5 s (12 frames of handles, as the take
+# frames indexed from 12 need) where a test does. The seconds of media each run moves are most of its CPU.
+HANDLES = "0.5"
+
+
+def _run(samples, tmp_path, host, server, *extra, prefix="sky", context="0"):
     return run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", host,
                    "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
-                   "--marker-prefix", prefix, "--force", *extra)
+                   "--marker-prefix", prefix, "--force", "--context", context, *extra)
 
 
 def _frames(path) -> list[np.ndarray]:
@@ -44,11 +49,11 @@ def test_an_edited_prompt_makes_a_new_result_and_the_take_is_cut_from_it(emulato
                                                                           monkeypatch):
     monkeypatch.setenv("FAL_KEY", KEY)
     server = emulator("fal")
-    assert _run(samples, tmp_path, "fal", server) == 0
+    assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     timeline = samples / "retake_sample.otio"
     timeline.write_text(timeline.read_text().replace("Replace the grey sky with a stormy sunset",
                                                      "Replace the grey sky with a clear blue noon"))
-    assert _run(samples, tmp_path, "fal", server) == 0
+    assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     assert _stats(server)["submitted"] == 2  # the new prompt was generated (and paid for)
     journal = Journal(tmp_path / "ws" / "jobs.sqlite")
     old, new = sorted(journal.all(), key=lambda r: r.created_at)
@@ -77,11 +82,11 @@ def test_going_back_to_an_earlier_prompt_reuses_its_result_not_the_last_take_fil
     server = emulator("fal")
     timeline = samples / "retake_sample.otio"
     original = timeline.read_text()
-    assert _run(samples, tmp_path, "fal", server) == 0
+    assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     timeline.write_text(original.replace("stormy sunset", "clear blue noon"))
-    assert _run(samples, tmp_path, "fal", server) == 0
+    assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     timeline.write_text(original)
-    assert _run(samples, tmp_path, "fal", server) == 0
+    assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     # Nothing new was paid for, and the take file (overwritten by the second prompt) was cut again from the
     # first prompt's own result instead of being taken as it was.
     assert _stats(server)["submitted"] == 2
@@ -173,7 +178,7 @@ def test_a_submit_answered_500_or_dropped_stays_unknown_and_is_looked_up(fault, 
 def test_an_expired_result_is_marked_and_resubmitted_knowingly(emulator, samples, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FAL_KEY", KEY)
     server = emulator("fal", faults="download=expired")
-    assert _run(samples, tmp_path, "fal", server) == 3
+    assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 3
     err = " ".join(capsys.readouterr().err.split())
     assert "gone at the host" in err and "pays for it again" in err and "sky" in err
     journal = Journal(tmp_path / "ws" / "jobs.sqlite")
@@ -181,14 +186,14 @@ def test_an_expired_result_is_marked_and_resubmitted_knowingly(emulator, samples
     assert record.state == JobState.EXPIRED
     downloads = _stats(server)["requests"]["download"]
     # Asked not to pay again: it stops, naming what to do, and does not try the dead URL again.
-    assert _run(samples, tmp_path, "fal", server, "--no-resubmit-expired") == 3
+    assert _run(samples, tmp_path, "fal", server, "--no-resubmit-expired", context=HANDLES) == 3
     err = " ".join(capsys.readouterr().err.split())
     assert "has expired at the host" in err and "otio-retake resume" in err and "otio-retake cancel" in err
     assert _stats(server)["requests"]["download"] == downloads and _stats(server)["submitted"] == 1
-    # By default the next run says so, with the cost, and submits it again.
-    assert _run(samples, tmp_path, "fal", server) == 0
+    # By default the next run says so, with the cost (4 s sent at $0.10), and submits it again.
+    assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     err = " ".join(capsys.readouterr().err.split())
-    assert "expired at the host; it is submitted again (about $0.70" in err
+    assert "expired at the host; it is submitted again (about $0.40" in err
     assert _stats(server)["submitted"] == 2
     assert journal.get(record.plan_key).state == JobState.TAKE_READY
     assert decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")[12] == source_frame_at(48)
@@ -204,7 +209,7 @@ def test_a_job_gone_at_the_host_while_polling_is_marked_expired_not_failed(emula
     assert record.state == JobState.EXPIRED
 
 
-def _make_pre_identity(samples, tmp_path, server, host, *, state=None):
+def _make_pre_identity(samples, tmp_path, server, host, *, state=None, context=HANDLES):
     """The workspace as an otio-retake from before job identities left it: the job's row under its old key, its
     files named by range, take and host (one of them holding another request's picture), the new names gone."""
     import shutil
@@ -213,7 +218,7 @@ def _make_pre_identity(samples, tmp_path, server, host, *, state=None):
     from otio_retake.jobs.identity import legacy_key
     from otio_retake.timeline.marks import MarkerFilter
     loaded = pipeline.load(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"))
-    [plan] = pipeline.plan(loaded, provider=host)
+    [plan] = pipeline.plan(loaded, provider=host, context_seconds=float(context))
     runner = pipeline.make_runner(loaded, provider=host, workspace=tmp_path / "ws", base_urls={host: server.url})
     new_key = runner.planner.plan_key([plan])
     old_key = legacy_key([plan], model=HOSTS[host].model, segments=runner.planner.segments(plan))
@@ -242,10 +247,10 @@ def test_a_journal_from_before_job_identities_is_never_paid_twice_nor_its_files_
                                                                                          tmp_path, monkeypatch):
     monkeypatch.setenv("FAL_KEY", KEY)
     server = emulator("fal")
-    assert _run(samples, tmp_path, "fal", server) == 0
+    assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     record, old_key, new_key, wrong = _make_pre_identity(samples, tmp_path, server, "fal")
     downloads = _stats(server)["requests"]["download"]
-    assert _run(samples, tmp_path, "fal", server) == 0
+    assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     stats = _stats(server)
     assert stats["submitted"] == 1  # the job the old journal paid for is the one used
     assert stats["requests"]["download"] == downloads + 1  # its result fetched again, not the old-named file
@@ -271,7 +276,8 @@ def test_a_lost_submit_in_a_journal_from_before_job_identities_is_refused_with_w
     monkeypatch.setenv("FAL_KEY", KEY)
     server = emulator("fal")
     assert _run(samples, tmp_path, "fal", server) == 0
-    _, old_key, new_key, _ = _make_pre_identity(samples, tmp_path, server, "fal", state=JobState.SUBMITTING)
+    _, old_key, new_key, _ = _make_pre_identity(samples, tmp_path, server, "fal", state=JobState.SUBMITTING,
+                                                context="0")
     capsys.readouterr()
     assert _run(samples, tmp_path, "fal", server) != 0
     err = capsys.readouterr().err
@@ -292,11 +298,14 @@ def test_an_old_job_that_made_several_takes_gives_each_take_its_own_result_and_i
     from otio_retake import pipeline
     from otio_retake.jobs.identity import legacy_key
     from otio_retake.timeline.marks import MarkerFilter
+    # A whole second: Runware's sections start on whole seconds, so the marked frames start the section (as the
+    # frame offsets below count) only when the context is one.
+    context = "1"
     monkeypatch.setenv("RUNWARE_API_KEY", KEY)
     server = emulator("runware")
-    assert _run(samples, tmp_path, "runware", server, "--takes", "2") == 0
+    assert _run(samples, tmp_path, "runware", server, "--takes", "2", context=context) == 0
     loaded = pipeline.load(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"), takes=2)
-    plans = pipeline.plan(loaded, provider="runware")
+    plans = pipeline.plan(loaded, provider="runware", context_seconds=float(context))
     runner = pipeline.make_runner(loaded, provider="runware", workspace=tmp_path / "ws",
                                   base_urls={"runware": server.url})
     keys = [runner.planner.plan_key([p]) for p in plans]
@@ -313,12 +322,12 @@ def test_an_old_job_that_made_several_takes_gives_each_take_its_own_result_and_i
     import shutil
     shutil.rmtree(ws / "takes")
     capsys.readouterr()
-    assert _run(samples, tmp_path, "runware", server, "--takes", "2") != 0
+    assert _run(samples, tmp_path, "runware", server, "--takes", "2", context=context) != 0
     assert "one runware job making 2 takes, still running" in capsys.readouterr().err
     assert _stats(server)["submitted"] == 2 and journal.get(keys[0]) is None
     # Finished: each take gets its own result, in order, fetched again; nothing is submitted.
     journal.move(old_key, JobState.TAKE_READY, result_urls=[a.result_urls[0], b.result_urls[0]], cost_reported=1.2)
-    assert _run(samples, tmp_path, "runware", server, "--takes", "2") == 0
+    assert _run(samples, tmp_path, "runware", server, "--takes", "2", context=context) == 0
     assert _stats(server)["submitted"] == 2
     assert journal.get(old_key).state == JobState.SUPERSEDED
     for key, old in zip(keys, (a, b)):

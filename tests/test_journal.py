@@ -22,6 +22,9 @@ from otio_retake.model import Mode
 from otio_retake.jobs.store import JobState, Journal
 
 KEY = EMULATOR_KEY
+# No context around the ranges where nothing checks context or handles: the seconds of media each run cuts,
+# sends, renders and splices are most of these tests' CPU. 0.5 s where a test looks at the take's handles.
+NO_CONTEXT = ("--context", "0")
 
 
 def test_journal_records_states_with_events_in_wal_mode(tmp_path):
@@ -48,7 +51,7 @@ def test_excerpts_are_deterministic_and_every_request_field_changes_the_job_iden
     from otio_retake import pipeline
     from otio_retake.media.excerpt import render_excerpt
     loaded = pipeline.load(samples / "retake_sample.otio")
-    plans = pipeline.plan(loaded)
+    plans = pipeline.plan(loaded, context_seconds=0.5)
     digests, keys = [], []
     for n in range(2):
         runner = pipeline.make_runner(loaded, workspace=tmp_path / f"ws{n}")
@@ -66,11 +69,11 @@ def test_excerpts_are_deterministic_and_every_request_field_changes_the_job_iden
 
 def test_a_rerun_reuses_ready_takes(samples, tmp_path, capsys):
     out = tmp_path / "o.otio"
-    assert run_cli("run", samples / "retake_sample.otio", "-o", out) == 0
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, *NO_CONTEXT) == 0
     takes = samples / "retake_sample.retake" / "takes"
     stamps = {p.name: p.stat().st_mtime_ns for p in takes.iterdir()}
     capsys.readouterr()
-    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--force") == 0
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--force", *NO_CONTEXT) == 0
     assert "0 job(s) submitted, 3 reused" in capsys.readouterr().out
     assert {p.name: p.stat().st_mtime_ns for p in takes.iterdir()} == stamps
 
@@ -82,10 +85,11 @@ def test_changed_media_is_not_mistaken_for_a_ready_take(samples, sample_media, t
     (samples / "media").unlink()
     (samples / "media").symlink_to(media, target_is_directory=True)
     out = tmp_path / "o.otio"
-    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky") == 0
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky", *NO_CONTEXT) == 0
     os.utime(media / "shot_a.mp4", ns=(time.time_ns(), time.time_ns()))  # the editor replaced the media
     capsys.readouterr()
-    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky", "--force") == 0
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky", "--force",
+                   *NO_CONTEXT) == 0
     assert "1 job(s) submitted, 0 reused" in capsys.readouterr().out
 
 
@@ -93,10 +97,11 @@ def _stats(server):
     return httpx.get(server.url + "/_emulator/stats").json()
 
 
-def _hosted(samples, tmp_path, host, server, *extra, prefix="sky"):
+def _hosted(samples, tmp_path, host, server, *extra, prefix="sky", context="0"):
+    context_args = ("--context", context) if context is not None else ()
     return run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", host,
                    "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
-                   "--marker-prefix", prefix, *extra)
+                   "--marker-prefix", prefix, *context_args, *extra)
 
 
 @pytest.mark.parametrize("state, keep_result", [
@@ -106,7 +111,7 @@ def test_resume_from_each_paid_state_never_submits_again(state, keep_result, emu
                                                          monkeypatch):
     monkeypatch.setenv("FAL_KEY", KEY)
     server = emulator("fal")
-    assert _hosted(samples, tmp_path, "fal", server) == 0
+    assert _hosted(samples, tmp_path, "fal", server, context="0.5") == 0  # 12 frames of handles
     journal = Journal(tmp_path / "ws" / "jobs.sqlite")
     [record] = journal.all()
     journal.move(record.plan_key, state)  # as if the run had stopped here
@@ -114,7 +119,7 @@ def test_resume_from_each_paid_state_never_submits_again(state, keep_result, emu
     if not keep_result:
         for path in (tmp_path / "ws" / "results").iterdir():
             path.unlink()
-    assert _hosted(samples, tmp_path, "fal", server, "--force") == 0
+    assert _hosted(samples, tmp_path, "fal", server, "--force", context="0.5") == 0
     assert _stats(server)["submitted"] == 1
     patterns = decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
     assert patterns[12] == source_frame_at(48)
@@ -202,7 +207,8 @@ def test_lost_submit_answer_without_a_lookup_stops_and_asks(emulator, samples, t
 def test_budget_refusal_and_confirmation(emulator, samples, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FAL_KEY", KEY)
     server = emulator("fal")
-    assert _hosted(samples, tmp_path, "fal", server, "--max-cost", "0.5") == 2
+    # The default context (2 s each side) makes the job cost more than the limit.
+    assert _hosted(samples, tmp_path, "fal", server, "--max-cost", "0.5", context=None) == 2
     assert "more than --max-cost $0.50" in " ".join(capsys.readouterr().err.split())
     # 3 takes of 7 s at $0.10: $2.10, under the $5 threshold; 3 ranges x 3 takes is $6.15, above it.
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "x.otio", "--provider", "fal",
@@ -233,7 +239,7 @@ def test_status_and_cancel_on_a_workspace(emulator, samples, tmp_path, monkeypat
 def _spawn_run(samples, tmp_path, host, server, ws, prefix=None, extra=()):
     args = [sys.executable, "-m", "otio_retake.cli", "run", str(samples / "retake_sample.otio"), "-o",
             str(tmp_path / "o.otio"), "--provider", host, "--base-url", server.url, "--poll-interval", "0.1",
-            "--workspace", str(ws), "--yes", *extra]
+            "--workspace", str(ws), "--yes", *NO_CONTEXT, *extra]
     if prefix:
         args += ["--marker-prefix", prefix]
     env = dict(os.environ)
@@ -272,7 +278,7 @@ def test_sigkill_mid_run_then_rerun_gets_every_take_with_one_submission_per_job(
     assert 2 <= before < 6
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "gmi",
                    "--base-url", server.url, "--poll-interval", "0.1", "--workspace", ws, "--takes", "2",
-                   "--yes") == 0
+                   "--yes", *NO_CONTEXT) == 0
     stats = _stats(server)
     assert stats["submitted"] == 6 and stats["duplicates"] == 0  # 3 ranges x 2 takes, each paid once
     for name, ext in (("sky", "mp4"), ("crossing", "mp4"), ("line", "wav")):
@@ -315,7 +321,7 @@ def test_resume_runs_the_last_run_again_and_retries_only_what_failed(emulator, s
     server = emulator("fal", faults="job=fail")
     ws = tmp_path / "ws"
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "fal",
-                   "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws) == 3
+                   "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws, *NO_CONTEXT) == 3
     err = " ".join(capsys.readouterr().err.split())
     assert "1 job(s) did not finish (2 take(s) are ready" in err and "run the same command again" in err
     assert not (tmp_path / "o.otio").exists()  # no output from a run that did not finish
@@ -332,7 +338,7 @@ def test_a_runner_kept_job_after_job_cuts_a_failed_excerpt_again(samples, tmp_pa
     from otio_retake import pipeline
     from otio_retake.jobs import runner as runner_module
     loaded = pipeline.load(samples / "retake_sample.otio")
-    plans = [p for p in pipeline.plan(loaded) if p.range.name == "sky"]
+    plans = [p for p in pipeline.plan(loaded, context_seconds=0) if p.range.name == "sky"]
     runner = pipeline.make_runner(loaded, workspace=tmp_path / "ws")
     real, calls = runner_module.render_excerpt, []
 
@@ -360,7 +366,7 @@ def test_two_threads_cutting_the_same_excerpt_at_once_both_get_it(samples, tmp_p
     from otio_retake import pipeline
     from otio_retake.media.excerpt import render_excerpt
     loaded = pipeline.load(samples / "retake_sample.otio")
-    [plan] = [p for p in pipeline.plan(loaded) if p.range.name == "sky"]
+    [plan] = [p for p in pipeline.plan(loaded, context_seconds=0) if p.range.name == "sky"]
     runner = pipeline.make_runner(loaded, workspace=tmp_path / "ws")
     dest = tmp_path / "excerpt.mp4"
     results, start = [], threading.Barrier(2)

@@ -56,11 +56,14 @@ def test_a_failed_job_names_the_range_its_marker_and_what_to_do(emulator, sample
 def test_a_download_that_keeps_failing_names_the_range_and_the_rerun_does_not_pay_again(
         emulator, samples, tmp_path, monkeypatch, capsys):
     import httpx
+    from otio_retake.providers import http
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    # Every retry at once: the backoff between the six attempts (up to 16 s of sleeping) is not what this checks.
+    monkeypatch.setattr(http, "backoff_delay", lambda attempt, policy, rng=None: 0.01)
     server = emulator("fal", faults="download=truncatex6")  # every attempt of the first run is cut off
     args = ("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "fal",
             "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
-            "--marker-prefix", "sky")
+            "--marker-prefix", "sky", "--context", "0")  # no context: the message is what is checked
     assert run_cli(*args) == 3
     err = _errors(capsys)
     assert "range 'sky' take A" in err and "retake_sample.otio" in err and "download interrupted" in err

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EMULATOR_KEY, REPO
-from premiere_sequence import sample_sequence
+from test_bridge import short_sequence  # the sample sequence, its markers asking for no context
 
 from otio_retake.bridge import BridgeServer
 from otio_retake.bridge.security import TOKEN_ENV, PairingGate, load_token
@@ -64,7 +64,7 @@ def test_panel_plans_asks_retakes_and_places(sample_media, tmp_path, emulator, m
         page.route(f"{bridge.url}/panel/**", serve)
         page.add_init_script(path=str(PANEL / "test" / "fake_premierepro.js"))
         page.add_init_script(script=(
-            f"window.__FAKE__ = fakePremierePro.createFake({{sequence: {json.dumps(sample_sequence(sample_media))}}});"
+            f"window.__FAKE__ = fakePremierePro.createFake({{sequence: {json.dumps(short_sequence(sample_media))}}});"
             f"window.__RETAKE_HOST__ = window.__FAKE__.ppro;"
             f"window.__RETAKE_SETTINGS__ = {{bridge: {json.dumps(bridge.url)}}};"))
         page.goto(f"{bridge.url}/panel/index.html")
@@ -148,7 +148,7 @@ def test_panel_follows_a_command_line_run_of_its_sequence_and_places_its_takes(s
             path=str(PANEL / route.request.url.split("/panel/", 1)[1].split("?")[0])))
         page.add_init_script(path=str(PANEL / "test" / "fake_premierepro.js"))
         page.add_init_script(script=(
-            f"window.__FAKE__ = fakePremierePro.createFake({{sequence: {json.dumps(sample_sequence(sample_media))}}});"
+            f"window.__FAKE__ = fakePremierePro.createFake({{sequence: {json.dumps(short_sequence(sample_media))}}});"
             f"window.__RETAKE_HOST__ = window.__FAKE__.ppro;"
             f"window.__RETAKE_SETTINGS__ = {{bridge: {json.dumps(bridge.url)}, token: {json.dumps(token)}}};"))
         page.goto(f"{bridge.url}/panel/index.html")

@@ -18,6 +18,10 @@ from otio_retake.jobs.store import JobState, Journal, SQLiteJournal, open_journa
 from otio_retake.jobs.store.migrations import LATEST
 from otio_retake.providers.base import JobHandle
 
+# The runs here are about the journal (where it is, what it shows, what resume picks): no context, the media of
+# each run being most of its CPU.
+NO_CONTEXT = ("--context", "0")
+
 # The schema every journal had before versioning (store.py at 7456a5a), rows and all.
 OLD_SCHEMA = """
 CREATE TABLE jobs (plan_key TEXT PRIMARY KEY, range_name TEXT NOT NULL, takes TEXT NOT NULL, provider TEXT NOT NULL,
@@ -215,7 +219,7 @@ def test_the_password_never_appears_in_errors(postgres_server):
 def test_run_status_and_resume_on_a_postgres_journal_never_show_its_password(samples, tmp_path, pg_url, capsys):
     out = tmp_path / "o.otio"
     assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--journal", pg_url,
-                   "--workspace", tmp_path / "ws") == 0
+                   "--workspace", tmp_path / "ws", *NO_CONTEXT) == 0
     printed = capsys.readouterr()
     assert "3 job(s) submitted" in printed.out and out.exists()
     assert not (tmp_path / "ws" / "jobs.sqlite").exists()  # the shared journal, not the workspace's file
@@ -239,7 +243,7 @@ def test_run_status_and_resume_on_a_postgres_journal_never_show_its_password(sam
 def test_the_journal_variable_names_the_journal(samples, tmp_path, pg_url, monkeypatch, capsys):
     monkeypatch.setenv("OTIO_RETAKE_JOURNAL", pg_url)
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--marker-prefix", "sky",
-                   "--workspace", tmp_path / "ws") == 0
+                   "--workspace", tmp_path / "ws", *NO_CONTEXT) == 0
     assert [r.range_name for r in open_journal(pg_url).all()] == ["sky"]
     capsys.readouterr()
     assert run_cli("status", "--json") == 0
@@ -364,9 +368,9 @@ def test_resume_on_a_shared_journal_resumes_the_run_asked_for_and_says_which(sam
     shutil.copy(samples / "retake_sample.otio", other)
     first, second = tmp_path / "o1.otio", tmp_path / "o2.otio"
     assert run_cli("run", samples / "retake_sample.otio", "-o", first, "--journal", pg_url, "--workspace",
-                   tmp_path / "ws1", "--marker-prefix", "sky") == 0
+                   tmp_path / "ws1", "--marker-prefix", "sky", *NO_CONTEXT) == 0
     assert run_cli("run", other, "-o", second, "--journal", pg_url, "--workspace", tmp_path / "ws2",
-                   "--media-dir", samples / "media", "--marker-prefix", "crossing") == 0
+                   "--media-dir", samples / "media", "--marker-prefix", "crossing", *NO_CONTEXT) == 0
     capsys.readouterr()
     assert run_cli("status", "--journal", pg_url, "--json") == 0
     runs = json.loads(capsys.readouterr().out)["runs"]
@@ -396,8 +400,8 @@ def test_resume_on_a_shared_journal_resumes_the_run_asked_for_and_says_which(sam
 def test_resume_of_a_workspace_takes_its_last_run_or_the_one_asked_for(samples, tmp_path, capsys):
     ws, out, every = tmp_path / "ws", tmp_path / "o.otio", tmp_path / "all.otio"
     assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--workspace", ws, "--marker-prefix",
-                   "sky") == 0
-    assert run_cli("run", samples / "retake_sample.otio", "-o", every, "--workspace", ws) == 0
+                   "sky", *NO_CONTEXT) == 0
+    assert run_cli("run", samples / "retake_sample.otio", "-o", every, "--workspace", ws, *NO_CONTEXT) == 0
     latest, older = Journal(ws / "jobs.sqlite").runs()
     out.unlink()
     every.unlink()

@@ -28,8 +28,15 @@ function freePort() {
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "retake-node-"));
-  sequence = JSON.parse(execFileSync(PYTHON, [path.join(REPO, "tests", "premiere_sequence.py"), path.join(tmp, "media")],
-    { encoding: "utf8" }));
+  // Run from the Python suite, the sequence (and its media, made once per session there) is handed over;
+  // alone, it is made here.
+  const given = process.env.OTIO_RETAKE_TEST_SEQUENCE;
+  sequence = JSON.parse(given ? fs.readFileSync(given, "utf8")
+    : execFileSync(PYTHON, [path.join(REPO, "tests", "premiere_sequence.py"), path.join(tmp, "media")],
+      { encoding: "utf8" }));
+  // Half a second of context (the 12 frames of handles the in-point check needs) instead of the default 2 s:
+  // the seconds of media every run cuts, renders and splices are most of this suite's CPU.
+  for (const marker of sequence.markers) marker.comments += "\ncontext: 0.5";
   const port = await freePort();
   bridge = "http://127.0.0.1:" + port;
   child = spawn(PYTHON, ["-m", "otio_retake.cli", "bridge", "--port", String(port), "--root", path.join(tmp, "bridge")],
