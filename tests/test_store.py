@@ -216,6 +216,19 @@ def test_the_password_never_appears_in_errors(postgres_server):
     assert PASSWORD not in str(info.value) and PASSWORD not in (info.value.hint or "")
 
 
+def test_the_retry_window_is_set_by_its_variable_and_a_bad_one_is_refused_by_name(monkeypatch):
+    from otio_retake.jobs.store.base import RETRY_ENV
+    closed = f"postgresql://retake:{PASSWORD}@127.0.0.1:1/none"
+    monkeypatch.setenv(RETRY_ENV, "soon")
+    with pytest.raises(JournalError, match=f"{RETRY_ENV}='soon' is not a number of seconds"):
+        open_journal(closed)
+    monkeypatch.setenv(RETRY_ENV, "1")
+    started = time.monotonic()
+    with pytest.raises(JournalError, match="lost the connection"):
+        open_journal(closed)  # nothing listens on port 1: retried (0.1 s, 0.2 s, ...) within the second asked for
+    assert 0.5 <= time.monotonic() - started < 5
+
+
 def test_run_status_and_resume_on_a_postgres_journal_never_show_its_password(samples, tmp_path, pg_url, capsys):
     out = tmp_path / "o.otio"
     assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--journal", pg_url,

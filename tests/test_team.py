@@ -16,6 +16,7 @@ from conftest import EMULATOR_KEY, decode_patterns, run_cli
 from pg_server import PASSWORD, PostgresServer
 
 from otio_retake.jobs.store import JobState, open_journal
+from otio_retake.jobs.store.base import RETRY_ENV
 
 RANGES = ("sky", "crossing", "line")
 # No context around the ranges unless a test says otherwise: nothing here checks context or handles, and the media
@@ -33,8 +34,8 @@ def _run_args(samples, out, server, pg_url, ws, *extra):
             "--journal", pg_url, "--yes", "--lease", "2", *NO_CONTEXT, *extra]
 
 
-def _spawn(args, log):
-    env = dict(os.environ, GMI_API_KEY=EMULATOR_KEY)
+def _spawn(args, log, **env):
+    env = dict(os.environ, GMI_API_KEY=EMULATOR_KEY, **env)
     return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -134,9 +135,10 @@ def test_a_lost_database_connection_is_retried_then_reported_and_nothing_paid_is
             assert dropped >= 1
             assert child.wait(timeout=60) == 0, log.seek(0) or log.read()
         assert _stats(server)["submitted"] == 1
-        # 2. the server gone mid-run: retried for a while, then a clear error without the password.
+        # 2. the server gone mid-run: retried for the window asked for (OTIO_RETAKE_JOURNAL_RETRY, 10 s by
+        # default), then a clear error without the password.
         with open(tmp_path / "two.log", "w+") as log:
-            child = _spawn(_run_args(samples, tmp_path / "o2.otio", server, url, ws), log)
+            child = _spawn(_run_args(samples, tmp_path / "o2.otio", server, url, ws), log, **{RETRY_ENV: "2.5"})
             _wait_for(url, lambda rows: sum(r.state == JobState.SUBMITTED for r in rows) >= 2)
             pg.stop()
             code = child.wait(timeout=90)

@@ -31,13 +31,16 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from ...errors import JournalError
 from ...providers.base import JobHandle
 
 __all__ = ["JobState", "JobRecord", "Store", "Claim", "ACTIVE_STATES", "PAID_STATES", "JOURNAL_NAME",
-           "DEFAULT_LEASE_SECONDS", "redact_url", "runner_identity"]
+           "DEFAULT_LEASE_SECONDS", "redact_url", "runner_identity", "retry_seconds_from_env", "RETRY_ENV"]
 
 JOURNAL_NAME = "jobs.sqlite"
 DEFAULT_LEASE_SECONDS = 60.0
+RETRY_ENV = "OTIO_RETAKE_JOURNAL_RETRY"  # seconds a run rides out a lost database server (a failover may take longer)
+DEFAULT_RETRY_SECONDS = 10.0
 
 
 class JobState:
@@ -73,6 +76,21 @@ WORKABLE_STATES = (JobState.PLANNED, JobState.EXCERPTED, JobState.UPLOADED, JobS
 MOVE_FIELDS = frozenset({"idempotency_key", "request", "handle", "result_urls", "results", "takes_json",
                          "cost_reported", "error", "attempt"})
 JSON_FIELDS = frozenset({"request", "result_urls", "results", "takes_json"})
+
+
+def retry_seconds_from_env() -> float:
+    """How long a shared journal's steps are retried while its server cannot be reached ($OTIO_RETAKE_JOURNAL_RETRY)."""
+    text = os.environ.get(RETRY_ENV, "").strip()
+    if not text:
+        return DEFAULT_RETRY_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise JournalError(f"{RETRY_ENV}={text!r} is not a number of seconds from 0 to 3600",
+                           hint=f"unset it for the default ({DEFAULT_RETRY_SECONDS:g} s), or give e.g. 30")
+    return seconds
 
 
 def redact_url(url: str) -> str:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from ...errors import JournalError
 from .base import (WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, new_run_id, redact_url,
-                   run_row)
+                   retry_seconds_from_env, run_row)
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["PostgresJournal"]
@@ -38,7 +38,7 @@ def _now() -> str:
 
 
 class PostgresJournal(Store):
-    def __init__(self, url: str, *, retry_seconds: float = 10.0, connect_timeout: int = 5) -> None:
+    def __init__(self, url: str, *, retry_seconds: float | None = None, connect_timeout: int = 5) -> None:
         try:
             import psycopg
         except ImportError:  # pragma: no cover - the driver is a dependency; say what to install if absent
@@ -48,7 +48,7 @@ class PostgresJournal(Store):
         self._conninfo = url
         self._password = urlsplit(url).password
         self.url = redact_url(url)
-        self.retry_seconds = retry_seconds
+        self.retry_seconds = retry_seconds if retry_seconds is not None else retry_seconds_from_env()
         self.connect_timeout = connect_timeout
         self._lock = threading.Lock()
         self._conn = None
