@@ -456,12 +456,16 @@ class Runner:
         """(handle, whether the run was cancelled meanwhile): the paid request is let finish through a cancel,
         since the host may already have taken it and only a job whose id is journaled can be cancelled there."""
         sending = asyncio.get_running_loop().create_task(provider.submit(request), name=PAID_SUBMIT)
-        try:
-            return await asyncio.shield(sending), False
-        except asyncio.CancelledError:
-            # One request, bounded by the client's timeout (a second cancel cuts it); its errors are met as
-            # any submit's are: a lost answer stays "submitting" for the next run, a refusal is journaled.
-            return await sending, True
+        cancelled = False
+        while True:
+            try:
+                return await asyncio.shield(sending), cancelled
+            except asyncio.CancelledError:
+                if sending.cancelled():
+                    raise
+                # However often the run is cancelled meanwhile (a window cancels at each event it gets): one
+                # request, bounded by the client's timeout; its errors are met as any submit's are.
+                cancelled = True
 
     async def _wait(self, key: str, plans: list[RetakePlan], provider: Provider, handle: JobHandle) -> Succeeded:
         first = plans[0]
