@@ -139,16 +139,17 @@ def test_take_at_the_timeline_size_undoes_the_hosts_size_and_padding(tmp_path):
     from otio_retake.providers.base import Limits
     from otio_retake.timeline.relink import ResolvedMedia
     from otio_retake.timeline.segments import Segment
-    # A short window (every frame of it is full HD three times over): 12 frames of context, 24 marked, 12 more;
-    # excerpt frame k is source frame k, and the marked frames are source frames 12-35.
-    source = make_pattern_clip(tmp_path / "four3.mp4", clip_id=5, frames=48, width=480, height=360)
+    # A short window (every frame of it is full HD three times over): 8 frames of context, 16 marked, 8 more;
+    # excerpt frame k is source frame k, and the marked frames are source frames 8-23.
+    source = make_pattern_clip(tmp_path / "four3.mp4", clip_id=5, frames=32, width=480, height=360)
     media = ResolvedMedia(path=source, start_frame=0, rate=Fraction(24), how="t")
-    info = render_excerpt([Segment(88, 48, "s", media, Fraction(0))], tmp_path / "e.mp4", rate=Fraction(24),
+    info = render_excerpt([Segment(92, 32, "s", media, Fraction(0))], tmp_path / "e.mp4", rate=Fraction(24),
                           limits=Limits(exact_resolutions=((1920, 1080),)))
-    result = _preview(info.path, tmp_path / "r.mp4", start=Fraction(12, 24), duration=Fraction(24, 24))
-    head, tail, _ = splice_take(_plan(duration=24, context=(88, 136)), excerpt=info.path, result=result,
-                                dest=tmp_path / "t.mp4", audio_only=False, options=TakeOptions(resolution="timeline"),
-                                content=info.content, source_size=(480, 360))
+    result = _preview(info.path, tmp_path / "r.mp4", start=Fraction(8, 24), duration=Fraction(16, 24))
+    head, tail, _ = splice_take(_plan(duration=16, context=(92, 124)), excerpt=info.path, result=result,
+                                dest=tmp_path / "t.mp4", audio_only=False,
+                                options=TakeOptions(handles=8, resolution="timeline"), content=info.content,
+                                source_size=(480, 360))
     assert (probe(tmp_path / "t.mp4").width, probe(tmp_path / "t.mp4").height) == (480, 360)
-    assert (head, tail) == (12, 12)
-    assert decode_patterns(tmp_path / "t.mp4") == [(k, 5) for k in range(48)]
+    assert (head, tail) == (8, 8)
+    assert decode_patterns(tmp_path / "t.mp4") == [(k, 5) for k in range(32)]
