@@ -26,7 +26,8 @@ def with_takes(tmp_path_factory, sample_media):
         shutil.copy(path, folder / path.name)
     (folder / "media").symlink_to(sample_media, target_is_directory=True)
     out = folder / "alts.otio"
-    assert run_cli("run", folder / "retake_sample.otio", "-o", out, "--takes", "2") == 0
+    # Half a second of context: the takes keep their 12-frame handles, which conform must step over.
+    assert run_cli("run", folder / "retake_sample.otio", "-o", out, "--takes", "2", "--context", "0.5") == 0
     return folder, out
 
 

@@ -156,7 +156,8 @@ def test_resolve_markers_edl_round_trips(tmp_path):
 def test_written_edl_keeps_record_start_names_media_and_has_unique_short_reels(samples, tmp_path):
     from conftest import run_cli
     out = tmp_path / "o.edl"
-    assert run_cli("run", samples / "retake_sample.otio", "-o", out) == 0
+    # Half a second of context: 12-frame heads, so a take's source in is its marked frames', not its file's start.
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--context", "0.5") == 0
     cut = parse_edl((tmp_path / "o.V1.edl").read_text())
     assert cut.events[0].rec_in == "01:00:00:00"
     assert [loc.timecode for e in cut.events for loc in e.locators] == ["01:00:02:00", "01:00:08:12", "01:00:14:00"]

@@ -69,7 +69,8 @@ def test_modern_fcpxml_keeps_23976_and_reads_media_rep(tmp_path):
 
 def test_takes_are_written_as_auditions_with_the_original_active(samples, tmp_path):
     out = tmp_path / "o.fcpxml"
-    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--takes", "2") == 0
+    # Half a second of context: 12-frame heads, so a take's start is its marked frames', not its file's first.
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--takes", "2", "--context", "0.5") == 0
     root = ET.parse(out).getroot()
     assert root.get("version") == "1.10"
     auditions = root.findall(".//spine/audition")
@@ -89,7 +90,7 @@ def test_takes_are_written_as_auditions_with_the_original_active(samples, tmp_pa
 
 def test_fcpxml_round_trip_keeps_placement_markers_and_paths(samples, tmp_path):
     out = tmp_path / "o.fcpxml"
-    assert run_cli("run", samples / "retake_sample.otio", "-o", out) == 0
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--context", "0") == 0
     source = read_timeline(samples / "retake_sample.otio")
     again = read_timeline(out)
     rate = timeline_rate(source)
@@ -115,7 +116,7 @@ def test_fcpxml_round_trip_keeps_placement_markers_and_paths(samples, tmp_path):
 def test_marked_ranges_survive_the_fcpxml_round_trip(samples, tmp_path):
     from otio_retake.timeline.marks import find_marked_ranges
     out = tmp_path / "o.fcpxml"
-    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky") == 0
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky", "--context", "0") == 0
     ranges, _ = find_marked_ranges(read_timeline(out))
     assert [(r.name, r.record_in_tc, r.duration, r.mode.value, r.prompt) for r in ranges] == [
         ("sky", "01:00:02:00", 72, "video", "Replace the grey sky with a stormy sunset"),

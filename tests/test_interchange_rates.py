@@ -75,11 +75,24 @@ def test_fcpxml_conformed_clip_markers_map_frame_for_frame(tmp_path):
     assert {r.name: r.record_in for r in ranges if r.name != "m"} == {"m7": 168, "m14": 336, "m23": 551}
 
 
-def _conformed_cut(tmp_path, *, conform: bool = True, sequence: str = "1001/24000s") -> Path:
+@pytest.fixture(scope="module")
+def pal_media(tmp_path_factory) -> Path:
+    """The 25 fps clip of ``_conformed_cut``, made once: the tests only read it."""
+    return make_source(tmp_path_factory.mktemp("pal") / "pal.mp4", clip_id=7, frames=250, rate=Fraction(25),
+                       width=320, height=180)
+
+
+@pytest.fixture(scope="module")
+def fast_media(tmp_path_factory) -> Path:
+    """The 24 fps clip of ``_retimed_cut``, made once: the tests only read it."""
+    return make_source(tmp_path_factory.mktemp("fast") / "fast.mp4", clip_id=9, frames=336, rate=Fraction(24),
+                       width=320, height=180)
+
+
+def _conformed_cut(tmp_path, media: Path, *, conform: bool = True, sequence: str = "1001/24000s") -> Path:
     """A 25 fps pattern clip (clip id 7, 10 s, a 440 Hz tone) in a 23.976 project, rate-conformed as Final
     Cut does by default: the clip shows media frames 50.. (start 2 s) from record frame 0 for 192 frames, and
     its marker 'm' starts at media frame 100 (4 s) and lasts 72 media frames (72/25 s of clip time)."""
-    media = make_source(tmp_path / "pal.mp4", clip_id=7, frames=250, rate=Fraction(25), width=320, height=180)
     duration = format_time(Fraction(192) * parse_time(sequence))
     path = tmp_path / "c.fcpxml"
     path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -108,12 +121,14 @@ def _conformed_cut(tmp_path, *, conform: bool = True, sequence: str = "1001/2400
 
 
 @pytest.mark.parametrize("sequence", ["1001/24000s", "1/24s"])
-def test_fcpxml_conformed_clip_renders_frame_for_frame_and_its_take_comes_back_in_place(tmp_path, sequence):
+def test_fcpxml_conformed_clip_renders_frame_for_frame_and_its_take_comes_back_in_place(tmp_path, sequence,
+                                                                                       pal_media):
     # Final Cut plays a conformed clip's media frame n at the clip's record frame n (slowed to 95.9% at 23.976,
     # 96% at 24): the marker at media frame 100 is record frame 50, and the excerpt and the take must show media
     # frames 100, 101, ... there (by time they would drift: record frame 71 is media frame 123 by time, not 121).
-    path = _conformed_cut(tmp_path, sequence=sequence)
-    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "12") == 0
+    path = _conformed_cut(tmp_path, pal_media, sequence=sequence)
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "12",
+                   "--context", "0.5") == 0
     take = tmp_path / "ws" / "takes" / "m_takeA.mp4"
     assert decode_patterns(take) == [(100 + k, 7) for k in range(-12, 72 + 12)]
     out = read_timeline(tmp_path / "o.otio")
@@ -121,7 +136,7 @@ def test_fcpxml_conformed_clip_renders_frame_for_frame_and_its_take_comes_back_i
     clip = retake.find_clips()[0]
     placed = clip.transformed_time_range(clip.trimmed_range(), out.tracks)
     assert (round(placed.start_time.value), round(placed.duration.value)) == (50, 72)  # the handles are outside it
-    # The excerpt (2 s of context each side at the sequence rate) shows one media frame per record frame too,
+    # The excerpt (half a second of context each side at the sequence rate) shows one media frame per record frame too,
     # and its sound is slowed by the same factor: the 440 Hz tone plays at 440 x 23.976 / 25 (or x 24 / 25).
     excerpt = next((tmp_path / "ws" / "excerpts").glob("m_*.mp4"))
     shown = decode_patterns(excerpt)
@@ -156,10 +171,9 @@ def _shown_at(timeline, folder, frames: int = 192) -> list[tuple[str, Fraction]]
             for k in range(s.record_in, s.record_out)]
 
 
-def _retimed_cut(tmp_path, points: str, sampling: str = "") -> Path:
+def _retimed_cut(tmp_path, media: Path, points: str, sampling: str = "") -> Path:
     """A 24 fps pattern clip (clip id 9, 14 s) in a 24 fps project, retimed by ``points``: the clip's local
     time runs from 2 s for 8 s (192 frames); its marker 'r' is at local 4 s (record frame 48) for 3 s."""
-    media = make_source(tmp_path / "fast.mp4", clip_id=9, frames=336, rate=Fraction(24), width=320, height=180)
     path = tmp_path / "t.fcpxml"
     path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE fcpxml>
@@ -188,14 +202,15 @@ def _retimed_cut(tmp_path, points: str, sampling: str = "") -> Path:
 _CONSTANT = '<timept time="0s" value="0s" interp="linear"/><timept time="10s" value="12s" interp="linear"/>'
 
 
-def test_fcpxml_constant_speed_timemap_renders_frame_for_frame_with_floor_sampling(tmp_path):
+def test_fcpxml_constant_speed_timemap_renders_frame_for_frame_with_floor_sampling(tmp_path, fast_media):
     # 120% (local 0 s -> media 0 s, local 10 s -> media 12 s): record frame k shows media time 1.2 x (2 s + k/24),
     # media frame floor(57.6 + 1.2 k) as Final Cut's default floor sampling picks it (the marker: k = 48 + j,
     # media frame floor(115.2 + 1.2 j); a quarter-frame rounding would show the next frame at every .8).
-    path = _retimed_cut(tmp_path, _CONSTANT)
+    path = _retimed_cut(tmp_path, fast_media, _CONSTANT)
     ranges, skipped = find_marked_ranges(read_timeline(path))
     assert [(r.name, r.record_in, r.duration) for r in ranges] == [("r", 48, 72)] and not skipped
-    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "12") == 0
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "12",
+                   "--context", "0.5") == 0
     shown = decode_patterns(tmp_path / "ws" / "takes" / "r_takeA.mp4")
     assert shown == [(int(Fraction(1152, 10) + Fraction(12, 10) * j), 9) for j in range(-12, 72 + 12)]
     # written back to FCPXML the pieces around the audition keep the speed and show the same media times
@@ -217,18 +232,20 @@ def test_fcpxml_constant_speed_timemap_renders_frame_for_frame_with_floor_sampli
      '<timept time="10s" value="16s" interp="linear"/>', "", "a varying speed"),
     (_CONSTANT, ' frameSampling="optical-flow"', "sampled by optical-flow"),
 ])
-def test_fcpxml_varying_timemap_is_still_refused_naming_the_clip(tmp_path, capsys, points, sampling, why):
-    path = _retimed_cut(tmp_path, points, sampling)
+def test_fcpxml_varying_timemap_is_still_refused_naming_the_clip(tmp_path, capsys, points, sampling, why,
+                                                                fast_media):
+    path = _retimed_cut(tmp_path, fast_media, points, sampling)
     assert run_cli("plan", path, "--default-length", "3", "--marker-prefix", "r") == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "clip 'fast'" in err and why in err
 
 
-def test_fcpxml_clip_at_another_rate_without_conform_still_renders_by_time(tmp_path):
+def test_fcpxml_clip_at_another_rate_without_conform_still_renders_by_time(tmp_path, pal_media):
     # Without <conform-rate> Final Cut plays the 25 fps media in real time (dropping a frame now and then): the
     # marker at 4 s of media is record frame 48 and record frame 48 + k shows the media frame on screen then.
-    path = _conformed_cut(tmp_path, conform=False)
-    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "0") == 0
+    path = _conformed_cut(tmp_path, pal_media, conform=False)
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "0",
+                   "--context", "0") == 0
     shown = decode_patterns(tmp_path / "ws" / "takes" / "m_takeA.mp4")
     by_time = [(int((2 + Fraction(48 + k) * Fraction(1001, 24000)) * 25 + Fraction(1, 4)), 7) for k in range(len(shown))]
     assert shown == by_time and shown[-1][0] > 100 + len(shown) - 1  # ahead of one frame per frame

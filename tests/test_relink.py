@@ -33,8 +33,9 @@ brighter |C:ResolveColorBlue |M:bright |D:48
 def _setup(tmp_path):
     media = tmp_path / "footage"
     # Camera A's file starts at 10:00:00:00 (its embedded timecode); the EDL cuts from 10:00:01:00.
-    make_pattern_clip(media / "A001C003_220101.mov", clip_id=7, frames=240, timecode="10:00:00:00", tone_hz=None)
-    make_pattern_clip(media / "cam_b.mp4", clip_id=8, frames=240)
+    make_pattern_clip(media / "A001C003_220101.mov", clip_id=7, frames=240, width=320, height=180,
+                      timecode="10:00:00:00", tone_hz=None)
+    make_pattern_clip(media / "cam_b.mp4", clip_id=8, frames=240, width=320, height=180)
     edl = tmp_path / "cut.edl"
     edl.write_text(EDL)
     markers = tmp_path / "cut.markers.edl"
@@ -64,7 +65,8 @@ def test_run_refuses_with_the_list_of_missing_media(tmp_path, capsys):
 
 def test_source_timecode_maps_through_the_embedded_start_timecode(tmp_path):
     media, edl, markers = _setup(tmp_path)
-    assert run_cli("run", edl, "--markers", markers, "--media-dir", media, "-o", tmp_path / "o.otio") == 0
+    assert run_cli("run", edl, "--markers", markers, "--media-dir", media, "-o", tmp_path / "o.otio",
+                   "--context", "0.5") == 0  # room for the 12-frame head checked below
     patterns = decode_patterns(tmp_path / "cut.retake" / "takes" / "bright_takeA.mp4")
     # record 01:00:02:00 is source 10:00:03:00, i.e. file frame 72 of camera A.
     assert patterns[12:12 + 48] == [(72 + k, 7) for k in range(48)]

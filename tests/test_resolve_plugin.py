@@ -20,10 +20,14 @@ COMMAND = [sys.executable, "-m", "otio_retake.cli"]
 START = 86400
 
 
-def _retake(resolve, tmp_path, **kw):
+# The settings' extra arguments reach the run: no context where a test checks placement, not handles.
+NO_CONTEXT = {"extra_args": ["--context", "0"]}
+
+
+def _retake(resolve, tmp_path, settings=NO_CONTEXT, **kw):
     kw.setdefault("command", COMMAND)
     kw.setdefault("workspace", str(tmp_path / "ws"))
-    return plugin.retake_marked_ranges(resolve, log=lambda line: None, settings={}, **kw)
+    return plugin.retake_marked_ranges(resolve, log=lambda line: None, settings=settings, **kw)
 
 
 def _snapshot(timeline):
@@ -35,7 +39,8 @@ def test_takes_come_back_at_their_absolute_frames_on_new_tracks(samples, tmp_pat
     resolve = sample_resolve(samples)
     timeline = resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
     before = _snapshot(timeline)
-    summary = _retake(resolve, tmp_path)
+    # Half a second of context: the head handles the take is placed after are 12 frames.
+    summary = _retake(resolve, tmp_path, settings={"extra_args": ["--context", "0.5"]})
     assert summary["bin"].startswith("Retakes retake_sample")
     ranges = {r["name"]: r for r in summary["ranges"]}
     assert {n: (r["record_frame"], r["duration"], r["track"]) for n, r in ranges.items()} == {
@@ -53,6 +58,7 @@ def test_takes_come_back_at_their_absolute_frames_on_new_tracks(samples, tmp_pat
     assert audio == [(START + 204, 72), (START + 336, 60)]
     # The placed frames are the marked ones: the take file's frame at startFrame is the record-in frame.
     sky = next(i for i in timeline.tracks["video"][1][1] if i.start == START + 48)
+    assert sky.source_in == 12
     patterns = decode_patterns(sky.pool_item.path)
     assert patterns[sky.source_in:sky.source_in + 72] == [source_frame_at(48 + k) for k in range(72)]
     # Take Selector: 'sky' lies inside one clip; the original stays selected.
@@ -177,6 +183,8 @@ def test_the_installed_menu_script_runs_the_whole_flow(samples, tmp_path):
     from conftest import run_cli
     dest = tmp_path / "Utility"
     assert run_cli("install", "resolve", "--dest", dest, "--workspace", tmp_path / "ws") == 0
+    settings_path = dest / "otio-retake" / "otio_retake_settings.json"  # as a user adds options to the run
+    settings_path.write_text(json.dumps({**json.loads(settings_path.read_text()), **NO_CONTEXT}))
     resolve = sample_resolve(samples)
     script = (dest / "Retake Marked Ranges.py").read_text()
     scope = {"resolve": resolve, "__name__": "__main__"}
@@ -212,6 +220,8 @@ def test_the_resolve_command_imports_the_script_as_a_module_and_prints_its_summa
     from otio_retake.errors import InputError
     from otio_retake.integrations import resolve as integration
     resolve = sample_resolve(samples)
+    # One range is enough to show the summary (the command passes no run options: 2 s of context each).
+    assert resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline().DeleteMarkerAtFrame(204)
     monkeypatch.setattr(integration, "external_resolve", lambda: resolve)
     try:
         sys.modules.pop("otio_retake_resolve", None)
@@ -225,7 +235,7 @@ def test_the_resolve_command_imports_the_script_as_a_module_and_prints_its_summa
         sys.modules.pop("otio_retake_resolve", None)  # the installed-menu test imports its own copy
     out = capsys.readouterr().out
     summary = json.loads(out[out.index("{\n"):])  # after the script's own log lines, as before
-    assert sorted(r["name"] for r in summary["ranges"]) == ["crossing", "sky"]
+    assert [r["name"] for r in summary["ranges"]] == ["sky"]
     assert summary["bin"].startswith("Retakes retake_sample") and "cancelled" not in summary
     assert [name for name, _ in resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
             .tracks["video"]] == ["V1", "Retake A"]

@@ -45,7 +45,8 @@ def _run(fmt, tmp_path_factory, sample_media):
     extra = [folder / e if e.endswith(".edl") else e for e in extra]
     out = folder / "out" / f"result.{fmt}"
     out.parent.mkdir()
-    code = run_cli("run", folder / name, "-o", out, *extra)
+    # Half a second of context: room for the full 12-frame handles checked below, a third less media than 2 s.
+    code = run_cli("run", folder / name, "-o", out, "--context", "0.5", *extra)
     assert code == 0
     _RUNS[fmt] = (fmt, folder, out, before)
     return _RUNS[fmt]

@@ -25,14 +25,15 @@ def _plan(record_in=100, duration=48, context=(52, 196)):
 
 @pytest.fixture(scope="module")
 def excerpt(tmp_path_factory):
-    # Excerpt frame k shows pattern k (so excerpt k = record 52 + k).
-    return make_pattern_clip(tmp_path_factory.mktemp("ex") / "excerpt.mp4", clip_id=9, frames=144)
+    # Excerpt frame k shows pattern k (so excerpt k = record 52 + k), at the sample media's 320x180.
+    return make_pattern_clip(tmp_path_factory.mktemp("ex") / "excerpt.mp4", clip_id=9, frames=144, width=320,
+                             height=180)
 
 
 def _shifted_result(path, shift, frames=144):
-    with ClipWriter(path, rate=Fraction(24), width=640, height=360) as w:
+    with ClipWriter(path, rate=Fraction(24), width=320, height=180) as w:
         for k in range(frames):
-            w.add_frame(pattern_frame(min(max(k - shift, 0), 143), 9))
+            w.add_frame(pattern_frame(min(max(k - shift, 0), 143), 9, 320, 180))
     return path
 
 
@@ -48,7 +49,7 @@ def test_shifted_results_are_found_and_cut_at_the_right_frames(excerpt, tmp_path
 
 
 def test_result_that_does_not_match_its_context_is_flagged(excerpt, tmp_path):
-    other = make_pattern_clip(tmp_path / "other.mp4", clip_id=200, frames=144, tone_hz=None)
+    other = make_pattern_clip(tmp_path / "other.mp4", clip_id=200, frames=144, width=320, height=180, tone_hz=None)
     _, _, check = splice_take(_plan(), excerpt=excerpt, result=other, dest=tmp_path / "t.mp4",
                               audio_only=False)
     assert not check.context_match
@@ -86,11 +87,11 @@ def _resampled(source, dest, rate, width=None, height=None):
 
 
 def test_result_at_another_rate_and_size_still_gives_the_marked_frames(excerpt, tmp_path):
-    # Hosts answer 1080p at a rate of their own: here 30 fps and 1280x720.
-    result = _resampled(_preview(excerpt, tmp_path / "r24.mp4"), tmp_path / "r30.mp4", 30, 1280, 720)
+    # Hosts answer at a size and rate of their own: here 30 fps and twice the excerpt's size.
+    result = _resampled(_preview(excerpt, tmp_path / "r24.mp4"), tmp_path / "r30.mp4", 30, 640, 360)
     head, tail, check = splice_take(_plan(), excerpt=excerpt, result=result, dest=tmp_path / "take.mp4",
                                     audio_only=False)
-    assert check.result_rate == "30" and check.result_size == (1280, 720) and check.context_match
+    assert check.result_rate == "30" and check.result_size == (640, 360) and check.context_match
     patterns = decode_patterns(tmp_path / "take.mp4")
     assert patterns[head:head + 48] == [(k, 9) for k in range(48, 96)]
     assert probe(tmp_path / "take.mp4").rate == 24 and len(patterns) == head + 48 + tail
@@ -138,13 +139,17 @@ def test_take_at_the_timeline_size_undoes_the_hosts_size_and_padding(tmp_path):
     from otio_retake.providers.base import Limits
     from otio_retake.timeline.relink import ResolvedMedia
     from otio_retake.timeline.segments import Segment
-    source = make_pattern_clip(tmp_path / "four3.mp4", clip_id=5, frames=150, width=480, height=360)
+    # A short window (every frame of it is full HD three times over): 8 frames of context, 16 marked, 8 more;
+    # excerpt frame k is source frame k, and the marked frames are source frames 8-23.
+    source = make_pattern_clip(tmp_path / "four3.mp4", clip_id=5, frames=32, width=480, height=360)
     media = ResolvedMedia(path=source, start_frame=0, rate=Fraction(24), how="t")
-    info = render_excerpt([Segment(52, 144, "s", media, Fraction(52, 24))], tmp_path / "e.mp4", rate=Fraction(24),
+    info = render_excerpt([Segment(92, 32, "s", media, Fraction(0))], tmp_path / "e.mp4", rate=Fraction(24),
                           limits=Limits(exact_resolutions=((1920, 1080),)))
-    result = _preview(info.path, tmp_path / "r.mp4")
-    head, _, _ = splice_take(_plan(), excerpt=info.path, result=result, dest=tmp_path / "t.mp4", audio_only=False,
-                             options=TakeOptions(resolution="timeline"), content=info.content,
-                             source_size=(480, 360))
+    result = _preview(info.path, tmp_path / "r.mp4", start=Fraction(8, 24), duration=Fraction(16, 24))
+    head, tail, _ = splice_take(_plan(duration=16, context=(92, 124)), excerpt=info.path, result=result,
+                                dest=tmp_path / "t.mp4", audio_only=False,
+                                options=TakeOptions(handles=8, resolution="timeline"), content=info.content,
+                                source_size=(480, 360))
     assert (probe(tmp_path / "t.mp4").width, probe(tmp_path / "t.mp4").height) == (480, 360)
-    assert decode_patterns(tmp_path / "t.mp4")[head:head + 48] == [(k, 5) for k in range(100, 148)]
+    assert (head, tail) == (8, 8)
+    assert decode_patterns(tmp_path / "t.mp4") == [(k, 5) for k in range(32)]

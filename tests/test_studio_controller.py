@@ -44,8 +44,23 @@ def _qt_application(qapp):
 
 
 @pytest.fixture
-def studio(samples, qtbot):
+def short_context(monkeypatch):
+    """Half a second of context by default instead of 2 s (the controller has no option for it, as the studio's
+    runs take it from the workspace): room for the 12-frame handles these tests look at, a third less media."""
+    monkeypatch.setattr("otio_retake.jobs.plan.DEFAULT_CONTEXT_SECONDS", 0.5)
+
+
+@pytest.fixture
+def studio(samples, qtbot, short_context):
     controller = StudioController(samples / "retake_sample.otio")
+    yield controller
+    controller.shutdown()
+
+
+@pytest.fixture
+def sky_studio(samples, qtbot, short_context):
+    """The studio on the sample's first range alone, for tests about one range's take."""
+    controller = StudioController(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"))
     yield controller
     controller.shutdown()
 
@@ -131,10 +146,10 @@ def test_picks_persist_and_conform_uses_them_from_the_command_line(studio, qtbot
         reopened.shutdown()
 
 
-def test_conformed_cut_frames_are_the_picked_take(studio, qtbot, tmp_path):
-    _run(qtbot, studio)
-    studio.pick("sky", "A")
-    final = studio.conform(tmp_path / "cut.otio")[0]
+def test_conformed_cut_frames_are_the_picked_take(sky_studio, qtbot, tmp_path):
+    _run(qtbot, sky_studio)
+    sky_studio.pick("sky", "A")
+    final = sky_studio.conform(tmp_path / "cut.otio")[0]
     timeline = otio.adapters.read_from_file(str(final))
     clip = next(c for c in timeline.tracks[0].find_clips() if c.name == "sky take A")
     patterns = decode_patterns(otio.url_utils.filepath_from_url(clip.media_reference.target_url))
@@ -144,7 +159,7 @@ def test_conformed_cut_frames_are_the_picked_take(studio, qtbot, tmp_path):
 
 
 def test_a_deleted_take_file_is_reported_and_made_again_from_the_paid_result(samples, emulator, qtbot,
-                                                                           monkeypatch):
+                                                                           monkeypatch, short_context):
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
     server = emulator("fal")
     options = dict(provider="fal", base_urls={"fal": server.url}, poll_interval=0.05,
@@ -168,7 +183,7 @@ def test_a_deleted_take_file_is_reported_and_made_again_from_the_paid_result(sam
         reopened.shutdown()
 
 
-def test_cancel_then_resume_submits_nothing_twice(samples, emulator, qtbot, monkeypatch):
+def test_cancel_then_resume_submits_nothing_twice(samples, emulator, qtbot, monkeypatch, short_context):
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
     server = emulator("fal", latency=1.5)
     options = dict(provider="fal", base_urls={"fal": server.url}, poll_interval=0.05,
@@ -258,13 +273,13 @@ def test_a_take_of_a_marker_that_moved_is_not_shown_as_ready(studio, qtbot, samp
 
 def test_a_command_line_workspace_opens_with_its_takes_and_options(samples, tmp_path, qtbot):
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "alts.otio", "--takes", "2",
-                   "--marker-prefix", "sky") == 0
+                   "--marker-prefix", "sky", "--context", "0") == 0
     workspace = samples / "retake_sample.retake"
     jobs = len(Journal(workspace / "jobs.sqlite").all())
     controller = StudioController(workspace)
     try:
         assert [r.name for r in controller.ranges] == ["sky"]  # the run's --marker-prefix
-        assert controller.takes("sky") == ["A", "B"]  # the run's --takes 2, reused as they are
+        assert controller.takes("sky") == ["A", "B"]  # the run's --takes 2 and --context 0, reused as they are
         assert read_pattern(controller.frame("sky", "B", START + 100)) == source_frame_at(100)
         with qtbot.waitSignal(controller.runFinished, timeout=60_000) as blocker:
             controller.run()

@@ -12,6 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 import httpx
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -60,7 +61,14 @@ def _stats(server):
     return httpx.get(server.url + "/_emulator/stats").json()
 
 
-def test_a_whole_review_session(samples, qtbot, tmp_path):
+@pytest.fixture
+def short_context(monkeypatch):
+    """Half a second of context by default instead of 2 s (the window has no option for it: the studio takes it
+    from a workspace's run): room for the 12-frame handles the viewer steps into, a third less media."""
+    monkeypatch.setattr("otio_retake.jobs.plan.DEFAULT_CONTEXT_SECONDS", 0.5)
+
+
+def test_a_whole_review_session(samples, qtbot, tmp_path, short_context):
     window = StudioWindow(samples / "retake_sample.otio")
     qtbot.addWidget(window)
     window.show()
@@ -216,15 +224,16 @@ def test_bad_input_is_shown_in_words(samples, tmp_path, qtbot, monkeypatch, emul
     assert state.startswith("failed: ") and len(state) > len("failed: ")
 
 
-def test_a_deleted_take_file_is_said_in_the_viewer(samples, qtbot):
-    window = StudioWindow(samples / "retake_sample.otio")
+def test_a_deleted_take_file_is_said_in_the_viewer(samples, qtbot, short_context):
+    sky = MarkerFilter(name_prefix="sky")  # one range is enough
+    window = StudioWindow(samples / "retake_sample.otio", marker_filter=sky)
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.controller.runFinished, timeout=120_000):
         window.run()
     path = window.controller.take_row("sky", "A").take.path
     window.close()
     os.unlink(path)
-    window = StudioWindow(samples / "retake_sample.otio")
+    window = StudioWindow(samples / "retake_sample.otio", marker_filter=sky)
     qtbot.addWidget(window)
     assert window.model.index(0, COLUMNS.index("state")).data().startswith("missing")
     window.viewer.choose("A")
@@ -236,7 +245,8 @@ def test_a_deleted_take_file_is_said_in_the_viewer(samples, qtbot):
 
 def test_screenshot_is_a_picture_of_the_window(samples, tmp_path, qtbot):
     """On the workspace of a command-line run: the first range, its original beside take A."""
-    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "alts.otio") == 0
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "alts.otio", "--marker-prefix", "sky",
+                   "--context", "0") == 0
     picture = tmp_path / "studio.png"
     assert run_cli("studio", samples / "retake_sample.retake", "--screenshot", picture) == 0
     image = QImage(str(picture))
