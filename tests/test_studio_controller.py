@@ -279,7 +279,7 @@ def test_a_command_line_workspace_opens_with_its_takes_and_options(samples, tmp_
     controller = StudioController(workspace)
     try:
         assert [r.name for r in controller.ranges] == ["sky"]  # the run's --marker-prefix
-        assert controller.takes("sky") == ["A", "B"]  # the run's --takes 2 and --context 0, reused as they are
+        assert controller.takes("sky") == ["A", "B"]  # the run's --takes 2, reused as they are
         assert read_pattern(controller.frame("sky", "B", START + 100)) == source_frame_at(100)
         with qtbot.waitSignal(controller.runFinished, timeout=60_000) as blocker:
             controller.run()
