@@ -45,6 +45,12 @@ def _difference(a: np.ndarray, b: np.ndarray) -> float:
     return float(abs(a - b).mean())
 
 
+def _apart(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two different generations: some pixels far apart (a re-encode moves none that far). Their tints may be
+    close (random where no seed is sent); the label, carrying the prompt and seed, always differs somewhere."""
+    return float((abs(a - b).max(axis=2) > 40).mean()) > 0.0002
+
+
 def test_an_edited_prompt_makes_a_new_result_and_the_take_is_cut_from_it(emulator, samples, tmp_path,
                                                                           monkeypatch):
     monkeypatch.setenv("FAL_KEY", KEY)
@@ -67,8 +73,7 @@ def test_an_edited_prompt_makes_a_new_result_and_the_take_is_cut_from_it(emulato
     offset = round(new.request["start_seconds"] * 24)  # the excerpt frame of record frame 48 (24 fps)
     for k in (0, 30, 71):
         to_new = _difference(take_frames[12 + k], new_frames[offset + k])
-        to_old = _difference(take_frames[12 + k], old_frames[offset + k])
-        assert to_new < 4.0 < to_old, (k, to_new, to_old)
+        assert to_new < 4.0 and _apart(take_frames[12 + k], old_frames[offset + k]), (k, to_new)
     # The output timeline says the new prompt, and points at that take.
     import opentimelineio as otio
     out = otio.adapters.read_from_file(str(tmp_path / "o.otio"))
@@ -116,7 +121,7 @@ def test_two_takes_with_lost_submit_answers_are_two_jobs_each_paid_once(host, em
     assert len(handles) == 2  # take A and take B point at two different jobs
     assert all(("submitted", "found at the host after a lost answer") in journal.events(r.plan_key) for r in records)
     a, b = (_frames(tmp_path / "ws" / "takes" / f"sky_take{x}.mp4")[40] for x in "AB")
-    assert _difference(a, b) > 3.0  # two different generations, not one job's result twice
+    assert _apart(a, b)  # two different generations, not one job's result twice
 
 
 @pytest.mark.parametrize("host", ["gmi", "oxen"])
@@ -267,8 +272,7 @@ def test_a_journal_from_before_job_identities_is_never_paid_twice_nor_its_files_
     offset = round(new.request["start_seconds"] * 24)
     for k in (0, 40, 71):
         to_result = _difference(take_frames[12 + k], result_frames[offset + k])
-        to_wrong = _difference(take_frames[12 + k], wrong_frames[offset + k])
-        assert to_result < 4.0 < to_wrong, (k, to_result, to_wrong)
+        assert to_result < 4.0 and _apart(take_frames[12 + k], wrong_frames[offset + k]), (k, to_result)
 
 
 def test_a_lost_submit_in_a_journal_from_before_job_identities_is_refused_with_what_to_do(
