@@ -42,11 +42,12 @@ demo: setup qt-deps
 
 # Tests spread over every core (-n auto); the slowest are listed so each can be justified (docs/testing.md).
 # Two pytest-xdist workers per core: the tests wait on emulated hosts, leases and subprocesses about as long as
-# they compute, so one worker per core leaves the cores half idle (docs/testing.md).
+# they compute, so one worker per core leaves the cores half idle. A file's tests stay on one worker
+# (--dist loadfile), so a module's shared run is made once, not once per worker (docs/testing.md).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
 test: setup tools qt-deps postgres
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # The Premiere panel's tests run `node --test` and Debian's chromium (driven by Playwright, never
 # `playwright install`): install them when they are missing.
