@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -406,3 +407,35 @@ def test_a_queued_job_that_needs_a_person_leaves_the_queue_instead_of_being_retr
     assert record.state == JobState.SUBMITTING and record.claimed_by is None and journal.queue_busy() == 0
     assert any((d or "").startswith("left the queue: ") for _, d in journal.events(record.plan_key))
     assert _stats(server)["submitted"] == 1  # sent once, never again without the user's word
+
+
+def test_a_queued_job_whose_download_keeps_failing_is_held_back_then_leaves_the_queue_paid_once(
+        emulator, samples, tmp_path, pg_url, monkeypatch, capsys):
+    from otio_retake.jobs.worker import WORKER_TRIES
+    from otio_retake.providers import http
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    monkeypatch.setattr(http, "backoff_delay", lambda attempt, policy, rng=None: 0.01)  # the client's own retries
+    server = emulator("fal", faults="download=500x1000")  # paid, done at the host, and never downloadable
+    base = ["--provider", "fal", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
+            tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky", *NO_CONTEXT]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    ended = []
+    worker = threading.Thread(target=lambda: ended.append(
+        run_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "1")), daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(60)
+    assert ended == [0], "the worker never became idle: the failing job was claimed again and again"
+    journal = open_journal(pg_url)
+    [record] = journal.all()
+    details = [d or "" for _, d in journal.events(record.plan_key)]
+    # Still paid and resumable (a later run downloads it), out of the queue, after WORKER_TRIES tries, each held
+    # back one lease (1 s) before the next.
+    assert record.state == JobState.FINISHED_REMOTELY and journal.queue_busy() == 0
+    assert sum(d.startswith("failed in worker") for d in details) == WORKER_TRIES - 1
+    assert any(d.startswith(f"left the queue after {WORKER_TRIES} failed tries") for d in details)
+    assert time.monotonic() - started >= WORKER_TRIES - 1
+    stats = _stats(server)
+    assert stats["submitted"] == 1  # paid once
+    downloads = stats["requests"]["download"]
+    assert downloads <= WORKER_TRIES * 10, downloads  # bounded: WORKER_TRIES tries of the client's few attempts

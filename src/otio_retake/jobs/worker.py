@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from ..errors import CostLimitError
 from .runner import ExpiredResultError, UnresolvedSubmitError
 from .store import Store
+from .store.base import WORKABLE_STATES
 
 # A job failing so waits for a person (resubmit it or not, pay again or not, raise the budget): workers leave it,
 # and `run` (or `resume`) of its timeline says what it needs.
 NEEDS_A_PERSON = (UnresolvedSubmitError, ExpiredResultError, CostLimitError)
+WORKER_TRIES = 3  # a job still workable after failing this often in one worker leaves the queue
 
 __all__ = ["WorkerReport", "work"]
 
@@ -47,12 +49,14 @@ def work(journal: Store, build: Callable[[str, dict], tuple[Callable, dict]], *,
     ``build(run_id, settings)`` -> (a function making a fresh Runner, {plan_key: the job's plans})."""
     report = WorkerReport()
     lock = threading.Lock()  # build's cache and the report are shared by the threads
+    tries: dict[str, int] = {}  # this worker's failed tries of each job still workable (_hold_back)
     raised: list[BaseException] = []
 
     def loop() -> None:
         try:
             _loop(journal, build, owner=owner, lease_seconds=lease_seconds, until_idle=until_idle,
-                  idle_poll=idle_poll, on_job=on_job, stop=lambda: stop() or bool(raised), report=report, lock=lock)
+                  idle_poll=idle_poll, on_job=on_job, stop=lambda: stop() or bool(raised), report=report, lock=lock,
+                  tries=tries)
         except BaseException as exc:  # re-raised by the caller's thread once the others have stopped
             raised.append(exc)
 
@@ -66,7 +70,8 @@ def work(journal: Store, build: Callable[[str, dict], tuple[Callable, dict]], *,
     return report
 
 
-def _loop(journal: Store, build, *, owner, lease_seconds, until_idle, idle_poll, on_job, stop, report, lock) -> None:
+def _loop(journal: Store, build, *, owner, lease_seconds, until_idle, idle_poll, on_job, stop, report, lock,
+          tries) -> None:
     # One event loop per thread and one runner per queued run, kept from job to job: each job would otherwise pay
     # for new host clients, a journal connection (and its schema check) and the timeline's index.
     loop = asyncio.new_event_loop()
@@ -74,7 +79,8 @@ def _loop(journal: Store, build, *, owner, lease_seconds, until_idle, idle_poll,
     settings_of: dict[str, dict | None] = {}
     try:
         _jobs(journal, build, loop, runners, settings_of, owner=owner, lease_seconds=lease_seconds,
-              until_idle=until_idle, idle_poll=idle_poll, on_job=on_job, stop=stop, report=report, lock=lock)
+              until_idle=until_idle, idle_poll=idle_poll, on_job=on_job, stop=stop, report=report, lock=lock,
+              tries=tries)
     finally:
         for runner in runners.values():
             with contextlib.suppress(Exception):
@@ -82,8 +88,23 @@ def _loop(journal: Store, build, *, owner, lease_seconds, until_idle, idle_poll,
         loop.close()
 
 
+def _hold_back(journal: Store, key: str, owner: str, lease_seconds: float, tries: dict[str, int], why: str) -> None:
+    """A job that failed but is still workable (a download that kept failing: paid, and resumable) is not claimed
+    again at once, by this worker or another: held for one lease, then free; after WORKER_TRIES failures in this
+    worker it leaves the queue, and `run` of its timeline (or `resume`) tries it again when a person asks."""
+    record = journal.get(key)
+    if record is None or record.state not in WORKABLE_STATES:
+        return  # failed for good (refused at submit, the job failed at the host): not worked on again anyway
+    tries[key] = tries.get(key, 0) + 1
+    if tries[key] >= WORKER_TRIES:
+        journal.unqueue(key, owner, f"left the queue after {tries[key]} failed tries in worker {owner}: {why}")
+    elif journal.claim(key, owner, lease_seconds) is not None:  # the claim keeps every worker off it meanwhile
+        journal.move(key, record.state, detail=f"failed in worker {owner} ({why}); tried again in "
+                                               f"{lease_seconds:g} s")
+
+
 def _jobs(journal: Store, build, loop, runners, settings_of, *, owner, lease_seconds, until_idle, idle_poll,
-          on_job, stop, report, lock) -> None:
+          on_job, stop, report, lock, tries) -> None:
     while not stop():
         got = journal.claim_next(owner, lease_seconds)
         if got is None:
@@ -120,6 +141,8 @@ def _jobs(journal: Store, build, loop, runners, settings_of, *, owner, lease_sec
             raise
         if isinstance(error, NEEDS_A_PERSON):  # retrying cannot help: out of the queue, not claimed again and again
             journal.unqueue(key, owner, f"left the queue: {getattr(error, 'message', error)}")
+        elif error is not None:
+            _hold_back(journal, key, owner, lease_seconds, tries, getattr(error, "message", str(error)))
         with lock:
             if error is None:
                 report.done.append(where)
