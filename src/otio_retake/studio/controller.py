@@ -649,6 +649,8 @@ class StudioController(QObject):
         self.rangeChanged.emit(event.range_name)
 
     def _apply_batch(self, result: dict) -> None:
+        if self._thread is not None:  # its last act was sending this: let it end, so `running` is False
+            self._thread.join(10)     # by the time runFinished says the run is over
         self._running_requests = set()
         for made in result["takes"]:
             row = self._rows[made.range.name]
