@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -20,12 +21,14 @@ from test_journal import _wait_for
 
 
 
-def cli_run(timeline: Path, out: Path, host_url: str, *extra: str) -> subprocess.Popen:
-    """`otio-retake run` of the timeline on the fal emulator, in its own process, from its own folder."""
+def cli_run(timeline: Path, out: Path, host_url: str, *extra: str, background: bool = False) -> subprocess.Popen:
+    """`otio-retake run` of the timeline on the fal emulator, in its own process, from its own folder;
+    ``background``: started as a script's `... &` is, with Ctrl-C (SIGINT) ignored."""
     command = [sys.executable, "-m", "otio_retake.cli", "run", str(timeline), "-o", str(out), "--provider", "fal",
                "--base-url", f"fal={host_url}", "--poll-interval", "0.05", "--yes", *extra]
+    ignore_ctrl_c = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if background else None
     return subprocess.Popen(command, env={**os.environ, "FAL_KEY": EMULATOR_KEY}, cwd=out.parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ignore_ctrl_c)
 
 
 def written_sequence(c, tmp_path, media) -> Path:
@@ -130,7 +133,8 @@ def test_cancel_from_the_bridge_stops_a_command_line_run_with_no_extra_submit(br
     timeline = written_sequence(c, tmp_path, sample_media)
     work = tmp_path / "cli"
     work.mkdir()
-    process = cli_run(timeline, work / "cut.retakes.otio", host.url)
+    # Started as a script's background job is: a shell has it ignore Ctrl-C, and the cancel must still stop it.
+    process = cli_run(timeline, work / "cut.retakes.otio", host.url, background=True)
     try:
         run = cli_run_of(c, timeline)
         ends = []

@@ -8,6 +8,7 @@ builds a runner itself, and every JSON they print is a model of ``contract.py``.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -152,7 +153,17 @@ for _host in [n for n in provider_names() if n != "preview"]:
     _doctor_host_command(_host)
 
 
+def _take_ctrl_c() -> None:
+    # A shell starts a script's background job (`otio-retake run ... &`) with Ctrl-C ignored, and Python leaves it
+    # so: such a run could not be stopped the graceful way (journal kept, jobs cancellable), neither by Ctrl-C nor
+    # by a panel's Cancel through the bridge, which sends it SIGINT. A run's graceful stop is its Ctrl-C path.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # run as the program, not called in process
+        _take_ctrl_c()
     try:
         cli.main(args=argv, prog_name="otio-retake", standalone_mode=False)
     except RetakeError as exc:
