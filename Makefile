@@ -8,7 +8,10 @@ OUT := demo_out
 
 .PHONY: setup qt-deps demo test bench clean tools postgres
 
+# Compiled here (only what changed): where PYTHONDONTWRITEBYTECODE is set, as on this CI machine, every
+# otio-retake process (the tests start dozens) would otherwise compile the package from source again.
 setup: $(VENV)/.installed
+	$(BIN)/python -m compileall -q src > /dev/null
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
