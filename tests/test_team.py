@@ -35,6 +35,18 @@ def _run_args(samples, out, server, pg_url, ws, *extra):
             "--journal", pg_url, "--yes", "--lease", "2", *NO_CONTEXT, *extra]
 
 
+def _own_postgres() -> PostgresServer:
+    """A PostgreSQL server of the test's own (one it stops and starts), as the session's is started: never
+    skipped in CI."""
+    pg = PostgresServer()
+    try:
+        return pg.start()
+    except RuntimeError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+
+
 def _spawn(args, log, **env):
     env = dict(os.environ, GMI_API_KEY=EMULATOR_KEY, **env)
     return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -115,13 +127,7 @@ def test_a_lost_database_connection_is_retried_then_reported_and_nothing_paid_is
                                                                                       monkeypatch):
     import psycopg
     monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
-    pg = PostgresServer()
-    try:
-        pg.start()
-    except RuntimeError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
+    pg = _own_postgres()
     try:
         url = pg.create_database("lost")
         server = emulator("gmi", latency=1.5)
@@ -327,18 +333,11 @@ def test_cancel_on_the_shared_journal_cancels_at_the_host(emulator, samples, tmp
 
 def test_a_heartbeat_that_cannot_renew_ends_the_run_with_a_journal_error_and_submits_nothing_more(
         emulator, samples, tmp_path, monkeypatch):
-    import threading
     from otio_retake import pipeline
     from otio_retake.errors import JournalError
     from otio_retake.jobs.store.postgres import PostgresJournal
     monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
-    pg = PostgresServer()
-    try:
-        pg.start()
-    except RuntimeError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
+    pg = _own_postgres()
     try:
         url = pg.create_database("beat")
         server = emulator("gmi", latency=5.0)
