@@ -80,10 +80,22 @@ class RetakeError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self):
+        # Rebuilt from its fields, not its constructor (subclasses take other keywords): it crosses into and out
+        # of media processes by pickle, and must come back the same type with the same message and hint.
+        return _rebuild, (type(self), self.args, self.__dict__)
+
     def __str__(self) -> str:
         if self.hint:
             return f"{self.message}\n  hint: {self.hint}"
         return self.message
+
+
+def _rebuild(cls: type[RetakeError], args: tuple, fields: dict) -> RetakeError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(fields)
+    return error
 
 
 class InputError(RetakeError):

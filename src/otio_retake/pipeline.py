@@ -26,6 +26,7 @@ import opentimelineio as otio
 from .jobs.plan import build_plans, check_windows, jobs_for
 from .media.probe import probe
 from .media.splice import TakeOptions
+from .media.work import media_processes
 from .errors import (CostLimitError, InputError, JobFailedError, RetakeError, RunIncompleteError,
                      SubmitOutcomeUnknownError)
 from .jobs.picks import find_picks
@@ -480,4 +481,5 @@ def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int,
 
     if on_start is not None:
         on_start(owner, store.url)
-    return work(store, build, owner=owner, lease_seconds=lease, until_idle=until_idle, jobs=jobs, on_job=on_job)
+    with media_processes():  # dozens of jobs in flight: media work and the event loops apart (media/work.py)
+        return work(store, build, owner=owner, lease_seconds=lease, until_idle=until_idle, jobs=jobs, on_job=on_job)
