@@ -45,6 +45,7 @@ from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import check_download, probe
 from ..media.splice import TakeOptions, splice_take
 from ..media.work import run_media_work
+from .pace import PACE
 from ..model import RetakePlan, Take
 from ..paths import path_to_url
 from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, RetakeRequest, Succeeded
@@ -128,6 +129,7 @@ class Runner:
         self._excerpts: dict[tuple, asyncio.Task[ExcerptInfo]] = {}
         self.planner = JobPlanner(timeline, resolver, pool, workspace)  # segments, checks, job keys: jobs/plan.py
         self._submitted = 0
+        self._submitted_at: dict[str, float] = {}  # this run's submits: when (PACE)
         self._reused = 0
         self._sizes: dict[Path, tuple[int, int] | None] = {}
         self._leases_lost: str | None = None  # why, once the heartbeat could not renew this runner's claims
@@ -446,6 +448,7 @@ class Runner:
                 self.journal.move(key, JobState.FAILED, error=exc.message, detail="refused at submit")
                 raise
             self._submitted += 1
+            self._submitted_at[key] = time.monotonic()
             self.journal.move(key, JobState.SUBMITTED, handle=handle)
         if cancelled:
             raise asyncio.CancelledError
@@ -470,14 +473,19 @@ class Runner:
     async def _wait(self, key: str, plans: list[RetakePlan], provider: Provider, handle: JobHandle) -> Succeeded:
         first = plans[0]
         interval = self.poll_interval if self.poll_interval is not None else getattr(provider, "poll_seconds", 1.0)
+        submitted_at = self._submitted_at.pop(key, None)  # None: sent by an earlier run, when is not known
+        host = (provider.name, provider.model, getattr(provider, "base_url", None))  # another address: another host
         try:
             status = await provider.poll(handle)
             while not isinstance(status, (Succeeded, Failed, Cancelled)):
                 kind = "queued" if isinstance(status, Queued) else "running"
                 self._emit(kind, first, position=getattr(status, "position", None), job_id=handle.job_id)
-                await asyncio.sleep(interval)
+                since = time.monotonic() - submitted_at if submitted_at is not None else None
+                await asyncio.sleep(PACE.next_poll(host, since, interval))
                 self._holding()
                 status = await provider.poll(handle)
+            if isinstance(status, Succeeded) and submitted_at is not None:
+                PACE.finished(host, time.monotonic() - submitted_at, interval)
         except ResultExpiredError as exc:  # the host no longer has the job: paid, and gone
             self.journal.move(key, JobState.EXPIRED, error=exc.message, detail="job expired at the host")
             raise self._expired_error(plans, provider, handle, exc) from None

@@ -1,0 +1,48 @@
+"""Polls wait for the host's learned pace: a job is not asked about before a job of that host could have finished,
+and is then polled at the run's interval, so it is seen finished as soon as before."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from conftest import EMULATOR_KEY, run_cli
+
+from otio_retake.jobs.pace import MARGIN, HostPace
+
+
+def test_before_anything_is_learned_and_for_a_job_an_earlier_run_sent_the_interval_is_kept():
+    pace = HostPace()
+    assert pace.next_poll("fal", 0.0, 0.2) == 0.2
+    pace.finished("fal", 2.2, 0.2)
+    assert pace.next_poll("fal", None, 0.2) == 0.2  # submitted by another run: when is not known
+    assert pace.next_poll("ltx", 0.0, 0.2) == 0.2  # another host learns its own
+
+
+def test_a_job_is_first_polled_near_the_shortest_time_its_host_has_taken_then_at_the_interval():
+    pace = HostPace()
+    for took in (3.1, 2.2, 2.6):  # seen finished up to one interval (0.2 s) after it did
+        pace.finished("fal", took, 0.2)
+    assert pace.next_poll("fal", 0.0, 0.2) == pytest.approx(MARGIN * 2.0)
+    assert pace.next_poll("fal", 1.0, 0.2) == pytest.approx(MARGIN * 2.0 - 1.0)
+    assert pace.next_poll("fal", MARGIN * 2.0 - 0.05, 0.2) == 0.2  # near it: the interval, never less
+    assert pace.next_poll("fal", 5.0, 0.2) == 0.2  # slower than ever: polled as often as before
+
+
+def test_once_a_hosts_pace_is_learned_its_jobs_are_polled_a_few_times_not_every_interval(emulator, samples,
+                                                                                      tmp_path, monkeypatch):
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    server = emulator("fal", latency=1.0)
+
+    def run(marker: str, takes: int) -> int:
+        before = httpx.get(server.url + "/_emulator/stats").json()["requests"].get("poll", 0)
+        assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / f"{marker}.otio", "--provider",
+                       "fal", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
+                       "--marker-prefix", marker, "--takes", takes, "--context", "0") == 0
+        return httpx.get(server.url + "/_emulator/stats").json()["requests"]["poll"] - before
+
+    learning = run("sky", 1)  # nothing known of this host yet: every 0.05 s for a 1 s job
+    assert learning >= 15
+    learned = run("crossing", 3)  # three new jobs: held back to about 0.86 s, then every 0.05 s
+    assert learned <= 3 * 6, learned
+    assert httpx.get(server.url + "/_emulator/stats").json()["submitted"] == 4
