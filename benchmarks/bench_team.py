@@ -7,8 +7,8 @@ its splice (measured first, one job alone, in this process, as bench_jobs.py doe
 own work, which a real host does elsewhere: rendering each result and serving every request (measured as the
 emulator process's CPU during the run). The honest ideal is the larger of the waiting and that work spread
 over the cores; what is left is ours (the workers' HTTP, polls, journal, start-up and scheduling). For each
-worker count (each worker given --jobs 1.25 times its share of the host's places, as the README advises)
-this prints the measured wall time (from
+worker count (each worker given --jobs 1.25 times its share of the host's places and --media-processes its
+share of the cores, as the README advises) this prints the measured wall time (from
 the first worker's start to the last one's exit: process start-up, excerpts, uploads, submits, polls,
 downloads, splices, claims, places and the journal), its ratio to the ideal (want <= 1.3), and the
 emulator's counts (every job submitted once, never more than C at once). Then the journal's own cost per
@@ -79,7 +79,10 @@ def team_run(folder: Path, timeline: Path, pg: PostgresServer, workers: int, arg
         per_worker = math.ceil(args.concurrency * 1.25 / workers)
         host_cpu_before = _process_cpu(emulator.pid)
         t0 = time.perf_counter()
-        children = [subprocess.Popen(_cli("worker", "--journal", journal, "--until-idle", "--jobs", per_worker),
+        # Every worker is on this one machine: each gets its share of the cores to cut and splice on.
+        media = max(1, (os.cpu_count() or 1) // workers)
+        children = [subprocess.Popen(_cli("worker", "--journal", journal, "--until-idle", "--jobs", per_worker,
+                                          "--media-processes", media),
                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     for _ in range(workers)]
         codes = [child.wait() for child in children]

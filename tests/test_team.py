@@ -3,6 +3,8 @@ lost database connection is retried, then reported."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -406,6 +408,33 @@ def test_a_queued_job_that_needs_a_person_leaves_the_queue_instead_of_being_retr
     assert record.state == JobState.SUBMITTING and record.claimed_by is None and journal.queue_busy() == 0
     assert any((d or "").startswith("left the queue: ") for _, d in journal.events(record.plan_key))
     assert _stats(server)["submitted"] == 1  # sent once, never again without the user's word
+
+
+def test_a_worker_cuts_and_splices_in_as_many_child_processes_as_it_is_given(emulator, samples, tmp_path, pg_url,
+                                                                            monkeypatch):
+    import otio_retake.pipeline as pipeline_module
+    from otio_retake.media.work import MEDIA_THREADS, run_media_work
+    monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
+    server = emulator("gmi")
+    given, seen_pids = [], set()
+    real_pool = pipeline_module.in_media_processes
+
+    @contextlib.contextmanager
+    def recorded(count):
+        given.append(count)
+        with real_pool(count):
+            seen_pids.add(asyncio.run(run_media_work(os.getpid)))
+            yield
+
+    monkeypatch.setattr(pipeline_module, "in_media_processes", recorded)
+    base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
+            "--journal", pg_url, "--yes", "--marker-prefix", "sky", *NO_CONTEXT]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    assert run_cli("worker", "--journal", pg_url, "--until-idle", "--media-processes", "1") == 0
+    assert run_cli("worker", "--journal", pg_url, "--until-idle") == 0  # nothing left: the default is still said
+    assert given == [1, MEDIA_THREADS] and os.getpid() not in seen_pids
+    assert [r.state for r in open_journal(pg_url).all()] == [JobState.TAKE_READY]
+    assert _stats(server)["submitted"] == 1
 
 
 def test_a_queued_job_whose_download_keeps_failing_is_held_back_then_leaves_the_queue_paid_once(

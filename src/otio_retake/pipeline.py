@@ -26,7 +26,7 @@ import opentimelineio as otio
 from .jobs.plan import build_plans, check_windows, jobs_for
 from .media.probe import probe
 from .media.splice import TakeOptions
-from .media.work import media_processes
+from .media.work import MEDIA_THREADS, media_processes as in_media_processes
 from .errors import (CostLimitError, InputError, JobFailedError, RetakeError, RunIncompleteError,
                      SubmitOutcomeUnknownError)
 from .jobs.picks import find_picks
@@ -459,11 +459,12 @@ def cancel_run(target: Path | None, url: str | None = None, range_names=()) -> l
                        include_expired=True)
 
 
-def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int,
+def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int, media_processes: int | None = None,
                on_job: Callable[[str, Exception | None], None] | None = None,
                on_start: Callable[[str, str], None] | None = None,
                on_warning: Callable[[str], None] | None = None) -> WorkerReport:
-    """Do queued jobs of a shared journal (`run --queue`) as `run` would; ``on_start(owner, journal url)``."""
+    """Do queued jobs of a shared journal (`run --queue`) as `run` would, cutting and splicing in
+    ``media_processes`` child processes (None: one per core); ``on_start(owner, journal url)``."""
     if not url:
         raise InputError("a worker needs the shared journal: --journal postgresql://USER@HOST/DB",
                          hint=f"or set {JOURNAL_ENV}")
@@ -481,5 +482,6 @@ def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int,
 
     if on_start is not None:
         on_start(owner, store.url)
-    with media_processes():  # dozens of jobs in flight: media work and the event loops apart (media/work.py)
+    # Dozens of jobs in flight: media work and the event loops apart (media/work.py).
+    with in_media_processes(media_processes or MEDIA_THREADS):
         return work(store, build, owner=owner, lease_seconds=lease, until_idle=until_idle, jobs=jobs, on_job=on_job)

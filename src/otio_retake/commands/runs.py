@@ -217,7 +217,10 @@ def cancel_cmd(target, range_names, journal):
               help="Seconds a claim lasts unless renewed; a dead worker's job is taken over after it.")
 @click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Jobs this worker does at once (the host's limit still holds across all workers).")
-def worker_cmd(journal, until_idle, lease, jobs):
+@click.option("--media-processes", type=click.IntRange(1, 256), default=None,
+              help="Processes that cut and splice for this worker [default: one per core]; with several "
+                   "workers on one machine, give each its share of the cores.")
+def worker_cmd(journal, until_idle, lease, jobs, media_processes):
     """Do queued jobs from a shared journal (`run --queue`), each one whole, as `run` would; keys are this
     machine's own (environment or keyring), never the journal's."""
     from .options import warn
@@ -228,7 +231,8 @@ def worker_cmd(journal, until_idle, lease, jobs):
         else:
             err.print(f"[yellow]{where}:[/yellow] {error}", highlight=False)
 
-    report = pipeline.work_queue(journal, lease=lease, until_idle=until_idle, jobs=jobs, on_job=said,
+    report = pipeline.work_queue(journal, lease=lease, until_idle=until_idle, jobs=jobs,
+                                 media_processes=media_processes, on_job=said,
                                  on_start=lambda owner, url: err.print(f"worker {owner} on {url}", highlight=False),
                                  on_warning=warn)
     out.print(f"{len(report.done)} job(s) done, {len(report.failed)} failed", highlight=False)
