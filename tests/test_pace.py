@@ -43,6 +43,8 @@ def test_once_a_hosts_pace_is_learned_its_jobs_are_polled_a_few_times_not_every_
 
     learning = run("sky", 1)  # nothing known of this host yet: every 0.05 s for a 1 s job
     assert learning >= 15
-    learned = run("crossing", 3)  # three new jobs: held back to about 0.86 s, then every 0.05 s
-    assert learned <= 3 * 6, learned
+    # Three new jobs: held back to 0.9 x what the first took, then every 0.05 s. On a loaded machine the host's
+    # render can outlast its latency and the first job's time tells it; half the polls at most in any case.
+    learned = run("crossing", 3)
+    assert learned / 3 <= learning / 2, (learning, learned)
     assert httpx.get(server.url + "/_emulator/stats").json()["submitted"] == 4
