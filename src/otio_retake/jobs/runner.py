@@ -45,13 +45,13 @@ from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import check_download, probe
 from ..media.splice import TakeOptions, splice_take
 from ..media.work import run_media_work
-from .pace import PACE
 from ..model import RetakePlan, Take
 from ..paths import path_to_url
 from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, RetakeRequest, Succeeded
 from ..timeline.info import timeline_rate
 from ..timeline.relink import MediaResolver
 from .identity import JobIdentity, idempotency_key
+from .pace import PACE
 from .plan import JobPlanner, UnresolvedSubmitError, jobs_for, sends_seed
 from .pool import HostPool
 from .progress import ProgressEvent

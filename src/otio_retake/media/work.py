@@ -67,16 +67,24 @@ def media_processes(count: int = MEDIA_THREADS) -> Iterator[None]:
         yield
     finally:
         pool, _pool = _pool, _THREADS
+        _sizes.pop(pool, None)
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _process_pool(count: int) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("forkserver")  # not fork: this process has threads (event loops)
-    context.set_forkserver_preload(_PRELOAD)
-    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_leave_with_parent)
+    # Not fork: this process has threads (event loops). Windows has no fork server: each child imports for itself.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+    else:
+        context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_leave_with_parent)
+    _sizes[pool] = count
+    return pool
 
 
 _replace_lock = threading.Lock()
+_sizes: dict[Executor, int] = {}
 
 
 def _replace_broken(pool: Executor) -> None:
@@ -84,7 +92,7 @@ def _replace_broken(pool: Executor) -> None:
     global _pool
     with _replace_lock:
         if _pool is pool and isinstance(pool, ProcessPoolExecutor):
-            _pool = _process_pool(pool._max_workers)
+            _pool = _process_pool(_sizes.pop(pool))
             pool.shutdown(wait=False, cancel_futures=True)
 
 
