@@ -1,5 +1,5 @@
-"""Polls wait for the host's learned pace: a job is not asked about before a job of that host could have finished,
-and is then polled at the run's interval, so it is seen finished as soon as before."""
+"""Polls wait for the host's learned pace: a running job is not asked about before a job of that host could have
+finished, and is then polled at the run's interval, so it is seen finished as soon as before."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_a_job_is_first_polled_near_the_shortest_time_its_host_has_taken_then_at
 def test_once_a_hosts_pace_is_learned_its_jobs_are_polled_a_few_times_not_every_interval(emulator, samples,
                                                                                       tmp_path, monkeypatch):
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
-    server = emulator("fal", latency=1.0)
+    server = emulator("fal", latency=2.0)  # queued its first quarter, then running
 
     def run(marker: str, takes: int) -> int:
         before = httpx.get(server.url + "/_emulator/stats").json()["requests"].get("poll", 0)
@@ -41,9 +41,10 @@ def test_once_a_hosts_pace_is_learned_its_jobs_are_polled_a_few_times_not_every_
                        "--marker-prefix", marker, "--takes", takes, "--context", "0") == 0
         return httpx.get(server.url + "/_emulator/stats").json()["requests"]["poll"] - before
 
-    learning = run("sky", 1)  # nothing known of this host yet: every 0.05 s for a 1 s job
-    assert learning >= 15
-    # Three new jobs: held back to 0.9 x what the first took, then every 0.05 s. On a loaded machine the host's
+    learning = run("sky", 1)  # nothing known of this host yet: every 0.05 s for a 2 s job
+    assert learning >= 30
+    # Three new jobs: polled every 0.05 s while queued (0.5 s), then once seen running held back to 0.9 x how long
+    # the first ran, then every 0.05 s. On a loaded machine the host's
     # render can outlast its latency and the first job's time tells it; half the polls at most in any case.
     learned = run("crossing", 3)
     assert learned / 3 <= learning / 2, (learning, learned)
