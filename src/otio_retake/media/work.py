@@ -37,6 +37,7 @@ T = TypeVar("T")
 MEDIA_THREADS = os.cpu_count() or 2
 _THREADS = ThreadPoolExecutor(max_workers=MEDIA_THREADS, thread_name_prefix="otio-retake-media")
 _pool: Executor = _THREADS
+_processes = 0  # the children _pool has (0: it is _THREADS)
 _PRELOAD = ["otio_retake.media.excerpt", "otio_retake.media.splice", "otio_retake.providers.preview"]
 
 
@@ -58,16 +59,15 @@ async def run_media_work(function: Callable[..., T], /, *args, **kwargs) -> T:
 @contextlib.contextmanager
 def media_processes(count: int = MEDIA_THREADS) -> Iterator[None]:
     """While it lasts, media work runs in ``count`` child processes instead of this process's threads."""
-    global _pool
-    if _pool is not _THREADS:  # already in processes (nested): one pool
+    global _pool, _processes
+    if _processes:  # already in processes (nested): one pool
         yield
         return
-    _pool = _process_pool(count)
+    _pool, _processes = _process_pool(count), count
     try:
         yield
     finally:
-        pool, _pool = _pool, _THREADS
-        _sizes.pop(pool, None)
+        pool, _pool, _processes = _pool, _THREADS, 0
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -78,21 +78,18 @@ def _process_pool(count: int) -> ProcessPoolExecutor:
         context.set_forkserver_preload(_PRELOAD)
     else:
         context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_leave_with_parent)
-    _sizes[pool] = count
-    return pool
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_leave_with_parent)
 
 
 _replace_lock = threading.Lock()
-_sizes: dict[Executor, int] = {}
 
 
 def _replace_broken(pool: Executor) -> None:
     """A child that died breaks its whole pool: the next job gets a fresh one (the same size)."""
     global _pool
     with _replace_lock:
-        if _pool is pool and isinstance(pool, ProcessPoolExecutor):
-            _pool = _process_pool(_sizes.pop(pool))
+        if _pool is pool and _processes:
+            _pool = _process_pool(_processes)
             pool.shutdown(wait=False, cancel_futures=True)
 
 
