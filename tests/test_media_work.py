@@ -20,6 +20,7 @@ from conftest import EMULATOR_KEY, run_cli
 import otio_retake.jobs.runner as runner_module
 from otio_retake.errors import (EngineError, MediaError, MissingMediaError, RateLimitedError, SpliceError,
                                 TimelineReadError)
+from otio_retake.media.decode import decode_with_threads
 from otio_retake.media.probe import probe
 from otio_retake.media.work import MEDIA_THREADS, media_processes, run_media_work
 
@@ -91,6 +92,21 @@ def test_in_media_processes_work_runs_in_another_process_and_its_errors_come_bac
             asyncio.run(run_media_work(probe, not_media))
     assert type(caught.value) is MediaError and str(not_media) in caught.value.message
     assert asyncio.run(run_media_work(os.getpid)) == os.getpid()  # back on this process's threads
+
+
+def _thread_type(path) -> str:  # in a child: how this process's decoders would decode ``path``
+    import av
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        decode_with_threads(stream)
+        return stream.thread_type.name
+
+
+def test_media_processes_decode_in_one_thread_each_and_this_process_keeps_its_frame_threads(samples):
+    clip = next(samples.glob("media/*.mp4"))
+    with media_processes():
+        assert asyncio.run(run_media_work(_thread_type, clip)) == "NONE"  # the other children have the other cores
+    assert _thread_type(clip) != "NONE"  # a job alone on the machine: frame threads decode it sooner
 
 
 def test_every_error_crosses_a_process_boundary_the_same_type_with_its_message_hint_and_fields():

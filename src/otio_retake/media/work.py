@@ -29,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from ..errors import EngineError
+from .decode import decode_in_one_thread
 
 __all__ = ["run_media_work", "media_processes", "MEDIA_THREADS"]
 
@@ -78,7 +79,7 @@ def _process_pool(count: int) -> ProcessPoolExecutor:
         context.set_forkserver_preload(_PRELOAD)
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_leave_with_parent)
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_start_child)
 
 
 _replace_lock = threading.Lock()
@@ -93,11 +94,13 @@ def _replace_broken(pool: Executor) -> None:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _leave_with_parent() -> None:
-    """In each child: exit once the process whose work this is has gone (it would otherwise wait for work forever).
+def _start_child() -> None:
+    """In each child: one thread per decoder (the other children have the other cores), and exit once the process
+    whose work this is has gone (it would otherwise wait for work forever).
 
     Not by watching its own parent: that is the fork server, which lives as long as any of its children does.
     The sentinel multiprocessing gives a child is a pipe the starting process holds open while it lives."""
+    decode_in_one_thread()
     parent = multiprocessing.parent_process()
     if parent is None:
         return

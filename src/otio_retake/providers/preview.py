@@ -25,7 +25,7 @@ from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageDraw
 
 from ..errors import EngineError
-from ..media.decode import AUDIO_RATE, read_audio
+from ..media.decode import AUDIO_RATE, decode_with_threads, read_audio
 from ..media.encode import ClipWriter
 from ..media.testpattern import label_font, tone
 from ..media.work import run_media_work
@@ -72,7 +72,7 @@ def render_preview(source: str | Path, dest: str | Path, *, start_seconds: float
         if not container.streams.video:
             raise EngineError(f"preview engine: {source} has no picture")
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        decode_with_threads(stream)
         rate = Fraction(stream.average_rate or 24).limit_denominator(1001)
         first = round(Fraction(start_seconds).limit_denominator(100000) * rate)
         last = round(Fraction(start_seconds + duration_seconds).limit_denominator(100000) * rate)
