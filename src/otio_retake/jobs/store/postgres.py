@@ -53,6 +53,7 @@ class PostgresJournal(Store):
         self._lock = threading.Lock()
         self._conn = None
         self._gone: tuple[float, str, str] | None = None  # (until, message, hint) after giving up on the server
+        self._places: dict[str, int] = {}  # host -> how many of its places this process knows exist (take_slot)
         self._migrate()
 
     # -------------------------------------------------------------------------- connection
@@ -75,8 +76,10 @@ class PostgresJournal(Store):
                 pass
         self._conn = None
 
-    def _tx(self, body):
-        """Run ``body(cursor)`` in one transaction; reconnect and retry while the server is unreachable."""
+    def _tx(self, body, *, one_statement: bool = False):
+        """Run ``body(cursor)`` in one transaction; reconnect and retry while the server is unreachable.
+        ``one_statement``: the body is a single statement, atomic by itself (autocommit), so it is sent without
+        BEGIN and COMMIT: one round trip instead of three, on the steps every job takes."""
         if self._gone is not None and time.monotonic() < self._gone[0]:
             raise JournalError(self._gone[1], hint=self._gone[2])  # just given up: not another wait per step
         deadline = time.monotonic() + self.retry_seconds
@@ -85,6 +88,9 @@ class PostgresJournal(Store):
             try:
                 with self._lock:
                     conn = self._connection()
+                    if one_statement:
+                        with conn.cursor() as cur:
+                            return body(cur)
                     with conn.transaction(), conn.cursor() as cur:
                         return body(cur)
             except self._psycopg.OperationalError as exc:
@@ -153,7 +159,7 @@ class PostgresJournal(Store):
             cur.execute("SELECT * FROM jobs WHERE plan_key = %s", (plan_key,))
             return cur.fetchone()
 
-        row = self._tx(body)
+        row = self._tx(body, one_statement=True)
         return JobRecord.from_row(row) if row else None
 
     def all(self) -> list[JobRecord]:
@@ -187,20 +193,20 @@ class PostgresJournal(Store):
         now = _now()
         columns = "".join(f", {k} = %s" for k in encoded)
 
-        def body(cur):
-            cur.execute(f"UPDATE jobs SET state = %s, updated_at = %s{columns} WHERE plan_key = %s",
-                        (state, now, *encoded.values(), plan_key))
-            cur.execute("INSERT INTO events (plan_key, at, state, detail) VALUES (%s, %s, %s, %s)",
-                        (plan_key, now, state, detail))
+        def body(cur):  # the move and its event in one statement
+            cur.execute(f"WITH moved AS (UPDATE jobs SET state = %s, updated_at = %s{columns} WHERE plan_key = %s "
+                        "RETURNING plan_key) INSERT INTO events (plan_key, at, state, detail) "
+                        "SELECT plan_key, %s, %s, %s FROM moved",
+                        (state, now, *encoded.values(), plan_key, now, state, detail))
 
-        self._tx(body)
+        self._tx(body, one_statement=True)
 
     def events(self, plan_key: str) -> list[tuple[str, str | None]]:
         def body(cur):
             cur.execute("SELECT state, detail FROM events WHERE plan_key = %s ORDER BY id", (plan_key,))
             return cur.fetchall()
 
-        return [(r["state"], r["detail"]) for r in self._tx(body)]
+        return [(r["state"], r["detail"]) for r in self._tx(body, one_statement=True)]
 
     def record_run(self, arguments: dict, run_id: str | None = None) -> str:
         run_id = run_id or new_run_id()
@@ -245,35 +251,38 @@ class PostgresJournal(Store):
     # -------------------------------------------------------------------------- claims
     def claim(self, plan_key: str, owner: str, lease_seconds: float, *, dead: str | None = None) -> str | None:
         def body(cur):
-            # SKIP LOCKED: a row another runner is claiming this instant is simply not ours to take now.
-            cur.execute(f"SELECT claimed_by, lease_until, {_NOW} AS now FROM jobs WHERE plan_key = %s "
-                        "FOR UPDATE SKIP LOCKED", (plan_key,))
+            # One statement: SKIP LOCKED, a row another runner is claiming this instant is simply not ours to take
+            # now; taken if free, its lease ran out, or it is already ours (or a dead process's of this machine).
+            cur.execute(f"WITH old AS (SELECT plan_key, claimed_by, lease_until, {_NOW} AS now FROM jobs "
+                        "WHERE plan_key = %(key)s FOR UPDATE SKIP LOCKED) "
+                        f"UPDATE jobs SET claimed_by = %(owner)s, lease_until = {_NOW} + %(lease)s FROM old "
+                        "WHERE jobs.plan_key = old.plan_key AND (old.claimed_by IS NULL OR "
+                        "COALESCE(old.lease_until, 0) <= old.now OR old.claimed_by = %(owner)s OR "
+                        "old.claimed_by = %(dead)s) RETURNING old.claimed_by AS was",
+                        {"key": plan_key, "owner": owner, "lease": lease_seconds, "dead": dead})
             row = cur.fetchone()
             if row is None:
                 return None
-            held = row["claimed_by"] is not None and (row["lease_until"] or 0) > row["now"]
-            if held and row["claimed_by"] not in (owner, dead):
-                return None
-            cur.execute(f"UPDATE jobs SET claimed_by = %s, lease_until = {_NOW} + %s WHERE plan_key = %s",
-                        (owner, lease_seconds, plan_key))
-            if row["claimed_by"] is None:
+            if row["was"] is None:
                 return "free"
-            return "own" if row["claimed_by"] == owner else row["claimed_by"]
+            return "own" if row["was"] == owner else row["was"]
 
-        return self._tx(body)
+        return self._tx(body, one_statement=True)
 
     def renew(self, owner: str, lease_seconds: float) -> int:
-        def body(cur):
-            cur.execute(f"UPDATE host_slots SET lease_until = {_NOW} + %s WHERE claimed_by = %s",
-                        (lease_seconds, owner))
-            cur.execute(f"UPDATE jobs SET lease_until = {_NOW} + %s WHERE claimed_by = %s", (lease_seconds, owner))
+        def body(cur):  # the places and the jobs in one statement
+            cur.execute(f"WITH places AS (UPDATE host_slots SET lease_until = {_NOW} + %(lease)s "
+                        "WHERE claimed_by = %(owner)s) "
+                        f"UPDATE jobs SET lease_until = {_NOW} + %(lease)s WHERE claimed_by = %(owner)s",
+                        {"lease": lease_seconds, "owner": owner})
             return cur.rowcount
 
-        return self._tx(body)
+        return self._tx(body, one_statement=True)
 
     def release(self, plan_key: str, owner: str) -> None:
         self._tx(lambda cur: cur.execute("UPDATE jobs SET claimed_by = NULL, lease_until = NULL "
-                                         "WHERE plan_key = %s AND claimed_by = %s", (plan_key, owner)))
+                                         "WHERE plan_key = %s AND claimed_by = %s", (plan_key, owner)),
+                 one_statement=True)
 
     def holder(self, plan_key: str) -> Claim | None:
         def body(cur):
@@ -281,7 +290,7 @@ class PostgresJournal(Store):
                         (plan_key,))
             return cur.fetchone()
 
-        row = self._tx(body)
+        row = self._tx(body, one_statement=True)
         if row is None or row["claimed_by"] is None or (row["left"] or 0) <= 0:
             return None
         return Claim(row["claimed_by"], float(row["left"]))
@@ -300,30 +309,33 @@ class PostgresJournal(Store):
                         (provider, other_than))
             return cur.fetchall()
 
-        return {r["job_id"] for r in self._tx(body)}
+        return {r["job_id"] for r in self._tx(body, one_statement=True)}
 
     # -------------------------------------------------------------------------- a facility's limits
     def take_slot(self, host: str, limit: int, owner: str, plan_key: str, lease_seconds: float) -> int | None:
-        def body(cur):
-            # The host's places exist once made: one statement (not one per place) on every take.
-            cur.execute("INSERT INTO host_slots (host, slot) SELECT %s, n FROM generate_series(0, %s - 1) AS n "
-                        "ON CONFLICT DO NOTHING", (host, limit))
-            # SKIP LOCKED: two runners taking places at once each get a different one, neither waits.
-            cur.execute(f"SELECT slot FROM host_slots WHERE host = %s AND slot < %s AND (claimed_by IS NULL OR "
-                        f"lease_until < {_NOW}) ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED", (host, limit))
-            row = cur.fetchone()
-            if row is None:
-                return None
-            cur.execute(f"UPDATE host_slots SET claimed_by = %s, plan_key = %s, lease_until = {_NOW} + %s "
-                        "WHERE host = %s AND slot = %s", (owner, plan_key, lease_seconds, host, row["slot"]))
-            return row["slot"]
+        if self._places.get(host, 0) < limit:  # a host's places, once made, stay: made once per process
+            self._tx(lambda cur: cur.execute("INSERT INTO host_slots (host, slot) SELECT %s, n FROM "
+                                             "generate_series(0, %s - 1) AS n ON CONFLICT DO NOTHING", (host, limit)),
+                     one_statement=True)
+            self._places[host] = limit
 
-        return self._tx(body)
+        def body(cur):
+            # One statement; SKIP LOCKED: two runners taking places at once each get a different one, neither waits.
+            cur.execute(f"WITH free AS (SELECT slot FROM host_slots WHERE host = %(host)s AND slot < %(limit)s AND "
+                        f"(claimed_by IS NULL OR lease_until < {_NOW}) ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED) "
+                        f"UPDATE host_slots SET claimed_by = %(owner)s, plan_key = %(key)s, lease_until = {_NOW} + "
+                        "%(lease)s FROM free WHERE host_slots.host = %(host)s AND host_slots.slot = free.slot "
+                        "RETURNING host_slots.slot",
+                        {"host": host, "limit": limit, "owner": owner, "key": plan_key, "lease": lease_seconds})
+            row = cur.fetchone()
+            return None if row is None else row["slot"]
+
+        return self._tx(body, one_statement=True)
 
     def release_slot(self, host: str, slot: int, owner: str) -> None:
         self._tx(lambda cur: cur.execute("UPDATE host_slots SET claimed_by = NULL, plan_key = NULL, "
                                          "lease_until = NULL WHERE host = %s AND slot = %s AND claimed_by = %s",
-                                         (host, slot, owner)))
+                                         (host, slot, owner)), one_statement=True)
 
     def slots(self) -> list[dict]:
         def body(cur):
@@ -384,18 +396,19 @@ class PostgresJournal(Store):
 
     def claim_next(self, owner: str, lease_seconds: float) -> tuple[str, str, str | None] | None:
         def body(cur):
-            # SKIP LOCKED: workers asking at once each get a different job, and none waits on another.
-            cur.execute(f"SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND state = ANY(%s) AND "
-                        f"(claimed_by IS NULL OR lease_until < {_NOW}) ORDER BY created_at, plan_key LIMIT 1 "
-                        "FOR UPDATE SKIP LOCKED", (list(WORKABLE_STATES),))
+            # One statement; SKIP LOCKED: workers asking at once each get a different job, none waits on another.
+            cur.execute(f"WITH next AS (SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND "
+                        f"state = ANY(%(states)s) AND (claimed_by IS NULL OR lease_until < {_NOW}) "
+                        "ORDER BY created_at, plan_key LIMIT 1 FOR UPDATE SKIP LOCKED) "
+                        f"UPDATE jobs SET claimed_by = %(owner)s, lease_until = {_NOW} + %(lease)s FROM next "
+                        "WHERE jobs.plan_key = next.plan_key RETURNING next.plan_key, next.run_id, next.claimed_by",
+                        {"states": list(WORKABLE_STATES), "owner": owner, "lease": lease_seconds})
             row = cur.fetchone()
             if row is None:
                 return None
-            cur.execute(f"UPDATE jobs SET claimed_by = %s, lease_until = {_NOW} + %s WHERE plan_key = %s",
-                        (owner, lease_seconds, row["plan_key"]))
             return row["plan_key"], row["run_id"], row["claimed_by"]  # a previous holder: a take-over
 
-        return self._tx(body)
+        return self._tx(body, one_statement=True)
 
     def queue_busy(self) -> int:
         def body(cur):
@@ -403,7 +416,7 @@ class PostgresJournal(Store):
                         (list(WORKABLE_STATES),))
             return cur.fetchone()["n"]
 
-        return self._tx(body)
+        return self._tx(body, one_statement=True)
 
     def unqueue(self, plan_key: str, owner: str, why: str) -> None:
         def body(cur):
