@@ -3,7 +3,8 @@
 
 The host (an emulator in its own process) takes C jobs at once, each L seconds: waiting alone takes
 ceil(N / C) * L whatever the number of workers. But every job also needs CPU on this machine: its excerpt and
-its splice (measured first, one job alone, in this process, as bench_jobs.py does), and the emulated host's
+its splice (CPU seconds of 8 ranges alone, in a media process as a worker's, measured before and after each
+worker count and averaged), and the emulated host's
 own work, which a real host does elsewhere: rendering each result and serving every request (measured as the
 emulator process's CPU during the run). The honest ideal is the larger of the waiting and that work spread
 over the cores; what is left is ours (the workers' HTTP, polls, journal, start-up and scheduling). For each
@@ -12,8 +13,8 @@ share of the cores, as the README advises) this prints the measured wall time (f
 the first worker's start to the last one's exit: process start-up, excerpts, uploads, submits, polls,
 downloads, splices, claims, places and the journal), its ratio to the ideal (want <= 1.3), and the
 emulator's counts (every job submitted once, never more than C at once). Then the journal's own cost per
-job: the round trips one job makes in a worker (claim_next, plan, claim, get, a place at the host, seven
-moves, the claim re-checked before the submit, releases) on PostgreSQL and on SQLite.
+job: the steps one job takes in a worker (claim_next, plan, claim, get, a place at the host, seven moves, the
+claim re-checked before the submit, releases) on PostgreSQL and on SQLite.
 
 A PostgreSQL server is started for it as tests/pg_server.py does (Debian's package).
 
@@ -23,6 +24,7 @@ A PostgreSQL server is started for it as tests/pg_server.py does (Debian's packa
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import os
 import subprocess
@@ -36,12 +38,13 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench_jobs import build, cpu_per_job  # noqa: E402
+from bench_jobs import build, job_cpu  # noqa: E402
 from pg_server import PostgresServer  # noqa: E402
 
 from otio_retake import pipeline  # noqa: E402
 from otio_retake.emulate.server import free_port  # noqa: E402
 from otio_retake.jobs.store import JobState, open_journal  # noqa: E402
+from otio_retake.media.work import media_processes, run_media_work  # noqa: E402
 
 KEY = "bench-key"
 
@@ -104,7 +107,7 @@ def _process_cpu(pid: int) -> float:
 
 
 def journal_overhead(url: str, jobs: int) -> float:
-    """Milliseconds of journal work per job, the round trips a worker makes for one job (runner.py, worker.py)."""
+    """Milliseconds of journal work per job: the 16 steps a worker takes for one job (runner.py, worker.py)."""
     store = open_journal(url)
     keys = [f"job-{n}" for n in range(jobs)]
     for n, key in enumerate(keys):  # queued beforehand, as `run --queue` does: not timed
@@ -155,8 +158,15 @@ def main(argv=None) -> int:
             print(f"waiting  ceil({args.ranges}/{args.concurrency}) x {args.latency:g} s = {waiting:.1f} s")
             # The machine is shared: the CPU one job needs is measured before and after each worker count and
             # averaged, so each ideal is of the same conditions as its run.
-            def ours() -> float:  # a job's own media work alone: excerpt and splice (the render is the host's)
-                figures = cpu_per_job(folder, loaded, plans)
+            probe = pipeline.make_runner(loaded, provider="preview", workspace=folder / "probe", handles=0)
+            sample = [(probe.planner.segments(p), p) for p in plans[::max(1, len(plans) // 8)][:8]]
+
+            def ours() -> float:
+                """A job's own media work alone, its excerpt and splice (the render is the host's): CPU seconds,
+                the mean over 8 ranges spread over the timeline, in a media process as a worker's jobs are (its
+                decoders in one thread: the least CPU the work takes)."""
+                with media_processes(1):
+                    figures = asyncio.run(run_media_work(job_cpu, sample, folder, probe.rate))
                 return figures["excerpt"] + figures["splice"]
 
             before = ours()
@@ -179,7 +189,7 @@ def main(argv=None) -> int:
                       + (f" exit codes {r['codes']}" if any(r["codes"]) else ""), flush=True)
             pg_ms = journal_overhead(pg.create_database("overhead"), args.journal_jobs)
             sqlite_ms = journal_overhead(f"sqlite:///{folder / 'overhead.sqlite'}", args.journal_jobs)
-            print(f"journal per job (16 round trips, {args.journal_jobs} jobs one after another): PostgreSQL "
+            print(f"journal per job (16 steps, {args.journal_jobs} jobs one after another): PostgreSQL "
                   f"{pg_ms:.1f} ms, SQLite {sqlite_ms:.1f} ms")
     finally:
         pg.cleanup()

@@ -255,7 +255,7 @@ def test_queued_run_done_by_three_workers_each_job_once_within_the_hosts_limit(e
     assert PASSWORD not in open_journal(pg_url).queued_run(run_id).__repr__()
     logs = [open(tmp_path / f"w{n}.log", "w+") for n in range(3)]
     env = dict(os.environ, LTX_API_KEY=EMULATOR_KEY)  # each worker its own key, from its own environment
-    # Two jobs at once each: six threads across three processes, and still the host's two places.
+    # Two jobs at once each: six at once across three processes, and still the host's two places.
     workers = [subprocess.Popen(_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2", "--jobs", "2"),
                                 env=env, stdout=log, stderr=subprocess.STDOUT) for log in logs]
     for child, log in zip(workers, logs):
@@ -467,3 +467,60 @@ def test_a_queued_job_whose_download_keeps_failing_is_held_back_then_leaves_the_
     assert stats["submitted"] == 1  # paid once
     downloads = stats["requests"]["download"]
     assert downloads <= WORKER_TRIES * 10, downloads  # bounded: WORKER_TRIES tries of the client's few attempts
+
+
+def _journal_connections(pg_url) -> int:
+    """Connections to the journal's database that otio-retake opened (its stores name themselves)."""
+    import psycopg
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                            "application_name = 'otio-retake'").fetchone()[0]
+
+
+def test_a_worker_doing_several_jobs_at_once_shares_one_runner_and_two_journal_connections(
+        emulator, samples, tmp_path, pg_url, monkeypatch):
+    # One runner per job at once would open a journal connection (and host clients) each: forty jobs on each of
+    # a facility's workers would pass PostgreSQL's default of 100 connections with three workers.
+    monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
+    server = emulator("gmi", latency=1.5)
+    base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
+            "--journal", pg_url, "--takes", "2", "--yes", *NO_CONTEXT]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    before = _journal_connections(pg_url)  # this process's own
+    with open(tmp_path / "w.log", "w+") as log:
+        worker = _spawn(_cli("worker", "--journal", pg_url, "--until-idle", "--jobs", "6"), log)
+        most = 0
+        while worker.poll() is None:
+            most = max(most, _journal_connections(pg_url) - before)
+            time.sleep(0.05)
+        log.seek(0)
+        assert worker.returncode == 0, log.read()
+    stats = _stats(server)
+    assert stats["submitted"] == 6 and stats["duplicates"] == 0 and stats["max_active"] == 4  # gmi's four places
+    assert 1 <= most <= 2, most  # the worker's queue and the one runner of its run
+
+
+def test_ctrl_c_stops_a_worker_as_it_stops_run_its_claims_given_back_at_once_and_nothing_paid_twice(
+        emulator, samples, tmp_path, pg_url, monkeypatch, capsys):
+    monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
+    server = emulator("gmi", latency=3.0)
+    base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
+            "--journal", pg_url, "--yes", *NO_CONTEXT]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    with open(tmp_path / "w.log", "w+") as log:
+        worker = _spawn(_cli("worker", "--journal", pg_url, "--jobs", "3", "--lease", "60"), log)
+        _wait_for(pg_url, lambda rows: sum(r.state == JobState.SUBMITTED for r in rows) >= 2)
+        worker.send_signal(signal.SIGINT)
+        code = worker.wait(timeout=30)
+        log.seek(0)
+        printed = log.read()
+    assert code == 130, printed
+    journal = open_journal(pg_url)
+    assert journal.claims() == []  # given back now, not in 60 s when their leases would run out
+    submitted = _stats(server)["submitted"]
+    assert submitted >= 2 and all(r.state != JobState.SUBMITTING for r in journal.all())  # every paid one known
+    # Another worker finishes them: the jobs already at the host are polled, not sent again.
+    assert run_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2") == 0
+    stats = _stats(server)
+    assert stats["submitted"] == 3 and stats["duplicates"] == 0
+    assert [r.state for r in open_journal(pg_url).all()] == [JobState.TAKE_READY] * 3

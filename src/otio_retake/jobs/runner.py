@@ -133,6 +133,8 @@ class Runner:
         self._reused = 0
         self._sizes: dict[Path, tuple[int, int] | None] = {}
         self._leases_lost: str | None = None  # why, once the heartbeat could not renew this runner's claims
+        self._running = 0  # calls of _run_all going on (a worker runs several jobs at once on one runner)
+        self._beating: asyncio.Future | None = None
 
     @property
     def journal(self) -> Store:
@@ -168,11 +170,16 @@ class Runner:
         async def one(job: list[RetakePlan]) -> list[Take]:
             return await self.run_job(job, self.pool.provider(job[0].provider))
 
-        heartbeat = asyncio.ensure_future(self._heartbeat())
+        # One heartbeat renews all of this runner's claims, however many calls are running (a worker's jobs).
+        self._running += 1
+        if self._running == 1:
+            self._beating = asyncio.ensure_future(self._heartbeat())
         try:
             done = await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
         finally:
-            heartbeat.cancel()
+            self._running -= 1
+            if self._running == 0:
+                self._beating.cancel()
             if close:
                 await self.pool.aclose()
         self._holding()  # a run that lost its claims ends with that error, not a list of its consequences

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,51 +39,40 @@ class WorkerReport:
 
 def work(journal: Store, build: Callable[[str, dict], tuple[Callable, dict]], *, owner: str, lease_seconds: float,
          until_idle: bool, jobs: int = 1, idle_poll: float = 0.5,
-         on_job: Callable[[str, Exception | None], None] | None = None,
-         stop: Callable[[], bool] = lambda: False) -> WorkerReport:
+         on_job: Callable[[str, Exception | None], None] | None = None) -> WorkerReport:
     """Claim and run queued jobs until stopped (or, with ``until_idle``, until none is queued or claimed),
-    ``jobs`` at a time (one thread each, each job with its own runner and event loop).
+    ``jobs`` at a time: tasks of one event loop, sharing one runner per queued run (its host clients, journal
+    connection and heartbeat), as the jobs of one ``run`` do. Ctrl-C stops it as it stops ``run``.
 
     ``build(run_id, settings)`` -> (a function making a fresh Runner, {plan_key: the job's plans})."""
+    return asyncio.run(_work(journal, build, owner=owner, lease_seconds=lease_seconds, until_idle=until_idle,
+                             jobs=max(1, jobs), idle_poll=idle_poll, on_job=on_job))
+
+
+async def _work(journal: Store, build, *, owner, lease_seconds, until_idle, jobs, idle_poll, on_job) -> WorkerReport:
     report = WorkerReport()
-    lock = threading.Lock()  # build's cache and the report are shared by the threads
     tries: dict[str, int] = {}  # this worker's failed tries of each job still workable (_hold_back)
+    runs: dict[str, asyncio.Future] = {}  # run id -> (its jobs, its runner): built once, by whichever task is first
     raised: list[BaseException] = []
 
-    def loop() -> None:
+    async def take_jobs() -> None:
         try:
-            _loop(journal, build, owner=owner, lease_seconds=lease_seconds, until_idle=until_idle,
-                  idle_poll=idle_poll, on_job=on_job, stop=lambda: stop() or bool(raised), report=report, lock=lock,
-                  tries=tries)
-        except BaseException as exc:  # re-raised by the caller's thread once the others have stopped
+            await _jobs(journal, build, runs, owner=owner, lease_seconds=lease_seconds, until_idle=until_idle,
+                        idle_poll=idle_poll, on_job=on_job, stop=lambda: bool(raised), report=report, tries=tries)
+        except Exception as exc:  # the others finish the job they are on, then this is what the caller sees
             raised.append(exc)
 
-    threads = [threading.Thread(target=loop, name=f"worker-{n}", daemon=True) for n in range(max(1, jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        await asyncio.gather(*(take_jobs() for _ in range(jobs)))
+    finally:
+        for built in runs.values():
+            runner = built.result()[1] if built.done() and not built.cancelled() and not built.exception() else None
+            if runner is not None:
+                with contextlib.suppress(Exception):
+                    await runner.aclose()
     if raised:
         raise raised[0]
     return report
-
-
-def _loop(journal: Store, build, *, owner, lease_seconds, until_idle, idle_poll, on_job, stop, report, lock,
-          tries) -> None:
-    # One event loop per thread and one runner per queued run, kept from job to job: each job would otherwise pay
-    # for new host clients, a journal connection (and its schema check) and the timeline's index.
-    loop = asyncio.new_event_loop()
-    runners: dict[str, object] = {}
-    settings_of: dict[str, dict | None] = {}
-    try:
-        _jobs(journal, build, loop, runners, settings_of, owner=owner, lease_seconds=lease_seconds,
-              until_idle=until_idle, idle_poll=idle_poll, on_job=on_job, stop=stop, report=report, lock=lock,
-              tries=tries)
-    finally:
-        for runner in runners.values():
-            with contextlib.suppress(Exception):
-                loop.run_until_complete(runner.aclose())
-        loop.close()
 
 
 def _hold_back(journal: Store, key: str, owner: str, lease_seconds: float, tries: dict[str, int], why: str) -> None:
@@ -103,50 +90,57 @@ def _hold_back(journal: Store, key: str, owner: str, lease_seconds: float, tries
                                                f"{lease_seconds:g} s")
 
 
-def _jobs(journal: Store, build, loop, runners, settings_of, *, owner, lease_seconds, until_idle, idle_poll,
-          on_job, stop, report, lock, tries) -> None:
+async def _run_of(journal: Store, build, runs: dict[str, asyncio.Future], run_id: str, owner: str):
+    """A queued run's jobs and its runner (None, {} when its settings are gone), made once per worker: its
+    settings never change, and building reads the timeline and its media (off the event loop)."""
+    if run_id not in runs:
+        async def made():
+            settings = journal.queued_run(run_id)
+            if settings is None:
+                return {}, None
+            make_runner, jobs = await asyncio.to_thread(build, run_id, settings)
+            runner = make_runner()
+            runner.owner = owner  # the claims this worker takes are this runner's
+            return jobs, runner
+        runs[run_id] = asyncio.ensure_future(made())
+    return await asyncio.shield(runs[run_id])
+
+
+async def _jobs(journal: Store, build, runs, *, owner, lease_seconds, until_idle, idle_poll, on_job, stop, report,
+                tries) -> None:
     while not stop():
         got = journal.claim_next(owner, lease_seconds)
         if got is None:
             if until_idle and journal.queue_busy() == 0:
                 break
-            time.sleep(idle_poll)  # others hold what is left: it may come back to the queue if they die
+            await asyncio.sleep(idle_poll)  # others hold what is left: it may come back to the queue if they die
             continue
         key, run_id, previous = got
-        if previous is not None:
-            record = journal.get(key)
-            journal.move(key, record.state, detail=f"taken over from {previous} (its lease ran out)")
-        if run_id not in settings_of:  # a queued run's settings never change: read once
-            settings_of[run_id] = journal.queued_run(run_id)
-        settings = settings_of[run_id]
-        with lock:
-            make_runner, jobs = build(run_id, settings) if settings is not None else (None, {})
-        job = jobs.get(key)
-        if job is None:  # the timeline or its media changed since it was queued: not this job any more
-            journal.move(key, "failed", error=f"queued run {run_id}: the job is no longer in its timeline",
-                         detail="dropped by a worker")
-            journal.release(key, owner)
-            continue
-        runner = runners.get(run_id)
-        if runner is None:
-            runner = runners[run_id] = make_runner()
-            runner.owner = owner  # the claims this worker takes are this runner's
-        where = f"range '{job[0].range.name}' take {job[0].take_letter} (run {run_id})"
         try:
-            result = loop.run_until_complete(runner.run_more(job))
+            if previous is not None:
+                record = journal.get(key)
+                journal.move(key, record.state, detail=f"taken over from {previous} (its lease ran out)")
+            jobs, runner = await _run_of(journal, build, runs, run_id, owner)
+            job = jobs.get(key)
+            if job is None:  # the timeline or its media changed since it was queued: not this job any more
+                journal.move(key, "failed", error=f"queued run {run_id}: the job is no longer in its timeline",
+                             detail="dropped by a worker")
+                journal.release(key, owner)
+                continue
+            where = f"range '{job[0].range.name}' take {job[0].take_letter} (run {run_id})"
+            result = await runner.run_more(job)
             error = result.errors[0][1] if result.errors else None
-        except Exception:  # refused before it started (this machine cannot see the media), or the journal lost
-            with contextlib.suppress(Exception):  # give it back if the journal can still be told; the first error
-                journal.release(key, owner)       # is what the user sees
+        except BaseException:  # refused before it started (this machine cannot see the media), the journal lost,
+            with contextlib.suppress(Exception):  # or Ctrl-C: given back if the journal can still be told; the
+                journal.release(key, owner)       # first error is what the user sees
             raise
         if isinstance(error, NEEDS_A_PERSON):  # retrying cannot help: out of the queue, not claimed again and again
             journal.unqueue(key, owner, f"left the queue: {getattr(error, 'message', error)}")
         elif error is not None:
             _hold_back(journal, key, owner, lease_seconds, tries, getattr(error, "message", str(error)))
-        with lock:
-            if error is None:
-                report.done.append(where)
-            else:
-                report.failed.append((where, error))
-            if on_job is not None:
-                on_job(where, error)
+        if error is None:
+            report.done.append(where)
+        else:
+            report.failed.append((where, error))
+        if on_job is not None:
+            on_job(where, error)

@@ -3,8 +3,7 @@
 Cutting an excerpt, rendering a preview and splicing a take are CPU work (PyAV lets go of the GIL while it
 codes). A run with 32 jobs in flight would otherwise cut and splice up to 32 at once: no faster on two cores,
 and every one of those threads hands the GIL back and forth with the others and with the event loops, so each
-piece takes longer and the host sees its uploads late. The pool is shared by every runner of the process (a
-team worker runs one per thread).
+piece takes longer and the host sees its uploads late. The pool is shared by every runner of the process.
 
 By default the pool is threads of this process. A team worker keeps dozens of jobs in flight, and there PyAV's
 share of the GIL (AAC encoding, frame conversion, a take and a release around every call) and the event loops'
