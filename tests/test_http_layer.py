@@ -199,3 +199,31 @@ def test_a_result_that_is_not_media_is_a_download_error_and_never_takes_its_name
 
     asyncio.run(go())
     assert not (tmp_path / "junk.mp4").exists() and (tmp_path / "ok.mp4").read_bytes() == good
+
+
+def _open_connections_to(port: int) -> int:
+    """This machine's established TCP connections to ``port`` on loopback, client ends (Linux /proc/net/tcp)."""
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for r in rows if r[3] == "01" and int(r[2].split(":")[1], 16) == port)
+
+
+def test_a_host_client_keeps_a_few_connections_open_after_a_burst_not_one_per_request(emulator):
+    from otio_retake.providers.http import KEEP_ALIVE
+    server = emulator("fal")
+    port = int(server.url.rsplit(":", 1)[1])
+
+    async def burst() -> tuple[int, int]:
+        http = HostHttp("fal", headers={"Authorization": "Key k"})
+        try:
+            # Twenty requests at once need twenty connections; httpcore checks every pooled connection (some
+            # checks once per pair) on each later request, so only a few stay open for them.
+            await asyncio.gather(*(http.request("GET", server.url + "/_emulator/stats") for _ in range(20)))
+            during = _open_connections_to(port)
+            await http.request("GET", server.url + "/_emulator/stats")
+            return during, _open_connections_to(port)
+        finally:
+            await http.aclose()
+
+    during, after = asyncio.run(burst())
+    assert after <= KEEP_ALIVE < 20, (during, after)
