@@ -157,3 +157,15 @@ def test_media_processes_leave_when_the_process_that_started_them_is_killed():
     while any(_alive(pid) for pid in pool) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in pool if _alive(pid)]
+
+
+def test_the_command_starts_no_linear_algebra_threads_unless_the_user_asks_for_them():
+    # numpy's OpenBLAS would start a thread per core on import (spinning a while before they sleep) in every
+    # command and in each of a worker's media processes, which inherit the setting.
+    count = "import os, otio_retake.cli; print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert subprocess.run([sys.executable, "-c", count], env=env, capture_output=True, text=True,
+                          check=True).stdout.split() == ["1", "1"]
+    env["OPENBLAS_NUM_THREADS"] = "3"
+    assert subprocess.run([sys.executable, "-c", count], env=env, capture_output=True, text=True,
+                          check=True).stdout.split()[0] == "3"

@@ -8,9 +8,15 @@ builds a runner itself, and every JSON they print is a model of ``contract.py``.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
+
+# numpy's OpenBLAS starts a thread per core when imported, and they spin before they sleep: about 0.1 s of CPU
+# on every start of this command and of a worker's media processes (measured on 2 cores), for linear algebra
+# otio-retake never does. Set before anything imports numpy; a value the user gives wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click
 from rich.table import Table
