@@ -61,24 +61,40 @@ def build(folder: Path, ranges: int) -> Path:
     return path
 
 
-def cpu_per_job(folder: Path, loaded, plans) -> dict[str, float]:
-    """Seconds of CPU one job needs on this machine, measured alone: excerpt, the host's render, splice."""
+def cpu_per_job(folder: Path, loaded, plans, *, samples: int = 8) -> dict[str, float]:
+    """Seconds of CPU one job needs on this machine, alone, in this process: excerpt, the host's render, splice.
+
+    CPU, not wall: decoders run frame threads, so a job alone can take less wall time than the CPU it uses, and
+    the ideal spreads CPU over the cores. The mean over ``samples`` ranges spread over the timeline (their media
+    differ in where they start), measured with ``process_time`` (every thread of this process)."""
     runner = pipeline.make_runner(loaded, provider="preview", workspace=folder / "probe", handles=0)
-    plan = plans[0]
-    figures = {}
-    t0 = time.perf_counter()
-    excerpt = render_excerpt(runner.planner.segments(plan), folder / "probe_excerpt.mp4", rate=runner.rate)
-    figures["excerpt"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    render_preview(excerpt.path, folder / "probe_result.mp4", start_seconds=float(plan.section_start),
-                   duration_seconds=float(plan.section_duration), mode=plan.range.mode, prompt=plan.range.prompt,
-                   seed=plan.seed)
-    figures["host render"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    splice_take(plan, excerpt=excerpt.path, result=folder / "probe_result.mp4", dest=folder / "probe_take.mp4",
-                audio_only=False, options=TakeOptions(handles=0))
-    figures["splice"] = time.perf_counter() - t0
-    return figures
+    step = max(1, len(plans) // samples)
+    jobs = [(runner.planner.segments(plan), plan) for plan in plans[::step][:samples]]
+    return job_cpu(jobs, folder, runner.rate)
+
+
+def job_cpu(jobs: list, folder: Path, rate) -> dict[str, float]:
+    """Mean CPU seconds of each step over ``jobs`` [(segments, plan)], in the process this runs in (a module
+    function: bench_team.py runs it in a worker's media process, as the worker's jobs are)."""
+    totals = {"excerpt": 0.0, "host render": 0.0, "splice": 0.0}
+    # The first job once untimed: a fresh process's first cut and splice also load and set up the codecs.
+    for n, (segments, plan) in enumerate([jobs[0], *jobs]):
+        t0 = time.process_time()
+        excerpt = render_excerpt(segments, folder / f"probe_excerpt{n}.mp4", rate=rate)
+        t1 = time.process_time()
+        render_preview(excerpt.path, folder / f"probe_result{n}.mp4", start_seconds=float(plan.section_start),
+                       duration_seconds=float(plan.section_duration), mode=plan.range.mode,
+                       prompt=plan.range.prompt, seed=plan.seed)
+        t2 = time.process_time()
+        splice_take(plan, excerpt=excerpt.path, result=folder / f"probe_result{n}.mp4",
+                    dest=folder / f"probe_take{n}.mp4", audio_only=False, options=TakeOptions(handles=0))
+        t3 = time.process_time()
+        if n == 0:
+            continue
+        totals["excerpt"] += t1 - t0
+        totals["host render"] += t2 - t1
+        totals["splice"] += t3 - t2
+    return {k: v / len(jobs) for k, v in totals.items()}
 
 
 def main(argv=None) -> int:
