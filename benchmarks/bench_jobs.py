@@ -67,13 +67,17 @@ def cpu_per_job(folder: Path, loaded, plans, *, samples: int = 8) -> dict[str, f
     CPU, not wall: decoders run frame threads, so a job alone can take less wall time than the CPU it uses, and
     the ideal spreads CPU over the cores. The mean over ``samples`` ranges spread over the timeline (their media
     differ in where they start), measured with ``process_time`` (every thread of this process)."""
+    return job_cpu(*sample_jobs(folder, loaded, plans, samples), folder)
+
+
+def sample_jobs(folder: Path, loaded, plans, samples: int = 8) -> tuple[list, object]:
+    """``samples`` ranges spread over the timeline as [(segments, plan)] (what job_cpu cuts), and the rate."""
     runner = pipeline.make_runner(loaded, provider="preview", workspace=folder / "probe", handles=0)
     step = max(1, len(plans) // samples)
-    jobs = [(runner.planner.segments(plan), plan) for plan in plans[::step][:samples]]
-    return job_cpu(jobs, folder, runner.rate)
+    return [(runner.planner.segments(plan), plan) for plan in plans[::step][:samples]], runner.rate
 
 
-def job_cpu(jobs: list, folder: Path, rate) -> dict[str, float]:
+def job_cpu(jobs: list, rate, folder: Path) -> dict[str, float]:
     """Mean CPU seconds of each step over ``jobs`` [(segments, plan)], in the process this runs in (a module
     function: bench_team.py runs it in a worker's media process, as the worker's jobs are)."""
     totals = {"excerpt": 0.0, "host render": 0.0, "splice": 0.0}

@@ -38,7 +38,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench_jobs import build, job_cpu  # noqa: E402
+from bench_jobs import build, job_cpu, sample_jobs  # noqa: E402
 from pg_server import PostgresServer  # noqa: E402
 
 from otio_retake import pipeline  # noqa: E402
@@ -158,15 +158,14 @@ def main(argv=None) -> int:
             print(f"waiting  ceil({args.ranges}/{args.concurrency}) x {args.latency:g} s = {waiting:.1f} s")
             # The machine is shared: the CPU one job needs is measured before and after each worker count and
             # averaged, so each ideal is of the same conditions as its run.
-            probe = pipeline.make_runner(loaded, provider="preview", workspace=folder / "probe", handles=0)
-            sample = [(probe.planner.segments(p), p) for p in plans[::max(1, len(plans) // 8)][:8]]
+            sample, rate = sample_jobs(folder, loaded, plans)
 
             def ours() -> float:
                 """A job's own media work alone, its excerpt and splice (the render is the host's): CPU seconds,
                 the mean over 8 ranges spread over the timeline, in a media process as a worker's jobs are (its
                 decoders in one thread: the least CPU the work takes)."""
                 with media_processes(1):
-                    figures = asyncio.run(run_media_work(job_cpu, sample, folder, probe.rate))
+                    figures = asyncio.run(run_media_work(job_cpu, sample, rate, folder))
                 return figures["excerpt"] + figures["splice"]
 
             before = ours()

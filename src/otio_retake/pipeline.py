@@ -470,14 +470,11 @@ def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int, me
                          hint=f"or set {JOURNAL_ENV}")
     store = open_journal(url)
     owner = runner_identity()
-    cache: dict[str, tuple] = {}
 
-    def build(run_id: str, settings: dict):
-        if run_id not in cache:
-            loaded, plans = _load_settings(settings, on_warning)
-            probe = runner_for(settings, loaded, url, lease=lease)
-            cache[run_id] = (loaded, {probe.planner.plan_key(job): job for job in jobs_for(plans)})
-        loaded, jobs_of_run = cache[run_id]
+    def build(run_id: str, settings: dict):  # once per queued run (the worker keeps what it returns)
+        loaded, plans = _load_settings(settings, on_warning)
+        probe = runner_for(settings, loaded, url, lease=lease)
+        jobs_of_run = {probe.planner.plan_key(job): job for job in jobs_for(plans)}
         return (lambda: runner_for(settings, loaded, url, lease=lease)), jobs_of_run
 
     if on_start is not None:

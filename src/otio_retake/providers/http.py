@@ -148,6 +148,7 @@ def _tls() -> ssl.SSLContext:
     process: building one loads the CA bundle, about 0.2 s of CPU, and a worker makes clients job after job."""
     return httpx.create_ssl_context()
 
+
 KEEP_ALIVE = 6  # idle connections kept open to a host, per client
 
 
