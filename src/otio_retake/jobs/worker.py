@@ -63,7 +63,9 @@ async def _work(journal: Store, build, *, owner, lease_seconds, until_idle, jobs
             raised.append(exc)
 
     try:
-        await asyncio.gather(*(take_jobs() for _ in range(jobs)))
+        # Every task to its end, even cancelled (Ctrl-C): one cancelled first must not close the runners under a
+        # paid submit another is letting finish (runner._submit_through_cancel).
+        await asyncio.gather(*(take_jobs() for _ in range(jobs)), return_exceptions=True)
     finally:
         for built in runs.values():
             runner = built.result()[1] if built.done() and not built.cancelled() and not built.exception() else None
