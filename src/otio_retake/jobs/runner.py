@@ -437,16 +437,18 @@ class Runner:
                                                  f"cost about ${first.cost_usd:.2f}" if limit is not None
                                                  else "has no limit set"),
                     hint="raise it with --budget-usd N --budget-scope NAME, or retake fewer ranges")
-        self._holding()  # the last check before money is spent
-        if self.journal.claim(key, self.owner, self.lease_seconds) != "own":  # renewed, and still ours
-            raise EngineError(f"range '{first.range.name}' take {first.take_letter}: another runner took this job "
-                              "over (this one's lease ran out); not submitting it a second time",
-                              hint="run the same command again: it waits for that runner and reuses its take")
-        self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key)
-        self._emit("submit", first, takes=len(plans))
         turn = self._lookup_turn(provider, key) if getattr(provider, "finds_jobs_by_request", False) \
             else contextlib.nullcontext()
         async with turn:
+            # Nothing awaited from here to the request: "submitting" is journaled only when it is sent (a cancel
+            # while waiting for the turn leaves the job uploaded, not a submit to look up).
+            self._holding()  # the last check before money is spent
+            if self.journal.claim(key, self.owner, self.lease_seconds) != "own":  # renewed, and still ours
+                raise EngineError(f"range '{first.range.name}' take {first.take_letter}: another runner took this "
+                                  "job over (this one's lease ran out); not submitting it a second time",
+                                  hint="run the same command again: it waits for that runner and reuses its take")
+            self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key)
+            self._emit("submit", first, takes=len(plans))
             try:
                 handle, cancelled = await self._submit_through_cancel(provider, request)
             except SubmitOutcomeUnknownError:
