@@ -199,6 +199,7 @@ class EmulatorState:
         self.jobs: dict[str, EmulatedJob] = {}
         self.submitted: Counter = Counter()  # accepted paid submits, by idempotency fingerprint
         self.requests: Counter = Counter()
+        self.asked_while: Counter = Counter()  # requests about a job (polls, results, cancels) by its state then
         self.max_active = 0  # most jobs queued or running at once, seen at submit time
         self.uploads: dict[str, str] = {}  # presigned upload name -> stored file
         self.lock = threading.Lock()
@@ -284,6 +285,10 @@ class EmulatorState:
         finally:
             job.rendered.set()
 
+    def asked_about(self, job: EmulatedJob) -> None:
+        """Count a request about ``job`` under the state it is in: how many polls found it still queued."""
+        self.asked_while[job.state(self.latency)] += 1
+
     def active(self) -> int:
         """Jobs queued or running now."""
         with self.lock:
@@ -294,7 +299,7 @@ class EmulatorState:
         return {"host": self.host, "submitted": sum(self.submitted.values()),
                 "jobs": len(self.jobs), "by_status": dict(by_status),
                 "duplicates": sum(1 for c in self.submitted.values() if c > 1), "max_active": self.max_active,
-                "requests": dict(self.requests), "faults_fired": dict(self.faults.fired)}
+                "requests": dict(self.requests), "asked_while": dict(self.asked_while), "faults_fired": dict(self.faults.fired)}
 
     # ------------------------------------------------------------------ request helpers
     def remember_base(self, request: Request) -> None:
@@ -415,6 +420,7 @@ class HostApp(abc.ABC):
         job = self.state.jobs.get(request.path_params["id"])
         if job is None:
             return self.error(404, "not_found", not_found)
+        self.state.asked_about(job)
         return job, early
 
     async def uploaded_file(self, request: Request) -> tuple[str, str] | Response:

@@ -104,6 +104,7 @@ class OxenEmulator(HostApp):
             if found is None:
                 return self.error(404, "not_found", "generation not found")
             job = state.jobs[found[0]]
+            state.asked_about(job)
             if request.method == "DELETE":
                 job.cancelled = True
             return self.answer(self._generation(request.path_params["id"], job, found[1]), early)

@@ -92,6 +92,7 @@ class RunwareEmulator(HostApp):
                     if job is None:
                         errors.append({"code": "taskNotFound", "message": f"no task {uid}", "taskUUID": uid})
                         continue
+                    state.asked_about(job)
                     word = job.state(state.latency)
                     if word in ("queued", "running"):
                         data.append({"taskType": "videoInference", "taskUUID": uid, "status": "processing"})

@@ -484,14 +484,18 @@ class Runner:
         interval = self.poll_interval if self.poll_interval is not None else getattr(provider, "poll_seconds", 1.0)
         submitted_at = self._submitted_at.pop(key, None)  # None: sent by an earlier run, when is not known
         host = (provider.name, provider.model, getattr(provider, "base_url", None))  # another address: another host
-        running_since = None  # held back only while it runs: a queue's length varies, and its news is the editor's
+        running_since = None
         try:
+            if submitted_at is not None:
+                await asyncio.sleep(PACE.first_poll(host, time.monotonic() - submitted_at))
+                self._holding()
             status = await provider.poll(handle)
             while not isinstance(status, (Succeeded, Failed, Cancelled)):
                 kind = "queued" if isinstance(status, Queued) else "running"
                 self._emit(kind, first, position=getattr(status, "position", None), job_id=handle.job_id)
                 if kind == "running" and running_since is None and submitted_at is not None:
                     running_since = time.monotonic()
+                    PACE.started(host, running_since - submitted_at, interval)
                 since = time.monotonic() - running_since if running_since is not None else None
                 await asyncio.sleep(PACE.next_poll(host, since, interval))
                 self._holding()
