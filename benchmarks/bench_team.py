@@ -12,7 +12,7 @@ worker count (each worker given --jobs 1.25 times its share of the host's places
 share of the cores, as the README advises) this prints the measured wall time (from
 the first worker's start to the last one's exit: process start-up, excerpts, uploads, submits, polls,
 downloads, splices, claims, places and the journal), its ratio to the ideal (want <= 1.3), and the
-emulator's counts (every job submitted once, never more than C at once). Then the journal's own cost per
+emulator's counts (every job submitted once, never more than C at once, polls per job). Then the journal's own cost per
 job: the steps one job takes in a worker (claim_next, plan, claim, get, a place at the host, seven moves, the
 claim re-checked before the submit, releases) on PostgreSQL and on SQLite.
 
@@ -173,8 +173,8 @@ def main(argv=None) -> int:
                   f"the run, + the emulated host's CPU in the run) / {cores} cores; ideal = the larger of waiting "
                   "and working")
             print("| workers | wall s | ours/job s | host CPU s | ideal s | ratio | overhead ms/job | ready | "
-                  "submitted | duplicates | most at once | load |")
-            print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+                  "submitted | duplicates | most at once | polls/job | load |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
             for workers in (int(w) for w in args.workers.split(",")):
                 r = team_run(folder, timeline, pg, workers, args)
                 after = ours()
@@ -184,7 +184,8 @@ def main(argv=None) -> int:
                 failed |= any(r["codes"]) or r["ready"] != args.ranges or r["duplicates"] != 0
                 print(f"| {workers} | {r['wall']:.1f} | {per_job:.2f} | {r['host_cpu']:.1f} | {ideal:.1f} | "
                       f"{r['wall'] / ideal:.2f} | {(r['wall'] - ideal) / args.ranges * 1000:.0f} | {r['ready']} | "
-                      f"{r['submitted']} | {r['duplicates']} | {r['max_active']} | {os.getloadavg()[0]:.1f} |"
+                      f"{r['submitted']} | {r['duplicates']} | {r['max_active']} | "
+                      f"{r['requests'].get('poll', 0) / args.ranges:.1f} | {os.getloadavg()[0]:.1f} |"
                       + (f" exit codes {r['codes']}" if any(r["codes"]) else ""), flush=True)
             pg_ms = journal_overhead(pg.create_database("overhead"), args.journal_jobs)
             sqlite_ms = journal_overhead(f"sqlite:///{folder / 'overhead.sqlite'}", args.journal_jobs)
