@@ -287,3 +287,55 @@ def test_a_command_line_workspace_opens_with_its_takes_and_options(samples, tmp_
     finally:
         controller.shutdown()
     assert len(Journal(workspace / "jobs.sqlite").all()) == jobs  # nothing new was planned or sent
+
+
+def _edit_marker(path, name: str, *, note: str | None = None, shift: int = 0) -> None:
+    """The editor changes a clip marker's note or moves it ``shift`` frames, and saves the timeline."""
+    timeline = otio.adapters.read_from_file(str(path))
+    for clip in timeline.find_clips():
+        for marker in clip.markers:
+            if marker.name == name:
+                if note is not None:
+                    marker.comment = note
+                    marker.metadata["fcp_xml"]["comment"] = note
+                marker.marked_range = otio.opentime.TimeRange(
+                    marker.marked_range.start_time + otio.opentime.RationalTime(shift, 24),
+                    marker.marked_range.duration)
+    otio.adapters.write_to_file(timeline, str(path))
+
+
+def test_a_command_line_workspace_lists_the_take_its_file_holds_and_a_moved_marker_as_out_of_date(samples, tmp_path,
+                                                                                                 qtbot):
+    timeline = samples / "retake_sample.otio"
+    workspace = samples / "retake_sample.retake"
+    assert run_cli("run", timeline, "-o", tmp_path / "a.otio", "--marker-prefix", "sky", "--context", "0") == 0
+    _edit_marker(timeline, "sky", note="A clear blue sky")
+    assert run_cli("run", timeline, "-o", tmp_path / "b.otio", "--marker-prefix", "sky", "--context", "0") == 0
+    # Two finished jobs of take A, one file takes/sky_takeA.mp4: the second run's take is in it.
+    records = Journal(workspace / "jobs.sqlite").all()
+    assert len(records) == 2 and {r.takes_json[0]["path"] for r in records} == {records[0].takes_json[0]["path"]}
+    newest = next(r for r in records if r.request["prompt"] == "A clear blue sky")
+    controller = StudioController(workspace)
+    try:
+        [take] = controller.row("sky").takes
+        assert (take.prompt, take.state) == ("A clear blue sky", "done")
+        assert take.take.metadata["job_key"] == newest.plan_key  # not the first job's prompt over this file
+    finally:
+        controller.shutdown()
+
+    before = records[0].takes_json[0]["record_in"]
+    _edit_marker(timeline, "sky", shift=12)
+    controller = StudioController(workspace)
+    try:
+        row = controller.row("sky")
+        assert row.range.record_in != before
+        assert controller.takes("sky") == [] and row.takes[0].state == "out of date"
+        assert "marker changed" in row.takes[0].note
+        assert _run(qtbot, controller)["takes"] == 1  # made again where the marker is now
+        assert controller.takes("sky") == ["A"]
+        # The take's frames line up with the moved range: its head is the frames before the marker's new in.
+        frame = controller.row("sky").record_in_frame
+        assert read_pattern(controller.frame("sky", "A", frame)) == read_pattern(controller.frame("sky", None, frame))
+    finally:
+        controller.shutdown()
+    assert len(Journal(workspace / "jobs.sqlite").all()) == 3

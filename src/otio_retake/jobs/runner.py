@@ -60,7 +60,7 @@ from .store.base import holder_is_dead
 from .workspace import Workspace
 
 __all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_HANDLES", "UnresolvedSubmitError",
-           "ExpiredResultError", "sends_seed"]
+           "ExpiredResultError", "sends_seed", "file_sha256"]
 
 DEFAULT_HANDLES = TakeOptions.handles  # half a second at 24 fps: room to trim a cut without re-generating
 _ORDER = {state: i for i, state in enumerate(JobState.ORDER)}
@@ -84,7 +84,8 @@ class ExpiredResultError(EngineError):
     """A paid job whose result the host no longer has; only a new (paid) submit gets it back."""
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The take file's digest, kept in the journal: whether a file named for people is still the one a job cut."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -580,7 +581,9 @@ class Runner:
             self._emit("done", plan, take=str(take_path), context_match=check.context_match)
         self.journal.move(key, JobState.TAKE_READY, takes_json=[
             {"take_index": t.plan.take_index, "path": t.path, "head": t.head, "tail": t.tail,
-             "has_video": t.has_video, "sha256": _sha256(Path(t.path)), "metadata": t.metadata} for t in takes])
+             "has_video": t.has_video, "sha256": file_sha256(Path(t.path)), "metadata": t.metadata,
+             "record_in": t.range.record_in, "duration": t.range.duration}  # where its marker was (studio)
+            for t in takes])
         return takes
 
     def _source_size(self, plan: RetakePlan) -> tuple[int, int] | None:
@@ -603,7 +606,7 @@ class Runner:
             # the same name since, so the file must still be the one this job cut.
             if stored is None or not Path(stored["path"]).exists() or \
                     stored["metadata"].get("take_options") != self.take_options.as_metadata() or \
-                    stored.get("sha256") != _sha256(Path(stored["path"])):
+                    stored.get("sha256") != file_sha256(Path(stored["path"])):
                 return None
             takes.append(Take(plan=plan, path=stored["path"], head=int(stored["head"]), tail=int(stored["tail"]),
                               has_video=bool(stored["has_video"]), has_audio=True, metadata=dict(stored["metadata"])))

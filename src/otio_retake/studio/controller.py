@@ -28,6 +28,7 @@ import json
 import os
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -40,7 +41,7 @@ from ..jobs.cost import CONFIRM_ABOVE_USD  # the same confirmation as `otio-reta
 from ..errors import CostLimitError, InputError, MediaError, RetakeError
 from ..jobs.picks import read_picks, write_picks
 from ..jobs.progress import ProgressHub
-from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent, cancel_run_loop
+from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent, cancel_run_loop, file_sha256
 from ..jobs.store import JOURNAL_NAME, JobState, Journal
 from ..jobs.workspace import Workspace
 from ..media.splice import TakeOptions
@@ -770,25 +771,38 @@ class StudioController(QObject):
             journal.close()
 
     def _import_journal(self) -> None:
-        """A workspace made by `otio-retake run`: its finished takes become request 0."""
-        for record in self._records():
-            row = self._rows.get(record.range_name)
-            if row is None or record.state != JobState.TAKE_READY or row.takes and \
-                    any(t.letter in record.takes for t in row.takes):
-                continue
+        """A workspace made by `otio-retake run`: its finished takes become request 0, each letter the newest
+        take of it whose file is still its own (take files are named by range and letter, so a later job of the
+        range may have written over it) and, if the marker has moved or been trimmed since, out of date."""
+        records = sorted((r for r in self._records() if r.state == JobState.TAKE_READY and r.range_name in self._rows),
+                         key=lambda r: r.updated_at, reverse=True)
+        named = Counter(stored["path"] for record in records for stored in record.takes_json)
+        for record in records:
+            row = self._rows[record.range_name]
             request = record.request or {}
             for stored in record.takes_json:
                 letter = TAKE_LETTERS[int(stored["take_index"])]
+                path = Path(stored["path"])
+                if any(t.letter == letter for t in row.takes):
+                    continue  # a newer take of this letter is already listed
+                if named[stored["path"]] > 1 and path.exists() and stored.get("sha256") != file_sha256(path):
+                    continue  # another job's take was written there since: not this one's any more
                 take = TakeRow(letter, str(request.get("prompt") or row.prompt),
                                Mode(request.get("mode") or row.mode.value),
                                int(request.get("seed") if request.get("seed") is not None else 0), 0,
                                cost_usd=float(stored["metadata"].get("cost_usd") or 0.0))
-                plan = self._plans_for(row, [take])[0]
-                take.take = Take(plan=plan, path=stored["path"], head=int(stored["head"]),
-                                 tail=int(stored["tail"]), has_video=bool(stored["has_video"]), has_audio=True,
-                                 metadata=dict(stored["metadata"]))
-                take.state = "done" if Path(stored["path"]).exists() else "missing"
                 row.takes.append(take)
+                if (stored.get("record_in", row.range.record_in), stored.get("duration", row.range.duration)) != \
+                        (row.range.record_in, row.range.duration):
+                    take.state = "out of date"
+                    take.note = "the marker changed since this take was made; Run makes it again"
+                    continue
+                plan = self._plans_for(row, [take])[0]
+                take.take = Take(plan=plan, path=str(path), head=int(stored["head"]), tail=int(stored["tail"]),
+                                 has_video=bool(stored["has_video"]), has_audio=True,
+                                 metadata=dict(stored["metadata"]))
+                take.state = "done" if path.exists() else "missing"
+        for row in self._rows.values():
             row.takes.sort(key=lambda t: t.letter)
 
     def _journal_states(self) -> None:
