@@ -240,6 +240,21 @@ def _cli(*args):
     return [sys.executable, "-m", "otio_retake.cli", *map(str, args)]
 
 
+@contextlib.contextmanager
+def _worker_until(pg_url, log_path, ready, key_env: str, stop=signal.SIGKILL):
+    """A worker process on the journal (2 s leases) until the journal's rows are ``ready``, then stopped."""
+    env = dict(os.environ, **{key_env: EMULATOR_KEY})
+    with open(log_path, "w") as log:
+        child = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", "2"), env=env, stdout=log,
+                                 stderr=subprocess.STDOUT)
+        try:
+            _wait_for(pg_url, ready)
+            yield child
+        finally:
+            child.send_signal(stop)
+            child.wait(timeout=30)
+
+
 def test_queued_run_done_by_three_workers_each_job_once_within_the_hosts_limit(emulator, samples, tmp_path, pg_url,
                                                                                monkeypatch, capsys):
     monkeypatch.setenv("LTX_API_KEY", EMULATOR_KEY)
@@ -288,15 +303,9 @@ def test_a_worker_killed_mid_job_is_taken_over_by_another_without_a_second_submi
     base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws,
             "--journal", pg_url, "--yes", *NO_CONTEXT]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
-    env = dict(os.environ, GMI_API_KEY=EMULATOR_KEY)
-    with open(tmp_path / "a.log", "w") as log:
-        first = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", "2"), env=env, stdout=log,
-                                 stderr=subprocess.STDOUT)
-        try:
-            _wait_for(pg_url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
-        finally:
-            first.send_signal(signal.SIGKILL)
-            first.wait()
+    with _worker_until(pg_url, tmp_path / "a.log", lambda rows: any(r.state == JobState.SUBMITTED for r in rows),
+                       "GMI_API_KEY"):
+        pass
     [held] = [r for r in open_journal(pg_url).all() if r.claimed_by]  # a worker does one job at a time
     assert _stats(server)["submitted"] == 1
     # The other worker, in this process (the killed one was the one that needed its own).
@@ -316,21 +325,57 @@ def test_cancel_on_the_shared_journal_cancels_at_the_host(emulator, samples, tmp
     base = ["--provider", "fal", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
             tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky", *NO_CONTEXT]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
-    env = dict(os.environ, FAL_KEY=EMULATOR_KEY)
-    with open(tmp_path / "w.log", "w") as log:
-        child = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", "2"), env=env, stdout=log,
-                                 stderr=subprocess.STDOUT)
-        try:
-            _wait_for(pg_url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait()
+    with _worker_until(pg_url, tmp_path / "w.log", lambda rows: any(r.state == JobState.SUBMITTED for r in rows),
+                       "FAL_KEY"):
+        pass
     capsys.readouterr()
-    assert run_cli("cancel", "--journal", pg_url) == 0
+    assert run_cli("cancel", "--journal", pg_url, samples / "retake_sample.otio") == 0
     printed = capsys.readouterr().out
-    assert "sky take A: cancelled at the host" in printed and "1 job(s) cancelled" in printed
+    assert "sky take A: cancelled at the host" in printed and "1 job(s) cancelled (run " in printed
     assert [r.state for r in open_journal(pg_url).all()] == [JobState.CANCELLED]
     assert _stats(server)["by_status"] == {"cancelled": 1}
+
+
+def test_cancel_on_a_shared_journal_cancels_one_runs_jobs_never_everyones(emulator, samples, tmp_path, pg_url,
+                                                                         monkeypatch, capsys):
+    """Two editors' timelines on one journal: cancelling one's run leaves the other's jobs running and queued;
+    cancelling a queued run before any worker took it means no worker ever sends it."""
+    import shutil
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    server = emulator("fal", latency=30.0)
+    other = tmp_path / "other"
+    other.mkdir()
+    for path in samples.iterdir():  # the second editor's copy of the cut (same media)
+        (other / path.name).symlink_to(path.resolve()) if path.name == "media" else shutil.copy(path, other)
+    base = ["--provider", "fal", "--base-url", server.url, "--poll-interval", "0.05", "--journal", pg_url, "--yes",
+            *NO_CONTEXT]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "a.otio", "--workspace", tmp_path / "wa",
+                   "--marker-prefix", "sky", *base, "--queue") == 0
+    assert run_cli("run", other / "retake_sample.otio", "-o", tmp_path / "b.otio", "--workspace", tmp_path / "wb",
+                   "--marker-prefix", "crossing", *base, "--queue") == 0
+    mine = [r.plan_key for r in open_journal(pg_url).all() if r.range_name == "crossing"]
+    capsys.readouterr()
+    assert run_cli("cancel", "--journal", pg_url) == 2  # whose? refused, nothing cancelled
+    assert "--all" in capsys.readouterr().err
+    assert run_cli("cancel", "--journal", pg_url, other / "retake_sample.otio") == 0
+    assert "crossing take A: cancelled before it was sent (nothing paid)" in capsys.readouterr().out
+    states = {r.range_name: r.state for r in open_journal(pg_url).all()}
+    assert states == {"sky": JobState.PLANNED, "crossing": JobState.CANCELLED}
+    # A worker now does the first editor's job and never the cancelled one.
+    with _worker_until(pg_url, tmp_path / "w.log", lambda rows: any(r.state == JobState.SUBMITTED for r in rows),
+                       "FAL_KEY", stop=signal.SIGINT):
+        # The first editor cancels theirs while the worker follows it: the worker stops following it, and the
+        # host's "stopped" answer does not turn the cancel into a failure.
+        assert run_cli("cancel", "--journal", pg_url, samples / "retake_sample.otio") == 0
+        assert "sky take A: cancelled at the host" in capsys.readouterr().out
+        time.sleep(1.0)  # polls at 0.05 s: it has seen the host's answer by now
+    journal = open_journal(pg_url)
+    assert {r.range_name: r.state for r in journal.all()} == {"sky": JobState.CANCELLED,
+                                                              "crossing": JobState.CANCELLED}
+    assert not journal.claims()
+    stats = _stats(server)
+    assert stats["submitted"] == 1 and stats["by_status"] == {"cancelled": 1}
+    assert [s for s, _ in journal.events(mine[0])] == [JobState.PLANNED, JobState.CANCELLED]
 
 
 def test_a_heartbeat_that_cannot_renew_ends_the_run_with_a_journal_error_and_submits_nothing_more(
@@ -524,3 +569,62 @@ def test_ctrl_c_stops_a_worker_as_it_stops_run_its_claims_given_back_at_once_and
     stats = _stats(server)
     assert stats["submitted"] == 3 and stats["duplicates"] == 0
     assert [r.state for r in open_journal(pg_url).all()] == [JobState.TAKE_READY] * 3
+
+
+def test_a_job_cancelled_while_its_runner_is_about_to_send_it_is_not_sent(emulator, samples, tmp_path, pg_url,
+                                                                         monkeypatch):
+    from otio_retake import pipeline
+    from otio_retake.errors import JobCancelledError
+    from otio_retake.timeline.marks import MarkerFilter
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    server = emulator("fal", latency=0.5)
+    loaded = pipeline.load(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"))
+    plans = pipeline.plan(loaded, provider="fal", context_seconds=0)
+    runner = pipeline.make_runner(loaded, provider="fal", workspace=tmp_path / "ws", base_urls={"fal": server.url},
+                                  journal=pg_url, poll_interval=0.05)
+    provider = runner.pool.provider("fal")
+    upload = provider.upload
+
+    async def upload_then_cancelled_elsewhere(path):
+        url = await upload(path)
+        other = open_journal(pg_url)  # `otio-retake cancel` on another machine, between the upload and the submit
+        [record] = other.all()
+        other.cancel(record.plan_key, "cancelled before it was sent (nothing paid)")
+        other.close()
+        return url
+
+    monkeypatch.setattr(provider, "upload", upload_then_cancelled_elsewhere)
+    report = runner.run(plans)
+    [(_, error)] = report.errors
+    assert isinstance(error, JobCancelledError) and "not submitted" in error.message
+    assert _stats(server)["submitted"] == 0
+    [record] = open_journal(pg_url).all()
+    assert record.state == JobState.CANCELLED and record.claimed_by is None
+
+
+def test_a_run_finishing_a_queued_run_spends_the_budget_it_was_queued_under(emulator, samples, tmp_path, pg_url,
+                                                                           monkeypatch, capsys):
+    import json
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    server = emulator("fal", latency=0.2)
+    base = ["--provider", "fal", "--base-url", server.url, "--poll-interval", "0.05", "--journal", pg_url, "--yes",
+            "--workspace", tmp_path / "ws", *NO_CONTEXT]
+    assert run_cli("plan", samples / "retake_sample.otio", "--provider", "fal", "--json", *NO_CONTEXT) == 0
+    costs = [row["cost_usd"] for row in json.loads(capsys.readouterr().out)]
+    limit = round(max(costs) * 1.01, 4)  # room for one job of the three, never two
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue",
+                   "--budget-usd", limit, "--budget-scope", "prodA") == 0
+    capsys.readouterr()
+    # The editor finishes it with a plain run, as the README's last step shows: no --budget-scope given.
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base) != 0
+    assert "not submitted, the budget 'prodA' has $" in " ".join(capsys.readouterr().err.split())
+    stats = _stats(server)
+    assert stats["submitted"] == 1
+    assert stats["requests"]["upload"] == 1  # nothing uploaded that the budget could not pay for
+    journal = open_journal(pg_url)
+    [budget] = journal.budgets()
+    assert budget["spent_usd"] <= limit + 1e-9
+    blocked = [r for r in journal.all() if r.state != JobState.TAKE_READY]
+    assert len(blocked) == 2 and all("not submitted, the budget 'prodA'" in (r.error or "") for r in blocked)
+    assert run_cli("status", "--journal", pg_url) == 0
+    assert "not submitted, the budget" in capsys.readouterr().out  # status says why they wait

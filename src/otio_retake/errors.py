@@ -224,5 +224,10 @@ class JobFailedError(EngineError):
     pass
 
 
+class JobCancelledError(EngineError):
+    """The job was cancelled in the journal (`otio-retake cancel`) while this runner had it: not sent, or not
+    followed further."""
+
+
 class DownloadError(EngineError):
     retryable = True

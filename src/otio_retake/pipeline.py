@@ -151,8 +151,9 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
                              hint="retake fewer ranges, use less context (--context), or raise --max-cost")
     if confirm is not None and not confirm(pending):
         raise CostLimitError(f"not confirmed: the run would cost about ${pending:.2f}")
-    if arguments is not None:  # with who runs it and from where, so a bridge can follow it
-        runner.journal.record_run({**arguments, "runner": runner.owner, "cwd": str(Path.cwd())})
+    if arguments is not None:  # with who runs it and from where, so a bridge can follow it; and its jobs (cancel)
+        runner.journal.record_run({**arguments, "runner": runner.owner, "cwd": str(Path.cwd())},
+                                  plan_keys=[runner.planner.plan_key(job) for job in jobs_for(plans)])
     report = runner.run(plans)
     if report.errors:
         lines = "\n".join(f"  - {where}: {error}" for where, error in report.errors)
@@ -233,20 +234,27 @@ def conform_file(path: str | Path, out: str | Path, *, picks: dict[str, str] | N
     return write_timeline(final, out, force=force), chosen
 
 
+UNSENT_STATES = frozenset({JobState.PLANNED, JobState.EXCERPTED, JobState.UPLOADED})
+
+
 def cancel_jobs(journal, *, base_urls: dict[str, str], results_root: Path, range_names=(),
-                include_expired: bool = False) -> list[tuple[str, str, str]]:
-    """Cancel at the host (where it can) every job of ``journal`` still there and mark it cancelled;
-    with ``include_expired`` also give up jobs whose result expired. (range, takes, what happened) each."""
+                include_expired: bool = False, plan_keys: set[str] | None = None) -> list[tuple[str, str, str]]:
+    """Cancel at the host (where it can) every job of ``journal`` (or those of ``plan_keys``) still there, and
+    those not yet sent (a queued run's: no worker takes them), and mark them cancelled; with ``include_expired``
+    also give up jobs whose result expired. (range, takes, what happened) each."""
     import asyncio
-    wanted = ACTIVE_STATES | ({JobState.EXPIRED} if include_expired else set())
+    wanted = ACTIVE_STATES | UNSENT_STATES | ({JobState.EXPIRED} if include_expired else set())
 
     async def cancel_all() -> list[tuple[str, str, str]]:
         done_notes = []
         for record in journal.all():
-            if record.state not in wanted or (range_names and record.range_name not in range_names):
+            if record.state not in wanted or (range_names and record.range_name not in range_names) or \
+                    (plan_keys is not None and record.plan_key not in plan_keys):
                 continue
             note = "cancelled before the host answered"
-            if record.state == JobState.EXPIRED:
+            if record.state in UNSENT_STATES:
+                note = "cancelled before it was sent (nothing paid)"
+            elif record.state == JobState.EXPIRED:
                 note = "given up: its result had expired at the host (a run submits it again only if asked)"
             elif record.handle is not None:
                 provider = make_provider(record.provider, results_dir=results_root / "engine",
@@ -259,7 +267,7 @@ def cancel_jobs(journal, *, base_urls: dict[str, str], results_root: Path, range
                     note = f"could not cancel at {record.provider}: {exc.message}"
                 finally:
                     await provider.aclose()
-            journal.move(record.plan_key, JobState.CANCELLED, detail=note)
+            journal.cancel(record.plan_key, note)  # a runner holding it finds it cancelled before it would submit
             done_notes.append((record.range_name, record.takes, note))
         return done_notes
 
@@ -406,7 +414,7 @@ def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, arguments: 
         keys.append(key)
     run_id = uuid.uuid4().hex[:12]
     runner.journal.queue_run(run_id, settings, keys)
-    runner.journal.record_run(arguments, run_id=run_id)  # one id: `resume --run` takes the one printed
+    runner.journal.record_run(arguments, run_id=run_id, plan_keys=keys)  # one id: `resume --run` takes it
     return QueuedRun(run_id, len(keys), runner.journal.url, settings["output"])
 
 
@@ -449,14 +457,32 @@ def run_to_rerun(target: Path | None, url: str | None = None, run_id: str | None
     return run
 
 
-def cancel_run(target: Path | None, url: str | None = None, range_names=()) -> list[tuple[str, str, str]]:
-    """``cancel_jobs`` on a journal (see ``journal_for``), at the hosts its last run used."""
-    journal = journal_for(target, url)
-    last = journal.last_run() or {}
+def cancel_run(target: Path | None, url: str | None = None, range_names=(), *, run_id: str | None = None,
+               every_run: bool = False) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """``cancel_jobs`` at the hosts the run used: on a workspace's journal its jobs; on a shared journal (every
+    workstation's and worker's) only one run's, ``run_id``'s or the latest of the ``target`` timeline's, unless
+    ``every_run``. (the run id, or None for every job; what was cancelled)."""
+    shared = is_shared(url)
+    journal = journal_for(None if shared else target, url)
+    keys = None
+    if run_id or (shared and not every_run):
+        if not run_id and target is None:
+            raise InputError(f"{journal.url} is a shared journal (other people's runs are in it too): say whose "
+                             "jobs to cancel", hint="give the timeline (its latest run), --run RUN_ID (`otio-retake "
+                             "status --journal URL` lists the runs), or --all for every job in the journal")
+        run = run_to_resume(journal, run_id=run_id, timeline=target if shared else None, shared=shared)
+        run_id = run["run_id"]
+        keys = set(journal.run_job_keys(run_id))
+        if not keys:
+            raise InputError(f"{journal.url}: run {run_id} has no jobs recorded (started by an older otio-retake?)",
+                             hint="cancel by --range NAME on its workspace, or --all on the shared journal")
+        last = run["arguments"]
+    else:
+        last = journal.last_run() or {}
     base_urls = parse_base_urls(last.get("base_urls") or [], last.get("provider") or "preview")
     root = journal.path.parent if isinstance(journal, Journal) else Path(last.get("workspace") or ".")
-    return cancel_jobs(journal, base_urls=base_urls, results_root=root, range_names=range_names,
-                       include_expired=True)
+    return run_id, cancel_jobs(journal, base_urls=base_urls, results_root=root, range_names=range_names,
+                               include_expired=True, plan_keys=keys)
 
 
 def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int, media_processes: int | None = None,

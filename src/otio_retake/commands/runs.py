@@ -201,12 +201,15 @@ def resume_cmd(ctx, target, journal, run_id):
 @click.argument("target", type=click.Path(path_type=Path), required=False)
 @click.option("--range", "range_names", multiple=True, help="Only this range (repeatable; default: all).")
 @journal_option
-def cancel_cmd(target, range_names, journal):
-    """Cancel the jobs still running at the host (where the host can) and mark them cancelled."""
-    done = pipeline.cancel_run(target, journal, range_names)
+@click.option("--run", "run_id", metavar="RUN_ID", help="Only this run's jobs (`status` lists the runs).")
+@click.option("--all", "every_run", is_flag=True, help="On a shared journal: every run's jobs, everyone's.")
+def cancel_cmd(target, range_names, journal, run_id, every_run):
+    """Cancel the jobs still running at the host (where the host can), and those queued or not yet sent, and mark
+    them cancelled. With --journal URL, TARGET is the timeline whose latest run to cancel."""
+    run, done = pipeline.cancel_run(target, journal, range_names, run_id=run_id, every_run=every_run)
     for range_name, takes, note in done:
         out.print(f"{range_name} take {takes}: {note}", highlight=False)
-    out.print(f"{len(done)} job(s) cancelled", highlight=False)
+    out.print(f"{len(done)} job(s) cancelled" + (f" (run {run})" if run else ""), highlight=False)
 
 
 @click.command("worker")

@@ -39,8 +39,8 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobFailedError, JournalError,
-                      MissingMediaError, ResultExpiredError, SubmitOutcomeUnknownError)
+from ..errors import (CostLimitError, DownloadError, EngineError, HostError, JobCancelledError, JobFailedError,
+                      JournalError, MissingMediaError, ResultExpiredError, SubmitOutcomeUnknownError)
 from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import check_download, probe
 from ..media.splice import TakeOptions, splice_take
@@ -131,6 +131,7 @@ class Runner:
         self.planner = JobPlanner(timeline, resolver, pool, workspace)  # segments, checks, job keys: jobs/plan.py
         self._submitted = 0
         self._submitted_at: dict[str, float] = {}  # this run's submits: when (PACE)
+        self._queued_scopes: dict[str, str | None] = {}  # queued run id -> the budget it was queued under
         self._reused = 0
         self._sizes: dict[Path, tuple[int, int] | None] = {}
         self._leases_lost: str | None = None  # why, once the heartbeat could not renew this runner's claims
@@ -371,9 +372,11 @@ class Runner:
                 if state == JobState.SUBMITTING:  # the last run sent it and lost the answer
                     handle = await self._resolve_unknown(key, plans, provider, excerpt, identity, attempt)
                     if handle is None:
-                        handle = await self._submit(key, plans, provider, excerpt, identity, attempt)
+                        handle = await self._submit(key, plans, provider, excerpt, identity, attempt,
+                                                    self._budget_scope(record))
                 elif _ORDER.get(state, 0) < _ORDER[JobState.SUBMITTED]:
-                    handle = await self._submit(key, plans, provider, excerpt, identity, attempt)
+                    handle = await self._submit(key, plans, provider, excerpt, identity, attempt,
+                                                self._budget_scope(record))
                 status = await self._wait(key, plans, provider, handle)
         return await self._finish(key, plans, provider, handle, status, excerpt, identity)
 
@@ -416,9 +419,29 @@ class Runner:
         self.journal.move(key, JobState.UPLOADED, detail="resubmitting an unknown submit (--resubmit-unknown)")
         return None
 
+    def _budget_scope(self, record) -> str | None:
+        """The budget a job is charged to: the run's --budget-scope, else the one its run was queued under (a
+        later `run` finishing a queued run spends the production's budget, not past it)."""
+        if self.budget_scope or not getattr(record, "run_id", None):
+            return self.budget_scope
+        if record.run_id not in self._queued_scopes:
+            settings = self.journal.queued_run(record.run_id) or {}
+            self._queued_scopes[record.run_id] = settings.get("budget_scope")
+        return self._queued_scopes[record.run_id]
+
     async def _submit(self, key: str, plans: list[RetakePlan], provider: Provider, excerpt: ExcerptInfo,
-                      identity: JobIdentity, attempt: int) -> JobHandle:
+                      identity: JobIdentity, attempt: int, scope: str | None = None) -> JobHandle:
         first = plans[0]
+        if scope:  # charged before the paid request (and before an upload it could not pay for), with the check
+            # Once per attempt: a lost submit looked up, not found and sent again was charged when first sent.
+            charged, spent, limit = self.journal.spend(scope, first.cost_usd, key, attempt)
+            if not charged:
+                message = (f"not submitted, the budget '{scope}' " + (
+                    f"has ${limit - spent:.2f} of ${limit:.2f} left and this job would cost about "
+                    f"${first.cost_usd:.2f}" if limit is not None else "has no limit set"))
+                self.journal.move(key, JobState.EXCERPTED, detail=message, error=message)
+                raise CostLimitError(f"range '{first.range.name}' take {first.take_letter}: {message}",
+                                     hint="raise it with --budget-usd N --budget-scope NAME, or retake fewer ranges")
         self._emit("upload", first)
         video = await provider.upload(excerpt.path)
         self.journal.move(key, JobState.UPLOADED)
@@ -427,17 +450,6 @@ class Runner:
                   "prompt": request.prompt, "mode": request.mode.value, "seed": request.seed,
                   "variations": request.variations, "take_marker": request.take_marker,
                   "video": video if not video.startswith("data:") else f"inline ({len(video)} bytes)"}
-        if self.budget_scope:  # charged before the paid request, in one transaction with the check
-            # Once per attempt: a lost submit looked up, not found and sent again was charged when first sent.
-            charged, spent, limit = self.journal.spend(self.budget_scope, first.cost_usd, key, attempt)
-            if not charged:
-                self.journal.move(key, JobState.UPLOADED, detail=f"not submitted: over budget '{self.budget_scope}'")
-                raise CostLimitError(
-                    f"range '{first.range.name}' take {first.take_letter}: not submitted, the budget "
-                    f"'{self.budget_scope}' " + (f"has ${limit - spent:.2f} of ${limit:.2f} left and this job would "
-                                                 f"cost about ${first.cost_usd:.2f}" if limit is not None
-                                                 else "has no limit set"),
-                    hint="raise it with --budget-usd N --budget-scope NAME, or retake fewer ranges")
         turn = self._lookup_turn(provider, key) if getattr(provider, "finds_jobs_by_request", False) \
             else contextlib.nullcontext()
         async with turn:
@@ -445,10 +457,12 @@ class Runner:
             # while waiting for the turn leaves the job uploaded, not a submit to look up).
             self._holding()  # the last check before money is spent
             if self.journal.claim(key, self.owner, self.lease_seconds) != "own":  # renewed, and still ours
+                self._cancelled_meanwhile(key, first, "not submitted")  # `otio-retake cancel` drops the claim
                 raise EngineError(f"range '{first.range.name}' take {first.take_letter}: another runner took this "
                                   "job over (this one's lease ran out); not submitting it a second time",
                                   hint="run the same command again: it waits for that runner and reuses its take")
-            self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key)
+            self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key,
+                              error=None)
             self._emit("submit", first, takes=len(plans))
             try:
                 handle, cancelled = await self._submit_through_cancel(provider, request)
@@ -507,6 +521,8 @@ class Runner:
             self.journal.move(key, JobState.EXPIRED, error=exc.message, detail="job expired at the host")
             raise self._expired_error(plans, provider, handle, exc) from None
         rng = first.range
+        if isinstance(status, (Failed, Cancelled)):
+            self._cancelled_meanwhile(key, first, f"the {provider.name} job {handle.job_id} was stopped")
         if isinstance(status, Failed):
             self.journal.move(key, JobState.FAILED, error=status.reason)
             self._emit("failed", first, reason=status.reason)
@@ -524,6 +540,14 @@ class Runner:
         self.journal.move(key, JobState.FINISHED_REMOTELY, result_urls=list(status.result_urls),
                           cost_reported=status.cost_usd)
         return status
+
+    def _cancelled_meanwhile(self, key: str, first: RetakePlan, what: str) -> None:
+        """Raise if `otio-retake cancel` cancelled the job while this runner had it."""
+        record = self.journal.get(key)
+        if record is not None and record.state == JobState.CANCELLED:
+            raise JobCancelledError(f"range '{first.range.name}' take {first.take_letter}: cancelled in the "
+                                    f"journal meanwhile; {what}",
+                                    hint="run the timeline again to retake it (a cancelled job is sent again)")
 
     def _expired_error(self, plans: list[RetakePlan], provider: Provider, handle: JobHandle | None,
                        exc: HostError) -> ExpiredResultError:

@@ -28,6 +28,7 @@ import os
 import socket
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -71,6 +72,11 @@ ACTIVE_STATES = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.FIN
 # A queued job a worker may take: not finished, and not one that needs a person (failed, expired, cancelled).
 WORKABLE_STATES = (JobState.PLANNED, JobState.EXCERPTED, JobState.UPLOADED, JobState.SUBMITTING, JobState.SUBMITTED,
                    JobState.FINISHED_REMOTELY, JobState.DOWNLOADED)
+
+# Steps of a job not yet sent. A move to one of them leaves a cancelled job cancelled (`otio-retake cancel` from
+# elsewhere while a runner cuts or uploads it: the runner finds it so before it would submit); a run that takes a
+# cancelled job on again plans it first. News of a paid job (its handle, its result) is always written.
+UNPAID_STEPS = frozenset({JobState.EXCERPTED, JobState.UPLOADED})
 
 # The columns move() may set besides the state, and those stored as JSON text.
 MOVE_FIELDS = frozenset({"idempotency_key", "request", "handle", "result_urls", "results", "takes_json",
@@ -175,6 +181,7 @@ class JobRecord:
     updated_at: str
     claimed_by: str | None = None
     lease_until: float | None = None
+    run_id: str | None = None  # the queued run it belongs to (run --queue), if any
 
     @classmethod
     def from_row(cls, row) -> JobRecord:
@@ -190,7 +197,8 @@ class JobRecord:
                    cost_reported=row["cost_reported"], error=row["error"], created_at=row["created_at"],
                    updated_at=row["updated_at"],
                    claimed_by=row["claimed_by"] if "claimed_by" in keys else None,
-                   lease_until=row["lease_until"] if "lease_until" in keys else None)
+                   lease_until=row["lease_until"] if "lease_until" in keys else None,
+                   run_id=row["run_id"] if "run_id" in keys else None)
 
 
 @dataclass(frozen=True)
@@ -231,8 +239,12 @@ class Store(ABC):
     def events(self, plan_key: str) -> list[tuple[str, str | None]]: ...
 
     @abstractmethod
-    def record_run(self, arguments: dict, run_id: str | None = None) -> str:
-        """Store a run's arguments under ``run_id`` (a new one if None); the run's id."""
+    def record_run(self, arguments: dict, run_id: str | None = None, plan_keys: Iterable[str] = ()) -> str:
+        """Store a run's arguments under ``run_id`` (a new one if None) and the keys of its jobs; the run's id."""
+
+    @abstractmethod
+    def run_job_keys(self, run_id: str) -> list[str]:
+        """The keys of a run's jobs (as recorded with it, or queued under it)."""
 
     @abstractmethod
     def last_run(self) -> dict | None: ...
@@ -323,6 +335,11 @@ class Store(ABC):
     @abstractmethod
     def queue_busy(self) -> int:
         """Queued jobs still to do or being done (claimed or not)."""
+
+    @abstractmethod
+    def cancel(self, plan_key: str, detail: str) -> None:
+        """Mark a job cancelled and drop whoever's claim it has: a runner holding it finds it gone before it
+        would submit, and no worker takes it again."""
 
     @abstractmethod
     def unqueue(self, plan_key: str, owner: str, why: str) -> None:

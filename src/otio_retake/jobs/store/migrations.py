@@ -120,6 +120,12 @@ MIGRATIONS: tuple[Migration, ...] = (
                   "ALTER TABLE runs ADD COLUMN run_id TEXT",
                   "UPDATE runs SET run_id = CAST(id AS TEXT)",
                   "CREATE UNIQUE INDEX IF NOT EXISTS runs_by_id ON runs (run_id)")),
+    Migration(
+        6, "the jobs of each run, so a cancel on a shared journal stops one run's jobs, not everyone's",
+        sqlite=("CREATE TABLE IF NOT EXISTS run_jobs (run_id TEXT NOT NULL, plan_key TEXT NOT NULL, "
+                "PRIMARY KEY (run_id, plan_key))",),
+        postgres=("CREATE TABLE IF NOT EXISTS run_jobs (run_id TEXT NOT NULL, plan_key TEXT NOT NULL, "
+                  "PRIMARY KEY (run_id, plan_key))",)),
 )
 
 LATEST = MIGRATIONS[-1].version

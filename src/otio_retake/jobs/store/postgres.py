@@ -20,11 +20,12 @@ import datetime as dt
 import json
 import threading
 import time
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from ...errors import JournalError
-from .base import (WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, new_run_id, redact_url,
-                   retry_seconds_from_env, run_row)
+from .base import (UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, new_run_id,
+                   redact_url, retry_seconds_from_env, run_row)
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["PostgresJournal"]
@@ -192,10 +193,11 @@ class PostgresJournal(Store):
         encoded = encode_fields(fields)
         now = _now()
         columns = "".join(f", {k} = %s" for k in encoded)
+        keep = " AND state <> 'cancelled'" if state in UNPAID_STEPS else ""  # see UNPAID_STEPS
 
         def body(cur):  # the move and its event in one statement
-            cur.execute(f"WITH moved AS (UPDATE jobs SET state = %s, updated_at = %s{columns} WHERE plan_key = %s "
-                        "RETURNING plan_key) INSERT INTO events (plan_key, at, state, detail) "
+            cur.execute(f"WITH moved AS (UPDATE jobs SET state = %s, updated_at = %s{columns} WHERE plan_key = %s"
+                        f"{keep} RETURNING plan_key) INSERT INTO events (plan_key, at, state, detail) "
                         "SELECT plan_key, %s, %s, %s FROM moved",
                         (state, now, *encoded.values(), plan_key, now, state, detail))
 
@@ -208,11 +210,35 @@ class PostgresJournal(Store):
 
         return [(r["state"], r["detail"]) for r in self._tx(body, one_statement=True)]
 
-    def record_run(self, arguments: dict, run_id: str | None = None) -> str:
+    def record_run(self, arguments: dict, run_id: str | None = None, plan_keys: Iterable[str] = ()) -> str:
         run_id = run_id or new_run_id()
-        self._tx(lambda cur: cur.execute("INSERT INTO runs (started_at, arguments, run_id) VALUES (%s, %s, %s)",
-                                         (_now(), json.dumps(arguments), run_id)))
+
+        def body(cur):
+            cur.execute("INSERT INTO runs (started_at, arguments, run_id) VALUES (%s, %s, %s)",
+                        (_now(), json.dumps(arguments), run_id))
+            cur.executemany("INSERT INTO run_jobs (run_id, plan_key) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                            [(run_id, key) for key in plan_keys])
+
+        self._tx(body)
         return run_id
+
+    def run_job_keys(self, run_id: str) -> list[str]:
+        def body(cur):
+            cur.execute("SELECT plan_key FROM run_jobs WHERE run_id = %(id)s UNION "
+                        "SELECT plan_key FROM jobs WHERE run_id = %(id)s", {"id": run_id})
+            return cur.fetchall()
+
+        return sorted(r["plan_key"] for r in self._tx(body, one_statement=True))
+
+    def cancel(self, plan_key: str, detail: str) -> None:
+        def body(cur):
+            cur.execute("WITH moved AS (UPDATE jobs SET state = %(state)s, updated_at = %(now)s, claimed_by = NULL, "
+                        "lease_until = NULL WHERE plan_key = %(key)s RETURNING plan_key) "
+                        "INSERT INTO events (plan_key, at, state, detail) SELECT plan_key, %(now)s, %(state)s, "
+                        "%(detail)s FROM moved", {"state": JobState.CANCELLED, "now": _now(), "key": plan_key,
+                                                  "detail": detail})
+
+        self._tx(body, one_statement=True)
 
     def runs(self, limit: int | None = None) -> list[dict]:
         def body(cur):

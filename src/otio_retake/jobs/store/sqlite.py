@@ -12,11 +12,12 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from ...errors import JournalError
-from .base import (JOURNAL_NAME, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, new_run_id,
-                   run_row)
+from .base import (JOURNAL_NAME, UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields,
+                   new_run_id, run_row)
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["SQLiteJournal"]
@@ -135,12 +136,13 @@ class SQLiteJournal(Store):
         encoded = encode_fields(fields)
         now = _now()
         columns = ", ".join(f"{k} = ?" for k in encoded)
-        sql = f"UPDATE jobs SET state = ?, updated_at = ?{', ' + columns if columns else ''} WHERE plan_key = ?"
+        sql = f"UPDATE jobs SET state = ?, updated_at = ?{', ' + columns if columns else ''} WHERE plan_key = ?" + (
+            " AND state <> 'cancelled'" if state in UNPAID_STEPS else "")  # see UNPAID_STEPS
 
         def body(db):
-            db.execute(sql, (state, now, *encoded.values(), plan_key))
-            db.execute("INSERT INTO events (plan_key, at, state, detail) VALUES (?, ?, ?, ?)",
-                       (plan_key, now, state, detail))
+            if db.execute(sql, (state, now, *encoded.values(), plan_key)).rowcount:
+                db.execute("INSERT INTO events (plan_key, at, state, detail) VALUES (?, ?, ?, ?)",
+                           (plan_key, now, state, detail))
 
         self._tx(body)
 
@@ -150,11 +152,34 @@ class SQLiteJournal(Store):
                                     (plan_key,)).fetchall()
         return [(r["state"], r["detail"]) for r in rows]
 
-    def record_run(self, arguments: dict, run_id: str | None = None) -> str:
+    def record_run(self, arguments: dict, run_id: str | None = None, plan_keys: Iterable[str] = ()) -> str:
         run_id = run_id or new_run_id()
-        self._tx(lambda db: db.execute("INSERT INTO runs (started_at, arguments, run_id) VALUES (?, ?, ?)",
-                                       (_now(), json.dumps(arguments), run_id)))
+
+        def body(db):
+            db.execute("INSERT INTO runs (started_at, arguments, run_id) VALUES (?, ?, ?)",
+                       (_now(), json.dumps(arguments), run_id))
+            db.executemany("INSERT OR IGNORE INTO run_jobs (run_id, plan_key) VALUES (?, ?)",
+                           [(run_id, key) for key in plan_keys])
+
+        self._tx(body)
         return run_id
+
+    def run_job_keys(self, run_id: str) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT plan_key FROM run_jobs WHERE run_id = ? UNION "
+                                    "SELECT plan_key FROM jobs WHERE run_id = ?", (run_id, run_id)).fetchall()
+        return sorted(r["plan_key"] for r in rows)
+
+    def cancel(self, plan_key: str, detail: str) -> None:
+        now = _now()
+
+        def body(db):
+            db.execute("UPDATE jobs SET state = ?, updated_at = ?, claimed_by = NULL, lease_until = NULL "
+                       "WHERE plan_key = ?", (JobState.CANCELLED, now, plan_key))
+            db.execute("INSERT INTO events (plan_key, at, state, detail) VALUES (?, ?, ?, ?)",
+                       (plan_key, now, JobState.CANCELLED, detail))
+
+        self._tx(body)
 
     def last_run(self) -> dict | None:
         with self._lock:
