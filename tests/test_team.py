@@ -241,11 +241,11 @@ def _cli(*args):
 
 
 @contextlib.contextmanager
-def _worker_until(pg_url, log_path, ready, key_env: str, stop=signal.SIGKILL):
+def _worker_until(pg_url, log_path, ready, key_env: str, stop=signal.SIGKILL, lease="2"):
     """A worker process on the journal (2 s leases) until the journal's rows are ``ready``, then stopped."""
     env = dict(os.environ, **{key_env: EMULATOR_KEY})
     with open(log_path, "w") as log:
-        child = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", "2"), env=env, stdout=log,
+        child = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", lease), env=env, stdout=log,
                                  stderr=subprocess.STDOUT)
         try:
             _wait_for(pg_url, ready)
@@ -628,3 +628,24 @@ def test_a_run_finishing_a_queued_run_spends_the_budget_it_was_queued_under(emul
     assert len(blocked) == 2 and all("not submitted, the budget 'prodA'" in (r.error or "") for r in blocked)
     assert run_cli("status", "--journal", pg_url) == 0
     assert "not submitted, the budget" in capsys.readouterr().out  # status says why they wait
+
+
+def test_a_killed_workers_jobs_are_taken_at_once_by_a_worker_on_the_same_machine(emulator, samples, tmp_path,
+                                                                                pg_url, monkeypatch):
+    monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
+    server = emulator("gmi", latency=1.0)
+    base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
+            tmp_path / "shared", "--journal", pg_url, "--yes", "--marker-prefix", "sky", *NO_CONTEXT]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    with _worker_until(pg_url, tmp_path / "a.log", lambda rows: any(r.state == JobState.SUBMITTED for r in rows),
+                       "GMI_API_KEY", lease="60"):
+        pass  # killed holding its job, with 60 s left on its lease
+    [held] = open_journal(pg_url).all()
+    assert held.claimed_by is not None
+    started = time.monotonic()
+    assert run_cli("worker", "--journal", pg_url, "--until-idle") == 0
+    assert time.monotonic() - started < 30  # not the 60 s lease
+    journal = open_journal(pg_url)
+    assert journal.get(held.plan_key).state == JobState.TAKE_READY
+    assert any("its process on this machine ended" in (d or "") for _, d in journal.events(held.plan_key))
+    assert _stats(server)["submitted"] == 1

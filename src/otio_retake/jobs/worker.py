@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..errors import CostLimitError
 from .runner import ExpiredResultError, UnresolvedSubmitError
 from .store import Store
-from .store.base import WORKABLE_STATES
+from .store.base import WORKABLE_STATES, holder_is_dead
 
 # A job failing so waits for a person (resubmit it or not, pay again or not, raise the budget): workers leave it,
 # and `run` (or `resume`) of its timeline says what it needs.
@@ -110,18 +110,26 @@ async def _run_of(journal: Store, build, runs: dict[str, asyncio.Future], run_id
 
 async def _jobs(journal: Store, build, runs, *, owner, lease_seconds, until_idle, idle_poll, on_job, stop, report,
                 tries) -> None:
+    dead: set[str] = set()  # holders that were processes of this machine and have ended (a crash, a kill)
     while not stop():
-        got = journal.claim_next(owner, lease_seconds)
+        got = journal.claim_next(owner, lease_seconds, dead=dead)
         if got is None:
             if until_idle and journal.queue_busy() == 0:
                 break
-            await asyncio.sleep(idle_poll)  # others hold what is left: it may come back to the queue if they die
+            # Others hold what is left: it comes back to the queue when their leases run out, at once if they
+            # were processes of this machine that have ended.
+            ended = {holder for holder in journal.queue_holders() if holder_is_dead(holder)}
+            if ended - dead:  # newly found: asked again at once
+                dead |= ended
+                continue
+            await asyncio.sleep(idle_poll)
             continue
         key, run_id, previous = got
         try:
             if previous is not None:
                 record = journal.get(key)
-                journal.move(key, record.state, detail=f"taken over from {previous} (its lease ran out)")
+                why = "its process on this machine ended" if previous in dead else "its lease ran out"
+                journal.move(key, record.state, detail=f"taken over from {previous} ({why})")
             jobs, runner = await _run_of(journal, build, runs, run_id, owner)
             job = jobs.get(key)
             if job is None:  # the timeline or its media changed since it was queued: not this job any more

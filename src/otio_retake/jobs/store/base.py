@@ -329,8 +329,14 @@ class Store(ABC):
     def queued_run(self, run_id: str) -> dict | None: ...
 
     @abstractmethod
-    def claim_next(self, owner: str, lease_seconds: float) -> tuple[str, str, str | None] | None:
-        """Claim the oldest queued job nobody holds: (plan_key, run_id, the holder whose lease ran out), or None."""
+    def claim_next(self, owner: str, lease_seconds: float, *, dead: Iterable[str] = ()
+                   ) -> tuple[str, str, str | None] | None:
+        """Claim the oldest queued job nobody holds, or whose holder is in ``dead`` (ended processes of this
+        machine): (plan_key, run_id, the holder it was taken from), or None."""
+
+    @abstractmethod
+    def queue_holders(self) -> set[str]:
+        """Who holds live claims on queued jobs."""
 
     @abstractmethod
     def queue_busy(self) -> int:

@@ -420,21 +420,31 @@ class PostgresJournal(Store):
         row = self._tx(body)
         return json.loads(row["settings"]) if row else None
 
-    def claim_next(self, owner: str, lease_seconds: float) -> tuple[str, str, str | None] | None:
+    def claim_next(self, owner: str, lease_seconds: float, *, dead: Iterable[str] = ()
+                   ) -> tuple[str, str, str | None] | None:
         def body(cur):
             # One statement; SKIP LOCKED: workers asking at once each get a different job, none waits on another.
             cur.execute(f"WITH next AS (SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND "
-                        f"state = ANY(%(states)s) AND (claimed_by IS NULL OR lease_until < {_NOW}) "
-                        "ORDER BY created_at, plan_key LIMIT 1 FOR UPDATE SKIP LOCKED) "
+                        f"state = ANY(%(states)s) AND (claimed_by IS NULL OR lease_until < {_NOW} OR "
+                        "claimed_by = ANY(%(dead)s)) ORDER BY created_at, plan_key LIMIT 1 FOR UPDATE SKIP LOCKED) "
                         f"UPDATE jobs SET claimed_by = %(owner)s, lease_until = {_NOW} + %(lease)s FROM next "
                         "WHERE jobs.plan_key = next.plan_key RETURNING next.plan_key, next.run_id, next.claimed_by",
-                        {"states": list(WORKABLE_STATES), "owner": owner, "lease": lease_seconds})
+                        {"states": list(WORKABLE_STATES), "owner": owner, "lease": lease_seconds,
+                         "dead": list(dead)})
             row = cur.fetchone()
             if row is None:
                 return None
             return row["plan_key"], row["run_id"], row["claimed_by"]  # a previous holder: a take-over
 
         return self._tx(body, one_statement=True)
+
+    def queue_holders(self) -> set[str]:
+        def body(cur):
+            cur.execute("SELECT DISTINCT claimed_by FROM jobs WHERE run_id IS NOT NULL AND claimed_by IS NOT NULL "
+                        f"AND lease_until > {_NOW}")
+            return cur.fetchall()
+
+        return {r["claimed_by"] for r in self._tx(body, one_statement=True)}
 
     def queue_busy(self) -> int:
         def body(cur):

@@ -330,14 +330,17 @@ class SQLiteJournal(Store):
             row = self._db.execute("SELECT settings FROM queued_runs WHERE run_id = ?", (run_id,)).fetchone()
         return json.loads(row["settings"]) if row else None
 
-    def claim_next(self, owner: str, lease_seconds: float) -> tuple[str, str, str | None] | None:
+    def claim_next(self, owner: str, lease_seconds: float, *, dead: Iterable[str] = ()
+                   ) -> tuple[str, str, str | None] | None:
         marks = ", ".join("?" * len(WORKABLE_STATES))
+        dead = list(dead)
+        gone = f" OR claimed_by IN ({', '.join('?' * len(dead))})" if dead else ""
 
         def body(db):
             now = time.time()
-            row = db.execute(f"SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND state IN ({marks}) "
-                             "AND (claimed_by IS NULL OR lease_until < ?) ORDER BY created_at, plan_key LIMIT 1",
-                             (*WORKABLE_STATES, now)).fetchone()
+            row = db.execute(f"SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND state IN "
+                             f"({marks}) AND (claimed_by IS NULL OR lease_until < ?{gone}) "
+                             "ORDER BY created_at, plan_key LIMIT 1", (*WORKABLE_STATES, now, *dead)).fetchone()
             if row is None:
                 return None
             db.execute("UPDATE jobs SET claimed_by = ?, lease_until = ? WHERE plan_key = ?",
@@ -345,6 +348,12 @@ class SQLiteJournal(Store):
             return row["plan_key"], row["run_id"], row["claimed_by"]  # a previous holder: a take-over
 
         return self._tx(body)
+
+    def queue_holders(self) -> set[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT claimed_by FROM jobs WHERE run_id IS NOT NULL AND claimed_by "
+                                    "IS NOT NULL AND lease_until > ?", (time.time(),)).fetchall()
+        return {r["claimed_by"] for r in rows}
 
     def queue_busy(self) -> int:
         marks = ", ".join("?" * len(WORKABLE_STATES))
