@@ -447,7 +447,10 @@ def test_a_queued_job_that_needs_a_person_leaves_the_queue_instead_of_being_retr
     assert run_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2") == 0
     assert time.monotonic() - started < 60  # it ends: the job is not claimed again and again
     printed = capsys.readouterr()
-    assert "offers no way to look the job up" in " ".join(printed.err.split())
+    said = " ".join(printed.err.split())
+    assert "offers no way to look the job up" in said
+    # What a person does is said for `run` of the timeline, the only command that takes --resubmit-unknown.
+    assert "left the queue for a person: `otio-retake run` of its timeline with --journal says what it needs" in said
     journal = open_journal(pg_url)
     [record] = journal.all()
     assert record.state == JobState.SUBMITTING and record.claimed_by is None and journal.queue_busy() == 0

@@ -34,7 +34,7 @@ from .jobs.pool import HostPool
 from .contract import JournalStatus, RelinkRow, journal_status, run_report
 from .jobs.store import (ACTIVE_STATES, DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, JobState, Journal,
                          Store, is_shared, open_journal, redact_url, runner_identity)
-from .jobs.worker import WorkerReport, work
+from .jobs.worker import NEEDS_A_PERSON, WorkerReport, work
 from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
 from .model import MarkedRange, Mode, RetakePlan, Take
@@ -483,6 +483,11 @@ def cancel_run(target: Path | None, url: str | None = None, range_names=(), *, r
     root = journal.path.parent if isinstance(journal, Journal) else Path(last.get("workspace") or ".")
     return run_id, cancel_jobs(journal, base_urls=base_urls, results_root=root, range_names=range_names,
                                include_expired=True, plan_keys=keys)
+
+
+def needs_a_person(error: Exception) -> bool:
+    """A worker's failed job that left the queue for a person to decide (`run` of its timeline says what)."""
+    return isinstance(error, NEEDS_A_PERSON)
 
 
 def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int, media_processes: int | None = None,

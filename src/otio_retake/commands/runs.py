@@ -231,6 +231,10 @@ def worker_cmd(journal, until_idle, lease, jobs, media_processes):
     def said(where: str, error: Exception | None) -> None:
         if error is None:
             out.print(f"{where}: done", highlight=False)
+        elif pipeline.needs_a_person(error):  # its hint is for `run` of the timeline, not for a worker
+            err.print(f"[yellow]{where}:[/yellow] {getattr(error, 'message', error)}\n  left the queue for a person: "
+                      f"`otio-retake run` of its timeline with --journal says what it needs"
+                      + (f" ({error.hint})" if getattr(error, "hint", None) else ""), highlight=False)
         else:
             err.print(f"[yellow]{where}:[/yellow] {error}", highlight=False)
 
