@@ -216,6 +216,43 @@ def test_the_password_never_appears_in_errors(postgres_server):
     assert PASSWORD not in str(info.value) and PASSWORD not in (info.value.hint or "")
 
 
+# Passwords written into the URL without percent-encoding: libpq reads them otherwise than urlsplit (the first '@'
+# against the last, '/' or '?' ending the authority early), so what would be shown as "the host" is part of the
+# password, or the URL is not readable at all. (what is secret in each, the URL)
+UNREADABLE_URLS = [
+    (["my@supersecret", "supersecret"], "postgresql://retake:my@supersecret@127.0.0.1:5999/j1"),
+    (["p@ss:w/rd", "rd%20x", "ss:w"], "postgresql://retake:p@ss:w/rd%20x@127.0.0.1:5999/j1"),
+    (["notaport"], "postgresql://retake@127.0.0.1:notaport/j1"),
+    (["pa#ss", "ss@127"], "postgresql://retake:pa#ss@127.0.0.1:5999/j1"),
+    (["pa?ss", "ss@127"], "postgresql://retake:pa?ss@127.0.0.1:5999/j1"),
+    (["100%sure"], "postgresql://retake:100%sure@127.0.0.1:5999/j1"),
+    (["pa/ss"], "postgres://retake:pa/ss@127.0.0.1/j1"),
+]
+
+
+@pytest.mark.parametrize("secrets,url", UNREADABLE_URLS, ids=[u for _, u in UNREADABLE_URLS])
+def test_a_postgres_url_libpq_could_read_otherwise_is_refused_up_front_showing_none_of_it(secrets, url, capsys):
+    assert redact_url(url) in ("postgresql://***", "postgres://***")  # shown as nothing, and never a crash
+    with pytest.raises(JournalError, match="cannot be read unambiguously") as info:
+        open_journal(url, retry_seconds=0)
+    assert "@ as %40" in info.value.hint and "/ as %2F" in info.value.hint and "PGPASSWORD" in info.value.hint
+    assert run_cli("status", "--journal", url) == 2  # the user's to fix, not an internal error
+    printed = capsys.readouterr()
+    shown = printed.out + printed.err
+    assert "cannot be read unambiguously" in shown and "internal error" not in shown
+    for secret in secrets + ["retake:", "127.0.0.1", "j1"]:  # nothing of the authority, nor past it
+        assert secret not in shown
+
+
+def test_a_postgres_url_read_the_same_way_by_libpq_is_kept_as_written_but_its_password():
+    assert redact_url("postgresql://u:p%40ss%3Aw%2Frd@[::1]:5433,db2:5434/reels?sslmode=require") == \
+        "postgresql://u:***@[::1]:5433,db2:5434/reels?sslmode=require"  # several hosts, IPv6, encoded password
+    assert redact_url("postgresql://u:pa:ss@h/db") == "postgresql://u:***@h/db"  # a ':' in it is read alike
+    assert redact_url("postgresql:///reels?host=/var/run/postgresql") == "postgresql:///reels?host=/var/run/postgresql"
+    assert redact_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert redact_url("mysql://u:hunter2@h/db") == "mysql://***"
+
+
 def test_the_retry_window_is_set_by_its_variable_and_a_bad_one_is_refused_by_name(monkeypatch):
     from otio_retake.jobs.store.base import RETRY_ENV
     closed = f"postgresql://retake:{PASSWORD}@127.0.0.1:1/none"

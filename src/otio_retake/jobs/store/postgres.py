@@ -11,7 +11,9 @@ shared by every workstation and worker.
   not have been seen: moves set absolute values, so applying one twice is
   harmless (at worst a repeated event row).
 - The URL's password is kept only inside the connection: ``url`` is redacted
-  and every error message is scrubbed of it.
+  and every error message is scrubbed of it (as written and percent-decoded).
+  A URL libpq could read otherwise than we do (a password with a bare '@',
+  '/', '?', '#' or '%', a port that is not a number) is refused before use.
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ import json
 import threading
 import time
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from ...errors import JournalError
 from .base import (UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, new_run_id,
-                   redact_url, retry_seconds_from_env, run_row)
+                   parse_postgres_url, retry_seconds_from_env, run_row)
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["PostgresJournal"]
@@ -40,15 +41,16 @@ def _now() -> str:
 
 class PostgresJournal(Store):
     def __init__(self, url: str, *, retry_seconds: float | None = None, connect_timeout: int = 5) -> None:
+        parsed = parse_postgres_url(url)  # before anything else: a URL read two ways may leak its password
         try:
             import psycopg
         except ImportError:  # pragma: no cover - the driver is a dependency; say what to install if absent
             raise JournalError("a postgresql:// journal needs psycopg 3",
                                hint="pip install 'psycopg[binary]'") from None
         self._psycopg = psycopg
-        self._conninfo = url
-        self._password = urlsplit(url).password
-        self.url = redact_url(url)
+        self._conninfo = parsed.conninfo()
+        self._secrets = parsed.secrets()
+        self.url = parsed.redacted()
         self.retry_seconds = retry_seconds if retry_seconds is not None else retry_seconds_from_env()
         self.connect_timeout = connect_timeout
         self._lock = threading.Lock()
@@ -59,7 +61,9 @@ class PostgresJournal(Store):
 
     # -------------------------------------------------------------------------- connection
     def _scrub(self, text: str) -> str:
-        return text.replace(self._password, "***") if self._password else text
+        for secret in self._secrets:  # longest first: a short one inside a longer one is not left half shown
+            text = text.replace(secret, "***")
+        return text
 
     def _connection(self):
         if self._conn is None or self._conn.closed:
