@@ -6,7 +6,9 @@ import json
 import re
 import sqlite3
 import time
+import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -15,6 +17,7 @@ from pg_server import PASSWORD
 
 from otio_retake.errors import JournalError
 from otio_retake.jobs.store import JobState, Journal, SQLiteJournal, open_journal, redact_url
+from otio_retake.jobs.store.base import parse_postgres_url
 from otio_retake.jobs.store.migrations import LATEST
 from otio_retake.providers.base import JobHandle
 
@@ -227,6 +230,7 @@ UNREADABLE_URLS = [
     (["pa?ss", "ss@127"], "postgresql://retake:pa?ss@127.0.0.1:5999/j1"),
     (["100%sure"], "postgresql://retake:100%sure@127.0.0.1:5999/j1"),
     (["pa/ss"], "postgres://retake:pa/ss@127.0.0.1/j1"),
+    (["pa&s3cr", "s3cr"], "postgresql://retake@127.0.0.1/j1?password=pa&s3cr"),
 ]
 
 
@@ -251,6 +255,61 @@ def test_a_postgres_url_read_the_same_way_by_libpq_is_kept_as_written_but_its_pa
     assert redact_url("postgresql:///reels?host=/var/run/postgresql") == "postgresql:///reels?host=/var/run/postgresql"
     assert redact_url("postgresql://u@h/db") == "postgresql://u@h/db"
     assert redact_url("mysql://u:hunter2@h/db") == "mysql://***"
+
+
+# A password of the characters URLs are made of (the tester's): libpq takes it percent-encoded in the URL's user
+# part or in its query string (password=), and neither spelling may show anywhere.
+SPECIAL = "p@ss:w/rd%20x"
+
+
+def _role_with_special_password(postgres_server) -> tuple[str, str]:
+    """A new role whose password is SPECIAL, owning a new database of the same name."""
+    import psycopg
+    from psycopg import sql
+    name = "q_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(SPECIAL)))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(name)))
+    return name, postgres_server.url(name)
+
+
+def test_a_password_in_the_query_string_is_never_shown_nor_stored_in_any_spelling(samples, tmp_path, postgres_server,
+                                                                                  capsys):
+    import psycopg
+    name, admin = _role_with_special_password(postgres_server)
+    encoded = quote(SPECIAL, safe="")  # p%40ss%3Aw%2Frd%2520x
+    spellings = [SPECIAL, encoded, "p@ss", "p%40ss", "rd%20x", "rd%2520x"]
+    port = postgres_server.port
+    in_query = f"postgresql://{name}@127.0.0.1:{port}/{name}?password={encoded}"
+    all_in_query = f"postgresql:///{name}?host=127.0.0.1&port={port}&user={name}&password={encoded}"
+    in_user_part = f"postgresql://{name}:{encoded}@127.0.0.1:{port}/{name}"
+    assert redact_url(in_query) == f"postgresql://{name}@127.0.0.1:{port}/{name}?password=***"
+    assert redact_url(all_in_query) == f"postgresql:///{name}?host=127.0.0.1&port={port}&user={name}&password=***"
+    assert redact_url(in_user_part) == f"postgresql://{name}:***@127.0.0.1:{port}/{name}"
+    assert run_cli("worker", "--journal", all_in_query, "--until-idle", "--media-processes", "1") == 0  # none queued
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--journal", in_query,
+                   "--workspace", tmp_path / "ws", "--marker-prefix", "sky", "--queue", *NO_CONTEXT) == 0
+    assert run_cli("status", "--journal", all_in_query) == 0
+    assert run_cli("status", "--journal", in_user_part) == 0
+    printed = capsys.readouterr()
+    shown = printed.out + printed.err
+    assert "worker " in shown and "queued 1 job(s)" in shown and "password=***" in shown and f"{name}:***@" in shown
+    assert run_cli("status", "--journal", in_query, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["journal"] == redact_url(in_query)
+    with psycopg.connect(admin) as conn:  # what the journal keeps: the run's arguments and the queued settings
+        stored = json.dumps([r[0] for r in conn.execute("SELECT arguments FROM runs")] +
+                            [r[0] for r in conn.execute("SELECT settings FROM queued_runs")])
+    assert stored.count("password=***") == 2
+    for spelling in spellings:
+        assert spelling not in shown and spelling not in stored
+    # errors: the password is scrubbed in every spelling, and a wrong one given in the query is not shown either
+    raw = f"postgresql://{name}@127.0.0.1:{port}/{name}?password=p@ss:w/rd%2520x"  # the same, spelt otherwise
+    for url, written in ((in_query, encoded), (raw, "p@ss:w/rd%2520x")):  # as written, decoded, encoded
+        assert parse_postgres_url(url).scrub(f"a {written} b {SPECIAL} c {encoded} d") == "a *** b *** c *** d"
+    wrong = in_query.replace(encoded, quote("wr@ng/pw", safe=""))
+    with pytest.raises(JournalError) as info:
+        open_journal(wrong, retry_seconds=0.3)
+    assert "wr@ng" not in str(info.value) and "wr%40ng" not in str(info.value) and "password=***" in str(info.value)
 
 
 def test_the_retry_window_is_set_by_its_variable_and_a_bad_one_is_refused_by_name(monkeypatch):

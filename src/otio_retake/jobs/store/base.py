@@ -31,7 +31,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from ...errors import JournalError
 from ...providers.base import JobHandle
@@ -105,8 +105,8 @@ PG_SCHEMES = ("postgresql", "postgres")
 
 # How to write a password libpq and we read the same way (or to keep it out of the URL).
 URL_PASSWORD_HINT = ("percent-encode the password's special characters in the URL (@ as %40, : as %3A, / as %2F, "
-                     "% as %25, ? as %3F, # as %23), or leave it out of the URL: PGPASSWORD, ~/.pgpass, or the "
-                     "password= query parameter (percent-encoded too)")
+                     "% as %25, ? as %3F, # as %23, & as %26), or leave it out of the URL: PGPASSWORD, ~/.pgpass, "
+                     "or the password= query parameter (percent-encoded too)")
 
 
 @dataclass(frozen=True)
@@ -133,27 +133,50 @@ class PgUrl:
         return f"{self.scheme}://" + (f"{self.userinfo}@" if self.userinfo is not None else "") + self.hosts + \
             self.rest
 
+    def _query(self) -> tuple[str, list[str]]:
+        path, _, query = self.rest.partition("?")
+        return path, query.split("&") if query else []
+
+    def query_passwords(self) -> list[str]:
+        """The values (as written) of the query's password parameters (libpq's ``password=``, ``sslpassword=``)."""
+        return [piece.partition("=")[2] for piece in self._query()[1]
+                if unquote(piece.partition("=")[0]) in SECRET_PARAMETERS]
+
     def redacted(self) -> str:
         user = "" if self.userinfo is None else f"{self.user}:***@" if self.password is not None \
             else f"{self.userinfo}@"
-        return f"{self.scheme}://{user}{self.hosts}{self.rest}"
+        rest = self.rest
+        if self.query_passwords():
+            path, pieces = self._query()
+            rest = path + "?" + "&".join(f"{piece.partition('=')[0]}=***"
+                                         if unquote(piece.partition("=")[0]) in SECRET_PARAMETERS else piece
+                                         for piece in pieces)
+        return f"{self.scheme}://{user}{self.hosts}{rest}"
 
     def secrets(self) -> list[str]:
-        """Every spelling of the URL's password(s) an error message could hold, longest first."""
+        """Every spelling of the URL's passwords an error message could hold (as written, percent-decoded and
+        percent-encoded), longest first."""
         found = set()
-        for raw in [self.password]:
+        for raw in [self.password, *self.query_passwords()]:
             if raw:
-                found |= {raw, unquote(raw)}
+                found |= {raw, unquote(raw), quote(unquote(raw), safe="")}
         return sorted((s for s in found if s), key=len, reverse=True)
 
+    def scrub(self, text: str) -> str:
+        """``text`` with every spelling of the URL's passwords replaced by ``***`` (an error message)."""
+        for secret in self.secrets():  # longest first: a short one inside a longer one is not left half shown
+            text = text.replace(secret, "***")
+        return text
 
+
+SECRET_PARAMETERS = frozenset({"password", "sslpassword"})  # libpq's query parameters that hold one
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})|%00")
 
 
 def parse_postgres_url(url: str) -> PgUrl:
     """The URL's parts, or a JournalError if libpq could read it otherwise than we do (a password whose '@', '/',
-    '?', '#' or '%' is not percent-encoded, a port that is not a number). The error shows nothing of the URL past
-    its scheme: what is wrong there may be a password."""
+    '?', '#', '%', '&' or '=' is not percent-encoded, a port that is not a number). The error shows nothing of the
+    URL past its scheme: what is wrong there may be a password."""
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep or scheme not in PG_SCHEMES:
@@ -176,6 +199,10 @@ def parse_postgres_url(url: str) -> PgUrl:
     if "@" not in authority and "@" in rest.partition("/")[0]:
         # libpq looks for the user and password up to the first '@' before any '/': here, in the query
         refuse("a '@' in the query before any '/'")
+    for piece in after.partition("?")[2].split("&"):
+        if piece and piece.count("=") != 1:
+            # libpq would refuse it, quoting what may be a piece of a password cut at a bare '&' or '='
+            refuse("a query parameter without exactly one '=' (a bare '&' or '=' in a value: write %26 or %3D)")
     userinfo, at, hosts = authority.rpartition("@")
     for spec in hosts.split(","):
         if spec.startswith("["):

@@ -11,7 +11,8 @@ shared by every workstation and worker.
   not have been seen: moves set absolute values, so applying one twice is
   harmless (at worst a repeated event row).
 - The URL's password is kept only inside the connection: ``url`` is redacted
-  and every error message is scrubbed of it (as written and percent-decoded).
+  (``password=`` in the query too) and every error message is scrubbed of it
+  (as written, percent-decoded and percent-encoded).
   A URL libpq could read otherwise than we do (a password with a bare '@',
   '/', '?', '#' or '%', a port that is not a number) is refused before use.
 """
@@ -49,7 +50,7 @@ class PostgresJournal(Store):
                                hint="pip install 'psycopg[binary]'") from None
         self._psycopg = psycopg
         self._conninfo = parsed.conninfo()
-        self._secrets = parsed.secrets()
+        self._scrub = parsed.scrub  # the password (the URL's or its query's) in any spelling: never in an error
         self.url = parsed.redacted()
         self.retry_seconds = retry_seconds if retry_seconds is not None else retry_seconds_from_env()
         self.connect_timeout = connect_timeout
@@ -60,11 +61,6 @@ class PostgresJournal(Store):
         self._migrate()
 
     # -------------------------------------------------------------------------- connection
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:  # longest first: a short one inside a longer one is not left half shown
-            text = text.replace(secret, "***")
-        return text
-
     def _connection(self):
         if self._conn is None or self._conn.closed:
             from psycopg.rows import dict_row
