@@ -312,6 +312,50 @@ def test_a_password_in_the_query_string_is_never_shown_nor_stored_in_any_spellin
     assert "wr@ng" not in str(info.value) and "wr%40ng" not in str(info.value) and "password=***" in str(info.value)
 
 
+def test_a_journal_value_that_is_not_a_url_is_refused_by_name_and_nothing_is_created(samples, tmp_path, monkeypatch,
+                                                                                     capsys):
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("OTIO_RETAKE_JOURNAL", "garbage")
+    assert run_cli("status") == 2
+    said = capsys.readouterr().err
+    assert "OTIO_RETAKE_JOURNAL: 'garbage' is not a journal URL" in said and f"sqlite://{here}/garbage" in said
+    assert run_cli("run", samples / "retake_sample.otio", "-o", here / "o.otio", *NO_CONTEXT) == 2  # before work
+    assert "OTIO_RETAKE_JOURNAL: 'garbage' is not a journal URL" in capsys.readouterr().err
+    monkeypatch.delenv("OTIO_RETAKE_JOURNAL")
+    assert run_cli("status", "--journal", "postgres//retake:s3cret@127.0.0.1/j1") == 2  # a typo of the scheme
+    said = capsys.readouterr().err
+    assert "--journal: the value given is not a journal URL" in said and "lacks its '://'" in said
+    assert "s3cret" not in said and "127.0.0.1" not in said  # a mistyped URL may hold a password: not echoed
+    for command in ("cancel", "worker"):
+        assert run_cli(command, "--journal", "jobs.sqlite") == 2
+        assert "'jobs.sqlite' is not a journal URL" in capsys.readouterr().err
+    assert list(here.iterdir()) == [] and not (samples / "retake_sample.retake").exists()  # no ./garbage, no
+    # ./postgres/retake@127.0.0.1/j1, no workspace
+    with pytest.raises(JournalError, match="is not a journal URL"):
+        open_journal(str(here / "x.sqlite"))  # a string is a URL; Python callers may pass a Path for a file
+    assert list(here.iterdir()) == []
+
+
+def test_commands_that_read_a_journal_refuse_a_sqlite_file_that_does_not_exist_and_run_makes_one(samples, tmp_path,
+                                                                                                capsys):
+    missing = tmp_path / "nonexistent" / "dir" / "x.sqlite"
+    for command in ("status", "cancel", "resume", "worker"):
+        assert run_cli(command, "--journal", f"sqlite:///{missing}") == 2
+        said = capsys.readouterr().err
+        assert f"{missing}: no journal there (nothing was created)" in said
+        assert ("queue a run into it first" if command == "worker" else "makes none itself") in said
+    assert not (tmp_path / "nonexistent").exists()
+    with pytest.raises(JournalError, match="no journal there"):
+        open_journal(f"sqlite:///{missing}", create=False)
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--journal",
+                   f"sqlite:///{missing}", "--marker-prefix", "sky", *NO_CONTEXT) == 0  # run makes it, folders and all
+    assert missing.is_file()
+    assert run_cli("status", "--journal", f"sqlite:///{missing}") == 0
+    assert "1 job(s)" in capsys.readouterr().out
+
+
 def test_the_retry_window_is_set_by_its_variable_and_a_bad_one_is_refused_by_name(monkeypatch):
     from otio_retake.jobs.store.base import RETRY_ENV
     closed = f"postgresql://retake:{PASSWORD}@127.0.0.1:1/none"
