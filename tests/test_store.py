@@ -356,6 +356,17 @@ def test_commands_that_read_a_journal_refuse_a_sqlite_file_that_does_not_exist_a
     assert "1 job(s)" in capsys.readouterr().out
 
 
+def test_a_sqlite_journal_url_naming_a_folder_says_so_and_to_name_a_file_in_it(samples, tmp_path, capsys):
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    for args in (("status",), ("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *NO_CONTEXT)):
+        assert run_cli(*args, "--journal", f"sqlite://{folder}") == 2
+        said = capsys.readouterr().err
+        assert f"{folder} is a folder, not a journal file" in said
+        assert f"name a file in it, e.g. sqlite://{folder}/jobs.sqlite" in said and "move it aside" not in said
+    assert list(folder.iterdir()) == []
+
+
 def test_the_retry_window_is_set_by_its_variable_and_a_bad_one_is_refused_by_name(monkeypatch):
     from otio_retake.jobs.store.base import RETRY_ENV
     closed = f"postgresql://retake:{PASSWORD}@127.0.0.1:1/none"

@@ -35,6 +35,10 @@ class SQLiteJournal(Store):
         making it and its folders (commands that only read or work on a journal someone made)."""
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
+        if self.path.is_dir():
+            raise JournalError(f"{self.path} is a folder, not a journal file",
+                               hint=f"name a file in it, e.g. sqlite://{(self.path / JOURNAL_NAME).absolute()} "
+                                    "(`otio-retake run` makes it)")
         if create:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
