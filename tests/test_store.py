@@ -217,6 +217,7 @@ def test_the_password_never_appears_in_errors(postgres_server):
     with pytest.raises(JournalError, match="lost the connection") as info:
         open_journal(closed, retry_seconds=0.3)
     assert PASSWORD not in str(info.value) and PASSWORD not in (info.value.hint or "")
+    assert "check that the database server is up and reachable" in info.value.hint  # a server that is down
 
 
 # Passwords written into the URL without percent-encoding: libpq reads them otherwise than urlsplit (the first '@'
@@ -365,6 +366,51 @@ def test_a_sqlite_journal_url_naming_a_folder_says_so_and_to_name_a_file_in_it(s
         assert f"{folder} is a folder, not a journal file" in said
         assert f"name a file in it, e.g. sqlite://{folder}/jobs.sqlite" in said and "move it aside" not in said
     assert list(folder.iterdir()) == []
+
+
+def test_a_refused_login_or_a_missing_database_is_said_at_once_with_what_to_fix(postgres_server, monkeypatch, capsys):
+    from otio_retake.jobs.store.base import RETRY_ENV
+    monkeypatch.setenv(RETRY_ENV, "30")  # a server that is down is waited for this long: these are not
+    port = postgres_server.port
+    for url in (postgres_server.url().replace(PASSWORD, "wr0ng-5ECRET"),
+                f"postgresql://nobody:x@127.0.0.1:{port}/postgres"):  # no such role: the server says the same
+        started = time.monotonic()
+        with pytest.raises(JournalError, match="refused the login: .*password authentication failed") as info:
+            open_journal(url)
+        assert time.monotonic() - started < 5
+        assert "PGPASSWORD" in info.value.hint and "~/.pgpass" in info.value.hint and "%40" in info.value.hint
+        assert "up and reachable" not in info.value.hint and "wr0ng-5ECRET" not in str(info.value)
+    started = time.monotonic()
+    assert run_cli("status", "--journal", postgres_server.url("no_such_journal_db")) == 2
+    said = capsys.readouterr().err
+    assert time.monotonic() - started < 5
+    assert 'has no such database: ' in said and 'database "no_such_journal_db" does not exist' in said
+    assert "createdb" in said and "fix the database name" in said and "up and reachable" not in said
+    assert PASSWORD not in said
+
+
+def test_which_connection_errors_are_not_worth_retrying():
+    from otio_retake.jobs.store.postgres import LOGIN_HINT, NO_DATABASE_HINT, NOT_ALLOWED_HINT, refused_for_good
+
+    class Failed(Exception):
+        def __init__(self, text, sqlstate=None):
+            super().__init__(text)
+            self.sqlstate = sqlstate
+
+    where = 'connection failed: connection to server at "db", port 5432 failed: '
+    assert refused_for_good(Failed("x", "28P01"))[1] == LOGIN_HINT  # a SQLSTATE is trusted first
+    assert refused_for_good(Failed("x", "28000"))[1] == LOGIN_HINT
+    assert refused_for_good(Failed("x", "3D000"))[1] == NO_DATABASE_HINT
+    assert refused_for_good(Failed(where + 'FATAL:  Peer authentication failed for user "a"'))[1] == LOGIN_HINT
+    assert refused_for_good(Failed(where + "fe_sendauth: no password supplied"))[1] == LOGIN_HINT
+    assert refused_for_good(Failed(where + 'FATAL:  no pg_hba.conf entry for host "10.0.0.9", user "a", '
+                                           'database "b", no encryption'))[1] == NOT_ALLOWED_HINT
+    assert refused_for_good(Failed(where + 'FATAL:  database "reels" does not exist'))[1] == NO_DATABASE_HINT
+    for passing in ("Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?",
+                    "FATAL:  the database system is starting up", "FATAL:  sorry, too many clients already",
+                    "server closed the connection unexpectedly", "timeout expired"):
+        assert refused_for_good(Failed(where + passing)) is None  # a failover, a restart: waited out
+    assert refused_for_good(Failed("x", "57P01")) is None  # admin_shutdown
 
 
 def test_the_retry_window_is_set_by_its_variable_and_a_bad_one_is_refused_by_name(monkeypatch):
