@@ -6,7 +6,9 @@ import json
 import re
 import sqlite3
 import time
+import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -15,6 +17,7 @@ from pg_server import PASSWORD
 
 from otio_retake.errors import JournalError
 from otio_retake.jobs.store import JobState, Journal, SQLiteJournal, open_journal, redact_url
+from otio_retake.jobs.store.base import parse_postgres_url
 from otio_retake.jobs.store.migrations import LATEST
 from otio_retake.providers.base import JobHandle
 
@@ -214,6 +217,200 @@ def test_the_password_never_appears_in_errors(postgres_server):
     with pytest.raises(JournalError, match="lost the connection") as info:
         open_journal(closed, retry_seconds=0.3)
     assert PASSWORD not in str(info.value) and PASSWORD not in (info.value.hint or "")
+    assert "check that the database server is up and reachable" in info.value.hint  # a server that is down
+
+
+# Passwords written into the URL without percent-encoding: libpq reads them otherwise than urlsplit (the first '@'
+# against the last, '/' or '?' ending the authority early), so what would be shown as "the host" is part of the
+# password, or the URL is not readable at all. (what is secret in each, the URL)
+UNREADABLE_URLS = [
+    (["my@supersecret", "supersecret"], "postgresql://retake:my@supersecret@127.0.0.1:5999/j1"),
+    (["p@ss:w/rd", "rd%20x", "ss:w"], "postgresql://retake:p@ss:w/rd%20x@127.0.0.1:5999/j1"),
+    (["notaport"], "postgresql://retake@127.0.0.1:notaport/j1"),
+    (["pa#ss", "ss@127"], "postgresql://retake:pa#ss@127.0.0.1:5999/j1"),
+    (["pa?ss", "ss@127"], "postgresql://retake:pa?ss@127.0.0.1:5999/j1"),
+    (["100%sure"], "postgresql://retake:100%sure@127.0.0.1:5999/j1"),
+    (["pa/ss"], "postgres://retake:pa/ss@127.0.0.1/j1"),
+    (["pa&s3cr", "s3cr"], "postgresql://retake@127.0.0.1/j1?password=pa&s3cr"),
+]
+
+
+@pytest.mark.parametrize("secrets,url", UNREADABLE_URLS, ids=[u for _, u in UNREADABLE_URLS])
+def test_a_postgres_url_libpq_could_read_otherwise_is_refused_up_front_showing_none_of_it(secrets, url, capsys):
+    assert redact_url(url) in ("postgresql://***", "postgres://***")  # shown as nothing, and never a crash
+    with pytest.raises(JournalError, match="cannot be read unambiguously") as info:
+        open_journal(url, retry_seconds=0)
+    assert "@ as %40" in info.value.hint and "/ as %2F" in info.value.hint and "PGPASSWORD" in info.value.hint
+    assert run_cli("status", "--journal", url) == 2  # the user's to fix, not an internal error
+    printed = capsys.readouterr()
+    shown = printed.out + printed.err
+    assert "cannot be read unambiguously" in shown and "internal error" not in shown
+    for secret in secrets + ["retake:", "127.0.0.1", "j1"]:  # nothing of the authority, nor past it
+        assert secret not in shown
+
+
+def test_a_postgres_url_read_the_same_way_by_libpq_is_kept_as_written_but_its_password():
+    assert redact_url("postgresql://u:p%40ss%3Aw%2Frd@[::1]:5433,db2:5434/reels?sslmode=require") == \
+        "postgresql://u:***@[::1]:5433,db2:5434/reels?sslmode=require"  # several hosts, IPv6, encoded password
+    assert redact_url("postgresql://u:pa:ss@h/db") == "postgresql://u:***@h/db"  # a ':' in it is read alike
+    assert redact_url("postgresql:///reels?host=/var/run/postgresql") == "postgresql:///reels?host=/var/run/postgresql"
+    assert redact_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert redact_url("mysql://u:hunter2@h/db") == "mysql://***"
+
+
+# A password of the characters URLs are made of (the tester's): libpq takes it percent-encoded in the URL's user
+# part or in its query string (password=), and neither spelling may show anywhere.
+SPECIAL = "p@ss:w/rd%20x"
+
+
+def _role_with_special_password(postgres_server) -> tuple[str, str]:
+    """A new role whose password is SPECIAL, owning a new database of the same name."""
+    import psycopg
+    from psycopg import sql
+    name = "q_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(SPECIAL)))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(name)))
+    return name, postgres_server.url(name)
+
+
+def test_a_password_in_the_query_string_is_never_shown_nor_stored_in_any_spelling(samples, tmp_path, postgres_server,
+                                                                                  capsys):
+    import psycopg
+    name, admin = _role_with_special_password(postgres_server)
+    encoded = quote(SPECIAL, safe="")  # p%40ss%3Aw%2Frd%2520x
+    spellings = [SPECIAL, encoded, "p@ss", "p%40ss", "rd%20x", "rd%2520x"]
+    port = postgres_server.port
+    in_query = f"postgresql://{name}@127.0.0.1:{port}/{name}?password={encoded}"
+    all_in_query = f"postgresql:///{name}?host=127.0.0.1&port={port}&user={name}&password={encoded}"
+    in_user_part = f"postgresql://{name}:{encoded}@127.0.0.1:{port}/{name}"
+    assert redact_url(in_query) == f"postgresql://{name}@127.0.0.1:{port}/{name}?password=***"
+    assert redact_url(all_in_query) == f"postgresql:///{name}?host=127.0.0.1&port={port}&user={name}&password=***"
+    assert redact_url(in_user_part) == f"postgresql://{name}:***@127.0.0.1:{port}/{name}"
+    assert run_cli("worker", "--journal", all_in_query, "--until-idle", "--media-processes", "1") == 0  # none queued
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--journal", in_query,
+                   "--workspace", tmp_path / "ws", "--marker-prefix", "sky", "--queue", *NO_CONTEXT) == 0
+    assert run_cli("status", "--journal", all_in_query) == 0
+    assert run_cli("status", "--journal", in_user_part) == 0
+    printed = capsys.readouterr()
+    shown = printed.out + printed.err
+    assert "worker " in shown and "queued 1 job(s)" in shown and "password=***" in shown and f"{name}:***@" in shown
+    assert run_cli("status", "--journal", in_query, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["journal"] == redact_url(in_query)
+    with psycopg.connect(admin) as conn:  # what the journal keeps: the run's arguments and the queued settings
+        stored = json.dumps([r[0] for r in conn.execute("SELECT arguments FROM runs")] +
+                            [r[0] for r in conn.execute("SELECT settings FROM queued_runs")])
+    assert stored.count("password=***") == 2
+    for spelling in spellings:
+        assert spelling not in shown and spelling not in stored
+    # errors: the password is scrubbed in every spelling, and a wrong one given in the query is not shown either
+    raw = f"postgresql://{name}@127.0.0.1:{port}/{name}?password=p@ss:w/rd%2520x"  # the same, spelt otherwise
+    for url, written in ((in_query, encoded), (raw, "p@ss:w/rd%2520x")):  # as written, decoded, encoded
+        assert parse_postgres_url(url).scrub(f"a {written} b {SPECIAL} c {encoded} d") == "a *** b *** c *** d"
+    wrong = in_query.replace(encoded, quote("wr@ng/pw", safe=""))
+    with pytest.raises(JournalError) as info:
+        open_journal(wrong, retry_seconds=0.3)
+    assert "wr@ng" not in str(info.value) and "wr%40ng" not in str(info.value) and "password=***" in str(info.value)
+
+
+def test_a_journal_value_that_is_not_a_url_is_refused_by_name_and_nothing_is_created(samples, tmp_path, monkeypatch,
+                                                                                     capsys):
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("OTIO_RETAKE_JOURNAL", "garbage")
+    assert run_cli("status") == 2
+    said = capsys.readouterr().err
+    assert "OTIO_RETAKE_JOURNAL: 'garbage' is not a journal URL" in said and f"sqlite://{here}/garbage" in said
+    assert run_cli("run", samples / "retake_sample.otio", "-o", here / "o.otio", *NO_CONTEXT) == 2  # before work
+    assert "OTIO_RETAKE_JOURNAL: 'garbage' is not a journal URL" in capsys.readouterr().err
+    monkeypatch.delenv("OTIO_RETAKE_JOURNAL")
+    assert run_cli("status", "--journal", "postgres//retake:s3cret@127.0.0.1/j1") == 2  # a typo of the scheme
+    said = capsys.readouterr().err
+    assert "--journal: the value given is not a journal URL" in said and "lacks its '://'" in said
+    assert "s3cret" not in said and "127.0.0.1" not in said  # a mistyped URL may hold a password: not echoed
+    for command in ("cancel", "worker"):
+        assert run_cli(command, "--journal", "jobs.sqlite") == 2
+        assert "'jobs.sqlite' is not a journal URL" in capsys.readouterr().err
+    assert list(here.iterdir()) == [] and not (samples / "retake_sample.retake").exists()  # no ./garbage, no
+    # ./postgres/retake@127.0.0.1/j1, no workspace
+    with pytest.raises(JournalError, match="is not a journal URL"):
+        open_journal(str(here / "x.sqlite"))  # a string is a URL; Python callers may pass a Path for a file
+    assert list(here.iterdir()) == []
+
+
+def test_commands_that_read_a_journal_refuse_a_sqlite_file_that_does_not_exist_and_run_makes_one(samples, tmp_path,
+                                                                                                capsys):
+    missing = tmp_path / "nonexistent" / "dir" / "x.sqlite"
+    for command in ("status", "cancel", "resume", "worker"):
+        assert run_cli(command, "--journal", f"sqlite:///{missing}") == 2
+        said = capsys.readouterr().err
+        assert f"{missing}: no journal there (nothing was created)" in said
+        assert ("queue a run into it first" if command == "worker" else "makes none itself") in said
+    assert not (tmp_path / "nonexistent").exists()
+    with pytest.raises(JournalError, match="no journal there"):
+        open_journal(f"sqlite:///{missing}", create=False)
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--journal",
+                   f"sqlite:///{missing}", "--marker-prefix", "sky", *NO_CONTEXT) == 0  # run makes it, folders and all
+    assert missing.is_file()
+    assert run_cli("status", "--journal", f"sqlite:///{missing}") == 0
+    assert "1 job(s)" in capsys.readouterr().out
+
+
+def test_a_sqlite_journal_url_naming_a_folder_says_so_and_to_name_a_file_in_it(samples, tmp_path, capsys):
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    for args in (("status",), ("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *NO_CONTEXT)):
+        assert run_cli(*args, "--journal", f"sqlite://{folder}") == 2
+        said = capsys.readouterr().err
+        assert f"{folder} is a folder, not a journal file" in said
+        assert f"name a file in it, e.g. sqlite://{folder}/jobs.sqlite" in said and "move it aside" not in said
+    assert list(folder.iterdir()) == []
+
+
+def test_a_refused_login_or_a_missing_database_is_said_at_once_with_what_to_fix(postgres_server, monkeypatch, capsys):
+    from otio_retake.jobs.store.base import RETRY_ENV
+    monkeypatch.setenv(RETRY_ENV, "30")  # a server that is down is waited for this long: these are not
+    port = postgres_server.port
+    for url in (postgres_server.url().replace(PASSWORD, "wr0ng-5ECRET"),
+                f"postgresql://nobody:x@127.0.0.1:{port}/postgres"):  # no such role: the server says the same
+        started = time.monotonic()
+        with pytest.raises(JournalError, match="refused the login: .*password authentication failed") as info:
+            open_journal(url)
+        assert time.monotonic() - started < 5
+        assert "PGPASSWORD" in info.value.hint and "~/.pgpass" in info.value.hint and "%40" in info.value.hint
+        assert "up and reachable" not in info.value.hint and "wr0ng-5ECRET" not in str(info.value)
+    started = time.monotonic()
+    assert run_cli("status", "--journal", postgres_server.url("no_such_journal_db")) == 2
+    said = capsys.readouterr().err
+    assert time.monotonic() - started < 5
+    assert 'has no such database: ' in said and 'database "no_such_journal_db" does not exist' in said
+    assert "createdb" in said and "fix the database name" in said and "up and reachable" not in said
+    assert PASSWORD not in said
+
+
+def test_which_connection_errors_are_not_worth_retrying():
+    from otio_retake.jobs.store.postgres import LOGIN_HINT, NO_DATABASE_HINT, NOT_ALLOWED_HINT, refused_for_good
+
+    class Failed(Exception):
+        def __init__(self, text, sqlstate=None):
+            super().__init__(text)
+            self.sqlstate = sqlstate
+
+    where = 'connection failed: connection to server at "db", port 5432 failed: '
+    assert refused_for_good(Failed("x", "28P01"))[1] == LOGIN_HINT  # a SQLSTATE is trusted first
+    assert refused_for_good(Failed("x", "28000"))[1] == LOGIN_HINT
+    assert refused_for_good(Failed("x", "3D000"))[1] == NO_DATABASE_HINT
+    assert refused_for_good(Failed(where + 'FATAL:  Peer authentication failed for user "a"'))[1] == LOGIN_HINT
+    assert refused_for_good(Failed(where + "fe_sendauth: no password supplied"))[1] == LOGIN_HINT
+    assert refused_for_good(Failed(where + 'FATAL:  no pg_hba.conf entry for host "10.0.0.9", user "a", '
+                                           'database "b", no encryption'))[1] == NOT_ALLOWED_HINT
+    assert refused_for_good(Failed(where + 'FATAL:  database "reels" does not exist'))[1] == NO_DATABASE_HINT
+    for passing in ("Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?",
+                    "FATAL:  the database system is starting up", "FATAL:  sorry, too many clients already",
+                    "server closed the connection unexpectedly", "timeout expired"):
+        assert refused_for_good(Failed(where + passing)) is None  # a failover, a restart: waited out
+    assert refused_for_good(Failed("x", "57P01")) is None  # admin_shutdown
 
 
 def test_the_retry_window_is_set_by_its_variable_and_a_bad_one_is_refused_by_name(monkeypatch):

@@ -33,7 +33,7 @@ from .jobs.picks import find_picks
 from .jobs.pool import HostPool
 from .contract import JournalStatus, RelinkRow, journal_status, run_report
 from .jobs.store import (ACTIVE_STATES, DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, JobState, Journal,
-                         Store, is_shared, open_journal, redact_url, runner_identity)
+                         Store, check_journal_url, is_shared, open_journal, redact_url, runner_identity)
 from .jobs.worker import NEEDS_A_PERSON, WorkerReport, work
 from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
@@ -49,7 +49,8 @@ from .timeline.write import check_output, write_timeline
 __all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "RunResult", "conform_file", "cancel_jobs",
            "relink_report", "parse_base_urls", "TIMELINE_KEYS", "load_and_plan", "run_arguments", "runner_for",
            "expired_notices", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
-           "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV"]
+           "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
+           "check_journal_url"]
 
 
 @dataclass
@@ -427,9 +428,12 @@ def write_report(path: Path, result: RunResult) -> None:
 
 
 def journal_for(target: Path | None, url: str | None = None) -> Store:
-    """The journal a URL names, or that of a workspace folder, or of a timeline's default workspace."""
+    """The journal a URL names, or that of a workspace folder, or of a timeline's default workspace; one that
+    does not exist is refused, never made (status, resume and cancel read a journal a run wrote)."""
     if url:
-        return open_journal(url)
+        return open_journal(url, create=False,
+                            missing_hint="check the path in the URL: this command reads a journal a run made "
+                                         "(`otio-retake run --journal URL` makes one), and makes none itself")
     if target is None:
         raise InputError("which journal? give a workspace folder or a timeline, or --journal URL",
                          hint=f"e.g. `otio-retake status shots.retake` or `--journal postgresql://HOST/DB` "
@@ -499,7 +503,10 @@ def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int, me
     if not url:
         raise InputError("a worker needs the shared journal: --journal postgresql://USER@HOST/DB",
                          hint=f"or set {JOURNAL_ENV}")
-    store = open_journal(url)
+    store = open_journal(url, create=False,
+                         missing_hint="a worker does the jobs queued in a journal, and one that does not exist has "
+                                      "none: check the path in the URL, or queue a run into it first "
+                                      "(`otio-retake run TIMELINE -o OUT --journal URL --queue`)")
     owner = runner_identity()
 
     def build(run_id: str, settings: dict):  # once per queued run (the worker keeps what it returns)

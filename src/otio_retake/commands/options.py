@@ -41,8 +41,18 @@ def seconds_option(low: float, high: float, *, low_open: bool = False):
     return check
 
 
+def _journal_url(ctx, param, value):
+    """A journal URL, checked before any work (not a plain path: a typo must not become a new SQLite file)."""
+    if value is None:
+        return None
+    from click.core import ParameterSource
+    where = pipeline.JOURNAL_ENV if ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT \
+        else "--journal"
+    return pipeline.check_journal_url(value, where)
+
+
 def journal_option(f):
-    return click.option("--journal", "journal", envvar=pipeline.JOURNAL_ENV, metavar="URL",
+    return click.option("--journal", "journal", envvar=pipeline.JOURNAL_ENV, metavar="URL", callback=_journal_url,
                         help="The journal: sqlite:///PATH (default: jobs.sqlite in the workspace) or "
                              f"postgresql://USER@HOST/DB for a facility's shared one (or ${pipeline.JOURNAL_ENV}).")(f)
 

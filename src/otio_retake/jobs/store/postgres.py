@@ -7,25 +7,30 @@ shared by every workstation and worker.
   never waits on another's transaction, it sees the job as taken. Leases are
   timed by the server's clock, so machines whose clocks differ agree.
 - A dropped connection is opened again and the step retried for a while;
-  after that a JournalError says so. A retried write is one whose commit may
+  after that a JournalError says so. A login the server refuses and a
+  database that does not exist are said at once, with what to fix: retrying
+  cannot help them. A retried write is one whose commit may
   not have been seen: moves set absolute values, so applying one twice is
   harmless (at worst a repeated event row).
 - The URL's password is kept only inside the connection: ``url`` is redacted
-  and every error message is scrubbed of it.
+  (``password=`` in the query too) and every error message is scrubbed of it
+  (as written, percent-decoded and percent-encoded).
+  A URL libpq could read otherwise than we do (a password with a bare '@',
+  '/', '?', '#' or '%', a port that is not a number) is refused before use.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 import time
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from ...errors import JournalError
 from .base import (UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, new_run_id,
-                   redact_url, retry_seconds_from_env, run_row)
+                   parse_postgres_url, retry_seconds_from_env, run_row)
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["PostgresJournal"]
@@ -34,21 +39,58 @@ _MIGRATION_LOCK = 0x6F74696F  # pg_advisory_xact_lock key: one process upgrades 
 _NOW = "extract(epoch from clock_timestamp())"
 
 
+# What the server said when it refused the connection, for the errors retrying cannot help. psycopg 3 gives no
+# SQLSTATE at connect time (libpq keeps it to itself): an OperationalError carries the server's message, matched
+# here (the server's English; a server set to another language's lc_messages gets the unreachable-server path).
+# A SQLSTATE, where an error has one, is trusted first.
+_REFUSED_LOGIN_STATES = frozenset({"28P01", "28000"})  # invalid_password, invalid_authorization_specification
+_NO_DATABASE_STATES = frozenset({"3D000"})  # invalid_catalog_name
+_NOT_ALLOWED = re.compile(r'no pg_hba\.conf entry for host ')
+_REFUSED_LOGIN = re.compile(r'authentication failed for user "|fe_sendauth: no password supplied|'
+                            r'FATAL: +role ".*" does not exist|FATAL: +role ".*" is not permitted to log in')
+_NO_DATABASE = re.compile(r'FATAL: +database ".*" does not exist')
+
+LOGIN_HINT = ("check the user and password (PGPASSWORD, ~/.pgpass, or the URL, percent-encoded: @ as %40, : as %3A, "
+              "/ as %2F, % as %25); running again does not help until they are right")
+NOT_ALLOWED_HINT = ("the server does not let this user in from this machine to this database: ask its administrator "
+                    "for a pg_hba.conf entry (or check the user, database and sslmode in the URL)")
+NO_DATABASE_HINT = ("create the database (e.g. `createdb -h HOST -p PORT -U USER NAME`, or CREATE DATABASE NAME as a "
+                    "user who may) or fix the database name in the URL; otio-retake makes its tables itself")
+UNREACHABLE_HINT = ("check that the database server is up and reachable from this machine, then run the same command "
+                    "again: paid jobs are not lost (results already downloaded stay in the workspace, and "
+                    "`otio-retake status --journal URL` shows what is in flight)")
+
+
+def refused_for_good(exc: Exception) -> tuple[str, str] | None:
+    """(what, hint) when the server refused the connection in a way retrying cannot mend (the login, the
+    database), else None (unreachable, starting up, too many clients: worth retrying)."""
+    state = getattr(exc, "sqlstate", None)
+    text = str(exc)
+    if _NOT_ALLOWED.search(text):
+        return "refused this connection", NOT_ALLOWED_HINT
+    if state in _REFUSED_LOGIN_STATES or _REFUSED_LOGIN.search(text):
+        return "refused the login", LOGIN_HINT
+    if state in _NO_DATABASE_STATES or _NO_DATABASE.search(text):
+        return "has no such database", NO_DATABASE_HINT
+    return None
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
 class PostgresJournal(Store):
     def __init__(self, url: str, *, retry_seconds: float | None = None, connect_timeout: int = 5) -> None:
+        parsed = parse_postgres_url(url)  # before anything else: a URL read two ways may leak its password
         try:
             import psycopg
         except ImportError:  # pragma: no cover - the driver is a dependency; say what to install if absent
             raise JournalError("a postgresql:// journal needs psycopg 3",
                                hint="pip install 'psycopg[binary]'") from None
         self._psycopg = psycopg
-        self._conninfo = url
-        self._password = urlsplit(url).password
-        self.url = redact_url(url)
+        self._conninfo = parsed.conninfo()
+        self._scrub = parsed.scrub  # the password (the URL's or its query's) in any spelling: never in an error
+        self.url = parsed.redacted()
         self.retry_seconds = retry_seconds if retry_seconds is not None else retry_seconds_from_env()
         self.connect_timeout = connect_timeout
         self._lock = threading.Lock()
@@ -58,9 +100,6 @@ class PostgresJournal(Store):
         self._migrate()
 
     # -------------------------------------------------------------------------- connection
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._password, "***") if self._password else text
-
     def _connection(self):
         if self._conn is None or self._conn.closed:
             from psycopg.rows import dict_row
@@ -97,12 +136,14 @@ class PostgresJournal(Store):
             except self._psycopg.OperationalError as exc:
                 with self._lock:
                     self._drop()
+                refused = refused_for_good(exc)
+                if refused is not None:  # not waited out: the same answer would come back
+                    raise JournalError(f"the journal's server at {self.url} {refused[0]}: "
+                                       f"{self._scrub(str(exc)).strip()}", hint=refused[1]) from None
                 if time.monotonic() + delay > deadline:
                     message = (f"lost the connection to the journal at {self.url}: "
                                f"{self._scrub(str(exc)).strip()}")
-                    hint = ("check that the database server is up and reachable from this machine, then run the "
-                            "same command again: paid jobs are not lost (results already downloaded stay in the "
-                            "workspace, and `otio-retake status --journal URL` shows what is in flight)")
+                    hint = UNREACHABLE_HINT
                     self._gone = (time.monotonic() + self.retry_seconds, message, hint)
                     raise JournalError(message, hint=hint) from None
                 time.sleep(delay)

@@ -30,13 +30,30 @@ def _now() -> str:
 class SQLiteJournal(Store):
     """One SQLite file; every write is its own committed transaction."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, missing_hint: str | None = None) -> None:
+        """``create=False``: refuse a file that does not exist (``missing_hint`` says what to do) instead of
+        making it and its folders (commands that only read or work on a journal someone made)."""
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise JournalError(f"{self.path} is a folder, not a journal file",
+                               hint=f"name a file in it, e.g. sqlite://{(self.path / JOURNAL_NAME).absolute()} "
+                                    "(`otio-retake run` makes it)")
+        if create:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise JournalError(f"{self.path.parent}: cannot make the journal's folder ({exc.strerror})",
+                                   hint="check the path, and that this user may write there") from None
+        elif not self.path.exists():
+            raise JournalError(f"{self.path}: no journal there (nothing was created)",
+                               hint=missing_hint or "check the path; a journal is made by the first "
+                                                    "`otio-retake run --journal sqlite:///PATH`")
         self._lock = threading.Lock()  # the runner writes from worker threads too
         try:
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
+            # mode=rw: a file removed since the check above is an error, not a new empty journal
+            target, uri = (str(self.path), False) if create else (self.path.absolute().as_uri() + "?mode=rw", True)
+            self._db = sqlite3.connect(target, uri=uri, check_same_thread=False, isolation_level=None, timeout=30)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")  # a state written is a state that survives a power cut
