@@ -21,6 +21,14 @@ def test_missing_timeline(tmp_path, capsys):
     assert "nope.otio: no such file" in _errors(capsys)
 
 
+@pytest.mark.parametrize("folder", ["[draft]", "[/draft]"])
+def test_a_path_with_brackets_is_said_as_it_is(tmp_path, capsys, folder):
+    """Error text is printed as text: brackets in a path are not markup to drop or to crash on."""
+    missing = tmp_path / folder / "nope.otio"
+    assert run_cli("plan", missing) == 2
+    assert f"{missing}: no such file" in _errors(capsys)
+
+
 def test_folder_instead_of_timeline(tmp_path, capsys):
     assert run_cli("plan", tmp_path) == 2
     assert "is a folder" in _errors(capsys)

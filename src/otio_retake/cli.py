@@ -19,6 +19,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from .commands import edits, err, out, runs, services
@@ -173,13 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="otio-retake", standalone_mode=False)
     except RetakeError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)  # a path may hold "[...]"
         return exc.exit_code
     except click.exceptions.Abort:
         err.print("aborted")
         return 130
     except click.BadParameter as exc:  # one line that says which option and why, not the usage text
-        err.print(f"[red]error:[/red] {exc.format_message()}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(exc.format_message())}", highlight=False)
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an internal bug: say so plainly, details on request
         if "--debug" in (argv if argv is not None else sys.argv):
             raise
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}\n"
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))}\n"
                   "  this is a bug in otio-retake; re-run with --debug for the traceback", highlight=False)
         return INTERNAL_ERROR_EXIT
     return 0
