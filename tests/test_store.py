@@ -621,3 +621,24 @@ def test_resume_of_a_workspace_takes_its_last_run_or_the_one_asked_for(samples, 
     assert every.exists() and not out.exists()
     assert run_cli("resume", ws, "--run", older["run_id"]) == 0  # or the one asked for
     assert f"resuming run {older['run_id']}" in capsys.readouterr().err and out.exists()
+
+
+def test_a_run_given_relative_paths_is_recorded_with_absolute_ones(samples, tmp_path, pg_url, monkeypatch, capsys):
+    """A shared journal is read from other folders and machines: the paths a run was given relative to its
+    folder are stored absolute, so `status` says where they are and `resume` or `cancel` of the timeline finds the run from anywhere."""
+    monkeypatch.chdir(samples)
+    (samples / "out").mkdir()
+    assert run_cli("run", "retake_sample.otio", "-o", "out/a.otio", "--journal", pg_url, "--marker-prefix", "sky",
+                   "--context", "0", "--workspace", "ws") == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert run_cli("status", "--journal", pg_url, "--json") == 0
+    [run] = json.loads(capsys.readouterr().out)["runs"]
+    assert run["timeline"] == str((samples / "retake_sample.otio").resolve())
+    assert run["output"] == str((samples / "out" / "a.otio").resolve())
+    assert run["workspace"] == str((samples / "ws").resolve())
+    assert run_cli("cancel", "--journal", pg_url, samples / "retake_sample.otio") == 0  # its run is found
+    assert f"0 job(s) cancelled (run {run['run_id']})" in capsys.readouterr().out
+    assert list(elsewhere.iterdir()) == []  # nothing written here

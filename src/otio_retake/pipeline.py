@@ -338,16 +338,16 @@ def load_and_plan(timeline, markers=None, fps=None, media_dirs=(), marker_colors
 
 
 def _jsonable(value):
-    if isinstance(value, Path):
-        return str(value)
+    if isinstance(value, Path):  # absolute: `status` on another machine, `resume` from another folder
+        return str(value.resolve())
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
 
 
 def run_arguments(options: dict) -> dict:
-    """A run's options as the journal stores them: JSON values, the journal's URL without its password
-    (resume is given the URL again)."""
+    """A run's options as the journal stores them: JSON values (paths absolute), the journal's URL without its
+    password (resume is given the URL again)."""
     return {k: (redact_url(v) if v else None) if k == "journal" else _jsonable(v) for k, v in options.items()}
 
 
