@@ -515,6 +515,7 @@ def test_a_queued_job_whose_download_keeps_failing_is_held_back_then_leaves_the_
     assert stats["submitted"] == 1  # paid once
     downloads = stats["requests"]["download"]
     assert downloads <= WORKER_TRIES * 10, downloads  # bounded: WORKER_TRIES tries of the client's few attempts
+    assert "0 job(s) done, 1 failed" in capsys.readouterr().out  # one job, however many tries
 
 
 def _journal_connections(pg_url) -> int:

@@ -242,7 +242,8 @@ def worker_cmd(journal, until_idle, lease, jobs, media_processes):
                                  media_processes=media_processes, on_job=said,
                                  on_start=lambda owner, url: err.print(f"worker {owner} on {url}", highlight=False),
                                  on_warning=warn)
-    out.print(f"{len(report.done)} job(s) done, {len(report.failed)} failed", highlight=False)
+    failed = {where for where, _ in report.failed} - set(report.done)  # jobs, not tries (one may be tried again)
+    out.print(f"{len(report.done)} job(s) done, {len(failed)} failed", highlight=False)
 
 
 COMMANDS = (plan_cmd, run_cmd, resume_cmd, status_cmd, cancel_cmd, worker_cmd)
