@@ -618,8 +618,12 @@ def test_a_run_finishing_a_queued_run_spends_the_budget_it_was_queued_under(emul
     limit = round(max(costs) * 1.01, 4)  # room for one job of the three, never two
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue",
                    "--budget-usd", limit, "--budget-scope", "prodA") == 0
+    # A worker does what fits; the rest leave the queue for a person (the budget would be passed).
+    assert run_cli("worker", "--journal", pg_url, "--until-idle") == 0
+    assert _stats(server)["submitted"] == 1
     capsys.readouterr()
-    # The editor finishes it with a plain run, as the README's last step shows: no --budget-scope given.
+    # The editor finishes it with a plain run, as the README's last step shows: no --budget-scope given. The
+    # jobs out of the queue are still the budget's.
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base) != 0
     assert "not submitted, the budget 'prodA' has $" in " ".join(capsys.readouterr().err.split())
     stats = _stats(server)

@@ -420,14 +420,18 @@ class Runner:
         return None
 
     def _budget_scope(self, record) -> str | None:
-        """The budget a job is charged to: the run's --budget-scope, else the one its run was queued under (a
-        later `run` finishing a queued run spends the production's budget, not past it)."""
-        if self.budget_scope or not getattr(record, "run_id", None):
+        """The budget a job is charged to: the run's --budget-scope, else the one a run queued with it gave (a
+        later `run` finishing a queued run spends the production's budget, not past it, also after a worker
+        took the job out of the queue)."""
+        if self.budget_scope or not self.journal_url:  # a workspace's own journal has no queued runs
             return self.budget_scope
-        if record.run_id not in self._queued_scopes:
-            settings = self.journal.queued_run(record.run_id) or {}
-            self._queued_scopes[record.run_id] = settings.get("budget_scope")
-        return self._queued_scopes[record.run_id]
+        for run_id in self.journal.runs_with_job(record.plan_key):
+            if run_id not in self._queued_scopes:
+                settings = self.journal.queued_run(run_id) or {}
+                self._queued_scopes[run_id] = settings.get("budget_scope")
+            if self._queued_scopes[run_id]:
+                return self._queued_scopes[run_id]
+        return None
 
     async def _submit(self, key: str, plans: list[RetakePlan], provider: Provider, excerpt: ExcerptInfo,
                       identity: JobIdentity, attempt: int, scope: str | None = None) -> JobHandle:

@@ -372,6 +372,10 @@ class Store(ABC):
         """The keys of a run's jobs (as recorded with it, or queued under it)."""
 
     @abstractmethod
+    def runs_with_job(self, plan_key: str) -> list[str]:
+        """The ids of the runs a job was recorded or queued with (also after it left the queue), oldest first."""
+
+    @abstractmethod
     def last_run(self) -> dict | None: ...
 
     @abstractmethod

@@ -271,6 +271,14 @@ class PostgresJournal(Store):
 
         return sorted(r["plan_key"] for r in self._tx(body, one_statement=True))
 
+    def runs_with_job(self, plan_key: str) -> list[str]:
+        def body(cur):
+            cur.execute("SELECT r.run_id FROM run_jobs j JOIN runs r ON r.run_id = j.run_id WHERE j.plan_key = %s "
+                        "ORDER BY r.id", (plan_key,))
+            return cur.fetchall()
+
+        return [r["run_id"] for r in self._tx(body, one_statement=True)]
+
     def cancel(self, plan_key: str, detail: str) -> None:
         def body(cur):
             cur.execute("WITH moved AS (UPDATE jobs SET state = %(state)s, updated_at = %(now)s, claimed_by = NULL, "

@@ -187,6 +187,12 @@ class SQLiteJournal(Store):
                                     "SELECT plan_key FROM jobs WHERE run_id = ?", (run_id, run_id)).fetchall()
         return sorted(r["plan_key"] for r in rows)
 
+    def runs_with_job(self, plan_key: str) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT r.run_id FROM run_jobs j JOIN runs r ON r.run_id = j.run_id "
+                                    "WHERE j.plan_key = ? ORDER BY r.id", (plan_key,)).fetchall()
+        return [r["run_id"] for r in rows]
+
     def cancel(self, plan_key: str, detail: str) -> None:
         now = _now()
 
