@@ -657,3 +657,32 @@ def test_a_killed_workers_jobs_are_taken_at_once_by_a_worker_on_the_same_machine
     assert journal.get(held.plan_key).state == JobState.TAKE_READY
     assert any("its process on this machine ended" in (d or "") for _, d in journal.events(held.plan_key))
     assert _stats(server)["submitted"] == 1
+
+
+def test_cancelling_one_timeline_keeps_a_job_a_run_of_another_timeline_shares(emulator, samples, tmp_path, pg_url,
+                                                                              monkeypatch, capsys):
+    """Two copies of one cut ask for the same job (one identity, one row): cancelling one copy's run must not
+    cancel the other's; --all does."""
+    import shutil
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    server = emulator("fal", latency=30.0)
+    other = tmp_path / "other"
+    other.mkdir()
+    for path in samples.iterdir():
+        (other / path.name).symlink_to(path.resolve()) if path.name == "media" else shutil.copy(path, other)
+    base = ["--provider", "fal", "--base-url", server.url, "--journal", pg_url, "--yes", "--marker-prefix", "sky",
+            *NO_CONTEXT]
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "a.otio", "--workspace", tmp_path / "wa",
+                   *base, "--queue") == 0
+    assert run_cli("run", other / "retake_sample.otio", "-o", tmp_path / "b.otio", "--workspace", tmp_path / "wb",
+                   *base, "--queue") == 0
+    [job] = open_journal(pg_url).all()  # one job for both
+    capsys.readouterr()
+    assert run_cli("cancel", "--journal", pg_url, other / "retake_sample.otio") == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert f"sky take A: kept: run " in printed and f"of {samples / 'retake_sample.otio'} has this job too" in printed
+    assert "0 job(s) cancelled" in printed
+    assert open_journal(pg_url).get(job.plan_key).state == JobState.PLANNED
+    assert run_cli("cancel", "--journal", pg_url, "--all") == 0
+    assert open_journal(pg_url).get(job.plan_key).state == JobState.CANCELLED
+    assert _stats(server)["submitted"] == 0

@@ -462,10 +462,11 @@ def run_to_rerun(target: Path | None, url: str | None = None, run_id: str | None
 
 
 def cancel_run(target: Path | None, url: str | None = None, range_names=(), *, run_id: str | None = None,
-               every_run: bool = False) -> tuple[str | None, list[tuple[str, str, str]]]:
+               every_run: bool = False) -> tuple[str | None, list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """``cancel_jobs`` at the hosts the run used: on a workspace's journal its jobs; on a shared journal (every
     workstation's and worker's) only one run's, ``run_id``'s or the latest of the ``target`` timeline's, unless
-    ``every_run``. (the run id, or None for every job; what was cancelled)."""
+    ``every_run``; a job that a run of another timeline has too (one identity, one job) is kept, and said.
+    (the run id, or None for every job; what was cancelled; what was kept)."""
     shared = is_shared(url)
     journal = journal_for(None if shared else target, url)
     keys = None
@@ -481,12 +482,37 @@ def cancel_run(target: Path | None, url: str | None = None, range_names=(), *, r
             raise InputError(f"{journal.url}: run {run_id} has no jobs recorded (started by an older otio-retake?)",
                              hint="cancel by --range NAME on its workspace, or --all on the shared journal")
         last = run["arguments"]
+        kept = _shared_with_other_timelines(journal, keys, run)
+        keys -= {key for key, _ in kept}
     else:
-        last = journal.last_run() or {}
+        last, kept = journal.last_run() or {}, []
     base_urls = parse_base_urls(last.get("base_urls") or [], last.get("provider") or "preview")
     root = journal.path.parent if isinstance(journal, Journal) else Path(last.get("workspace") or ".")
-    return run_id, cancel_jobs(journal, base_urls=base_urls, results_root=root, range_names=range_names,
-                               include_expired=True, plan_keys=keys)
+    done = cancel_jobs(journal, base_urls=base_urls, results_root=root, range_names=range_names,
+                       include_expired=True, plan_keys=keys)
+    records = {r.plan_key: r for r in journal.all()} if kept else {}
+    left = [(records[key].range_name, records[key].takes, why) for key, why in kept
+            if key in records and (not range_names or records[key].range_name in range_names)]
+    return run_id, done, left
+
+
+def _shared_with_other_timelines(journal, keys: set[str], run: dict) -> list[tuple[str, str]]:
+    """(key, why) of the run's jobs that a run of another timeline has too: cancelling one would cancel both."""
+    mine = run["arguments"].get("timeline")
+    timelines: dict[str, str | None] = {}
+    kept = []
+    for key in sorted(keys):
+        for other in journal.runs_with_job(key):
+            if other == run["run_id"]:
+                continue
+            if other not in timelines:
+                found = journal.find_run(other)
+                timelines[other] = found["arguments"].get("timeline") if found else None
+            if timelines[other] != mine:
+                kept.append((key, f"kept: run {other} of {timelines[other]} has this job too (cancel that run as "
+                                  "well, or pass --all)"))
+                break
+    return kept
 
 
 def needs_a_person(error: Exception) -> bool:

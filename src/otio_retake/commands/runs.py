@@ -206,8 +206,8 @@ def resume_cmd(ctx, target, journal, run_id):
 def cancel_cmd(target, range_names, journal, run_id, every_run):
     """Cancel the jobs still running at the host (where the host can), and those queued or not yet sent, and mark
     them cancelled. With --journal URL, TARGET is the timeline whose latest run to cancel."""
-    run, done = pipeline.cancel_run(target, journal, range_names, run_id=run_id, every_run=every_run)
-    for range_name, takes, note in done:
+    run, done, kept = pipeline.cancel_run(target, journal, range_names, run_id=run_id, every_run=every_run)
+    for range_name, takes, note in done + kept:
         out.print(f"{range_name} take {takes}: {note}", highlight=False)
     out.print(f"{len(done)} job(s) cancelled" + (f" (run {run})" if run else ""), highlight=False)
 
