@@ -686,3 +686,24 @@ def test_cancelling_one_timeline_keeps_a_job_a_run_of_another_timeline_shares(em
     assert run_cli("cancel", "--journal", pg_url, "--all") == 0
     assert open_journal(pg_url).get(job.plan_key).state == JobState.CANCELLED
     assert _stats(server)["submitted"] == 0
+
+
+def test_a_worker_whose_key_is_refused_stops_at_once_and_leaves_the_queue_to_the_others(emulator, samples, tmp_path,
+                                                                                       pg_url, monkeypatch, capsys):
+    server = emulator("fal", latency=0.2)
+    base = ["--provider", "fal", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
+            tmp_path / "ws", "--journal", pg_url, "--yes", *NO_CONTEXT]
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
+    monkeypatch.setenv("FAL_KEY", "not-the-key")
+    capsys.readouterr()
+    started = time.monotonic()
+    assert run_cli("worker", "--journal", pg_url, "--until-idle", "--jobs", "2") != 0
+    assert time.monotonic() - started < 20  # not one lease per job, job after job
+    assert "401" in capsys.readouterr().err
+    journal = open_journal(pg_url)
+    assert journal.queue_busy() == 3 and not journal.claims()  # still queued, for a worker that can
+    assert _stats(server)["submitted"] == 0 and _stats(server)["requests"].get("upload", 0) <= 2
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    assert run_cli("worker", "--journal", pg_url, "--until-idle") == 0
+    assert _stats(server)["submitted"] == 3 and all(r.state == JobState.TAKE_READY for r in journal.all())

@@ -18,7 +18,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..errors import CostLimitError
+from ..errors import AuthenticationError, CostLimitError, InsufficientCreditsError, MissingKeyError
 from .runner import ExpiredResultError, UnresolvedSubmitError
 from .store import Store
 from .store.base import WORKABLE_STATES, holder_is_dead
@@ -27,6 +27,9 @@ from .store.base import WORKABLE_STATES, holder_is_dead
 # and `run` (or `resume`) of its timeline says what it needs.
 NEEDS_A_PERSON = (UnresolvedSubmitError, ExpiredResultError, CostLimitError)
 WORKER_TRIES = 3  # a job still workable after failing this often in one worker leaves the queue
+# This machine cannot do the host's jobs at all (its key is missing or refused, its account has no credit): the
+# worker stops, and the job stays queued for a worker that can, instead of each job failing here in turn.
+STOPS_THE_WORKER = (MissingKeyError, AuthenticationError, InsufficientCreditsError)
 
 __all__ = ["WorkerReport", "work"]
 
@@ -140,6 +143,8 @@ async def _jobs(journal: Store, build, runs, *, owner, lease_seconds, until_idle
             where = f"range '{job[0].range.name}' take {job[0].take_letter} (run {run_id})"
             result = await runner.run_more(job)
             error = result.errors[0][1] if result.errors else None
+            if isinstance(error, STOPS_THE_WORKER):
+                raise error
         except BaseException:  # refused before it started (this machine cannot see the media), the journal lost,
             with contextlib.suppress(Exception):  # or Ctrl-C: given back if the journal can still be told; the
                 journal.release(key, owner)       # first error is what the user sees
