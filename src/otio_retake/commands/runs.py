@@ -165,7 +165,8 @@ def status_cmd(target, as_json, journal):
     for r in status.jobs:
         claim = held.get(r.plan_key)
         table.add_row(r.range, r.takes, r.provider, r.state, r.job_id or "", f"${r.cost_estimate or 0:.2f}",
-                      f"{claim.holder} ({claim.seconds_left:.0f} s left)" if claim else "", (r.error or "")[:60])
+                      f"{claim.holder} ({claim.seconds_left:.0f} s left)" if claim else "",
+                      (r.error or "")[:200])  # folded in its column: a reason is not cut mid-sentence
     out.print(table)
     out.print("by state: " + (", ".join(f"{n} {state}" for state, n in status.by_state.items()) or "no jobs"),
               highlight=False)
