@@ -95,6 +95,7 @@ class PostgresJournal(Store):
         self.connect_timeout = connect_timeout
         self._lock = threading.Lock()
         self._conn = None
+        self._reached = False  # connected once: a later failure is a lost connection, not an unreachable server
         self._gone: tuple[float, str, str] | None = None  # (until, message, hint) after giving up on the server
         self._places: dict[str, int] = {}  # host -> how many of its places this process knows exist (take_slot)
         self._migrate()
@@ -106,6 +107,7 @@ class PostgresJournal(Store):
             self._conn = self._psycopg.connect(self._conninfo, autocommit=True, row_factory=dict_row,
                                                connect_timeout=self.connect_timeout,
                                                application_name="otio-retake")
+            self._reached = True
         return self._conn
 
     def _drop(self) -> None:
@@ -141,8 +143,8 @@ class PostgresJournal(Store):
                     raise JournalError(f"the journal's server at {self.url} {refused[0]}: "
                                        f"{self._scrub(str(exc)).strip()}", hint=refused[1]) from None
                 if time.monotonic() + delay > deadline:
-                    message = (f"lost the connection to the journal at {self.url}: "
-                               f"{self._scrub(str(exc)).strip()}")
+                    message = (f"{'lost the connection to' if self._reached else 'could not reach'} the journal "
+                               f"at {self.url}: {self._scrub(str(exc)).strip()}")
                     hint = UNREACHABLE_HINT
                     self._gone = (time.monotonic() + self.retry_seconds, message, hint)
                     raise JournalError(message, hint=hint) from None
