@@ -226,3 +226,28 @@ def test_a_worker_whose_key_is_refused_stops_at_once_and_leaves_the_queue_to_the
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
     assert run_cli("worker", "--journal", pg_url, "--until-idle") == 0
     assert _stats(server)["submitted"] == 3 and all(r.state == JobState.TAKE_READY for r in journal.all())
+
+
+def test_a_worker_says_a_job_cancelled_while_it_had_it_was_cancelled_not_failed(emulator, samples, tmp_path, pg_url,
+                                                                               monkeypatch, capsys):
+    from otio_retake.providers.fal import FalProvider
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    server = emulator("fal", latency=0.2)
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "fal",
+                   "--base-url", server.url, "--workspace", tmp_path / "ws", "--journal", pg_url, "--yes",
+                   "--marker-prefix", "sky", *NO_CONTEXT, "--queue") == 0
+    upload = FalProvider.upload
+
+    async def upload_then_cancelled_elsewhere(self, path):
+        url = await upload(self, path)
+        other = open_journal(pg_url)  # `otio-retake cancel` elsewhere, between the upload and the submit
+        [record] = other.all()
+        other.cancel(record.plan_key, "cancelled before it was sent (nothing paid)")
+        other.close()
+        return url
+
+    monkeypatch.setattr(FalProvider, "upload", upload_then_cancelled_elsewhere)
+    capsys.readouterr()
+    assert run_cli("worker", "--journal", pg_url, "--until-idle") == 0
+    assert "0 job(s) done, 0 failed, 1 cancelled meanwhile" in capsys.readouterr().out
+    assert _stats(server)["submitted"] == 0

@@ -11,7 +11,7 @@ from rich.table import Table
 from .. import pipeline
 from ..contract import plan_rows
 from ..display import LiveProgress, PlainProgress
-from ..errors import CostLimitError
+from ..errors import CostLimitError, JobCancelledError
 from ..jobs.cost import CONFIRM_ABOVE_USD
 from ..jobs.progress import ProgressHub
 from ..timecode import rate_label
@@ -243,8 +243,10 @@ def worker_cmd(journal, until_idle, lease, jobs, media_processes):
                                  media_processes=media_processes, on_job=said,
                                  on_start=lambda owner, url: err.print(f"worker {owner} on {url}", highlight=False),
                                  on_warning=warn)
-    failed = {where for where, _ in report.failed} - set(report.done)  # jobs, not tries (one may be tried again)
-    out.print(f"{len(report.done)} job(s) done, {len(failed)} failed", highlight=False)
+    cancelled = {where for where, error in report.failed if isinstance(error, JobCancelledError)}
+    failed = {where for where, _ in report.failed} - set(report.done) - cancelled  # jobs, not tries
+    out.print(f"{len(report.done)} job(s) done, {len(failed)} failed"
+              + (f", {len(cancelled)} cancelled meanwhile" if cancelled else ""), highlight=False)
 
 
 COMMANDS = (plan_cmd, run_cmd, resume_cmd, status_cmd, cancel_cmd, worker_cmd)
