@@ -241,14 +241,15 @@ def _cli(*args):
 
 
 @contextlib.contextmanager
-def _worker_until(pg_url, log_path, ready, key_env: str, stop=signal.SIGKILL, lease="2"):
-    """A worker process on the journal (2 s leases) until the journal's rows are ``ready``, then stopped."""
+def _worker_until_a_submit(pg_url, log_path, key_env: str, stop=signal.SIGKILL, lease="2"):
+    """A worker process on the journal (2 s leases) until one of its jobs is submitted, then stopped (``stop``:
+    killed by default, holding its claim)."""
     env = dict(os.environ, **{key_env: EMULATOR_KEY})
     with open(log_path, "w") as log:
         child = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", lease), env=env, stdout=log,
                                  stderr=subprocess.STDOUT)
         try:
-            _wait_for(pg_url, ready)
+            _wait_for(pg_url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
             yield child
         finally:
             child.send_signal(stop)
@@ -303,8 +304,7 @@ def test_a_worker_killed_mid_job_is_taken_over_by_another_without_a_second_submi
     base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws,
             "--journal", pg_url, "--yes", *NO_CONTEXT]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
-    with _worker_until(pg_url, tmp_path / "a.log", lambda rows: any(r.state == JobState.SUBMITTED for r in rows),
-                       "GMI_API_KEY"):
+    with _worker_until_a_submit(pg_url, tmp_path / "a.log", "GMI_API_KEY"):
         pass
     [held] = [r for r in open_journal(pg_url).all() if r.claimed_by]  # a worker does one job at a time
     assert _stats(server)["submitted"] == 1

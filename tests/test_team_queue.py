@@ -8,7 +8,7 @@ import signal
 import time
 
 from conftest import EMULATOR_KEY, run_cli
-from test_team import NO_CONTEXT, _stats, _worker_until
+from test_team import NO_CONTEXT, _stats, _worker_until_a_submit
 
 from otio_retake.jobs.store import JobState, open_journal
 
@@ -19,8 +19,7 @@ def test_cancel_on_the_shared_journal_cancels_at_the_host(emulator, samples, tmp
     base = ["--provider", "fal", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
             tmp_path / "ws", "--journal", pg_url, "--yes", "--marker-prefix", "sky", *NO_CONTEXT]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
-    with _worker_until(pg_url, tmp_path / "w.log", lambda rows: any(r.state == JobState.SUBMITTED for r in rows),
-                       "FAL_KEY"):
+    with _worker_until_a_submit(pg_url, tmp_path / "w.log", "FAL_KEY"):
         pass
     capsys.readouterr()
     assert run_cli("cancel", "--journal", pg_url, samples / "retake_sample.otio") == 0
@@ -56,8 +55,7 @@ def test_cancel_on_a_shared_journal_cancels_one_runs_jobs_never_everyones(emulat
     states = {r.range_name: r.state for r in open_journal(pg_url).all()}
     assert states == {"sky": JobState.PLANNED, "crossing": JobState.CANCELLED}
     # A worker now does the first editor's job and never the cancelled one.
-    with _worker_until(pg_url, tmp_path / "w.log", lambda rows: any(r.state == JobState.SUBMITTED for r in rows),
-                       "FAL_KEY", stop=signal.SIGINT):
+    with _worker_until_a_submit(pg_url, tmp_path / "w.log", "FAL_KEY", stop=signal.SIGINT):
         # The first editor cancels theirs while the worker follows it: the worker stops following it, and the
         # host's "stopped" answer does not turn the cancel into a failure.
         assert run_cli("cancel", "--journal", pg_url, samples / "retake_sample.otio") == 0
@@ -164,8 +162,7 @@ def test_a_killed_workers_jobs_are_taken_at_once_by_a_worker_on_the_same_machine
     base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace",
             tmp_path / "shared", "--journal", pg_url, "--yes", "--marker-prefix", "sky", *NO_CONTEXT]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
-    with _worker_until(pg_url, tmp_path / "a.log", lambda rows: any(r.state == JobState.SUBMITTED for r in rows),
-                       "GMI_API_KEY", lease="60"):
+    with _worker_until_a_submit(pg_url, tmp_path / "a.log", "GMI_API_KEY", lease="60"):
         pass  # killed holding its job, with 60 s left on its lease
     [held] = open_journal(pg_url).all()
     assert held.claimed_by is not None
