@@ -153,6 +153,40 @@ def test_resolve_markers_edl_round_trips(tmp_path):
     assert [(m.name, m.color, m.comment, m.marked_range) for m in again.tracks.markers] == strip
 
 
+def test_resolve_notes_over_several_lines_are_kept_whole(fixtures_dir, tmp_path):
+    # A real Resolve "Timeline Markers to EDL" export (tests/data/SOURCES.md): Marker 72's note ends
+    # with a line break, so Resolve wrote it on its own line and the tag line starts empty.
+    path = fixtures_dir / "resolve_markers_multiline_note.edl"
+    cut = tmp_path / "cut.edl"  # one picture event under all the markers (01:00:00:00-01:45:00:00)
+    cut.write_text("TITLE: cut\nFCM: NON-DROP FRAME\n\n"
+                   "001  A001     V     C        00:00:00:00 00:45:00:00 01:00:00:00 01:45:00:00\n")
+    for timeline in (read_timeline(path, fps=24), read_timeline(cut, markers=path, fps=24)):
+        notes = {m.name: m.comment for m in timeline.tracks.markers}
+        assert len(notes) == 9
+        assert notes["Marker 72"] == "Tache claire en haut a gauche et en bas"
+        assert notes["Marker 1"] == "Poil noire gauche cadre sur visage acteur"
+        assert notes["Marker 130"] == ""  # no note at all: its name is the prompt, as before
+        ranges, _ = find_marked_ranges(timeline, marker_filter=MarkerFilter(default_length_seconds=1))
+        prompts = {r.name: r.prompt for r in ranges}
+        assert prompts["Marker 72"] == "Tache claire en haut a gauche et en bas"
+        assert prompts["Marker 130"] == "Marker 130"
+
+
+def test_a_note_of_several_lines_keeps_every_line_and_its_directives(tmp_path):
+    # Resolve's format for a three-line note: the lines as typed, the last one before the tags.
+    path = tmp_path / "m.edl"
+    path.write_text("TITLE: t\nFCM: NON-DROP FRAME\n\n"
+                    "001  001      V     C        01:00:01:00 01:00:01:01 01:00:01:00 01:00:01:01  \n"
+                    "The sky turns red\nmode: video\n\nslowly, from the left |C:ResolveColorRed |M:sky |D:24\n\n"
+                    "002  001      V     C        01:00:03:00 01:00:03:01 01:00:03:00 01:00:03:01  \n"
+                    "* FROM CLIP NAME: b.mov\nrain\nhard |C:ResolveColorBlue |M:rain |D:24\n")
+    timeline = read_timeline(path, fps=24)
+    assert [m.comment for m in timeline.tracks.markers] == [
+        "The sky turns red\nmode: video\n\nslowly, from the left", "rain\nhard"]
+    ranges, _ = find_marked_ranges(timeline)
+    assert [r.prompt for r in ranges] == ["The sky turns red slowly, from the left", "rain hard"]
+
+
 def test_written_edl_keeps_record_start_names_media_and_has_unique_short_reels(samples, tmp_path):
     from conftest import run_cli
     out = tmp_path / "o.edl"

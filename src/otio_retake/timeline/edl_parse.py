@@ -5,12 +5,18 @@ wrong or ignores (interchange.md): the ``FCM:`` line, Avid ``* LOC:`` lines
 (record timecode, drop-frame ``;`` allowed) and DaVinci Resolve marker
 comments ``<note> |C:ResolveColorBlue |M:<name> |D:<frames>``. Every
 statement keeps its line number so errors can point at it.
+
+Resolve writes a note of several lines as it is: its first lines stand alone
+under the event line and its last line carries the tags (empty before the
+tags when the note ends with a line break, as in `` |C:...``). The plain
+lines (not ``*`` comments, not other statements) just above a tag line are
+therefore the start of its note.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .colors import RESOLVE_TO_OTIO_COLOR
 
@@ -117,8 +123,11 @@ def parse_edl(text: str) -> EdlDocument:
     events: list[EdlEvent] = []
     doc_malformed: list[tuple[int, str, str]] = []
     current: EdlEvent | None = None
+    note_lines: list[str] = []  # plain lines since the last statement: the start of a multi-line Resolve note
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
+            if note_lines:  # an empty line inside a note
+                note_lines.append("")
             continue
         if line.upper().startswith("TITLE:"):
             title = line.split(":", 1)[1].strip()
@@ -138,6 +147,7 @@ def parse_edl(text: str) -> EdlDocument:
                 line=lineno,
             )
             events.append(current)
+            note_lines = []
             continue
         bad = _EVENT_START.match(line)
         if bad:
@@ -148,18 +158,30 @@ def parse_edl(text: str) -> EdlDocument:
             continue
         if line.lstrip().upper().startswith("M2 "):
             current.has_speed_effect = True
+            note_lines = []
             continue
         loc = _LOC.match(line)
         if loc:
             current.locators.append(EdlLocator(loc["tc"], (loc["color"] or None) and loc["color"].upper(),
                                                loc["name"] or "", lineno))
+            note_lines = []
             continue
         rm = parse_resolve_marker_comment(line)
         if rm:
+            if note_lines:
+                whole = "\n".join([*note_lines, rm.note]).strip("\n")
+                rm = replace(rm, note=whole)
+                gathered = sum(1 for n in note_lines if n)  # they were kept as comments until now
+                del current.comments[len(current.comments) - gathered:]
             current.resolve_markers.append(rm)
+            note_lines = []
             continue
         stripped = line.strip()
         if "FREEZE FRAME" in stripped.upper():
             current.has_speed_effect = True
+        if stripped.startswith("*"):
+            note_lines = []  # a comment statement ends any note being gathered
+        else:
+            note_lines.append(stripped)
         current.comments.append(stripped.lstrip("*").strip())
     return EdlDocument(title=title, fcm=fcm, events=events, malformed=doc_malformed)
