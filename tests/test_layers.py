@@ -170,3 +170,11 @@ def test_each_emulator_takes_the_mode_words_and_the_guard_from_core(path):
               and getattr(n.test.func, "id", None) == "isinstance" and isinstance(n.test.args[0], ast.Name)
               and n.test.args[0].id == "found"]
     assert not copies, f"{path.name} repeats the job lookup's early answer at lines {copies}: use self.per_job"
+
+
+def test_nothing_depends_on_linux_only_process_probes():
+    """Editors run macOS and Windows: no /proc, and no os.kill(pid, 0) probe (not a probe on Windows)."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text()
+        assert "/proc/" not in text, f"{path.relative_to(PACKAGE)} reads /proc (use otio_retake.processes)"
+        assert "os.kill(" not in text, f"{path.relative_to(PACKAGE)} signals with os.kill (use otio_retake.processes)"

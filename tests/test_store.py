@@ -142,6 +142,22 @@ def test_a_claim_of_a_process_of_this_machine_that_ended_is_known_dead():
     assert not holder_is_dead(f"another-machine:{child.pid}:abc123")  # only its lease says so
 
 
+def test_a_claim_whose_pid_now_names_another_process_is_known_dead():
+    """A pid the system gave to a new process after the holder ended: the start time tells them apart."""
+    import os
+    import socket
+    from otio_retake import processes
+    from otio_retake.jobs.store.base import holder_is_dead, runner_identity
+    me = runner_identity()
+    started = float(me.rsplit(":", 1)[1])
+    assert started == processes.started_at()
+    assert not holder_is_dead(me)
+    # This very pid, but a holder that started a minute earlier: another process that has ended.
+    assert holder_is_dead(f"{socket.gethostname()}:{os.getpid()}:abc123:{started - 60:.2f}")
+    # An identity written before start times were recorded: the pid alone decides, as it did.
+    assert not holder_is_dead(f"{socket.gethostname()}:{os.getpid()}:abc123")
+
+
 def test_a_journal_from_before_versioning_is_upgraded_in_place_sqlite(tmp_path):
     path = tmp_path / "ws" / "jobs.sqlite"
     path.parent.mkdir()

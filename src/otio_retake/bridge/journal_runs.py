@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import signal
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from .. import pipeline
+from .. import pipeline, processes
 from ..contract import TICKS_PER_SECOND, ProgressMessage, Report, ReportTake, RunStatus
 from ..errors import InputError, RetakeError
 from ..jobs.store import JOURNAL_NAME, JobState, Journal
@@ -52,21 +51,14 @@ def _epoch(iso: str) -> float:
 
 def _process(owner: str | None) -> int | None:
     """The pid of a runner identity of this machine that still runs an otio-retake, else None."""
-    if not owner:
+    if not owner or holder_is_dead(owner):
         return None
     host, _, rest = owner.partition(":")
     pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit() or holder_is_dead(owner):
+    if host != socket.gethostname() or not pid.isdigit():
         return None
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists():  # a reused pid is another program: never signalled, never taken for the run
-        try:
-            text = cmdline.read_bytes().replace(b"\0", b" ")
-        except OSError:
-            return None
-        if b"otio-retake" not in text and b"otio_retake" not in text:
-            return None
-    return int(pid)
+    # A reused pid is another program: never signalled, never taken for the run.
+    return int(pid) if processes.runs_otio_retake(int(pid)) else None
 
 
 @dataclass
@@ -228,14 +220,11 @@ class JournalRun:
 
     def _cancel(self) -> None:
         pid = self.pid()
-        if pid is not None and hasattr(signal, "SIGINT"):
-            try:
-                os.kill(pid, signal.SIGINT)
-            except OSError:
-                pid = None
-            deadline = time.monotonic() + _STOP_WAIT
-            while pid is not None and self.pid() is not None and time.monotonic() < deadline:
-                time.sleep(0.05)
+        if pid is not None and not processes.interrupt(pid):
+            pid = None
+        deadline = time.monotonic() + _STOP_WAIT
+        while pid is not None and self.pid() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
         journal = self.open()
         try:
             urls = pipeline.parse_base_urls(self.arguments.get("base_urls") or [], self.provider)

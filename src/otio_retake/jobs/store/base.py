@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
+from ... import processes
 from ...errors import JournalError
 from ...providers.base import JobHandle
 
@@ -240,8 +241,23 @@ def redact_url(url: str) -> str:
 
 
 def runner_identity() -> str:
-    """Who holds a claim: the machine, the process and a random part (a reused pid is another runner)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    """Who holds a claim: the machine, the process, a random part and the process's start time (so a
+    reused pid is another runner: ``holder_is_dead``)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}:{processes.started_at():.2f}"
+
+
+def _local_process(owner: str) -> tuple[int, float | None] | None:
+    """(pid, start time) of a runner identity of this machine; None for another machine's. Identities written
+    before the start time was recorded have none."""
+    host, _, rest = owner.partition(":")
+    parts = rest.split(":")
+    if host != socket.gethostname() or not parts[0].isdigit():
+        return None
+    try:
+        started = float(parts[2]) if len(parts) > 2 else None
+    except ValueError:
+        started = None
+    return int(parts[0]), started
 
 
 def new_run_id() -> str:
@@ -255,17 +271,10 @@ def run_row(row) -> dict:
 
 def holder_is_dead(owner: str) -> bool:
     """Whether a claim's holder is a process of this machine that has ended (see runner_identity)."""
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
+    local = _local_process(owner)
+    if local is None:
         return False  # another machine's: only its lease running out says it is gone
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, another user's
-        return False
-    return False
+    return not processes.is_running(*local)
 
 
 def encode_fields(fields: dict) -> dict:
