@@ -51,10 +51,19 @@ def samples(tmp_path, sample_media) -> Path:
     """A private copy of sample_timelines/ with media/ beside it."""
     folder = tmp_path / "samples"
     folder.mkdir()
-    for path in SAMPLES.glob("retake_sample*"):
-        shutil.copy(path, folder / path.name)
+    copy_samples(SAMPLES, folder)
     (folder / "media").symlink_to(sample_media, target_is_directory=True)
     return folder
+
+
+# The sample timelines the repository holds, by name: the README's own first example leaves a workspace
+# (retake_sample.retake/) and outputs beside them, which are not samples and must not change what tests see.
+SAMPLE_FILES = ("retake_sample.otio", "retake_sample.xml", "retake_sample.edl", "retake_sample.markers.edl")
+
+
+def copy_samples(source: Path, folder: Path) -> None:
+    for name in SAMPLE_FILES:
+        shutil.copy(source / name, folder / name)
 
 
 def run_cli(*args) -> int:
