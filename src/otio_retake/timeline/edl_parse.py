@@ -74,6 +74,7 @@ class EdlEvent:
     locators: list[EdlLocator] = field(default_factory=list)
     resolve_markers: list[ResolveMarkerComment] = field(default_factory=list)
     has_speed_effect: bool = False
+    src_out_span: tuple[int, int] = (0, 0)  # where the source out timecode is in its line
 
 
 @dataclass
@@ -144,7 +145,7 @@ def parse_edl(text: str) -> EdlDocument:
                 number=em["num"], reel=em["reel"], channels=em["channels"],
                 transition=em["transition"].replace(" ", ""),
                 src_in=em["src_in"], src_out=em["src_out"], rec_in=em["rec_in"], rec_out=em["rec_out"],
-                line=lineno,
+                line=lineno, src_out_span=em.span("src_out"),
             )
             events.append(current)
             note_lines = []

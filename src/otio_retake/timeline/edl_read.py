@@ -15,7 +15,16 @@ here (interchange.md):
 - Resolve marker comments ``<note> |C:ResolveColorX |M:<name> |D:<frames>``
   become Stack markers with their colour, name, note and duration, at the
   record in of the event they sit under (a Resolve markers EDL has one
-  one-frame event per marker at the marker's record timecode).
+  one-frame event per marker at the marker's record timecode);
+- a high-frame-rate camera clip in a slower cut (48 fps in 24, 50 in 25...):
+  Avid plays it at its own rate and writes its source timecode as a count of
+  its frames in the cut's timecode, so its source lasts that many times the
+  record with no ``M2`` line. Such an event (source = record x a camera rate /
+  the cut's rate, to the frame) is read as Avid means it: its clip's
+  ``source_range`` counts the clip's own frames at its own rate (the media's,
+  once ``read_timeline`` finds it) and ``metadata["otio_retake"]
+  ["timecode_rate"]`` says at which rate its timecodes (and its media file's)
+  are counted, for ``relink``.
 """
 
 from __future__ import annotations
@@ -27,16 +36,19 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from ..errors import TimelineReadError
-from ..timecode import NTSC_RATES, is_drop_frame_rate, snap_rate, timecode_to_frames
+from ..timecode import NTSC_RATES, frames_to_timecode, is_drop_frame_rate, snap_rate, timecode_to_frames
 from .edl_parse import EdlDocument, parse_edl
 from .info import NAMESPACE, global_start_frames, namespace, timeline_rate
 
-__all__ = ["edl_rate", "read_edl", "overlay_markers", "check_edl", "add_take_edls", "take_of", "TAKE_COMMENT"]
+__all__ = ["edl_rate", "read_edl", "overlay_markers", "check_edl", "add_take_edls", "take_of", "TAKE_COMMENT",
+           "camera_rate", "set_clip_rate"]
 
 # What edl_write puts under a take's event; the adapter keeps it (without the '*') in the clip's comments.
 TAKE_COMMENT = re.compile(r"^RETAKE:\s*(?P<name>.+?) take (?P<letter>[A-Z])\s*$")
 
 _MAX_REPORTED = 12  # problems listed in one refusal; the rest are counted
+# Camera rates above the cut's that Avid plays at their own rate (Media Composer edits up to 120 fps).
+_CAMERA_RATES = (48, 50, 60, 72, 96, 100, 120)
 
 
 def edl_rate(doc: EdlDocument, fps: str | float | None) -> Fraction:
@@ -84,7 +96,8 @@ def check_edl(doc: EdlDocument, rate: Fraction, source: str) -> None:
                             f"({e.src_in if which == 'source' else e.rec_in} -> "
                             f"{e.src_out if which == 'source' else e.rec_out})")
             continue
-        if not e.has_speed_effect and not _same_length(e, rate, s_out - s_in, r_out - r_in):
+        if not e.has_speed_effect and not _same_length(e, rate, s_out - s_in, r_out - r_in) \
+                and camera_rate(rate, s_out - s_in, r_out - r_in) is None:
             problems.append(f"{where}: source lasts {s_out - s_in} frames but record {r_out - r_in} frames, "
                             "with no M2 speed line")
             continue
@@ -105,6 +118,78 @@ def check_edl(doc: EdlDocument, rate: Fraction, source: str) -> None:
             path=source, hint="fix the events in the editing application and export the EDL again"
                               + ("" if doc.drop_frame is not None else "; pass --fps if the rate is not "
                                  f"{float(rate):g}"))
+
+
+def camera_rate(rate: Fraction, src: int, rec: int) -> Fraction | None:
+    """The rate of a high-frame-rate clip whose source lasts ``src`` frames over ``rec`` record frames, if
+    some camera rate explains it to the frame (Avid rounds the source out to a whole frame); else None."""
+    if rec <= 0 or src <= rec:
+        return None
+    ntsc = rate.denominator == 1001
+    fits = []
+    for nominal in _CAMERA_RATES:
+        exact = Fraction(nominal * 1000, 1001) if ntsc else Fraction(nominal)
+        error = abs(src - rec * exact / rate)
+        if exact > rate and error <= 1:
+            fits.append((error, exact))
+    return min(fits)[1] if fits else None
+
+
+def _camera_events(doc: EdlDocument, rate: Fraction) -> dict[int, Fraction]:
+    """Line -> the clip's own rate, for each event that is a high-frame-rate clip (no M2, valid timecodes)."""
+    out = {}
+    for e in doc.events:
+        if e.has_speed_effect:
+            continue
+        try:
+            src = timecode_to_frames(e.src_out, rate) - timecode_to_frames(e.src_in, rate)
+            rec = timecode_to_frames(e.rec_out, rate) - timecode_to_frames(e.rec_in, rate)
+        except ValueError:
+            continue
+        found = camera_rate(rate, src, rec) if not _same_length(e, rate, src, rec) else None
+        if found is not None:
+            out[e.line] = found
+    return out
+
+
+def _record_length_sources(text: str, doc: EdlDocument, rate: Fraction, lines: dict[int, Fraction]) -> str:
+    """The EDL with each high-frame-rate event's source out set to its source in + its record length, so
+    the adapter lays the cut out by the record (it takes a clip's length from its source)."""
+    if not lines:
+        return text
+    out = text.splitlines(keepends=True)
+    for e in doc.events:
+        if e.line in lines:
+            rec = timecode_to_frames(e.rec_out, rate) - timecode_to_frames(e.rec_in, rate)
+            src_out = frames_to_timecode(timecode_to_frames(e.src_in, rate) + rec, rate, ";" in e.src_in)
+            first, last = e.src_out_span
+            line = out[e.line - 1]
+            out[e.line - 1] = line[:first] + src_out + line[last:]
+    return "".join(out)
+
+
+def _clips_at_their_own_rate(timeline: otio.schema.Timeline, doc: EdlDocument, rate: Fraction,
+                             lines: dict[int, Fraction]) -> None:
+    """Each high-frame-rate event's clip: its source counted in its own frames at its own rate."""
+    if not lines:
+        return
+    start = global_start_frames(timeline, rate)
+    wanted = {(timecode_to_frames(e.rec_in, rate) - start, e.reel): e for e in doc.events if e.line in lines}
+    for track in timeline.tracks:
+        for clip in track.find_clips(shallow_search=True):
+            key = (round(clip.range_in_parent().start_time.value), namespace(clip, "cmx_3600").get("reel"))
+            event = wanted.get(key)
+            if event is None:
+                continue
+            set_clip_rate(clip, lines[event.line], timecode_to_frames(event.src_in, rate), rate)
+
+
+def set_clip_rate(clip: otio.schema.Clip, clip_rate: Fraction, first: int, timecode_rate: Fraction) -> None:
+    """The clip shows its frames ``first``, ``first + 1``... at ``clip_rate`` for as long as it lasts now."""
+    seconds = clip.source_range.duration.to_seconds()
+    r = float(clip_rate)
+    clip.source_range = TimeRange(RationalTime(first, r), RationalTime(seconds * r, r))
+    clip.metadata.setdefault(NAMESPACE, {}).update({"clip_rate": str(clip_rate), "timecode_rate": str(timecode_rate)})
 
 
 def _same_length(e, rate: Fraction, src: int, rec: int) -> bool:
@@ -144,8 +229,10 @@ def read_edl(text: str, *, fps: str | float | None = None, markers: str | None =
         raise TimelineReadError("no EDL events found (is this a CMX 3600 EDL?)", path=source)
     rate = edl_rate(doc, fps)
     check_edl(doc, rate, source)
+    camera = _camera_events(doc, rate)
     try:
-        timeline = otio.adapters.read_from_string(text, "cmx_3600", rate=float(rate), ignore_timecode_mismatch=True)
+        timeline = otio.adapters.read_from_string(_record_length_sources(text, doc, rate, camera), "cmx_3600",
+                                                  rate=float(rate), ignore_timecode_mismatch=True)
     except Exception as exc:  # the adapter raises its own parse errors and plain ValueErrors
         raise TimelineReadError(f"could not be parsed as a CMX 3600 EDL at {float(rate):g} fps: {exc}",
                                 path=source, hint="pass --fps if the rate is not the one assumed") from exc
@@ -153,6 +240,7 @@ def read_edl(text: str, *, fps: str | float | None = None, markers: str | None =
     drop = doc.drop_frame if doc.drop_frame is not None else any(";" in e.rec_in for e in doc.events)
     drop = drop and is_drop_frame_rate(rate)
     _move_record_start_to_global(timeline, rate)
+    _clips_at_their_own_rate(timeline, doc, rate, camera)
     # The adapter's LOC markers sit at media time and miss drop-frame ones: rebuilt from the text.
     for clip in timeline.find_clips():
         del clip.markers[:]

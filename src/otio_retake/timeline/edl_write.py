@@ -146,7 +146,9 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
     events.sort(key=lambda e: (e[0], e[1] != "V"))
     pending = list(markers)
     for number, (first, channel, clip, last) in enumerate(events, start=1):
-        src_rate = snap_rate(clip.source_range.duration.rate)
+        # A high-frame-rate clip read from an EDL counts its own frames in the cut's timecode, as Avid wrote it.
+        counted = namespace(clip, NAMESPACE).get("timecode_rate")
+        src_rate = Fraction(counted) if counted else snap_rate(clip.source_range.duration.rate)
         src_in = round(clip.source_range.start_time.value)
         src_out = src_in + round(clip.source_range.duration.value)
         lines.append(f"{number:03d}  {reels.name(clip):<{REEL_WIDTH}} {channel:<5} C        "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import glob
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import opentimelineio as otio
@@ -28,13 +29,17 @@ from opentimelineio.opentime import RationalTime
 from ..errors import MediaError, TimelineReadError
 from ..media.probe import probe
 from ..timecode import rate_label, snap_rate
-from .edl_read import add_take_edls, overlay_markers, take_of
+from .edl_read import add_take_edls, overlay_markers, set_clip_rate, take_of
 from .info import NAMESPACE, namespace, timeline_rate
 from .relink import MediaResolver
 
 __all__ = ["read_timeline", "read_text", "timeline_rate", "namespace", "NAMESPACE", "SUPPORTED_READ_SUFFIXES"]
 
 # suffix -> adapter name in the OTIO registry
+# How far a high-frame-rate clip's media rate may be from the rate its EDL implies and still be its rate
+# (47.952 against 48 is 0.1%; 50 against 48, 4%, is another clip).
+_SAME_CAMERA_RATE = Fraction(1, 50)
+
 SUPPORTED_READ_SUFFIXES = {".otio": "otio_json", ".edl": "otio_retake_edl", ".xml": "otio_retake_fcp_xml",
                            ".fcpxml": "otio_retake_fcpx_xml"}
 
@@ -60,6 +65,7 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
                                                   markers_source=str(markers))
         if namespace(timeline, NAMESPACE).get("edl", {}).get("rate_from") == "guessed":
             timeline = _edl_rate_from_media(timeline, path, text, markers_text, markers, media_dirs)
+        _camera_clips_at_media_rate(timeline, path, media_dirs)
         _add_take_edls(timeline, path)
     else:
         timeline = _read_other(path, text, adapter)
@@ -102,6 +108,8 @@ def _edl_rate_from_media(timeline, path: Path, text: str, markers_text, markers,
     resolver = MediaResolver(timeline, timeline_dir=path.resolve().parent, media_dirs=list(media_dirs))
     rates = set()
     for clip in timeline.find_clips():
+        if namespace(clip, NAMESPACE).get("clip_rate"):  # a high-frame-rate clip: not at the cut's rate
+            continue
         found = resolver.resolve(clip)
         if found is not None:
             try:
@@ -126,6 +134,26 @@ def _edl_rate_from_media(timeline, path: Path, text: str, markers_text, markers,
         f", no --fps) and {seen}: read at {rate_label(guessed)} fps (guessed from the "
         f"frame fields); pass --fps to set the rate")
     return timeline
+
+
+def _camera_clips_at_media_rate(timeline, path: Path, media_dirs) -> None:
+    """An EDL's high-frame-rate clips (edl_read) at the rate their media has when it is found: the EDL only
+    implies it from the source's length, to the frame (a 47.952 fps clip reads as 48 in a 24 fps cut)."""
+    clips = [clip for clip in timeline.find_clips() if namespace(clip, NAMESPACE).get("clip_rate")]
+    if not clips:
+        return
+    resolver = MediaResolver(timeline, timeline_dir=path.resolve().parent, media_dirs=list(media_dirs))
+    for clip in clips:
+        found = resolver.resolve(clip)
+        try:
+            info = probe(found.path) if found is not None else None
+        except MediaError:
+            continue
+        meta = namespace(clip, NAMESPACE)
+        implied = Fraction(meta["clip_rate"])
+        if info is not None and info.has_video and info.rate and info.rate != implied \
+                and abs(info.rate / implied - 1) < _SAME_CAMERA_RATE:
+            set_clip_rate(clip, info.rate, round(clip.source_range.start_time.value), Fraction(meta["timecode_rate"]))
 
 
 def read_text(path: Path) -> str:

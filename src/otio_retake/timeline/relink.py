@@ -23,7 +23,7 @@ from ..errors import MediaError
 from ..media.probe import probe
 from ..timecode import snap_rate
 from ..paths import url_to_path
-from .info import namespace
+from .info import NAMESPACE, namespace
 
 __all__ = ["ResolvedMedia", "MediaResolver", "MEDIA_SUFFIXES"]
 
@@ -137,8 +137,10 @@ class MediaResolver:
         if isinstance(ref, otio.schema.ExternalReference) and ref.available_range is not None:
             start = round(ref.available_range.start_time.rescaled_to(float(rate)).value)
         else:
+            # A high-frame-rate clip of an EDL counts its frames in the cut's timecode (edl_read): so does its file's.
+            counted = namespace(clip, NAMESPACE).get("timecode_rate")
             try:
-                start = probe(path).start_frame(rate)
+                start = probe(path).start_frame(Fraction(counted) if counted else rate)
             except MediaError:
                 start = 0
         return ResolvedMedia(path=path.resolve(), start_frame=start, rate=rate, how=how)
