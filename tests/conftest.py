@@ -19,6 +19,10 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_timelines"
 # Real-world timelines written by other tools, vendored with their source and licence (data/SOURCES.md).
 FIXTURES = Path(__file__).resolve().parent / "data"
+# The project's shared real-world exports (Avid AAFs: too large to vendor), beside the clone as ../shared
+# (CI, /work/main); a git worktree under wt/NAME reaches the same folder one level further up.
+SHARED_FIXTURES = next((p for p in (REPO.parent / "shared" / "fixtures", REPO.parents[1] / "shared" / "fixtures")
+                        if p.is_dir()), REPO.parent / "shared" / "fixtures")
 
 
 def _load_make_samples():
@@ -95,6 +99,14 @@ def copy_fixture(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copy(FIXTURES / name, target)
     return target
+
+
+@pytest.fixture
+def avid_dir() -> Path:
+    """Real Media Composer AAF exports (../shared/fixtures/avid, see SOURCES.md there)."""
+    folder = SHARED_FIXTURES / "avid"
+    assert folder.is_dir(), f"the shared fixtures are missing: expected {folder} beside the clone"
+    return folder
 
 
 @pytest.fixture

@@ -550,7 +550,7 @@ class StudioWindow(QMainWindow):
     @_in_words
     def open_dialog(self, checked=False) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a timeline", "",
-                                              "Timelines (*.otio *.edl *.xml *.fcpxml);;All files (*)")
+                                              "Timelines (*.otio *.edl *.xml *.fcpxml *.aaf);;All files (*)")
         if path:
             self.open(path)
 

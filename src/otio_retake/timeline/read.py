@@ -41,7 +41,7 @@ __all__ = ["read_timeline", "read_text", "timeline_rate", "namespace", "NAMESPAC
 _SAME_CAMERA_RATE = Fraction(1, 50)
 
 SUPPORTED_READ_SUFFIXES = {".otio": "otio_json", ".edl": "otio_retake_edl", ".xml": "otio_retake_fcp_xml",
-                           ".fcpxml": "otio_retake_fcpx_xml"}
+                           ".fcpxml": "otio_retake_fcpx_xml", ".aaf": "otio_retake_aaf"}
 
 
 def read_timeline(path: str | Path, *, fps: str | float | None = None,
@@ -55,7 +55,8 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
     path = Path(path)
     suffix = path.suffix.lower()
     adapter = SUPPORTED_READ_SUFFIXES.get(suffix)
-    text = read_text(path)
+    data = read_bytes(path)
+    text = _decode(data) if adapter != "otio_retake_aaf" else ""
     if adapter is None:
         raise TimelineReadError(f"unknown timeline format '{suffix or '(no extension)'}'", path=str(path),
                                 hint="use one of: " + ", ".join(sorted(SUPPORTED_READ_SUFFIXES)))
@@ -67,6 +68,12 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
             timeline = _edl_rate_from_media(timeline, path, text, markers_text, markers, media_dirs)
         _camera_clips_at_media_rate(timeline, path, media_dirs)
         _add_take_edls(timeline, path)
+    elif adapter == "otio_retake_aaf":  # binary: the adapter opens the file itself
+        timeline = otio.adapters.read_from_file(str(path), adapter_name=adapter, source=str(path))
+        if fps is not None and timeline.global_start_time is None:
+            timeline.global_start_time = RationalTime(0, float(snap_rate(fps)))
+        if markers_text is not None:
+            overlay_markers(timeline, markers_text, source=str(markers))
     else:
         timeline = _read_other(path, text, adapter)
         if namespace(timeline, NAMESPACE):  # warnings kept in an output are the earlier read's, not this one's
@@ -157,18 +164,25 @@ def _camera_clips_at_media_rate(timeline, path: Path, media_dirs) -> None:
 
 
 def read_text(path: Path) -> str:
+    return _decode(read_bytes(path))
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # old EDLs from Avid are often Latin-1
+
+
+def read_bytes(path: Path) -> bytes:
     if not path.exists():
         raise TimelineReadError("no such file", path=str(path))
     if path.is_dir():
         raise TimelineReadError("is a folder, not a timeline file", path=str(path))
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise TimelineReadError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")  # old EDLs from Avid are often Latin-1
 
 
 def _read_other(path: Path, text: str, adapter: str) -> otio.schema.Timeline:

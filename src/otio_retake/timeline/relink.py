@@ -4,7 +4,8 @@ A reference is taken as written when the file exists; a relative path is
 taken relative to the timeline's folder; otherwise the file is looked for by
 name in the media folders (``--media-dir``, then the timeline's folder and its
 ``media/`` subfolder): by the reference's file name, the clip name
-(``FROM CLIP NAME``), the ``SOURCE FILE`` comment, the reel, and their stems.
+(``FROM CLIP NAME``), the ``SOURCE FILE`` comment, the reel, an AAF's tape and linked file names
+(``metadata["otio_retake"]["media_names"]``, set by ``aaf_read``), and their stems.
 
 Media time -> file time: the reference's ``available_range`` start, or for a
 reference without one (an EDL) the file's embedded start timecode, is the
@@ -103,11 +104,12 @@ class MediaResolver:
                 if rel.is_file():
                     return self._with_start(clip, rel, "relative to the timeline")
             names.append(PureWindowsPath(raw).name if "\\" in raw or PureWindowsPath(raw).drive else candidate.name)
-        names += [clip.name or "", *(_source_files(clip)), _reel(clip) or ""]
-        for name in filter(None, names):
-            found = self._find(name)
+        named = [("name", n) for n in [*names, clip.name or "", *(_source_files(clip)), _reel(clip) or ""]]
+        named += [(str(kind), str(n)) for kind, n in namespace(clip, "otio_retake").get("media_names") or []]
+        for kind, name in named:
+            found = self._find(name) if name else None
             if found is not None:
-                return self._with_start(clip, found, f"found by name '{name}' in {found.parent}")
+                return self._with_start(clip, found, f"found by {kind} '{name}' in {found.parent}")
         return None
 
     def _find(self, name: str) -> Path | None:
@@ -158,7 +160,7 @@ def _clip_key(clip: otio.schema.Clip) -> tuple:
     available = ref.available_range if isinstance(ref, otio.schema.ExternalReference) else None
     rate = clip.source_range.duration.rate if clip.source_range else None
     return (clip.name, url, str(available) if available is not None else None, rate, _reel(clip),
-            tuple(_source_files(clip)))
+            tuple(_source_files(clip)), str(namespace(clip, "otio_retake").get("media_names") or ""))
 
 
 def _reel(clip: otio.schema.Clip) -> str | None:

@@ -1,0 +1,90 @@
+"""AAF files made with pyaaf2 the way Media Composer structures them, for what the real exports in
+../shared/fixtures/avid do not show: master clips with their own locators, an AAF of master clips only,
+a sound-only master clip.
+
+The structure follows the real exports (mob chain MasterMob -> file SourceMob with a locator ->
+tape SourceMob with a Timecode slot; locators as DescriptiveMarkers in an EventMobSlot with a
+PhysicalTrackNumber), as dumped from multiple_markers.aaf.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aaf2
+
+RATE = 24
+TAPE_START = 90000  # 01:02:30:00 at 24 fps
+
+
+def _event_slot(f, mob, slot_id: int, track: int, described: int, markers: list[tuple[int, str]]):
+    slot = f.create.EventMobSlot()
+    slot["SlotID"].value = slot_id
+    slot["EditRate"].value = RATE
+    slot["PhysicalTrackNumber"].value = track
+    sequence = f.create.Sequence(media_kind="DescriptiveMetadata")
+    for position, comment in markers:
+        marker = f.create.DescriptiveMarker()
+        marker["Position"].value = position
+        marker["Comment"].value = comment
+        marker["DescribedSlots"].value = {described}
+        sequence.components.append(marker)
+    slot.segment = sequence
+    mob.slots.append(slot)
+
+
+def _master_clip(f, name: str, *, kind: str, frames: int, tape: str, linked: str, locators=()):
+    tape_mob = f.create.SourceMob(tape)
+    f.content.mobs.append(tape_mob)
+    tape_slot, tc_slot = tape_mob.create_tape_slots(tape, RATE, RATE, media_kind=kind)
+    tc_slot.segment.start = TAPE_START
+    tc_slot["PhysicalTrackNumber"].value = 1  # Media Composer marks the tape's primary timecode so
+    tape_slot.segment.length = tc_slot.segment.length = frames * 10
+    file_mob = f.create.SourceMob()
+    f.content.mobs.append(file_mob)
+    file_mob.descriptor = f.create.ImportDescriptor()
+    locator = f.create.NetworkLocator()
+    locator["URLString"].value = linked
+    file_mob.descriptor["Locator"].append(locator)
+    file_slot = file_mob.create_timeline_slot(RATE)
+    file_slot.segment = tape_mob.create_source_clip(slot_id=tape_slot.slot_id, start=0, length=frames, media_kind=kind)
+    master = f.create.MasterMob(name)
+    f.content.mobs.append(master)
+    slot = master.create_timeline_slot(RATE)
+    slot["PhysicalTrackNumber"].value = 1
+    slot.segment = file_mob.create_source_clip(slot_id=file_slot.slot_id, start=0, length=frames, media_kind=kind)
+    if locators:
+        _event_slot(f, master, 1000, 1, slot.slot_id, list(locators))
+    return master, slot
+
+
+def write_master_clip_aaf(path: Path, *, sound_only: bool = False) -> Path:
+    """One master clip 'A007_C012' (tape A007, linked file A007_C012.mov) with a locator 10 frames in."""
+    with aaf2.open(str(path), "w") as f:
+        _master_clip(f, "A007_C012", kind="sound" if sound_only else "picture", frames=120, tape="A007",
+                     linked="file:///Volumes/Shoot/day2/A007_C012.mov",
+                     locators=[(10, "She turns to the window")])
+    return path
+
+
+def write_sequence_aaf(path: Path) -> Path:
+    """A sequence 'cut' of 48 frames of master clip 'shot_a' from its 12th frame, with one locator of its
+    own at record frame 5; the master clip has a locator of its own (at its frame 20) too."""
+    with aaf2.open(str(path), "w") as f:
+        master, master_slot = _master_clip(f, "shot_a", kind="picture", frames=120, tape="TAPE_07",
+                                           linked="file:///Volumes/Shoot/shot_a.mov",
+                                           locators=[(20, "master clip locator, not on the sequence")])
+        comp = f.create.CompositionMob("cut")
+        comp.usage = "Usage_TopLevel"
+        f.content.mobs.append(comp)
+        tc = comp.create_timeline_slot(RATE)
+        tc["PhysicalTrackNumber"].value = 1
+        timecode = f.create.Timecode(RATE)
+        timecode.start, timecode.length = 86400, 48
+        tc.segment = timecode
+        picture = comp.create_picture_slot(RATE)
+        picture["PhysicalTrackNumber"].value = 1
+        picture.segment.components.append(master.create_source_clip(slot_id=master_slot.slot_id, start=12,
+                                                                     length=48, media_kind="picture"))
+        _event_slot(f, comp, 1000, 1, picture.slot_id, [(5, "sequence locator")])
+    return path
