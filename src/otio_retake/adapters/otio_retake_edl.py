@@ -1,16 +1,22 @@
 """OTIO adapter ``otio_retake_edl``: CMX 3600 with our fixes (see otio_retake.timeline.edl_read / edl_write)."""
 
 from otio_retake.timeline.edl_read import overlay_markers, read_edl
-from otio_retake.timeline.edl_write import write_edl_for_track, write_resolve_markers_edl
+from otio_retake.timeline.edl_write import keep_speed_sources, write_edl_for_track, write_resolve_markers_edl
 
 
 def read_from_string(input_str, fps=None, markers=None, source="EDL", markers_source="markers EDL"):
     """``markers`` is the text of a Resolve "Timeline Markers to EDL" file to overlay."""
-    return read_edl(input_str, fps=fps, markers=markers, source=source, markers_source=markers_source)
+    timeline = read_edl(input_str, fps=fps, markers=markers, source=source, markers_source=markers_source)
+    keep_speed_sources(timeline, input_str)  # M2 source outs, which the writer gives back as they were
+    return timeline
 
 
 def write_to_string(input_otio, track_name=None, markers_only=False):
-    """One video track (the first, or ``track_name``) with its audio tracks; or Resolve's markers EDL."""
+    """One video track (``track_name``, or the only one) with its audio tracks; or Resolve's markers EDL.
+
+    A timeline with several video tracks is refused without ``track_name`` (an EDL holds one):
+    ``otio-retake`` writes one EDL per track.
+    """
     if markers_only:
         return write_resolve_markers_edl(input_otio)
     return write_edl_for_track(input_otio, track_name)

@@ -4,9 +4,10 @@
   every OTIO reader since then (Resolve's included) understands;
 - ``.xml``: FCP 7 XML through ``otio_retake_fcp_xml``;
 - ``.fcpxml``: FCPXML 1.10 through ``otio_retake_fcpx_xml``, takes as auditions;
-- ``.edl``: CMX 3600 through ``otio_retake_edl``, one file per video track when
-  there is more than one (``OUT.<track>.edl``), plus ``OUT.markers.edl`` in
-  Resolve's "Timeline Markers to EDL" format when the cut has markers.
+- ``.edl``: CMX 3600 through ``otio_retake_edl``, one file per enabled video
+  track when there is more than one (``OUT.<track>.edl``), plus
+  ``OUT.markers.edl`` in Resolve's "Timeline Markers to EDL" format when the
+  cut has markers; what an EDL cannot carry is refused before any work.
 
 Every file is written to a temporary name beside its destination and
 renamed; an existing output is refused unless ``force``.
@@ -21,7 +22,7 @@ import opentimelineio as otio
 
 from ..errors import InputError, OutputExistsError
 from ..paths import path_to_url, url_to_path
-from .edl_write import edl_groups
+from .edl_write import check_edl_writable, edl_groups
 from .info import NAMESPACE, namespace
 from .marks import record_markers
 
@@ -75,6 +76,8 @@ def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> l
     """The paths that will be written; refuses the editor's own files (even with ``force``), existing
     ones (unless ``force``), missing folders and folders we cannot write in."""
     paths = output_paths(timeline, out)
+    if out.suffix.lower() == ".edl":  # what an EDL cannot carry (a nest, an iris) is refused now, not after the run
+        check_edl_writable(timeline)
     protected = editor_files(timeline)
     for path in paths:
         if _same_file_key(path) in protected:
