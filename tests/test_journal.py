@@ -384,3 +384,59 @@ def test_two_threads_cutting_the_same_excerpt_at_once_both_get_it(samples, tmp_p
     for thread in threads:
         thread.join()
     assert results == [dest, dest] and decode_patterns(dest)
+
+
+@pytest.mark.parametrize("host", ["fal", "ltx"])
+def test_cancel_of_a_finished_job_keeps_its_result_and_the_next_run_uses_it(host, emulator, samples, tmp_path,
+                                                                            monkeypatch, capsys):
+    # fal answers a cancel of a finished request 400 ALREADY_COMPLETED; LTX has no cancel at all. Either way the
+    # job is paid: marking it cancelled made the next run pay again and never fetch the paid result.
+    from otio_retake.providers import HOSTS
+    monkeypatch.setenv(HOSTS[host].key_env, KEY)
+    server = emulator(host, latency=0.1)
+    assert _hosted(samples, tmp_path, host, server) == 0
+    ws = tmp_path / "ws"
+    journal = Journal(ws / "jobs.sqlite")
+    [record] = journal.all()
+    journal.move(record.plan_key, JobState.SUBMITTED)  # as if the run had stopped before the host finished
+    (ws / "takes" / "sky_takeA.mp4").unlink()
+    for path in (ws / "results").iterdir():
+        path.unlink()
+    capsys.readouterr()
+    assert run_cli("cancel", ws) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "sky take A: already finished: its result is kept" in out and "0 job(s) cancelled" in out
+    assert journal.get(record.plan_key).state == JobState.SUBMITTED
+    assert _hosted(samples, tmp_path, host, server, "--force") == 0
+    assert _stats(server)["submitted"] == 1
+    assert (ws / "takes" / "sky_takeA.mp4").exists()
+    assert journal.get(record.plan_key).state == JobState.TAKE_READY
+    if host == "fal":  # as fal documents it, and said so rather than as an error
+        from otio_retake.providers import make_provider
+        status = httpx.put(record.handle.urls["cancel"], headers={"Authorization": f"Key {KEY}"})
+        assert (status.status_code, status.json()) == (400, {"status": "ALREADY_COMPLETED"})
+
+        async def cancel():
+            provider = make_provider("fal", results_dir=tmp_path / "engine", base_url=server.url)
+            try:
+                return await provider.cancel(record.handle)
+            finally:
+                await provider.aclose()
+        assert asyncio.run(cancel()) is False
+
+
+def test_a_job_an_earlier_version_marked_cancelled_after_it_finished_is_fetched_not_paid_again(
+        emulator, samples, tmp_path, monkeypatch):
+    monkeypatch.setenv("FAL_KEY", KEY)
+    server = emulator("fal", latency=0.1)
+    assert _hosted(samples, tmp_path, "fal", server) == 0
+    ws = tmp_path / "ws"
+    journal = Journal(ws / "jobs.sqlite")
+    [record] = journal.all()
+    journal.cancel(record.plan_key, "cancelled at the host")  # what earlier versions did with a finished job
+    (ws / "takes" / "sky_takeA.mp4").unlink()
+    for path in (ws / "results").iterdir():
+        path.unlink()
+    assert _hosted(samples, tmp_path, "fal", server, "--force") == 0
+    assert _stats(server)["submitted"] == 1
+    assert journal.get(record.plan_key).state == JobState.TAKE_READY

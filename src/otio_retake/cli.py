@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .commands import edits, err, out, runs, services
+from .commands.options import base_urls_option
 from .errors import RetakeError
 from .jobs.cost import CONFIRM_ABOVE_USD  # noqa: F401  (the threshold `run` asks above; the studio's tests read it)
 from .providers import provider_names
@@ -120,7 +121,8 @@ def _doctor_host_command(host: str) -> None:
     @doctor_group.command(host)
     @click.option("--probe", "do_probe", is_flag=True, help="Send one small paid request and check the guesses.")
     @click.option("--yes", is_flag=True, help="Do not ask before paying for the probe.")
-    @click.option("--base-url", help="Send the probe here (an emulator or a proxy).")
+    @click.option("--base-url", callback=base_urls_option,
+                  help="Send the probe here (an emulator or a proxy).")
     @click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls.")
     def doctor_host_cmd(do_probe, yes, base_url, poll_interval):
         """What docs/hosts.md could not confirm about this host; --probe checks it for a few cents."""

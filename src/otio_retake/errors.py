@@ -67,6 +67,7 @@ __all__ = [
     "CostLimitError",
     "RunIncompleteError",
     "JournalError",
+    "UnusableKeyError",
 ]
 
 
@@ -149,6 +150,10 @@ class SpliceError(EngineError):
 
 class MissingKeyError(InputError):
     pass
+
+
+class UnusableKeyError(MissingKeyError):
+    """A key with characters an HTTP header cannot carry: said naming where it came from, never the key."""
 
 
 class CostLimitError(InputError):

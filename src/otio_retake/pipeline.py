@@ -38,7 +38,7 @@ from .jobs.worker import NEEDS_A_PERSON, WorkerReport, work
 from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
 from .model import MarkedRange, Mode, RetakePlan, Take
-from .providers import make_provider, provider_limits
+from .providers import HOSTS, make_provider, provider_limits
 from .timeline.alternates import add_alternates
 from .timeline.conform import conform
 from .timeline.marks import MarkerFilter, SkippedMarker, find_marked_ranges, require_marked_ranges
@@ -46,7 +46,7 @@ from .timeline.read import read_timeline
 from .timeline.relink import MediaResolver
 from .timeline.write import check_output, write_timeline
 
-__all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "RunResult", "conform_file", "cancel_jobs",
+__all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "RunResult", "conform_file", "cancel_jobs", "CancelOutcome",
            "relink_report", "parse_base_urls", "TIMELINE_KEYS", "load_and_plan", "run_arguments", "runner_for",
            "expired_notices", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
            "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
@@ -105,15 +105,35 @@ class RunResult:
 
 
 def parse_base_urls(values: list[str] | tuple[str, ...], default_provider: str) -> dict[str, str]:
-    """``URL`` (for the run's provider) or ``HOST=URL`` (for one host), repeatable."""
+    """``URL`` (for the run's provider) or ``HOST=URL`` (for one host), repeatable. A host name we do not know
+    or a value that is not an http(s) URL is refused: ignored, it would send the paid requests (and the key)
+    to the real host instead of the emulator or proxy meant."""
     urls = {}
     for value in values or ():
         head, sep, tail = value.partition("=")
         if sep and "://" not in head:
-            urls[head.strip()] = tail.strip()
+            host, url = head.strip(), tail.strip()
+            if host not in HOSTS:
+                raise InputError(f"--base-url {value}: no host is called '{host}'",
+                                 hint="the hosts are " + ", ".join(HOSTS) + " (HOST=URL); or give the URL alone "
+                                      "for the run's provider")
         else:
-            urls[default_provider] = value.strip()
+            host, url = default_provider, value.strip()
+        urls[host] = _checked_base_url(value, url)
     return urls
+
+
+def _checked_base_url(value: str, url: str) -> str:
+    from urllib.parse import urlsplit
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InputError(f"--base-url {value}: '{url}' is not an http:// or https:// URL",
+                         hint="e.g. --base-url http://127.0.0.1:8765 or --base-url fal=http://127.0.0.1:8765")
+    return url
 
 
 def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | None = None,
@@ -238,39 +258,86 @@ def conform_file(path: str | Path, out: str | Path, *, picks: dict[str, str] | N
 UNSENT_STATES = frozenset({JobState.PLANNED, JobState.EXCERPTED, JobState.UPLOADED})
 
 
+KEPT_NOTE = "already finished: its result is kept (the next run uses it, nothing is paid again)"
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    """What `cancel` did with one job: ``cancelled`` False for a job left as it was (finished at the host)."""
+
+    range_name: str
+    takes: str
+    note: str
+    cancelled: bool = True
+
+
+async def _stop_at_host(provider, handle) -> tuple[bool, str]:
+    """(mark the job cancelled?, what happened) for a job the host has. A job the host has finished is never
+    marked cancelled, whether it finished before the cancel or while it was sent: it is paid, and the next run
+    fetches its result instead of paying for it again. The same for a host that cannot cancel (LTX): its job
+    runs on and is billed."""
+    from .errors import ResultExpiredError
+    from .providers.base import Cancelled, Failed, Succeeded
+
+    async def status():
+        try:
+            return await provider.poll(handle)
+        except ResultExpiredError:
+            return "gone"
+        except RetakeError:
+            return None  # could not ask: cancel all the same
+
+    now = await status()
+    if isinstance(now, Succeeded):
+        return False, KEPT_NOTE
+    if now == "gone":
+        return True, f"gone at {provider.name} (nothing left to stop)"
+    if isinstance(now, (Failed, Cancelled)):
+        return True, f"had already ended at {provider.name} without a result (nothing left to stop)"
+    try:
+        if await provider.cancel(handle):
+            return True, "cancelled at the host"
+    except RetakeError as exc:
+        return True, f"could not cancel at {provider.name}: {exc.message}"
+    if isinstance(await status(), Succeeded):  # finished between the look and the cancel
+        return False, KEPT_NOTE
+    return False, (f"{provider.name} cannot cancel a job: it runs on and is billed, so it is kept (the next run "
+                   "uses its result, nothing is paid again)")
+
+
 def cancel_jobs(journal, *, base_urls: dict[str, str], results_root: Path, range_names=(),
-                include_expired: bool = False, plan_keys: set[str] | None = None) -> list[tuple[str, str, str]]:
+                include_expired: bool = False, plan_keys: set[str] | None = None) -> list[CancelOutcome]:
     """Cancel at the host (where it can) every job of ``journal`` (or those of ``plan_keys``) still there, and
     those not yet sent (a queued run's: no worker takes them), and mark them cancelled; with ``include_expired``
-    also give up jobs whose result expired. (range, takes, what happened) each."""
+    also give up jobs whose result expired. A job the host has already finished (or cannot stop) keeps its
+    place and its result. What happened to each job."""
     import asyncio
     wanted = ACTIVE_STATES | UNSENT_STATES | ({JobState.EXPIRED} if include_expired else set())
 
-    async def cancel_all() -> list[tuple[str, str, str]]:
-        done_notes = []
+    async def cancel_all() -> list[CancelOutcome]:
+        outcomes = []
         for record in journal.all():
             if record.state not in wanted or (range_names and record.range_name not in range_names) or \
                     (plan_keys is not None and record.plan_key not in plan_keys):
                 continue
-            note = "cancelled before the host answered"
+            cancel, note = True, "cancelled before the host answered"
             if record.state in UNSENT_STATES:
                 note = "cancelled before it was sent (nothing paid)"
             elif record.state == JobState.EXPIRED:
                 note = "given up: its result had expired at the host (a run submits it again only if asked)"
+            elif record.state == JobState.FINISHED_REMOTELY:
+                cancel, note = False, KEPT_NOTE
             elif record.handle is not None:
                 provider = make_provider(record.provider, results_dir=results_root / "engine",
                                          base_url=base_urls.get(record.provider))
                 try:
-                    cancelled = await provider.cancel(record.handle)
-                    note = "cancelled at the host" if cancelled else \
-                        f"{record.provider} cannot cancel: the job may still finish and be billed"
-                except RetakeError as exc:
-                    note = f"could not cancel at {record.provider}: {exc.message}"
+                    cancel, note = await _stop_at_host(provider, record.handle)
                 finally:
                     await provider.aclose()
-            journal.cancel(record.plan_key, note)  # a runner holding it finds it cancelled before it would submit
-            done_notes.append((record.range_name, record.takes, note))
-        return done_notes
+            if cancel:
+                journal.cancel(record.plan_key, note)  # a runner holding it finds it cancelled before it would submit
+            outcomes.append(CancelOutcome(record.range_name, record.takes, note, cancel))
+        return outcomes
 
     return asyncio.run(cancel_all())
 
@@ -462,7 +529,7 @@ def run_to_rerun(target: Path | None, url: str | None = None, run_id: str | None
 
 
 def cancel_run(target: Path | None, url: str | None = None, range_names=(), *, run_id: str | None = None,
-               every_run: bool = False) -> tuple[str | None, list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+               every_run: bool = False) -> tuple[str | None, list[CancelOutcome], list[CancelOutcome]]:
     """``cancel_jobs`` at the hosts the run used: on a workspace's journal its jobs; on a shared journal (every
     workstation's and worker's) only one run's, ``run_id``'s or the latest of the ``target`` timeline's, unless
     ``every_run``; a job that a run of another timeline has too (one identity, one job) is kept, and said.
@@ -491,9 +558,9 @@ def cancel_run(target: Path | None, url: str | None = None, range_names=(), *, r
     done = cancel_jobs(journal, base_urls=base_urls, results_root=root, range_names=range_names,
                        include_expired=True, plan_keys=keys)
     records = {r.plan_key: r for r in journal.all()} if kept else {}
-    left = [(records[key].range_name, records[key].takes, why) for key, why in kept
+    left = [CancelOutcome(records[key].range_name, records[key].takes, why, cancelled=False) for key, why in kept
             if key in records and (not range_names or records[key].range_name in range_names)]
-    return run_id, done, left
+    return run_id, [o for o in done if o.cancelled], [o for o in done if not o.cancelled] + left
 
 
 def _shared_with_other_timelines(journal, keys: set[str], run: dict) -> list[tuple[str, str]]:

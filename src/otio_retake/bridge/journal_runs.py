@@ -234,7 +234,7 @@ class JournalRun:
             return
         finally:
             journal.close()
-        notes = [f"{range_name} take {takes}: {note}" for range_name, takes, note in done]
+        notes = [f"{o.range_name} take {o.takes}: {o.note}" for o in done]
         self.cancelled_note = "; ".join(notes) or "no job was at the host yet"
 
     # ------------------------------------------------------------------ results

@@ -302,7 +302,7 @@ class RunManager:
                                         results_root=journal.path.parent)
         finally:
             journal.close()
-        notes = [f"{range_name} take {takes}: {note}" for range_name, takes, note in done]
+        notes = [f"{o.range_name} take {o.takes}: {o.note}" for o in done]
         return "; ".join(notes) or "no job was at the host yet"
 
     # ------------------------------------------------------------------ results

@@ -10,7 +10,7 @@ from .. import pipeline
 from ..errors import InputError
 from ..providers import provider_names
 from . import echo_json, out
-from .options import rate_option
+from .options import DIRECTORY, base_urls_option, rate_option
 
 __all__ = ["COMMANDS"]
 
@@ -46,11 +46,11 @@ def conform_cmd(timeline, picks, pick_all, output, keep_alternates, force):
               help="The run's folder (default: <timeline stem>.retake beside it).")
 @click.option("--provider", default="preview", show_default=True, type=click.Choice(provider_names()),
               help="The engine new takes are made with.")
-@click.option("--media-dir", "media_dirs", multiple=True, type=click.Path(path_type=Path),
-              help="Folder to look for media in (repeatable).")
+@click.option("--media-dir", "media_dirs", multiple=True, type=DIRECTORY,
+              help="Folder to look for media in (repeatable; it must exist).")
 @click.option("--markers", type=click.Path(path_type=Path), help="A Resolve markers EDL to overlay on the cut.")
 @click.option("--fps", help="Frame rate of an EDL.")
-@click.option("--base-url", "base_urls", multiple=True, metavar="[HOST=]URL",
+@click.option("--base-url", "base_urls", multiple=True, metavar="[HOST=]URL", callback=base_urls_option,
               help="Send a host's API calls here (an emulator or a proxy); repeatable.")
 @click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls.")
 @click.option("--screenshot", type=click.Path(path_type=Path),
@@ -72,8 +72,8 @@ def studio_cmd(target, workspace, provider, media_dirs, markers, fps, base_urls,
 
 @click.command("relink")
 @click.argument("timeline", type=click.Path(path_type=Path))
-@click.option("--media-dir", "media_dirs", multiple=True, type=click.Path(path_type=Path),
-              help="Folder to look for media in (repeatable).")
+@click.option("--media-dir", "media_dirs", multiple=True, type=DIRECTORY,
+              help="Folder to look for media in (repeatable; it must exist).")
 @click.option("--fps", callback=rate_option, help="Frame rate of an EDL.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def relink_cmd(timeline, media_dirs, fps, as_json):

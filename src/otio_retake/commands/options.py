@@ -8,12 +8,18 @@ from pathlib import Path
 import click
 
 from .. import pipeline
+from ..errors import RetakeError
 from ..model import Mode
 from ..providers import provider_names
 from ..timecode import snap_rate
 from . import err
 
-__all__ = ["rate_option", "seconds_option", "journal_option", "timeline_options", "load_and_plan"]
+__all__ = ["rate_option", "seconds_option", "base_urls_option", "journal_option", "timeline_options",
+           "load_and_plan"]
+
+
+# A folder that must exist: a mistyped --media-dir is said, not silently looked in and never found.
+DIRECTORY = click.Path(path_type=Path, exists=True, file_okay=False)
 
 
 def rate_option(ctx, param, value):
@@ -51,6 +57,16 @@ def _journal_url(ctx, param, value):
     return pipeline.check_journal_url(value, where)
 
 
+def base_urls_option(ctx, param, values):
+    """``--base-url [HOST=]URL``s, checked before any work: a mistyped host must not send to the real one."""
+    try:
+        pipeline.parse_base_urls((values,) if isinstance(values, str) else values, "preview")
+    except RetakeError as exc:
+        said = exc.message.removeprefix(f"--{param.name.removesuffix('s').replace('_', '-')} ")
+        raise click.BadParameter(f"{said}; {exc.hint}" if exc.hint else said) from None
+    return values
+
+
 def journal_option(f):
     return click.option("--journal", "journal", envvar=pipeline.JOURNAL_ENV, metavar="URL", callback=_journal_url,
                         help="The journal: sqlite:///PATH (default: jobs.sqlite in the workspace) or "
@@ -64,8 +80,9 @@ def timeline_options(f):
                      help="A Resolve 'Timeline Markers to EDL' file to overlay on the cut."),
         click.option("--fps", callback=rate_option,
                      help="Frame rate of an EDL (e.g. 23.976, 25, 29.97); read from FCM: otherwise."),
-        click.option("--media-dir", "media_dirs", multiple=True, type=click.Path(path_type=Path),
-                     help="Folder to look for media in (repeatable)."),
+        click.option("--media-dir", "media_dirs", multiple=True,
+                     type=DIRECTORY,
+                     help="Folder to look for media in (repeatable; it must exist)."),
         click.option("--marker-color", "marker_colors", multiple=True,
                      help="Only markers of this colour count (repeatable; default: all)."),
         click.option("--marker-prefix", help="Only markers whose name starts with this count."),

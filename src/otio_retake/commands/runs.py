@@ -16,7 +16,7 @@ from ..jobs.cost import CONFIRM_ABOVE_USD
 from ..jobs.progress import ProgressHub
 from ..timecode import rate_label
 from . import echo_json, err, out
-from .options import journal_option, load_and_plan, timeline_options
+from .options import base_urls_option, journal_option, load_and_plan, timeline_options
 
 __all__ = ["COMMANDS"]
 
@@ -61,7 +61,7 @@ def plan_cmd(as_json, **kwargs):
               help="Takes at the size the host returned, or at the source picture's size.")
 @click.option("--take-codec", type=click.Choice(["h264", "prores", "dnxhd"]), default="h264", show_default=True,
               help="H.264 (.mp4), ProRes 422 HQ or DNxHR HQ (.mov) takes.")
-@click.option("--base-url", "base_urls", multiple=True, metavar="[HOST=]URL",
+@click.option("--base-url", "base_urls", multiple=True, metavar="[HOST=]URL", callback=base_urls_option,
               help="Send a host's API calls here (an emulator or a proxy); repeatable.")
 @click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls "
               "(default: what the host asks for).")
@@ -208,8 +208,8 @@ def cancel_cmd(target, range_names, journal, run_id, every_run):
     """Cancel the jobs still running at the host (where the host can), and those queued or not yet sent, and mark
     them cancelled. With --journal URL, TARGET is the timeline whose latest run to cancel."""
     run, done, kept = pipeline.cancel_run(target, journal, range_names, run_id=run_id, every_run=every_run)
-    for range_name, takes, note in done + kept:
-        out.print(f"{range_name} take {takes}: {note}", highlight=False)
+    for outcome in done + kept:
+        out.print(f"{outcome.range_name} take {outcome.takes}: {outcome.note}", highlight=False)
     out.print(f"{len(done)} job(s) cancelled" + (f" (run {run})" if run else ""), highlight=False)
 
 

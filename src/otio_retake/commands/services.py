@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..model import Mode
 from ..providers import provider_names
 from . import echo_json, err, out
+from .options import base_urls_option, seconds_option
 
 __all__ = ["COMMANDS"]
 
@@ -40,7 +41,8 @@ def providers_cmd(as_json):
 @click.argument("host", type=click.Choice(["ltx", "fal", "wavespeed", "runware", "gmi", "oxen", "oxen-ltx2",
                                            "replicate"]))
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
-@click.option("--latency", type=float, default=2.0, show_default=True, help="Seconds each job takes.")
+@click.option("--latency", type=float, default=2.0, show_default=True, callback=seconds_option(0, 3600),
+              help="Seconds each job takes.")
 @click.option("--faults", help="Faults to inject, e.g. submit=429x2,poll=500,download=truncate,job=fail.")
 @click.option("--key", help="Accept only this key (default: any non-empty key).")
 def emulate_cmd(host, port, latency, faults, key):
@@ -65,7 +67,7 @@ def emulate_cmd(host, port, latency, faults, key):
               "port `install premiere` bakes into the panel).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind (nothing else).")
 @click.option("--root", type=click.Path(path_type=Path), help="Where the bridge keeps sequences, takes and runs.")
-@click.option("--base-url", "base_urls", multiple=True, metavar="[HOST=]URL",
+@click.option("--base-url", "base_urls", multiple=True, metavar="[HOST=]URL", callback=base_urls_option,
               help="Send a host's API calls here (an emulator or a proxy); repeatable.")
 @click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls.")
 def bridge_cmd(port, host, root, base_urls, poll_interval):

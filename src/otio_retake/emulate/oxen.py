@@ -105,8 +105,8 @@ class OxenEmulator(HostApp):
                 return self.error(404, "not_found", "generation not found")
             job = state.jobs[found[0]]
             state.asked_about(job)
-            if request.method == "DELETE":
-                job.cancelled = True
+            if request.method == "DELETE" and job.state(state.latency) in ("queued", "running"):
+                job.cancelled = True  # a finished generation stays finished (and paid)
             return self.answer(self._generation(request.path_params["id"], job, found[1]), early)
 
         return [Route("/api/repos/{ns}/{repo}/file/main/{path:path}", get_file, methods=["GET"]),

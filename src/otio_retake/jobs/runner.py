@@ -352,6 +352,8 @@ class Runner:
                          f"it again, or `otio-retake cancel {self.workspace.root} --range {first.range.name}` to "
                          f"give it up")
             self._emit("expired", first, cost_usd=first.cost_usd)
+        if record.state == JobState.CANCELLED and record.handle is not None:
+            record = await self._finished_though_cancelled(key, provider, record)
         if record.state in (JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED):
             attempt += 1
             self.journal.move(key, JobState.PLANNED, attempt=attempt, error=None, handle=None, result_urls=None,
@@ -379,6 +381,21 @@ class Runner:
                                                 self._budget_scope(record))
                 status = await self._wait(key, plans, provider, handle)
         return await self._finish(key, plans, provider, handle, status, excerpt, identity)
+
+    async def _finished_though_cancelled(self, key: str, provider: Provider, record):
+        """The record again, moved on to its paid result when the host finished the job it was cancelled with
+        (an earlier otio-retake marked a finished job cancelled, or a host that cannot cancel ran it on): a
+        cancelled job is sent again only when the host has no result for it."""
+        try:
+            status = await provider.poll(record.handle)
+        except HostError:
+            return record  # gone, or the host cannot say: submitted again, as cancelled jobs are
+        if not isinstance(status, Succeeded):
+            return record
+        self.journal.move(key, JobState.FINISHED_REMOTELY, result_urls=list(status.result_urls),
+                          cost_reported=status.cost_usd,
+                          detail="cancelled, but the host had finished it: its paid result is used")
+        return self.journal.get(key)
 
     @contextlib.asynccontextmanager
     async def _lookup_turn(self, provider: Provider, key: str):

@@ -9,9 +9,10 @@ a key was found.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-from ..errors import InputError, MissingKeyError
+from ..errors import InputError, MissingKeyError, UnusableKeyError
 from .base import Limits, Provider
 from .fal import FalProvider
 from .gmi import GmiProvider
@@ -87,4 +88,26 @@ def make_provider(name: str, *, results_dir: Path, base_url: str | None = None, 
         raise MissingKeyError(
             f"no API key for {name}",
             hint=f"set {cls.key_env}, or store it with `keyring set {KEYRING_SERVICE} {name}`")
+    _check_key(name, key)
     return HOSTS[name](key, base_url=base_url, **options)
+
+
+# What a key may hold to go into an Authorization header as it is: visible ASCII. A trailing CR or newline (a key
+# pasted from a Windows file), a space or a non-ASCII character would make httpx fail later with the header,
+# key included, in its message.
+_KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+
+
+def _check_key(name: str, key: str) -> None:
+    if _KEY_CHARACTERS.fullmatch(key):
+        return
+    cls = HOSTS[name]
+    where = cls.key_env if os.environ.get(cls.key_env) else f"the keyring entry '{KEYRING_SERVICE} {name}'"
+    found = [what for what, bad in (("a carriage return", "\r" in key), ("a newline", "\n" in key),
+                                    ("a space or tab", any(c in key for c in " \t")),
+                                    ("a non-ASCII character", any(ord(c) > 0x7f for c in key)))
+             if bad] or ["a control character"]
+    raise UnusableKeyError(
+        f"the {name} API key in {where} holds {' and '.join(found)}, which an HTTP header cannot carry",
+        hint=f"set {where} again to the key alone, as the host's dashboard shows it (no quotes, spaces or line "
+             "ends)")

@@ -78,5 +78,16 @@ class FalProvider(HostedProvider):
         return Succeeded(result_urls=(video["url"],))
 
     async def cancel(self, handle: JobHandle) -> bool:
-        await self.http.request("PUT", handle.urls["cancel"], ok=(200, 202, 204))
-        return True
+        # fal answers 202 CANCELLATION_REQUESTED while the request is queued or running, and 400
+        # ALREADY_COMPLETED once it has finished: nothing was stopped then (False: the caller asks what happened).
+        answer = await self.http.request("PUT", handle.urls["cancel"], ok=(200, 202, 204, 400))
+        if answer.status_code != 400:
+            return True
+        try:
+            body = answer.json()
+        except ValueError:
+            body = None
+        word = body.get("status") if isinstance(body, dict) else None
+        if word == "ALREADY_COMPLETED":
+            return False
+        raise self.http.error_for(answer)

@@ -1,0 +1,91 @@
+"""What is refused before anything is sent (a mistyped host or URL, an unusable key, a missing folder), and text
+from files or users shown as it is, never read as markup (issue 22, safety)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from conftest import EMULATOR_KEY, run_cli
+
+
+def _err(capsys) -> str:
+    captured = capsys.readouterr()
+    text = captured.err + captured.out
+    assert "Traceback" not in text and "internal error" not in text
+    return " ".join(captured.err.split())
+
+
+@pytest.fixture(scope="module")
+def fal():
+    """One fal emulator for the file: every test here checks that nothing reached it."""
+    from otio_retake.emulate import EmulatorServer, make_app
+    with EmulatorServer(make_app("fal", latency=0.1, key=EMULATOR_KEY)) as server:
+        yield server
+
+
+def _submitted(server) -> int:
+    return httpx.get(server.url + "/_emulator/stats").json()["submitted"]
+
+
+def _run(samples, tmp_path, *extra):
+    return run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "fal",
+                   "--marker-prefix", "sky", "--context", "0", "--workspace", tmp_path / "ws", "--yes", *extra)
+
+
+@pytest.mark.parametrize("value, says", [
+    ("fall={url}", "'--base-url': fall={url}: no host is called 'fall'; the hosts are ltx, fal, wavespeed"),
+    ("notaurl", "'notaurl' is not an http:// or https:// URL"),
+    ("fal=ftp://127.0.0.1:1", "'ftp://127.0.0.1:1' is not an http:// or https:// URL"),
+    ("fal=http://", "'http://' is not an http:// or https:// URL"),
+    ("fal=http://127.0.0.1:port", "is not an http:// or https:// URL"),
+])
+def test_a_mistyped_base_url_is_refused_before_anything_is_sent(value, says, fal, samples, tmp_path, monkeypatch,
+                                                                 capsys):
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    before = _submitted(fal)
+    assert _run(samples, tmp_path, "--base-url", value.format(url=fal.url)) == 2
+    assert says.format(url=fal.url) in _err(capsys)
+    assert _submitted(fal) == before
+    assert not (tmp_path / "ws").exists()  # refused before any work
+
+
+def test_base_url_is_checked_by_every_command_that_takes_one(capsys):
+    assert run_cli("doctor", "fal", "--base-url", "notaurl") == 2
+    assert "is not an http:// or https:// URL" in _err(capsys)
+    assert run_cli("bridge", "--base-url", "fall=http://127.0.0.1:1") == 2
+    assert "no host is called 'fall'" in _err(capsys)
+
+
+@pytest.mark.parametrize("key, says", [
+    (EMULATOR_KEY + "\r", "a carriage return"),
+    (EMULATOR_KEY + "\n", "a newline"),
+    ("sk-tést-" + EMULATOR_KEY, "a non-ASCII character"),
+    ("Bearer " + EMULATOR_KEY, "a space or tab"),
+])
+def test_a_key_a_header_cannot_carry_is_refused_naming_the_variable_never_the_key(key, says, fal, samples,
+                                                                                 tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FAL_KEY", key)
+    before = _submitted(fal)
+    assert _run(samples, tmp_path, "--base-url", fal.url) == 2
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Traceback" not in text and EMULATOR_KEY not in text and "5ECRET" not in text
+    said = " ".join(captured.err.split())
+    assert f"the fal API key in FAL_KEY holds {says}, which an HTTP header cannot carry" in said
+    assert _submitted(fal) == before
+
+
+def test_emulator_latency_must_be_a_number_of_seconds(capsys):
+    for value in ("-1", "nan", "inf"):
+        assert run_cli("emulate", "ltx", "--latency", value) == 2
+        assert "--latency" in _err(capsys)
+
+
+def test_a_media_dir_that_does_not_exist_is_refused_naming_it(samples, tmp_path, capsys):
+    missing = tmp_path / "nonexistent"
+    assert run_cli("plan", samples / "retake_sample.otio", "--media-dir", missing) == 2
+    err = _err(capsys)
+    assert "--media-dir" in err and str(missing) in err and "does not exist" in err
+    assert run_cli("relink", samples / "retake_sample.otio", "--media-dir", missing) == 2
+    assert str(missing) in _err(capsys)
