@@ -77,7 +77,8 @@ def timeline_options(f):
     options = [
         click.argument("timeline", type=click.Path(path_type=Path)),
         click.option("--markers", "markers", type=click.Path(path_type=Path),
-                     help="A Resolve 'Timeline Markers to EDL' file to overlay on the cut."),
+                     help="Markers to overlay on the cut: a Resolve 'Timeline Markers to EDL' file or an Avid "
+                          "marker list (.txt from Media Composer's Markers window > Export Markers)."),
         click.option("--fps", callback=rate_option,
                      help="Frame rate of an EDL (e.g. 23.976, 25, 29.97); read from FCM: otherwise."),
         click.option("--media-dir", "media_dirs", multiple=True,

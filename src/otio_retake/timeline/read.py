@@ -7,7 +7,8 @@ whatever wrote it:
   the record timecode of that frame;
 - marker notes are in ``Marker.comment`` wherever the writing tool put them;
 - EDL markers (Avid LOCs, Resolve marker comments, a ``markers=`` overlay)
-  sit on the Stack at their RECORD time;
+  sit on the Stack at their RECORD time; so do an AAF's locators and those of
+  an Avid marker list given as ``markers=`` (beside any cut);
 - an EDL that otio-retake wrote gets back the Retake tracks of the Retake
   EDLs written beside it, so a run over it knows its takes.
 
@@ -29,6 +30,7 @@ from opentimelineio.opentime import RationalTime
 from ..errors import MediaError, TimelineReadError
 from ..media.probe import probe
 from ..timecode import rate_label, snap_rate
+from .avid_markers import decode_marker_list, is_marker_list, overlay_marker_list
 from .edl_read import add_take_edls, overlay_markers, set_clip_rate, take_of
 from .info import NAMESPACE, namespace, timeline_rate
 from .relink import MediaResolver
@@ -61,6 +63,9 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
         raise TimelineReadError(f"unknown timeline format '{suffix or '(no extension)'}'", path=str(path),
                                 hint="use one of: " + ", ".join(sorted(SUPPORTED_READ_SUFFIXES)))
     markers_text = read_text(Path(markers)) if markers is not None else None
+    avid_list = None  # an Avid marker list: overlaid once the cut is read, whatever its format
+    if markers is not None and is_marker_list(decode_marker_list(read_bytes(Path(markers)))[0]):
+        avid_list, markers_text = read_bytes(Path(markers)), None
     if adapter == "otio_retake_edl":
         timeline = otio.adapters.read_from_string(text, adapter, fps=fps, markers=markers_text, source=str(path),
                                                   markers_source=str(markers))
@@ -83,6 +88,8 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
             timeline.global_start_time = RationalTime(0, float(snap_rate(fps)))
         if markers_text is not None:
             overlay_markers(timeline, markers_text, source=str(markers))
+    if avid_list is not None:
+        overlay_marker_list(timeline, avid_list, source=str(markers))
     if not timeline.find_clips():
         raise TimelineReadError("the timeline has no clips", path=str(path))
     timeline.metadata.setdefault(NAMESPACE, {})["source_file"] = str(path)
