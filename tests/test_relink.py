@@ -99,3 +99,90 @@ def test_each_clip_resolves_to_its_own_media_however_often_otio_rewraps_it(tmp_p
         for i, clip in enumerate(timeline.tracks[0]):
             assert resolver.resolve(clip).path == files[(i + n) % 2].resolve(), (n, i)
         del timeline, clip
+
+
+# Paths as editors write them (issue 23, item 9): Avid's FROM FILE / SOURCE FILE and Premiere's and Resolve's
+# file URLs on Windows (drive, UNC) and macOS (/Volumes). None exists here: each is relinked by its file name.
+EDITORS_PATHS_EDL = r"""TITLE: paths
+FCM: NON-DROP FRAME
+
+001  A001     V     C        00:00:00:00 00:00:04:00 01:00:00:00 01:00:04:00
+* FROM CLIP NAME: sky shot
+* FROM FILE: C:\Media\Day 1\A001C003.mov
+* LOC: 01:00:01:00 RED     the sky turns red
+002  NAS      V     C        00:00:00:00 00:00:04:00 01:00:04:00 01:00:08:00
+* FROM CLIP NAME: rain shot
+* SOURCE FILE: \\NAS01\footage\B002_UNC.mov
+* LOC: 01:00:05:00 BLUE    rain
+003  RAID     V     C        00:00:00:00 00:00:04:00 01:00:08:00 01:00:12:00
+* FROM CLIP NAME: snow shot
+* FROM FILE: /Volumes/RAID/footage/C003_mac.mov
+* LOC: 01:00:09:00 GREEN   snow
+"""
+
+
+def test_editors_paths_from_any_platform_relink_by_file_name(tmp_path):
+    footage = tmp_path / "footage"
+    footage.mkdir()
+    urls = {"a": "file://localhost/C%3a/Projects/Day%201/A001.mov", "b": "C:\\Media\\B002.mov",
+            "c": "\\\\NAS01\\footage\\C003.mov", "d": "file://localhost/%5C%5CNAS01%5Cfootage%5CD004.mov",
+            "e": "file://NAS01/footage/E005.mov", "f": "/Volumes/RAID/F006.mov", "g": "file:///Volumes/RAID/G007.mov"}
+    track = otio.schema.Track("V1")
+    for name, url in urls.items():
+        (footage / url.replace("%5C", "/").replace("\\", "/").rsplit("/", 1)[1]).write_bytes(b"")
+        track.append(otio.schema.Clip(name, media_reference=otio.schema.ExternalReference(target_url=url),
+                                      source_range=TR(RT(0, 24), RT(4, 24))))
+    timeline = otio.schema.Timeline("t")
+    timeline.tracks.append(track)
+    resolver = MediaResolver(timeline, timeline_dir=tmp_path, media_dirs=[footage])
+    found = {clip.name: resolver.resolve(clip) for clip in track}
+    assert {n: f.path.name for n, f in found.items()} == {
+        "a": "A001.mov", "b": "B002.mov", "c": "C003.mov", "d": "D004.mov", "e": "E005.mov", "f": "F006.mov",
+        "g": "G007.mov"}
+    assert all(f.relinked for f in found.values())
+    assert found["a"].written == "C:/Projects/Day 1/A001.mov"
+    assert found["c"].written == "\\\\NAS01\\footage\\C003.mov" == found["d"].written.replace("D004", "C003")
+    assert found["f"].written == "/Volumes/RAID/F006.mov"
+
+
+def test_a_real_premiere_windows_export_relinks_by_name(fixtures_dir, tmp_path):
+    # premiere_example.xml was exported by Premiere on Windows: its media are file://localhost/D%3a/media/...
+    from otio_retake.timeline.read import read_timeline
+    timeline = read_timeline(fixtures_dir / "premiere_example.xml")
+    footage = tmp_path / "footage"
+    footage.mkdir()
+    for name in ("sc01_sh010_anim.mov", "sc01_sh020_anim.mov", "sc01_sh030_anim.mov",
+                 "sc01_master_layerA_sh030_temp.mov", "sc01_placeholder.wav", "track_08.wav"):
+        (footage / name).write_bytes(b"")
+    resolver = MediaResolver(timeline, timeline_dir=tmp_path, media_dirs=[footage])
+    clips = [c for c in timeline.find_clips() if c.name != "test_title"]
+    found = [resolver.resolve(clip) for clip in clips]
+    assert all(f is not None and f.relinked and f.path.parent == footage.resolve() for f in found)
+    assert {f.written for f in found} == {f"D:/media/{f.path.name}" for f in found}
+
+
+def test_plan_says_which_clips_were_relinked_and_from_what(tmp_path, capsys):
+    from media_sources import make_source
+    footage = tmp_path / "footage"
+    footage.mkdir()
+    for name in ("A001C003.mov", "B002_UNC.mov", "C003_mac.mov"):
+        make_source(footage / name, clip_id=1, frames=4, width=64, height=36, audio=None)
+    edl = tmp_path / "cut.edl"
+    edl.write_text(EDITORS_PATHS_EDL)
+    args = ("plan", edl, "--media-dir", footage, "--default-length", "2", "--context", "0")
+    assert run_cli(*args, "--json") == 0
+    rows = {r["name"]: r["relinked"] for r in json.loads(capsys.readouterr().out)}
+    assert rows == {
+        "the sky turns red": [{"clip": "sky shot", "written": "C:\\Media\\Day 1\\A001C003.mov",
+                               "path": str((footage / "A001C003.mov").resolve()),
+                               "how": f"found by name 'A001C003.mov' in {footage.resolve()}"}],
+        "rain": [{"clip": "rain shot", "written": "\\\\NAS01\\footage\\B002_UNC.mov",
+                  "path": str((footage / "B002_UNC.mov").resolve()),
+                  "how": f"found by name 'B002_UNC.mov' in {footage.resolve()}"}],
+        "snow": [{"clip": "snow shot", "written": "/Volumes/RAID/footage/C003_mac.mov",
+                  "path": str((footage / "C003_mac.mov").resolve()),
+                  "how": f"found by name 'C003_mac.mov' in {footage.resolve()}"}]}
+    assert run_cli(*args) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert f"relinked clip 'rain shot': \\\\NAS01\\footage\\B002_UNC.mov -> {(footage / 'B002_UNC.mov').resolve()}" \
+        in shown

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .jobs.cost import estimate_plan
 from .providers import accepts_seed, provider_limits
 
-__all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "ReportTake", "Report", "SequenceMarker",
+__all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "RelinkedClip", "ReportTake", "Report", "SequenceMarker",
            "SequenceItem", "SequenceTrack", "Sequence", "PlanRequest", "Skipped", "KeyStatus", "PlanResponse",
            "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
            "ConformRequest", "ConformedRange", "ConformResponse", "PairRequest", "Paired", "Health", "ErrorBody",
@@ -68,6 +68,16 @@ class ProviderRow(_Model):
     billed_on: str
 
 
+class RelinkedClip(_Model):
+    """A clip under a range whose media was found by a search (by name, in ``--media-dir``...), not where the
+    timeline said: Premiere and Resolve on Windows write ``C:\\...`` or UNC paths, macOS ``/Volumes/...``."""
+
+    clip: str
+    written: str | None  # the path the timeline gave, as its editor wrote it; None where it gave none (an EDL)
+    path: str  # the file used, on this machine
+    how: str
+
+
 class PlanRow(_Model):
     """One marked range as ``plan --json`` prints it (its takes summed)."""
 
@@ -96,6 +106,7 @@ class PlanRow(_Model):
     track_index: int
     cost_basis: str = ""  # what the host bills, e.g. "7.00 s of output x $0.10/s per take"
     seed_sent: bool = True  # False where the host's API takes no seed: the seeds above are then not sent
+    relinked: list[RelinkedClip] = []  # the clips of its context window whose media was found by a search
 
 
 class ReportTake(_Model):
@@ -441,8 +452,9 @@ class ResolveConformSummary(_Model):
     conformed: list[ResolveConformed]
 
 
-def plan_rows(plans) -> list[PlanRow]:
-    """RetakePlans -> one row per marked range, its takes' seeds and costs summed (``plan --json``)."""
+def plan_rows(plans, relinked: dict[str, list[RelinkedClip]] | None = None) -> list[PlanRow]:
+    """RetakePlans -> one row per marked range, its takes' seeds and costs summed (``plan --json``);
+    ``relinked``: range name -> the relinked clips under it (``pipeline.relinked_clips``)."""
     rows: dict[str, dict] = {}
     for p in plans:
         r = p.range
@@ -463,6 +475,7 @@ def plan_rows(plans) -> list[PlanRow]:
                 "track_index": r.track_index,
                 "cost_basis": estimate_plan(p, provider_limits(p.provider)).describe() + " per take",
                 "seed_sent": accepts_seed(p.provider),
+                "relinked": (relinked or {}).get(r.name, []),
             }
         row["takes"] += 1
         row["seeds"].append(p.seed)

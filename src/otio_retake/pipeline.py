@@ -31,7 +31,7 @@ from .errors import (CostLimitError, InputError, JobFailedError, RetakeError, Ru
                      SubmitOutcomeUnknownError)
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
-from .contract import JournalStatus, RelinkRow, journal_status, run_report
+from .contract import JournalStatus, RelinkedClip, RelinkRow, journal_status, run_report
 from .jobs.store import (ACTIVE_STATES, DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, JobState, Journal,
                          Store, check_journal_url, is_shared, open_journal, redact_url, runner_identity)
 from .jobs.worker import NEEDS_A_PERSON, WorkerReport, work
@@ -43,11 +43,13 @@ from .timeline.alternates import add_alternates
 from .timeline.conform import conform
 from .timeline.marks import MarkerFilter, SkippedMarker, find_marked_ranges, require_marked_ranges
 from .timeline.read import read_timeline
+from .timeline.info import timeline_rate
 from .timeline.relink import MediaResolver
+from .timeline.segments import TimelineIndex
 from .timeline.write import check_output, write_timeline
 
 __all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "RunResult", "conform_file", "cancel_jobs", "CancelOutcome",
-           "relink_report", "parse_base_urls", "TIMELINE_KEYS", "load_and_plan", "run_arguments", "runner_for",
+           "relink_report", "relinked_clips", "parse_base_urls", "TIMELINE_KEYS", "load_and_plan", "run_arguments", "runner_for",
            "expired_notices", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
            "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
            "check_journal_url"]
@@ -225,6 +227,26 @@ def _frame_size(loaded: Loaded) -> tuple[int, int] | None:
             if info.has_video:
                 return info.width, info.height
     return None
+
+
+def relinked_clips(loaded: Loaded, plans: list[RetakePlan]) -> dict[str, list[RelinkedClip]]:
+    """Range name -> the clips of its context window whose media was found by a search, and from what path."""
+    index = TimelineIndex(loaded.timeline, timeline_rate(loaded.timeline))
+    out: dict[str, list[RelinkedClip]] = {}
+    for p in plans:
+        rng = p.range
+        if rng.name in out:
+            continue
+        try:
+            segments = index.segments(rng.track_index, p.context_in, p.context_out, loaded.resolver,
+                                      range_name=rng.name)
+        except RetakeError:  # a window that cannot be rendered is listed as such elsewhere, not here
+            segments = []
+        rows = {seg.clip_name: RelinkedClip(clip=seg.clip_name, written=seg.media.written, path=str(seg.media.path),
+                                            how=seg.media.how)
+                for seg in segments if seg.media is not None and seg.media.relinked}
+        out[rng.name] = list(rows.values())
+    return out
 
 
 def relink_report(timeline: otio.schema.Timeline, resolver: MediaResolver) -> list[RelinkRow]:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from .. import pipeline
@@ -27,7 +28,7 @@ __all__ = ["COMMANDS"]
 def plan_cmd(as_json, **kwargs):
     """List the marked ranges and what would be sent for each."""
     loaded, plans = load_and_plan(**kwargs)
-    rows = plan_rows(plans)
+    rows = plan_rows(plans, pipeline.relinked_clips(loaded, plans))
     if as_json:
         echo_json(rows)
         return
@@ -44,6 +45,10 @@ def plan_cmd(as_json, **kwargs):
     out.print(f"estimated total for {kwargs['provider']}: ${sum(r.cost_usd for r in rows):.2f}")
     for s in loaded.skipped:
         out.print(f"[dim]skipped '{s.name}' ({s.origin}): {s.reason}[/dim]")
+    relinked = {c.clip: c for row in rows for c in row.relinked}
+    for c in relinked.values():  # where the timeline said the media was, and where it was found instead
+        out.print(escape(f"relinked clip '{c.clip}': {c.written or '(no path in the timeline)'} -> {c.path} "
+                         f"({c.how})"))
 
 
 @click.command("run")

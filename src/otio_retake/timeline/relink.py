@@ -6,6 +6,12 @@ name in the media folders (``--media-dir``, then the timeline's folder and its
 ``media/`` subfolder): by the reference's file name, the clip name
 (``FROM CLIP NAME``), the ``SOURCE FILE`` comment, the reel, an AAF's tape and linked file names
 (``metadata["otio_retake"]["media_names"]``, set by ``aaf_read``), and their stems.
+A path is read in the form its editor wrote it, whatever this machine runs
+(``paths.foreign_path``): Premiere's and Resolve's Windows
+``file://localhost/C%3a/...``, ``C:\\...`` and UNC ``\\\\server\\share\\...``,
+macOS ``/Volumes/...``, so a Windows project relinks by name on a Mac and
+the other way round. What was found by a search is ``relinked`` (``plan``
+says so, and from what).
 
 Media time -> file time: the reference's ``available_range`` start, or for a
 reference without one (an EDL) the file's embedded start timecode, is the
@@ -16,14 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 
 import opentimelineio as otio
 
 from ..errors import MediaError
 from ..media.probe import probe
 from ..timecode import snap_rate
-from ..paths import url_to_path
+from ..paths import file_name, foreign_path, url_to_path
 from .info import NAMESPACE, namespace
 
 __all__ = ["ResolvedMedia", "MediaResolver", "MEDIA_SUFFIXES"]
@@ -37,6 +43,12 @@ class ResolvedMedia:
     start_frame: int  # media time of the file's first frame, at ``rate``
     rate: Fraction
     how: str  # "as written", "relative to the timeline", "found by clip name in DIR", ...
+    written: str | None = None  # the path the timeline gave, as its editor wrote it (None: it gave none)
+
+    @property
+    def relinked(self) -> bool:
+        """Found by a search (by name in the media folders), not where the timeline said."""
+        return self.how.startswith("found by")
 
 
 class MediaResolver:
@@ -94,27 +106,30 @@ class MediaResolver:
     def _resolve(self, clip: otio.schema.Clip) -> ResolvedMedia | None:
         ref = clip.media_reference
         names: list[str] = []
+        written = None
         if isinstance(ref, otio.schema.ExternalReference) and ref.target_url:
-            raw = url_to_path(ref.target_url)
+            written = raw = url_to_path(ref.target_url)
             candidate = Path(raw)
             if candidate.is_absolute() and candidate.is_file():
-                return self._with_start(clip, candidate, "as written")
-            if not candidate.is_absolute() and not PureWindowsPath(raw).drive:
+                return self._with_start(clip, candidate, "as written", written)
+            if not foreign_path(raw).is_absolute() and not candidate.is_absolute():
                 rel = self.timeline_dir / candidate
                 if rel.is_file():
-                    return self._with_start(clip, rel, "relative to the timeline")
-            names.append(PureWindowsPath(raw).name if "\\" in raw or PureWindowsPath(raw).drive else candidate.name)
-        named = [("name", n) for n in [*names, clip.name or "", *(_source_files(clip)), _reel(clip) or ""]]
+                    return self._with_start(clip, rel, "relative to the timeline", written)
+            names.append(file_name(raw))
+        sources = _source_files(clip)
+        written = written or (sources[0] if sources else None)
+        named = [("name", n) for n in [*names, clip.name or "", *sources, _reel(clip) or ""]]
         named += [(str(kind), str(n)) for kind, n in namespace(clip, "otio_retake").get("media_names") or []]
         for kind, name in named:
             found = self._find(name) if name else None
             if found is not None:
-                return self._with_start(clip, found, f"found by {kind} '{name}' in {found.parent}")
+                return self._with_start(clip, found, f"found by {kind} '{file_name(name)}' in {found.parent}", written)
         return None
 
     def _find(self, name: str) -> Path | None:
         index = self._build_index()
-        key = name.strip().lower()
+        key = file_name(name).lower()  # a SOURCE FILE comment may be a whole Windows or macOS path
         if key in index:
             return index[key]
         stem = Path(key).stem if Path(key).suffix.lower() in MEDIA_SUFFIXES else key
@@ -133,7 +148,7 @@ class MediaResolver:
             self._index = index
         return self._index
 
-    def _with_start(self, clip: otio.schema.Clip, path: Path, how: str) -> ResolvedMedia:
+    def _with_start(self, clip: otio.schema.Clip, path: Path, how: str, written: str | None) -> ResolvedMedia:
         rate = snap_rate(clip.source_range.duration.rate) if clip.source_range else Fraction(24)
         ref = clip.media_reference
         if isinstance(ref, otio.schema.ExternalReference) and ref.available_range is not None:
@@ -145,7 +160,7 @@ class MediaResolver:
                 start = probe(path).start_frame(Fraction(counted) if counted else rate)
             except MediaError:
                 start = 0
-        return ResolvedMedia(path=path.resolve(), start_frame=start, rate=rate, how=how)
+        return ResolvedMedia(path=path.resolve(), start_frame=start, rate=rate, how=how, written=written)
 
 
 def _clip_key(clip: otio.schema.Clip) -> tuple:
