@@ -13,7 +13,8 @@ PLAN_KEYS = ["name", "prompt", "mode", "record_in", "record_out", "record_in_fra
              "duration_frames", "duration_seconds", "rate", "rate_exact", "context_in", "context_out",
              "context_frames", "context_seconds", "section_start_seconds", "section_duration_seconds", "takes",
              "seeds", "provider", "cost_usd", "origin", "track_index"]
-PLAN_KEYS_V1_1 = ["cost_basis", "seed_sent"]  # added after v1: what the host bills, whether the seeds are sent
+PLAN_KEYS_V1_1 = ["cost_basis", "seed_sent", "relinked"]  # added after v1: what the host bills, whether the seeds
+# are sent, which clips were relinked (found by name, not where the timeline said)
 REPORT_KEYS = ["outputs", "workspace", "takes", "warnings", "submitted", "reused", "estimated_usd", "reported_usd"]
 TAKE_KEYS = ["range", "take", "mode", "prompt", "record_frame", "duration", "record_in", "record_out", "path", "head",
              "tail", "has_video", "track", "job_id", "host", "track_index", "context_match", "section_ok"]
