@@ -16,7 +16,7 @@ from otio_retake.timeline.info import timeline_rate
 from otio_retake.timeline.relink import MediaResolver
 from otio_retake.timeline.segments import TimelineIndex
 from otio_retake.timeline.write import write_timeline
-from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges
+from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges, record_markers
 from otio_retake.timeline.read import read_timeline
 
 
@@ -72,7 +72,8 @@ def test_fcpxml_conformed_clip_markers_map_frame_for_frame(tmp_path):
     # without the conform the clip plays in real time and the same markers sit by time
     path.write_text(text.replace('<conform-rate srcFrameRate="25"/>', ""))
     ranges, _ = find_marked_ranges(read_timeline(path), marker_filter=MarkerFilter(default_length_seconds=2))
-    assert {r.name: r.record_in for r in ranges if r.name != "m"} == {"m7": 168, "m14": 336, "m23": 551}
+    # (7 s is in record frame 167, 6.965-7.007 s: Final Cut shows a marker on the frame that contains it)
+    assert {r.name: r.record_in for r in ranges if r.name != "m"} == {"m7": 167, "m14": 335, "m23": 551}
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +152,10 @@ def test_fcpxml_conformed_clip_renders_frame_for_frame_and_its_take_comes_back_i
     text = (tmp_path / "o.fcpxml").read_text()
     assert text.count('<conform-rate srcFrameRate="25"') == 3 and "<audition" in text
     again = read_timeline(tmp_path / "o.fcpxml")
-    [(name, record_in)] = [(r.name, r.record_in) for r in find_marked_ranges(again)[0]]
-    assert (name, record_in) == ("m", 50)
+    # its marker is where it was, and its take is read back from the audition: not sent again (issue 22.6)
+    assert [(s.name, s.reason.split(" (")[0]) for s in find_marked_ranges(again)[1]] == [
+        ("m", "already has take(s) A on this timeline")]
+    assert [(m.name, f) for f, _, m in record_markers(again)] == [("m", 50)]
 
     assert _shown_at(again, tmp_path) == _shown_at(read_timeline(path), tmp_path) == \
         [("pal.mp4", Fraction(50 + k, 25)) for k in range(192)]
@@ -216,7 +219,8 @@ def test_fcpxml_constant_speed_timemap_renders_frame_for_frame_with_floor_sampli
     # written back to FCPXML the pieces around the audition keep the speed and show the same media times
     write_timeline(read_timeline(tmp_path / "o.otio"), tmp_path / "o.fcpxml")
     again = read_timeline(tmp_path / "o.fcpxml")
-    assert [(r.name, r.record_in) for r in find_marked_ranges(again)[0]] == [("r", 48)]
+    assert [(m.name, f) for f, _, m in record_markers(again)] == [("r", 48)]
+    assert find_marked_ranges(again)[0] == []  # its take is read back from the audition (issue 22.6)
     assert _shown_at(again, tmp_path) == _shown_at(read_timeline(path), tmp_path) == \
         [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(192)]
     final, _ = conform(read_timeline(tmp_path / "o.otio"), {"r": "A"})
@@ -242,13 +246,14 @@ def test_fcpxml_varying_timemap_is_still_refused_naming_the_clip(tmp_path, capsy
 
 def test_fcpxml_clip_at_another_rate_without_conform_still_renders_by_time(tmp_path, pal_media):
     # Without <conform-rate> Final Cut plays the 25 fps media in real time (dropping a frame now and then): the
-    # marker at 4 s of media is record frame 48 and record frame 48 + k shows the media frame on screen then.
+    # marker at 4 s of media (2 s into the clip) is in record frame 47 (1.960-2.002 s: Final Cut shows a marker
+    # on the frame that contains it), and record frame 47 + k shows the media frame on screen then.
     path = _conformed_cut(tmp_path, pal_media, conform=False)
     assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "0",
                    "--context", "0") == 0
     shown = decode_patterns(tmp_path / "ws" / "takes" / "m_takeA.mp4")
-    by_time = [(int((2 + Fraction(48 + k) * Fraction(1001, 24000)) * 25 + Fraction(1, 4)), 7) for k in range(len(shown))]
-    assert shown == by_time and shown[-1][0] > 100 + len(shown) - 1  # ahead of one frame per frame
+    by_time = [(int((2 + Fraction(47 + k) * Fraction(1001, 24000)) * 25 + Fraction(1, 4)), 7) for k in range(len(shown))]
+    assert shown == by_time and shown[-1][0] > 99 + len(shown) - 1  # ahead of one frame per frame
 
 
 def _premiere_at_2997(display: str, frame: int) -> str:

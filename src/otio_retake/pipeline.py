@@ -66,18 +66,19 @@ class Loaded:
 
 
 def open_timeline(path: str | Path, *, fps: str | None = None, markers: str | Path | None = None,
-                  media_dirs: list[Path] = ()) -> tuple[otio.schema.Timeline, MediaResolver]:
-    """Read a timeline and prepare to find its media (no markers needed)."""
+                  media_dirs: list[Path] = (), project: str | None = None
+                  ) -> tuple[otio.schema.Timeline, MediaResolver]:
+    """Read a timeline and prepare to find its media (no markers needed); ``project``: which of an FCPXML's."""
     path = Path(path)
-    timeline = read_timeline(path, fps=fps, markers=markers, media_dirs=list(media_dirs))
+    timeline = read_timeline(path, fps=fps, markers=markers, media_dirs=list(media_dirs), project=project)
     return timeline, MediaResolver(timeline, timeline_dir=path.resolve().parent, media_dirs=list(media_dirs))
 
 
 def load(path: str | Path, *, fps: str | None = None, markers: str | Path | None = None,
          media_dirs: list[Path] = (), marker_filter: MarkerFilter = MarkerFilter(), mode: Mode | None = None,
-         takes: int | None = None, seed: int | None = None) -> Loaded:
+         takes: int | None = None, seed: int | None = None, project: str | None = None) -> Loaded:
     path = Path(path)
-    timeline, resolver = open_timeline(path, fps=fps, markers=markers, media_dirs=media_dirs)
+    timeline, resolver = open_timeline(path, fps=fps, markers=markers, media_dirs=media_dirs, project=project)
     ranges, skipped = find_marked_ranges(timeline, marker_filter=marker_filter, default_mode=mode or Mode.VIDEO,
                                          default_takes=takes or 1, default_seed=seed)
     require_marked_ranges(ranges, skipped, str(path))
@@ -264,12 +265,12 @@ def relink_report(timeline: otio.schema.Timeline, resolver: MediaResolver) -> li
 
 def conform_file(path: str | Path, out: str | Path, *, picks: dict[str, str] | None = None,
                  pick_all: str | None = None, keep_alternates: bool = False,
-                 force: bool = False) -> tuple[list[Path], dict[str, str]]:
+                 force: bool = False, project: str | None = None) -> tuple[list[Path], dict[str, str]]:
     """Conform the picks of a timeline written by ``run`` and write the final cut.
 
     ``picks=None`` (and no ``pick_all``) uses the picks saved in the takes' workspace (``otio-retake studio``).
     """
-    timeline = read_timeline(Path(path))
+    timeline = read_timeline(Path(path), project=project)
     if picks is None:
         picks = {} if pick_all else {n: t for n, t in find_picks(timeline)[1].items() if t}
     check_output(timeline, Path(out), force=force)
@@ -406,19 +407,19 @@ def run_to_resume(journal, *, run_id: str | None = None, timeline: Path | None =
 # The options of `run` that say what is retaken: with the run's other settings they are stored in the journal
 # (``record_run``, ``queue_run``), so `resume` and the workers rebuild the same run from them.
 TIMELINE_KEYS = ("timeline", "markers", "fps", "media_dirs", "marker_colors", "marker_prefix", "default_length",
-                 "mode", "takes", "seed", "provider", "widen", "context_seconds")
+                 "mode", "takes", "seed", "provider", "widen", "context_seconds", "project")
 
 
 def load_and_plan(timeline, markers=None, fps=None, media_dirs=(), marker_colors=(), marker_prefix=None,
                   default_length=None, mode=None, takes=None, seed=None, provider="preview", widen=False,
-                  context_seconds=None, *, on_warning: Callable[[str], None] | None = None
+                  context_seconds=None, project=None, *, on_warning: Callable[[str], None] | None = None
                   ) -> tuple[Loaded, list[RetakePlan]]:
     """``load`` then ``plan`` from `run`'s options; what reading had to assume is told before planning."""
     loaded = load(
         timeline, fps=fps, markers=markers, media_dirs=list(media_dirs),
         marker_filter=MarkerFilter(colors=tuple(marker_colors), name_prefix=marker_prefix,
                                    default_length_seconds=default_length),
-        mode=Mode(mode) if mode else None, takes=takes, seed=seed)
+        mode=Mode(mode) if mode else None, takes=takes, seed=seed, project=project)
     for warning in loaded.warnings:
         if on_warning is not None:
             on_warning(warning)
@@ -442,7 +443,7 @@ def run_arguments(options: dict) -> dict:
 
 def _load_settings(settings: dict, on_warning=None):
     return load_and_plan(**{k: (Path(settings[k]) if k in ("timeline", "markers") and settings[k] else
-                                [Path(p) for p in settings[k]] if k == "media_dirs" else settings[k])
+                                [Path(p) for p in settings[k]] if k == "media_dirs" else settings.get(k))
                             for k in TIMELINE_KEYS}, on_warning=on_warning)
 
 

@@ -3,8 +3,9 @@
 from otio_retake.timeline.fcpxml import read_fcpxml, write_fcpxml
 
 
-def read_from_string(input_str, source="FCPXML"):
-    return read_fcpxml(input_str, source=source)
+def read_from_string(input_str, source="FCPXML", project=None):
+    """``project``: the name of the project to read when the file (a library or event) holds several."""
+    return read_fcpxml(input_str, source=source, project=project)
 
 
 def write_to_string(input_otio):

@@ -24,7 +24,8 @@ __all__ = ["COMMANDS"]
               help="The final cut: .otio, .edl or .xml.")
 @click.option("--keep-alternates", is_flag=True, help="Keep the Retake tracks in the output.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
-def conform_cmd(timeline, picks, pick_all, output, keep_alternates, force):
+@click.option("--project", metavar="NAME", help="The project to read of an FCPXML that holds several.")
+def conform_cmd(timeline, picks, pick_all, output, keep_alternates, force, project):
     """Put the picked takes into the cut (the .otio that `run` wrote)."""
     parsed = {}
     for pick in picks:
@@ -33,7 +34,7 @@ def conform_cmd(timeline, picks, pick_all, output, keep_alternates, force):
             raise click.BadParameter(f"'{pick}' is not NAME=LETTER (e.g. sky=B)", param_hint="--pick")
         parsed[name] = letter.strip()
     outputs, chosen = pipeline.conform_file(timeline, output, picks=parsed or None, pick_all=pick_all,
-                                            keep_alternates=keep_alternates, force=force)
+                                            keep_alternates=keep_alternates, force=force, project=project)
     for name, letter in chosen.items():
         out.print(f"{name}: take {letter}", highlight=False)
     for path in outputs:

@@ -84,6 +84,8 @@ def timeline_options(f):
         click.option("--media-dir", "media_dirs", multiple=True,
                      type=DIRECTORY,
                      help="Folder to look for media in (repeatable; it must exist)."),
+        click.option("--project", metavar="NAME",
+                     help="The project to read of an FCPXML library or event that holds several."),
         click.option("--marker-color", "marker_colors", multiple=True,
                      help="Only markers of this colour count (repeatable; default: all)."),
         click.option("--marker-prefix", help="Only markers whose name starts with this count."),

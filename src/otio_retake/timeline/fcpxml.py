@@ -4,17 +4,21 @@ Ours because the fcpx_xml adapter truncates rates to integers (23.976 -> 23),
 ignores ``<media-rep src>`` (modern exports read as missing media) and lays
 the clips of an ``<audition>`` end to end (interchange.md).
 
-Read: the project's primary storyline (the sequence's ``<spine>``) becomes one
-video track: ``asset-clip`` and ``clip`` as clips with their media, ``gap`` as
-gaps, ``transition`` as transitions, an ``audition`` as its active (first)
-clip, compound and multicam clips (``ref-clip``, ``mc-clip``, ``sync-clip``)
-as nested stacks (refused if a range covers them). Every ``marker`` and
-``chapter-marker`` of the storyline and of its connected clips goes to the
-Stack at its record time, its ``value`` as name and ``note`` as the note.
-Connected clips (lanes) are not read as tracks. A clip Final Cut
-rate-conforms (``<conform-rate>``: media at another rate shown one frame per
-sequence frame) keeps its exact sequence length and says its media rate in
-``metadata["fcpxml"]["conform_rate"]``: segments renders it frame for frame.
+Read: the project (the one named when a library or event holds several) as
+Final Cut shows it. Its primary storyline (the sequence's ``<spine>``) is V1:
+``asset-clip`` and ``clip`` as clips with their media, ``gap`` as gaps,
+``transition`` as transitions, an ``audition`` as its active (first) pick,
+a compound clip (``ref-clip``) as a nested Stack from its in-point, a multicam
+clip (``mc-clip``) as its active video angle and a ``sync-clip`` as its video
+(the one clip they show, or a nested Stack). Connected clips and secondary
+storylines are tracks by lane (V2... above, audio below). The takes of our own
+outputs (an audition's alternatives and connected clips named "NAME take X")
+go back on Retake tracks. Every ``marker`` and ``chapter-marker`` Final Cut
+shows on the project's timeline goes to the Stack at the record frame that
+contains it, its ``value`` as name and ``note`` as the note. A clip Final Cut
+rate-conforms (``_CONFORMS``) keeps its exact sequence length and says its
+media rate in ``metadata["fcpxml"]["conform_rate"]`` (segments renders it
+frame for frame) or, played at another rate than the sequence's, its speed.
 
 Write: the cut's first video track becomes the spine; each range whose takes
 sit inside one clip becomes an ``<audition>`` there (the original frames as
@@ -25,6 +29,8 @@ connected clips above (or, for sound, below) the storyline.
 
 from __future__ import annotations
 
+import math
+import re
 import xml.etree.ElementTree as ET
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -73,6 +79,7 @@ def _rate_of(fmt: ET.Element | None) -> Fraction | None:
 class _Resources:
     formats: dict[str, ET.Element] = field(default_factory=dict)
     assets: dict[str, ET.Element] = field(default_factory=dict)
+    media: dict[str, ET.Element] = field(default_factory=dict)  # compound and multicam clips' sequences
 
     def asset_src(self, asset: ET.Element) -> str | None:
         src = asset.get("src")
@@ -85,7 +92,8 @@ class _Resources:
         return None
 
 
-def read_fcpxml(text: str, *, source: str = "FCPXML") -> otio.schema.Timeline:
+def read_fcpxml(text: str, *, source: str = "FCPXML", project: str | None = None) -> otio.schema.Timeline:
+    """The project of an FCPXML file as Final Cut shows it (``project``: its name, needed when there are several)."""
     try:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
@@ -97,55 +105,443 @@ def read_fcpxml(text: str, *, source: str = "FCPXML") -> otio.schema.Timeline:
         res.formats[element.get("id")] = element
     for element in root.iter("asset"):
         res.assets[element.get("id")] = element
-    project = root.find(".//project")
-    sequence = project.find("sequence") if project is not None else root.find(".//sequence")
+    for element in root.iter("media"):
+        res.media[element.get("id")] = element
+    chosen = _project(root, source, project)
+    sequence = chosen.find("sequence")
     if sequence is None or sequence.find("spine") is None:
-        raise TimelineReadError("holds no project with a sequence", path=source,
-                                hint="export a project (File > Export XML with the project selected)")
-    rate = _rate_of(res.formats.get(sequence.get("format")))
+        raise TimelineReadError(f"project '{chosen.get('name') or ''}' holds no sequence", path=source,
+                                hint="export the project again from Final Cut (File > Export XML)")
+    fmt = res.formats.get(sequence.get("format"))
+    rate = _rate_of(fmt)
     if rate is None:
         raise TimelineReadError(f"sequence format '{sequence.get('format')}' has no frameDuration", path=source)
     r = float(rate)
     tc_start = parse_time(sequence.get("tcStart"))
-    timeline = otio.schema.Timeline(name=(project.get("name") if project is not None else None) or "FCPXML",
+    timeline = otio.schema.Timeline(name=chosen.get("name") or "FCPXML",
                                     global_start_time=RationalTime(round(tc_start * rate), r))
     tc_format = (sequence.get("tcFormat") or "").upper()  # absent: Final Cut shows non-drop
     timeline.metadata.setdefault(NAMESPACE, {})["fcpxml"] = {
         "version": root.get("version"), "drop_frame": tc_format == "DF", "rate": str(rate)}
-    fmt = res.formats.get(sequence.get("format"))
     if fmt is not None and fmt.get("width"):
         timeline.metadata[NAMESPACE]["frame_size"] = [int(fmt.get("width")), int(fmt.get("height"))]
-    track = otio.schema.Track("V1", kind=otio.schema.TrackKind.Video)
-    timeline.tracks.append(track)
-    cursor = Fraction(0)
-    for element in sequence.find("spine"):
-        tag = element.tag
-        if tag == "transition":
-            half = RationalTime(round(parse_time(element.get("duration")) * rate / 2), r)
-            track.append(otio.schema.Transition(name=element.get("name") or "", in_offset=half, out_offset=half))
-            continue
-        if tag not in {"asset-clip", "clip", "gap", "audition", "video", "title"} | _NESTED:
-            continue
-        offset = parse_time(element.get("offset")) - tc_start  # the sequence's clock starts at tcStart
-        if offset > cursor:  # a hole in the storyline
-            track.append(otio.schema.Gap(source_range=TimeRange(RationalTime(0, r),
-                                                                RationalTime(round((offset - cursor) * rate), r))))
-        shown = element.find("*") if tag == "audition" else element
-        item = _item(shown, res, rate)
+    reader = _Reader(res, rate, source)
+    for track in reader.tracks(sequence.find("spine"), tc_start):
+        timeline.tracks.append(track)
+    for marker in reader.markers:
+        timeline.tracks.markers.append(marker)
+    return timeline
+
+
+def _project(root: ET.Element, source: str, name: str | None) -> ET.Element:
+    """The project to read: the only one, or the one named (Final Cut's libraries and events hold several)."""
+    projects = root.findall(".//project")
+    names = [p.get("name") or "" for p in projects]
+    if not projects:
+        clips = [e.get("name") or "" for e in root.iter() if e.tag in ("asset-clip", "clip", "ref-clip", "mc-clip",
+                                                                        "sync-clip") and e.get("lane") is None]
+        held = f" (only clips: {', '.join(repr(c) for c in clips[:5])}{', ...' if len(clips) > 5 else ''})" \
+            if clips else ""
+        raise TimelineReadError(f"holds no project{held}: there is no cut to read", path=source,
+                                hint="select the project (not its clips) in Final Cut's browser and use "
+                                     "File > Export XML")
+    listed = ", ".join(repr(n) for n in names)
+    if name is not None:
+        for element, found in zip(projects, names):
+            if found == name:
+                return element
+        raise TimelineReadError(f"holds no project named '{name}' (its projects: {listed})", path=source,
+                                hint="pass one of them with --project NAME")
+    if len(projects) > 1:
+        raise TimelineReadError(f"holds {len(projects)} projects ({listed}): which one to read is not said",
+                                path=source, hint="choose one with --project NAME")
+    return projects[0]
+
+
+_STORY = {"asset-clip", "clip", "gap", "audition", "video", "audio", "title"} | _NESTED  # a storyline's items
+_TAKE_NAME = re.compile(r"^(.+) take ([A-Z])$")  # how a take is named in our outputs (alternates.take_clip)
+
+
+def _label_rate(label: str) -> Fraction | None:
+    """A rate as Final Cut labels it (``srcFrameRate``: 23.98, 25, 29.97, ...), exactly."""
+    exact = {"23.98": Fraction(24000, 1001), "29.97": Fraction(30000, 1001), "47.95": Fraction(48000, 1001),
+             "59.94": Fraction(60000, 1001)}
+    try:
+        return exact.get(label) or Fraction(label)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _rates(pairs: dict[tuple[str, str], str]) -> dict[tuple[Fraction, Fraction], Fraction]:
+    return {(_label_rate(m), _label_rate(s)): _label_rate(t) for (m, s), t in pairs.items()}
+
+
+# Final Cut's rate conforming: (media rate, sequence rate) -> the rate the media plays at (Apple's FCPXML
+# reference, ``conform-rate``; "for any other combination Final Cut drops or repeats frames", playing the media
+# in real time). 23.98 in 59.94 is not in Apple's chart, but Final Cut's own exports show it played at 24: its
+# connected clips and storylines sit on the sequence's frames only with the clip's clock at 1000/1001
+# (tests/data/fcp_5994_with_2398_2997_media.fcpxml).
+_CONFORMS = _rates({
+    ("23.98", "24"): "24", ("23.98", "25"): "25", ("23.98", "50"): "25", ("23.98", "59.94"): "24",
+    ("24", "23.98"): "23.98", ("24", "25"): "25", ("24", "50"): "25",
+    ("25", "23.98"): "23.98", ("25", "24"): "24",
+    ("29.97", "30"): "30", ("30", "29.97"): "29.97", ("30", "59.94"): "29.97",
+    ("50", "23.98"): "47.95", ("50", "48"): "48",
+    ("59.94", "60"): "60", ("60", "29.97"): "59.94", ("60", "59.94"): "59.94"})
+
+
+def _conform(element: ET.Element, res: _Resources, rate: Fraction) -> tuple[Fraction, Fraction] | None:
+    """(media rate, rate it plays at) of a clip Final Cut rate-conforms in a sequence at ``rate``, else None.
+
+    Only with ``<conform-rate>`` whose ``scaleEnabled`` is not 0, and only for the pairs of rates Final Cut
+    conforms (``_CONFORMS``): a 23.98 clip in a 25 sequence plays at 25 (each media frame one sequence frame);
+    a 29.97 clip in a 59.94 sequence plays in real time whatever its ``conform-rate`` says.
+    """
+    conform = element.find("conform-rate")
+    if conform is None or conform.get("scaleEnabled", "1") == "0":
+        return None
+    asset, _ = _asset_of(element, res)
+    media_rate = _rate_of(res.formats.get(asset.get("format"))) if asset is not None else None
+    if media_rate is None and conform.get("srcFrameRate"):  # a compound or multicam clip: the rate it says
+        media_rate = _label_rate(conform.get("srcFrameRate"))
+    target = _CONFORMS.get((media_rate, rate)) if media_rate is not None else None
+    return (media_rate, target) if target is not None else None
+
+
+@dataclass
+class _Clock:
+    """An element's own time in record seconds (from the cut's first frame): ``start`` shows at ``origin``."""
+
+    origin: Fraction
+    start: Fraction
+    scale: Fraction = Fraction(1)  # record seconds per second of the element's own time
+
+    def record(self, local: Fraction) -> Fraction:
+        return self.origin + (local - self.start) * self.scale
+
+
+class _Reader:
+    """One sequence's storylines -> OTIO tracks: the primary storyline, its lanes, the takes of our outputs.
+
+    Record time is in seconds from the sequence's first frame; markers on the storyline and on connected
+    clips (what Final Cut shows on the project's timeline) go to ``markers`` at the frame that contains them.
+    Markers inside compound and multicam clips are theirs, not the project's: a nested read keeps none.
+    """
+
+    def __init__(self, res: _Resources, rate: Fraction, source: str, *, depth: int = 0) -> None:
+        self.res, self.rate, self.source, self.depth = res, rate, source, depth
+        self.markers: list[otio.schema.Marker] = []
+        self.lanes: dict[tuple[str, int], list[tuple[int, list[otio.schema.Item]]]] = {}
+        self.takes: dict[tuple[str, str], list[tuple[int, list[otio.schema.Item]]]] = {}
+
+    def frame(self, seconds: Fraction) -> int:
+        return round(seconds * self.rate)
+
+    def duration(self, seconds: Fraction) -> RationalTime:
+        return RationalTime(round(seconds * self.rate), float(self.rate))
+
+    def tracks(self, spine: ET.Element, zero: Fraction) -> list[otio.schema.Track]:
+        primary = otio.schema.Track("V1", kind=otio.schema.TrackKind.Video)
+        for item in _merge_audition_pieces(self.storyline(spine, Fraction(0), zero, 0)):
+            primary.append(item)
+        out = [primary]
+        video = sorted(lane for kind, lane in self.lanes if kind == "video")
+        audio = sorted((lane for kind, lane in self.lanes if kind == "audio"), reverse=True)
+        n_video, n_audio = 1, 0
+        for kind, lanes in (("video", video), ("audio", audio)):
+            for lane in lanes:
+                for k, track in enumerate(self._stack_runs(self.lanes[(kind, lane)], kind)):
+                    if kind == "video":
+                        n_video += 1
+                        track.name = f"V{n_video}"
+                    else:
+                        n_audio += 1
+                        track.name = f"A{n_audio}"
+                    track.metadata["fcpxml"] = {"lane": lane}
+                    out.append(track)
+        for (kind, letter), runs in sorted(self.takes.items()):
+            for k, track in enumerate(self._stack_runs(runs, kind)):
+                track.name = f"Retake {letter}" + (f" {k + 1}" if k else "")
+                track.metadata[NAMESPACE] = {"take": letter}
+                out.append(track)
+        return out
+
+    def _stack_runs(self, runs, kind: str) -> list[otio.schema.Track]:
+        """Runs (record frame, items) on as few tracks as hold them without overlap, gaps between."""
+        tracks: list[tuple[otio.schema.Track, list[int]]] = []
+        kind_ = otio.schema.TrackKind.Video if kind == "video" else otio.schema.TrackKind.Audio
+        for first, items in sorted(runs, key=lambda run: run[0]):
+            length = sum(round(i.duration().rescaled_to(float(self.rate)).value) for i in items
+                         if not isinstance(i, otio.schema.Transition))
+            for track, cursor in tracks:
+                if cursor[0] <= first:
+                    break
+            else:
+                track, cursor = otio.schema.Track(kind=kind_), [0]
+                tracks.append((track, cursor))
+            if first > cursor[0]:
+                track.append(otio.schema.Gap(source_range=TimeRange(RationalTime(0, float(self.rate)),
+                                                                    RationalTime(first - cursor[0],
+                                                                                 float(self.rate)))))
+            for item in items:
+                track.append(item)
+            cursor[0] = first + length
+        return [track for track, _ in tracks]
+
+    def storyline(self, spine: ET.Element, origin: Fraction, zero: Fraction, lane: int) -> list[otio.schema.Item]:
+        """The items of a storyline whose own time ``zero`` shows at record ``origin``, holes as gaps."""
+        r = float(self.rate)
+        items: list[otio.schema.Item] = []
+        cursor = self.frame(origin)
+        for element in spine:
+            tag = element.tag
+            if tag == "transition":
+                half = RationalTime(round(parse_time(element.get("duration")) * self.rate / 2), r)
+                items.append(otio.schema.Transition(name=element.get("name") or "", in_offset=half,
+                                                    out_offset=half, metadata={"fcpxml": {
+                                                        "duration": element.get("duration")}}))
+                continue
+            if tag not in _STORY:
+                continue
+            at = origin + parse_time(element.get("offset")) - zero
+            first = self.frame(at)
+            if first > cursor:  # a hole in the storyline
+                items.append(otio.schema.Gap(source_range=TimeRange(RationalTime(0, r),
+                                                                    RationalTime(first - cursor, r))))
+            item = self.element(element, at, lane)
+            items.append(item)
+            cursor = first + round(item.duration().rescaled_to(r).value)
+        return items
+
+    def element(self, element: ET.Element, at: Fraction, lane: int) -> otio.schema.Item:
+        """A storyline element starting at record ``at``: its item; its markers and connected clips read too."""
+        shown = element
+        if element.tag == "audition":  # the active pick (the first) is what Final Cut shows
+            picks = [c for c in element if c.tag in _STORY]
+            shown = picks[0]
+            for alternative in picks[1:]:
+                self.take(alternative, at, lane)
+        item = self.item(shown, lane)
+        if element.tag == "audition" and isinstance(item, otio.schema.Clip):
+            item.metadata["fcpxml"]["audition"] = True
         if "0" in (element.get("enabled"), shown.get("enabled")):
             item.enabled = False
-        if shown.find("timeMap") is not None and isinstance(item, otio.schema.Clip):
-            speed, why = _time_map(shown, res, rate)
+        clock = self.clock(shown, at)
+        self.collect_markers(shown, clock)
+        self.connected(shown, clock, lane)
+        return item
+
+    def clock(self, element: ET.Element, at: Fraction) -> _Clock:
+        conform = _conform(element, self.res, self.rate)
+        return _Clock(at, parse_time(element.get("start")),
+                      conform[0] / conform[1] if conform else Fraction(1))
+
+    def take(self, element: ET.Element, at: Fraction, lane: int) -> bool:
+        """One of our takes (an audition's alternative, a connected clip, named as we name them) to its Retake track."""
+        named = _TAKE_NAME.match(element.get("name") or "")
+        if not named or element.tag not in ("asset-clip", "clip"):
+            return False
+        clip = self.item(element, lane)
+        clip.metadata[NAMESPACE] = {"take": named[2], "range_name": named[1]}
+        kind = "audio" if lane < 0 or element.get("srcEnable") == "audio" else "video"
+        self.takes.setdefault((kind, named[2]), []).append((self.frame(at), [clip]))
+        return True
+
+    def connected(self, element: ET.Element, clock: _Clock, lane: int) -> None:
+        """Clips and storylines connected to a storyline element, onto their lanes."""
+        for child in element:
+            if child.get("lane") is None or (child.tag not in _STORY and child.tag != "spine"):
+                continue
+            child_lane = lane + int(child.get("lane"))
+            at = clock.record(parse_time(child.get("offset")))
+            if child.tag == "spine":  # a secondary storyline: its own clock starts at 0
+                items = self.storyline(child, at, Fraction(0), child_lane)
+                kind = "video" if child_lane > 0 else "audio"
+            elif self.take(child, at, child_lane):
+                continue
+            else:
+                items = [self.element(child, at, child_lane)]
+                kind = "video" if child_lane > 0 and self._has_video(child) else "audio"
+            self.lanes.setdefault((kind, child_lane), []).append((self.frame(at), items))
+
+    def _has_video(self, element: ET.Element) -> bool:
+        if element.get("srcEnable") == "audio" or element.tag == "audio":
+            return False
+        asset, _ = _asset_of(element, self.res)
+        return asset is None or asset.get("hasVideo") != "0"
+
+    def collect_markers(self, element: ET.Element, clock: _Clock) -> None:
+        if self.depth:  # inside a compound or multicam clip: not on the project's timeline
+            return
+        r = float(self.rate)
+        speed, why = _time_map(element, self.res, self.rate) if element.find("timeMap") is not None else (1, "")
+        for child in element:
+            if child.tag not in ("marker", "chapter-marker"):
+                continue
+            record = clock.record(parse_time(child.get("start")))
+            length = parse_time(child.get("duration")) * clock.scale
+            # Final Cut shows a marker between two frames on the frame that contains it
+            marker = otio.schema.Marker(
+                name=child.get("value") or "",
+                marked_range=TimeRange(RationalTime(math.floor(record * self.rate), r),
+                                       RationalTime(round(length * self.rate), r)),
+                color=_COMPLETED_COLOR.get(child.get("completed"), "PURPLE"),
+                metadata={NAMESPACE: {"origin": f"{child.tag} '{child.get('value') or ''}'"}})
+            marker.comment = child.get("note") or ""
+            if speed is None:  # a varying retime: where its clip clock sits in record time is not worked out here
+                marker.metadata[NAMESPACE]["unplaced"] = (f"on retimed clip '{element.get('name') or ''}' "
+                                                          f"(timeMap), {why}: its record position cannot be "
+                                                          "worked out exactly")
+            self.markers.append(marker)
+
+    def item(self, element: ET.Element, lane: int) -> otio.schema.Item:
+        if element.tag == "ref-clip":
+            return self.compound(element)
+        if element.tag == "mc-clip":
+            return self.multicam(element)
+        if element.tag == "sync-clip":
+            return self.sync_clip(element)
+        item = _item(element, self.res, self.rate)
+        if element.find("timeMap") is not None and isinstance(item, otio.schema.Clip):
+            speed, why = _time_map(element, self.res, self.rate)
             if speed is not None:  # one constant speed: segments renders it, one media step per record frame
                 item.effects.append(otio.schema.LinearTimeWarp(name="timeMap", time_scalar=float(speed)))
             else:  # a varying retime: segments refuses to render it, as it does an EDL's M2
                 item.effects.append(otio.schema.Effect(name="timeMap",
                                                        effect_name=f"FCPXML timeMap speed change: {why}"))
-        track.append(item)
-        duration = parse_time(element.get("duration") or shown.get("duration"))
-        _collect_markers(timeline, element, offset, parse_time(shown.get("start")), rate, res)
-        cursor = offset + duration
-    return timeline
+        return item
+
+    # -- compound, multicam and synchronized clips: what they show, as a nested Stack (or its one clip)
+
+    def nested(self, element: ET.Element, tracks: list[otio.schema.Track], inner: Fraction,
+               zero: Fraction, kind: str) -> otio.schema.Item:
+        """What ``element`` shows of ``tracks`` (read at rate ``inner``, whose time ``zero`` is their first frame):
+        the one plain clip it shows, else a Stack trimmed to it (``segments`` resolves it to the footage)."""
+        start = parse_time(element.get("start")) - zero  # the in-point, in the nested sequence's time
+        length = parse_time(element.get("duration"))
+        ri = float(inner)
+        first = RationalTime(round(start * inner), ri)
+        name = element.get("name") or element.tag
+        meta = {"fcpxml": {"tag": element.tag, "ref": element.get("ref"), "start": element.get("start"),
+                           "nested": kind}}
+        single = self._single_clip(tracks, first, RationalTime(float(length * inner), ri))
+        if single is not None:
+            single.name = single.name or name
+            single.metadata.setdefault("fcpxml", {}).update({"nested": kind, "nest_name": name,
+                                                             "nest_tag": element.tag})
+            return single
+        stack = otio.schema.Stack(name=name, source_range=TimeRange(first, self.duration(length)), metadata=meta)
+        for track in tracks:
+            stack.append(track)
+        if _conform(element, self.res, self.rate):
+            stack.effects.append(otio.schema.Effect(name="conform-rate", effect_name=(
+                f"FCPXML conform-rate speed change of {kind} '{name}'")))
+        return stack
+
+    @staticmethod
+    def _single_clip(tracks, first: RationalTime, length: RationalTime) -> otio.schema.Clip | None:
+        """The clip, trimmed, when the picture over [first, first + length) is one plain clip on one track."""
+        videos = [t for t in tracks if t.kind == otio.schema.TrackKind.Video and len(t)]
+        if len(videos) != 1:
+            return None
+        track = videos[0]
+        end = first + length
+        for child, rng in track.range_of_all_children().items():
+            if not isinstance(child, otio.schema.Clip):
+                continue
+            if rng.start_time.to_seconds() <= first.to_seconds() + 1e-9 and \
+                    end.to_seconds() <= rng.end_time_exclusive().to_seconds() + 1e-9:
+                fcpxml = namespace(child, "fcpxml")
+                if child.effects or fcpxml.get("conform_rate") or fcpxml.get("speed") or not child.enabled:
+                    return None
+                src = child.source_range
+                mr = src.start_time.rate
+                into = (first - rng.start_time).rescaled_to(mr)
+                clip = child.deepcopy()
+                clip.source_range = TimeRange(RationalTime(round(src.start_time.value + into.value), mr),
+                                              RationalTime(round(length.rescaled_to(mr).value), mr))
+                return clip
+        return None
+
+    def compound(self, element: ET.Element) -> otio.schema.Item:
+        media = self.res.media.get(element.get("ref"))
+        sequence = media.find("sequence") if media is not None else None
+        if sequence is None or sequence.find("spine") is None or self.depth > 8:
+            return self._missing(element, "compound clip")
+        inner = _rate_of(self.res.formats.get(sequence.get("format"))) or self.rate
+        zero = parse_time(sequence.get("tcStart"))
+        sub = _Reader(self.res, inner, self.source, depth=self.depth + 1)
+        return self.nested(element, sub.tracks(sequence.find("spine"), zero), inner, zero, "compound clip")
+
+    def multicam(self, element: ET.Element) -> otio.schema.Item:
+        """The active video angle (``mc-source`` with video enabled) over the clip's range."""
+        media = self.res.media.get(element.get("ref"))
+        multicam = media.find("multicam") if media is not None else None
+        if multicam is None or self.depth > 8:
+            return self._missing(element, "multicam clip")
+        sources = [s for s in element.findall("mc-source") if s.get("srcEnable", "all") in ("all", "video")]
+        angles = {a.get("angleID"): a for a in multicam.findall("mc-angle")}
+        angle = angles.get(sources[0].get("angleID")) if sources else None
+        if angle is None:
+            return self._missing(element, "multicam clip with no active video angle")
+        inner = _rate_of(self.res.formats.get(multicam.get("format"))) or self.rate
+        zero = parse_time(multicam.get("tcStart"))
+        sub = _Reader(self.res, inner, self.source, depth=self.depth + 1)
+        tracks = sub.tracks(angle, zero)
+        tracks[0].name = angle.get("name") or "angle"
+        return self.nested(element, tracks, inner, zero, f"multicam clip (angle '{angle.get('name') or ''}')")
+
+    def sync_clip(self, element: ET.Element) -> otio.schema.Item:
+        """The synchronized clip's own storyline (its video) and what is connected to it."""
+        inner = _rate_of(self.res.formats.get(element.get("format"))) or self.rate
+        sub = _Reader(self.res, inner, self.source, depth=self.depth + 1)
+        story = element.find("spine") if element.find("spine") is not None else element
+        # the sync clip's own time runs from 0 (its children's offsets); its ``start`` is its in-point there
+        tracks = sub.tracks(story, Fraction(0))
+        return self.nested(element, tracks, inner, Fraction(0), "synchronized clip")
+
+    def _missing(self, element: ET.Element, what: str) -> otio.schema.Clip:
+        return otio.schema.Clip(name=element.get("name") or element.tag, media_reference=otio.schema.MissingReference(),
+                                source_range=TimeRange(RationalTime(0, float(self.rate)),
+                                                       self.duration(parse_time(element.get("duration")))),
+                                metadata={"fcpxml": {"tag": element.tag, "missing": what}})
+
+
+def _merge_audition_pieces(items: list[otio.schema.Item]) -> list[otio.schema.Item]:
+    """Put back together a clip our writer split around an audition (the pieces show the media continuously):
+    the range's shot, hence its context and identity, is the clip the editor cut, not the audition's piece."""
+    out: list[otio.schema.Item] = []
+    for item in items:
+        prev = out[-1] if out else None
+        if isinstance(prev, otio.schema.Clip) and isinstance(item, otio.schema.Clip) and \
+                (namespace(prev, "fcpxml").get("audition") or namespace(item, "fcpxml").get("audition")) and \
+                _continues(prev, item):
+            merged_meta = dict(namespace(prev, "fcpxml"))
+            merged_meta.pop("audition", None)
+            src = prev.source_range
+            prev.source_range = TimeRange(src.start_time, src.duration + item.source_range.duration)
+            prev.metadata["fcpxml"] = merged_meta
+            continue
+        out.append(item)
+    return out
+
+
+def _continues(a: otio.schema.Clip, b: otio.schema.Clip) -> bool:
+    """``b`` shows the frames of the same media right after ``a``, played the same way."""
+    ra, rb = a.media_reference, b.media_reference
+    if not (isinstance(ra, otio.schema.ExternalReference) and isinstance(rb, otio.schema.ExternalReference)):
+        return False
+    ma, mb = namespace(a, "fcpxml"), namespace(b, "fcpxml")
+    same_way = all(ma.get(k) == mb.get(k) for k in ("conform_rate", "speed", "asset"))
+    if not same_way or ra.target_url != rb.target_url or a.enabled != b.enabled or a.effects or b.effects:
+        return False
+    if ma.get("speed"):
+        rate = Fraction(a.source_range.duration.rate).limit_denominator(1001)
+        end = Fraction(ma["media_start"]) + Fraction(a.source_range.duration.value).limit_denominator(10 ** 6) \
+            / rate
+        return abs(end - Fraction(mb["media_start"])) < Fraction(1, 10 ** 6)
+    end = a.source_range.end_time_exclusive()
+    return abs(end.value - b.source_range.start_time.rescaled_to(end.rate).value) < 1e-6
 
 
 def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.Item:
@@ -154,13 +550,12 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
     name = element.get("name") or ""
     if element.tag == "gap":
         return otio.schema.Gap(source_range=TimeRange(RationalTime(0, r), duration))
-    if element.tag in _NESTED:
-        return otio.schema.Stack(name=name or element.tag, source_range=TimeRange(RationalTime(0, r), duration))
     start = parse_time(element.get("start"))
     asset, media_start = _asset_of(element, res)
     if asset is None:
         ref = otio.schema.GeneratorReference(name=name) if element.tag == "title" else otio.schema.MissingReference()
-        return otio.schema.Clip(name=name, media_reference=ref, source_range=TimeRange(RationalTime(0, r), duration))
+        return otio.schema.Clip(name=name, media_reference=ref, source_range=TimeRange(RationalTime(0, r), duration),
+                                metadata={"fcpxml": {"tag": element.tag}})
     media_rate = _rate_of(res.formats.get(asset.get("format"))) or rate
     mr = float(media_rate)
     src = res.asset_src(asset)
@@ -169,20 +564,24 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
     ref = otio.schema.ExternalReference(target_url=url_to_path(src), available_range=available) if src \
         else otio.schema.MissingReference()
     first = start - media_start
-    conformed = _conform_rate(element, res, rate)
+    conform = _conform(element, res, rate)
     speed, _ = _time_map(element, res, rate)
-    retime = {}
+    retime: dict = {}
     if speed is not None:  # the clip's clock is its local time; the timeMap says which media time it shows
         t0, v0 = _time_points(element)[0][:2]
         first = v0 + (start - t0) * speed
         retime = {"speed": str(speed), "media_start": str(first)}
+    elif conform and conform[1] != rate:  # played at another rate than the sequence's: one constant speed
+        retime = {"speed": str(conform[1] / conform[0]), "media_start": str(first),
+                  "conform_target": str(conform[1])}
     # A conformed clip lasts exactly its sequence duration: its length in media time is not a whole number of
     # media frames (54 record frames at 24 are 56.25 frames of 25 fps time), and rounding it would move every
     # later clip of the track (segments maps its record frames to media frames one for one).
     length = parse_time(element.get("duration")) * media_rate
+    conformed = conform is not None and conform[1] == rate
     return otio.schema.Clip(name=name or asset.get("name") or "", media_reference=ref,
                             source_range=TimeRange(RationalTime(round(first * media_rate), mr),
-                                                   RationalTime(float(length) if conformed or retime
+                                                   RationalTime(float(length) if conform or retime
                                                                 else round(length), mr)),
                             metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag, **retime,
                                                  **({"conform_rate": str(media_rate)} if conformed else {})}})
@@ -225,7 +624,7 @@ def _time_map(element: ET.Element, res: _Resources, rate: Fraction) -> tuple[Fra
     tmap = element.find("timeMap")
     if tmap is None:
         return None, "no timeMap"
-    if element.tag != "asset-clip" or _conform_rate(element, res, rate):
+    if element.tag != "asset-clip" or _conform(element, res, rate):
         return None, "a retimed clip that is also rate-conformed or wraps its media"
     points = _time_points(element)
     if len(points) < 2 or any(interp != "linear" for *_, interp in points):
@@ -242,54 +641,6 @@ def _time_map(element: ET.Element, res: _Resources, rate: Fraction) -> tuple[Fra
 def _src_frame_rate(rate: Fraction) -> str:
     """``srcFrameRate`` as the DTD spells it: 23.98, 25, 29.97, 59.94..."""
     return f"{float(rate):.2f}" if rate.denominator != 1 else str(rate.numerator)
-
-
-def _conform_rate(element: ET.Element, res: _Resources, rate: Fraction) -> Fraction | None:
-    """The media rate of a clip Final Cut rate-conforms to the sequence (frame for frame), else None.
-
-    ``<conform-rate>`` (``scaleEnabled`` defaults to 1) on a clip whose asset runs at another rate:
-    each media frame shows as one sequence frame, so the clip's own clock runs at
-    ``media rate / sequence rate`` against the sequence's.
-    """
-    conform = element.find("conform-rate")
-    if conform is None or conform.get("scaleEnabled", "1") == "0":
-        return None
-    asset, _ = _asset_of(element, res)
-    media_rate = _rate_of(res.formats.get(asset.get("format"))) if asset is not None else None
-    if media_rate is None or media_rate == rate:
-        return None
-    return media_rate
-
-
-def _collect_markers(timeline, element: ET.Element, offset: Fraction, start: Fraction, rate: Fraction,
-                     res: _Resources) -> None:
-    """Markers of a storyline element (and of the clips connected to it) to the Stack at record time."""
-    r = float(rate)
-    local_start = parse_time(element.get("start")) if element.tag != "audition" else start
-    media_rate = _conform_rate(element, res, rate)
-    scale = media_rate / rate if media_rate else Fraction(1)  # clip seconds -> sequence seconds
-    for child in element:
-        if child.tag in ("marker", "chapter-marker"):
-            record = offset + (parse_time(child.get("start")) - local_start) * scale
-            marker = otio.schema.Marker(
-                name=child.get("value") or "",
-                marked_range=TimeRange(RationalTime(round(record * rate), r),
-                                       RationalTime(round(parse_time(child.get("duration")) * scale * rate), r)),
-                color=_COMPLETED_COLOR.get(child.get("completed"), "PURPLE"),
-                metadata={NAMESPACE: {"origin": f"{child.tag} '{child.get('value') or ''}'"}})
-            marker.comment = child.get("note") or ""
-            speed, why = _time_map(element, res, rate) if element.find("timeMap") is not None else (1, "")
-            if speed is None:  # a varying retime: where its clip clock sits in record time is not worked out here
-                marker.metadata[NAMESPACE]["unplaced"] = (f"on retimed clip '{element.get('name') or ''}' "
-                                                          f"(timeMap), {why}: its record position cannot be "
-                                                          "worked out exactly")
-            timeline.tracks.markers.append(marker)
-        elif (child.get("lane") or element.tag == "spine") and \
-                child.tag in {"clip", "asset-clip", "gap", "title", "spine", "video"} | _NESTED:
-            child_offset = offset + (parse_time(child.get("offset")) - local_start) * scale
-            _collect_markers(timeline, child, child_offset, parse_time(child.get("start")), rate, res)
-        elif element.tag == "audition" and child is element.find("*"):
-            _collect_markers(timeline, child, offset, parse_time(child.get("start")), rate, res)
 
 
 # ----------------------------------------------------------------------------------------------- writing

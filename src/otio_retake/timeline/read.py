@@ -47,8 +47,10 @@ SUPPORTED_READ_SUFFIXES = {".otio": "otio_json", ".edl": "otio_retake_edl", ".xm
 
 
 def read_timeline(path: str | Path, *, fps: str | float | None = None,
-                  markers: str | Path | None = None, media_dirs: list[Path] = ()) -> otio.schema.Timeline:
-    """Read and normalise a timeline; ``markers`` is a Resolve markers EDL to overlay.
+                  markers: str | Path | None = None, media_dirs: list[Path] = (),
+                  project: str | None = None) -> otio.schema.Timeline:
+    """Read and normalise a timeline; ``markers`` is a Resolve markers EDL to overlay; ``project`` names the
+    project of an FCPXML library or event that holds several (Final Cut's exports).
 
     An EDL that states no rate (no ``FCM:``, no ``fps``) takes the rate of its media when they all
     agree (found as ``relink`` finds them, in ``media_dirs`` too); otherwise the rate guessed from its
@@ -80,7 +82,10 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
         if markers_text is not None:
             overlay_markers(timeline, markers_text, source=str(markers))
     else:
-        timeline = _read_other(path, text, adapter)
+        if project is not None and adapter != "otio_retake_fcpx_xml":
+            raise TimelineReadError("--project names a project of an FCPXML file; this is not one", path=str(path),
+                                    hint="leave --project out")
+        timeline = _read_other(path, text, adapter, project)
         if namespace(timeline, NAMESPACE):  # warnings kept in an output are the earlier read's, not this one's
             timeline.metadata[NAMESPACE].pop("warnings", None)
             timeline.metadata[NAMESPACE].pop("take_files", None)  # an EDL's, kept in an output written from it
@@ -192,9 +197,12 @@ def read_bytes(path: Path) -> bytes:
         raise TimelineReadError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
 
 
-def _read_other(path: Path, text: str, adapter: str) -> otio.schema.Timeline:
+def _read_other(path: Path, text: str, adapter: str, project: str | None = None) -> otio.schema.Timeline:
+    options = {} if adapter == "otio_json" else {"source": str(path)}
+    if project is not None:
+        options["project"] = project
     try:
-        result = otio.adapters.read_from_string(text, adapter, **({"source": str(path)} if adapter != "otio_json" else {}))
+        result = otio.adapters.read_from_string(text, adapter, **options)
     except TimelineReadError:
         raise
     except Exception as exc:  # adapters raise anything from KeyError to JSONDecodeError

@@ -1,0 +1,151 @@
+"""FCPXML read as Final Cut shows it: real exports (tests/data/SOURCES.md) checked against the timecodes Final
+Cut Pro shows for their markers, compound / multicam / synchronized clips, lanes, projects."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES
+from otio_retake.errors import TimelineReadError
+from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges
+from otio_retake.timeline.read import read_timeline
+
+
+def _tc_frames(tc: str, fps: int) -> int:
+    h, m, s, f = (int(x) for x in tc.split(":"))
+    return ((h * 60 + m) * 60 + s) * fps + f
+
+
+# Final Cut Pro's own timecodes for the 30 markers on the project's timeline of fcp_5994_with_2398_2997_media.fcpxml
+# (swift-fcpxml's test of that export: "absolute timecode, as seen in FCP"; 59.94 NDF, subframes dropped).
+FINAL_CUT_5994 = {
+    "Shot_01": "00:00:16:34", "Shot_02": "00:00:52:13", "Shot_03": "00:01:26:35", "Shot_04": "00:01:53:38",
+    "Shot_05": "00:02:10:40", "Shot_06": "00:02:18:27", "Shot_07": "00:02:24:10", "Shot_08": "00:03:17:05",
+    "Shot_09": "00:03:36:13", "Shot_10": "00:03:44:48", "Marker 2": "00:03:55:11", "Marker 3": "00:03:58:03",
+    "Marker 4": "00:03:59:39", "Marker 8": "00:04:05:33", "Marker 9": "00:04:06:49", "Marker 1": "00:04:07:59",
+    "Marker 10": "00:04:08:09", "Marker 11": "00:04:08:23", "Marker 12": "00:04:08:37", "Marker 13": "00:04:08:38",
+    "Marker 14": "00:04:08:48", "Marker 15": "00:04:08:56", "Marker 16": "00:04:09:15", "Marker 17": "00:04:09:30",
+    "Marker 18": "00:04:13:41", "Marker 19": "00:04:15:33", "Marker 23": "00:04:18:08", "Marker 20": "00:04:18:11",
+    "Marker 21": "00:04:20:53", "Marker 22": "00:04:22:41"}
+
+
+def test_5994_project_with_2398_and_2997_clips_puts_every_marker_where_final_cut_shows_it():
+    # 23.98 clips with <conform-rate srcFrameRate="23.98"/> play at 24 in a 59.94 project (their clock runs at
+    # 1000/1001: their connected clips land on sequence frames only so), not frame for frame as a 23.98->24
+    # conform would (Shot_10 was 509 frames early); 29.97 clips with scaleEnabled="0" play in real time.
+    # Markers inside the compound clip '29.97_CC' are not on the project's timeline (Final Cut shows 30).
+    timeline = read_timeline(FIXTURES / "fcp_5994_with_2398_2997_media.fcpxml")
+    got = {m.name: round(m.marked_range.start_time.value) for m in timeline.tracks.markers}
+    assert len(timeline.tracks.markers) == 30
+    assert got == {name: _tc_frames(tc, 60) for name, tc in FINAL_CUT_5994.items()}
+    # markers on clips with a smooth (varying) retime are listed as skipped, the others are ranges
+    ranges, skipped = find_marked_ranges(timeline, marker_filter=MarkerFilter(default_length_seconds=1))
+    assert {r.name: r.record_in_tc for r in ranges}["Shot_10"] == "00:03:44:48"
+    assert sorted(s.name for s in skipped) == ["Marker 18", "Marker 19", "Marker 8", "Marker 9", "Shot_04",
+                                               "Shot_06", "Shot_08"]
+
+
+def test_5994_project_reads_connected_clips_and_storylines_as_lanes():
+    timeline = read_timeline(FIXTURES / "fcp_5994_with_2398_2997_media.fcpxml")
+    names = [(t.name, t.kind) for t in timeline.tracks]
+    assert names[0] == ("V1", "Video") and ("V2", "Video") in names
+    v2 = next(t for t in timeline.tracks if t.name == "V2")
+    placed = [(c.name, round(r.start_time.value)) for c, r in
+              ((c, c.transformed_time_range(c.trimmed_range(), timeline.tracks)) for c in v2.find_clips())]
+    # the secondary storyline under Shot_05 starts at sequence frame 8157, Shot_10's connected clip at 13064
+    assert ("TestVideo", 8157) in placed and ("TestVideo", 13064) in placed
+    assert sum(1 for _ in v2.find_children(descended_from_type=__import__("opentimelineio").schema.Transition)) == 2
+
+
+def test_multicam_clips_show_their_active_video_angle_and_their_markers():
+    # Final Cut shows 'Marker on Multicam Clip 1' at 01:00:01:09 and '... 2' at 01:00:44:08 (23.976 NDF).
+    timeline = read_timeline(FIXTURES / "fcp_multicam_markers.fcpxml")
+    ranges, skipped = find_marked_ranges(timeline, marker_filter=MarkerFilter(default_length_seconds=1))
+    assert [(r.name, r.record_in_tc) for r in ranges] == [("Marker on Multicam Clip 1", "01:00:01:09"),
+                                                          ("Marker on Multicam Clip 2", "01:00:44:08")]
+    assert not skipped  # the markers inside the angles are the multicam clip's, not the project's
+    # the picture is the active video angle (mc-source srcEnable="all"): angle D (Cam 4), then angle B (Cam 2),
+    # from where the mc-clip's start falls in the angle (10.05 s of multicam time, Cam 4 from 4.21 s: frame 140)
+    cam4, cam2 = timeline.tracks[0]
+    assert (cam4.media_reference.target_url, cam4.source_range.start_time.value,
+            cam4.source_range.duration.value) == ("/Users/user/Movies/Cam 4.mp4", 140, 960)
+    assert (cam2.media_reference.target_url, cam2.source_range.start_time.value) == ("/Users/user/Movies/Cam 2.mp4",
+                                                                                     188)
+
+
+def test_sync_clip_shows_its_video_and_its_marker():
+    timeline = read_timeline(FIXTURES / "fcp_sync_clip.fcpxml")
+    [clip] = timeline.tracks[0]
+    assert clip.media_reference.target_url.endswith("Original Media/TestVideo.m4v")
+    ranges, _ = find_marked_ranges(timeline, marker_filter=MarkerFilter(default_length_seconds=1))
+    assert [(r.name, r.record_in_tc) for r in ranges] == [("Marker on Sync Clip", "01:00:10:00")]
+
+
+def test_compound_clip_is_a_nested_stack_from_its_in_point(fixtures_dir):
+    # issue 27.8: <ref-clip start="10900/3000s"> shows its compound clip from 3.633 s: source frame 109, not 0
+    timeline = read_timeline(fixtures_dir / "fcpx_project.fcpxml")
+    import opentimelineio as otio
+    stacks = [i for i in timeline.tracks[0] if isinstance(i, otio.schema.Stack)]
+    assert [(s.name, s.source_range.start_time.value, s.source_range.duration.value) for s in stacks] == [
+        ("compound_clip_1", 109, 900), ("compound_clip_1", 57, 300)]
+    record = [round(timeline.tracks[0].range_of_child(s).start_time.value) for s in stacks]
+    assert record == [80 * 30, 140 * 30]
+    inner = stacks[0][0]  # the compound clip's own primary storyline, with its clips
+    assert [c.name for c in inner.find_clips(shallow_search=True)] == ["IMG_0233", "IMG_0857", "IMG_0858"]
+
+
+PROJECTS = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.10">
+  <resources>
+    <format id="r1" frameDuration="1/25s" width="1920" height="1080"/>
+    <asset id="r2" name="a" start="0s" duration="60s" hasVideo="1" format="r1">
+      <media-rep kind="original-media" src="file:///media/a.mov"/>
+    </asset>
+  </resources>
+  <library><event name="e">
+    {projects}
+    <asset-clip ref="r2" name="a browser clip" start="0s" duration="10s"/>
+  </event></library>
+</fcpxml>
+"""
+
+
+def _project(name: str, marker: str) -> str:
+    return (f'<project name="{name}"><sequence format="r1" tcStart="0s" duration="10s"><spine>'
+            f'<asset-clip ref="r2" name="a" offset="0s" start="0s" duration="10s">'
+            f'<marker start="{marker}" duration="2s" value="m {name}"/></asset-clip></spine></sequence></project>')
+
+
+def test_a_library_with_several_projects_is_read_by_name_or_refused_naming_them(tmp_path):
+    path = tmp_path / "library.fcpxml"
+    path.write_text(PROJECTS.format(projects=_project("Cut 1", "1s") + _project("Cut 2", "3s")))
+    with pytest.raises(TimelineReadError) as refused:
+        read_timeline(path)
+    assert "2 projects ('Cut 1', 'Cut 2')" in str(refused.value) and "--project NAME" in refused.value.hint
+    timeline = read_timeline(path, project="Cut 2")
+    assert timeline.name == "Cut 2"
+    assert [(m.name, m.marked_range.start_time.value) for m in timeline.tracks.markers] == [("m Cut 2", 75)]
+    with pytest.raises(TimelineReadError, match="no project named 'Cut 3' \\(its projects: 'Cut 1', 'Cut 2'\\)"):
+        read_timeline(path, project="Cut 3")
+
+
+def test_a_file_of_clips_without_a_project_is_refused_clearly(tmp_path):
+    path = tmp_path / "clips.fcpxml"
+    path.write_text(PROJECTS.format(projects=""))
+    with pytest.raises(TimelineReadError, match="holds no project \\(only clips: 'a browser clip'\\)"):
+        read_timeline(path)
+
+
+def test_plan_and_conform_take_project(tmp_path, capsys):
+    from conftest import run_cli
+    path = tmp_path / "library.fcpxml"
+    path.write_text(PROJECTS.format(projects=_project("Cut 1", "1s") + _project("Cut 2", "3s")))
+    assert run_cli("plan", path, "--default-length", "1") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "holds 2 projects ('Cut 1', 'Cut 2')" in err and "--project NAME" in err
+    run_cli("plan", path, "--default-length", "1", "--project", "Cut 2", "--json")
+    captured = capsys.readouterr()
+    assert "projects" not in captured.err  # read: what follows is about its media, not which project
+    assert run_cli("conform", path, "--project", "Cut 3", "-o", tmp_path / "final.otio") == 2
+    assert "no project named 'Cut 3'" in " ".join(capsys.readouterr().err.split())
