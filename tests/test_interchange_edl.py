@@ -179,12 +179,17 @@ def test_a_note_of_several_lines_keeps_every_line_and_its_directives(tmp_path):
                     "001  001      V     C        01:00:01:00 01:00:01:01 01:00:01:00 01:00:01:01  \n"
                     "The sky turns red\nmode: video\n\nslowly, from the left |C:ResolveColorRed |M:sky |D:24\n\n"
                     "002  001      V     C        01:00:03:00 01:00:03:01 01:00:03:00 01:00:03:01  \n"
-                    "* FROM CLIP NAME: b.mov\nrain\nhard |C:ResolveColorBlue |M:rain |D:24\n")
+                    "* FROM CLIP NAME: b.mov\nrain\nhard |C:ResolveColorBlue |M:rain |D:24\n\n"
+                    "003  001      V     C        01:00:05:00 01:00:05:01 01:00:05:00 01:00:05:01  \n"
+                    "Title: the card is crooked\nFCM: count again\nfix both |C:ResolveColorRed |M:card |D:24\n")
     timeline = read_timeline(path, fps=24)
     assert [m.comment for m in timeline.tracks.markers] == [
-        "The sky turns red\nmode: video\n\nslowly, from the left", "rain\nhard"]
+        "The sky turns red\nmode: video\n\nslowly, from the left", "rain\nhard",
+        "Title: the card is crooked\nFCM: count again\nfix both"]  # note lines, not the EDL's title and mode
+    assert timeline.metadata["otio_retake"]["edl"]["fcm"] == "NON-DROP FRAME"
     ranges, _ = find_marked_ranges(timeline)
-    assert [r.prompt for r in ranges] == ["The sky turns red slowly, from the left", "rain hard"]
+    assert [r.prompt for r in ranges] == ["The sky turns red slowly, from the left", "rain hard",
+                                          "Title: the card is crooked FCM: count again fix both"]
 
 
 def test_written_edl_keeps_record_start_names_media_and_has_unique_short_reels(samples, tmp_path):

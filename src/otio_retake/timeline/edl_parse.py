@@ -40,7 +40,8 @@ _LOC = re.compile(rf"^\s*\*\s*LOC:\s*(?P<tc>{_TC})\s*(?P<color>[A-Za-z]+)?\s*(?P
 _RESOLVE = re.compile(
     r"^(?P<note>.*?)\s*\|C:(?P<color>[^|]*?)\s*\|M:(?P<name>[^|]*?)\s*\|D:(?P<dur>\d+)\s*$"
 )
-_FCM = re.compile(r"^\s*FCM:\s*(?P<fcm>.+?)\s*$", re.IGNORECASE)
+# Only the two modes: a note line that starts "FCM:" or "Title:" (Resolve writes notes as typed) is not one.
+_FCM = re.compile(r"^\s*FCM:\s*(?P<fcm>(?:NON[- ]?)?DROP[- ]FRAME)\s*$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class ResolveMarkerComment:
@@ -130,7 +131,7 @@ def parse_edl(text: str) -> EdlDocument:
             if note_lines:  # an empty line inside a note
                 note_lines.append("")
             continue
-        if line.upper().startswith("TITLE:"):
+        if line.upper().startswith("TITLE:") and not events:
             title = line.split(":", 1)[1].strip()
             continue
         fm = _FCM.match(line)
