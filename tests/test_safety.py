@@ -89,3 +89,41 @@ def test_a_media_dir_that_does_not_exist_is_refused_naming_it(samples, tmp_path,
     assert "--media-dir" in err and str(missing) in err and "does not exist" in err
     assert run_cli("relink", samples / "retake_sample.otio", "--media-dir", missing) == 2
     assert str(missing) in _err(capsys)
+
+
+def _bracketed(samples, folder):
+    """The sample cut saved in ``folder`` with "[...]" in a marker's name and prompt."""
+    import opentimelineio as otio
+    timeline = otio.adapters.read_from_file(str(samples / "retake_sample.otio"))
+    [clip] = [c for c in timeline.find_clips() if c.markers]
+    marker = clip.markers[0]
+    marker.name, marker.comment = "sky [/x] [final]", "Replace the grey sky [final] with a [/red] sunset"
+    folder.mkdir()
+    path = folder / "cut.otio"
+    otio.adapters.write_to_file(timeline, str(path))
+    (folder / "media").symlink_to(samples / "media", target_is_directory=True)
+    return path
+
+
+def test_text_from_files_and_users_is_shown_as_it_is_never_read_as_markup(samples, tmp_path, capsys):
+    timeline = _bracketed(samples, tmp_path / "[final] cut")
+    output = tmp_path / "[final] cut" / "out [/x].otio"
+    output.parent.mkdir()  # "out [": the "/" of "[/x]" is a folder's end in a path
+    assert run_cli("plan", timeline, "--marker-prefix", "sky") == 0
+    printed = capsys.readouterr().out
+    assert "sky [/x] [final]" in printed and "[final] cut" in printed
+    assert run_cli("run", timeline, "-o", output, "--marker-prefix", "sky", "--context", "0") == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "internal error" not in captured.err
+    assert f"wrote {output}" in " ".join(captured.out.split()) or str(output) in captured.out.replace("\n", "")
+    assert "sky [/x] [final] take A" in captured.out
+    assert output.exists()
+    # An error naming such a path is shown whole too.
+    assert run_cli("run", timeline, "-o", output, "--marker-prefix", "sky", "--context", "0") == 2
+    assert "out [/x].otio" in " ".join(capsys.readouterr().err.split())
+
+
+def test_labels_keep_their_colour_and_the_text_after_them_stays_as_it_is():
+    from otio_retake.commands import labelled
+    text = labelled("warning:", "yellow", "clip '[/x]' [bold]")
+    assert text.plain == "warning: clip '[/x]' [bold]" and text.spans[0].style == "yellow"

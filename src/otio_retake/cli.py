@@ -19,10 +19,9 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
-from .commands import edits, err, out, runs, services
+from .commands import edits, err, labelled, out, runs, services
 from .commands.options import base_urls_option
 from .errors import RetakeError
 from .jobs.cost import CONFIRM_ABOVE_USD  # noqa: F401  (the threshold `run` asks above; the studio's tests read it)
@@ -176,13 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="otio-retake", standalone_mode=False)
     except RetakeError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)  # a path may hold "[...]"
+        err.print(labelled("error:", "red", str(exc)), highlight=False)
         return exc.exit_code
     except click.exceptions.Abort:
         err.print("aborted")
         return 130
     except click.BadParameter as exc:  # one line that says which option and why, not the usage text
-        err.print(f"[red]error:[/red] {escape(exc.format_message())}", highlight=False)
+        err.print(labelled("error:", "red", exc.format_message()), highlight=False)
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
@@ -195,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an internal bug: say so plainly, details on request
         if "--debug" in (argv if argv is not None else sys.argv):
             raise
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))}\n"
-                  "  this is a bug in otio-retake; re-run with --debug for the traceback", highlight=False)
+        err.print(labelled("internal error:", "red", f"{type(exc).__name__}: {exc}\n  this is a bug in otio-retake; "
+                           "re-run with --debug for the traceback"), highlight=False)
         return INTERNAL_ERROR_EXIT
     return 0
 

@@ -16,11 +16,20 @@ import sys
 
 import click
 from rich.console import Console
+from rich.text import Text
 
-__all__ = ["out", "err", "echo_json"]
+__all__ = ["out", "err", "echo_json", "labelled"]
 
-out = Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Markup off: what the consoles print comes from files and users (paths, marker names, prompts, hosts' words), and
+# rich would read "[final]" in it as a style (the text vanishes) and "[/x]" as a closing tag (an error, after the
+# output was written). Our own colours go through ``labelled``, a Text that is never parsed.
+out = Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
+
+
+def labelled(label: str, style: str, text: str) -> Text:
+    """``label`` in ``style`` then ``text`` as it is (never read as markup)."""
+    return Text.assemble((label, style), " ", text)
 
 
 def echo_json(models) -> None:

@@ -12,7 +12,7 @@ from ..errors import RetakeError
 from ..model import Mode
 from ..providers import provider_names
 from ..timecode import snap_rate
-from . import err
+from . import err, labelled
 
 __all__ = ["rate_option", "seconds_option", "base_urls_option", "journal_option", "timeline_options",
            "load_and_plan"]
@@ -107,7 +107,7 @@ def timeline_options(f):
 
 
 def warn(warning: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    err.print(labelled("warning:", "yellow", warning), highlight=False)
 
 
 def load_and_plan(**options):

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from .. import pipeline
 from ..contract import plan_rows
@@ -16,7 +16,7 @@ from ..errors import CostLimitError, JobCancelledError
 from ..jobs.cost import CONFIRM_ABOVE_USD
 from ..jobs.progress import ProgressHub
 from ..timecode import rate_label
-from . import echo_json, err, out
+from . import echo_json, err, labelled, out
 from .options import base_urls_option, journal_option, load_and_plan, timeline_options
 
 __all__ = ["COMMANDS"]
@@ -44,11 +44,11 @@ def plan_cmd(as_json, **kwargs):
     out.print(table)
     out.print(f"estimated total for {kwargs['provider']}: ${sum(r.cost_usd for r in rows):.2f}")
     for s in loaded.skipped:
-        out.print(f"[dim]skipped '{s.name}' ({s.origin}): {s.reason}[/dim]")
+        out.print(Text(f"skipped '{s.name}' ({s.origin}): {s.reason}", style="dim"))
     relinked = {c.clip: c for row in rows for c in row.relinked}
     for c in relinked.values():  # where the timeline said the media was, and where it was found instead
-        out.print(escape(f"relinked clip '{c.clip}': {c.written or '(no path in the timeline)'} -> {c.path} "
-                         f"({c.how})"))
+        out.print(f"relinked clip '{c.clip}': {c.written or '(no path in the timeline)'} -> {c.path} ({c.how})",
+                  highlight=False)
 
 
 @click.command("run")
@@ -121,7 +121,7 @@ def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **
                   f"({listing}); ${pending:.2f} not yet paid for", highlight=False)
         if not no_resubmit_expired:
             for note in pipeline.expired_notices(runner, plans):
-                err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+                err.print(labelled("note:", "yellow", note), highlight=False)
         if pending <= CONFIRM_ABOVE_USD or options["yes"]:
             return True
         if not sys.stdin.isatty():
@@ -135,7 +135,7 @@ def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **
         result = pipeline.run(loaded, plans, options["output"], runner=runner, force=options["force"],
                               max_cost=options["max_cost"], confirm=confirm, arguments=arguments)
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+        err.print(labelled("warning:", "yellow", warning), highlight=False)
     for take in result.takes:
         out.print(f"{take.range.name} take {take.plan.take_letter}: {take.range.record_in_tc}-"
                   f"{take.range.record_out_tc} -> {take.path}", highlight=False)
@@ -238,11 +238,11 @@ def worker_cmd(journal, until_idle, lease, jobs, media_processes):
         if error is None:
             out.print(f"{where}: done", highlight=False)
         elif pipeline.needs_a_person(error):  # its hint is for `run` of the timeline, not for a worker
-            err.print(f"[yellow]{where}:[/yellow] {getattr(error, 'message', error)}\n  left the queue for a person: "
-                      f"`otio-retake run` of its timeline with --journal says what it needs"
-                      + (f" ({error.hint})" if getattr(error, "hint", None) else ""), highlight=False)
+            err.print(labelled(f"{where}:", "yellow", f"{getattr(error, 'message', error)}\n  left the queue for a "
+                               "person: `otio-retake run` of its timeline with --journal says what it needs"
+                               + (f" ({error.hint})" if getattr(error, "hint", None) else "")), highlight=False)
         else:
-            err.print(f"[yellow]{where}:[/yellow] {error}", highlight=False)
+            err.print(labelled(f"{where}:", "yellow", str(error)), highlight=False)
 
     report = pipeline.work_queue(journal, lease=lease, until_idle=until_idle, jobs=jobs,
                                  media_processes=media_processes, on_job=said,
