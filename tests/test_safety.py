@@ -3,6 +3,8 @@ from files or users shown as it is, never read as markup (issue 22, safety)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -127,3 +129,43 @@ def test_labels_keep_their_colour_and_the_text_after_them_stays_as_it_is():
     from otio_retake.commands import labelled
     text = labelled("warning:", "yellow", "clip '[/x]' [bold]")
     assert text.plain == "warning: clip '[/x]' [bold]" and text.spans[0].style == "yellow"
+
+
+def _bext_time_reference(path) -> int:
+    """TimeReference of a WAV file's bext chunk (EBU Tech 3285: two 32-bit halves after 346 bytes of text)."""
+    import struct
+    data = path.read_bytes()
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    at = 12
+    while at + 8 <= len(data):
+        kind, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
+        if kind == b"bext":
+            low, high = struct.unpack("<II", data[at + 8 + 338:at + 8 + 346])
+            return low + (high << 32)
+        at += 8 + size + (size & 1)
+    raise AssertionError(f"{path} has no bext chunk")
+
+
+def test_a_sound_only_take_carries_its_record_timecode_as_broadcast_wav_time_reference(samples, tmp_path):
+    # The file starts its head handles before the marked range: an EDL's AA event (source in = the range's record
+    # timecode) then points that many frames into the file, as into an .mp4 take whose tmcd says the same.
+    import av
+    import opentimelineio as otio
+    from otio_retake.media.decode import AUDIO_RATE
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--marker-prefix", "line",
+                   "--context", "0", "--workspace", tmp_path / "ws") == 0
+    [clip] = [c for c in otio.adapters.read_from_file(str(tmp_path / "o.otio")).find_clips()
+              if c.media_reference.target_url.endswith(".wav")]
+    take = Path(clip.metadata["otio_retake"]["take_file"])
+    head = clip.metadata["otio_retake"]["handles"][0]
+    samples_since_midnight = _bext_time_reference(take)
+    file_start = samples_since_midnight * 24 / AUDIO_RATE  # the sample cut is at 24 fps
+    assert file_start == int(file_start) and head > 0
+    assert int(file_start) + head == clip.source_range.start_time.to_frames() == \
+        clip.metadata["otio_retake"]["record_in_frame"]  # 01:00:14:00, the AA event's source in
+    with av.open(str(take)) as container:  # still a WAV every reader takes, with the same reading from ffmpeg
+        assert container.metadata["time_reference"] == str(samples_since_midnight)
+        stream = container.streams.audio[0]
+        assert (stream.rate, stream.channels) == (AUDIO_RATE, 2)
+        decoded = sum(frame.samples for frame in container.decode(stream))
+    assert decoded == clip.media_reference.available_range.duration.to_frames() * AUDIO_RATE // 24

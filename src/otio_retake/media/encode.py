@@ -149,13 +149,19 @@ class ClipWriter:
             self.abort()
 
 
-def write_wav(path: str | Path, samples: np.ndarray) -> None:
-    """Stereo 48 kHz 16-bit WAV, written under a temporary name and renamed."""
+def write_wav(path: str | Path, samples: np.ndarray, *, time_reference: int | None = None) -> None:
+    """Stereo 48 kHz 16-bit WAV, written under a temporary name and renamed. With ``time_reference`` (samples
+    since midnight) a Broadcast WAV: its ``bext`` chunk's TimeReference is where NLEs read a sound file's
+    timecode from (ffmpeg's wav muxer writes the chunk)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = _partial_path(path)
+    bext = {"write_bext": "1"} if time_reference is not None else {}
     try:
-        with av.open(str(partial), "w", format="wav") as container:
+        with av.open(str(partial), "w", format="wav", options=bext) as container:
+            if time_reference is not None:
+                container.metadata["time_reference"] = str(time_reference)
+                container.metadata["originator"] = "otio-retake"
             stream = container.add_stream("pcm_s16le", rate=AUDIO_RATE)
             stream.layout = "stereo"
             data = (np.clip(samples, -1, 1) * 32767).astype(np.int16).T.reshape(1, -1)

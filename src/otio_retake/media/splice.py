@@ -194,8 +194,9 @@ def splice_take(plan: RetakePlan, *, excerpt: Path, result: Path, dest: Path, au
     count = head + rng.duration + tail
     timecode = frames_to_timecode(rng.start_frame + rng.record_in - head, rate, rng.drop_frame)
     audio = read_audio(str(result), Fraction(start + offset) / rate, round(Fraction(count) * AUDIO_RATE / rate))
-    if audio_only:
-        write_wav(dest, audio)
+    if audio_only:  # the record timecode as samples since midnight, as a .mp4 take carries it in its tmcd
+        write_wav(dest, audio, time_reference=round(Fraction(rng.start_frame + rng.record_in - head) * AUDIO_RATE
+                                                    / rate))
         return head, tail, check
     # frames_at takes the last frame starting within a quarter frame of the time: aim it at the
     # frame that covers the sampling point (see _phase).
