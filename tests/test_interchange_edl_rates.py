@@ -107,3 +107,21 @@ def test_a_high_frame_rate_clip_is_written_back_as_avid_wrote_it(tmp_path):
     again.write_text(written)
     clip = read_timeline(again).tracks[0][0]
     assert (clip.source_range.start_time.value, clip.source_range.start_time.rate) == (86448, 48)
+
+
+def test_consecutive_high_frame_rate_clips_each_count_their_own_frames(tmp_path):
+    # Two 48 fps events in a row, the first entered with a dissolve: each is placed by its record timecode.
+    path = tmp_path / "cut.edl"
+    path.write_text("TITLE: x\nFCM: NON-DROP FRAME\n\n"
+                    "001  B001     V     C        00:00:00:00 00:00:04:00 01:00:00:00 01:00:04:00\n"
+                    "002  B001     V     C        00:00:04:00 00:00:04:00 01:00:04:00 01:00:04:00\n"
+                    "002  A001     V     D    024 01:00:02:00 01:00:10:00 01:00:04:00 01:00:08:00\n"
+                    "003  A001     V     C        01:00:10:00 01:00:18:00 01:00:08:00 01:00:12:00\n"
+                    "004  B001     V     C        00:00:08:00 00:00:10:00 01:00:12:00 01:00:14:00\n")
+    timeline = read_timeline(path)
+    clips = timeline.find_clips()
+    assert [(c.source_range.start_time.value, c.source_range.start_time.rate,
+             round(c.source_range.duration.to_seconds(), 9)) for c in clips] == [
+        (0, 24, 4), (86448, 48, 4), (86640, 48, 4), (192, 24, 2)]
+    items = track_items(timeline, timeline.tracks[0], Fraction(24))
+    assert (items[-1][1], items[-1][2]) == (288, 336)  # the last clip at its record 01:00:12:00

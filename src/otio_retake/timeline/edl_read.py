@@ -169,19 +169,27 @@ def _record_length_sources(text: str, doc: EdlDocument, rate: Fraction, lines: d
 
 
 def _clips_at_their_own_rate(timeline: otio.schema.Timeline, doc: EdlDocument, rate: Fraction,
-                             lines: dict[int, Fraction]) -> None:
+                             lines: dict[int, Fraction], source: str) -> None:
     """Each high-frame-rate event's clip: its source counted in its own frames at its own rate."""
     if not lines:
         return
     start = global_start_frames(timeline, rate)
     wanted = {(timecode_to_frames(e.rec_in, rate) - start, e.reel): e for e in doc.events if e.line in lines}
+    found = []
     for track in timeline.tracks:
         for clip in track.find_clips(shallow_search=True):
-            key = (round(clip.range_in_parent().start_time.value), namespace(clip, "cmx_3600").get("reel"))
-            event = wanted.get(key)
-            if event is None:
-                continue
-            set_clip_rate(clip, lines[event.line], timecode_to_frames(event.src_in, rate), rate)
+            # in the cut's frames: once a clip is at its own rate, the times after it add up at that rate
+            first = round(clip.range_in_parent().start_time.rescaled_to(float(rate)).value)
+            event = wanted.get((first, namespace(clip, "cmx_3600").get("reel")))
+            if event is not None:
+                found.append((clip, event))
+    for clip, event in found:
+        set_clip_rate(clip, lines[event.line], timecode_to_frames(event.src_in, rate), rate)
+    missed = [e for e in wanted.values() if not any(e is f for _, f in found)]
+    if missed:  # never show such a clip's frames at the cut's rate: they would be the wrong ones
+        raise TimelineReadError(f"line {missed[0].line}, event {missed[0].number}: a high-frame-rate clip "
+                                "(its source lasts longer than its record) could not be placed in the cut",
+                                path=source, hint="export the EDL again without effects on that event")
 
 
 def set_clip_rate(clip: otio.schema.Clip, clip_rate: Fraction, first: int, timecode_rate: Fraction) -> None:
@@ -240,7 +248,7 @@ def read_edl(text: str, *, fps: str | float | None = None, markers: str | None =
     drop = doc.drop_frame if doc.drop_frame is not None else any(";" in e.rec_in for e in doc.events)
     drop = drop and is_drop_frame_rate(rate)
     _move_record_start_to_global(timeline, rate)
-    _clips_at_their_own_rate(timeline, doc, rate, camera)
+    _clips_at_their_own_rate(timeline, doc, rate, camera, source)
     # The adapter's LOC markers sit at media time and miss drop-frame ones: rebuilt from the text.
     for clip in timeline.find_clips():
         del clip.markers[:]
