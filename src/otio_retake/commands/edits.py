@@ -21,7 +21,7 @@ __all__ = ["COMMANDS"]
               help="The take to use for a range (repeatable; default: the picks made in `otio-retake studio`).")
 @click.option("--pick-all", metavar="LETTER", help="Use this take for every range that has it.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="The final cut: .otio, .edl or .xml.")
+              help="The final cut: .otio, .edl, .xml, .fcpxml or .aaf (Avid, with OUT.markers.txt).")
 @click.option("--keep-alternates", is_flag=True, help="Keep the Retake tracks in the output.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
 @click.option("--project", metavar="NAME", help="The project to read of an FCPXML that holds several.")

@@ -54,7 +54,8 @@ def plan_cmd(as_json, **kwargs):
 @click.command("run")
 @timeline_options
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Output timeline: .otio, .edl (one file per track), .xml (FCP 7) or .fcpxml.")
+              help="Output timeline: .otio, .edl (one file per track), .xml (FCP 7), .fcpxml or .aaf (Avid, with "
+                   "OUT.markers.txt).")
 @click.option("--workspace", type=click.Path(path_type=Path),
               help="Folder for excerpts, results, takes and the journal (default: <timeline stem>.retake beside it).")
 @click.option("--force", is_flag=True, help="Replace an existing output.")

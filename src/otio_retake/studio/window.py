@@ -625,7 +625,7 @@ class StudioWindow(QMainWindow):
             return
         default = str(self.controller.timeline_path.with_name(self.controller.timeline_path.stem + "_final.otio"))
         path, _ = QFileDialog.getSaveFileName(self, "Conform the picks into", default,
-                                              "OTIO (*.otio);;FCP 7 XML (*.xml);;FCPXML (*.fcpxml);;EDL (*.edl)")
+                                              "OTIO (*.otio);;FCP 7 XML (*.xml);;FCPXML (*.fcpxml);;EDL (*.edl);;Avid AAF (*.aaf)")
         if path:
             self.conform(path, force=True)  # the dialog asked about replacing
 

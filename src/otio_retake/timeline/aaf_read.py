@@ -25,6 +25,8 @@ here uses the adapter's hooks (its ``hooks.py`` runs the post-*write* hook on re
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -35,6 +37,7 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from ..errors import TimelineReadError
+from ..paths import path_to_url
 from ..timecode import frames_to_timecode, snap_rate
 from .info import NAMESPACE
 
@@ -59,6 +62,9 @@ _OTIO_TO_AVID = {"RED": "Red", "GREEN": "Green", "BLUE": "Blue", "CYAN": "Cyan",
 _AVID_RGB = {"Red": (41471, 12134, 6564), "Green": (13107, 52428, 13107), "Blue": (13107, 13107, 52428),
              "Cyan": (13107, 52428, 52428), "Magenta": (52428, 13107, 52428), "Yellow": (58981, 58981, 6553),
              "Black": (0, 0, 0), "White": (65535, 65535, 65535)}
+_DRIVE_AS_HOST = re.compile(r"^file://[A-Za-z]:[/\\]")
+TAKE_COMMENT_KEY = "otio_retake"  # a take's master clip comment holding our metadata as JSON (aaf_write)
+_RETAKE_TRACK = re.compile(r"^Retake[ _]([A-Z])(?:[ _]\d+)?$")  # alternates.retake_track_name
 _GENERIC_TRACK_NAMES = {"", "Sequence", "ScopeReference", "TimelineMobSlot", "MobSlot", "Filler", "NestedScope"}
 
 
@@ -105,6 +111,7 @@ def read_aaf(path: str | Path, *, source: str | None = None) -> otio.schema.Time
         if mob is not None:
             _add_locators(timeline, mob, source)
     _add_media_names(timeline)
+    _restore_takes(timeline)
     timeline.metadata.setdefault(NAMESPACE, {})["aaf"] = {"master_clip": master,
                                                           "sequences": len(timelines)}
     return timeline
@@ -174,6 +181,24 @@ def _name_tracks(timeline: otio.schema.Timeline) -> None:
         timeline.tracks.extend([t for _, t in out] + others)
 
 
+def _restore_takes(timeline: otio.schema.Timeline) -> None:
+    """The takes of an AAF otio-retake wrote get back their metadata, so conform and a later run know them."""
+    for track in timeline.tracks:
+        named = _RETAKE_TRACK.match(track.name or "") if isinstance(track, otio.schema.Track) else None
+        if not named:
+            continue
+        for clip in track.find_clips(shallow_search=True):
+            comments = clip.metadata.get("AAF", {}).get("UserComments")
+            saved = comments.get(TAKE_COMMENT_KEY) if isinstance(comments, Mapping) else None
+            try:
+                meta = json.loads(saved) if saved else None
+            except ValueError:
+                meta = None
+            if isinstance(meta, dict) and meta.get("take"):
+                clip.metadata.setdefault(NAMESPACE, {}).update(meta)
+                track.metadata.setdefault(NAMESPACE, {})["take"] = named[1]
+
+
 def _add_media_names(timeline: otio.schema.Timeline) -> None:
     """The names ``relink`` may find a clip's media by besides its own: its tape's and its linked file's.
 
@@ -183,6 +208,9 @@ def _add_media_names(timeline: otio.schema.Timeline) -> None:
     for clip in timeline.find_clips():
         names = []
         for key, ref in clip.media_references().items():
+            if isinstance(ref, otio.schema.ExternalReference) and _DRIVE_AS_HOST.match(ref.target_url or ""):
+                # the adapter makes 'file://C:/Users/...' of a UNC Path comment: the drive is not a host
+                ref.target_url = path_to_url(unquote(ref.target_url[len("file://"):]))
             if isinstance(ref, otio.schema.ExternalReference) and ref.target_url:
                 file = ref.target_url.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
                 file = unquote(file)
@@ -229,7 +257,8 @@ def _add_locators(timeline: otio.schema.Timeline, mob, source: str) -> None:
             described = sorted(_value(item, "DescribedSlots") or [])
             track, missing = _track_label(slots, described[0] if described else None, event_track)
             tc = frames_to_timecode(start + frame, rate)
-            avid_color = str(attrs.get("_ATN_CRM_COLOR") or "").strip().title() or \
+            # 2024.6's extended colour where written, else the classic one, else the nearest to the RGB
+            avid_color = str(attrs.get("_ATN_CRM_COLOR_EXTENDED") or attrs.get("_ATN_CRM_COLOR") or "").strip().title() or \
                 _nearest_avid_color(_value(item, "CommentMarkerColor"))
             user = str(attrs.get("_ATN_CRM_USER") or _value(item, "CommentMarkerUSer") or
                        _value(item, "CommentMarkerUser") or "")

@@ -4,6 +4,8 @@
   every OTIO reader since then (Resolve's included) understands;
 - ``.xml``: FCP 7 XML through ``otio_retake_fcp_xml``;
 - ``.fcpxml``: FCPXML 1.10 through ``otio_retake_fcpx_xml``, takes as auditions;
+- ``.aaf``: Avid AAF through the AAF adapter plus the locators it drops (``aaf_write``), and
+  ``OUT.markers.txt``, an Avid marker list with one locator per take;
 - ``.edl``: CMX 3600 through ``otio_retake_edl``, one file per enabled video
   track when there is more than one (``OUT.<track>.edl``), plus
   ``OUT.markers.edl`` in Resolve's "Timeline Markers to EDL" format when the
@@ -22,13 +24,15 @@ import opentimelineio as otio
 
 from ..errors import InputError, OutputExistsError
 from ..paths import path_to_url, url_to_path
+from .aaf_write import take_locators, write_aaf
+from .avid_markers import write_marker_list
 from .edl_write import check_edl_writable, edl_groups
 from .info import NAMESPACE, namespace
 from .marks import record_markers
 
 __all__ = ["write_timeline", "check_output", "absolute_media", "editor_files", "output_paths", "SUPPORTED_WRITE_SUFFIXES", "RESOLVE_SAFE_SCHEMAS"]
 
-SUPPORTED_WRITE_SUFFIXES = (".otio", ".edl", ".xml", ".fcpxml")
+SUPPORTED_WRITE_SUFFIXES = (".otio", ".edl", ".xml", ".fcpxml", ".aaf")
 RESOLVE_SAFE_SCHEMAS = otio.versioning.fetch_map("OTIO_CORE", "0.14.0")
 
 
@@ -42,6 +46,8 @@ def output_paths(timeline: otio.schema.Timeline, out: Path) -> list[Path]:
     if suffix not in SUPPORTED_WRITE_SUFFIXES:
         raise InputError(f"{out}: cannot write '{suffix or '(no extension)'}' timelines",
                          hint="use one of: " + ", ".join(SUPPORTED_WRITE_SUFFIXES))
+    if suffix == ".aaf":
+        return [out, out.with_suffix(".markers.txt")]
     if suffix != ".edl":
         return [out]
     groups = edl_groups(timeline)
@@ -99,11 +105,22 @@ def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> l
     return paths
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _atomic_write(path: Path, text: str, *, newline: str | None = None) -> None:
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
-        partial.write_text(text, encoding="utf-8")
+        partial.write_text(text, encoding="utf-8", newline=newline)
         os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write_aaf(timeline: otio.schema.Timeline, paths: list[Path]) -> None:
+    out, markers = paths
+    partial = out.with_name(f".{out.stem}.partial-{os.getpid()}.aaf")
+    try:
+        write_aaf(timeline, partial)
+        _atomic_write(markers, write_marker_list(timeline, take_locators(timeline)), newline="")
+        os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
 
@@ -143,6 +160,8 @@ def write_timeline(timeline: otio.schema.Timeline, out: str | Path, *, force: bo
         _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_retake_fcp_xml"))
     elif suffix == ".fcpxml":
         _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_retake_fcpx_xml"))
+    elif suffix == ".aaf":
+        _write_aaf(timeline, paths)
     else:
         groups = edl_groups(timeline)
         for path, (_, _, label) in zip(paths, groups):

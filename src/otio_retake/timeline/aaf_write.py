@@ -1,0 +1,190 @@
+"""A timeline -> an AAF Media Composer imports, with its locators, plus an Avid marker list of the takes.
+
+The tracks and clips are written by OpenTimelineIO's AAF adapter (``otio-aaf-adapter``); what it
+leaves out is added here with ``pyaaf2`` on the file it wrote:
+
+- locators: the adapter on PyPI (2.0.0) drops every marker on write. Media Composer shows a
+  locator only when the picture (or sound) slot has a ``PhysicalTrackNumber`` and an
+  ``EventMobSlot`` with the same number holds ``DescriptiveMarker``s whose ``DescribedSlots`` name
+  that slot, each with ``Position`` (record frames from the sequence's start), ``Length``,
+  ``Comment``, ``CommentMarkerColor`` and the ``CommentMarkerAttributeList`` Avid reads the colour,
+  user, comment and span from (``_ATN_CRM_COLOR``, ``_ATN_CRM_USER``, ``_ATN_CRM_COM``,
+  ``_ATN_CRM_LENGTH``, ``_ATN_CRM_ID``), laid out as in the real exports in shared/fixtures/avid;
+- track numbers: every video and audio slot gets its ``PhysicalTrackNumber`` (V1, V2... A1...), so
+  the locators land on the track they were read from;
+- takes: each take is a clip of its own master clip named ``RANGE take X`` whose media is the take
+  file (a linked file: relink or AMA-link it in Media Composer), with range, letter and prompt in
+  the master clip's comments.
+
+Nothing here is a hook of the adapter (its ``hooks.py`` runs the post-write hook on read too).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import aaf2
+import opentimelineio as otio
+
+from ..errors import InputError
+from .aaf_read import _AVID_RGB, AVID_LEGACY_COLORS, TAKE_COMMENT_KEY, avid_color_of_otio
+from .info import NAMESPACE, namespace, timeline_rate
+from .marks import record_markers
+
+__all__ = ["write_aaf", "take_locators"]
+
+_EXTENDED_RGB = {"Pink": (65535, 36494, 50372), "Forest": (8738, 35723, 8738), "Denim": (5140, 24672, 42148),
+                 "Violet": (39578, 13107, 65535), "Purple": (32896, 0, 32896), "Orange": (65535, 42405, 0),
+                 "Grey": (32896, 32896, 32896), "Gold": (55255, 43690, 8224)}  # approximations: the name rules
+
+
+def write_aaf(timeline: otio.schema.Timeline, path: Path) -> None:
+    """Write ``timeline`` to ``path`` (a temporary name the caller renames)."""
+    rate = float(timeline_rate(timeline))
+    markers = record_markers(timeline)
+    prepared = _prepared(timeline, rate)
+    try:
+        otio.adapters.write_to_file(prepared, str(path), adapter_name="AAF", use_empty_mob_ids=True)
+    except Exception as exc:  # the adapter's validation and transcription errors, of many types
+        raise InputError(f"{path.name}: the timeline cannot be written as AAF ({type(exc).__name__}: "
+                         f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else ''})",
+                         hint="write .otio, .xml or .edl instead") from exc
+    with aaf2.open(str(path), "rw") as f:
+        comp = next(f.content.toplevel())
+        slots = _number_tracks(comp, prepared)
+        _add_locators(f, comp, slots, markers)
+
+
+def take_locators(timeline: otio.schema.Timeline) -> list[tuple[int, int, str, str, str]]:
+    """(record frame, span, track, Avid colour, comment) of each take: one locator per take, for the
+    marker list beside an AAF output; the cut's own locators when it holds no takes (a conform)."""
+    rate = float(timeline_rate(timeline))
+    out = []
+    video = audio = 0
+    for track in timeline.tracks:
+        if not isinstance(track, otio.schema.Track) or not len(track):
+            continue
+        video += track.kind == otio.schema.TrackKind.Video
+        audio += track.kind == otio.schema.TrackKind.Audio
+        label = f"V{video}" if track.kind == otio.schema.TrackKind.Video else f"A{audio}"
+        for clip in track.find_clips(shallow_search=True):
+            meta = namespace(clip, NAMESPACE)
+            if not meta.get("take"):
+                continue
+            first = clip.range_in_parent().start_time
+            frame = round(track.transformed_time(first, timeline.tracks).rescaled_to(rate).value)
+            span = round(clip.duration().rescaled_to(rate).value)
+            comment = f"{meta.get('range_name', clip.name)} take {meta['take']}: {meta.get('prompt', '')}".strip()
+            out.append((frame, span, label, "Green", comment))
+    if not out:
+        for frame, span, marker in record_markers(timeline):
+            track = str(namespace(marker, NAMESPACE).get("avid_track") or "V1")
+            out.append((frame, span, track, avid_color_of_otio(marker), marker.comment or marker.name))
+    return sorted(out)
+
+
+def _prepared(timeline: otio.schema.Timeline, rate: float) -> otio.schema.Timeline:
+    """A copy the adapter can write: no markers (it drops them), every clip's media with a range (it
+    needs one), empty tracks given a gap (it skips them, and their numbers with them), takes named
+    and commented."""
+    out = timeline.deepcopy()
+    del out.tracks.markers[:]
+    duration = out.tracks.duration()
+    for track in out.tracks:
+        if isinstance(track, otio.schema.Track) and not len(track):
+            track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(0, duration.rate), duration)))
+    for item in out.tracks.find_children():
+        if hasattr(item, "markers"):
+            del item.markers[:]
+        if not isinstance(item, otio.schema.Clip):
+            continue
+        ref = item.media_reference
+        if ref.available_range is None and item.source_range is not None:
+            ref.available_range = item.source_range
+        meta = namespace(item, NAMESPACE)
+        if meta.get("take"):
+            aaf = dict(item.metadata.get("AAF") or {})
+            aaf["UserComments"] = {"Comments": f"{meta.get('range_name', '')} take {meta['take']}: "
+                                               f"{meta.get('prompt', '')}".strip(),
+                                   "Retake": str(meta["take"]), "Range": str(meta.get("range_name", "")),
+                                   # what conform and a later run need, read back by aaf_read
+                                   TAKE_COMMENT_KEY: json.dumps(dict(meta), default=str)}
+            item.metadata["AAF"] = aaf
+    return out
+
+
+def _number_tracks(comp, prepared: otio.schema.Timeline) -> dict[str, object]:
+    """Give every picture and sound slot its track number; returns 'V1'/'A2'/'TC1' -> slot."""
+    written = [t for t in prepared.tracks if isinstance(t, otio.schema.Track) and len(t)]
+    media = [s for s in comp.slots if isinstance(s, aaf2.mobslots.TimelineMobSlot)
+             and str(s.segment.media_kind) in ("Picture", "Sound")]
+    out = {}
+    counts = {"Picture": 0, "Sound": 0}
+    for slot, track in zip(media, written):
+        kind = str(slot.segment.media_kind)
+        counts[kind] += 1
+        slot["PhysicalTrackNumber"].value = counts[kind]
+        out[f"{'V' if kind == 'Picture' else 'A'}{counts[kind]}"] = slot
+    for slot in comp.slots:
+        if isinstance(slot, aaf2.mobslots.TimelineMobSlot) and str(slot.segment.media_kind) == "Timecode":
+            out.setdefault("TC1", slot)
+    return out
+
+
+def _add_locators(f, comp, slots: dict, markers) -> None:
+    by_track: dict[str, list] = {}
+    for frame, span, marker in markers:
+        track = str(namespace(marker, NAMESPACE).get("avid_track") or "V1")
+        if track not in slots or namespace(marker, NAMESPACE).get("missing_track"):
+            track = "V1" if "V1" in slots else next(iter(slots), None)
+        if track is None:
+            return
+        by_track.setdefault(track, []).append((frame, span, marker))
+    next_id = max([s.slot_id for s in comp.slots] + [999]) + 1
+    for track, found in by_track.items():
+        slot = slots[track]
+        number = int(slot["PhysicalTrackNumber"].value or 1) if "PhysicalTrackNumber" in slot.keys() else 1
+        events = f.create.EventMobSlot()
+        events["SlotID"].value = next_id
+        next_id += 1
+        events["EditRate"].value = slot.edit_rate
+        events["PhysicalTrackNumber"].value = number
+        sequence = f.create.Sequence(media_kind="DescriptiveMetadata")
+        for frame, span, marker in sorted(found, key=lambda m: m[0]):
+            sequence.components.append(_descriptive_marker(f, slot, frame, span, marker))
+        events.segment = sequence
+        comp.slots.append(events)
+
+
+def _descriptive_marker(f, slot, frame: int, span: int, marker: otio.schema.Marker):
+    color = avid_color_of_otio(marker)
+    comment = marker.comment or marker.name or ""
+    ours = namespace(marker, NAMESPACE)
+    avid = marker.metadata.get("AAF")
+    attrs = avid.get("CommentMarkerAttributeList") if isinstance(avid, Mapping) else None
+    user = str(ours.get("user") or (attrs or {}).get("_ATN_CRM_USER") or "otio-retake")
+    item = f.create.DescriptiveMarker()
+    item["Position"].value = max(0, frame)
+    item["Length"].value = max(1, span)
+    item["Comment"].value = comment
+    item["DescribedSlots"].value = {slot.slot_id}
+    red, green, blue = _AVID_RGB.get(color) or _EXTENDED_RGB.get(color) or _AVID_RGB["Red"]
+    item["CommentMarkerColor"].value = {"red": red, "green": green, "blue": blue}
+    for name in ("CommentMarkerUSer", "CommentMarkerUser"):  # Avid's own spelling first
+        try:
+            item[name].value = user
+            break
+        except Exception:  # the property is not in this file's dictionary under that name
+            continue
+    values = {"_ATN_CRM_COLOR": color if color in AVID_LEGACY_COLORS else "Red", "_ATN_CRM_USER": user,
+              "_ATN_CRM_COM": comment, "_ATN_CRM_LENGTH": max(1, span),
+              "_ATN_CRM_ID": str((attrs or {}).get("_ATN_CRM_ID") or uuid.uuid4().hex)}
+    if color not in AVID_LEGACY_COLORS:
+        values["_ATN_CRM_COLOR_EXTENDED"] = color
+    for key, value in values.items():
+        item["CommentMarkerAttributeList"].append(f.create.TaggedValue(key, value))
+    return item
