@@ -181,15 +181,19 @@ def test_a_note_of_several_lines_keeps_every_line_and_its_directives(tmp_path):
                     "002  001      V     C        01:00:03:00 01:00:03:01 01:00:03:00 01:00:03:01  \n"
                     "* FROM CLIP NAME: b.mov\nrain\nhard |C:ResolveColorBlue |M:rain |D:24\n\n"
                     "003  001      V     C        01:00:05:00 01:00:05:01 01:00:05:00 01:00:05:01  \n"
-                    "Title: the card is crooked\nFCM: count again\nfix both |C:ResolveColorRed |M:card |D:24\n")
+                    "Title: the card is crooked\nFCM: count again\nfix both |C:ResolveColorRed |M:card |D:24\n\n"
+                    "004  001      V     C        01:00:07:00 01:00:07:01 01:00:07:00 01:00:07:01  \n"
+                    "* LOC: 01:00:07:00 RED avid\n* first line, as a comment\n* ASC_SAT 1.0\n"
+                    "* second line\nlast |C:ResolveColorRed |M:starred |D:24\n")
     timeline = read_timeline(path, fps=24)
     assert [m.comment for m in timeline.tracks.markers] == [
         "The sky turns red\nmode: video\n\nslowly, from the left", "rain\nhard",
-        "Title: the card is crooked\nFCM: count again\nfix both"]  # note lines, not the EDL's title and mode
+        "Title: the card is crooked\nFCM: count again\nfix both",  # note lines, not the EDL's title and mode
+        "avid", "second line\nlast"]  # written as comments: kept, but not past a statement (ASC_SAT)
     assert timeline.metadata["otio_retake"]["edl"]["fcm"] == "NON-DROP FRAME"
     ranges, _ = find_marked_ranges(timeline)
-    assert [r.prompt for r in ranges] == ["The sky turns red slowly, from the left", "rain hard",
-                                          "Title: the card is crooked FCM: count again fix both"]
+    assert [r.prompt for r in ranges][:3] == ["The sky turns red slowly, from the left", "rain hard",
+                                              "Title: the card is crooked FCM: count again fix both"]
 
 
 def test_written_edl_keeps_record_start_names_media_and_has_unique_short_reels(samples, tmp_path):

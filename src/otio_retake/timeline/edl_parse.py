@@ -8,9 +8,11 @@ statement keeps its line number so errors can point at it.
 
 Resolve writes a note of several lines as it is: its first lines stand alone
 under the event line and its last line carries the tags (empty before the
-tags when the note ends with a line break, as in `` |C:...``). The plain
-lines (not ``*`` comments, not other statements) just above a tag line are
-therefore the start of its note.
+tags when the note ends with a line break, as in `` |C:...``). The lines
+just above a tag line that are not EDL statements (an event, ``M2``, a LOC,
+a ``* KEYWORD:`` comment such as ``* FROM CLIP NAME:``, ``* ASC_SOP``) are
+therefore the start of its note; a leading ``*`` is dropped, as on the tag
+line.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ _RESOLVE = re.compile(
     r"^(?P<note>.*?)\s*\|C:(?P<color>[^|]*?)\s*\|M:(?P<name>[^|]*?)\s*\|D:(?P<dur>\d+)\s*$"
 )
 # Only the two modes: a note line that starts "FCM:" or "Title:" (Resolve writes notes as typed) is not one.
+# A comment statement an EDL tool writes under an event (``* FROM CLIP NAME:``, ``* SOURCE FILE:``,
+# ``* ASC_SOP (...)``...), as against a line of a note: it ends the note being gathered.
+_STATEMENT = re.compile(r"^\*\s*(?:[A-Z][A-Z0-9 _]*:|ASC_)")
 _FCM = re.compile(r"^\s*FCM:\s*(?P<fcm>(?:NON[- ]?)?DROP[- ]FRAME)\s*$", re.IGNORECASE)
 
 @dataclass(frozen=True)
@@ -181,9 +186,9 @@ def parse_edl(text: str) -> EdlDocument:
         stripped = line.strip()
         if "FREEZE FRAME" in stripped.upper():
             current.has_speed_effect = True
-        if stripped.startswith("*"):
-            note_lines = []  # a comment statement ends any note being gathered
+        if _STATEMENT.match(stripped):
+            note_lines = []
         else:
-            note_lines.append(stripped)
+            note_lines.append(stripped.lstrip("*").strip())
         current.comments.append(stripped.lstrip("*").strip())
     return EdlDocument(title=title, fcm=fcm, events=events, malformed=doc_malformed)
