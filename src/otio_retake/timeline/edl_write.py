@@ -78,6 +78,10 @@ def _one_line(text: str | None) -> str:
 
 def _source_file(clip: otio.schema.Clip) -> str | None:
     ref = clip.media_reference
+    if isinstance(ref, otio.schema.ImageSequenceReference) and ref.target_url_base:
+        # as the cmx_3600 reader reads an image sequence back: NAME.[first-last].ext
+        first, last = ref.frame_range_for_time_range(clip.trimmed_range())
+        return ref.abstract_target_url(f"[{first}-{last}]")
     if isinstance(ref, otio.schema.ExternalReference) and ref.target_url:
         path = url_to_path(ref.target_url)
         if PurePath(path).is_absolute() or PureWindowsPath(path).drive:
@@ -204,7 +208,9 @@ def write_edl_for_track(timeline: otio.schema.Timeline, track_name: str | None =
     markers = record_markers(timeline) if video is not None and [video] == first_video else []
     # the disabled tracks are said in the first EDL (the cut's), once
     notes = [f"track '{name}' is disabled" for name in disabled_tracks(timeline)] if label == all_groups[0][2] else []
-    return write_edl_text(timeline, video, audio, title=f"{timeline.name or 'timeline'} {label}".strip(),
+    # the timeline's own name when it is one EDL, so a round trip keeps it; the track's beside it when several
+    title = timeline.name or "timeline" if len(all_groups) == 1 else f"{timeline.name or 'timeline'} {label}".strip()
+    return write_edl_text(timeline, video, audio, title=title,
                           markers=markers, notes=notes)
 
 
@@ -286,7 +292,7 @@ def _track_events(timeline: otio.schema.Timeline, track: otio.schema.Track, rate
         if isinstance(item, otio.schema.Transition):
             kind = item.transition_type
             code = str(namespace(item, "cmx_3600").get("transition") or "")
-            if kind == otio.schema.TransitionTypes.SMPTE_Dissolve:
+            if kind in (otio.schema.TransitionTypes.SMPTE_Dissolve, ""):  # no type: a dissolve, as OTIO's default
                 code = "D"
             elif kind == "SMPTE_Wipe":
                 code = code if re.fullmatch(r"W\d{3}", code) else "W001"
@@ -412,20 +418,23 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
         if clip is not None and event.speed is not None:
             lines.append(f"M2   {reel:<{REEL_WIDTH}}       {float(event.speed * rate):05.1f}                "
                          f"{tc(event.src_in)}")
+        names = []  # a clip with no name has no name line
         if event.transition is not None and event.transition[2] is not None and event.transition[2].clip is not None:
-            lines.append(f"* FROM CLIP NAME: {_event_name(event.transition[2].clip)}")
-            if clip is not None:
-                lines.append(f"* TO CLIP NAME: {_event_name(clip)}")
+            names = [("FROM", _event_name(event.transition[2].clip), ""),
+                     ("TO", _event_name(clip) if clip is not None else "", "")]
         elif clip is not None:
-            freeze = " FF" if event.speed == 0 else ""
-            lines.append(f"* FROM CLIP NAME: {_event_name(clip)}{freeze}")
+            names = [("FROM", _event_name(clip), " FF" if event.speed == 0 else "")]
+        lines += [f"* {side} CLIP NAME: {name}{suffix}" for side, name, suffix in names if name]
         if clip is not None:
             if event.speed == 0:
                 lines.append("* * FREEZE FRAME")
             source_file = _source_file(clip)
             if source_file and event.transition is None:  # Avid's FROM FILE: so the EDL relinks wherever it is
                 lines.append(f"* FROM FILE: {source_file}")
-            elif _media_name(clip) != _event_name(clip):  # Avid's SOURCE FILE: what a relink by name looks for
+            kept = _kept_comments(clip)
+            lines += [f"* {c}" for c in kept]
+            if not any(c.upper().startswith("SOURCE FILE:") for c in kept) and _media_name(clip) != _event_name(clip):
+                # Avid's SOURCE FILE: what a relink by name looks for
                 lines.append(f"* SOURCE FILE: {_media_name(clip)}")
             lines += _cdl_lines(clip)
             take = namespace(clip, NAMESPACE)
@@ -444,6 +453,19 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
                                    hint="; ".join(carried) if carried else None)
     lines.append("")
     return "\n".join(lines)
+
+
+_OURS = re.compile(r"^(RETAKE:|OTIO-RETAKE |\* ?FREEZE FRAME|FREEZE FRAME|M2\b)", re.IGNORECASE)
+
+
+def _kept_comments(clip: otio.schema.Clip) -> list[str]:
+    """The comments of an EDL event no reader made anything of (Avid's ``SOURCE FILE:``, ``AVX2 EFFECT, RESIZE``),
+    written back as they were; not those we write ourselves, nor a Resolve marker's lines (its note's lines stand
+    alone under the event, and it is written back as a LOC)."""
+    comments = [str(c).strip() for c in namespace(clip, "cmx_3600").get("comments") or []]
+    if any("|C:" in c and "|M:" in c for c in comments):
+        return [c for c in comments if c.upper().startswith("SOURCE FILE:")]
+    return [c for c in comments if c and not _OURS.match(c)]
 
 
 def _cdl_lines(clip: otio.schema.Clip) -> list[str]:

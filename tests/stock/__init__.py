@@ -1,0 +1,1 @@
+"""The stock OTIO adapters' own test suites, run against ours (README.md)."""
