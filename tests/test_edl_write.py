@@ -4,6 +4,7 @@ disabled clips; what CMX 3600 cannot carry is refused with one line naming it (i
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import opentimelineio as otio
 import pytest
@@ -44,10 +45,15 @@ def _cut(timeline: otio.schema.Timeline) -> list:
     return out
 
 
-@pytest.mark.parametrize("name", ["speed_effects_small.edl", "dissolve_test.edl", "multi_audio.edl",
-                                  "screening_example.edl"])
-def test_shared_edls_round_trip_through_our_writer(fixtures_dir, name):
-    timeline = _read((fixtures_dir / name).read_text())
+STOCK_EDLS = Path(__file__).parent / "stock" / "cmx3600" / "sample_data"
+
+
+@pytest.mark.parametrize("path", [*(Path(__file__).parent / "data" / n for n in (
+    "speed_effects_small.edl", "dissolve_test.edl", "multi_audio.edl", "screening_example.edl")),
+    *(p for p in sorted(STOCK_EDLS.glob("*.edl")) if p.name != "timecode_mismatch.edl")], ids=lambda p: p.name)
+def test_shared_and_stock_edls_round_trip_through_our_writer(path):
+    """Every EDL the stock adapter's suite reads (Avid, Premiere, Nucoda exports), through our writer and back."""
+    timeline = _read(path.read_text())
     again = _read(write_edl_for_track(timeline), fps=str(timeline.global_start_time.rate))
     # reel AX (no reel) is written as a reel of its own per media file (AX001...), which a conform can tell apart
     made_up = [[i[:6] + (None if i[6] and i[6].startswith("AX") else i[6],) + i[7:] if len(i) > 6 else i
@@ -55,6 +61,11 @@ def test_shared_edls_round_trip_through_our_writer(fixtures_dir, name):
     assert made_up == [items for _, _, items in _cut(timeline)]
     assert [(k, n) for k, n, _ in _cut(again)] == [(k, n) for k, n, _ in _cut(timeline)]
     assert again.global_start_time == timeline.global_start_time
+    assert again.name == timeline.name
+    # what no reader made anything of (Avid's SOURCE FILE, AVX2 EFFECT lines) is written back
+    for before, after in zip(timeline.find_clips(), again.find_clips()):
+        kept = list(after.metadata.get("cmx_3600", {}).get("comments", []))
+        assert all(c in kept for c in before.metadata.get("cmx_3600", {}).get("comments", [])), kept
 
 
 def test_speed_and_freeze_events_are_m2_lines_with_the_source_out_they_had(fixtures_dir):
@@ -226,3 +237,31 @@ def test_cdl_read_from_an_edl_is_written_back():
     written = write_edl_for_track(_read(text, fps="24"))
     assert "*ASC_SOP (0.1 0.2 0.3) (1.0 -0.0122 0.0305) (1.0 0.0 1.0)\n*ASC_SAT 0.9" in written
     assert _cut(_read(written, fps="24")) == _cut(_read(text, fps="24"))
+
+
+def test_a_transition_of_no_type_is_a_dissolve_and_an_image_sequence_reads_back():
+    seq = otio.schema.ImageSequenceReference("file:///media/shot/", "shot.", ".exr", start_frame=1001,
+                                             rate=R, frame_zero_padding=4,
+                                             available_range=TimeRange(RationalTime(0, R), RationalTime(100, R)))
+    plates = otio.schema.Clip("plate", media_reference=seq, source_range=TimeRange(RationalTime(10, R),
+                                                                                   RationalTime(20, R)))
+    plain = otio.schema.Transition(in_offset=RationalTime(0, R), out_offset=RationalTime(6, R))
+    track = otio.schema.Track("V1", children=[_clip("a", 100, 30, "A"), plain, plates])
+    text = write_edl_for_track(_timeline(track))
+    assert [e.transition for e in parse_edl(text).events] == ["C", "C", "D"]
+    assert _read(text, fps="24").tracks[0][1].transition_type == otio.schema.TransitionTypes.SMPTE_Dissolve
+    cut = otio.schema.Track("V1", children=[plates.deepcopy()])
+    line = [x for x in write_edl_for_track(_timeline(cut)).splitlines() if x.startswith("* FROM FILE:")]
+    assert line == ["* FROM FILE: file:///media/shot/shot.[1011-1030].exr"]
+    assert isinstance(_read(write_edl_for_track(_timeline(cut)), fps="24").tracks[0][0].media_reference,
+                      otio.schema.ImageSequenceReference)
+
+
+def test_stock_writer_options_are_taken_where_they_mean_what_we_write_and_refused_otherwise():
+    timeline = _timeline(otio.schema.Track("V1", children=[_clip("a", 100, 30, "A")]))
+    assert otio.adapters.write_to_string(timeline, "otio_retake_edl", style="nucoda", rate=24) == \
+        write_edl_for_track(timeline)
+    for option, message in [({"style": "premiere"}, "not style 'premiere'"), ({"reelname_len": 12}, "not 12"),
+                            ({"rate": 25}, "at its own rate")]:
+        with pytest.raises(UnsupportedEditError, match=message):
+            otio.adapters.write_to_string(timeline, "otio_retake_edl", **option)

@@ -432,7 +432,7 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
             if source_file and event.transition is None:  # Avid's FROM FILE: so the EDL relinks wherever it is
                 lines.append(f"* FROM FILE: {source_file}")
             kept = _kept_comments(clip)
-            lines += [f"* {c}" for c in kept]
+            lines += [c if c.upper().startswith("AUD ") else f"* {c}" for c in kept]  # AUD: CMX's channels 3/4 line
             if not any(c.upper().startswith("SOURCE FILE:") for c in kept) and _media_name(clip) != _event_name(clip):
                 # Avid's SOURCE FILE: what a relink by name looks for
                 lines.append(f"* SOURCE FILE: {_media_name(clip)}")
