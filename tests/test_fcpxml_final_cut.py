@@ -149,3 +149,85 @@ def test_plan_and_conform_take_project(tmp_path, capsys):
     assert "projects" not in captured.err  # read: what follows is about its media, not which project
     assert run_cli("conform", path, "--project", "Cut 3", "-o", tmp_path / "final.otio") == 2
     assert "no project named 'Cut 3'" in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_run_over_its_fcpxml_output_pays_only_for_new_ranges(emulator, samples, tmp_path, monkeypatch):
+    # issue 22.6: the output's audition (sky) and connected takes are read back as takes, and the clip split
+    # around the audition is one clip again: the second run sends only the ranges without takes.
+    import httpx
+    from conftest import EMULATOR_KEY, run_cli
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
+    server = emulator("fal")
+
+    def run(timeline, out, *extra):
+        return run_cli("run", timeline, "-o", out, "--provider", "fal", "--base-url", server.url, "--poll-interval",
+                       "0.05", "--workspace", tmp_path / "ws", "--context", "0", *extra)
+
+    def submitted():
+        return httpx.get(server.url + "/_emulator/stats").json()["submitted"]
+
+    first = tmp_path / "first.fcpxml"
+    assert run(samples / "retake_sample.otio", first, "--marker-prefix", "sky") == 0
+    assert submitted() == 1
+    source, again = read_timeline(samples / "retake_sample.otio"), read_timeline(first)
+    assert [c.source_range for c in again.tracks[0].find_clips(shallow_search=True)] == \
+        [c.source_range for c in source.tracks[0].find_clips(shallow_search=True)]  # not split by the audition
+    second = tmp_path / "second.fcpxml"
+    assert run(first, second) == 0
+    assert submitted() == 3  # crossing and line; sky keeps its take A
+    ranges, skipped = find_marked_ranges(read_timeline(second))
+    assert ranges == [] and sorted(s.name for s in skipped) == ["crossing", "line", "sky"]
+
+
+def _cut(timeline):
+    """Every track's items with their record frames, source ranges (ms) and transitions' sides."""
+    import opentimelineio as otio
+    from otio_retake.timeline.info import timeline_rate
+    from otio_retake.timeline.segments import track_items
+    rate = timeline_rate(timeline)
+    out = []
+    for track in timeline.tracks:
+        rows = []
+        for item, first, last in track_items(timeline, track, rate):
+            if isinstance(item, otio.schema.Gap):
+                continue
+            if isinstance(item, otio.schema.Transition):
+                rows.append(("transition", first, last, item.in_offset.value, item.out_offset.value))
+            else:
+                rng = item.source_range
+                rows.append((type(item).__name__, item.name, first, last, round(rng.start_time.to_seconds() * 1000),
+                             round(rng.duration.to_seconds() * 1000), item.enabled))
+        out.append((track.name, track.kind, rows))
+    return out
+
+
+def test_final_cut_project_round_trips_with_its_lanes_transitions_and_conformed_clips(tmp_path):
+    # issue 27.9/27.10: the secondary storylines and connected clips go back on their lanes, the dissolves
+    # (one at the start, one spanning a cut, two in a storyline) are written back, conformed clips stay so.
+    from otio_retake.timeline.write import write_timeline
+    source = read_timeline(FIXTURES / "fcp_5994_with_2398_2997_media.fcpxml")
+    write_timeline(source, tmp_path / "o.fcpxml")
+    again = read_timeline(tmp_path / "o.fcpxml")
+    assert _cut(again) == _cut(source)
+    assert sorted((m.name, m.marked_range.start_time.value) for m in again.tracks.markers) == \
+        sorted((m.name, m.marked_range.start_time.value) for m in source.tracks.markers)
+    text = (tmp_path / "o.fcpxml").read_text()
+    assert text.count("<transition ") == 4 and '<spine lane="1"' in text
+
+
+def test_compound_clip_is_written_back_as_a_ref_clip_from_its_in_point(fixtures_dir, tmp_path):
+    # issue 27.8: written back as a compound clip (not a gap), from source frame 109
+    import xml.etree.ElementTree as ET
+    import opentimelineio as otio
+    from otio_retake.timeline.write import write_timeline
+    write_timeline(read_timeline(fixtures_dir / "fcpx_project.fcpxml"), tmp_path / "o.fcpxml")
+    root = ET.parse(tmp_path / "o.fcpxml").getroot()
+    refs = root.findall("./library/event/project/sequence/spine/ref-clip")
+    assert [(r.get("name"), r.get("start"), r.get("duration")) for r in refs] == [
+        ("compound_clip_1", "109/30s", "30s"), ("compound_clip_1", "19/10s", "10s")]
+    media = {m.get("id"): m for m in root.iter("media")}
+    assert [c.get("name") for c in media[refs[0].get("ref")].iter("asset-clip")] == ["IMG_0233", "IMG_0857",
+                                                                                       "IMG_0858"]
+    again = read_timeline(tmp_path / "o.fcpxml")
+    stacks = [i for i in again.tracks[0] if isinstance(i, otio.schema.Stack)]
+    assert [s.source_range.start_time.value for s in stacks] == [109, 57]

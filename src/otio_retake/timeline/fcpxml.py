@@ -20,11 +20,15 @@ rate-conforms (``_CONFORMS``) keeps its exact sequence length and says its
 media rate in ``metadata["fcpxml"]["conform_rate"]`` (segments renders it
 frame for frame) or, played at another rate than the sequence's, its speed.
 
-Write: the cut's first video track becomes the spine; each range whose takes
-sit inside one clip becomes an ``<audition>`` there (the original frames as
-the active pick, each take as an alternative), so Final Cut shows native
-alternates; takes of ranges that cross a cut, and sound-only takes, become
-connected clips above (or, for sound, below) the storyline.
+Write: the cut's first video track becomes the spine (with its transitions;
+nested Stacks as compound clips); each range whose takes sit inside one clip
+becomes an ``<audition>`` there (the original frames as the active pick, each
+take as an alternative), so Final Cut shows native alternates; the editor's
+other tracks go back on their lanes as connected clips and storylines; takes
+of ranges that cross a cut, and sound-only takes, become connected clips on
+lanes past the editor's (above the storyline for picture, below for sound).
+docs/fcpxml.md says what is read and written, and why where the stock adapter
+differs.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from ..errors import TimelineReadError
-from ..timecode import is_drop_frame_rate
+from ..timecode import is_drop_frame_rate, snap_rate
 from ..paths import path_to_url, url_to_path
 from .marks import record_markers
 from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate, xml_text
@@ -80,6 +84,7 @@ class _Resources:
     formats: dict[str, ET.Element] = field(default_factory=dict)
     assets: dict[str, ET.Element] = field(default_factory=dict)
     media: dict[str, ET.Element] = field(default_factory=dict)  # compound and multicam clips' sequences
+    effects: dict[str, ET.Element] = field(default_factory=dict)
 
     def asset_src(self, asset: ET.Element) -> str | None:
         src = asset.get("src")
@@ -107,6 +112,8 @@ def read_fcpxml(text: str, *, source: str = "FCPXML", project: str | None = None
         res.assets[element.get("id")] = element
     for element in root.iter("media"):
         res.media[element.get("id")] = element
+    for element in root.iter("effect"):
+        res.effects[element.get("id")] = element
     chosen = _project(root, source, project)
     sequence = chosen.find("sequence")
     if sequence is None or sequence.find("spine") is None:
@@ -293,24 +300,37 @@ class _Reader:
         r = float(self.rate)
         items: list[otio.schema.Item] = []
         cursor = self.frame(origin)
+        pending: tuple[otio.schema.Transition, Fraction, Fraction] | None = None  # a transition, its offset, length
         for element in spine:
             tag = element.tag
             if tag == "transition":
-                half = RationalTime(round(parse_time(element.get("duration")) * self.rate / 2), r)
-                items.append(otio.schema.Transition(name=element.get("name") or "", in_offset=half,
-                                                    out_offset=half, metadata={"fcpxml": {
-                                                        "duration": element.get("duration")}}))
+                length = parse_time(element.get("duration"))
+                transition = otio.schema.Transition(
+                    name=element.get("name") or "", in_offset=RationalTime(0, r), out_offset=self.duration(length),
+                    metadata={"fcpxml": {"effect": _effect_uid(element, self.res)}})
+                pending = (transition, origin + parse_time(element.get("offset")) - zero, length)
+                items.append(transition)
                 continue
             if tag not in _STORY:
                 continue
             at = origin + parse_time(element.get("offset")) - zero
             first = self.frame(at)
-            if first > cursor:  # a hole in the storyline
-                items.append(otio.schema.Gap(source_range=TimeRange(RationalTime(0, r),
-                                                                    RationalTime(first - cursor, r))))
+            if pending is not None:  # the cut is where this element starts: the transition spans it
+                transition, begins, length = pending
+                before = self.frame(at) - self.frame(begins) if items[:-1] else 0
+                transition.in_offset = RationalTime(before, r)
+                transition.out_offset = RationalTime(self.frame(begins + length) - self.frame(begins) - before, r)
+                pending = None
+            hole = round(first - cursor)  # the track's end so far: a conformed clip's length is not whole frames
+            if hole > 0:  # a hole in the storyline
+                items.append(otio.schema.Gap(source_range=TimeRange(RationalTime(0, r), RationalTime(hole, r))))
+                cursor += hole
             item = self.element(element, at, lane)
             items.append(item)
-            cursor = first + round(item.duration().rescaled_to(r).value)
+            cursor += item.duration().rescaled_to(r).value
+        if pending is not None:  # a transition that ends the storyline (a fade out) lies before its end
+            transition, _, length = pending
+            transition.in_offset, transition.out_offset = self.duration(length), RationalTime(0, r)
         return items
 
     def element(self, element: ET.Element, at: Fraction, lane: int) -> otio.schema.Item:
@@ -507,6 +527,13 @@ class _Reader:
                                 metadata={"fcpxml": {"tag": element.tag, "missing": what}})
 
 
+def _effect_uid(transition: ET.Element, res: _Resources) -> str | None:
+    """The uid of a transition's video effect (Final Cut's Cross Dissolve, a wipe...), to write it back."""
+    video = transition.find("filter-video")
+    effect = res.effects.get(video.get("ref")) if video is not None else None
+    return effect.get("uid") if effect is not None else None
+
+
 def _merge_audition_pieces(items: list[otio.schema.Item]) -> list[otio.schema.Item]:
     """Put back together a clip our writer split around an audition (the pieces show the media continuously):
     the range's shot, hence its context and identity, is the clip the editor cut, not the audition's piece."""
@@ -516,13 +543,14 @@ def _merge_audition_pieces(items: list[otio.schema.Item]) -> list[otio.schema.It
         if isinstance(prev, otio.schema.Clip) and isinstance(item, otio.schema.Clip) and \
                 (namespace(prev, "fcpxml").get("audition") or namespace(item, "fcpxml").get("audition")) and \
                 _continues(prev, item):
-            merged_meta = dict(namespace(prev, "fcpxml"))
-            merged_meta.pop("audition", None)
             src = prev.source_range
             prev.source_range = TimeRange(src.start_time, src.duration + item.source_range.duration)
-            prev.metadata["fcpxml"] = merged_meta
+            prev.metadata["fcpxml"]["audition"] = True  # the piece after it may continue it too
             continue
         out.append(item)
+    for item in out:
+        if isinstance(item, otio.schema.Clip) and "fcpxml" in item.metadata:
+            item.metadata["fcpxml"].pop("audition", None)
     return out
 
 
@@ -610,6 +638,14 @@ def _conform_of(clip: otio.schema.Clip) -> Fraction | None:
     return Fraction(conform) if conform else None
 
 
+def _conform_target_of(clip: otio.schema.Clip) -> tuple[Fraction | None, Fraction | None]:
+    """(the rate it plays at, its media rate) of a clip Final Cut conforms to another rate than the sequence's."""
+    fcpxml = namespace(clip, "fcpxml")
+    if not fcpxml.get("conform_target"):
+        return None, None
+    return Fraction(fcpxml["conform_target"]), Fraction(fcpxml["conform_target"]) / Fraction(fcpxml["speed"])
+
+
 def _time_points(element: ET.Element) -> list[tuple[Fraction, Fraction, str]]:
     """(local time, media time, interp) of each ``timept`` of a clip's ``timeMap`` (interp defaults to smooth2)."""
     tmap = element.find("timeMap")
@@ -646,6 +682,14 @@ def _src_frame_rate(rate: Fraction) -> str:
 # ----------------------------------------------------------------------------------------------- writing
 
 
+_CROSS_DISSOLVE = "FxPlug:4731E73A-8DAC-4113-9A30-AE85B1761265"  # Final Cut's Cross Dissolve, as its exports name it
+
+
+def _seconds(time: RationalTime) -> Fraction:
+    """An OTIO time as exact seconds (its rate snapped to the NTSC rate it stands for)."""
+    return Fraction(time.value).limit_denominator(10 ** 6) / snap_rate(time.rate)
+
+
 class _Writer:
     def __init__(self, timeline: otio.schema.Timeline) -> None:
         self.timeline = timeline
@@ -655,6 +699,8 @@ class _Writer:
         self.assets: dict[str, str] = {}
         self.formats: dict[Fraction, str] = {}
         self.clocks: dict[int, Fraction] = {}  # id(asset-clip) -> its clock's rate, where it is not the sequence's
+        self.effects: dict[str, str] = {}  # transition effect uid -> resource id
+        self.media: dict[int, str] = {}  # id(nested Stack) -> its compound clip's media id
         self._next_id = 1
         size = namespace(timeline, NAMESPACE).get("frame_size") or [1920, 1080]
         self.format_id = self._new_id()
@@ -686,7 +732,7 @@ class _Writer:
         if key not in self.assets:
             rid = self._new_id()
             available = ref.available_range or clip.source_range
-            media_rate = Fraction(available.duration.rate).limit_denominator(1001)
+            media_rate = snap_rate(available.duration.rate)
             path = url_to_path(ref.target_url)
             has_video = not path.lower().endswith((".wav", ".aif", ".aiff"))
             asset = ET.SubElement(self.resources, "asset", id=rid, name=PurePath(path.replace("\\", "/")).stem,
@@ -694,10 +740,8 @@ class _Writer:
                                   duration=self.seconds(round(available.duration.value), media_rate),
                                   hasVideo="1" if has_video else "0", hasAudio="1", audioSources="1",
                                   audioChannels="2", audioRate="48000")
-            if has_video:
-                conform = _conform_of(clip)
-                # a conformed clip's media keep their own rate, or Final Cut would not conform them
-                asset.set("format", self.format_at(conform) if conform else self.format_id)
+            if has_video:  # the media's own rate: Final Cut conforms it or plays it in real time by that
+                asset.set("format", self.format_at(media_rate) if media_rate != self.rate else self.format_id)
             ET.SubElement(asset, "media-rep", kind="original-media",
                           src=ref.target_url if ref.target_url.startswith("file:") else path_to_url(path))
             self.assets[key] = rid
@@ -723,7 +767,13 @@ class _Writer:
             element.attrib.pop("start")
         else:
             element.set("ref", rid)
-            if speed is not None:  # one constant speed, as read: local time -> media time
+            if not clip.enabled:
+                element.set("enabled", "0")
+            target, media = _conform_target_of(clip)
+            if target is not None:  # conformed to another rate than the sequence's: its clock runs at that
+                ET.SubElement(element, "conform-rate", srcFrameRate=_src_frame_rate(media))
+                self.clocks[id(element)] = self.rate * media / target
+            elif speed is not None:  # one constant speed, as read: local time -> media time
                 tmap = ET.SubElement(element, "timeMap")
                 for local in (begin, begin + Fraction(frames) / self.rate):
                     ET.SubElement(tmap, "timept", time=format_time(local),
@@ -732,6 +782,68 @@ class _Writer:
                 ET.SubElement(element, "conform-rate", srcFrameRate=_src_frame_rate(conform))
                 self.clocks[id(element)] = conform
         return element
+
+    def story_item(self, item, offset: Fraction, first: int, frames: int, *, connected: bool = False) -> ET.Element:
+        """The element of a clip, a compound clip (nested Stack) or a gap, ``frames`` frames from ``first``."""
+        if isinstance(item, otio.schema.Clip):
+            element = self.asset_clip(item, offset, first, frames)
+            if element.tag == "gap" and connected:  # no media (a title, an offline clip): Final Cut connects no gap
+                element = ET.Element("clip", name=xml_text(item.name), offset=format_time(offset),
+                                     duration=self.seconds(frames))
+                ET.SubElement(element, "gap", name="Gap", offset="0s", duration=self.seconds(frames))
+            return element
+        if isinstance(item, otio.schema.Stack):
+            return self.ref_clip(item, offset, first, frames)
+        return ET.Element("gap", name="Gap", offset=format_time(offset), duration=self.seconds(frames),
+                          start="3600s")
+
+    def transition(self, transition: otio.schema.Transition, offset: Fraction, frames: int) -> ET.Element:
+        """A transition over ``frames`` record frames (Final Cut's Cross Dissolve unless read as another)."""
+        uid = namespace(transition, "fcpxml").get("effect") or _CROSS_DISSOLVE
+        if uid not in self.effects:
+            self.effects[uid] = self._new_id()
+            ET.SubElement(self.resources, "effect", id=self.effects[uid],
+                          name=xml_text(transition.name) or "Cross Dissolve", uid=uid)
+        element = ET.Element("transition", name=xml_text(transition.name) or "Cross Dissolve",
+                             offset=format_time(offset), duration=self.seconds(frames))
+        ET.SubElement(element, "filter-video", ref=self.effects[uid], name=xml_text(transition.name) or "Cross Dissolve")
+        return element
+
+    def ref_clip(self, stack: otio.schema.Stack, offset: Fraction, first: int, frames: int) -> ET.Element:
+        """A compound clip showing ``frames`` frames of ``stack`` from ``first`` frames into its source range."""
+        if id(stack) not in self.media:
+            self.media[id(stack)] = self._compound(stack)
+        begin = _seconds(stack.source_range.start_time) if stack.source_range else Fraction(0)
+        return ET.Element("ref-clip", ref=self.media[id(stack)], name=xml_text(stack.name), offset=format_time(offset),
+                          start=format_time(begin + Fraction(first) / self.rate), duration=self.seconds(frames))
+
+    def _compound(self, stack: otio.schema.Stack) -> str:
+        """The ``media`` of a nested Stack: its first video track as the compound clip's storyline."""
+        rid = self._new_id()
+        media = ET.SubElement(self.resources, "media", id=rid, name=xml_text(stack.name) or "Compound Clip")
+        tracks = [t for t in stack if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Video]
+        length = _seconds(tracks[0].duration()) if tracks else Fraction(0)
+        sequence = ET.SubElement(media, "sequence", format=self.format_id, duration=format_time(length),
+                                 tcStart="0s", tcFormat="NDF")
+        spine = ET.SubElement(sequence, "spine")
+        if tracks:
+            ranges = tracks[0].range_of_all_children()
+            for child in tracks[0]:  # in order (the ranges are a mapping)
+                rng = ranges[child]
+                at = _seconds(rng.start_time)
+                if isinstance(child, otio.schema.Transition):
+                    continue  # a compound clip's own dissolves are not written: its clips and gaps are
+                if isinstance(child, otio.schema.Clip) and self.asset(child) is not None:
+                    element = ET.Element("asset-clip", ref=self.asset(child), name=xml_text(child.name),
+                                         offset=format_time(at), start=format_time(_seconds(child.source_range.start_time)),
+                                         duration=format_time(_seconds(rng.duration)))
+                elif isinstance(child, otio.schema.Stack):
+                    element = self.ref_clip(child, at, 0, round(_seconds(rng.duration) * self.rate))
+                else:
+                    element = ET.Element("gap", name="Gap", offset=format_time(at),
+                                         duration=format_time(_seconds(rng.duration)), start="3600s")
+                spine.append(element)
+        return rid
 
     def span(self, shown: ET.Element, frames: int) -> Fraction:
         """``frames`` record frames in a storyline element's own clock (a conformed clip's runs at its media rate)."""
@@ -771,20 +883,25 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
     # Storyline pieces: (record in, record out, element); a piece is split where an audition goes.
     pieces: list[list] = []
     items = list(track_items(timeline, cut[0], rate)) if cut else []
+    transitions: dict[int, list] = {}  # the cut a transition spans (record frame) -> (transition, in, out)
     for item, first, last in items:
-        if isinstance(item, otio.schema.Transition) or last <= first:
+        if isinstance(item, otio.schema.Transition):
+            cut_at = first + round(item.in_offset.rescaled_to(float(rate)).value)
+            transitions.setdefault(cut_at, []).append((item, first, last))
             continue
-        pieces.append([first, last, item, 0])  # item, frames into the item where this piece starts
+        if last > first:
+            pieces.append([first, last, item, 0])  # item, frames into the item where this piece starts
+    if pieces and pieces[-1][1] < total:  # clips on other tracks past the storyline's end connect to a gap
+        pieces.append([pieces[-1][1], total, None, 0])
     auditions = _group_auditions(timeline, takes, pieces, rate)
     elements: list[tuple[int, int, ET.Element, ET.Element]] = []  # record in, out, element, clip in it
+    last_out = None
     for first, last, item, into in pieces:
+        for transition, t_in, t_out in transitions.pop(first, []):
+            spine.append(w.transition(transition, Fraction(start + t_in) / rate, t_out - t_in))
         alts = auditions.get((first, last))
         offset = Fraction(start + first) / rate
-        if isinstance(item, otio.schema.Clip):
-            shown = w.asset_clip(item, offset, into, last - first)
-        else:
-            shown = ET.Element("gap", name="Gap", offset=format_time(offset), duration=w.seconds(last - first),
-                               start="3600s")
+        shown = w.story_item(item, offset, into, last - first)
         if alts:
             audition = ET.Element("audition", offset=format_time(offset))
             audition.append(shown)
@@ -797,16 +914,83 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
         else:
             spine.append(shown)
             elements.append((first, last, shown, shown))
+        last_out = last
+    for transition, t_in, t_out in transitions.pop(last_out, []):  # a fade out at the storyline's end
+        spine.append(w.transition(transition, Fraction(start + t_in) / rate, t_out - t_in))
+    # The editor's other tracks where they were: connected clips and storylines, by lane (above the storyline
+    # for picture, below for sound); our takes go on lanes past them.
+    lanes = _editor_lanes(timeline, cut, retake_tracks)
+    for track, lane in lanes:
+        _write_lane(w, timeline, track, lane, elements, rate)
+    top = max((lane for _, lane in lanes if lane > 0), default=0)
+    bottom = min((lane for _, lane in lanes if lane < 0), default=0)
     placed = {id(t) for alts in auditions.values() for t in alts}
     for clip, track, lo, hi in takes:
         if id(clip) in placed:
             continue
-        _connect(w, clip, track, lo, hi, elements, rate)
+        _connect(w, clip, track, lo, hi, elements, rate, top, bottom)
     for frame, duration, marker in record_markers(timeline):
         _place_marker(w, elements, frame, duration, marker, rate)
     ET.indent(w.root, space="    ")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n'
             + ET.tostring(w.root, encoding="unicode") + "\n")
+
+
+def _editor_lanes(timeline, cut, retake_tracks) -> list[tuple[otio.schema.Track, int]]:
+    """The editor's tracks other than the storyline's, with the lane each goes back to: the one it was read from
+    (FCPXML), else the next above (picture) or below (a sound track read from an FCPXML lane)."""
+    out = []
+    used_video = 0
+    for track in cut[1:]:
+        lane = namespace(track, "fcpxml").get("lane")
+        used_video = max(used_video + 1, int(lane)) if lane is not None else used_video + 1
+        out.append((track, int(lane) if lane is not None else used_video))
+    for track in timeline.tracks:
+        if isinstance(track, otio.schema.Track) and track.kind == otio.schema.TrackKind.Audio \
+                and track not in retake_tracks and namespace(track, "fcpxml").get("lane") is not None:
+            out.append((track, int(namespace(track, "fcpxml")["lane"])))
+    return out
+
+
+def _write_lane(w: _Writer, timeline, track, lane: int, elements, rate) -> None:
+    """A track's clips as connected clips (one clip alone) or connected storylines (clips that follow each other
+    or meet in a transition), each attached to the storyline element under its first frame."""
+    runs: list[list] = []
+    for item, first, last in track_items(timeline, track, rate):
+        if isinstance(item, otio.schema.Gap) or (last <= first and not isinstance(item, otio.schema.Transition)):
+            runs.append([])
+            continue
+        if not runs:
+            runs.append([])
+        runs[-1].append((item, first, last))
+    for run in (r for r in runs if r):
+        begin = min(first for _, first, _ in run)
+        found = _container_at(elements, max(begin, 0))
+        if found is None:
+            continue
+        container_first, _, shown = found
+        at = w.local(shown, container_first, begin)
+        audio = track.kind == otio.schema.TrackKind.Audio
+        clips = [entry for entry in run if not isinstance(entry[0], otio.schema.Transition)]
+        if len(run) == 1:
+            item, first, last = run[0]
+            element = w.story_item(item, at, 0, last - first, connected=True)
+            element.set("lane", str(lane))
+        else:
+            element = ET.Element("spine", lane=str(lane), offset=format_time(at))
+            for item, first, last in run:
+                offset = Fraction(first - begin) / w.rate
+                if isinstance(item, otio.schema.Transition):
+                    element.append(w.transition(item, offset, last - first))
+                else:
+                    element.append(w.story_item(item, offset, 0, last - first, connected=True))
+            if not clips:
+                continue
+        if audio:
+            for clip in element.iter("asset-clip"):
+                clip.set("srcEnable", "audio")
+        index = len([c for c in shown if c.tag in ("timeMap", "conform-rate", "marker", "chapter-marker")])
+        shown.insert(index, element)
 
 
 def _group_auditions(timeline, takes, pieces: list[list], rate) -> dict[tuple[int, int], list[otio.schema.Clip]]:
@@ -839,13 +1023,14 @@ def _container_at(elements, frame: int):
     return None
 
 
-def _connect(w: _Writer, clip, track, lo: int, hi: int, elements, rate) -> None:
+def _connect(w: _Writer, clip, track, lo: int, hi: int, elements, rate, top: int = 0, bottom: int = 0) -> None:
     found = _container_at(elements, lo)
     if found is None:
         return
     first, element, shown = found
     letter = str(namespace(track, NAMESPACE).get("take") or "A")
-    lane = (ord(letter) - ord("A") + 1) * (1 if track.kind == otio.schema.TrackKind.Video else -1)
+    step = ord(letter) - ord("A") + 1
+    lane = top + step if track.kind == otio.schema.TrackKind.Video else bottom - step
     connected = w.asset_clip(clip, w.local(shown, first, lo), 0, hi - lo, lane=str(lane))
     if track.kind != otio.schema.TrackKind.Video:
         connected.set("srcEnable", "audio")
