@@ -149,6 +149,8 @@ def test_plan_and_conform_take_project(tmp_path, capsys):
     assert "projects" not in captured.err  # read: what follows is about its media, not which project
     assert run_cli("conform", path, "--project", "Cut 3", "-o", tmp_path / "final.otio") == 2
     assert "no project named 'Cut 3'" in " ".join(capsys.readouterr().err.split())
+    assert run_cli("relink", path, "--project", "Cut 1", "--json") == 1  # read; its media is missing
+    assert "a.mov" in capsys.readouterr().out
 
 
 def test_a_run_over_its_fcpxml_output_pays_only_for_new_ranges(emulator, samples, tmp_path, monkeypatch):
@@ -231,3 +233,20 @@ def test_compound_clip_is_written_back_as_a_ref_clip_from_its_in_point(fixtures_
     again = read_timeline(tmp_path / "o.fcpxml")
     stacks = [i for i in again.tracks[0] if isinstance(i, otio.schema.Stack)]
     assert [s.source_range.start_time.value for s in stacks] == [109, 57]
+
+
+def test_a_take_over_a_multicam_clip_shows_its_active_angle(tmp_path):
+    # The real multicam export with pattern media named as its cameras: 'Marker on Multicam Clip 1' (record
+    # frame 33) is over angle D (Cam 4), shown from its media frame 140: the take is Cam 4's frames 173...
+    from fractions import Fraction
+    from conftest import decode_patterns, run_cli
+    from media_sources import make_source
+    media = tmp_path / "media"
+    media.mkdir()
+    make_source(media / "Cam 4.mp4", clip_id=4, frames=230, rate=Fraction(24000, 1001), audio=None)
+    make_source(media / "Cam 2.mp4", clip_id=2, frames=24, rate=Fraction(24000, 1001), audio=None)  # never used
+    assert run_cli("run", FIXTURES / "fcp_multicam_markers.fcpxml", "-o", tmp_path / "o.otio", "--media-dir", media,
+                   "--workspace", tmp_path / "ws", "--marker-prefix", "Marker on Multicam Clip 1",
+                   "--default-length", "2", "--context", "0", "--handles", "0") == 0
+    [take] = (tmp_path / "ws" / "takes").glob("*.mp4")
+    assert decode_patterns(take) == [(173 + k, 4) for k in range(48)]

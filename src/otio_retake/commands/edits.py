@@ -77,9 +77,10 @@ def studio_cmd(target, workspace, provider, media_dirs, markers, fps, base_urls,
               help="Folder to look for media in (repeatable; it must exist).")
 @click.option("--fps", callback=rate_option, help="Frame rate of an EDL.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def relink_cmd(timeline, media_dirs, fps, as_json):
+@click.option("--project", metavar="NAME", help="The project to read of an FCPXML that holds several.")
+def relink_cmd(timeline, media_dirs, fps, as_json, project):
     """Report which media file each clip uses, and what is missing (exit 1 if anything is)."""
-    tl, resolver = pipeline.open_timeline(timeline, fps=fps, media_dirs=list(media_dirs))
+    tl, resolver = pipeline.open_timeline(timeline, fps=fps, media_dirs=list(media_dirs), project=project)
     rows = pipeline.relink_report(tl, resolver)
     missing = [r for r in rows if r.path is None]
     if as_json:
