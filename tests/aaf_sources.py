@@ -17,10 +17,10 @@ RATE = 24
 TAPE_START = 90000  # 01:02:30:00 at 24 fps
 
 
-def _event_slot(f, mob, slot_id: int, track: int, described: int, markers: list[tuple[int, str]]):
+def _event_slot(f, mob, slot_id: int, track: int, described: int, markers: list[tuple[int, str]], rate=RATE):
     slot = f.create.EventMobSlot()
     slot["SlotID"].value = slot_id
-    slot["EditRate"].value = RATE
+    slot["EditRate"].value = rate
     slot["PhysicalTrackNumber"].value = track
     sequence = f.create.Sequence(media_kind="DescriptiveMetadata")
     for position, comment in markers:
@@ -33,10 +33,10 @@ def _event_slot(f, mob, slot_id: int, track: int, described: int, markers: list[
     mob.slots.append(slot)
 
 
-def _master_clip(f, name: str, *, kind: str, frames: int, tape: str, linked: str, locators=()):
+def _master_clip(f, name: str, *, kind: str, frames: int, tape: str, linked: str, locators=(), rate=RATE):
     tape_mob = f.create.SourceMob(tape)
     f.content.mobs.append(tape_mob)
-    tape_slot, tc_slot = tape_mob.create_tape_slots(tape, RATE, RATE, media_kind=kind)
+    tape_slot, tc_slot = tape_mob.create_tape_slots(tape, rate, round(rate), media_kind=kind)
     tc_slot.segment.start = TAPE_START
     tc_slot["PhysicalTrackNumber"].value = 1  # Media Composer marks the tape's primary timecode so
     tape_slot.segment.length = tc_slot.segment.length = frames * 10
@@ -46,15 +46,15 @@ def _master_clip(f, name: str, *, kind: str, frames: int, tape: str, linked: str
     locator = f.create.NetworkLocator()
     locator["URLString"].value = linked
     file_mob.descriptor["Locator"].append(locator)
-    file_slot = file_mob.create_timeline_slot(RATE)
+    file_slot = file_mob.create_timeline_slot(rate)
     file_slot.segment = tape_mob.create_source_clip(slot_id=tape_slot.slot_id, start=0, length=frames, media_kind=kind)
     master = f.create.MasterMob(name)
     f.content.mobs.append(master)
-    slot = master.create_timeline_slot(RATE)
+    slot = master.create_timeline_slot(rate)
     slot["PhysicalTrackNumber"].value = 1
     slot.segment = file_mob.create_source_clip(slot_id=file_slot.slot_id, start=0, length=frames, media_kind=kind)
     if locators:
-        _event_slot(f, master, 1000, 1, slot.slot_id, list(locators))
+        _event_slot(f, master, 1000, 1, slot.slot_id, list(locators), rate)
     return master, slot
 
 
@@ -67,24 +67,25 @@ def write_master_clip_aaf(path: Path, *, sound_only: bool = False) -> Path:
     return path
 
 
-def write_sequence_aaf(path: Path) -> Path:
+def write_sequence_aaf(path: Path, *, rate=RATE, drop: bool = False) -> Path:
     """A sequence 'cut' of 48 frames of master clip 'shot_a' from its 12th frame, with one locator of its
     own at record frame 5; the master clip has a locator of its own (at its frame 20) too."""
     with aaf2.open(str(path), "w") as f:
         master, master_slot = _master_clip(f, "shot_a", kind="picture", frames=120, tape="TAPE_07",
                                            linked="file:///Volumes/Shoot/shot_a.mov",
-                                           locators=[(20, "master clip locator, not on the sequence")])
+                                           locators=[(20, "master clip locator, not on the sequence")], rate=rate)
         comp = f.create.CompositionMob("cut")
         comp.usage = "Usage_TopLevel"
         f.content.mobs.append(comp)
-        tc = comp.create_timeline_slot(RATE)
+        tc = comp.create_timeline_slot(rate)
         tc["PhysicalTrackNumber"].value = 1
-        timecode = f.create.Timecode(RATE)
-        timecode.start, timecode.length = 86400, 48
+        timecode = f.create.Timecode(round(rate), drop)
+        # 01:00:00:00 (01:00:00;00 drop-frame: 108 frame numbers fewer in the first hour)
+        timecode.start, timecode.length = 3600 * round(rate) - (108 if drop else 0), 48
         tc.segment = timecode
-        picture = comp.create_picture_slot(RATE)
+        picture = comp.create_picture_slot(rate)
         picture["PhysicalTrackNumber"].value = 1
         picture.segment.components.append(master.create_source_clip(slot_id=master_slot.slot_id, start=12,
                                                                      length=48, media_kind="picture"))
-        _event_slot(f, comp, 1000, 1, picture.slot_id, [(5, "sequence locator")])
+        _event_slot(f, comp, 1000, 1, picture.slot_id, [(5, "sequence locator")], rate)
     return path

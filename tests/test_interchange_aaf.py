@@ -15,10 +15,16 @@ import opentimelineio as otio
 import pytest
 
 from aaf_sources import TAPE_START, write_master_clip_aaf, write_sequence_aaf
+from fractions import Fraction
+
 from conftest import run_cli
+from media_sources import make_source
+from otio_retake.timeline.info import timeline_drop_frame
+from otio_retake.timeline.write import write_timeline
 from otio_retake.errors import TimelineReadError
 from otio_retake.timecode import frames_to_timecode
-from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges, record_markers
+from otio_retake.timeline.conform import conform
+from otio_retake.timeline.marks import MarkerFilter, existing_takes, find_marked_ranges, record_markers
 from otio_retake.timeline.read import read_timeline
 from otio_retake.timeline.relink import MediaResolver
 
@@ -161,6 +167,27 @@ def test_only_the_sequences_own_locators_are_ranges_not_its_master_clips(tmp_pat
     assert "master clip locator, not on the sequence" in [m.name for c in stock.find_clips() for m in c.markers]
 
 
+@pytest.mark.parametrize("drop", [True, False])
+def test_a_2997_sequence_is_labelled_drop_frame_or_not_as_its_timecode_says(tmp_path, drop):
+    timeline = read_timeline(write_sequence_aaf(tmp_path / "cut.aaf", rate=Fraction(30000, 1001), drop=drop))
+    assert timeline_drop_frame(timeline) is drop
+    [marker] = timeline.tracks.markers
+    assert marker.metadata["otio_retake"]["origin"].endswith("at 01:00:00;05" if drop else "at 01:00:00:05")
+    write_timeline(timeline, tmp_path / "out.aaf")  # and written back so
+    again = read_timeline(tmp_path / "out.aaf")
+    assert timeline_drop_frame(again) is drop and again.global_start_time == timeline.global_start_time
+
+
+def test_plan_says_which_media_it_found_by_tape_name(tmp_path, capsys):
+    media = tmp_path / "media"
+    media.mkdir()
+    make_source(media / "A007.mov", clip_id=7, frames=120, audio=None)
+    path = write_master_clip_aaf(tmp_path / "clip.aaf")
+    assert run_cli("plan", path, "--default-length", "2", "--media-dir", media) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "relinked clip 'A007_C012'" in printed and "(found by tape name 'A007' in" in printed
+
+
 @pytest.mark.parametrize("sound_only", [False, True])
 def test_an_aaf_of_one_master_clip_is_a_timeline_of_it_timed_from_its_tape(tmp_path, sound_only):
     timeline = read_timeline(write_master_clip_aaf(tmp_path / "clip.aaf", sound_only=sound_only))
@@ -195,3 +222,30 @@ def test_a_truncated_aaf_or_another_file_gets_one_line_naming_it(avid_dir, tmp_p
     assert run_cli("plan", truncated) == 2
     err = capsys.readouterr().err
     assert "damaged or truncated" in err and "Traceback" not in err
+
+
+def test_sound_takes_go_on_an_audio_track_that_reads_back_as_takes_and_conforms(tmp_path, multiple_markers):
+    """Written without a run: a sound take as alternates.take_clip makes it, on a new audio track."""
+    timeline = multiple_markers.deepcopy()
+    meta = {"range_name": "line", "take": "A", "prompt": "she says hi", "mode": "audio", "record_in_frame": 86400 + 300,
+            "duration_frames": 48, "track_index": 0}
+    take = otio.schema.Clip(name="line take A", metadata={"otio_retake": meta},
+                            media_reference=otio.schema.ExternalReference(
+                                target_url=(tmp_path / "line_takeA.wav").as_uri(),
+                                available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(86700, 24),
+                                                                        otio.opentime.RationalTime(48, 24))),
+                            source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(86700, 24),
+                                                                 otio.opentime.RationalTime(48, 24)))
+    track = otio.schema.Track(name="Retake A", kind="Audio", metadata={"otio_retake": {"take": "A"}})
+    track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, 24),
+                                                                      otio.opentime.RationalTime(300, 24))))
+    track.append(take)
+    timeline.tracks.append(track)
+    write_timeline(timeline, tmp_path / "out.aaf")
+    again = read_timeline(tmp_path / "out.aaf")
+    [sound] = [t for t in again.tracks if t.kind == "Audio"]
+    [clip] = sound.find_clips()
+    assert (sound.name, clip.name, sound.range_of_child(clip).start_time.value) == ("Retake A", "line take A", 300)
+    assert existing_takes(again) == {"line": {"A"}}
+    final, chosen = conform(again, {}, pick_all="A")
+    assert chosen == {"line": "A"} and not existing_takes(final)

@@ -110,11 +110,28 @@ def read_aaf(path: str | Path, *, source: str | None = None) -> otio.schema.Time
             _time_master_clip(timeline)
         if mob is not None:
             _add_locators(timeline, mob, source)
+            drop = _drop_frame(mob)
+            if drop is not None:
+                timeline.metadata.setdefault(NAMESPACE, {})["drop_frame"] = drop
+    if len(timelines) > 1:
+        timeline.metadata.setdefault(NAMESPACE, {}).setdefault("warnings", []).append(
+            f"{source}: holds {len(timelines)} sequences; read the first, '{timeline.name}' (export one sequence "
+            f"per AAF to choose)")
     _add_media_names(timeline)
     _restore_takes(timeline)
     timeline.metadata.setdefault(NAMESPACE, {})["aaf"] = {"master_clip": master,
                                                           "sequences": len(timelines)}
     return timeline
+
+
+def _drop_frame(mob) -> bool | None:
+    """Whether the sequence's primary timecode (TC1) is drop-frame, as Media Composer shows it."""
+    for slot in mob.slots:
+        segment = getattr(slot, "segment", None)
+        if isinstance(segment, aaf2.components.Timecode) and (_int(_value(slot, "PhysicalTrackNumber")) or 1) == 1:
+            drop = _value(segment, "Drop")
+            return bool(drop) if drop is not None else None
+    return None
 
 
 def _why_not_aaf(path: Path, exc: Exception) -> str:
@@ -182,11 +199,15 @@ def _name_tracks(timeline: otio.schema.Timeline) -> None:
 
 
 def _restore_takes(timeline: otio.schema.Timeline) -> None:
-    """The takes of an AAF otio-retake wrote get back their metadata, so conform and a later run know them."""
+    """The takes of an AAF otio-retake wrote get back their metadata, so conform and a later run know them.
+
+    The adapter reads an audio track's name as its AAF class ('Sequence'): a track of takes whose name
+    was lost is named ``Retake X`` again.
+    """
     for track in timeline.tracks:
-        named = _RETAKE_TRACK.match(track.name or "") if isinstance(track, otio.schema.Track) else None
-        if not named:
+        if not isinstance(track, otio.schema.Track):
             continue
+        named = _RETAKE_TRACK.match(track.name or "")
         for clip in track.find_clips(shallow_search=True):
             comments = clip.metadata.get("AAF", {}).get("UserComments")
             saved = comments.get(TAKE_COMMENT_KEY) if isinstance(comments, Mapping) else None
@@ -194,9 +215,16 @@ def _restore_takes(timeline: otio.schema.Timeline) -> None:
                 meta = json.loads(saved) if saved else None
             except ValueError:
                 meta = None
-            if isinstance(meta, dict) and meta.get("take"):
-                clip.metadata.setdefault(NAMESPACE, {}).update(meta)
-                track.metadata.setdefault(NAMESPACE, {})["take"] = named[1]
+            if not isinstance(meta, dict) or not meta.get("take"):
+                continue
+            clip.metadata.setdefault(NAMESPACE, {}).update(meta)
+            if meta.get("conformed"):  # a take conform put into the cut: the track is the cut's
+                continue
+            letter = named[1] if named else str(meta["take"])
+            track.metadata.setdefault(NAMESPACE, {})["take"] = letter
+            if not named:
+                track.name = f"Retake {letter}"
+                named = _RETAKE_TRACK.match(track.name)
 
 
 def _add_media_names(timeline: otio.schema.Timeline) -> None:
@@ -236,6 +264,7 @@ def _add_locators(timeline: otio.schema.Timeline, mob, source: str) -> None:
     start = round(timeline.global_start_time.rescaled_to(r).value) if timeline.global_start_time else 0
     slots = {slot.slot_id: slot for slot in mob.slots}
     warnings = timeline.metadata.setdefault(NAMESPACE, {}).setdefault("warnings", [])
+    drop = _drop_frame(mob)
     number = 0
     for slot in mob.slots:
         if not isinstance(slot, aaf2.mobslots.EventMobSlot):
@@ -256,7 +285,7 @@ def _add_locators(timeline: otio.schema.Timeline, mob, source: str) -> None:
             frames = max(1, round(Fraction(length) * rate / slot_rate))
             described = sorted(_value(item, "DescribedSlots") or [])
             track, missing = _track_label(slots, described[0] if described else None, event_track)
-            tc = frames_to_timecode(start + frame, rate)
+            tc = frames_to_timecode(start + frame, rate, drop)
             # 2024.6's extended colour where written, else the classic one, else the nearest to the RGB
             avid_color = str(attrs.get("_ATN_CRM_COLOR_EXTENDED") or attrs.get("_ATN_CRM_COLOR") or "").strip().title() or \
                 _nearest_avid_color(_value(item, "CommentMarkerColor"))

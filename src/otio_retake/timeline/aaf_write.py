@@ -31,7 +31,7 @@ import opentimelineio as otio
 
 from ..errors import InputError
 from .aaf_read import _AVID_RGB, AVID_LEGACY_COLORS, TAKE_COMMENT_KEY, avid_color_of_otio
-from .info import NAMESPACE, namespace, timeline_rate
+from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
 from .marks import record_markers
 
 __all__ = ["write_aaf", "take_locators"]
@@ -41,20 +41,25 @@ _EXTENDED_RGB = {"Pink": (65535, 36494, 50372), "Forest": (8738, 35723, 8738), "
                  "Grey": (32896, 32896, 32896), "Gold": (55255, 43690, 8224)}  # approximations: the name rules
 
 
-def write_aaf(timeline: otio.schema.Timeline, path: Path) -> None:
-    """Write ``timeline`` to ``path`` (a temporary name the caller renames)."""
+_ESSENCE_DESCRIPTORS = {"CDCIDescriptor", "RGBADescriptor", "WAVEDescriptor", "PCMDescriptor", "AIFCDescriptor"}
+
+
+def write_aaf(timeline: otio.schema.Timeline, path: Path, *, name: str | None = None) -> None:
+    """Write ``timeline`` to ``path`` (a temporary name the caller renames to ``name``)."""
     rate = float(timeline_rate(timeline))
     markers = record_markers(timeline)
     prepared = _prepared(timeline, rate)
     try:
         otio.adapters.write_to_file(prepared, str(path), adapter_name="AAF", use_empty_mob_ids=True)
     except Exception as exc:  # the adapter's validation and transcription errors, of many types
-        raise InputError(f"{path.name}: the timeline cannot be written as AAF ({type(exc).__name__}: "
+        raise InputError(f"{name or path.name}: the timeline cannot be written as AAF ({type(exc).__name__}: "
                          f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else ''})",
                          hint="write .otio, .xml or .edl instead") from exc
     with aaf2.open(str(path), "rw") as f:
         comp = next(f.content.toplevel())
         slots = _number_tracks(comp, prepared)
+        if "TC1" in slots and isinstance(slots["TC1"].segment, aaf2.components.Timecode):
+            slots["TC1"].segment["Drop"].value = timeline_drop_frame(timeline)  # the adapter always writes NDF
         _add_locators(f, comp, slots, markers)
 
 
@@ -102,9 +107,15 @@ def _prepared(timeline: otio.schema.Timeline, rate: float) -> otio.schema.Timeli
             del item.markers[:]
         if not isinstance(item, otio.schema.Clip):
             continue
-        ref = item.media_reference
-        if ref.available_range is None and item.source_range is not None:
-            ref.available_range = item.source_range
+        for ref in item.media_references().values():
+            if ref.available_range is None and item.source_range is not None:
+                ref.available_range = item.source_range
+            aaf_ref = ref.metadata.get("AAF")
+            described = aaf_ref.get("EssenceDescription") if isinstance(aaf_ref, Mapping) else None
+            if isinstance(described, Mapping) and described.get("ClassName") not in _ESSENCE_DESCRIPTORS:
+                # an import/tape descriptor of a linked file: the adapter would write it as picture or
+                # sound essence and fail on the fields it lacks; its own default describes the file
+                del aaf_ref["EssenceDescription"]
         meta = namespace(item, NAMESPACE)
         if meta.get("take"):
             aaf = dict(item.metadata.get("AAF") or {})

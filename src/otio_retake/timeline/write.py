@@ -118,7 +118,7 @@ def _write_aaf(timeline: otio.schema.Timeline, paths: list[Path]) -> None:
     out, markers = paths
     partial = out.with_name(f".{out.stem}.partial-{os.getpid()}.aaf")
     try:
-        write_aaf(timeline, partial)
+        write_aaf(timeline, partial, name=str(out))
         _atomic_write(markers, write_marker_list(timeline, take_locators(timeline)), newline="")
         os.replace(partial, out)
     finally:
