@@ -129,6 +129,15 @@ def test_error_bodies_of_every_shape_map_to_one_hierarchy(status, body, error):
         assert "body.prompt: field required" in str(info.value)
 
 
+def test_a_detail_error_without_a_location_is_its_message_alone():
+    # fal answers a model that ran and failed with {"detail": [{"msg": ..., "type": "model_error"}]}: no "loc"
+    body = {"detail": [{"msg": "the model could not follow the prompt", "type": "model_error"}]}
+    http = _http(lambda r: httpx.Response(422, json=body), policy=RetryPolicy(attempts=1))
+    with pytest.raises(InvalidRequestError) as info:
+        asyncio.run(http.request("GET", "https://h/x"))
+    assert info.value.message == "test (HTTP 422): the model could not follow the prompt"
+
+
 def test_documented_example_answers_parse():
     """Answers shaped as in each host's documentation (providers.md)."""
     assert parse_ltx_status({"status": "completed", "id": "abc", "created_at": "2026-01-01T00:00:00Z",

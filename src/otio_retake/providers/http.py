@@ -122,14 +122,23 @@ def error_message(response: httpx.Response) -> str:
             return "; ".join(str(e.get("message", e)) for e in errors)
         detail = body.get("detail")
         if isinstance(detail, list):
-            return "; ".join(f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg', d)}" if isinstance(d, Mapping)
-                             else str(d) for d in detail)
+            return "; ".join(_detail_item(d) for d in detail)
         if detail:
             return str(detail)
         for key in ("message", "error_message", "title"):
             if body.get(key):
                 return str(body[key])
     return str(body)[:300]
+
+
+def _detail_item(item) -> str:
+    """One of a ``detail`` array's errors: ``loc: msg``, or the message alone where it has no location (a model
+    error such as fal's ``{"msg": ..., "type": "model_error"}``)."""
+    if not isinstance(item, Mapping):
+        return str(item)
+    where = ".".join(map(str, item.get("loc") or []))
+    message = str(item.get("msg", item))
+    return f"{where}: {message}" if where else message
 
 
 def _error_type(response: httpx.Response) -> str:
