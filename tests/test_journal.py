@@ -74,8 +74,14 @@ def test_a_rerun_reuses_ready_takes(samples, tmp_path, capsys):
     stamps = {p.name: p.stat().st_mtime_ns for p in takes.iterdir()}
     capsys.readouterr()
     assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--force", *NO_CONTEXT) == 0
-    assert "0 job(s) submitted, 3 reused" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    # Nothing was paid by this run: no estimate of what the reused jobs once cost is said as this run's cost.
+    assert "0 job(s) submitted, 3 reused; nothing paid by this run" in said and "cost estimated" not in said
     assert {p.name: p.stat().st_mtime_ns for p in takes.iterdir()} == stamps
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--force", "--blend-frames", "1",
+                   *NO_CONTEXT) == 0  # takes cut again from the paid results: neither submitted nor reused
+    assert "0 job(s) submitted, 0 reused, 3 cut again from results already paid for; nothing paid by this run" \
+        in capsys.readouterr().out
 
 
 def test_changed_media_is_not_mistaken_for_a_ready_take(samples, sample_media, tmp_path, capsys):
@@ -328,6 +334,11 @@ def test_resume_runs_the_last_run_again_and_retries_only_what_failed(emulator, s
     assert run_cli("resume", ws) == 0
     out = capsys.readouterr().out
     assert "1 job(s) submitted, 2 reused" in out and (tmp_path / "o.otio").exists()
+    import re
+    estimates = sorted(round(r.cost_estimate, 2) for r in Journal(ws / "jobs.sqlite").all())
+    said = float(re.search(r"cost estimated \$([0-9.]+),", out).group(1))
+    assert said in estimates and said < sum(estimates)  # this run's one submit, not the reused jobs' too
+
     assert _stats(server)["submitted"] == 4  # 3 jobs, one of which failed and was tried again
     states = [r.state for r in Journal(ws / "jobs.sqlite").all()]
     assert states == [JobState.TAKE_READY] * 3

@@ -143,8 +143,10 @@ def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **
     summary = result.report
     reported = f"${summary.reported_usd:.2f} reported by the host" if summary.reported_usd is not None \
         else "not reported by the host"
-    out.print(f"{summary.submitted} job(s) submitted, {summary.reused} reused; cost estimated "
-              f"${summary.estimated_usd:.2f}, {reported}", highlight=False)
+    recut = f", {summary.recut} cut again from results already paid for" if summary.recut else ""
+    paid = (f"cost estimated ${summary.submitted_usd:.2f}, {reported}" if summary.submitted
+            else "nothing paid by this run")  # reused and re-cut jobs were paid before: no estimate for them
+    out.print(f"{summary.submitted} job(s) submitted, {summary.reused} reused{recut}; {paid}", highlight=False)
     for path in result.outputs:
         out.print(f"wrote {path}", highlight=False)
     for s in loaded.skipped:  # left out: the editor must see which markers were not retaken, and why

@@ -101,6 +101,8 @@ class RunReport:
     reported_usd: float | None
     submitted: int
     reused: int
+    submitted_usd: float = 0.0  # the estimate of what this run sent (``estimated_usd`` is every job's)
+    recut: int = 0  # jobs whose takes were cut again from a result paid for before this run
 
 
 class Runner:
@@ -130,6 +132,9 @@ class Runner:
         self._excerpts: dict[tuple, asyncio.Task[ExcerptInfo]] = {}
         self.planner = JobPlanner(timeline, resolver, pool, workspace)  # segments, checks, job keys: jobs/plan.py
         self._submitted = 0
+        self._submitted_usd = 0.0
+        self._sent: set[str] = set()  # keys of the jobs this run submitted
+        self._recut = 0
         self._submitted_at: dict[str, float] = {}  # this run's submits: when (PACE)
         self._queued_scopes: dict[str, str | None] = {}  # queued run id -> the budget it was queued under
         self._reused = 0
@@ -199,7 +204,7 @@ class Runner:
         reported = [t.metadata.get("cost_usd") for t in takes if t.metadata.get("cost_reported")]
         return RunReport(takes=takes, errors=errors, estimated_usd=round(sum(j[0].cost_usd for j in jobs), 4),
                          reported_usd=round(sum(reported), 4) if reported else None, submitted=self._submitted,
-                         reused=self._reused)
+                         reused=self._reused, submitted_usd=round(self._submitted_usd, 4), recut=self._recut)
 
     def _emit(self, kind: str, plan: RetakePlan, **detail) -> None:
         self.on_event(ProgressEvent(kind, plan.range.name, plan.take_letter, time.monotonic() - self._started, detail))
@@ -493,6 +498,8 @@ class Runner:
                 self.journal.move(key, JobState.FAILED, error=exc.message, detail="refused at submit")
                 raise
             self._submitted += 1
+            self._submitted_usd += plans[0].cost_usd
+            self._sent.add(key)
             self._submitted_at[key] = time.monotonic()
             self.journal.move(key, JobState.SUBMITTED, handle=handle)
         if cancelled:
@@ -629,6 +636,8 @@ class Runner:
              "has_video": t.has_video, "sha256": file_sha256(Path(t.path)), "metadata": t.metadata,
              "record_in": t.range.record_in, "duration": t.range.duration}  # where its marker was (studio)
             for t in takes])
+        if key not in self._sent:  # paid before this run: only cut again
+            self._recut += 1
         return takes
 
     def _source_size(self, plan: RetakePlan) -> tuple[int, int] | None:
