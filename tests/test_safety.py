@@ -169,3 +169,28 @@ def test_a_sound_only_take_carries_its_record_timecode_as_broadcast_wav_time_ref
         assert (stream.rate, stream.channels) == (AUDIO_RATE, 2)
         decoded = sum(frame.samples for frame in container.decode(stream))
     assert decoded == clip.media_reference.available_range.duration.to_frames() * AUDIO_RATE // 24
+
+
+def test_with_no_resubmit_expired_the_hints_agree_that_running_again_stops_there(samples, tmp_path):
+    from otio_retake import pipeline
+    from otio_retake.errors import ResultExpiredError
+    from otio_retake.jobs.runner import ExpiredResultError
+    loaded = pipeline.load(samples / "retake_sample.otio")
+    plans = pipeline.plan(loaded, context_seconds=0)
+    gone = ResultExpiredError("Not found", host="fal", status=404)
+
+    class Fal:
+        name = "fal"
+    for resubmit in (True, False):
+        runner = pipeline.make_runner(loaded, workspace=tmp_path / f"ws{resubmit}", resubmit_expired=resubmit)
+        job = runner._expired_error(plans[:1], Fal(), None, gone)
+        overall = pipeline._rerun_hint([job], resubmit_expired=resubmit)
+        hints = " ".join((job.hint + " " + overall).split())
+        if resubmit:
+            assert "the next run submits it again" in job.hint and overall.startswith("run the same command again")
+        else:  # neither says the next run pays again, nor that running the same command again helps
+            assert "the next run submits it again" not in hints and "pass --no-resubmit-expired" not in hints
+            assert "a run with --no-resubmit-expired stops at it again" in job.hint
+            assert overall.startswith("running again as it is would fail the same way: run without "
+                                      "--no-resubmit-expired")
+        assert isinstance(job, ExpiredResultError)

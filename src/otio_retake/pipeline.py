@@ -183,7 +183,8 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
         lines = "\n".join(f"  - {where}: {error}" for where, error in report.errors)
         raise RunIncompleteError(
             f"{len(report.errors)} job(s) did not finish ({len(report.takes)} take(s) are ready in "
-            f"{runner.workspace.root}):\n{lines}", hint=_rerun_hint([e for _, e in report.errors]))
+            f"{runner.workspace.root}):\n{lines}", hint=_rerun_hint([e for _, e in report.errors],
+                                                                    resubmit_expired=runner.resubmit_expired))
     takes = report.takes
     # media found by a search are written down, so the output opens again wherever it is written
     result_timeline = add_alternates(loaded.resolver.pinned(loaded.timeline), takes)
@@ -203,16 +204,22 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
     return RunResult(takes, outputs, result_timeline, runner.workspace, report, warnings)
 
 
-def _rerun_hint(errors: list[Exception]) -> str:
-    """Say "run the same command again" only where running again can help (a passing failure)."""
-    passing = [e for e in errors if getattr(e, "retryable", False)
-               or isinstance(e, (SubmitOutcomeUnknownError, JobFailedError, ExpiredResultError))]
+def _rerun_hint(errors: list[Exception], *, resubmit_expired: bool = True) -> str:
+    """Say "run the same command again" only where running again can help (a passing failure). An expired
+    result is one only where the run may pay for it again: with --no-resubmit-expired it stops there again."""
+    stuck = [] if resubmit_expired else [e for e in errors if isinstance(e, ExpiredResultError)]
+    passing = [e for e in errors if e not in stuck and (
+        getattr(e, "retryable", False) or isinstance(e, (SubmitOutcomeUnknownError, JobFailedError,
+                                                         ExpiredResultError)))]
     kept = "finished and paid jobs are reused, not paid for twice"
-    if any(isinstance(e, ExpiredResultError) for e in errors):
+    if any(isinstance(e, ExpiredResultError) for e in passing):
         kept += "; a job whose result expired is paid for again (--no-resubmit-expired to stop)"
     if len(passing) == len(errors):
         return f"run the same command again: {kept}"
-    fixes = sorted({e.hint for e in errors if e not in passing and getattr(e, "hint", None)})
+    fixes = sorted({e.hint for e in errors if e not in passing and e not in stuck and getattr(e, "hint", None)})
+    if stuck:
+        fixes.append("run without --no-resubmit-expired to pay for the expired job(s) again, or cancel them as "
+                     "said above")
     what = "; ".join(fixes) if fixes else "fix what each error says (a key, credits, the prompt or the input)"
     if passing:
         return f"{what}; then run the same command again ({kept}; the others failed for a passing reason)"

@@ -583,9 +583,11 @@ class Runner:
         return ExpiredResultError(
             f"range '{first.range.name}' take {first.take_letter} ({first.range.origin}): the {provider.name} job "
             f"{handle.job_id if handle else '?'} or its result is gone at the host ({exc.message})",
-            hint=f"the next run submits it again and pays for it again (about ${first.cost_usd:.2f}); pass "
-                 f"--no-resubmit-expired to stop instead, or `otio-retake cancel {self.workspace.root} --range "
-                 f"{first.range.name}` to give it up")
+            hint=(f"the next run submits it again and pays for it again (about ${first.cost_usd:.2f}); pass "
+                  "--no-resubmit-expired to stop instead" if self.resubmit_expired else
+                  "a run with --no-resubmit-expired stops at it again; one without it submits it again and pays "
+                  f"for it again (about ${first.cost_usd:.2f})")
+                 + f", or `otio-retake cancel {self.workspace.root} --range {first.range.name}` to give it up")
 
     async def _finish(self, key: str, plans: list[RetakePlan], provider: Provider, handle: JobHandle | None,
                       status: Succeeded, excerpt: ExcerptInfo, identity: JobIdentity) -> list[Take]:
