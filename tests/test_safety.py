@@ -194,3 +194,17 @@ def test_with_no_resubmit_expired_the_hints_agree_that_running_again_stops_there
             assert overall.startswith("running again as it is would fail the same way: run without "
                                       "--no-resubmit-expired")
         assert isinstance(job, ExpiredResultError)
+
+
+def test_a_take_made_without_context_is_not_said_to_mismatch_a_context_it_never_had(samples, tmp_path, capsys):
+    # --context 0 (and WaveSpeed, which is sent no context): nothing to compare is not a mismatch ("difference
+    # inf", written into the take's metadata as a number JSON has not).
+    import opentimelineio as otio
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--marker-prefix", "sky",
+                   "--context", "0", "--workspace", tmp_path / "ws") == 0
+    assert "does not match its source" not in capsys.readouterr().err
+    assert "Infinity" not in (tmp_path / "o.otio").read_text()
+    timeline = otio.adapters.read_from_file(str(tmp_path / "o.otio"))
+    [checks] = [dict(c.metadata["otio_retake"]["checks"]) for c in timeline.find_clips()
+                if "checks" in c.metadata.get("otio_retake", {})]
+    assert checks["context_match"] and checks["compared_frames"] == 0 and checks["context_difference"] == 0

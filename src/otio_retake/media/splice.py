@@ -32,6 +32,7 @@ from ..timecode import frames_to_timecode
 __all__ = ["SpliceCheck", "TakeOptions", "splice_take", "align", "MAX_SHIFT", "MATCH_THRESHOLD", "THUMB"]
 
 SECTION_COVERAGE = 0.9  # below this share of marked frames changed, the section was clamped or moved
+MIN_COMPARED = 3  # context frames an alignment needs: fewer would let a large shift "win" on one lucky frame
 MAX_SHIFT = 4  # frames searched either way: hosts have been seen to shift by a frame or two
 MATCH_THRESHOLD = 8.0  # mean grey-level difference of matching context after two encodes is ~1-3
 CHANGE_THRESHOLD = 12.0  # a frame that differs this much from its source was regenerated
@@ -93,6 +94,8 @@ def align(excerpt: np.ndarray, result: np.ndarray, result_times: list[Fraction],
     index = _sampler(result_times, result_rate, _phase(rate, result_rate))
     best = (0, float("inf"), 0)
     context = [k for k in range(len(excerpt)) if not protected[0] <= k < protected[1]]
+    if len(context) < MIN_COMPARED:  # no context was sent (--context 0, WaveSpeed): nothing to misalign, none to check
+        return 0, 0.0, 0
     for shift in sorted(range(-MAX_SHIFT, MAX_SHIFT + 1), key=abs):
         diffs = []
         for k in context:
@@ -100,7 +103,7 @@ def align(excerpt: np.ndarray, result: np.ndarray, result_times: list[Fraction],
             if j is not None:
                 diffs.append(float(np.abs(excerpt[k] - result[j]).mean()))
         # Comparing too few frames would let a large shift "win" on one lucky frame.
-        if len(diffs) >= max(3, len(context) // 2):
+        if len(diffs) >= max(MIN_COMPARED, len(context) // 2):
             score = float(np.mean(diffs))
             if score < best[1] - 1e-6:
                 best = (shift, score, len(diffs))
