@@ -55,18 +55,6 @@ def test_transition_is_refused_by_name(samples, tmp_path, capsys):
     assert "range 'crossing' touches a transition ('dissolve')" in _errors(capsys)
 
 
-def test_nested_sequence_is_refused_by_name(samples, tmp_path, capsys):
-    def nest(tl):
-        inner = otio.schema.Stack("compound")
-        inner_track = otio.schema.Track()
-        inner_track.append(tl.tracks[0][1].deepcopy())
-        inner.append(inner_track)
-        tl.tracks[0][1] = inner
-    path = _edited_sample(samples, nest)
-    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--marker-prefix", "crossing") == 2
-    assert "range 'crossing' covers a nested Stack 'compound'" in _errors(capsys)
-
-
 def test_gap_in_the_window_is_rendered_black(samples, tmp_path):
     def insert_gap(tl):  # 12 frames of nothing between the shots: the cut moves 12 frames later
         tl.tracks[0].insert(1, otio.schema.Gap(source_range=TR(RT(0, 24), RT(12, 24))))

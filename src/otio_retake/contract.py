@@ -78,6 +78,17 @@ class RelinkedClip(_Model):
     how: str
 
 
+class PictureClip(_Model):
+    """A clip giving part of a range's picture (the picture rule): which clip, on which track, which frames."""
+
+    clip: str = Field(description="the clip's name; '(gap)' where no footage shows (black)")
+    track: str = Field(description="its track ('V1'; 'V2 > 'Nest' > V1' inside a nest); for black, what was "
+                                   "passed over there (a title, a take...)")
+    record_in: str
+    record_out: str
+    frames: int
+
+
 class PlanRow(_Model):
     """One marked range as ``plan --json`` prints it (its takes summed)."""
 
@@ -107,6 +118,7 @@ class PlanRow(_Model):
     cost_basis: str = ""  # what the host bills, e.g. "7.00 s of output x $0.10/s per take"
     seed_sent: bool = True  # False where the host's API takes no seed: the seeds above are then not sent
     relinked: list[RelinkedClip] = []  # the clips of its context window whose media was found by a search
+    picture: list[PictureClip] = Field(default_factory=list, description="the clips the marked frames show")
 
 
 class ReportTake(_Model):
@@ -452,9 +464,11 @@ class ResolveConformSummary(_Model):
     conformed: list[ResolveConformed]
 
 
-def plan_rows(plans, relinked: dict[str, list[RelinkedClip]] | None = None) -> list[PlanRow]:
+def plan_rows(plans, relinked: dict[str, list[RelinkedClip]] | None = None, pictures: dict | None = None
+              ) -> list[PlanRow]:
     """RetakePlans -> one row per marked range, its takes' seeds and costs summed (``plan --json``);
-    ``relinked``: range name -> the relinked clips under it (``pipeline.relinked_clips``)."""
+    ``relinked``: range name -> the relinked clips under it (``pipeline.relinked_clips``); ``pictures``: range
+    name -> the segments of its marked frames (``pipeline.pictures``)."""
     rows: dict[str, dict] = {}
     for p in plans:
         r = p.range
@@ -476,6 +490,9 @@ def plan_rows(plans, relinked: dict[str, list[RelinkedClip]] | None = None) -> l
                 "cost_basis": estimate_plan(p, provider_limits(p.provider)).describe() + " per take",
                 "seed_sent": accepts_seed(p.provider),
                 "relinked": (relinked or {}).get(r.name, []),
+                "picture": [PictureClip(clip=seg.clip_name, track=seg.track, record_in=r.timecode(seg.record_in),
+                                        record_out=r.timecode(seg.record_out), frames=seg.frames)
+                            for seg in (pictures or {}).get(r.name, [])],
             }
         row["takes"] += 1
         row["seeds"].append(p.seed)

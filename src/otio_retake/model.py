@@ -15,7 +15,7 @@ from typing import Any
 
 from .timecode import frames_to_timecode
 
-__all__ = ["Mode", "MarkedRange", "RetakePlan", "Take", "Limits", "TAKE_LETTERS"]
+__all__ = ["Mode", "Picture", "MarkedRange", "RetakePlan", "Take", "Limits", "TAKE_LETTERS"]
 
 TAKE_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -42,6 +42,20 @@ class Mode(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Picture:
+    """Where a range's picture comes from (DESIGN.md, the picture rule).
+
+    By default each frame shows the topmost enabled video track holding real footage there (never a take,
+    title, generator, graphic, adjustment layer or disabled clip); ``clip`` (a clip marker's own clip: its
+    video track index and record extent) gives the frames it covers; ``track`` (``--picture-track``) makes
+    that video track alone give the picture.
+    """
+
+    track: int | None = None
+    clip: tuple[int, int, int] | None = None
+
+
+@dataclass(frozen=True)
 class MarkedRange:
     """One marked range of the timeline, resolved to record frames.
 
@@ -65,6 +79,7 @@ class MarkedRange:
     track_index: int = 0
     drop_frame: bool | None = None  # the timeline's timecode mode (timeline.info.timeline_drop_frame); None: by rate
     first_take: int = 0  # index of the first take letter: past the letters an earlier run already put on the timeline
+    picture: Picture = Picture()  # which footage the excerpt shows; ``track_index``: the top track of it
 
     @property
     def record_out(self) -> int:

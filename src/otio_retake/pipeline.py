@@ -50,7 +50,7 @@ from .timeline.write import check_output, write_timeline
 
 __all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "RunResult", "conform_file", "cancel_jobs", "CancelOutcome",
            "relink_report", "relinked_clips", "parse_base_urls", "TIMELINE_KEYS", "load_and_plan", "run_arguments", "runner_for",
-           "expired_notices", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
+           "expired_notices", "pictures", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
            "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
            "check_journal_url"]
 
@@ -76,11 +76,13 @@ def open_timeline(path: str | Path, *, fps: str | None = None, markers: str | Pa
 
 def load(path: str | Path, *, fps: str | None = None, markers: str | Path | None = None,
          media_dirs: list[Path] = (), marker_filter: MarkerFilter = MarkerFilter(), mode: Mode | None = None,
-         takes: int | None = None, seed: int | None = None, project: str | None = None) -> Loaded:
+         takes: int | None = None, seed: int | None = None, project: str | None = None,
+         picture_track: str | None = None) -> Loaded:
     path = Path(path)
     timeline, resolver = open_timeline(path, fps=fps, markers=markers, media_dirs=media_dirs, project=project)
     ranges, skipped = find_marked_ranges(timeline, marker_filter=marker_filter, default_mode=mode or Mode.VIDEO,
-                                         default_takes=takes or 1, default_seed=seed)
+                                         default_takes=takes or 1, default_seed=seed, picture_track=picture_track,
+                                         resolver=resolver)
     require_marked_ranges(ranges, skipped, str(path))
     warnings = [str(w) for w in timeline.metadata.get("otio_retake", {}).get("warnings", [])]
     return Loaded(path, timeline, ranges, skipped, resolver, warnings)
@@ -92,9 +94,19 @@ def plan(loaded: Loaded, *, provider: str = "preview", widen: bool = False,
     checked as ``run`` checks them before it spends anything."""
     plans = build_plans(loaded.timeline, loaded.ranges, limits_for=provider_limits, provider=provider,
                         widen=widen, context_seconds=context_seconds, skipped=loaded.skipped,
-                        source=str(loaded.path))
+                        source=str(loaded.path), resolver=loaded.resolver)
     check_windows(loaded.timeline, plans, loaded.resolver)
     return plans
+
+
+def pictures(loaded: Loaded, plans: list[RetakePlan]) -> dict[str, list]:
+    """Range name -> the segments its marked frames show (which clips give its picture, ``plan`` says)."""
+    index = TimelineIndex(loaded.timeline, timeline_rate(loaded.timeline))
+    out = {}
+    for rng in dict.fromkeys(p.range for p in plans):
+        out[rng.name] = index.segments(rng.picture, rng.record_in, rng.record_out, loaded.resolver,
+                                       range_name=rng.name)
+    return out
 
 
 @dataclass
@@ -414,19 +426,22 @@ def run_to_resume(journal, *, run_id: str | None = None, timeline: Path | None =
 # The options of `run` that say what is retaken: with the run's other settings they are stored in the journal
 # (``record_run``, ``queue_run``), so `resume` and the workers rebuild the same run from them.
 TIMELINE_KEYS = ("timeline", "markers", "fps", "media_dirs", "marker_colors", "marker_prefix", "default_length",
-                 "mode", "takes", "seed", "provider", "widen", "context_seconds", "project")
+                 "mode", "takes", "seed", "provider", "widen", "context_seconds", "project",
+                 "picture_track")
 
 
 def load_and_plan(timeline, markers=None, fps=None, media_dirs=(), marker_colors=(), marker_prefix=None,
                   default_length=None, mode=None, takes=None, seed=None, provider="preview", widen=False,
-                  context_seconds=None, project=None, *, on_warning: Callable[[str], None] | None = None
+                  context_seconds=None, project=None, picture_track=None, *,
+                  on_warning: Callable[[str], None] | None = None
                   ) -> tuple[Loaded, list[RetakePlan]]:
     """``load`` then ``plan`` from `run`'s options; what reading had to assume is told before planning."""
     loaded = load(
         timeline, fps=fps, markers=markers, media_dirs=list(media_dirs),
         marker_filter=MarkerFilter(colors=tuple(marker_colors), name_prefix=marker_prefix,
                                    default_length_seconds=default_length),
-        mode=Mode(mode) if mode else None, takes=takes, seed=seed, project=project)
+        mode=Mode(mode) if mode else None, takes=takes, seed=seed, project=project,
+        picture_track=picture_track)
     for warning in loaded.warnings:
         if on_warning is not None:
             on_warning(warning)

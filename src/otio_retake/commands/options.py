@@ -100,6 +100,9 @@ def timeline_options(f):
         click.option("--widen", is_flag=True, help="Extend ranges shorter than the engine's minimum evenly."),
         click.option("--context", "context_seconds", type=float, callback=seconds_option(0, 600),
                      help="Seconds of context each side of a range (default 2)."),
+        click.option("--picture-track", metavar="NAME",
+                     help="The video track whose footage is sent (its name, or V1, V2...; default: under each "
+                          "frame, the topmost track holding footage, never a title, graphic or take)."),
     ]
     for option in reversed(options):
         f = option(f)

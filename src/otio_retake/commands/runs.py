@@ -28,18 +28,20 @@ __all__ = ["COMMANDS"]
 def plan_cmd(as_json, **kwargs):
     """List the marked ranges and what would be sent for each."""
     loaded, plans = load_and_plan(**kwargs)
-    rows = plan_rows(plans, pipeline.relinked_clips(loaded, plans))
+    rows = plan_rows(plans, pipeline.relinked_clips(loaded, plans), pipeline.pictures(loaded, plans))
     if as_json:
         echo_json(rows)
         return
     rate = loaded.ranges[0].rate
     table = Table(title=f"{loaded.path.name}: {len(rows)} marked range(s) at {rate_label(rate)} fps")
-    for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "takes", "cost", "billed on",
-                "prompt"):
+    for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "picture", "takes", "cost",
+                "billed on", "prompt"):
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(row.name, row.mode, row.record_in, row.record_out, str(row.duration_frames),
                       f"{row.duration_seconds:.2f}", f"{row.context_in}-{row.context_out}",
+                      escape(", ".join(dict.fromkeys(f"{c.clip} ({c.track})" if c.track else c.clip
+                                                     for c in row.picture))),
                       str(row.takes), f"${row.cost_usd:.2f}", row.cost_basis, row.prompt)
     out.print(table)
     out.print(f"estimated total for {kwargs['provider']}: ${sum(r.cost_usd for r in rows):.2f}")

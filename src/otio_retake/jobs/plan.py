@@ -182,7 +182,8 @@ def _secs(frames: int, rate: Fraction) -> str:
 
 def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[str], Limits], provider: str,
                 widen: bool = False, context_seconds: float | None = None,
-                skipped: list[SkippedMarker] | None = None, source: str = "") -> list[RetakePlan]:
+                skipped: list[SkippedMarker] | None = None, source: str = "",
+                resolver: MediaResolver | None = None) -> list[RetakePlan]:
     """Length-check and plan every range on its host (a ``provider:`` line, else ``provider``).
 
     With ``skipped`` a range that does not fit its host is left out and listed there with the reason,
@@ -206,7 +207,7 @@ def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[st
                              f"known", hint=f"fix the marker's `provider:` line ({exc.hint})") from None
         try:
             checked = check_length(rng, limits, engine=host, widen=widen, timeline_frames=total)
-            shot = index.shot_bounds(checked.track_index, checked.record_in, checked.record_out)
+            shot = index.shot_bounds(checked.picture, checked.record_in, checked.record_out, resolver)
             plans += plan_range(checked, limits=limits, provider=host, timeline_frames=total, shot=shot,
                                 context_seconds=context_seconds)
         except RangeLengthError as exc:
@@ -240,17 +241,20 @@ def check_windows(timeline, plans: list[RetakePlan], resolver) -> None:
     seen: set[tuple] = set()
     for plan in plans:
         rng = plan.range
-        key = (rng.name, rng.track_index, plan.context_in, plan.context_out)
+        key = (rng.name, rng.picture, plan.context_in, plan.context_out)
         if key in seen:
             continue
         seen.add(key)
-        segments = index.segments(rng.track_index, plan.context_in, plan.context_out, resolver, range_name=rng.name)
+        segments = index.segments(rng.picture, plan.context_in, plan.context_out, resolver, range_name=rng.name)
         inside = [s for s in segments if s.record_in < rng.record_out and s.record_out > rng.record_in]
         if inside and all(s.is_gap for s in inside):
+            passed = "; ".join(dict.fromkeys(s.track for s in inside if s.track))  # a title, a take... (picture.py)
             raise UnsupportedEditError(
-                f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}-{rng.record_out_tc} covers only a gap "
-                f"on video track {rng.track_index + 1}: there is no picture to retake",
-                hint="move the marker onto a clip")
+                f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}-{rng.record_out_tc} "
+                + (f"has no footage under it ({passed})" if passed else "covers only a gap")
+                + ": there is no picture to retake",
+                hint="move the marker onto a clip" + (", or name the track to use with --picture-track" if passed
+                                                      else ""))
         for seg in segments:
             if seg.missing:
                 missing.setdefault(seg.missing, []).append(rng.name)
@@ -303,9 +307,9 @@ class JobPlanner:
         self._index = TimelineIndex(timeline, self.rate)
 
     def segments(self, plan: RetakePlan) -> list[Segment]:
-        key = (plan.range.name, plan.range.track_index, plan.context_in, plan.context_out)
+        key = (plan.range.name, plan.range.picture, plan.context_in, plan.context_out)
         if key not in self._segments:
-            self._segments[key] = self._index.segments(plan.range.track_index, plan.context_in, plan.context_out,
+            self._segments[key] = self._index.segments(plan.range.picture, plan.context_in, plan.context_out,
                                                        self.resolver, range_name=plan.range.name)
         return self._segments[key]
 

@@ -33,6 +33,19 @@ class MediaInfo:
     rotation: int = 0  # counter-clockwise degrees to turn the stored picture upright
     variable_rate: bool = False
 
+    @property
+    def has_alpha(self) -> bool:
+        """Its pictures carry transparency (a lower third, a logo rendered with alpha): made to lie over others."""
+        try:
+            return bool(self.pix_fmt) and any(c.is_alpha for c in av.VideoFormat(self.pix_fmt).components)
+        except ValueError:  # a format PyAV does not name
+            return False
+
+    @property
+    def still(self) -> bool:
+        """One picture (a PNG, JPEG or TIFF), not moving footage."""
+        return self.has_video and (self.frames or 0) <= 1 and self.duration <= float(1 / (self.rate or 24))
+
     def start_frame(self, rate: Fraction | None = None) -> int:
         """The embedded start timecode in frames (0 when the file has none)."""
         rate = rate or self.rate

@@ -356,7 +356,7 @@ class StudioController(QObject):
                 return made.path, Fraction(index) / rng.rate
         segment = next((s for s in self._cut_segments(row) if s.record_in <= rel < s.record_out), None)
         if segment is None:  # outside what was mapped for this range: map this one frame
-            segment = self._index.segments(row.range.track_index, rel, rel + 1, self._loaded.resolver,
+            segment = self._index.segments(row.range.picture, rel, rel + 1, self._loaded.resolver,
                                            range_name=row.name)[0]
         if segment.missing:
             raise MediaError(f"range '{row.name}': the media of clip '{segment.clip_name}' is missing "
@@ -369,7 +369,7 @@ class StudioController(QObject):
         if row.name not in self._segments:
             first, last = self.view_range(row.name)
             start = row.range.start_frame
-            self._segments[row.name] = self._index.segments(row.range.track_index, first - start, last - start,
+            self._segments[row.name] = self._index.segments(row.range.picture, first - start, last - start,
                                                             self._loaded.resolver, range_name=row.name)
         return self._segments[row.name]
 

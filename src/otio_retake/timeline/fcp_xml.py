@@ -16,6 +16,7 @@ comments written, ``pathurl`` as a valid ``file://`` URL, track names as
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from pathlib import Path, PureWindowsPath
 
@@ -37,9 +38,34 @@ def _media_start(clip: otio.schema.Clip):
     return None
 
 
+@functools.cache
+def _parser_class():
+    """The adapter's parser, reading a nested sequence's tracks: for a ``<clipitem>`` holding a ``<sequence>``
+    (Premiere's nested sequence, Resolve's compound clip) it hands the ``<sequence>`` where it wants the
+    ``<media>`` inside it, so every nest read as an empty Stack (seen on its own premiere_example.xml).
+    The module is OTIO's plugin (loaded by OTIO, relative imports and all), not importable by name."""
+    adapter = otio.adapters.from_name("fcp_xml").module()
+
+    class Parser(adapter.FCP7XMLParser):
+        def stack_for_element(self, element, context):
+            if element.tag != "sequence":
+                return super().stack_for_element(element, context)
+            media = self._derefed_element(element.find("./media"))
+            stack = super().stack_for_element(media if media is not None else element,
+                                              context.context_pushing_element(element))
+            stack.name = adapter._name_from_element(element) or ""
+            return stack
+
+    return Parser
+
+
 def read_fcp_xml(text: str, *, source: str = "FCP XML") -> otio.schema.Timeline:
     try:
-        result = otio.adapters.read_from_string(text, "fcp_xml")
+        sequences = _parser_class()(ET.fromstring(text)).top_level_sequences()
+        if not sequences:
+            raise ValueError("No top-level sequences found")
+        result = sequences[0] if len(sequences) == 1 else \
+            otio.schema.SerializableCollection(name="Sequences", children=sequences)
     except Exception as exc:  # ParseError, KeyError, TypeError... from a malformed file
         raise TimelineReadError(f"could not be parsed as fcp_xml: {type(exc).__name__}: {exc}", path=source,
                                 hint="check that the file is a complete FCP 7 XML (xmeml) export") from exc
@@ -59,6 +85,9 @@ def read_fcp_xml(text: str, *, source: str = "FCP XML") -> otio.schema.Timeline:
     for track in result.tracks:  # a disabled track or clipitem is not what the editor sees
         if str(namespace(track, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
             track.enabled = False
+    for nest in result.tracks.find_children(descended_from_type=otio.schema.Stack):  # a nested sequence, off
+        if str(namespace(nest, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
+            nest.enabled = False
     for clip in result.find_clips():
         if str(namespace(clip, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
             clip.enabled = False

@@ -21,9 +21,9 @@ import opentimelineio as otio
 
 from ..errors import InputError, NoMarkedRangesError
 from ..timecode import frames_of, frames_to_timecode
-from ..model import TAKE_LETTERS, MarkedRange, Mode
+from ..model import TAKE_LETTERS, MarkedRange, Mode, Picture
 from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
-from .segments import TimelineIndex
+from .segments import TimelineIndex, picture_track_index
 
 __all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note",
            "one_line_note", "record_markers", "existing_takes"]
@@ -120,8 +120,14 @@ def one_line_note(note: str) -> str:
 
 def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerFilter = MarkerFilter(),
                        default_mode: Mode = Mode.VIDEO, default_takes: int = 1,
-                       default_seed: int | None = None) -> tuple[list[MarkedRange], list[SkippedMarker]]:
-    """Every qualifying marker as a ``MarkedRange`` (record order), and the ones skipped with why."""
+                       default_seed: int | None = None, picture_track: str | None = None,
+                       resolver=None) -> tuple[list[MarkedRange], list[SkippedMarker]]:
+    """Every qualifying marker as a ``MarkedRange`` (record order), and the ones skipped with why.
+
+    Each range's picture follows the picture rule (``segments.TimelineIndex.picture``): a clip marker's own
+    clip, else the topmost real footage; ``picture_track`` (``--picture-track``) names the one track to use.
+    ``track_index`` is the highest video track giving that picture (a ``resolver`` lets graphics be told by
+    their media)."""
     source = timeline.metadata.get(NAMESPACE, {}).get("source_file", timeline.name or "timeline")
     if namespace(timeline, NAMESPACE).get("edl", {}).get("takes_only"):  # read.py: an EDL output's Retake EDL
         raise InputError(f"{source}: holds the takes of an otio-retake output, not a cut",
@@ -138,7 +144,9 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
     done = existing_takes(timeline)  # a timeline that is already an otio-retake output
     used = sorted({letter for letters in done.values() for letter in letters})
     first_take = TAKE_LETTERS.index(used[-1]) + 1 if used else 0
-    for marker, record_range, origin, track_index in _markers_in_record_time(timeline, source):
+    index = TimelineIndex(timeline, rate)
+    pinned = picture_track_index(timeline, picture_track) if picture_track is not None else None
+    for marker, record_range, origin, own_clip in _markers_in_record_time(timeline, source):
         first = round(record_range.start_time.rescaled_to(float(rate)).value)
         name = marker.name or f"marker at {_tc(start + first, rate, drop)}"
         length = round(record_range.duration.rescaled_to(float(rate)).value)
@@ -175,12 +183,14 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
             skipped.append(SkippedMarker(name, origin, f"no take letters left: takes {', '.join(used)} are on the "
                                                        f"timeline and {takes} more would pass Z"))
             continue
+        picture = Picture(track=pinned, clip=own_clip)
+        track_index = index.top_track(picture, first, min(first + length, total), resolver)
         ranges.append(MarkedRange(
             name=name, prompt=prompt, mode=directives.get("mode", default_mode),
             record_in=first, duration=min(length, total - first), rate=rate, start_frame=start,
             takes=takes, seed=directives.get("seed", default_seed), first_take=first_take,
             provider=directives.get("provider"), context_seconds=directives.get("context_seconds"),
-            color=marker.color, origin=origin, track_index=track_index, drop_frame=drop))
+            color=marker.color, origin=origin, track_index=track_index, drop_frame=drop, picture=picture))
     ranges.sort(key=lambda r: (r.record_in, r.name))
     return _unique_names(ranges), skipped
 
@@ -226,25 +236,31 @@ def _filtered_out(marker: otio.schema.Marker, flt: MarkerFilter) -> str | None:
 
 
 def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
+    """(marker, record range, origin, own clip) of every marker; own clip: a clip marker's clip on a video track
+    as (video track index, record first, record last), for the picture rule."""
     stack = timeline.tracks
     video_tracks = [t for t in stack if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Video]
-    if stack.markers:
-        index = TimelineIndex(timeline, timeline_rate(timeline))
-        for marker in stack.markers:
-            yield marker, marker.marked_range, f"{source}, timeline marker", _top_track_at(index, marker.marked_range)
+    rate = timeline_rate(timeline)
+    for marker in stack.markers:
+        yield marker, marker.marked_range, f"{source}, timeline marker", None
     for ti, track in enumerate(stack):
         if not isinstance(track, otio.schema.Track):
             continue
-        vindex = video_tracks.index(track) if track in video_tracks else 0
+        vindex = video_tracks.index(track) if track in video_tracks else None
         label = track.name or f"{track.kind} track {ti + 1}"
         for marker in track.markers:
-            yield marker, track.transformed_time_range(marker.marked_range, stack), f"{source}, track '{label}'", vindex
+            yield marker, track.transformed_time_range(marker.marked_range, stack), f"{source}, track '{label}'", None
         for item in track:
             if not isinstance(item, otio.schema.Clip):
                 continue
+            own = None
+            if vindex is not None:
+                extent = item.transformed_time_range(item.trimmed_range(), stack)
+                first = frames_of(extent.start_time, rate)
+                own = (vindex, first, first + frames_of(extent.duration, rate))
             for marker in item.markers:
                 yield (marker, item.transformed_time_range(marker.marked_range, stack),
-                       f"{source}, clip '{item.name}' on track '{label}'", vindex)
+                       f"{source}, clip '{item.name}' on track '{label}'", own)
 
 
 def record_markers(timeline: otio.schema.Timeline) -> list[tuple[int, int, otio.schema.Marker]]:
@@ -254,18 +270,6 @@ def record_markers(timeline: otio.schema.Timeline) -> list[tuple[int, int, otio.
     for marker, rng, _, _ in _markers_in_record_time(timeline, ""):
         out.append((round(rng.start_time.rescaled_to(rate).value), round(rng.duration.rescaled_to(rate).value), marker))
     return sorted(out, key=lambda m: m[0])
-
-
-def _top_track_at(index: TimelineIndex, record_range) -> int:
-    """The highest video track with a clip at the start of the range (the picture the editor sees)."""
-    frame = frames_of(record_range.start_time, index.rate)
-    for track_index in range(len(index.videos) - 1, -1, -1):
-        if not index.videos[track_index].enabled:  # a disabled track or clip shows nothing: the picture is below
-            continue
-        if any(isinstance(item, otio.schema.Clip) and item.enabled
-               for item, _, _ in index.video(track_index).overlapping(frame, frame + 1)):
-            return track_index
-    return 0
 
 
 def _unique_names(ranges: list[MarkedRange]) -> list[MarkedRange]:

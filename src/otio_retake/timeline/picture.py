@@ -1,0 +1,68 @@
+"""The picture rule: which clips are footage (DESIGN.md "Decisions", README "Which picture is sent").
+
+The excerpt sent for a range is the footage the editor sees there minus what lies over it: never one of
+our takes, a title, a generator, a graphic, an adjustment layer or a disabled clip. What each reader
+makes of those, as real exports show them:
+
+- an OTIO ``GeneratorReference``: the fcp_xml adapter makes one of an FCP 7 ``<generatoritem>`` and of a
+  ``<clipitem>`` whose ``<file>`` has a ``<mediaSource>`` instead of a ``<pathurl>``: Premiere's Graphics
+  (``GraphicAndType``), its titles, mattes and adjustment layers and Resolve's Fusion titles (``Slug``);
+  Resolve's own OTIO writes its titles and generators as one (``Resolve_OTIO`` "Generator Type"); our
+  FCPXML reader makes one of a ``<title>`` and of a generator (``<video>`` of an ``<effect>``);
+- media that is a still picture or carries an alpha channel (a logo, a lower third rendered with
+  transparency), measured by probing the file, never guessed from its name;
+- a take: a clip or track with ``metadata["otio_retake"]["take"]`` (our outputs, the Premiere panel's
+  tracks), or a track our writers named "Retake X" where the format keeps no metadata (EDL, XML, FCPXML).
+"""
+
+from __future__ import annotations
+
+import re
+
+import opentimelineio as otio
+
+from ..errors import MediaError
+from ..media.probe import probe
+from .info import NAMESPACE, namespace
+
+__all__ = ["not_footage", "is_take_track"]
+
+_RETAKE_TRACK = re.compile(r"^Retake[ _]([A-Z])(?:[ _]\d+)?$")  # alternates.retake_track_name (EDL: Retake_A)
+# What a generator's kind says to an editor (the names the applications write, seen in their exports).
+_GENERATOR_WORDS = {"graphicandtype": "a graphic", "slug": "a title, matte or adjustment layer (Slug)"}
+
+
+def is_take_track(track: otio.core.Item) -> bool:
+    """A track of takes: ours (by metadata, or by the name our writers give it where no metadata survives)."""
+    return bool(namespace(track, NAMESPACE).get("take")) or bool(_RETAKE_TRACK.match(track.name or ""))
+
+
+def not_footage(item: otio.core.Item, track: otio.core.Item, resolver=None) -> str | None:
+    """Why a clip on ``track`` is not footage the picture may come from ("a title ..."), None when it is.
+
+    With a ``resolver`` a clip whose media is found is probed: a still or a picture with alpha is a graphic.
+    """
+    if not item.enabled:
+        return "disabled"
+    if namespace(item, NAMESPACE).get("take") or is_take_track(track):
+        return "a take (otio-retake's output)"
+    if not isinstance(item, otio.schema.Clip):
+        return None
+    ref = item.media_reference
+    if isinstance(ref, otio.schema.GeneratorReference):
+        kind = ref.generator_kind or str(namespace(ref, "Resolve_OTIO").get("Generator Type") or "")
+        return _GENERATOR_WORDS.get(kind.lower(), f"a title or generator{f' ({kind})' if kind else ''}")
+    if resolver is None:
+        return None
+    media = resolver.resolve(item)
+    if media is None:
+        return None  # missing media is footage all the same: it is said as missing, not passed over
+    try:
+        info = probe(media.path)
+    except MediaError:
+        return None  # a damaged file is said by the media check, not hidden here
+    if info.still:
+        return "a still picture (a graphic)"
+    if info.has_alpha:
+        return f"a graphic (its picture has an alpha channel, {info.pix_fmt})"
+    return None

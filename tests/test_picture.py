@@ -1,0 +1,190 @@
+"""The picture sent is the footage under the marker (DESIGN.md "Decisions", README "Which picture is sent").
+
+Each frame shows the topmost enabled track holding real footage, never a take, a title, a generator, a graphic,
+an adjustment layer or a disabled clip; a clip marker's own clip gives its frames; --picture-track names one
+track; a nest is resolved through to what it shows, from its in-point. Frames are checked by decoding takes.
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import av
+import numpy as np
+import opentimelineio as otio
+import pytest
+from opentimelineio.opentime import RationalTime as RT
+from opentimelineio.opentime import TimeRange as TR
+
+from conftest import decode_patterns, run_cli, source_frame_at
+
+from otio_retake.errors import InputError
+from otio_retake.model import Picture
+from otio_retake.timeline.read import read_timeline
+from otio_retake.timeline.relink import MediaResolver
+from otio_retake.timeline.segments import TimelineIndex, picture_track_index
+
+RATE = 24
+
+
+def _clip(name, media, src_in, frames, **kw):
+    ref = otio.schema.ExternalReference(target_url=media, available_range=TR(RT(0, RATE), RT(288, RATE)))
+    return otio.schema.Clip(name, media_reference=ref, source_range=TR(RT(src_in, RATE), RT(frames, RATE)), **kw)
+
+
+def _gap(frames):
+    return otio.schema.Gap(source_range=TR(RT(0, RATE), RT(frames, RATE)))
+
+
+def _track(name, *items, **kw):
+    track = otio.schema.Track(name, kind=otio.schema.TrackKind.Video, **kw)
+    for item in items:
+        track.append(item)
+    return track
+
+
+def _title(name, frames, kind="Slug"):
+    return otio.schema.Clip(name, media_reference=otio.schema.GeneratorReference(name=name, generator_kind=kind),
+                            source_range=TR(RT(0, RATE), RT(frames, RATE)))
+
+
+def _logo(path):
+    """A logo as editors have them: a PNG with transparency."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("png")
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "rgba"
+        for packet in stream.encode(av.VideoFrame.from_ndarray(np.zeros((36, 64, 4), np.uint8), format="rgba")):
+            out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def _sample(samples, edit, name="edited.otio"):
+    timeline = otio.adapters.read_from_file(str(samples / "retake_sample.otio"))
+    edit(timeline)
+    path = samples / name
+    otio.adapters.write_to_file(timeline, str(path))
+    return path
+
+
+def _index(timeline, samples):
+    return TimelineIndex(timeline, Fraction(RATE)), MediaResolver(timeline, timeline_dir=samples)
+
+
+def _shown(segments):
+    return [(s.clip_name, s.track, s.record_in, s.record_out) for s in segments]
+
+
+def _take_file(output):
+    """The take file the output timeline points at (its name is the job identity's business)."""
+    timeline = otio.adapters.read_from_file(str(output))
+    takes = [c for t in timeline.tracks if t.name == "Retake A" for c in t.find_clips()]
+    return otio.url_utils.filepath_from_url(takes[0].media_reference.target_url)
+
+
+def test_overlays_takes_and_disabled_clips_are_passed_over_cutaways_are_not(samples):
+    """Per frame, the topmost footage: V2's cutaway gives its frames; titles, graphics, takes, disabled clips
+    above never do (by data: a generator reference, media with alpha, our take metadata, enabled=False)."""
+    timeline = otio.adapters.read_from_file(str(samples / "retake_sample.otio"))
+    logo = _logo(samples / "logo.png")
+    timeline.tracks.append(_track("V2", _gap(60), _clip("cutaway", "media/shot_b.mp4", 100, 30)))
+    timeline.tracks.append(_track("Titles", _gap(40), _title("Lower third", 80, "GraphicAndType")))
+    timeline.tracks.append(_track("Logo", _gap(40), _clip("logo.png", str(logo), 0, 80)))
+    timeline.tracks.append(_track("Panel takes", _gap(40), _clip("p", "media/shot_b.mp4", 0, 80),
+                                  metadata={"otio_retake": {"take": "A"}}))
+    timeline.tracks.append(_track("Retake B", _gap(40), _clip("q", "media/shot_b.mp4", 0, 80)))
+    off = _clip("off", "media/shot_b.mp4", 0, 80)
+    off.enabled = False
+    timeline.tracks.append(_track("V7", _gap(40), off))
+    index, resolver = _index(timeline, samples)
+    segments = index.segments(Picture(), 40, 120, resolver, range_name="r")
+    assert _shown(segments) == [("shot_a.mp4", "V1", 40, 60), ("cutaway", "V2", 60, 90),
+                                ("shot_a.mp4", "V1", 90, 120)]
+    assert segments[0].file_start == Fraction(24 + 40, RATE) and segments[1].file_start == Fraction(100, RATE)
+    assert index.top_track(Picture(), 40, 120, resolver) == 1  # where a take goes: over the cutaway
+    assert index.shot_bounds(Picture(), 62, 80, resolver) == (60, 90)  # the cutaway is a shot of its own
+    # A clip marker's own clip gives its frames, whatever lies above it.
+    assert _shown(index.segments(Picture(clip=(0, 0, 240)), 40, 120, resolver, range_name="r")) == \
+        [("shot_a.mp4", "V1", 40, 120)]
+    # --picture-track: that track alone; black where it holds nothing.
+    assert _shown(index.segments(Picture(track=1), 40, 120, resolver, range_name="r")) == \
+        [("(gap)", "", 40, 60), ("cutaway", "V2", 60, 90), ("(gap)", "", 90, 120)]
+    # Nothing but overlays over the frames: black, saying what was passed over.
+    v1 = timeline.tracks[0]
+    v1[0].enabled = False
+    index, resolver = _index(timeline, samples)
+    black = index.segments(Picture(), 100, 110, resolver, range_name="r")
+    assert [s.is_gap for s in black] == [True]
+    for said in ("'Lower third' on track 'Titles', which is a graphic", "'logo.png' on track 'Logo', which is a still",
+                 "'p' on track 'Panel takes', which is a take", "'q' on track 'Retake B', which is a take",
+                 "'off' on track 'V7', which is disabled", "'shot_a.mp4' on track 'V1', which is disabled"):
+        assert said in black[0].track
+
+
+def test_picture_track_names_a_track_by_name_or_place(samples):
+    timeline = otio.adapters.read_from_file(str(samples / "retake_sample.otio"))
+    timeline.tracks.append(_track("Cutaways"))
+    assert picture_track_index(timeline, "Cutaways") == picture_track_index(timeline, "cutaways") == 1
+    assert picture_track_index(timeline, "V1") == 0
+    with pytest.raises(InputError) as caught:
+        picture_track_index(timeline, "V9")
+    assert "no such video track" in str(caught.value) and "V2 'Cutaways'" in caught.value.hint
+
+
+def test_premiere_title_and_nested_sequence_in_a_real_export(fixtures_dir, samples):
+    """Premiere's own export: a title (`<mediaSource>Slug`) on V3 over the whole cut, a nested sequence on V2.
+    The title is passed over; the nest (which the fcp_xml adapter read as an empty Stack) shows its clips."""
+    timeline = read_timeline(fixtures_dir / "premiere_example.xml")
+    nest = timeline.tracks[1][-1]
+    assert isinstance(nest, otio.schema.Stack) and [c.name for c in nest.find_clips()][:2] == \
+        ["sc01_sh010_anim.mov", "sc01_sh030_anim.mov"]
+    index = TimelineIndex(timeline, Fraction(30))
+    resolver = MediaResolver(timeline, timeline_dir=samples)
+    # The sequence marker at 298 (a point): sh020 on V2 under the title.
+    shown = index.segments(Picture(), 298, 310, resolver, range_name="r")
+    assert [(s.clip_name, s.track) for s in shown] == [("sc01_sh020_anim.mov", "V2")] and shown[0].missing
+    # Inside the nest (636-956): its first clip for 100 frames, then its second.
+    shown = index.segments(Picture(), 726, 746, resolver, range_name="r")
+    assert [(s.clip_name, s.track, s.record_in, s.record_out) for s in shown] == [
+        ("sc01_sh010_anim.mov", "V2 > 'sc01_sh010_anim' > V1", 726, 736),
+        ("sc01_sh030_anim.mov", "V2 > 'sc01_sh010_anim' > V1", 736, 746)]
+
+
+def test_a_title_and_a_logo_over_the_marker_are_not_the_picture_sent(samples, tmp_path, capsys):
+    """Issue 22: a title on V2 and a logo on V3 over the marker; the take is cut from V1's footage."""
+    logo = _logo(samples / "logo.png")
+
+    def overlays(tl):
+        tl.tracks.append(_track("V2", _gap(150), _title("Title", 200)))
+        tl.tracks.append(_track("V3", _gap(150), _clip("logo.png", str(logo), 0, 200)))
+    path = _sample(samples, overlays)
+    assert run_cli("plan", path, "--marker-prefix", "crossing", "--json") == 0
+    row, = json.loads(capsys.readouterr().out)
+    assert [(p["clip"], p["track"], p["frames"]) for p in row["picture"]] == \
+        [("shot_a.mp4", "V1", 36), ("shot_b.mp4", "V1", 36)]
+    out = tmp_path / "o.otio"
+    assert run_cli("run", path, "-o", out, "--marker-prefix", "crossing") == 0
+    patterns = decode_patterns(_take_file(out))
+    assert len(patterns) == 12 + 72 + 12
+    assert patterns == [source_frame_at(204 - 12 + i) for i in range(len(patterns))]
+
+
+def test_a_marker_over_a_nest_is_retaken_from_what_the_nest_shows(samples, tmp_path):
+    """Issue 23: shot_b is inside a compound clip whose in-point skips 30 frames of shot_a; the inner clip has its
+    own in-point (frame 48). The take shows shot_b's frames from 48 on, laid back at the top level."""
+    def nest(tl):
+        inner = otio.schema.Stack("compound", source_range=TR(RT(30, RATE), RT(216, RATE)))
+        inner.append(_track("inner V1", _clip("filler", "media/shot_a.mp4", 200, 30),
+                            tl.tracks[0][1].deepcopy()))
+        tl.tracks[0][1] = inner
+    path = _sample(samples, nest)
+    out = tmp_path / "o.otio"
+    assert run_cli("run", path, "-o", out, "--marker-prefix", "crossing") == 0
+    patterns = decode_patterns(_take_file(out))
+    assert len(patterns) == 12 + 72 + 12
+    assert patterns == [source_frame_at(204 - 12 + i) for i in range(len(patterns))]
+    written = otio.adapters.read_from_file(str(out))
+    take = next(t for t in written.tracks if t.name == "Retake A").find_clips()[0]
+    assert take.range_in_parent().start_time.value == 204  # at the top level, over the marker
