@@ -188,3 +188,12 @@ def test_a_marker_over_a_nest_is_retaken_from_what_the_nest_shows(samples, tmp_p
     written = otio.adapters.read_from_file(str(out))
     take = next(t for t in written.tracks if t.name == "Retake A").find_clips()[0]
     assert take.range_in_parent().start_time.value == 204  # at the top level, over the marker
+
+
+def test_a_take_conform_put_into_the_cut_is_footage_an_alternate_is_not():
+    from otio_retake.timeline.picture import not_footage
+    cut = _track("V1")
+    pick = _clip("sky take B", "takes/sky_B.mp4", 0, 72, metadata={"otio_retake": {"take": "B", "conformed": True}})
+    alternate = _clip("sky take A", "takes/sky_A.mp4", 0, 72, metadata={"otio_retake": {"take": "A"}})
+    assert not_footage(pick, cut) is None
+    assert not_footage(alternate, cut) == "a take (otio-retake's output)"

@@ -12,7 +12,8 @@ makes of those, as real exports show them:
 - media that is a still picture or carries an alpha channel (a logo, a lower third rendered with
   transparency), measured by probing the file, never guessed from its name;
 - a take: a clip or track with ``metadata["otio_retake"]["take"]`` (our outputs, the Premiere panel's
-  tracks), or a track our writers named "Retake X" where the format keeps no metadata (EDL, XML, FCPXML).
+  tracks), or a track our writers named "Retake X" where the format keeps no metadata (EDL, XML, FCPXML);
+  but not a take ``conform`` put into the cut (``"conformed"``): that is the cut's picture now.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def not_footage(item: otio.core.Item, track: otio.core.Item, resolver=None) -> s
     """
     if not item.enabled:
         return "disabled"
-    if namespace(item, NAMESPACE).get("take") or is_take_track(track):
+    meta = namespace(item, NAMESPACE)
+    # A take conform put into the cut ("conformed") is the cut's picture now; one lying over it is an alternate.
+    if (meta.get("take") and not meta.get("conformed")) or is_take_track(track):
         return "a take (otio-retake's output)"
     if not isinstance(item, otio.schema.Clip):
         return None

@@ -170,7 +170,10 @@ class TimelineIndex:
         """What the editor sees over ``[record_in, record_out)`` minus overlays, as pieces in record order.
 
         ``strict``: a transition where the picture comes from is refused (it cannot be rendered exactly);
-        otherwise it is passed as the clips on either side (to find shot bounds)."""
+        otherwise it is passed as the clips on either side (to find shot bounds). A plain track index is that
+        track alone (as ``Picture(track=...)``)."""
+        if isinstance(picture, int):
+            picture = Picture(track=picture)
         if not self.videos:
             raise UnsupportedEditError(f"range '{range_name}': the timeline has no video track")
         if picture.track is not None:
@@ -287,6 +290,7 @@ class TimelineIndex:
     # ---------------------------------------------------------------------------------------------- its uses
     def top_track(self, picture: Picture, record_in: int, record_out: int, resolver=None) -> int:
         """The highest video track giving the picture over the range (0 when none does): where a take goes."""
+        picture = Picture(track=picture) if isinstance(picture, int) else picture
         if picture.track is not None or not self.videos:
             return min(picture.track or 0, max(len(self.videos) - 1, 0))
         found = [p.track_index for p in self.picture(picture, record_in, record_out, resolver, strict=False)
