@@ -258,7 +258,7 @@ def relinked_clips(loaded: Loaded, plans: list[RetakePlan]) -> dict[str, list[Re
         if rng.name in out:
             continue
         try:
-            segments = index.segments(rng.track_index, p.context_in, p.context_out, loaded.resolver,
+            segments = index.segments(rng.picture, p.context_in, p.context_out, loaded.resolver,
                                       range_name=rng.name)
         except RetakeError:  # a window that cannot be rendered is listed as such elsewhere, not here
             segments = []
