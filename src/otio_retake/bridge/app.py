@@ -112,7 +112,7 @@ def create_app(*, tokens: TokenStore, pairing: PairingGate, root: Path, port_of=
                                                                  else ()),
                                mode=Mode(body.mode) if body.mode else None, takes=body.takes)
         plans = pipeline.plan(loaded, provider=body.provider)
-        rows = plan_rows(plans, pipeline.pictures(loaded, plans))  # as `plan --json`: the picture clips too
+        rows = plan_rows(plans, pictures=pipeline.pictures(loaded, plans))  # as `plan --json`: the picture clips too
         source = key_source(body.provider)
         return PlanResponse(sequence=body.sequence.name, ranges=rows, total_usd=round(sum(r.cost_usd for r in rows), 4),
                             confirm_above_usd=CONFIRM_ABOVE_USD,
