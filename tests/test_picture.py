@@ -164,6 +164,8 @@ def test_a_title_and_a_logo_over_the_marker_are_not_the_picture_sent(samples, tm
     row, = json.loads(capsys.readouterr().out)
     assert [(p["clip"], p["track"], p["frames"]) for p in row["picture"]] == \
         [("shot_a.mp4", "V1", 36), ("shot_b.mp4", "V1", 36)]
+    assert run_cli("plan", path, "--marker-prefix", "crossing") == 0
+    assert "picture of 'crossing': shot_a.mp4 (V1), shot_b.mp4 (V1)" in capsys.readouterr().out
     out = tmp_path / "o.otio"
     assert run_cli("run", path, "-o", out, "--marker-prefix", "crossing") == 0
     patterns = decode_patterns(_take_file(out))

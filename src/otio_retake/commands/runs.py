@@ -34,17 +34,18 @@ def plan_cmd(as_json, **kwargs):
         return
     rate = loaded.ranges[0].rate
     table = Table(title=f"{loaded.path.name}: {len(rows)} marked range(s) at {rate_label(rate)} fps")
-    for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "picture", "takes", "cost",
-                "billed on", "prompt"):
+    for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "takes", "cost", "billed on",
+                "prompt"):
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(row.name, row.mode, row.record_in, row.record_out, str(row.duration_frames),
                       f"{row.duration_seconds:.2f}", f"{row.context_in}-{row.context_out}",
-                      escape(", ".join(dict.fromkeys(f"{c.clip} ({c.track})" if c.track else c.clip
-                                                     for c in row.picture))),
                       str(row.takes), f"${row.cost_usd:.2f}", row.cost_basis, row.prompt)
     out.print(table)
     out.print(f"estimated total for {kwargs['provider']}: ${sum(r.cost_usd for r in rows):.2f}")
+    for row in rows:  # which clips its marked frames show (the picture rule), a line each: the table stays narrow
+        shown = ", ".join(dict.fromkeys(f"{c.clip} ({c.track})" if c.track else c.clip for c in row.picture))
+        out.print(Text(f"picture of '{row.name}': {shown}"))
     for s in loaded.skipped:
         out.print(Text(f"skipped '{s.name}' ({s.origin}): {s.reason}", style="dim"))
     relinked = {c.clip: c for row in rows for c in row.relinked}
