@@ -39,7 +39,6 @@ transition other than a dissolve or a wipe.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -54,6 +53,7 @@ from .colors import OTIO_TO_RESOLVE_COLOR
 from .edl_parse import parse_edl
 from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate, xml_text
 from .marks import marker_note, one_line_note, record_markers
+from .retime import clip_speed, keep_source_frames, source_frames
 from .segments import TrackIndex, track_items, video_tracks
 
 __all__ = ["edl_groups", "write_edl_for_track", "write_edl_text", "write_resolve_markers_edl", "keep_speed_sources",
@@ -243,45 +243,6 @@ def _where(track_label: str, first: int, last: int, start: int, rate: Fraction, 
             f"{frames_to_timecode(start + last, rate, drop)}")
 
 
-def _speed_of(clip: otio.schema.Clip, where: str) -> Fraction | None:
-    """Source frames per record frame (0 for a freeze), or None for none; refuses what M2 cannot say."""
-    speed = None
-    for effect in clip.effects:
-        if isinstance(effect, otio.schema.FreezeFrame):
-            value = Fraction(0)
-        elif isinstance(effect, otio.schema.LinearTimeWarp):
-            value = Fraction(effect.time_scalar).limit_denominator(100000)
-        elif isinstance(effect, otio.schema.TimeEffect) or "speed" in (effect.effect_name or "").lower() \
-                or "time" in (effect.effect_name or "").lower():
-            raise UnsupportedEditError(f"clip '{clip.name}' ({where}) has the time effect "
-                                       f"'{effect.effect_name or effect.name}', which {FORMAT} cannot carry",
-                                       hint="render it to a new media file, or write .otio / .xml instead")
-        else:
-            continue
-        if speed is not None:
-            raise UnsupportedEditError(f"clip '{clip.name}' ({where}) has two time effects; {FORMAT} carries one "
-                                       "(one M2 line)", hint="render it to a new media file, or write .otio instead")
-        speed = value
-    return None if speed == 1 else speed
-
-
-def _source_frames(clip: otio.schema.Clip, frames: int, speed: Fraction | None) -> int:
-    """The source frames a clip of ``frames`` record frames shows: the last one shown, plus one.
-
-    As read (``keep_speed_sources``) when the clip is still the event it was read from: an EDL's M2
-    speed is rounded to 0.1 fps, so the source out it gave cannot be recomputed exactly.
-    """
-    if speed is None:
-        return frames
-    kept = namespace(clip, NAMESPACE).get("edl_source")
-    if kept and clip.source_range is not None and round(clip.source_range.start_time.value) == kept.get("in_value") \
-            and frames == kept.get("frames"):
-        return int(kept["length"])
-    if speed == 0 or frames <= 0:
-        return 1
-    return math.floor((frames - 1) * abs(speed)) + 1
-
-
 def _track_events(timeline: otio.schema.Timeline, track: otio.schema.Track, rate: Fraction, start: int, drop: bool,
                   label: str) -> list[_Event]:
     events: list[_Event] = []
@@ -324,9 +285,9 @@ def _track_events(timeline: otio.schema.Timeline, track: otio.schema.Track, rate
                 ("black", "bl") and pending is None:
             continue  # black between events is what an EDL's record gap shows
         if isinstance(item, otio.schema.Clip) and last > first:
-            speed = _speed_of(item, where)
+            speed = clip_speed(item, where=where, format_name=FORMAT)
             src_in = _frames(item.source_range.start_time, rate) if item.source_range is not None else 0
-            length = _source_frames(item, last - first, speed)
+            length = source_frames(item, last - first, speed)
             if namespace(item, NAMESPACE).get("timecode_rate") and speed is None:
                 # a high-frame-rate clip read from an EDL counts its own frames in the cut's timecode, as Avid wrote it
                 src_in = round(item.source_range.start_time.value)
@@ -521,8 +482,7 @@ def keep_speed_sources(timeline: otio.schema.Timeline, text: str) -> None:
             src_in = round(item.source_range.start_time.value)
             length = given.get((start + first, src_in))
             if length is not None:
-                item.metadata.setdefault(NAMESPACE, {})["edl_source"] = {"in_value": src_in, "frames": last - first,
-                                                                         "length": length}
+                keep_source_frames(item, last - first, length)
 
 
 def write_resolve_markers_edl(timeline: otio.schema.Timeline) -> str:

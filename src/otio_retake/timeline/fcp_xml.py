@@ -18,17 +18,22 @@ from __future__ import annotations
 
 import functools
 import xml.etree.ElementTree as ET
+from fractions import Fraction
 from pathlib import Path, PureWindowsPath
 
 import opentimelineio as otio
 
 from ..errors import TimelineReadError
 from ..paths import path_to_url, url_to_path
+from .edl_write import own_reel
 from .info import namespace, timeline_drop_frame, xml_text
+from .retime import clip_speed, source_frames
 
-__all__ = ["read_fcp_xml", "write_fcp_xml"]
+__all__ = ["read_fcp_xml", "write_fcp_xml", "check_fcp_xml_writable"]
 
 TRACK_NAME_ATTRIBUTE = "MZ.TrackName"
+RETIME_TAG = "otioRetakeRetime"  # on a clipitem between the adapter and us, never in a written file
+FORMAT = "FCP 7 XML"
 
 
 def _media_start(clip: otio.schema.Clip):
@@ -88,7 +93,10 @@ def read_fcp_xml(text: str, *, source: str = "FCP XML") -> otio.schema.Timeline:
     for nest in result.tracks.find_children(descended_from_type=otio.schema.Stack):  # a nested sequence, off
         if str(namespace(nest, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
             nest.enabled = False
+    for transition in result.find_children(descended_from_type=otio.schema.Transition):
+        _read_wipe(transition)
     for clip in result.find_clips():
+        _read_time_remap(clip)
         if str(namespace(clip, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
             clip.enabled = False
         start = _media_start(clip)
@@ -139,8 +147,10 @@ def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
     for marker in _all_markers(timeline):
         if marker.comment:
             marker.metadata.setdefault("fcp_xml", {})["comment"] = marker.comment
+    retimed = _carry_what_the_adapter_drops(timeline)
     text = otio.adapters.write_to_string(timeline, "fcp_xml")
     root = ET.fromstring(text)
+    _write_time_remaps(root, retimed)
     for pathurl in root.iter("pathurl"):
         value = (pathurl.text or "").strip()
         if value and not value.startswith("file:"):
@@ -166,6 +176,115 @@ def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
     ET.indent(root, space="    ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n' + body + "\n"
+
+
+def check_fcp_xml_writable(timeline: otio.schema.Timeline) -> None:
+    """Refuse before any work what the writer would refuse after it (a speed ramp, two time effects)."""
+    for track in timeline.tracks:
+        for clip in track.find_clips() if isinstance(track, otio.schema.Track) else []:
+            clip_speed(clip, where=f"track {track.name or track.kind}", format_name=FORMAT)
+
+
+def _carry_what_the_adapter_drops(timeline: otio.schema.Timeline) -> dict[str, tuple[int, int]]:
+    """Put in the adapter's metadata what it would not write: enabled flags (it writes every clip and track
+    enabled), the clip's own reel (on its file's timecode), a wipe's name; retimed clips are tagged, and
+    their (speed in percent, source frames) returned by tag for ``_write_time_remaps``."""
+    for track in [*timeline.tracks, *timeline.tracks.find_children(descended_from_type=otio.schema.Track)]:
+        if isinstance(track, otio.schema.Track):  # a nest's tracks too
+            track.metadata.setdefault("fcp_xml", {})["enabled"] = "TRUE" if track.enabled else "FALSE"
+    retimed: dict[str, tuple[int, int]] = {}
+    for track in timeline.tracks:
+        if not isinstance(track, otio.schema.Track):
+            continue
+        for item in track.find_children():
+            if isinstance(item, otio.schema.Transition) and item.transition_type == "SMPTE_Wipe":
+                if "wipe" not in (item.name or "").lower():
+                    item.name = f"Edge Wipe {item.name}".strip()
+                item.metadata.setdefault("fcp_xml", {}).setdefault("effectid", "Edge Wipe")
+            elif isinstance(item, otio.schema.Transition) and item.name and item.transition_type not in \
+                    (otio.schema.TransitionTypes.SMPTE_Dissolve, ""):
+                # FCP 7 names a transition by its effect: an iris stays an iris, not the adapter's Cross Dissolve
+                item.metadata.setdefault("fcp_xml", {}).setdefault("effectid", item.name)
+            if isinstance(item, otio.schema.Stack):  # a nested sequence switched off stays off
+                item.metadata.setdefault("fcp_xml", {})["enabled"] = "TRUE" if item.enabled else "FALSE"
+            if not isinstance(item, otio.schema.Clip):
+                continue
+            meta = item.metadata.setdefault("fcp_xml", {})
+            meta["enabled"] = "TRUE" if item.enabled else "FALSE"
+            ref = item.media_reference
+            reel = own_reel(item)
+            if reel and isinstance(ref, otio.schema.ExternalReference | otio.schema.MissingReference):
+                timecode = ref.metadata.setdefault("fcp_xml", {}).setdefault("timecode", {})
+                if not (timecode.get("reel") or {}).get("name"):
+                    timecode["reel"] = {"name": reel}
+            speed = clip_speed(item, where=f"track {track.name or track.kind}", format_name=FORMAT)
+            if item.source_range is not None and speed is not None:
+                frames = round(item.source_range.duration.value)
+                tag = str(len(retimed) + 1)
+                retimed[tag] = (speed, source_frames(item, frames, speed))
+                meta["@" + RETIME_TAG] = tag
+            if speed is not None:  # written as a Time Remap filter below, not twice
+                meta.pop("filter", None) if _is_time_remap(meta.get("filter")) else None
+    return retimed
+
+
+def _write_time_remaps(root: ET.Element, retimed: dict[str, tuple]) -> None:
+    """Each tagged clipitem shows its source frames (``out``) and carries FCP 7's Time Remap filter, as
+    Premiere and Resolve write a constant speed or a freeze (speed 0)."""
+    for clipitem in root.iter("clipitem"):
+        tag = clipitem.attrib.pop(RETIME_TAG, None)
+        if tag is None or tag not in retimed or clipitem.find("in") is None:
+            continue
+        speed, length = retimed[tag]
+        clipitem.find("out").text = str(int(clipitem.find("in").text) + length)
+        percent = float(abs(speed) * 100)
+        value = f"{percent:.6f}".rstrip("0").rstrip(".")
+        clipitem.append(ET.fromstring(
+            "<filter><enabled>TRUE</enabled><start>-1</start><end>-1</end><effect><name>Time Remap</name>"
+            "<effectid>timeremap</effectid><effecttype>motion</effecttype><mediatype>video</mediatype>"
+            "<effectcategory>motion</effectcategory>"
+            f"<parameter><parameterid>speed</parameterid><name>speed</name><value>{value}</value></parameter>"
+            f"<parameter><parameterid>reverse</parameterid><name>reverse</name><value>"
+            f"{'TRUE' if speed < 0 else 'FALSE'}</value></parameter>"
+            "<parameter><parameterid>variablespeed</parameterid><name>variablespeed</name><value>0</value>"
+            "</parameter></effect></filter>"))
+
+
+def _is_time_remap(node) -> bool:
+    effects = [node] if hasattr(node, "get") or node is None else list(node)
+    return any(hasattr(f, "get") and hasattr(f.get("effect"), "get") and
+               str(f["effect"].get("effectid", "")).lower() == "timeremap" for f in effects)
+
+
+def _read_time_remap(clip: otio.schema.Clip) -> None:
+    """FCP 7's Time Remap at one speed (Premiere's and Resolve's constant speeds and freezes) as OTIO's
+    LinearTimeWarp / FreezeFrame: the adapter keeps it as a plain effect, and the clip would play at speed 1."""
+    for effect in list(clip.effects):
+        meta = namespace(effect, "fcp_xml")
+        if str(meta.get("effectid", "")).lower() != "timeremap":
+            continue
+        params = meta.get("parameter") or []
+        params = [params] if hasattr(params, "get") else list(params)  # one <parameter>, or several
+        values = {str(p.get("parameterid")): str(p.get("value")) for p in params if hasattr(p, "get")}
+        if values.get("variablespeed", "0") not in ("0", "FALSE", "None"):
+            continue  # a speed ramp: left as the effect it is, which every writer and renderer refuses
+        try:
+            speed = Fraction(values.get("speed", "100")) / 100
+        except ValueError:
+            continue
+        if values.get("reverse", "FALSE").upper() == "TRUE":
+            speed = -speed
+        index = list(clip.effects).index(effect)
+        clip.effects[index] = otio.schema.FreezeFrame() if speed == 0 else \
+            otio.schema.LinearTimeWarp(time_scalar=float(speed))
+        if _is_time_remap(namespace(clip, "fcp_xml").get("filter")):
+            del clip.metadata["fcp_xml"]["filter"]
+
+
+def _read_wipe(transition: otio.schema.Transition) -> None:
+    """The adapter reads every transition as a dissolve; a wipe (by its effect's name) is a wipe."""
+    if "wipe" in (transition.name or "").lower():
+        transition.transition_type = "SMPTE_Wipe"
 
 
 def _unwrap_single_sequence(root: ET.Element) -> ET.Element | None:

@@ -27,6 +27,7 @@ from ..paths import path_to_url, url_to_path
 from .aaf_write import take_locators, write_aaf
 from .avid_markers import write_marker_list
 from .edl_write import check_edl_writable, edl_groups
+from .fcp_xml import check_fcp_xml_writable
 from .info import NAMESPACE, namespace
 from .marks import record_markers
 
@@ -84,6 +85,8 @@ def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> l
     paths = output_paths(timeline, out)
     if out.suffix.lower() == ".edl":  # what an EDL cannot carry (a nest, an iris) is refused now, not after the run
         check_edl_writable(timeline)
+    elif out.suffix.lower() == ".xml":  # likewise a speed ramp in FCP 7 XML
+        check_fcp_xml_writable(timeline)
     protected = editor_files(timeline)
     for path in paths:
         if _same_file_key(path) in protected:
