@@ -19,7 +19,7 @@ from opentimelineio.opentime import TimeRange as TR
 
 from conftest import decode_patterns, run_cli, source_frame_at
 
-from otio_retake.errors import InputError
+from otio_retake.errors import InputError, UnsupportedEditError
 from otio_retake.model import Picture
 from otio_retake.timeline.read import read_timeline
 from otio_retake.timeline.relink import MediaResolver
@@ -199,3 +199,57 @@ def test_a_take_conform_put_into_the_cut_is_footage_an_alternate_is_not():
     alternate = _clip("sky take A", "takes/sky_A.mp4", 0, 72, metadata={"otio_retake": {"take": "A"}})
     assert not_footage(pick, cut) is None
     assert not_footage(alternate, cut) == "a take (otio-retake's output)"
+
+
+# Final Cut's generators are a <video> of an <effect> (".../Generators.localized/Solids..."), its titles a
+# <title>: both connected over the storyline here, as Final Cut writes them (the uids are Final Cut's own).
+FCPXML_OVERLAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.10">
+  <resources>
+    <format id="r1" name="FFVideoFormat1080p24" frameDuration="100/2400s" width="1920" height="1080"/>
+    <asset id="r2" name="shot_a" start="0s" duration="12s" hasVideo="1" format="r1">
+      <media-rep kind="original-media" src="media/shot_a.mp4"/>
+    </asset>
+    <effect id="r3" name="Custom" uid=".../Generators.localized/Solids.localized/Custom.localized/Custom.motn"/>
+    <effect id="r4" name="Basic Title" uid=".../Titles.localized/Bumper:Opener.localized/Basic Title.localized/Basic Title.moti"/>
+  </resources>
+  <library>
+    <event name="e">
+      <project name="p">
+        <sequence format="r1" duration="10s" tcStart="0s" tcFormat="NDF">
+          <spine>
+            <asset-clip ref="r2" offset="0s" name="shot_a" start="1s" duration="10s" format="r1">
+              <video ref="r3" lane="1" offset="3s" name="Custom" start="0s" duration="2s"/>
+              <title ref="r4" lane="2" offset="2s" name="Basic Title" start="0s" duration="4s"/>
+              <marker start="4s" duration="2s" value="sky" note="stormy sky"/>
+            </asset-clip>
+          </spine>
+        </sequence>
+      </project>
+    </event>
+  </library>
+</fcpxml>
+"""
+
+
+def test_final_cut_generators_and_titles_are_not_the_picture(samples):
+    path = samples / "overlays.fcpxml"
+    path.write_text(FCPXML_OVERLAYS)
+    timeline = read_timeline(path)
+    index = TimelineIndex(timeline, Fraction(RATE))
+    shown = index.segments(Picture(), 48, 120, MediaResolver(timeline, timeline_dir=samples), range_name="sky")
+    assert [(s.clip_name, s.track) for s in shown] == [("shot_a", "V1")] and not shown[0].missing
+    assert shown[0].file_start == Fraction(24 + 48, RATE)
+
+
+def test_a_nest_with_a_speed_change_is_refused_by_name(samples):
+    timeline = otio.adapters.read_from_file(str(samples / "retake_sample.otio"))
+    nest = otio.schema.Stack("fast nest", source_range=TR(RT(0, RATE), RT(216, RATE)),
+                             effects=[otio.schema.LinearTimeWarp(time_scalar=2.0)])
+    nest.append(_track("inner", timeline.tracks[0][1].deepcopy()))
+    timeline.tracks[0][1] = nest
+    index, resolver = _index(timeline, samples)
+    with pytest.raises(UnsupportedEditError) as caught:
+        index.segments(Picture(), 230, 250, resolver, range_name="crossing")
+    assert "covers nest 'fast nest' on track 'V1', which has a speed change (2.00x)" in str(caught.value)

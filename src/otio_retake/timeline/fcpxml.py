@@ -581,7 +581,9 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
     start = parse_time(element.get("start"))
     asset, media_start = _asset_of(element, res)
     if asset is None:
-        ref = otio.schema.GeneratorReference(name=name) if element.tag == "title" else otio.schema.MissingReference()
+        effect = res.effects.get(element.get("ref") or "")  # a generator is a <video> of an <effect> (Solids...)
+        ref = otio.schema.GeneratorReference(name=name, generator_kind=effect.get("name") or "") \
+            if element.tag == "title" or effect is not None else otio.schema.MissingReference()
         return otio.schema.Clip(name=name, media_reference=ref, source_range=TimeRange(RationalTime(0, r), duration),
                                 metadata={"fcpxml": {"tag": element.tag}})
     media_rate = _rate_of(res.formats.get(asset.get("format"))) or rate

@@ -237,6 +237,8 @@ class TimelineIndex:
                 else:
                     out.append(self._footage(index, top, item, first, last, a, b, range_name, strict))
             elif isinstance(item, otio.schema.Stack):
+                if strict:
+                    _refuse_time_effects(item, f"nest '{item.name}'", top.label, range_name)
                 if not item.enabled:
                     below(a, b, (f"nest '{item.name}' on track '{top.label}', which is disabled",))
                 else:
@@ -359,21 +361,26 @@ def segments_for(timeline: otio.schema.Timeline, picture: Picture, record_in: in
     return TimelineIndex(timeline, rate).segments(picture, record_in, record_out, resolver, range_name=range_name)
 
 
-def _clip_segment(clip: otio.schema.Clip, clip_first: int, lo: int, hi: int, rate: Fraction,
-                  resolver: MediaResolver, range_name: str, label: str) -> Segment:
-    fcpxml = clip.metadata.get("fcpxml")
-    fcpxml = fcpxml if hasattr(fcpxml, "get") else {}
-    retimed = fcpxml.get("speed")  # an FCPXML timeMap at one constant speed, sampled by floor: exact
-    for effect in clip.effects:
-        if retimed and isinstance(effect, otio.schema.LinearTimeWarp) and effect.name == "timeMap":
+def _refuse_time_effects(item, what: str, label: str, range_name: str, *, skip_time_map: bool = False) -> None:
+    """A speed change or freeze frame on a clip or a nest: its frames cannot be mapped exactly, refused by name."""
+    for effect in item.effects:
+        if skip_time_map and isinstance(effect, otio.schema.LinearTimeWarp) and effect.name == "timeMap":
             continue
         if isinstance(effect, (otio.schema.LinearTimeWarp, otio.schema.FreezeFrame)) or "speed" in effect.effect_name.lower():
             scalar = getattr(effect, "time_scalar", None)
             kind = "freeze frame" if isinstance(effect, otio.schema.FreezeFrame) or scalar == 0 \
                 else f"speed change ({scalar:.2f}x)" if scalar is not None else f"time effect '{effect.effect_name}'"
             raise UnsupportedEditError(
-                f"range '{range_name}' covers clip '{clip.name}' on track '{label}', which has a {kind}",
+                f"range '{range_name}' covers {what} on track '{label}', which has a {kind}",
                 hint="render the retimed clip to a new media file, or move the marker off it")
+
+
+def _clip_segment(clip: otio.schema.Clip, clip_first: int, lo: int, hi: int, rate: Fraction,
+                  resolver: MediaResolver, range_name: str, label: str) -> Segment:
+    fcpxml = clip.metadata.get("fcpxml")
+    fcpxml = fcpxml if hasattr(fcpxml, "get") else {}
+    retimed = fcpxml.get("speed")  # an FCPXML timeMap at one constant speed, sampled by floor: exact
+    _refuse_time_effects(clip, f"clip '{clip.name}'", label, range_name, skip_time_map=bool(retimed))
     conform = fcpxml.get("conform_rate")
     media = resolver.resolve(clip)
     if media is None:
