@@ -95,6 +95,23 @@ def test_bad_picks_are_explained(with_takes):
         conform(timeline, {"moon": "A"})
 
 
+def test_overlapping_picks_are_refused_naming_both(with_takes):
+    # Two markers over the same frames (here: crossing's takes moved onto sky's last frames): a conform can show
+    # only one picture there; one silently hiding part of the other is refused.
+    _, alts = with_takes
+    timeline = read_timeline(alts)
+    sky = next(c for c in timeline.find_clips() if c.metadata.get("otio_retake", {}).get("range_name") == "sky")
+    for clip in timeline.find_clips():
+        meta = clip.metadata.get("otio_retake", {})
+        if meta.get("range_name") == "crossing":
+            meta["record_in_frame"] = sky.metadata["otio_retake"]["record_in_frame"] + 60
+    with pytest.raises(InputError) as info:
+        conform(timeline, {"sky": "A", "crossing": "B"})
+    assert "the picks 'sky' take A (01:00:02:00-01:00:05:00) and 'crossing' take B" in info.value.message
+    assert "overlap on track 'V1'" in info.value.message
+    conform(timeline, {"sky": "A"})  # either alone is fine
+
+
 def test_conform_needs_the_takes_metadata(samples, tmp_path, capsys):
     assert run_cli("conform", samples / "retake_sample.otio", "--pick-all", "A", "-o", tmp_path / "x.otio") == 2
     assert "has no otio-retake takes" in capsys.readouterr().err

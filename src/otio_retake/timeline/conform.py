@@ -107,11 +107,26 @@ def conform(timeline: otio.schema.Timeline, picks: dict[str, str], *, pick_all: 
         edits.setdefault(id(target), (target, []))[1].append(
             Edit(take.record_in, take.record_in + take.duration, clip, take.range_name))
     for target, track_edits in edits.values():  # each track rebuilt once, however many picks it has
+        _refuse_overlaps(target, track_edits)
         overwrite_many(out, target, track_edits, rate)
     if not keep_alternates:
         for track in retake_tracks:
             out.tracks.remove(track)
     return out, chosen
+
+
+def _refuse_overlaps(track: otio.schema.Track, edits: list[Edit]) -> None:
+    """Two picks over the same frames of a track: one would hide part of the other, unsaid. Refused, naming both."""
+    ordered = sorted(edits, key=lambda e: e.record_in)
+    for before, after in zip(ordered, ordered[1:]):
+        if after.record_in < before.record_out:
+            def said(edit: Edit) -> str:
+                meta = namespace(edit.item, NAMESPACE)
+                return f"'{edit.range_name}' take {meta.get('take', '?')} ({meta.get('record_in', edit.record_in)}-" \
+                       f"{meta.get('record_out', edit.record_out)})"
+            raise InputError(f"the picks {said(before)} and {said(after)} overlap on track '{track.name}': the one "
+                             "would hide part of the other",
+                             hint="pick only one of them, or move their markers apart and run again")
 
 
 @dataclass(frozen=True)
