@@ -191,7 +191,7 @@ def test_closing_mid_run_then_resuming_from_the_window(samples, emulator, qtbot,
     again.close()
 
 
-def test_bad_input_is_shown_in_words(samples, tmp_path, qtbot, monkeypatch, emulator):
+def test_bad_input_is_shown_in_words(samples, tmp_path, qtbot, monkeypatch, emulator, capsys):
     broken = tmp_path / "cut.otio"
     broken.write_text("{ not json")
     window = StudioWindow(broken)
@@ -200,7 +200,11 @@ def test_bad_input_is_shown_in_words(samples, tmp_path, qtbot, monkeypatch, emul
     assert "cut.otio" in window.viewer.view.message
     qtbot.mouseClick(window.buttons["Run"], Qt.MouseButton.LeftButton)  # nothing to run: no error, no crash
     picture = tmp_path / "broken.png"
-    assert run_cli("studio", broken, "--screenshot", picture) == 1  # the picture shows the message; exit 1
+    capsys.readouterr()
+    # The picture shows the message, and the command line says it too (it printed nothing and exited 1)
+    assert run_cli("studio", broken, "--screenshot", picture) == 2
+    said = capsys.readouterr()
+    assert "cut.otio" in said.err and "error:" in said.err and "Traceback" not in said.err
     assert QImage(str(picture)).width() == 1280
 
     monkeypatch.delenv("FAL_KEY", raising=False)

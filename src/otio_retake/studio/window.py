@@ -466,6 +466,7 @@ class StudioWindow(QMainWindow):
         self.setWindowTitle("Retake Studio")
         self.options = options
         self.controller: StudioController | None = None
+        self.open_error: RetakeError | None = None  # why the last open() failed (the command line says it too)
         self._attached: StudioController | None = None
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -519,6 +520,7 @@ class StudioWindow(QMainWindow):
         try:
             controller = StudioController(path, **self.options)
         except RetakeError as exc:
+            self.open_error = exc
             self.show_message(f"could not open {path}: {exc}", error=True)
             if self.controller is None:
                 self.viewer.view.set_message(f"could not open {path}:\n{exc}")
@@ -724,6 +726,8 @@ def run_studio(path: str | Path | None, *, screenshot: str | Path | None = None,
         window.close()
         if not picture.save(str(screenshot)):
             raise RetakeError(f"{screenshot}: could not write the picture (a .png path?)")
+        if window.controller is None and window.open_error is not None:
+            raise window.open_error  # the picture shows it; the command line says it too, and exits as it says
         return 0 if window.controller is not None else 1
     window.show()
     return app.exec()
