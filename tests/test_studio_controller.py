@@ -170,6 +170,12 @@ def test_a_deleted_take_file_is_reported_and_made_again_from_the_paid_result(sam
         path = controller.take_row("sky", "A").take.path
     finally:
         controller.shutdown()
+    # Opened on the timeline with no --provider: the host its takes came from, not "preview" beside fal's prices
+    plain = StudioController(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"))
+    try:
+        assert plain.provider == "fal" and plain.row("sky").host == "fal" and list(plain.host_keys()) == ["fal"]
+    finally:
+        plain.shutdown()
     os.unlink(path)
     reopened = StudioController(samples / "retake_sample.otio", **options)
     try:

@@ -188,6 +188,9 @@ class StudioController(QObject):
             if provider == "preview" and (state.get("provider") or last.get("provider")):
                 provider = state.get("provider") or last.get("provider")
             path = Path(source)
+        elif provider == "preview":  # a timeline whose workspace holds a run: its takes are that host's
+            provider = _workspace_provider(Workspace.for_timeline(path, Path(workspace) if workspace else None)
+                                           .root) or provider
         self.provider = provider
         self.base_urls = base_urls or {}
         self.poll_interval = poll_interval
@@ -824,6 +827,18 @@ class StudioController(QObject):
                 take.note = (record.error or "")[:200] if record.state == JobState.FAILED else \
                     "Resume to follow it" if record.state in (JobState.SUBMITTING, JobState.SUBMITTED,
                                                               JobState.FINISHED_REMOTELY) else ""
+
+
+def _workspace_provider(root: Path) -> str | None:
+    """The host the workspace's last session or run used, if any."""
+    chosen = _read_json(root / STATE_NAME).get("provider")
+    if chosen or not (root / JOURNAL_NAME).exists():
+        return chosen
+    journal = Journal(root / JOURNAL_NAME)
+    try:
+        return (journal.last_run() or {}).get("provider")
+    finally:
+        journal.close()
 
 
 def _read_json(path: Path) -> dict:
