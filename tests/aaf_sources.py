@@ -67,7 +67,7 @@ def write_master_clip_aaf(path: Path, *, sound_only: bool = False) -> Path:
     return path
 
 
-def write_sequence_aaf(path: Path, *, rate=RATE, drop: bool = False) -> Path:
+def write_sequence_aaf(path: Path, *, rate=RATE, drop: bool = False, unlinked: bool = False) -> Path:
     """A sequence 'cut' of 48 frames of master clip 'shot_a' from its 12th frame, with one locator of its
     own at record frame 5; the master clip has a locator of its own (at its frame 20) too."""
     with aaf2.open(str(path), "w") as f:
@@ -87,5 +87,9 @@ def write_sequence_aaf(path: Path, *, rate=RATE, drop: bool = False) -> Path:
         picture["PhysicalTrackNumber"].value = 1
         picture.segment.components.append(master.create_source_clip(slot_id=master_slot.slot_id, start=12,
                                                                      length=48, media_kind="picture"))
+        if unlinked:  # a clip whose master clip slot is gone (media deleted in the bin): 24 more frames
+            clip = master.create_source_clip(slot_id=master_slot.slot_id, start=0, length=24, media_kind="picture")
+            clip["SourceMobSlotID"].value = 99
+            picture.segment.components.append(clip)
         _event_slot(f, comp, 1000, 1, picture.slot_id, [(5, "sequence locator")], rate)
     return path

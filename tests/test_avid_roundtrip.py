@@ -103,3 +103,4 @@ def test_conform_over_the_aaf_output_works_as_over_other_formats(run):
     assert clip.name == "the drop falls upwards take A"
     assert v4.range_of_child(clip).start_time.value == RECORD_IN
     assert len(record_markers(timeline)) == len(MULTIPLE_MARKERS) + 1
+

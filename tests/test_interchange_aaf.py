@@ -249,3 +249,13 @@ def test_sound_takes_go_on_an_audio_track_that_reads_back_as_takes_and_conforms(
     assert existing_takes(again) == {"line": {"A"}}
     final, chosen = conform(again, {}, pick_all="A")
     assert chosen == {"line": "A"} and not existing_takes(final)
+
+
+def test_reading_prints_nothing_of_its_own_so_plan_json_stays_json(tmp_path, capsys):
+    """The adapter prints to stdout for a clip whose master clip slot is gone; pyaaf2 logs to the root logger."""
+    path = write_sequence_aaf(tmp_path / "cut.aaf", unlinked=True)
+    capsys.readouterr()
+    timeline = read_timeline(path)
+    assert timeline.tracks.duration().value == 48 + 24
+    printed = capsys.readouterr()
+    assert printed.out == "" and printed.err == ""

@@ -25,7 +25,10 @@ here uses the adapter's hooks (its ``hooks.py`` runs the post-*write* hook on re
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import re
 from collections.abc import Mapping
 from fractions import Fraction
@@ -62,6 +65,9 @@ _OTIO_TO_AVID = {"RED": "Red", "GREEN": "Green", "BLUE": "Blue", "CYAN": "Cyan",
 _AVID_RGB = {"Red": (41471, 12134, 6564), "Green": (13107, 52428, 13107), "Blue": (13107, 13107, 52428),
              "Cyan": (13107, 52428, 52428), "Magenta": (52428, 13107, 52428), "Yellow": (58981, 58981, 6553),
              "Black": (0, 0, 0), "White": (65535, 65535, 65535)}
+# Media Composer writes DescriptiveMarkers; a CommentMarker (their base class) is a locator too
+_MARKER_CLASSES = tuple(getattr(aaf2.components, n) for n in ("DescriptiveMarker", "CommentMarker")
+                        if hasattr(aaf2.components, n))
 _DRIVE_AS_HOST = re.compile(r"^file://[A-Za-z]:[/\\]")
 TAKE_COMMENT_KEY = "otio_retake"  # a take's master clip comment holding our metadata as JSON (aaf_write)
 _RETAKE_TRACK = re.compile(r"^Retake[ _]([A-Z])(?:[ _]\d+)?$")  # alternates.retake_track_name
@@ -84,7 +90,7 @@ def read_aaf(path: str | Path, *, source: str | None = None) -> otio.schema.Time
     path = Path(path)
     source = source or str(path)
     try:
-        with aaf2.open(str(path), "r") as f:
+        with quiet_aaf(), aaf2.open(str(path), "r") as f:
             mobs = list(f.content.mobs)
     except Exception as exc:  # pyaaf2 raises anything from its own AAFError to ValueError/KeyError/struct.error
         raise TimelineReadError(_why_not_aaf(path, exc), path=source,
@@ -92,7 +98,8 @@ def read_aaf(path: str | Path, *, source: str | None = None) -> otio.schema.Time
     if not mobs:
         raise TimelineReadError("the AAF holds no sequence and no master clip", path=source)
     try:
-        result = otio.adapters.read_from_file(str(path), adapter_name="AAF", attach_markers=False)
+        with quiet_aaf():
+            result = otio.adapters.read_from_file(str(path), adapter_name="AAF", attach_markers=False)
     except Exception as exc:  # the adapter's own AAFAdapterError, or whatever an odd file makes it trip on
         raise TimelineReadError(f"could not be read as an Avid AAF ({type(exc).__name__}: {exc})", path=source,
                                 hint="export the sequence again from Media Composer (File > Export > AAF)") from exc
@@ -101,7 +108,7 @@ def read_aaf(path: str | Path, *, source: str | None = None) -> otio.schema.Time
     if not timelines:
         raise TimelineReadError("the AAF holds no sequence and no master clip", path=source)
     timeline = timelines[0]
-    with aaf2.open(str(path), "r") as f:
+    with quiet_aaf(), aaf2.open(str(path), "r") as f:
         mob = _mob_of(f, timeline)
         master = isinstance(mob, aaf2.mobs.MasterMob)
         _drop_adapter_markers(timeline)
@@ -114,14 +121,27 @@ def read_aaf(path: str | Path, *, source: str | None = None) -> otio.schema.Time
             if drop is not None:
                 timeline.metadata.setdefault(NAMESPACE, {})["drop_frame"] = drop
     if len(timelines) > 1:
+        what = "master clips" if master else "sequences"
         timeline.metadata.setdefault(NAMESPACE, {}).setdefault("warnings", []).append(
-            f"{source}: holds {len(timelines)} sequences; read the first, '{timeline.name}' (export one sequence "
+            f"{source}: holds {len(timelines)} {what}; read the first, '{timeline.name}' (export one sequence "
             f"per AAF to choose)")
     _add_media_names(timeline)
     _restore_takes(timeline)
     timeline.metadata.setdefault(NAMESPACE, {})["aaf"] = {"master_clip": master,
                                                           "sequences": len(timelines)}
     return timeline
+
+
+@contextlib.contextmanager
+def quiet_aaf():
+    """pyaaf2 logs through the root logger (installing a handler on stderr) and the adapter prints to
+    stdout, which would break ``plan --json``: neither is for the user, what matters is raised."""
+    logging.disable(logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _drop_frame(mob) -> bool | None:
@@ -274,7 +294,7 @@ def _add_locators(timeline: otio.schema.Timeline, mob, source: str) -> None:
         segment = slot.segment
         components = list(segment.components) if isinstance(segment, aaf2.components.Sequence) else [segment]
         for item in components:
-            if not isinstance(item, aaf2.components.DescriptiveMarker):
+            if not isinstance(item, _MARKER_CLASSES):
                 continue
             number += 1
             attrs = _attributes(item)

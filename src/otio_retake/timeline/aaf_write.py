@@ -30,7 +30,7 @@ import aaf2
 import opentimelineio as otio
 
 from ..errors import InputError
-from .aaf_read import _AVID_RGB, AVID_LEGACY_COLORS, TAKE_COMMENT_KEY, avid_color_of_otio
+from .aaf_read import _AVID_RGB, AVID_LEGACY_COLORS, TAKE_COMMENT_KEY, avid_color_of_otio, quiet_aaf
 from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
 from .marks import record_markers
 
@@ -50,12 +50,13 @@ def write_aaf(timeline: otio.schema.Timeline, path: Path, *, name: str | None = 
     markers = record_markers(timeline)
     prepared = _prepared(timeline, rate)
     try:
-        otio.adapters.write_to_file(prepared, str(path), adapter_name="AAF", use_empty_mob_ids=True)
+        with quiet_aaf():
+            otio.adapters.write_to_file(prepared, str(path), adapter_name="AAF", use_empty_mob_ids=True)
     except Exception as exc:  # the adapter's validation and transcription errors, of many types
         raise InputError(f"{name or path.name}: the timeline cannot be written as AAF ({type(exc).__name__}: "
                          f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else ''})",
                          hint="write .otio, .xml or .edl instead") from exc
-    with aaf2.open(str(path), "rw") as f:
+    with quiet_aaf(), aaf2.open(str(path), "rw") as f:
         comp = next(f.content.toplevel())
         slots = _number_tracks(comp, prepared)
         if "TC1" in slots and isinstance(slots["TC1"].segment, aaf2.components.Timecode):
