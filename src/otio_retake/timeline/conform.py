@@ -207,6 +207,16 @@ def _overwrite_run(timeline: otio.schema.Timeline, track: otio.schema.Track, edi
         track.append(piece)
 
 
+def _speed(item: otio.schema.Item) -> Fraction | None:
+    """Media frames per record frame of a clip retimed at one speed (0: a freeze), None if not retimed."""
+    for effect in getattr(item, "effects", []):
+        if isinstance(effect, otio.schema.FreezeFrame):
+            return Fraction(0)
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            return Fraction(effect.time_scalar).limit_denominator(100000)
+    return None
+
+
 def _trimmed(item: otio.schema.Item, offset: int, frames: int, r: float) -> otio.schema.Item:
     """A copy of ``item`` showing ``frames`` frames from ``offset`` frames into it."""
     copy = item.deepcopy()
@@ -215,6 +225,9 @@ def _trimmed(item: otio.schema.Item, offset: int, frames: int, r: float) -> otio
     fcpxml = namespace(item, "fcpxml")
     if fcpxml.get("conform_rate"):  # Final Cut shows it frame for frame: offset record frames are media frames
         start = rng.start_time + RationalTime(offset, rng.start_time.rate)
+    speed = _speed(item)
+    if speed is not None and not fcpxml.get("speed"):  # a retimed piece starts where its speed has reached
+        start = rng.start_time + RationalTime(float(offset * speed), r).rescaled_to(rng.start_time.rate)
     if fcpxml.get("speed"):  # a constant-speed retime: segments reads where it starts in the media from here
         media_start = Fraction(fcpxml["media_start"]) + offset * Fraction(fcpxml["speed"]) / \
             Fraction(r).limit_denominator(1001)

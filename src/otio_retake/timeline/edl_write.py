@@ -390,7 +390,7 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
             if event.speed == 0:
                 lines.append("* * FREEZE FRAME")
             source_file = _source_file(clip)
-            if source_file and event.transition is None:  # Avid's FROM FILE: so the EDL relinks wherever it is
+            if source_file:  # Avid's FROM FILE (under a dissolve: the incoming clip's, as readers take it)
                 lines.append(f"* FROM FILE: {source_file}")
             kept = _kept_comments(clip)
             lines += [c if c.upper().startswith("AUD ") else f"* {c}" for c in kept]  # AUD: CMX's channels 3/4 line
