@@ -253,3 +253,21 @@ def test_a_nest_with_a_speed_change_is_refused_by_name(samples):
     with pytest.raises(UnsupportedEditError) as caught:
         index.segments(Picture(), 230, 250, resolver, range_name="crossing")
     assert "covers nest 'fast nest' on track 'V1', which has a speed change (2.00x)" in str(caught.value)
+
+
+def test_a_marker_on_a_nest_is_found_and_retaken_from_what_the_nest_shows(samples):
+    """A marker on the nest itself (OTIO: in the nest's own time; FCP 7 XML: a nested clipitem's markers)."""
+    from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges
+    timeline = otio.adapters.read_from_file(str(samples / "retake_sample.otio"))
+    del timeline.tracks.markers[:]
+    nest = otio.schema.Stack("compound", source_range=TR(RT(30, RATE), RT(216, RATE)))
+    nest.append(_track("inner V1", _clip("filler", "media/shot_a.mp4", 200, 30), timeline.tracks[0][1].deepcopy()))
+    nest.markers.append(otio.schema.Marker("wave", TR(RT(40, RATE), RT(72, RATE)), metadata={}))
+    timeline.tracks[0][1] = nest
+    ranges, _ = find_marked_ranges(timeline, marker_filter=MarkerFilter(name_prefix="wave"))
+    rng, = ranges
+    assert (rng.record_in, rng.picture.clip) == (250, (0, 240, 456)) and "nest 'compound'" in rng.origin
+    index, resolver = _index(timeline, samples)
+    shown = index.segments(rng.picture, 250, 322, resolver, range_name="wave")
+    assert [(s.clip_name, s.track) for s in shown] == [("shot_b.mp4", "V1 > 'compound' > inner V1")]
+    assert shown[0].file_start == Fraction(48 + 10, RATE)

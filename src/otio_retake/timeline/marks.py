@@ -251,7 +251,7 @@ def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
         for marker in track.markers:
             yield marker, track.transformed_time_range(marker.marked_range, stack), f"{source}, track '{label}'", None
         for item in track:
-            if not isinstance(item, otio.schema.Clip):
+            if not isinstance(item, (otio.schema.Clip, otio.schema.Stack)):  # a nest's markers are the editor's too
                 continue
             own = None
             if vindex is not None:
@@ -259,8 +259,9 @@ def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
                 first = frames_of(extent.start_time, rate)
                 own = (vindex, first, first + frames_of(extent.duration, rate))
             for marker in item.markers:
+                kind = "clip" if isinstance(item, otio.schema.Clip) else "nest"
                 yield (marker, item.transformed_time_range(marker.marked_range, stack),
-                       f"{source}, clip '{item.name}' on track '{label}'", own)
+                       f"{source}, {kind} '{item.name}' on track '{label}'", own)
 
 
 def record_markers(timeline: otio.schema.Timeline) -> list[tuple[int, int, otio.schema.Marker]]:

@@ -191,12 +191,22 @@ class TimelineIndex:
         lo, hi = max(record_in, first), min(record_out, last)
         if lo >= hi:
             return self._compose(layers, record_in, record_out, resolver, range_name, strict, 0)
-        return [*self._compose(layers, record_in, lo, resolver, range_name, strict, 0),
-                self._footage(index, track, clip, first, last, lo, hi, range_name, strict),
-                *self._compose(layers, hi, record_out, resolver, range_name, strict, 0)]
+        if isinstance(clip, otio.schema.Stack):  # a nest's marker: what the nest shows, what is below where it shows none
+            if strict:
+                _refuse_time_effects(clip, f"nest '{clip.name}'", track.label, range_name)
+            mine = []
+            for piece in self._nest(index, track, clip, first, lo, hi, resolver, range_name, strict, 0):
+                mine += [piece] if piece.item is not None else self._compose(
+                    layers, piece.record_in, piece.record_out, resolver, range_name, strict, 0,
+                    (piece.label,) if piece.label else ())
+        else:
+            mine = [self._footage(index, track, clip, first, last, lo, hi, range_name, strict)]
+        return _merged([*self._compose(layers, record_in, lo, resolver, range_name, strict, 0), *mine,
+                        *self._compose(layers, hi, record_out, resolver, range_name, strict, 0)])
 
     def _own_clip(self, picture: Picture, resolver):
-        """A clip marker's own clip (track index, track, clip, first, last) when it is footage."""
+        """A clip marker's own clip (track index, track, clip, first, last) when it is footage, or a nest's marker's
+        nest (what it shows is resolved like any nest)."""
         if picture.clip is None:
             return None
         index, first, last = picture.clip
@@ -204,9 +214,11 @@ class TimelineIndex:
         if track is None or not track.track.enabled:
             return None
         for item, item_first, item_last in track.overlapping(first, first + 1):
-            if isinstance(item, otio.schema.Clip) and (item_first, item_last) == (first, last):
-                if not_footage(item, track.track, resolver) is None:
-                    return index, track, item, first, last
+            if (item_first, item_last) != (first, last):
+                continue
+            if isinstance(item, otio.schema.Clip) and not_footage(item, track.track, resolver) is None or \
+                    isinstance(item, otio.schema.Stack) and item.enabled:
+                return index, track, item, first, last
         return None
 
     def _compose(self, layers: list[tuple[int, TrackIndex]], lo: int, hi: int, resolver, range_name: str,
