@@ -265,3 +265,18 @@ def test_stock_writer_options_are_taken_where_they_mean_what_we_write_and_refuse
                             ({"rate": 25}, "at its own rate")]:
         with pytest.raises(UnsupportedEditError, match=message):
             otio.adapters.write_to_string(timeline, "otio_retake_edl", **option)
+
+
+def test_a_fade_in_that_opens_the_cut_reads_back():
+    fade_in = otio.schema.Transition(transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                                     in_offset=RationalTime(0, R), out_offset=RationalTime(6, R))
+    black = otio.schema.Clip("BL", media_reference=otio.schema.GeneratorReference(generator_kind="black"),
+                             source_range=TimeRange(RationalTime(0, R), RationalTime(0, R)))
+    track = otio.schema.Track("V1", children=[black, fade_in, _clip("a", 100, 30, "ReelA")])
+    text = write_edl_for_track(_timeline(track))
+    assert [(e.number, e.reel, e.transition, e.rec_in, e.rec_out) for e in parse_edl(text).events] == [
+        ("001", "BL", "C", "01:00:00:00", "01:00:00:00"),
+        ("002", "BL", "C", "01:00:00:00", "01:00:00:00"), ("002", "ReelA", "D", "01:00:00:00", "01:00:01:06")]
+    again = _cut(_read(text, fps="24"))[0][2]
+    assert again[0][1:] == (0.0, 0.0, [], "black", None, None, "{}")  # a zero-length black clip, named by its event
+    assert again[1:] == _cut(_timeline(track))[0][2][1:]

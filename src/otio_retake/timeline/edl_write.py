@@ -358,9 +358,19 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
     carried = [n for e in events for n in e.notes] + [n for n in notes]
     events = [e for e in events if e.last > e.first or e.transition is not None]
     pending = list(markers)
-    for number, event in enumerate(events, start=1):
+    number = 0
+    begun: set[str] = set()  # channels with an event already
+    for event in events:
+        number += 1
         clip = event.clip
         reel = reels.name(clip) if clip is not None else "BL"
+        if event.transition is not None and event.transition[2] is None and event.channel not in begun:
+            # A fade in that opens its track: a zero-length black event first, so the cmx_3600 reader (which
+            # needs something before a transition) reads it back; Avid and Resolve read it as nothing.
+            lines.append(f"{number:03d}  {'BL':<{REEL_WIDTH}} {event.channel:<5} C        {tc(0)} {tc(0)} "
+                         f"{tc(start + event.first)} {tc(start + event.first)}")
+            number += 1
+        begun.add(event.channel)
         if event.transition is not None:
             code, total, outgoing = event.transition
             if outgoing is not None and outgoing.clip is not None:
