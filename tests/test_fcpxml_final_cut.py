@@ -250,3 +250,24 @@ def test_a_take_over_a_multicam_clip_shows_its_active_angle(tmp_path):
                    "--default-length", "2", "--context", "0", "--handles", "0") == 0
     [take] = (tmp_path / "ws" / "takes").glob("*.mp4")
     assert decode_patterns(take) == [(173 + k, 4) for k in range(48)]
+
+
+def test_an_edl_cut_written_as_fcpxml_keeps_its_clips_speeds_freezes_and_sound_tracks(fixtures_dir, tmp_path):
+    # issue 27's Done-when: what a format read is what FCPXML writes. EDL events without media become offline
+    # clips of their name and source timecode (not gaps), M2 speeds and freezes become timeMaps, AA events
+    # connected sound on their own lanes.
+    import opentimelineio as otio
+    from otio_retake.timeline.write import write_timeline
+
+    def clips(timeline):
+        return [(t.kind, c.name, c.source_range, [(type(e).__name__, e.time_scalar if isinstance(
+            e, otio.schema.LinearTimeWarp) else None) for e in c.effects], c.enabled)
+            for t in timeline.tracks for c in t.find_clips(shallow_search=True)]
+
+    for name in ("speed_effects_small.edl", "multi_audio.edl"):
+        source = read_timeline(fixtures_dir / name, fps="24")
+        write_timeline(source, tmp_path / f"{name}.fcpxml")
+        again = read_timeline(tmp_path / f"{name}.fcpxml")
+        assert clips(again) == clips(source), name
+    text = (tmp_path / "speed_effects_small.edl.fcpxml").read_text()
+    assert text.count("<timeMap>") == 2 and "<gap name=\"Z" not in text

@@ -426,9 +426,15 @@ class _Reader:
             speed, why = _time_map(element, self.res, self.rate)
             if speed is not None:  # one constant speed: segments renders it, one media step per record frame
                 item.effects.append(otio.schema.LinearTimeWarp(name="timeMap", time_scalar=float(speed)))
-            else:  # a varying retime: segments refuses to render it, as it does an EDL's M2
-                item.effects.append(otio.schema.Effect(name="timeMap",
-                                                       effect_name=f"FCPXML timeMap speed change: {why}"))
+            else:  # a varying retime: segments refuses to render it, as it does an EDL's M2; written back as read
+                tmap = element.find("timeMap")
+                held = len({value for _, value, _ in _time_points(element)}) == 1
+                item.effects.append(otio.schema.FreezeFrame(name="timeMap") if held else otio.schema.Effect(
+                    name="timeMap", effect_name=f"FCPXML timeMap speed change: {why}"))
+                item.metadata["fcpxml"]["time_map"] = {
+                    "points": [[p.get("time"), p.get("value"), p.get("interp") or "smooth2"]
+                               for p in tmap.findall("timept")],
+                    **({"frameSampling": tmap.get("frameSampling")} if tmap.get("frameSampling") else {})}
         return item
 
     # -- compound, multicam and synchronized clips: what they show, as a nested Stack (or its one clip)
@@ -580,11 +586,12 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
         return otio.schema.Gap(source_range=TimeRange(RationalTime(0, r), duration))
     start = parse_time(element.get("start"))
     asset, media_start = _asset_of(element, res)
-    if asset is None:
+    if asset is None:  # a title, a generator, or a clip whose media is not in the file: its own time is its source's
         effect = res.effects.get(element.get("ref") or "")  # a generator is a <video> of an <effect> (Solids...)
         ref = otio.schema.GeneratorReference(name=name, generator_kind=effect.get("name") or "") \
             if element.tag == "title" or effect is not None else otio.schema.MissingReference()
-        return otio.schema.Clip(name=name, media_reference=ref, source_range=TimeRange(RationalTime(0, r), duration),
+        first = RationalTime(round(start * rate) if element.tag == "clip" else 0, r)
+        return otio.schema.Clip(name=name, media_reference=ref, source_range=TimeRange(first, duration),
                                 metadata={"fcpxml": {"tag": element.tag}})
     media_rate = _rate_of(res.formats.get(asset.get("format"))) or rate
     mr = float(media_rate)
@@ -640,6 +647,16 @@ def _conform_of(clip: otio.schema.Clip) -> Fraction | None:
     return Fraction(conform) if conform else None
 
 
+def _warp(clip: otio.schema.Clip) -> Fraction | None:
+    """The constant speed of a clip retimed by an OTIO time effect (an EDL's M2, a freeze frame), else None."""
+    for effect in clip.effects:
+        if isinstance(effect, otio.schema.FreezeFrame):
+            return Fraction(0)
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            return Fraction(effect.time_scalar).limit_denominator(10000)
+    return None
+
+
 def _conform_target_of(clip: otio.schema.Clip) -> tuple[Fraction | None, Fraction | None]:
     """(the rate it plays at, its media rate) of a clip Final Cut conforms to another rate than the sequence's."""
     fcpxml = namespace(clip, "fcpxml")
@@ -662,7 +679,8 @@ def _time_map(element: ET.Element, res: _Resources, rate: Fraction) -> tuple[Fra
     tmap = element.find("timeMap")
     if tmap is None:
         return None, "no timeMap"
-    if element.tag != "asset-clip" or _conform(element, res, rate):
+    offline = element.tag == "clip" and _asset_of(element, res)[0] is None  # no media: its time is the source's
+    if (element.tag != "asset-clip" and not offline) or _conform(element, res, rate):
         return None, "a retimed clip that is also rate-conformed or wraps its media"
     points = _time_points(element)
     if len(points) < 2 or any(interp != "linear" for *_, interp in points):
@@ -755,18 +773,28 @@ class _Writer:
         conform = _conform_of(clip)
         fcpxml = clip.metadata.get("fcpxml")
         speed = Fraction(fcpxml["speed"]) if hasattr(fcpxml, "get") and fcpxml.get("speed") else None
+        media_start = Fraction(fcpxml["media_start"]) if speed is not None else None
+        if speed is None and _warp(clip) is not None:  # an EDL's M2 speed or freeze: the same, as a timeMap
+            speed, media_start = _warp(clip), _seconds(clip.source_range.start_time)
         # a conformed clip shows one media frame per sequence frame; any other clip plays its media in real time
         into = first if conform else round(Fraction(first) * media_rate / self.rate)
         start = self.seconds(round(clip.source_range.start_time.value) + into, media_rate)
         if speed is not None:  # retimed: its local clock starts at the media time it shows first
-            begin = Fraction(fcpxml["media_start"]) + Fraction(first) * speed / self.rate
+            begin = media_start + Fraction(first) * speed / self.rate
             start = format_time(begin)
         element = ET.Element("asset-clip", name=xml_text(clip.name), offset=format_time(offset),
                              start=start, duration=self.seconds(frames), **extra)
         rid = self.asset(clip)
-        if rid is None:
-            element.tag = "gap"
-            element.attrib.pop("start")
+        if rid is None:  # no media file (an EDL's event, a title): an offline clip of its name and source time
+            element.tag = "clip"
+            if speed is not None:
+                tmap = ET.SubElement(element, "timeMap")
+                for local in (begin, begin + Fraction(frames) / self.rate):
+                    ET.SubElement(tmap, "timept", time=format_time(local),
+                                  value=format_time(begin + (local - begin) * speed), interp="linear")
+            ET.SubElement(element, "gap", name="Gap", offset=element.get("start"), duration=element.get("duration"))
+            if not clip.enabled:
+                element.set("enabled", "0")
         else:
             element.set("ref", rid)
             if not clip.enabled:
@@ -775,6 +803,12 @@ class _Writer:
             if target is not None:  # conformed to another rate than the sequence's: its clock runs at that
                 ET.SubElement(element, "conform-rate", srcFrameRate=_src_frame_rate(media))
                 self.clocks[id(element)] = self.rate * media / target
+            elif namespace(clip, "fcpxml").get("time_map"):  # a varying retime read from FCPXML, as it was
+                read = namespace(clip, "fcpxml")["time_map"]
+                tmap = ET.SubElement(element, "timeMap", **({"frameSampling": read["frameSampling"]}
+                                                            if read.get("frameSampling") else {}))
+                for time, value, interp in read["points"]:
+                    ET.SubElement(tmap, "timept", time=time, value=value, interp=interp)
             elif speed is not None:  # one constant speed, as read: local time -> media time
                 tmap = ET.SubElement(element, "timeMap")
                 for local in (begin, begin + Fraction(frames) / self.rate):
@@ -788,12 +822,7 @@ class _Writer:
     def story_item(self, item, offset: Fraction, first: int, frames: int, *, connected: bool = False) -> ET.Element:
         """The element of a clip, a compound clip (nested Stack) or a gap, ``frames`` frames from ``first``."""
         if isinstance(item, otio.schema.Clip):
-            element = self.asset_clip(item, offset, first, frames)
-            if element.tag == "gap" and connected:  # no media (a title, an offline clip): Final Cut connects no gap
-                element = ET.Element("clip", name=xml_text(item.name), offset=format_time(offset),
-                                     duration=self.seconds(frames))
-                ET.SubElement(element, "gap", name="Gap", offset="0s", duration=self.seconds(frames))
-            return element
+            return self.asset_clip(item, offset, first, frames)
         if isinstance(item, otio.schema.Stack):
             return self.ref_clip(item, offset, first, frames)
         return ET.Element("gap", name="Gap", offset=format_time(offset), duration=self.seconds(frames),
@@ -893,8 +922,9 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
             continue
         if last > first:
             pieces.append([first, last, item, 0])  # item, frames into the item where this piece starts
-    if pieces and pieces[-1][1] < total:  # clips on other tracks past the storyline's end connect to a gap
-        pieces.append([pieces[-1][1], total, None, 0])
+    end = pieces[-1][1] if pieces else 0
+    if end < total:  # clips on other tracks past the storyline's end (or a cut of sound only) connect to a gap
+        pieces.append([end, total, None, 0])
     auditions = _group_auditions(timeline, takes, pieces, rate)
     elements: list[tuple[int, int, ET.Element, ET.Element]] = []  # record in, out, element, clip in it
     last_out = None
@@ -921,9 +951,11 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
         spine.append(w.transition(transition, Fraction(start + t_in) / rate, t_out - t_in))
     # The editor's other tracks where they were: connected clips and storylines, by lane (above the storyline
     # for picture, below for sound); our takes go on lanes past them.
-    lanes = _editor_lanes(timeline, cut, retake_tracks)
+    # a sound track's clip that is the picture's own sound (same media, same frames) is in the storyline's clip
+    own_sound = {(_media_key(item), first, last) for item, first, last in items if isinstance(item, otio.schema.Clip)}
+    lanes = _editor_lanes(timeline, cut, retake_tracks, own_sound, rate)
     for track, lane in lanes:
-        _write_lane(w, timeline, track, lane, elements, rate)
+        _write_lane(w, timeline, track, lane, elements, rate, skip=own_sound)
     top = max((lane for _, lane in lanes if lane > 0), default=0)
     bottom = min((lane for _, lane in lanes if lane < 0), default=0)
     placed = {id(t) for alts in auditions.values() for t in alts}
@@ -938,7 +970,7 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
             + ET.tostring(w.root, encoding="unicode") + "\n")
 
 
-def _editor_lanes(timeline, cut, retake_tracks) -> list[tuple[otio.schema.Track, int]]:
+def _editor_lanes(timeline, cut, retake_tracks, own_sound, rate) -> list[tuple[otio.schema.Track, int]]:
     """The editor's tracks other than the storyline's, with the lane each goes back to: the one it was read from
     (FCPXML), else the next above (picture) or below (a sound track read from an FCPXML lane)."""
     out = []
@@ -947,19 +979,35 @@ def _editor_lanes(timeline, cut, retake_tracks) -> list[tuple[otio.schema.Track,
         lane = namespace(track, "fcpxml").get("lane")
         used_video = max(used_video + 1, int(lane)) if lane is not None else used_video + 1
         out.append((track, int(lane) if lane is not None else used_video))
+    used_audio = 0
     for track in timeline.tracks:
         if isinstance(track, otio.schema.Track) and track.kind == otio.schema.TrackKind.Audio \
-                and track not in retake_tracks and namespace(track, "fcpxml").get("lane") is not None:
-            out.append((track, int(namespace(track, "fcpxml")["lane"])))
+                and track not in retake_tracks:
+            if not any(isinstance(item, otio.schema.Clip) and (_media_key(item), first, last) not in own_sound
+                       and not namespace(item, NAMESPACE).get("conformed")
+                       for item, first, last in track_items(timeline, track, rate)):
+                continue  # only the storyline's own sound (or sound takes, connected as takes)
+            lane = namespace(track, "fcpxml").get("lane")
+            used_audio = min(used_audio - 1, int(lane)) if lane is not None else used_audio - 1
+            out.append((track, int(lane) if lane is not None else used_audio))
     return out
 
 
-def _write_lane(w: _Writer, timeline, track, lane: int, elements, rate) -> None:
+def _media_key(clip: otio.schema.Clip):
+    ref = clip.media_reference
+    return ref.target_url if isinstance(ref, otio.schema.ExternalReference) else f"name:{clip.name}"
+
+
+def _write_lane(w: _Writer, timeline, track, lane: int, elements, rate, *, skip=frozenset()) -> None:
     """A track's clips as connected clips (one clip alone) or connected storylines (clips that follow each other
-    or meet in a transition), each attached to the storyline element under its first frame."""
+    or meet in a transition), each attached to the storyline element under its first frame. A sound track's
+    clips that are the storyline's own sound (``skip``) or sound takes (connected as takes) are left out."""
     runs: list[list] = []
     for item, first, last in track_items(timeline, track, rate):
-        if isinstance(item, otio.schema.Gap) or (last <= first and not isinstance(item, otio.schema.Transition)):
+        duplicate = isinstance(item, otio.schema.Clip) and track.kind == otio.schema.TrackKind.Audio and (
+            (_media_key(item), first, last) in skip or namespace(item, NAMESPACE).get("conformed"))
+        if duplicate or isinstance(item, otio.schema.Gap) or \
+                (last <= first and not isinstance(item, otio.schema.Transition)):
             runs.append([])
             continue
         if not runs:
@@ -991,6 +1039,10 @@ def _write_lane(w: _Writer, timeline, track, lane: int, elements, rate) -> None:
         if audio:
             for clip in element.iter("asset-clip"):
                 clip.set("srcEnable", "audio")
+        if not track.enabled:  # a track the editor turned off: its clips stay off
+            for clip in element.iter():
+                if clip.tag in ("asset-clip", "clip", "ref-clip"):
+                    clip.set("enabled", "0")
         index = len([c for c in shown if c.tag in ("timeMap", "conform-rate", "marker", "chapter-marker")])
         shown.insert(index, element)
 
