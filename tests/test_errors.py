@@ -135,8 +135,8 @@ def test_output_in_a_missing_folder(samples, tmp_path, capsys):
 
 
 def test_unknown_output_format(samples, tmp_path, capsys):
-    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "out.aaf") == 2
-    assert "cannot write '.aaf'" in _errors(capsys)
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "out.docx") == 2
+    assert "cannot write '.docx'" in _errors(capsys)
 
 
 def test_bad_directive_names_the_marker(samples, capsys):
