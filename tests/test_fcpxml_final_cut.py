@@ -271,3 +271,23 @@ def test_an_edl_cut_written_as_fcpxml_keeps_its_clips_speeds_freezes_and_sound_t
         assert clips(again) == clips(source), name
     text = (tmp_path / "speed_effects_small.edl.fcpxml").read_text()
     assert text.count("<timeMap>") == 2 and "<gap name=\"Z" not in text
+
+
+def test_a_take_over_a_compound_clip_shows_its_footage_from_the_in_point(fixtures_dir, tmp_path):
+    # issue 23.1 / 27.8 on the stock adapter's real export: 'Marker 7' sits on the compound clip's first frame
+    # (record 2400); the compound shows its own timeline from 3.633 s (its in-point), where IMG_0233 plays from
+    # its frame 109: the take is IMG_0233's frames 109..168 (from frame 0 before, or refused as a nest).
+    from fractions import Fraction
+    from conftest import decode_patterns, run_cli
+    from media_sources import make_source
+    media = tmp_path / "media"
+    media.mkdir()
+    make_source(media / "IMG_0233.MOV", clip_id=33, frames=180, rate=Fraction(30), audio=None)
+    assert run_cli("run", fixtures_dir / "fcpx_project.fcpxml", "-o", tmp_path / "o.fcpxml", "--media-dir", media,
+                   "--workspace", tmp_path / "ws", "--marker-prefix", "Marker 7", "--default-length", "2",
+                   "--context", "0", "--handles", "0") == 0
+    [take] = (tmp_path / "ws" / "takes").glob("*.mp4")
+    assert decode_patterns(take) == [(109 + k, 33) for k in range(60)]
+    # written back: the compound clips stay ref-clips (two on the storyline, one connected below for its sound)
+    text = (tmp_path / "o.fcpxml").read_text()
+    assert text.count("<ref-clip") == 3 and 'start="109/30s"' in text and "Marker 7 take A" in text
