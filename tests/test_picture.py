@@ -271,3 +271,14 @@ def test_a_marker_on_a_nest_is_found_and_retaken_from_what_the_nest_shows(sample
     shown = index.segments(rng.picture, 250, 322, resolver, range_name="wave")
     assert [(s.clip_name, s.track) for s in shown] == [("shot_b.mp4", "V1 > 'compound' > inner V1")]
     assert shown[0].file_start == Fraction(48 + 10, RATE)
+
+
+def test_the_review_window_reads_a_run_with_the_runs_picture_track(samples):
+    """A workspace of a run made with --picture-track opens on the same picture (so the same jobs are found)."""
+    from otio_retake.studio.controller import STATE_NAME, StudioController
+    workspace = samples / "retake_sample.retake"
+    workspace.mkdir()
+    (workspace / STATE_NAME).write_text(json.dumps({"timeline": str(samples / "retake_sample.otio"),
+                                                     "options": {"picture_track": "V1"}}))
+    controller = StudioController(workspace)
+    assert {r.range.picture.track for r in controller._rows.values()} == {0}

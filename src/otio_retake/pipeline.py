@@ -104,8 +104,11 @@ def pictures(loaded: Loaded, plans: list[RetakePlan]) -> dict[str, list]:
     index = TimelineIndex(loaded.timeline, timeline_rate(loaded.timeline))
     out = {}
     for rng in dict.fromkeys(p.range for p in plans):
-        out[rng.name] = index.segments(rng.picture, rng.record_in, rng.record_out, loaded.resolver,
-                                       range_name=rng.name)
+        try:
+            out[rng.name] = index.segments(rng.picture, rng.record_in, rng.record_out, loaded.resolver,
+                                           range_name=rng.name)
+        except RetakeError:  # a range that cannot be rendered is said so where it is skipped, not here
+            out[rng.name] = []
     return out
 
 

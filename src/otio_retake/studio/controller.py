@@ -59,7 +59,7 @@ __all__ = ["StudioController", "RangeRow", "TakeRow", "CONFIRM_ABOVE_USD", "STAT
 STATE_NAME = "studio.json"
 # What `otio-retake run` records in the journal that changes which ranges and plans it made.
 _RUN_OPTIONS = ("marker_colors", "marker_prefix", "default_length", "mode", "takes", "seed", "widen",
-                "context_seconds")
+                "context_seconds", "picture_track")
 TAKES_TIMELINE = "studio.otio"
 
 # The runner's steps, as the table says them.
@@ -209,12 +209,14 @@ class StudioController(QObject):
                                          default_length_seconds=options.get("default_length"))
         self._options = {"marker_colors": list(marker_filter.colors), "marker_prefix": marker_filter.name_prefix,
                          "default_length": marker_filter.default_length_seconds,
-                         **{k: options.get(k) for k in ("mode", "takes", "seed", "widen", "context_seconds")}}
+                         **{k: options.get(k) for k in ("mode", "takes", "seed", "widen", "context_seconds",
+                                                        "picture_track")}}
         self._plan_args = {"widen": bool(options.get("widen")), "context_seconds": options.get("context_seconds")}
         self._loaded = pipeline.load(path, fps=fps, markers=markers, media_dirs=list(media_dirs),
                                      marker_filter=marker_filter,
                                      mode=Mode(options["mode"]) if options.get("mode") else None,
-                                     takes=options.get("takes"), seed=options.get("seed"))
+                                     takes=options.get("takes"), seed=options.get("seed"),
+                                     picture_track=options.get("picture_track"))  # the run's picture, its takes
         self.workspace = Workspace.for_timeline(self._loaded.path, Path(workspace) if workspace else None)
         if not state:
             state = _read_json(self.workspace.root / STATE_NAME)
