@@ -280,3 +280,12 @@ def test_a_fade_in_that_opens_the_cut_reads_back():
     again = _cut(_read(text, fps="24"))[0][2]
     assert again[0][1:] == (0.0, 0.0, [], "black", None, None, "{}")  # a zero-length black clip, named by its event
     assert again[1:] == _cut(_timeline(track))[0][2][1:]
+
+
+def test_an_edls_one_audio_channel_is_written_back_as_one_channel():
+    text = ("TITLE: sound\nFCM: NON-DROP FRAME\n\n001  PIC      V     C        01:00:00:00 01:00:02:00 "
+            "01:00:00:00 01:00:02:00\n002  PIC      A     C        01:00:00:00 01:00:02:00 01:00:00:00 01:00:02:00\n")
+    timeline = _read(text)
+    again = _read(write_edl_for_track(timeline))
+    assert [(t.kind, t.name) for t in again.tracks] == [(t.kind, t.name) for t in timeline.tracks] == \
+        [("Video", "V"), ("Audio", "A1")]
