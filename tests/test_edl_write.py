@@ -289,3 +289,12 @@ def test_an_edls_one_audio_channel_is_written_back_as_one_channel():
     again = _read(write_edl_for_track(timeline))
     assert [(t.kind, t.name) for t in again.tracks] == [(t.kind, t.name) for t in timeline.tracks] == \
         [("Video", "V"), ("Audio", "A1")]
+
+
+def test_a_title_is_left_out_and_said_so_not_written_as_a_reel(fixtures_dir):
+    title = read_timeline(fixtures_dir / "premiere_example.xml").tracks[2][1].deepcopy()  # Premiere's 'test_title'
+    assert isinstance(title.media_reference, otio.schema.GeneratorReference)
+    track = otio.schema.Track("V1", children=[_clip("a", 100, 24, "A"), title])
+    text = write_edl_for_track(_timeline(track))
+    assert [e.reel for e in parse_edl(text).events] == ["A"]
+    assert "* OTIO-RETAKE NOT WRITTEN: generator 'test_title'" in text

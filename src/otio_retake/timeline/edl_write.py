@@ -18,9 +18,10 @@ media time and moves a speed effect's source out (interchange.md). Here:
   event) are written as such: the outgoing event's zero-length cut line and
   the incoming event's transition line under one event number;
 - ``*ASC_SOP`` / ``*ASC_SAT`` colour decisions read from an EDL are written back;
-- disabled clips and tracks are never live events: they are left out (the
-  editor sees what is under them), and the first event says which with an
-  ``* OTIO-RETAKE NOT WRITTEN:`` comment;
+- disabled clips and tracks are never live events, and titles and other
+  generators (but black and bars) have no source a conform could pull: they
+  are left out (the EDL shows what is under them), and the first event says
+  which with an ``* OTIO-RETAKE NOT WRITTEN:`` comment;
 - an EDL holds one video track; the audio tracks that go with it are ``AA``
   (one track, or two that carry the same events), else ``A``, ``A2``,
   ``A3``...: channels the cmx_3600 reader (and ours) read back as tracks;
@@ -273,12 +274,18 @@ def _track_events(timeline: otio.schema.Timeline, track: otio.schema.Track, rate
         if isinstance(item, otio.schema.Stack):
             raise UnsupportedEditError(f"nested sequence '{item.name}' ({where}) cannot be written to {FORMAT}",
                                        hint="flatten or decompose the nest in the editor, or write .otio / .xml")
+        kind = _generator(item) if isinstance(item, otio.schema.Clip) else None
+        left_out = None
         if isinstance(item, otio.schema.Clip) and not item.enabled:
+            left_out = f"disabled clip '{_one_line(item.name)}' ({where})"
+        elif kind is not None and kind.lower() not in ("black", "bl", "smptebars", "bars") and last > first:
+            # a title or other generator has no source an EDL could name: a conform would look for a reel
+            left_out = f"generator '{_one_line(item.name)}' ({kind or 'generated'}, {where}): no source media"
+        if left_out is not None:
             if events:
-                events[-1].notes.append(f"disabled clip '{_one_line(item.name)}' ({where})")
+                events[-1].notes.append(left_out)
             else:
-                events.append(_Event(first, first, None, 0, 0, notes=[f"disabled clip '{_one_line(item.name)}' "
-                                                                      f"({where})"]))
+                events.append(_Event(first, first, None, 0, 0, notes=[left_out]))
             pending = None
             continue
         if isinstance(item, otio.schema.Clip) and _generator(item) is not None and _generator(item).lower() in \
@@ -317,11 +324,12 @@ def _shown(frames: int, speed: Fraction | None) -> int:
     return frames if speed is None else round(frames * speed)
 
 
-def _audio_channels(per_track: list[list[_Event]], reels: _Reels) -> list[tuple[str, list[_Event]]]:
-    """Channel codes for a group's audio tracks: ``AA`` for one (a stereo pair, as our takes are) or for
-    two that carry the same events, else ``A``, ``A2``, ``A3``..."""
+def _audio_channels(per_track: list[list[_Event]], reels: _Reels, *, lone: str = "AA") -> list[tuple[str, list[_Event]]]:
+    """Channel codes for a group's audio tracks: ``lone`` for one (``AA``: a stereo pair, as our takes are;
+    ``A`` for the one track an EDL's ``A`` events were read into), ``AA`` for two that carry the same events,
+    else ``A``, ``A2``, ``A3``..."""
     if len(per_track) == 1:
-        return [("AA", per_track[0])]
+        return [(lone, per_track[0])]
     out = []
     rest = list(enumerate(per_track))
     if len(per_track) >= 2 and [e.key(reels) for e in per_track[0]] == [e.key(reels) for e in per_track[1]]:
@@ -349,7 +357,9 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
     if video is not None:
         events += _track_events(timeline, video, rate, start, drop, video.name or "V")
     per_audio = [_track_events(timeline, a, rate, start, drop, a.name or f"A{i + 1}") for i, a in enumerate(audio)]
-    for channel, track_events in _audio_channels(per_audio, reels):
+    # an EDL's A events are read into one track A1: written back as A, not as a pair
+    lone = "A" if namespace(timeline, NAMESPACE).get("edl") and len(audio) == 1 and audio[0].name == "A1" else "AA"
+    for channel, track_events in _audio_channels(per_audio, reels, lone=lone):
         for event in track_events:
             event.channel = channel
         events += track_events
