@@ -134,6 +134,12 @@ def test_oversize_bodies_get_413_and_bad_bodies_422_naming_the_field(bridge, sam
     seq["timebaseTicks"] = 10584000000.0  # a float: ticks must stay exact
     r = c.post("/v1/plan", json={"sequence": seq})
     assert r.status_code == 422 and "sequence.timebaseTicks" in r.json()["fields"]
+    for field, ticks in (("zeroPointTicks", "9" * 400), ("timebaseTicks", str(2**63))):  # was a plain-text 500
+        seq = sample_sequence(sample_media)
+        seq[field] = ticks
+        r = c.post("/v1/plan", json={"sequence": seq})
+        assert r.status_code == 422 and r.json()["fields"] == [f"sequence.{field}"], r.text
+        assert "at most 9223372036854775807" in r.json()["error"] and ticks not in r.text
     seq = sample_sequence(sample_media)
     seq["videoTracks"][0]["items"][1]["mediaPath"] = str(sample_media / "nope.mp4")
     r = c.post("/v1/plan", json={"sequence": seq})

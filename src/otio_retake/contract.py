@@ -157,9 +157,16 @@ class Report(_Model):
 
 # ------------------------------------------------------------------------------------------ a panel's sequence
 
+# Premiere keeps ticks as 64-bit integers (UXP hands them over as strings: they outgrow a JavaScript number's
+# precision). Anything longer is no time Premiere can hold, and would overflow the frame arithmetic below.
+TICKS_LIMIT = 2**63 - 1
+
+
 def _ticks(value: str) -> str:
     if not _TICKS.match(value):
         raise ValueError("ticks must be a whole number written as a string (e.g. \"10584000000\")")
+    if len(value.lstrip("-")) > len(str(TICKS_LIMIT)) or abs(int(value)) > TICKS_LIMIT:
+        raise ValueError(f"ticks must be at most {TICKS_LIMIT} either way (a 64-bit number, as Premiere keeps them)")
     return value
 
 
