@@ -208,3 +208,41 @@ def test_a_take_made_without_context_is_not_said_to_mismatch_a_context_it_never_
     [checks] = [dict(c.metadata["otio_retake"]["checks"]) for c in timeline.find_clips()
                 if "checks" in c.metadata.get("otio_retake", {})]
     assert checks["context_match"] and checks["compared_frames"] == 0 and checks["context_difference"] == 0
+
+
+def test_runware_takes_a_marker_at_the_end_of_a_23976_timeline_every_marked_frame_regenerated(emulator, tmp_path,
+                                                                                               monkeypatch):
+    from fractions import Fraction
+    import opentimelineio as otio
+    from media_sources import make_source
+    from conftest import decode_patterns
+    from otio_retake import pipeline
+    monkeypatch.setenv("RUNWARE_API_KEY", EMULATOR_KEY)
+    server = emulator("runware", latency=0.1)
+    rate = Fraction(24000, 1001)
+    make_source(tmp_path / "shot.mp4", clip_id=7, frames=110, rate=rate, audio=None)
+    timeline = otio.schema.Timeline("ntsc", global_start_time=otio.opentime.RationalTime(0, float(rate)))
+    track = otio.schema.Track("V1")
+    clip = otio.schema.Clip("shot", media_reference=otio.schema.ExternalReference("shot.mp4"),
+                            source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, float(rate)),
+                                                                 otio.opentime.RationalTime(110, float(rate))))
+    clip.markers.append(otio.schema.Marker("end", otio.opentime.TimeRange(
+        otio.opentime.RationalTime(50, float(rate)), otio.opentime.RationalTime(60, float(rate))),
+        metadata={}, comment="the sky turns red"))
+    track.append(clip)
+    timeline.tracks.append(track)
+    path = tmp_path / "ntsc.otio"
+    otio.adapters.write_to_file(timeline, str(path))
+    [plan] = pipeline.plan(pipeline.load(path), provider="runware", context_seconds=0.5)
+    assert plan.range.record_out == 110 and plan.context_out == 110  # the marker ends where the timeline does
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--provider", "runware", "--base-url", server.url,
+                   "--poll-interval", "0.05", "--context", "0.5", "--workspace", tmp_path / "ws", "--yes") == 0
+    [take] = [c for c in otio.adapters.read_from_file(str(tmp_path / "o.otio")).find_clips()
+              if c.metadata.get("otio_retake", {}).get("take")]
+    meta = take.metadata["otio_retake"]
+    changed = {k for a, b in meta["checks"]["changed_excerpt_frames"] for k in range(a, b)}
+    marked = set(range(50 - plan.context_in, 110 - plan.context_in))
+    assert marked <= changed and meta["checks"]["section_ok"]  # the last marked frame too
+    head = meta["handles"][0]
+    patterns = decode_patterns(meta["take_file"])
+    assert patterns == [(50 - head + k, 7) for k in range(head + 60)]  # frame for frame in place

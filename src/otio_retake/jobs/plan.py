@@ -100,13 +100,7 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     offset = Fraction(rng.record_in - lo) / rate
     duration = Fraction(rng.duration) / rate
     if limits.whole_seconds:
-        start = math.floor(offset)
-        duration = Fraction(math.ceil(offset + duration) - start)
-        offset = Fraction(start)
-        # The widened section may now end after the excerpt: take the frames it needs from the timeline.
-        needed = lo + math.ceil((offset + duration) * rate - Fraction(1, 10**6))
-        if needed > hi:
-            hi = min(needed, timeline_frames)
+        lo, hi, offset, duration = _whole_seconds(rng, lo, hi, timeline_frames)
     check_rules(rng, limits, lo, hi, offset, duration, engine=provider)
     excerpt_seconds = float(Fraction(hi - lo) / rate)
     cost = estimate(limits, input_seconds=excerpt_seconds, section_seconds=float(duration),
@@ -115,6 +109,29 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     return [RetakePlan(range=rng, provider=provider, take_index=i, seed=base_seed + i, context_in=lo,
                        context_out=hi, section_start=offset, section_duration=duration, cost_usd=cost)
             for i in range(rng.first_take, rng.first_take + rng.takes)]
+
+
+def _whole_seconds(rng: MarkedRange, lo: int, hi: int, total: int) -> tuple[int, int, Fraction, Fraction]:
+    """(lo, hi, section start, section duration) with the section on whole seconds of the excerpt, covering the
+    marked frames: widened to the next whole second after their end, taking the frames it needs from the
+    timeline. Where the timeline ends first (a marker at its end) the excerpt starts earlier instead, on the
+    media before it, until a whole second falls in the second half of the marked range's last frame: the
+    section ends there, with most of that frame in it (at 23.976 or 29.97 no whole second ever ends on a
+    frame's end, and a host rounds a section's end to the nearest frame)."""
+    rate = rng.rate
+    tiny = Fraction(1, 10**6)
+    offset = Fraction(rng.record_in - lo) / rate
+    first, end = math.floor(offset), math.ceil(Fraction(rng.record_out - lo) / rate)
+    needed = lo + math.ceil(end * rate - tiny)
+    if needed <= total:
+        return lo, max(hi, needed), Fraction(first), Fraction(end - first)
+    for start in range(lo, max(0, lo - 2 * math.ceil(rate)) - 1, -1):
+        frames = rng.record_out - start  # the clip sent, up to the marked range's end
+        whole = math.floor(frames / rate)
+        if whole * rate > frames - Fraction(1, 2):  # ends in the second half of the last marked frame
+            first = math.floor(Fraction(rng.record_in - start) / rate)
+            return start, max(hi, rng.record_out), Fraction(first), Fraction(whole - first)
+    return lo, min(needed, total), Fraction(first), Fraction(end - first)  # refused by check_rules, saying why
 
 
 def check_rules(rng: MarkedRange, limits: Limits, lo: int, hi: int, offset: Fraction, duration: Fraction, *,
