@@ -251,7 +251,7 @@ def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
         for marker in track.markers:
             yield marker, track.transformed_time_range(marker.marked_range, stack), f"{source}, track '{label}'", None
         for item in track:
-            if not isinstance(item, (otio.schema.Clip, otio.schema.Stack)):  # a nest's markers are the editor's too
+            if not isinstance(item, (otio.schema.Clip, otio.schema.Stack)) or not item.markers:  # a nest's count too
                 continue
             own = None
             if vindex is not None:

@@ -38,16 +38,20 @@ def is_take_track(track: otio.core.Item) -> bool:
     return bool(namespace(track, NAMESPACE).get("take")) or bool(_RETAKE_TRACK.match(track.name or ""))
 
 
-def not_footage(item: otio.core.Item, track: otio.core.Item, resolver=None) -> str | None:
+def not_footage(item: otio.core.Item, track: otio.core.Item, resolver=None, *,
+                take_track: bool | None = None) -> str | None:
     """Why a clip on ``track`` is not footage the picture may come from ("a title ..."), None when it is.
 
     With a ``resolver`` a clip whose media is found is probed: a still or a picture with alpha is a graphic.
+    ``take_track``: whether ``track`` is a track of takes, when the caller knows it already.
     """
     if not item.enabled:
         return "disabled"
+    if take_track if take_track is not None else is_take_track(track):
+        return "a take (otio-retake's output)"
     meta = namespace(item, NAMESPACE)
     # A take conform put into the cut ("conformed") is the cut's picture now; one lying over it is an alternate.
-    if (meta.get("take") and not meta.get("conformed")) or is_take_track(track):
+    if meta.get("take") and not meta.get("conformed"):
         return "a take (otio-retake's output)"
     if not isinstance(item, otio.schema.Clip):
         return None

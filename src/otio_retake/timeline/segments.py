@@ -22,7 +22,7 @@ import opentimelineio as otio
 from ..errors import InputError, UnsupportedEditError
 from ..model import Picture
 from ..timecode import frames_of
-from .picture import not_footage
+from .picture import is_take_track, not_footage
 from .relink import MediaResolver, ResolvedMedia
 
 __all__ = ["Segment", "video_tracks", "track_items", "segments_for", "shot_bounds", "TrackIndex", "TimelineIndex",
@@ -107,6 +107,7 @@ class TrackIndex:
         offset = frames_of(shift, r)
         self.track = track
         self.label = label or track.name
+        self.takes = is_take_track(track)  # asked once: metadata lookups cost more than the search itself
         self.entries: list[tuple[otio.schema.Item, int, int]] = []
         for item in track:
             rng = ranges[item]
@@ -216,7 +217,8 @@ class TimelineIndex:
         for item, item_first, item_last in track.overlapping(first, first + 1):
             if (item_first, item_last) != (first, last):
                 continue
-            if isinstance(item, otio.schema.Clip) and not_footage(item, track.track, resolver) is None or \
+            if isinstance(item, otio.schema.Clip) and not_footage(item, track.track, resolver,
+                                                                  take_track=track.takes) is None or \
                     isinstance(item, otio.schema.Stack) and item.enabled:
                 return index, track, item, first, last
         return None
@@ -243,7 +245,7 @@ class TimelineIndex:
             if a > cursor:
                 below(cursor, a)
             if isinstance(item, otio.schema.Clip):
-                reason = not_footage(item, top.track, resolver)
+                reason = not_footage(item, top.track, resolver, take_track=top.takes)
                 if reason:
                     below(a, b, (f"clip '{item.name}' on track '{top.label}', which is {reason}",))
                 else:
