@@ -228,11 +228,18 @@ def test_compound_clip_is_written_back_as_a_ref_clip_from_its_in_point(fixtures_
     assert [(r.get("name"), r.get("start"), r.get("duration")) for r in refs] == [
         ("compound_clip_1", "109/30s", "30s"), ("compound_clip_1", "19/10s", "10s")]
     media = {m.get("id"): m for m in root.iter("media")}
-    assert [c.get("name") for c in media[refs[0].get("ref")].iter("asset-clip")] == ["IMG_0233", "IMG_0857",
-                                                                                       "IMG_0858"]
+    inner = media[refs[0].get("ref")].find("sequence/spine")
+    assert [c.get("name") for c in inner if c.tag == "asset-clip"] == ["IMG_0233", "IMG_0857", "IMG_0858"]
     again = read_timeline(tmp_path / "o.fcpxml")
     stacks = [i for i in again.tracks[0] if isinstance(i, otio.schema.Stack)]
     assert [s.source_range.start_time.value for s in stacks] == [109, 57]
+
+    def inside(timeline):  # the compound clips' own tracks: storyline, connected clips, sound
+        return [[(t.kind, [(type(i).__name__, i.name, i.source_range) for i in t]) for t in s]
+                for s in timeline.tracks[0] if isinstance(s, otio.schema.Stack)]
+
+    assert inside(again) == inside(read_timeline(fixtures_dir / "fcpx_project.fcpxml"))
+    assert _cut(again) == _cut(read_timeline(fixtures_dir / "fcpx_project.fcpxml"))
 
 
 def test_a_take_over_a_multicam_clip_shows_its_active_angle(tmp_path):

@@ -849,31 +849,15 @@ class _Writer:
                           start=format_time(begin + Fraction(first) / self.rate), duration=self.seconds(frames))
 
     def _compound(self, stack: otio.schema.Stack) -> str:
-        """The ``media`` of a nested Stack: its first video track as the compound clip's storyline."""
+        """The ``media`` of a nested Stack: its first video track as the compound clip's storyline, its other
+        tracks on their lanes, as the project's are written."""
         rid = self._new_id()
         media = ET.SubElement(self.resources, "media", id=rid, name=xml_text(stack.name) or "Compound Clip")
-        tracks = [t for t in stack if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Video]
-        length = _seconds(tracks[0].duration()) if tracks else Fraction(0)
+        length = _seconds(stack.available_range().duration) if len(stack) else Fraction(0)
         sequence = ET.SubElement(media, "sequence", format=self.format_id, duration=format_time(length),
                                  tcStart="0s", tcFormat="NDF")
         spine = ET.SubElement(sequence, "spine")
-        if tracks:
-            ranges = tracks[0].range_of_all_children()
-            for child in tracks[0]:  # in order (the ranges are a mapping)
-                rng = ranges[child]
-                at = _seconds(rng.start_time)
-                if isinstance(child, otio.schema.Transition):
-                    continue  # a compound clip's own dissolves are not written: its clips and gaps are
-                if isinstance(child, otio.schema.Clip) and self.asset(child) is not None:
-                    element = ET.Element("asset-clip", ref=self.asset(child), name=xml_text(child.name),
-                                         offset=format_time(at), start=format_time(_seconds(child.source_range.start_time)),
-                                         duration=format_time(_seconds(rng.duration)))
-                elif isinstance(child, otio.schema.Stack):
-                    element = self.ref_clip(child, at, 0, round(_seconds(rng.duration) * self.rate))
-                else:
-                    element = ET.Element("gap", name="Gap", offset=format_time(at),
-                                         duration=format_time(_seconds(rng.duration)), start="3600s")
-                spine.append(element)
+        _write_storyline(self, stack, spine, 0, round(length * self.rate))
         return rid
 
     def span(self, shown: ET.Element, frames: int) -> Fraction:
@@ -911,9 +895,31 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
                              tcStart=w.seconds(start), tcFormat="DF" if drop else "NDF",
                              audioLayout="stereo", audioRate="48k")
     spine = ET.SubElement(sequence, "spine")
+    elements, auditions, (top, bottom) = _write_storyline(w, timeline, spine, start, total, takes)
+    placed = {id(t) for alts in auditions.values() for t in alts}
+    for clip, track, lo, hi in takes:
+        if id(clip) in placed:
+            continue
+        _connect(w, clip, track, lo, hi, elements, rate, top, bottom)
+    for frame, duration, marker in record_markers(timeline):
+        _place_marker(w, elements, frame, duration, marker, rate)
+    ET.indent(w.root, space="    ")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n'
+            + ET.tostring(w.root, encoding="unicode") + "\n")
+
+
+def _write_storyline(w: _Writer, parent, spine: ET.Element, start: int, total: int, takes=()):
+    """The first video track of ``parent`` (a timeline, or a nested Stack for a compound clip) into ``spine``,
+    its transitions between, the other tracks back on their lanes; the picture takes inside one clip as
+    auditions. Returns (record in, out, element, clip shown) of each storyline element, the auditions, and
+    the highest and lowest lanes the editor's tracks took."""
+    rate = w.rate
+    tracks = parent.tracks if isinstance(parent, otio.schema.Timeline) else parent
+    retake_tracks = [t for t in tracks if namespace(t, NAMESPACE).get("take")]
+    cut = [t for t in video_tracks(parent) if t not in retake_tracks]
     # Storyline pieces: (record in, record out, element); a piece is split where an audition goes.
     pieces: list[list] = []
-    items = list(track_items(timeline, cut[0], rate)) if cut else []
+    items = list(track_items(parent, cut[0], rate)) if cut else []
     transitions: dict[int, list] = {}  # the cut a transition spans (record frame) -> (transition, in, out)
     for item, first, last in items:
         if isinstance(item, otio.schema.Transition):
@@ -925,7 +931,7 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
     end = pieces[-1][1] if pieces else 0
     if end < total:  # clips on other tracks past the storyline's end (or a cut of sound only) connect to a gap
         pieces.append([end, total, None, 0])
-    auditions = _group_auditions(timeline, takes, pieces, rate)
+    auditions = _group_auditions(takes, pieces)
     elements: list[tuple[int, int, ET.Element, ET.Element]] = []  # record in, out, element, clip in it
     last_out = None
     for first, last, item, into in pieces:
@@ -953,24 +959,15 @@ def write_fcpxml(timeline: otio.schema.Timeline) -> str:
     # for picture, below for sound); our takes go on lanes past them.
     # a sound track's clip that is the picture's own sound (same media, same frames) is in the storyline's clip
     own_sound = {(_media_key(item), first, last) for item, first, last in items if isinstance(item, otio.schema.Clip)}
-    lanes = _editor_lanes(timeline, cut, retake_tracks, own_sound, rate)
+    lanes = _editor_lanes(parent, tracks, cut, retake_tracks, own_sound, rate)
     for track, lane in lanes:
-        _write_lane(w, timeline, track, lane, elements, rate, skip=own_sound)
+        _write_lane(w, parent, track, lane, elements, rate, skip=own_sound)
     top = max((lane for _, lane in lanes if lane > 0), default=0)
     bottom = min((lane for _, lane in lanes if lane < 0), default=0)
-    placed = {id(t) for alts in auditions.values() for t in alts}
-    for clip, track, lo, hi in takes:
-        if id(clip) in placed:
-            continue
-        _connect(w, clip, track, lo, hi, elements, rate, top, bottom)
-    for frame, duration, marker in record_markers(timeline):
-        _place_marker(w, elements, frame, duration, marker, rate)
-    ET.indent(w.root, space="    ")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n'
-            + ET.tostring(w.root, encoding="unicode") + "\n")
+    return elements, auditions, (top, bottom)
 
 
-def _editor_lanes(timeline, cut, retake_tracks, own_sound, rate) -> list[tuple[otio.schema.Track, int]]:
+def _editor_lanes(parent, tracks, cut, retake_tracks, own_sound, rate) -> list[tuple[otio.schema.Track, int]]:
     """The editor's tracks other than the storyline's, with the lane each goes back to: the one it was read from
     (FCPXML), else the next above (picture) or below (a sound track read from an FCPXML lane)."""
     out = []
@@ -980,12 +977,12 @@ def _editor_lanes(timeline, cut, retake_tracks, own_sound, rate) -> list[tuple[o
         used_video = max(used_video + 1, int(lane)) if lane is not None else used_video + 1
         out.append((track, int(lane) if lane is not None else used_video))
     used_audio = 0
-    for track in timeline.tracks:
+    for track in tracks:
         if isinstance(track, otio.schema.Track) and track.kind == otio.schema.TrackKind.Audio \
                 and track not in retake_tracks:
             if not any(isinstance(item, otio.schema.Clip) and (_media_key(item), first, last) not in own_sound
                        and not namespace(item, NAMESPACE).get("conformed")
-                       for item, first, last in track_items(timeline, track, rate)):
+                       for item, first, last in track_items(parent, track, rate)):
                 continue  # only the storyline's own sound (or sound takes, connected as takes)
             lane = namespace(track, "fcpxml").get("lane")
             used_audio = min(used_audio - 1, int(lane)) if lane is not None else used_audio - 1
@@ -1047,7 +1044,7 @@ def _write_lane(w: _Writer, timeline, track, lane: int, elements, rate, *, skip=
         shown.insert(index, element)
 
 
-def _group_auditions(timeline, takes, pieces: list[list], rate) -> dict[tuple[int, int], list[otio.schema.Clip]]:
+def _group_auditions(takes, pieces: list[list]) -> dict[tuple[int, int], list[otio.schema.Clip]]:
     """Split storyline pieces so each picture take's range is one piece; (in, out) -> its takes."""
     out: dict[tuple[int, int], list[otio.schema.Clip]] = {}
     for clip, track, lo, hi in takes:
