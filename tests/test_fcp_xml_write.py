@@ -90,10 +90,16 @@ def test_fcp_xml_exports_round_trip_through_our_writer(path):
     assert (again.name, again.global_start_time) == (timeline.name, timeline.global_start_time)
 
 
-@pytest.mark.parametrize("name", ["speed_effects_small.edl", "dissolve_test.edl", "multi_audio.edl",
-                                  "screening_example.edl"])
-def test_shared_edls_keep_their_cut_in_fcp_xml(name):
-    timeline = otio.adapters.read_from_string((DATA / name).read_text(), "otio_retake_edl")
+STOCK_EDLS = Path(__file__).parent / "stock" / "cmx3600" / "sample_data"
+
+
+@pytest.mark.parametrize("path", [*(DATA / n for n in ("speed_effects_small.edl", "dissolve_test.edl",
+                                                       "multi_audio.edl", "screening_example.edl")),
+                                  *(p for p in sorted(STOCK_EDLS.glob("*.edl")) if p.name != "timecode_mismatch.edl")],
+                         ids=lambda p: p.name)
+def test_shared_and_stock_edls_keep_their_cut_in_fcp_xml(path):
+    """Avid's and Nucoda's FROM CLIP files have no known length: the adapter failed on them."""
+    timeline = otio.adapters.read_from_string(path.read_text(), "otio_retake_edl")
     again = read_fcp_xml(write_fcp_xml(timeline))
     assert _cut(again) == _cut(timeline)
 

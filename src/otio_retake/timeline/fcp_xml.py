@@ -23,7 +23,7 @@ from pathlib import Path, PureWindowsPath
 
 import opentimelineio as otio
 
-from ..errors import TimelineReadError
+from ..errors import TimelineReadError, UnsupportedEditError
 from ..paths import path_to_url, url_to_path
 from .edl_write import own_reel
 from .info import namespace, timeline_drop_frame, xml_text
@@ -148,7 +148,12 @@ def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
         if marker.comment:
             marker.metadata.setdefault("fcp_xml", {})["comment"] = marker.comment
     retimed = _carry_what_the_adapter_drops(timeline)
-    text = otio.adapters.write_to_string(timeline, "fcp_xml")
+    _give_media_a_range(timeline)
+    try:
+        text = otio.adapters.write_to_string(timeline, "fcp_xml")
+    except Exception as exc:  # the adapter's own AttributeErrors and KeyErrors on what it does not expect
+        raise UnsupportedEditError(f"the fcp_xml adapter could not write this timeline as {FORMAT}: "
+                                   f"{type(exc).__name__}: {exc}", hint="write .otio instead") from exc
     root = ET.fromstring(text)
     _write_time_remaps(root, retimed)
     for pathurl in root.iter("pathurl"):
@@ -226,6 +231,22 @@ def _carry_what_the_adapter_drops(timeline: otio.schema.Timeline) -> dict[str, t
             if speed is not None:  # written as a Time Remap filter below, not twice
                 meta.pop("filter", None) if _is_time_remap(meta.get("filter")) else None
     return retimed
+
+
+def _give_media_a_range(timeline: otio.schema.Timeline) -> None:
+    """A file whose length is unknown (an EDL's ``FROM FILE``) spans what the cut uses of it: the adapter
+    needs a range to write its ``<file>`` (it fails on none), once per file and the same for every clip, as
+    each clip's ``in`` is counted from the file's start timecode."""
+    spans: dict[str, list] = {}
+    clips = [c for c in timeline.find_clips() if isinstance(c.media_reference, otio.schema.ExternalReference)
+             and c.media_reference.available_range is None and c.source_range is not None]
+    for clip in clips:
+        rng = clip.source_range
+        span = spans.setdefault(clip.media_reference.target_url, [rng.start_time, rng.end_time_exclusive()])
+        span[0], span[1] = min(span[0], rng.start_time), max(span[1], rng.end_time_exclusive())
+    for clip in clips:
+        first, end = spans[clip.media_reference.target_url]
+        clip.media_reference.available_range = otio.opentime.range_from_start_end_time(first, end)
 
 
 def _write_time_remaps(root: ET.Element, retimed: dict[str, tuple]) -> None:
