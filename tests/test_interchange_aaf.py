@@ -259,3 +259,17 @@ def test_reading_prints_nothing_of_its_own_so_plan_json_stays_json(tmp_path, cap
     assert timeline.tracks.duration().value == 48 + 24
     printed = capsys.readouterr()
     assert printed.out == "" and printed.err == ""
+
+
+@pytest.mark.parametrize("name", ["premiere_example.xml", "fcpx_project.fcpxml", "dissolve_test.edl"])
+def test_other_formats_written_as_aaf_keep_every_track_length_and_marker(fixtures_dir, tmp_path, name):
+    """Nests (written flattened: the adapter drops their trim), dissolves from other formats (the adapter
+    needs Avid's operation), clips at another rate (it writes one edit rate), empty tracks kept."""
+    timeline = read_timeline(fixtures_dir / name)
+    write_timeline(timeline, tmp_path / "out.aaf")
+    again = read_timeline(tmp_path / "out.aaf")
+    # every track in its place (one holding only a title, written as filler, comes back empty)
+    assert [t.kind for t in again.tracks] == [t.kind for t in timeline.tracks]
+    assert [(i, t.duration().value) for i, t in enumerate(again.tracks) if t.find_clips()] == \
+        [(i, t.duration().value) for i, t in enumerate(timeline.tracks) if again.tracks[i].find_clips()]
+    assert [(f, s) for f, s, _ in record_markers(again)] == [(f, max(s, 1)) for f, s, _ in record_markers(timeline)]

@@ -112,7 +112,7 @@ def read_aaf(path: str | Path, *, source: str | None = None) -> otio.schema.Time
         mob = _mob_of(f, timeline)
         master = isinstance(mob, aaf2.mobs.MasterMob)
         _drop_adapter_markers(timeline)
-        _name_tracks(timeline)
+        _name_tracks(timeline, _track_layout(mob) if mob is not None else {})
         if master:
             _time_master_clip(timeline)
         if mob is not None:
@@ -187,7 +187,30 @@ def _drop_adapter_markers(timeline: otio.schema.Timeline) -> None:
             del child.markers[:]
 
 
-def _name_tracks(timeline: otio.schema.Timeline) -> None:
+def _track_layout(mob) -> dict:
+    """Kind -> [(track number, holds nothing)] of the sequence's tracks, in order, as Media Composer
+    numbers them: the tracks of the picture slot's NestedScope, or one slot per track."""
+    def empty(segment) -> bool:
+        parts = list(segment.components) if isinstance(segment, aaf2.components.Sequence) else [segment]
+        return all(isinstance(p, (aaf2.components.Filler, aaf2.components.ScopeReference)) for p in parts)
+    layout = {otio.schema.TrackKind.Video: [], otio.schema.TrackKind.Audio: []}
+    for slot in mob.slots:
+        if not isinstance(slot, aaf2.mobslots.TimelineMobSlot):
+            continue
+        segment = slot.segment
+        kind = {"Picture": otio.schema.TrackKind.Video, "Sound": otio.schema.TrackKind.Audio}.get(
+            str(segment.media_kind))
+        if kind is None:
+            continue
+        if isinstance(segment, aaf2.components.NestedScope):
+            layout[kind] += [(i + 1, empty(track)) for i, track in enumerate(segment.slots)]
+        else:
+            number = _int(_value(slot, "PhysicalTrackNumber")) or len(layout[kind]) + 1
+            layout[kind].append((number, empty(segment)))
+    return layout
+
+
+def _name_tracks(timeline: otio.schema.Timeline, layout: dict) -> None:
     """V1, V2, A1... as Media Composer names them (the adapter names tracks after AAF classes).
 
     The adapter drops a track that holds nothing (an empty V2 under a V3): it is put back, empty, so
@@ -198,12 +221,15 @@ def _name_tracks(timeline: otio.schema.Timeline) -> None:
     out = []
     for kind, letter in ((otio.schema.TrackKind.Video, "V"), (otio.schema.TrackKind.Audio, "A")):
         count = 0
-        for track in tracks:
-            if not isinstance(track, otio.schema.Track) or track.kind != kind:
-                continue
+        mine = [t for t in tracks if isinstance(t, otio.schema.Track) and t.kind == kind]
+        known = [number for number, empty in layout.get(kind, []) if not empty]
+        numbers = known if len(known) == len(mine) and known == sorted(set(known)) else None
+        for position, track in enumerate(mine):
             number = track.metadata.get("AAF", {}).get("PhysicalTrackNumber")
             number = int(number) if isinstance(number, int) and number > count else count + 1
-            while count + 1 < number and kind == otio.schema.TrackKind.Video:
+            if numbers is not None:
+                number = numbers[position]
+            while count + 1 < number:
                 count += 1
                 out.append((kind, otio.schema.Track(name=f"{letter}{count}", kind=kind, children=[
                     otio.schema.Gap(source_range=TimeRange(RationalTime(0, duration.rate), duration))])))
@@ -211,6 +237,11 @@ def _name_tracks(timeline: otio.schema.Timeline) -> None:
             if (track.name or "") in _GENERIC_TRACK_NAMES:
                 track.name = f"{letter}{number}"
             out.append((kind, track))
+        last = max([n for n, _ in layout.get(kind, [])] if numbers is not None else [0], default=0)
+        while count < last:  # empty tracks above the last one that holds something
+            count += 1
+            out.append((kind, otio.schema.Track(name=f"{letter}{count}", kind=kind, children=[
+                otio.schema.Gap(source_range=TimeRange(RationalTime(0, duration.rate), duration))])))
     others = [t for t in tracks if not any(t is o for _, o in out)]
     if len(out) + len(others) != len(tracks):
         while len(timeline.tracks):

@@ -98,19 +98,29 @@ def _prepared(timeline: otio.schema.Timeline, rate: float) -> otio.schema.Timeli
     and commented."""
     out = timeline.deepcopy()
     del out.tracks.markers[:]
+    for track in out.tracks:
+        if isinstance(track, otio.schema.Track):
+            _flatten_nests(track)
     duration = out.tracks.duration()
     for track in out.tracks:
         if isinstance(track, otio.schema.Track) and not len(track):
             track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
                 otio.opentime.RationalTime(0, duration.rate), duration)))
     for item in out.tracks.find_children():
+        if isinstance(item, otio.schema.Transition):
+            _describe_transition(item)
+            continue
         if hasattr(item, "markers"):
             del item.markers[:]
         if not isinstance(item, otio.schema.Clip):
             continue
+        if item.source_range is not None and item.source_range.duration.rate != rate:
+            item.source_range = _at_rate(item.source_range, rate)  # the adapter writes one edit rate
         for ref in item.media_references().values():
             if ref.available_range is None and item.source_range is not None:
                 ref.available_range = item.source_range
+            elif ref.available_range is not None and ref.available_range.duration.rate != rate:
+                ref.available_range = _at_rate(ref.available_range, rate)
             aaf_ref = ref.metadata.get("AAF")
             described = aaf_ref.get("EssenceDescription") if isinstance(aaf_ref, Mapping) else None
             if isinstance(described, Mapping) and described.get("ClassName") not in _ESSENCE_DESCRIPTORS:
@@ -127,6 +137,61 @@ def _prepared(timeline: otio.schema.Timeline, rate: float) -> otio.schema.Timeli
                                    TAKE_COMMENT_KEY: json.dumps(dict(meta), default=str)}
             item.metadata["AAF"] = aaf
     return out
+
+
+def _at_rate(rng: otio.opentime.TimeRange, rate: float) -> otio.opentime.TimeRange:
+    return otio.opentime.TimeRange(otio.opentime.RationalTime(round(rng.start_time.value_rescaled_to(rate)), rate),
+                                   otio.opentime.RationalTime(round(rng.duration.value_rescaled_to(rate)), rate))
+
+
+def _flatten_nests(track: otio.schema.Track) -> None:
+    """Nested stacks (compound clips, nests) become what they show, trimmed as in the cut: the adapter
+    writes a nest without its trim, which changes the length of the cut."""
+    for index in reversed(range(len(track))):
+        item = track[index]
+        if isinstance(item, otio.schema.Track):
+            _flatten_nests(item)
+        if not isinstance(item, otio.schema.Stack):
+            continue
+        for inner in item:
+            if isinstance(inner, otio.schema.Track):
+                _flatten_nests(inner)
+        try:
+            flat = otio.algorithms.track_trimmed_to_range(otio.algorithms.flatten_stack(item), item.trimmed_range())
+        except Exception as exc:  # OTIO refuses to cut through a transition inside the nest
+            raise InputError(f"the nest '{item.name}' cannot be written as AAF ({exc})",
+                             hint="write .otio or .xml instead") from exc
+        children = [child.deepcopy() for child in flat]
+        del track[index]
+        for offset, child in enumerate(children):
+            track.insert(index + offset, child)
+
+
+# The operations Media Composer writes for a dissolve: its own video dissolve (as in the real exports in
+# shared/fixtures/avid) and AAF's mono audio dissolve.
+_DISSOLVES = {
+    otio.schema.TrackKind.Video: ("VideoDissolve_2", "89d9b67e-5584-302d-9abd-8bd330c46841", "Picture"),
+    otio.schema.TrackKind.Audio: ("Mono Audio Dissolve", "0c3bea41-fc05-11d2-8a29-0050040ef7d2", "Sound"),
+}
+
+
+def _describe_transition(transition: otio.schema.Transition) -> None:
+    """A transition read from another format gets what the adapter needs to write it as a dissolve
+    (any other kind, a wipe, would be left out and shift every later frame of its track)."""
+    aaf = transition.metadata.get("AAF")
+    if isinstance(aaf, Mapping) and "CutPoint" in aaf and "OperationGroup" in aaf and "PointList" in aaf:
+        return
+    parent = transition.parent()
+    kind = parent.kind if isinstance(parent, otio.schema.Track) else otio.schema.TrackKind.Video
+    name, identification, data = _DISSOLVES.get(kind, _DISSOLVES[otio.schema.TrackKind.Video])
+    transition.transition_type = otio.schema.TransitionTypes.SMPTE_Dissolve
+    transition.metadata["AAF"] = {
+        "CutPoint": round(transition.in_offset.value),
+        "PointList": [{"Time": 0.0, "Value": 0.0}, {"Time": 1.0, "Value": 100.0}],
+        "OperationGroup": {"Operation": {"Name": name, "Description": "", "Identification": identification,
+                                         "IsTimeWarp": False, "NumberInputs": 2,
+                                         "OperationCategory": "OperationCategory_Effect",
+                                         "DataDefinition": {"Name": data}}}}
 
 
 def _number_tracks(comp, prepared: otio.schema.Timeline) -> dict[str, object]:
