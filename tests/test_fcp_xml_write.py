@@ -95,7 +95,10 @@ STOCK_EDLS = Path(__file__).parent / "stock" / "cmx3600" / "sample_data"
 
 @pytest.mark.parametrize("path", [*(DATA / n for n in ("speed_effects_small.edl", "dissolve_test.edl",
                                                        "multi_audio.edl", "screening_example.edl")),
-                                  *(p for p in sorted(STOCK_EDLS.glob("*.edl")) if p.name != "timecode_mismatch.edl")],
+                                  # not speed_effects.edl: 600 events take the adapter's writer 5 s (its ids are
+                                  # quadratic); speed_effects_small.edl has its speeds and freezes
+                                  *(p for p in sorted(STOCK_EDLS.glob("*.edl"))
+                                    if p.name not in ("timecode_mismatch.edl", "speed_effects.edl"))],
                          ids=lambda p: p.name)
 def test_shared_and_stock_edls_keep_their_cut_in_fcp_xml(path):
     """Avid's and Nucoda's FROM CLIP files have no known length: the adapter failed on them."""
