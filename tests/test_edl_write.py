@@ -203,12 +203,15 @@ def test_reels_come_from_each_clips_own_metadata_not_the_first_clips():
     track = otio.schema.Track("V1", children=[_clip("", 0, 10, "Reel1"), _clip("", 0, 10, "Reel2"),
                                               _clip("", 0, 10, "Reel3"), _clip("same", 0, 10, "Reel4"),
                                               _clip("same", 0, 10, "Reel5")])
+    avid = _clip("from aaf", 0, 10)  # the AAF reader notes the tape among the clip's media names
+    avid.metadata["otio_retake"] = {"media_names": [["linked file name", "A001.mov"], ["tape name", "TAPE_12"]]}
+    track.append(avid)
     fcp = _clip("from xml", 0, 10)
     fcp.media_reference = otio.schema.ExternalReference(
         "/media/x.mov", metadata={"fcp_xml": {"timecode": {"reel": {"name": "TAPE_07"}}}})
     track.append(fcp)
     assert [e.reel for e in parse_edl(write_edl_for_track(_timeline(track))).events] == \
-        ["Reel1", "Reel2", "Reel3", "Reel4", "Reel5", "TAPE_07"]
+        ["Reel1", "Reel2", "Reel3", "Reel4", "Reel5", "TAPE_12", "TAPE_07"]
 
 
 def test_a_source_at_another_rate_is_written_at_the_edl_rate(fixtures_dir):

@@ -104,8 +104,10 @@ def _generator(clip: otio.schema.Clip) -> str | None:
 
 def own_reel(clip: otio.schema.Clip) -> str:
     """The reel the clip's own metadata names: the EDL's reel, Avid's tape name, the media's reel (FCP 7 XML)."""
-    candidates = [namespace(clip, "cmx_3600").get("reel"), namespace(clip, NAMESPACE).get("reel"),
-                  namespace(clip, "AAF").get("TapeName")]
+    # Avid's tape name: what the AAF reader found among the clip's media (``media_names``)
+    tapes = [entry[1] for entry in namespace(clip, NAMESPACE).get("media_names") or []
+             if len(entry) == 2 and entry[0] == "tape name"]
+    candidates = [namespace(clip, "cmx_3600").get("reel"), namespace(clip, NAMESPACE).get("reel"), *tapes[:1]]
     ref = clip.media_reference
     if ref is not None:
         candidates.append(namespace(ref, NAMESPACE).get("reel"))
