@@ -3,6 +3,8 @@ Cut Pro shows for their markers, compound / multicam / synchronized clips, lanes
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import FIXTURES
@@ -38,6 +40,8 @@ def test_5994_project_with_2398_and_2997_clips_puts_every_marker_where_final_cut
     got = {m.name: round(m.marked_range.start_time.value) for m in timeline.tracks.markers}
     assert len(timeline.tracks.markers) == 30
     assert got == {name: _tc_frames(tc, 60) for name, tc in FINAL_CUT_5994.items()}
+    # Final Cut's markers are points (one frame of their clip: 2 or 2.5 frames at 59.94): one record frame here
+    assert {m.marked_range.duration.value for m in timeline.tracks.markers} == {1}
     # markers on clips with a smooth (varying) retime are listed as skipped, the others are ranges
     ranges, skipped = find_marked_ranges(timeline, marker_filter=MarkerFilter(default_length_seconds=1))
     assert {r.name: r.record_in_tc for r in ranges}["Shot_10"] == "00:03:44:48"
@@ -298,3 +302,14 @@ def test_a_take_over_a_compound_clip_shows_its_footage_from_the_in_point(fixture
     # written back: the compound clips stay ref-clips (two on the storyline, one connected below for its sound)
     text = (tmp_path / "o.fcpxml").read_text()
     assert text.count("<ref-clip") == 3 and 'start="109/30s"' in text and "Marker 7 take A" in text
+
+
+def test_final_cuts_own_library_and_clips_exports_are_chosen_from_or_refused():
+    # the stock adapter's real exports of one library: two projects; and browser clips with no project
+    stock = Path(__file__).parent / "stock" / "fcpx" / "sample_data"
+    with pytest.raises(TimelineReadError, match="holds 2 projects \\('OpenTimeline_Project', 'OpenTimeline_Project 1'\\)"):
+        read_timeline(stock / "fcpx_library.fcpxml")
+    chosen = read_timeline(stock / "fcpx_library.fcpxml", project="OpenTimeline_Project 1")
+    assert chosen.name == "OpenTimeline_Project 1" and chosen.find_clips()
+    with pytest.raises(TimelineReadError, match="holds no project \\(only clips: 'IMG_0233'"):
+        read_timeline(stock / "fcpx_clips.fcpxml")

@@ -165,6 +165,7 @@ def _project(root: ET.Element, source: str, name: str | None) -> ET.Element:
     return projects[0]
 
 
+_ONE_FRAME = Fraction(1001, 24000)  # the longest frame Final Cut writes a (point) marker's duration as
 _STORY = {"asset-clip", "clip", "gap", "audition", "video", "audio", "title"} | _NESTED  # a storyline's items
 _TAKE_NAME = re.compile(r"^(.+) take ([A-Z])$")  # how a take is named in our outputs (alternates.take_clip)
 
@@ -400,11 +401,13 @@ class _Reader:
                 continue
             record = clock.record(parse_time(child.get("start")))
             length = parse_time(child.get("duration")) * clock.scale
+            # Final Cut's markers are points, written one frame of their clip long (2 or 2.5 frames of a 59.94
+            # project for a 29.97 or 23.98 clip): a point is one record frame; ours, written as ranges, are longer
+            frames = 1 if length <= _ONE_FRAME else round(length * self.rate)
             # Final Cut shows a marker between two frames on the frame that contains it
             marker = otio.schema.Marker(
                 name=child.get("value") or "",
-                marked_range=TimeRange(RationalTime(math.floor(record * self.rate), r),
-                                       RationalTime(round(length * self.rate), r)),
+                marked_range=TimeRange(RationalTime(math.floor(record * self.rate), r), RationalTime(frames, r)),
                 color=_COMPLETED_COLOR.get(child.get("completed"), "PURPLE"),
                 metadata={NAMESPACE: {"origin": f"{child.tag} '{child.get('value') or ''}'"}})
             marker.comment = child.get("note") or ""
