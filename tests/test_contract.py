@@ -16,7 +16,11 @@ PLAN_KEYS = ["name", "prompt", "mode", "record_in", "record_out", "record_in_fra
 PLAN_KEYS_V1_1 = ["cost_basis", "seed_sent", "relinked"]  # added after v1: what the host bills, whether the seeds
 # are sent, which clips were relinked (found by name, not where the timeline said)
 PLAN_KEYS_V1_2 = ["picture"]  # the clips the marked frames show (the picture rule)
-REPORT_KEYS = ["outputs", "workspace", "takes", "warnings", "submitted", "reused", "estimated_usd", "reported_usd"]
+# added with "every marker stands alone": each marker's status (and why), its missing media, its context each side
+PLAN_KEYS_V1_3 = ["status", "reason", "missing_media", "context_before_frames", "context_after_frames",
+                  "context_note"]
+REPORT_KEYS = ["outputs", "workspace", "takes", "warnings", "submitted", "reused", "estimated_usd", "reported_usd",
+               "skipped"]
 TAKE_KEYS = ["range", "take", "mode", "prompt", "record_frame", "duration", "record_in", "record_out", "path", "head",
              "tail", "has_video", "track", "job_id", "host", "track_index", "context_match", "section_ok"]
 
@@ -28,7 +32,7 @@ def test_docs_schema_is_the_models_schema():
 
 
 def test_models_keep_every_v1_key():
-    assert list(PlanRow.model_fields) == PLAN_KEYS + PLAN_KEYS_V1_1 + PLAN_KEYS_V1_2
+    assert list(PlanRow.model_fields) == PLAN_KEYS + PLAN_KEYS_V1_1 + PLAN_KEYS_V1_2 + PLAN_KEYS_V1_3
     assert list(Report.model_fields) == REPORT_KEYS
     assert list(ReportTake.model_fields) == TAKE_KEYS
 
@@ -36,7 +40,7 @@ def test_models_keep_every_v1_key():
 def test_plan_json_and_run_report_are_the_contract(samples, tmp_path, capsys):
     assert run_cli("plan", samples / "retake_sample.otio", "--json") == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [list(r) for r in rows] == [PLAN_KEYS + PLAN_KEYS_V1_1 + PLAN_KEYS_V1_2] * 3
+    assert [list(r) for r in rows] == [PLAN_KEYS + PLAN_KEYS_V1_1 + PLAN_KEYS_V1_2 + PLAN_KEYS_V1_3] * 3
     assert [PlanRow(**r).model_dump() for r in rows] == rows
     report = tmp_path / "report.json"
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "out.otio", "--workspace",

@@ -155,7 +155,7 @@ def test_a_sequence_without_locators_says_so_naming_the_file(edited_copy, tmp_pa
         for slot in events:
             slot.segment.components.value = []
     path = edited_copy(change)
-    assert run_cli("plan", path) == 2
+    assert run_cli("plan", path) == 5  # nothing to do
     err = capsys.readouterr().err
     assert "edited.aaf: no markers found" in err and "Traceback" not in err
 

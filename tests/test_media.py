@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fractions import Fraction
 from pathlib import Path
 
@@ -132,23 +134,29 @@ def test_phone_clip_with_rotation_is_turned_upright(rotation, tmp_path):
     assert decode_patterns(take) == [(30 + i, 9) for i in range(60)]
 
 
-def test_source_shorter_than_its_clip_is_held_and_reported(tmp_path, capsys):
+def test_source_shorter_than_its_clip_skips_a_range_past_its_end_and_stops_context_at_it(tmp_path, capsys):
     media = make_source(tmp_path / "short.mp4", clip_id=2, frames=70)
-    # The timeline asks for media frames 0-168, but the file ends at frame 70: the marked frames past it hold its last.
+    # The timeline asks for media frames 0-168, but the file ends at frame 70: marked frames past it would be
+    # its last frame held, not what the editor sees: that marker is skipped, saying so.
     path = _timeline(tmp_path, media, rate=Fraction(24), media_rate=Fraction(24), clip_in=0, clip_frames=168,
                      marker_in=40, marker_frames=60)
-    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--handles", "0", "--context", "0") == 0
-    assert "a source ran out" in capsys.readouterr().err
-    patterns = decode_patterns(tmp_path / "short.retake" / "takes" / "fix_takeA.mp4")
-    assert patterns == [(min(40 + i, 69), 2) for i in range(60)]
+    assert run_cli("plan", path, "--context", "0") == 5
+    assert "reach the end of 'short''s media at 00:00:02:22" in " ".join(capsys.readouterr().out.split())
+    # Marked frames inside the media: the context after them stops where the media ends (frame 90).
+    media = make_source(tmp_path / "short2.mp4", clip_id=2, frames=90)
+    path = _timeline(tmp_path, media, rate=Fraction(24), media_rate=Fraction(24), clip_in=0, clip_frames=168,
+                     marker_in=10, marker_frames=50)
+    assert run_cli("plan", path, "--json") == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["context_out"] == "00:00:03:18" and "the end of 'short2''s media" in row["context_note"]
 
 
 def test_timeline_shorter_than_the_minimum_input_is_refused(tmp_path, capsys):
     media = make_source(tmp_path / "tiny.mp4", clip_id=2, frames=60)
     path = _timeline(tmp_path, media, rate=Fraction(24), media_rate=Fraction(24), clip_in=0, clip_frames=60,
                      marker_in=6, marker_frames=48)
-    assert run_cli("plan", path) == 2
-    assert "fewer than the 73 input frames" in " ".join(capsys.readouterr().err.split())
+    assert run_cli("plan", path) == 5  # its one marker skipped
+    assert "fewer than the 73 input frames" in " ".join(capsys.readouterr().out.split())
 
 
 def _segment(media: Path, frames: int, start: Fraction = Fraction(0)) -> list[Segment]:

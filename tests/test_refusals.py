@@ -1,4 +1,5 @@
-"""Edits we cannot render exactly are refused by name and reason; gaps are rendered as black."""
+"""Marked frames we cannot render exactly skip that marker, by name, position and reason (the others go on);
+gaps inside the marked frames are rendered as black."""
 
 from __future__ import annotations
 
@@ -25,18 +26,20 @@ def _markers_edl(path, tc, frames, name="fix"):
 def test_freeze_frame_is_refused_by_name(fixtures_dir, tmp_path, capsys):
     markers = _markers_edl(tmp_path / "m.edl", "01:08:30:00", 48, "frozen")
     code = run_cli("run", fixtures_dir / "speed_effects_small.edl", "--markers", markers, "-o", tmp_path / "o.otio")
-    assert code == 2
+    assert code == 5  # its only marker skipped: nothing done
     err = _errors(capsys)
-    assert "range 'frozen' covers clip 'Z682_156 (LAY3)'" in err and "freeze frame" in err
+    assert "'frozen' at 01:08:30:00-01:08:32:00" in err
+    assert "covers clip 'Z682_156 (LAY3)'" in err and "freeze frame" in err
 
 
 def test_speed_change_is_refused_by_name(fixtures_dir, tmp_path, capsys):
     markers = _markers_edl(tmp_path / "m.edl", "01:11:31:16", 36, "fast")
     code = run_cli("run", fixtures_dir / "speed_effects_small.edl", "--markers", markers, "--widen",
                    "-o", tmp_path / "o.otio")
-    assert code == 2
+    assert code == 5
     err = _errors(capsys)
-    assert "range 'fast' covers clip 'Z686_5A (LAY2) (47.56 FPS)'" in err and "speed change (1.98x)" in err
+    assert "'fast' at 01:11:31:16" in err
+    assert "covers clip 'Z686_5A (LAY2) (47.56 FPS)'" in err and "speed change (1.98x)" in err
 
 
 def _edited_sample(samples, edit):
@@ -51,8 +54,9 @@ def test_transition_is_refused_by_name(samples, tmp_path, capsys):
     def add_dissolve(tl):
         tl.tracks[0].insert(1, otio.schema.Transition("dissolve", in_offset=RT(6, 24), out_offset=RT(6, 24)))
     path = _edited_sample(samples, add_dissolve)
-    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--marker-prefix", "crossing") == 2
-    assert "range 'crossing' touches a transition ('dissolve')" in _errors(capsys)
+    assert run_cli("run", path, "-o", tmp_path / "o.otio", "--marker-prefix", "crossing") == 5
+    assert "'crossing' at 01:00:08:12-01:00:11:12" in (err := _errors(capsys)) and \
+        "touches a transition ('dissolve')" in err
 
 
 def test_gap_in_the_window_is_rendered_black(samples, tmp_path):

@@ -20,6 +20,13 @@ def _err(capsys) -> str:
     return " ".join(captured.err.split())
 
 
+def _said(capsys) -> str:
+    """What ``plan`` printed: a skipped marker is listed, not an error."""
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "internal error" not in captured.err
+    return " ".join((captured.out + captured.err).split())
+
+
 def _sample_with(samples, markers, edit=None, name="edited.otio"):
     timeline = otio.adapters.read_from_file(str(samples / "retake_sample.otio"))
     for item in [timeline.tracks, *timeline.tracks, *timeline.find_clips()]:
@@ -37,10 +44,12 @@ def _sample_with(samples, markers, edit=None, name="edited.otio"):
 
 def test_one_bad_range_does_not_stop_the_others(samples, capsys):
     path = _sample_with(samples, [("good", 48, 72), ("quick", 100, 36), ("epic", 10, 24 * 17)])
-    assert run_cli("plan", path, "--json") == 0
-    captured = capsys.readouterr()
-    assert [row["name"] for row in json.loads(captured.out)] == ["good"]
-    assert run_cli("plan", path) == 0
+    assert run_cli("plan", path, "--json") == 4  # some skipped
+    rows = json.loads(capsys.readouterr().out)
+    assert [(row["name"], row["status"], row["record_in"]) for row in rows] == [
+        ("epic", "skipped", "01:00:00:10"), ("good", "ready", "01:00:02:00"), ("quick", "skipped", "01:00:04:04")]
+    assert "shorter than the preview engine's minimum" in rows[2]["reason"] and rows[2]["cost_usd"] == 0
+    assert run_cli("plan", path) == 4
     text = " ".join(capsys.readouterr().out.split())
     assert "skipped 'quick'" in text and "shorter than the preview engine's minimum" in text
     assert "skipped 'epic'" in text and "longer than the preview engine's maximum" in text
@@ -48,16 +57,19 @@ def test_one_bad_range_does_not_stop_the_others(samples, capsys):
 
 def test_run_summary_lists_the_ranges_left_out(samples, tmp_path, capsys):
     path = _sample_with(samples, [("good", 48, 72), ("quick", 100, 36)])
-    assert run_cli("run", path, "-o", tmp_path / "o.otio") == 0
+    assert run_cli("run", path, "-o", tmp_path / "o.otio") == 4  # some skipped, the others done
     captured = capsys.readouterr()
-    assert "skipped 'quick'" in " ".join((captured.out + captured.err).split())
+    assert "skipped 'quick' at 01:00:04:04-01:00:05:16" in " ".join((captured.out + captured.err).split())
 
 
 def test_all_ranges_bad_lists_each(samples, capsys):
     path = _sample_with(samples, [("quick", 100, 36), ("epic", 10, 24 * 17)])
-    assert run_cli("plan", path) == 2
+    assert run_cli("plan", path) == 5  # nothing can be retaken
+    said = " ".join(capsys.readouterr().out.split())
+    assert "skipped 'quick' at 01:00:04:04" in said and "skipped 'epic' at 01:00:00:10" in said
+    assert run_cli("run", path, "-o", samples / "o.otio") == 5
     err = _err(capsys)
-    assert "none of the 2 marked ranges fits" in err and "'quick'" in err and "'epic'" in err
+    assert "none of the 2 marker(s) can be retaken" in err and "'quick'" in err and "'epic'" in err
 
 
 def _edl(tmp_path, *events, fcm="FCM: NON-DROP FRAME"):
@@ -98,20 +110,20 @@ def test_plan_runs_runs_checks_disabled_clip_speed_change_and_gap_only(samples, 
     def disable(tl):
         tl.tracks[0][0].enabled = False
     path = _sample_with(samples, [("sky", 48, 72)], disable)
-    assert run_cli("plan", path) == 2
-    assert "which is disabled" in _err(capsys)
+    assert run_cli("plan", path) == 5  # its one marker skipped
+    assert "which is disabled" in _said(capsys)
 
     def speed(tl):
         tl.tracks[0][0].effects.append(otio.schema.LinearTimeWarp(time_scalar=2.0))
     path = _sample_with(samples, [("sky", 48, 72)], speed, name="speed.otio")
-    assert run_cli("plan", path) == 2
-    assert "speed change (2.00x)" in _err(capsys)
+    assert run_cli("plan", path) == 5  # its one marker skipped
+    assert "speed change (2.00x)" in _said(capsys)
 
     def gap(tl):
         tl.tracks[0].insert(1, otio.schema.Gap(source_range=TR(RT(0, 24), RT(96, 24))))
     path = _sample_with(samples, [("hole", 240, 72)], gap, name="gap.otio")
-    assert run_cli("plan", path) == 2
-    assert "covers only a gap" in _err(capsys)
+    assert run_cli("plan", path) == 5  # its one marker skipped
+    assert "covers only a gap" in _said(capsys)
 
 
 def test_fcp7_xml_disabled_clipitem_is_not_sent_as_if_visible(samples, capsys):
@@ -126,5 +138,5 @@ def test_fcp7_xml_disabled_clipitem_is_not_sent_as_if_visible(samples, capsys):
     path.write_text(text[:first] + disabled + text[end:])
     timeline = read_timeline(path)
     assert timeline.find_clips()[0].enabled is False
-    assert run_cli("plan", path, "--marker-prefix", "sky") == 2
-    assert "which is disabled" in _err(capsys)
+    assert run_cli("plan", path, "--marker-prefix", "sky") == 5
+    assert "which is disabled" in _said(capsys)

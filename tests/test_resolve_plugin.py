@@ -73,6 +73,16 @@ def test_takes_come_back_at_their_absolute_frames_on_new_tracks(samples, tmp_pat
     assert [b.GetName() for b in bins] == [summary["bin"]] and len(bins[0].GetClipList()) == 3
 
 
+def test_a_skipped_marker_is_said_and_the_others_are_placed(samples, tmp_path):
+    # `run` exits 4 when it skipped a marker: the script places the others and says which, where and why.
+    resolve = sample_resolve(samples)
+    timeline = resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
+    assert timeline.AddMarker(100, "Blue", "quick", "make it better", 36)  # 1.5 s: shorter than the host allows
+    summary = _retake(resolve, tmp_path)
+    assert sorted(r["name"] for r in summary["ranges"]) == ["crossing", "line", "sky"]
+    assert any(w.startswith("skipped 'quick' at 01:00:04:04: ") and "minimum" in w for w in summary["warnings"])
+
+
 def test_older_resolve_without_otio_export_and_with_inclusive_end_frames(samples, tmp_path):
     resolve = sample_resolve(samples, old=True)
     timeline = resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()

@@ -192,7 +192,13 @@ def timeline_as_otio(resolve, timeline, markers, rate_fraction, folder):
 
 # ------------------------------------------------------------------------------------------ running
 
-def _run(command, args, log=print):
+# otio-retake's exit codes (its README, "Exit codes") that are not failures: 4 some markers were skipped (the
+# others are done; the report lists the skipped ones), 6 `plan` only: some ranges' media is not on this machine.
+SOME_SKIPPED_EXIT = 4
+MEDIA_OFFLINE_EXIT = 6
+
+
+def _run(command, args, log=print, ok=(0,)):
     try:
         process = subprocess.Popen(command + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    universal_newlines=True)
@@ -207,7 +213,7 @@ def _run(command, args, log=print):
         log(line)
     output = process.stdout.read()
     process.wait()
-    if process.returncode != 0:
+    if process.returncode not in ok:
         detail = "\n".join(errors[-12:]) or output[-2000:]
         raise ResolveScriptError("otio-retake failed:\n" + detail)
     return output
@@ -318,14 +324,15 @@ def retake_marked_ranges(resolve, provider="preview", marker_color=None, mode=No
         options += ["--takes", str(int(takes))]
     options += list(settings.get("extra_args") or [])
     if confirm is not None:
-        plan = json.loads(_run(command, ["plan", otio_path, "--json"] + options, log))
+        plan = json.loads(_run(command, ["plan", otio_path, "--json"] + options, log,
+                               ok=(0, SOME_SKIPPED_EXIT, MEDIA_OFFLINE_EXIT)))
         cost = sum(row.get("cost_usd", 0) for row in plan)
         if not confirm(plan, cost):
             return {"bin": None, "ranges": [], "cancelled": True}
     out_path = os.path.join(run_dir, "retakes.otio")
     report_path = os.path.join(run_dir, "report.json")
     _run(command, ["run", otio_path, "-o", out_path, "--workspace", os.path.join(workspace, "jobs"),
-                   "--report", report_path, "--yes", "--force"] + options, log)
+                   "--report", report_path, "--yes", "--force"] + options, log, ok=(0, SOME_SKIPPED_EXIT))
     with open(report_path, encoding="utf-8") as fh:
         report = json.load(fh)
     bin_name = "Retakes %s %s" % (timeline.GetName(), time.strftime("%Y-%m-%d %H:%M:%S"))
@@ -381,7 +388,9 @@ def _place(placement, timeline, report, markers, bin_name, out_path, workspace):
     return {"bin": bin_name, "ranges": [{k: v for k, v in e.items() if k in ("name", "record_frame", "duration",
                                                                               "track", "takes")}
                                         for e in ranges.values()],
-            "warnings": report.get("warnings", []), "output": out_path}
+            "warnings": report.get("warnings", []) + [  # the markers not retaken, where and why
+                "skipped '%s' at %s: %s" % (s["name"], s.get("record_in") or "?", s["reason"])
+                for s in report.get("skipped", [])], "output": out_path}
 
 
 # ------------------------------------------------------------------------------------------ conform

@@ -32,7 +32,7 @@ __all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "RelinkedClip", "R
            "ConformRequest", "ConformedRange", "ConformResponse", "PairRequest", "Paired", "Health", "ErrorBody",
            "ProviderRow", "JournalStatus", "StatusJob", "StatusRun", "StatusClaim", "StatusPlace",
            "StatusBudget", "RelinkRow", "ResolveRange", "ResolveRetakeSummary", "ResolveConformed",
-           "ResolveConformSummary", "plan_rows", "run_report", "provider_rows", "journal_status",
+           "ResolveConformSummary", "plan_rows", "skipped_rows", "run_report", "provider_rows", "journal_status",
            "contract_schema",
            "SCHEMA_FILE"]
 
@@ -90,35 +90,61 @@ class PictureClip(_Model):
 
 
 class PlanRow(_Model):
-    """One marked range as ``plan --json`` prints it (its takes summed)."""
+    """One marker as ``plan --json`` prints it: a range to retake (its takes summed), or one skipped and why.
+
+    ``status``: ``ready`` (planned, its media on this machine), ``offline`` (planned and priced, but media it
+    needs is not on this machine: ``missing_media``; ``run`` skips it until the media is found) or ``skipped``
+    (not retaken: ``reason``; the plan fields are null or zero) or ``excluded`` (left out by choice, e.g. not
+    the --marker-color asked for, a point marker without --default-length, or already retaken on this
+    timeline). ``context_before_frames`` and
+    ``context_after_frames`` are the context each side of the marked frames; ``context_note`` says what cut it
+    short of what was asked (a transition, a retime, a gap, the media's end), "" when nothing did.
+    """
 
     name: str
     prompt: str
-    mode: Literal["video", "audio", "both"]
+    mode: Literal["video", "audio", "both"] | None
     record_in: str
     record_out: str
-    record_in_frame: int
-    record_out_frame: int
+    record_in_frame: int | None
+    record_out_frame: int | None
     duration_frames: int
     duration_seconds: float
     rate: int | float
     rate_exact: str
-    context_in: str
-    context_out: str
+    context_in: str | None
+    context_out: str | None
     context_frames: int
     context_seconds: float
-    section_start_seconds: float
-    section_duration_seconds: float
+    section_start_seconds: float | None
+    section_duration_seconds: float | None
     takes: int
     seeds: list[int]
-    provider: str
+    provider: str | None
     cost_usd: float
     origin: str
-    track_index: int
+    track_index: int | None
     cost_basis: str = ""  # what the host bills, e.g. "7.00 s of output x $0.10/s per take"
     seed_sent: bool = True  # False where the host's API takes no seed: the seeds above are then not sent
     relinked: list[RelinkedClip] = []  # the clips of its context window whose media was found by a search
     picture: list[PictureClip] = Field(default_factory=list, description="the clips the marked frames show")
+    status: Literal["ready", "offline", "skipped", "excluded"] = "ready"
+    reason: str | None = None
+    missing_media: list[str] = []
+    context_before_frames: int | None = None
+    context_after_frames: int | None = None
+    context_note: str = ""
+
+
+class Skipped(_Model):
+    """A marker not retaken: where it is (record timecode, "" where it has none) and why."""
+
+    name: str
+    origin: str
+    reason: str
+    record_in: str = ""
+    record_out: str = ""
+    record_frame: int | None = None
 
 
 class ReportTake(_Model):
@@ -153,6 +179,7 @@ class Report(_Model):
     reused: int
     estimated_usd: float
     reported_usd: float | None
+    skipped: list[Skipped] = Field([], description="the markers not retaken, each with its position and why")
 
 
 # ------------------------------------------------------------------------------------------ a panel's sequence
@@ -223,12 +250,6 @@ class _Options(_Model):
 
 class PlanRequest(_Options):
     sequence: Sequence
-
-
-class Skipped(_Model):
-    name: str
-    origin: str
-    reason: str
 
 
 class KeyStatus(_Model):
@@ -471,23 +492,26 @@ class ResolveConformSummary(_Model):
     conformed: list[ResolveConformed]
 
 
-def plan_rows(plans, relinked: dict[str, list[RelinkedClip]] | None = None, pictures: dict | None = None
-              ) -> list[PlanRow]:
+def plan_rows(plans, relinked: dict[str, list[RelinkedClip]] | None = None, pictures: dict | None = None, *,
+              skipped=(), offline: dict[str, list[str]] | None = None, rate=None) -> list[PlanRow]:
     """RetakePlans -> one row per marked range, its takes' seeds and costs summed (``plan --json``);
     ``relinked``: range name -> the relinked clips under it (``pipeline.relinked_clips``); ``pictures``: range
-    name -> the segments of its marked frames (``pipeline.pictures``)."""
+    name -> the segments of its marked frames (``pipeline.pictures``). With ``skipped`` (``SkippedMarker``s) a
+    row for each of them too, and ``offline`` (range -> missing media) marks the ranges whose media is not
+    here; ``rate`` (the timeline's) times the skipped rows. Rows in record order."""
+    offline = offline or {}
     rows: dict[str, dict] = {}
     for p in plans:
         r = p.range
+        rate = rate or r.rate
         row = rows.get(r.name)
         if row is None:
-            rate = r.rate
             rows[r.name] = row = {
                 "name": r.name, "prompt": r.prompt, "mode": r.mode.value,
                 "record_in": r.record_in_tc, "record_out": r.record_out_tc,
                 "record_in_frame": r.start_frame + r.record_in, "record_out_frame": r.start_frame + r.record_out,
                 "duration_frames": r.duration, "duration_seconds": round(r.seconds, 3),
-                "rate": int(rate) if rate.denominator == 1 else round(float(rate), 6), "rate_exact": str(rate),
+                **_rate_keys(r.rate),
                 "context_in": r.timecode(p.context_in), "context_out": r.timecode(p.context_out),
                 "context_frames": p.context_frames, "context_seconds": round(p.context_seconds, 3),
                 "section_start_seconds": round(float(p.section_start), 6),
@@ -500,11 +524,41 @@ def plan_rows(plans, relinked: dict[str, list[RelinkedClip]] | None = None, pict
                 "picture": [PictureClip(clip=seg.clip_name, track=seg.track, record_in=r.timecode(seg.record_in),
                                         record_out=r.timecode(seg.record_out), frames=seg.frames)
                             for seg in (pictures or {}).get(r.name, [])],
+                "status": "offline" if r.name in offline else "ready",
+                "reason": ("media not on this machine: " + ", ".join(offline[r.name]) + " (run skips this range "
+                           "until it is found)") if r.name in offline else None,
+                "missing_media": list(offline.get(r.name, [])),
+                "context_before_frames": r.record_in - p.context_in,
+                "context_after_frames": p.context_out - r.record_out,
+                "context_note": p.context_note,
             }
         row["takes"] += 1
         row["seeds"].append(p.seed)
         row["cost_usd"] = round(row["cost_usd"] + p.cost_usd, 4)
-    return [PlanRow(**row) for row in rows.values()]
+    out = [(row["record_in_frame"], PlanRow(**row)) for row in rows.values()]
+    for s in skipped:
+        frames = s.frames or 0
+        out.append((s.record_frame, PlanRow(
+            name=s.name, prompt="", mode=None, record_in=s.record_in, record_out=s.record_out,
+            record_in_frame=s.record_frame, record_out_frame=s.record_frame + frames if s.record_frame is not None
+            else None, duration_frames=frames,
+            duration_seconds=round(float(frames / rate), 3) if rate else 0.0,
+            **(_rate_keys(rate) if rate else {"rate": 0, "rate_exact": ""}),
+            context_in=None, context_out=None, context_frames=0, context_seconds=0.0, section_start_seconds=None,
+            section_duration_seconds=None, takes=0, seeds=[], provider=None, cost_usd=0.0, origin=s.origin,
+            track_index=None, seed_sent=False, status="skipped" if s.problem else "excluded", reason=s.reason)))
+    out.sort(key=lambda pair: (pair[0] is None, pair[0] or 0))
+    return [row for _, row in out]
+
+
+def _rate_keys(rate) -> dict:
+    return {"rate": int(rate) if rate.denominator == 1 else round(float(rate), 6), "rate_exact": str(rate)}
+
+
+def skipped_rows(skipped) -> list[Skipped]:
+    """``SkippedMarker``s as the bridge and ``run --report`` give them."""
+    return [Skipped(name=s.name, origin=s.origin, reason=s.reason, record_in=s.record_in, record_out=s.record_out,
+                    record_frame=s.record_frame) for s in skipped]
 
 
 def run_report(result) -> Report:
@@ -521,7 +575,8 @@ def run_report(result) -> Report:
             context_match=take.metadata["checks"]["context_match"], section_ok=take.metadata["checks"]["section_ok"]))
     return Report(outputs=[str(p) for p in result.outputs], workspace=str(result.workspace.root), takes=takes,
                   warnings=list(result.warnings), submitted=result.report.submitted, reused=result.report.reused,
-                  estimated_usd=result.report.estimated_usd, reported_usd=result.report.reported_usd)
+                  estimated_usd=result.report.estimated_usd, reported_usd=result.report.reported_usd,
+                  skipped=skipped_rows(getattr(result, "skipped", [])))
 
 
 def provider_rows() -> list[ProviderRow]:

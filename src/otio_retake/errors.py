@@ -7,7 +7,8 @@ act on them::
     RetakeError
     +-- InputError            the user's files or options are wrong: fix and re-run
     |   +-- TimelineReadError     a timeline file is missing, unreadable or unparsable
-    |   +-- NoMarkedRangesError   markers were seen but none qualified
+    |   +-- NothingToDoError      every marker was skipped (each listed with its position and reason)
+    |   |   +-- NoMarkedRangesError   no markers, or markers seen but none qualified
     |   +-- RangeLengthError      a range is shorter / longer than the engine allows
     |   +-- UnsupportedEditError  a range covers an edit we cannot render exactly
     |   +-- MissingMediaError     media the ranges need cannot be found
@@ -32,6 +33,11 @@ act on them::
         +-- DownloadError         the result arrived short or is not media
         +-- RunIncompleteError    some jobs did not finish; the same command finishes them
 
+Exit codes of the command line (README "Exit codes"): 0 every marker done; ``SOME_SKIPPED_EXIT`` some
+markers skipped (listed with position and reason), the others done; ``NothingToDoError.exit_code`` nothing
+done, every marker skipped; ``MEDIA_OFFLINE_EXIT`` (``plan`` only) ranges listed and priced but the media of
+some is not on this machine; 2 bad input, 3 an engine failure, 1 another error, 70 an internal bug.
+
 Messages are written for the editor: they name the file, line or marker and say
 what to do. Context is passed as keyword-only arguments so it is never mixed up
 with the message.
@@ -43,7 +49,10 @@ __all__ = [
     "RetakeError",
     "InputError",
     "TimelineReadError",
+    "NothingToDoError",
     "NoMarkedRangesError",
+    "SOME_SKIPPED_EXIT",
+    "MEDIA_OFFLINE_EXIT",
     "RangeLengthError",
     "UnsupportedEditError",
     "MissingMediaError",
@@ -111,7 +120,18 @@ class TimelineReadError(InputError):
         self.path = path
 
 
-class NoMarkedRangesError(InputError):
+# Not errors but outcomes a script must tell apart from "all done" (0) and from an error (1-3, 70).
+SOME_SKIPPED_EXIT = 4  # some markers were skipped (listed with position and reason); the others are done
+MEDIA_OFFLINE_EXIT = 6  # `plan`: every range is listed and priced, but some media is not on this machine
+
+
+class NothingToDoError(InputError):
+    """Every marker found was skipped, each for its own reason: nothing is planned or run."""
+
+    exit_code = 5
+
+
+class NoMarkedRangesError(NothingToDoError):
     pass
 
 

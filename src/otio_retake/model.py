@@ -148,6 +148,7 @@ class RetakePlan:
     section_start: Fraction
     section_duration: Fraction
     cost_usd: float
+    context_note: str = ""  # why the context is shorter than asked (a dissolve, a retime, a gap, the media's end)
 
     @property
     def take_letter(self) -> str:

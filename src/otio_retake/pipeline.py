@@ -23,12 +23,12 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from .jobs.plan import build_plans, check_windows, jobs_for
+from .jobs.plan import build_plans, check_windows, jobs_for, skip_of
 from .media.probe import probe
 from .media.splice import TakeOptions
 from .media.work import MEDIA_THREADS, media_processes as in_media_processes
-from .errors import (CostLimitError, InputError, JobFailedError, RetakeError, RunIncompleteError,
-                     SubmitOutcomeUnknownError)
+from .errors import (CostLimitError, InputError, JobFailedError, NothingToDoError, RetakeError,
+                     RunIncompleteError, SubmitOutcomeUnknownError)
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
 from .contract import JournalStatus, RelinkedClip, RelinkRow, journal_status, run_report
@@ -48,7 +48,8 @@ from .timeline.relink import MediaResolver
 from .timeline.segments import TimelineIndex
 from .timeline.write import check_output, write_timeline
 
-__all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "RunResult", "conform_file", "cancel_jobs", "CancelOutcome",
+__all__ = ["Loaded", "open_timeline", "load", "plan", "ready_plans", "nothing_to_do", "make_runner", "run", "RunResult",
+           "conform_file", "cancel_jobs", "CancelOutcome",
            "relink_report", "relinked_clips", "parse_base_urls", "TIMELINE_KEYS", "load_and_plan", "run_arguments", "runner_for",
            "expired_notices", "pictures", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
            "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
@@ -57,12 +58,22 @@ __all__ = ["Loaded", "open_timeline", "load", "plan", "make_runner", "run", "Run
 
 @dataclass
 class Loaded:
+    """A read timeline and its markers: ``ranges`` to retake, ``skipped`` the markers left out (by ``load``,
+    and by ``plan`` with the reasons it found), ``offline`` what media each range needs that is not on this
+    machine (``plan`` lists and prices such ranges; ``run`` leaves them out)."""
+
     path: Path
     timeline: otio.schema.Timeline
     ranges: list[MarkedRange]
     skipped: list[SkippedMarker]
     resolver: MediaResolver
     warnings: list[str] = field(default_factory=list)  # what reading had to assume (e.g. an EDL's rate)
+    offline: dict[str, list[str]] = field(default_factory=dict)
+    marker_skips: list[SkippedMarker] | None = None  # the markers ``load`` left out: each plan starts from them
+
+    def __post_init__(self) -> None:
+        if self.marker_skips is None:
+            self.marker_skips = list(self.skipped)
 
 
 def open_timeline(path: str | Path, *, fps: str | None = None, markers: str | Path | None = None,
@@ -77,26 +88,59 @@ def open_timeline(path: str | Path, *, fps: str | None = None, markers: str | Pa
 def load(path: str | Path, *, fps: str | None = None, markers: str | Path | None = None,
          media_dirs: list[Path] = (), marker_filter: MarkerFilter = MarkerFilter(), mode: Mode | None = None,
          takes: int | None = None, seed: int | None = None, project: str | None = None,
-         picture_track: str | None = None) -> Loaded:
+         picture_track: str | None = None, require: bool = True) -> Loaded:
+    """Read the timeline and its markers; with ``require`` none qualifying is a ``NoMarkedRangesError`` (without,
+    only when none was found or chosen: ``plan`` lists the ones skipped for a fault of their own)."""
     path = Path(path)
     timeline, resolver = open_timeline(path, fps=fps, markers=markers, media_dirs=media_dirs, project=project)
     ranges, skipped = find_marked_ranges(timeline, marker_filter=marker_filter, default_mode=mode or Mode.VIDEO,
                                          default_takes=takes or 1, default_seed=seed, picture_track=picture_track,
                                          resolver=resolver)
-    require_marked_ranges(ranges, skipped, str(path))
+    if require or not any(s.problem for s in skipped):  # none found, or none chosen: said as before
+        require_marked_ranges(ranges, skipped, str(path))
     warnings = [str(w) for w in timeline.metadata.get("otio_retake", {}).get("warnings", [])]
     return Loaded(path, timeline, ranges, skipped, resolver, warnings)
 
 
 def plan(loaded: Loaded, *, provider: str = "preview", widen: bool = False,
-         context_seconds: float | None = None) -> list[RetakePlan]:
-    """Plans of every range that fits its host (the others join ``loaded.skipped`` with the reason),
-    checked as ``run`` checks them before it spends anything."""
+         context_seconds: float | None = None, require: bool = True) -> list[RetakePlan]:
+    """Plans of every range that can be retaken, checked as ``run`` checks them before it spends anything.
+
+    Each range stands alone: its context is shortened to stop short of what cannot be rendered exactly, and a
+    range that still cannot be planned joins ``loaded.skipped`` with its position and reason. A range whose
+    media is not on this machine is planned (and priced) and named in ``loaded.offline``. With ``require``,
+    no plan at all is a ``NothingToDoError`` listing every marker and why.
+    """
+    skipped = list(loaded.marker_skips)
     plans = build_plans(loaded.timeline, loaded.ranges, limits_for=provider_limits, provider=provider,
-                        widen=widen, context_seconds=context_seconds, skipped=loaded.skipped,
+                        widen=widen, context_seconds=context_seconds, skipped=skipped,
                         source=str(loaded.path), resolver=loaded.resolver)
-    check_windows(loaded.timeline, plans, loaded.resolver)
+    plans, loaded.offline = check_windows(loaded.timeline, plans, loaded.resolver, skipped=skipped)
+    loaded.skipped = sorted(skipped, key=lambda s: (s.record_frame is None, s.record_frame or 0, s.name))
+    if require and not plans:
+        raise nothing_to_do(loaded)
     return plans
+
+
+def nothing_to_do(loaded: Loaded) -> NothingToDoError:
+    """Every marker was skipped: the error lists each with its position and reason."""
+    listing = "\n".join(f"  - {s.listing()}" for s in loaded.skipped)
+    return NothingToDoError(f"{loaded.path}: none of the {len(loaded.skipped)} marker(s) can be retaken:\n{listing}")
+
+
+def ready_plans(loaded: Loaded, plans: list[RetakePlan]) -> list[RetakePlan]:
+    """The plans a run makes: a range whose media is not on this machine is left out, and joins
+    ``loaded.skipped`` saying which media (once, however often it is asked)."""
+    if not loaded.offline:
+        return plans
+    listed = {s.name for s in loaded.skipped}
+    for rng in {p.range.name: p.range for p in plans}.values():
+        if rng.name in loaded.offline and rng.name not in listed:
+            missing = ", ".join(loaded.offline[rng.name])
+            loaded.skipped.append(skip_of(rng, f"its media is not on this machine: {missing} (point at it with "
+                                               "--media-dir DIR; `otio-retake relink` lists what is found)"))
+    loaded.skipped.sort(key=lambda s: (s.record_frame is None, s.record_frame or 0, s.name))
+    return [p for p in plans if p.range.name not in loaded.offline]
 
 
 def pictures(loaded: Loaded, plans: list[RetakePlan]) -> dict[str, list]:
@@ -120,6 +164,7 @@ class RunResult:
     workspace: Workspace
     report: RunReport
     warnings: list[str] = field(default_factory=list)
+    skipped: list[SkippedMarker] = field(default_factory=list)  # markers not retaken, with position and reason
 
 
 def parse_base_urls(values: list[str] | tuple[str, ...], default_provider: str) -> dict[str, str]:
@@ -182,7 +227,13 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
     out = Path(out)
     check_output(loaded.timeline, out, force=force)  # refuse before any work is done, not after
     runner.workspace.check_writable()
-    check_windows(loaded.timeline, plans, loaded.resolver)
+    skipped = list(loaded.skipped)
+    plans, offline = check_windows(loaded.timeline, plans, loaded.resolver, skipped=skipped)
+    loaded.offline.update(offline)
+    loaded.skipped = skipped
+    plans = ready_plans(loaded, plans)
+    if not plans:
+        raise nothing_to_do(loaded)
     runner.planner.check(plans)
     pending = runner.planner.pending_cost(plans, runner.journal)
     if max_cost is not None and pending > max_cost + 1e-9:
@@ -216,7 +267,7 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
                  f"host?); check it before use" for t in takes if not t.metadata["checks"]["section_ok"]]
     warnings += [f"range '{t.range.name}': a source ran out, {t.metadata['held_source_frames']} frame(s) held"
                  for t in takes if t.metadata.get("held_source_frames")]
-    return RunResult(takes, outputs, result_timeline, runner.workspace, report, warnings)
+    return RunResult(takes, outputs, result_timeline, runner.workspace, report, warnings, list(loaded.skipped))
 
 
 def _rerun_hint(errors: list[Exception], *, resubmit_expired: bool = True) -> str:
@@ -436,19 +487,20 @@ TIMELINE_KEYS = ("timeline", "markers", "fps", "media_dirs", "marker_colors", "m
 def load_and_plan(timeline, markers=None, fps=None, media_dirs=(), marker_colors=(), marker_prefix=None,
                   default_length=None, mode=None, takes=None, seed=None, provider="preview", widen=False,
                   context_seconds=None, project=None, picture_track=None, *,
-                  on_warning: Callable[[str], None] | None = None
+                  on_warning: Callable[[str], None] | None = None, require: bool = True
                   ) -> tuple[Loaded, list[RetakePlan]]:
-    """``load`` then ``plan`` from `run`'s options; what reading had to assume is told before planning."""
+    """``load`` then ``plan`` from `run`'s options; what reading had to assume is told before planning.
+    Without ``require`` every marker skipped is not an error (``plan`` lists them)."""
     loaded = load(
         timeline, fps=fps, markers=markers, media_dirs=list(media_dirs),
         marker_filter=MarkerFilter(colors=tuple(marker_colors), name_prefix=marker_prefix,
                                    default_length_seconds=default_length),
         mode=Mode(mode) if mode else None, takes=takes, seed=seed, project=project,
-        picture_track=picture_track)
+        picture_track=picture_track, require=require)
     for warning in loaded.warnings:
         if on_warning is not None:
             on_warning(warning)
-    plans = plan(loaded, provider=provider, widen=widen, context_seconds=context_seconds)
+    plans = plan(loaded, provider=provider, widen=widen, context_seconds=context_seconds, require=require)
     return loaded, plans
 
 
@@ -509,6 +561,9 @@ def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, arguments: 
     """Plan every job in the shared journal and queue it with the run's settings (paths made absolute, so any
     machine that sees the same folders runs it as this one would)."""
     import uuid
+    plans = ready_plans(loaded, plans)
+    if not plans:
+        raise nothing_to_do(loaded)
     runner.planner.check(plans)
     pending = runner.planner.pending_cost(plans, runner.journal)
     if arguments.get("max_cost") is not None and pending > arguments["max_cost"] + 1e-9:

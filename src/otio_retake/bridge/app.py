@@ -33,7 +33,7 @@ from ..jobs.cost import CONFIRM_ABOVE_USD  # as the command line: above it the e
 from .. import pipeline
 from ..contract import (BridgeReport, ConformRequest, ConformResponse, ErrorBody, Health, KeyStatus, Paired,
                         PairRequest, PlanRequest, PlanResponse, ProgressMessage, RunCreated, RunRequest, RunStatus,
-                        Skipped, plan_rows)
+                        plan_rows, skipped_rows)
 from ..errors import RetakeError
 from ..model import Mode
 from ..providers import key_source
@@ -112,12 +112,13 @@ def create_app(*, tokens: TokenStore, pairing: PairingGate, root: Path, port_of=
                                                                  else ()),
                                mode=Mode(body.mode) if body.mode else None, takes=body.takes)
         plans = pipeline.plan(loaded, provider=body.provider)
-        rows = plan_rows(plans, pictures=pipeline.pictures(loaded, plans))  # as `plan --json`: the picture clips too
+        # as `plan --json`: the picture clips too; offline media: listed, priced, and said
+        rows = plan_rows(plans, pictures=pipeline.pictures(loaded, plans), offline=loaded.offline)
         source = key_source(body.provider)
         return PlanResponse(sequence=body.sequence.name, ranges=rows, total_usd=round(sum(r.cost_usd for r in rows), 4),
                             confirm_above_usd=CONFIRM_ABOVE_USD,
                             key=KeyStatus(provider=body.provider, configured=source is not None, source=source),
-                            skipped=[Skipped(name=s.name, origin=s.origin, reason=s.reason) for s in loaded.skipped],
+                            skipped=skipped_rows(loaded.skipped),
                             warnings=sequence_warnings(body.sequence) + ([] if source else [
                                 f"no key for {body.provider} where the bridge runs: a run would be refused"]))
 

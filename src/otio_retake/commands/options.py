@@ -113,6 +113,7 @@ def warn(warning: str) -> None:
     err.print(labelled("warning:", "yellow", warning), highlight=False)
 
 
-def load_and_plan(**options):
+def load_and_plan(require: bool = True, **options):
     """``pipeline.load_and_plan`` from the timeline options, its warnings printed."""
-    return pipeline.load_and_plan(**{k: options[k] for k in pipeline.TIMELINE_KEYS}, on_warning=warn)
+    return pipeline.load_and_plan(**{k: options[k] for k in pipeline.TIMELINE_KEYS}, on_warning=warn,
+                                  require=require)

@@ -12,10 +12,12 @@ from rich.text import Text
 from .. import pipeline
 from ..contract import plan_rows
 from ..display import LiveProgress, PlainProgress
-from ..errors import CostLimitError, JobCancelledError
+from ..errors import (MEDIA_OFFLINE_EXIT, SOME_SKIPPED_EXIT, CostLimitError, JobCancelledError,
+                      NothingToDoError)
 from ..jobs.cost import CONFIRM_ABOVE_USD
 from ..jobs.progress import ProgressHub
 from ..timecode import rate_label
+from ..timeline.info import timeline_rate
 from . import echo_json, err, labelled, out
 from .options import base_urls_option, journal_option, load_and_plan, timeline_options
 
@@ -24,34 +26,59 @@ __all__ = ["COMMANDS"]
 
 @click.command("plan")
 @timeline_options
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (one object per range).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (one object per marker: ready, offline "
+              "or skipped).")
 def plan_cmd(as_json, **kwargs):
-    """List the marked ranges and what would be sent for each."""
-    loaded, plans = load_and_plan(**kwargs)
-    rows = plan_rows(plans, pipeline.relinked_clips(loaded, plans), pipeline.pictures(loaded, plans))
+    """List every marker: what would be sent for each range and what it costs, or why it is skipped.
+
+    Exit 0 every range ready, 4 some markers skipped, 5 none can be retaken, 6 media of some ranges is not
+    on this machine (they are listed and priced; `run` skips them until it is found)."""
+    loaded, plans = load_and_plan(**kwargs, require=False)
+    rate = timeline_rate(loaded.timeline)
+    rows = plan_rows(plans, pipeline.relinked_clips(loaded, plans), pipeline.pictures(loaded, plans),
+                     skipped=loaded.skipped, offline=loaded.offline, rate=rate)
     if as_json:
         echo_json(rows)
-        return
-    rate = loaded.ranges[0].rate
-    table = Table(title=f"{loaded.path.name}: {len(rows)} marked range(s) at {rate_label(rate)} fps")
-    for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "takes", "cost", "billed on",
-                "prompt"):
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(row.name, row.mode, row.record_in, row.record_out, str(row.duration_frames),
-                      f"{row.duration_seconds:.2f}", f"{row.context_in}-{row.context_out}",
-                      str(row.takes), f"${row.cost_usd:.2f}", row.cost_basis, row.prompt)
-    out.print(table)
-    out.print(f"estimated total for {kwargs['provider']}: ${sum(r.cost_usd for r in rows):.2f}")
-    for row in rows:  # which clips its marked frames show (the picture rule), a line each: the table stays narrow
-        shown = ", ".join(dict.fromkeys(f"{c.clip} ({c.track})" if c.track else c.clip for c in row.picture))
-        out.print(Text(f"picture of '{row.name}': {shown}"))
-    for s in loaded.skipped:
-        out.print(Text(f"skipped '{s.name}' ({s.origin}): {s.reason}", style="dim"))
-    relinked = {c.clip: c for row in rows for c in row.relinked}
-    for c in relinked.values():  # where the timeline said the media was, and where it was found instead
-        out.print(f"relinked clip '{c.clip}': {c.written or '(no path in the timeline)'} -> {c.path} ({c.how})",
-                  highlight=False)
+    else:
+        ready = [r for r in rows if r.status in ("ready", "offline")]
+        table = Table(title=f"{loaded.path.name}: {len(ready)} marked range(s) at {rate_label(rate)} fps"
+                            + (f", {len(rows) - len(ready)} skipped" if len(rows) > len(ready) else ""))
+        for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "takes", "cost",
+                    "billed on", "prompt"):
+            table.add_column(col, overflow="fold")
+        for row in ready:
+            context = f"{row.context_in}-{row.context_out} (-{row.context_before_frames}/+{row.context_after_frames})"
+            if row.context_note:
+                context += f"\nshortened: {row.context_note}"
+            prompt = row.prompt if row.status == "ready" else f"{row.prompt}\nOFFLINE: {', '.join(row.missing_media)}"
+            table.add_row(row.name, row.mode, row.record_in, row.record_out, str(row.duration_frames),
+                          f"{row.duration_seconds:.2f}", context, str(row.takes), f"${row.cost_usd:.2f}",
+                          row.cost_basis, prompt)
+        if ready:
+            out.print(table)
+            out.print(f"estimated total for {kwargs['provider']}: ${sum(r.cost_usd for r in rows):.2f}",
+                      highlight=False)
+        else:
+            out.print(f"{loaded.path.name}: none of its {len(rows)} marker(s) can be retaken", highlight=False)
+        for row in ready:  # which clips its marked frames show (the picture rule), a line each: the table stays narrow
+            shown = ", ".join(dict.fromkeys(f"{c.clip} ({c.track})" if c.track else c.clip for c in row.picture))
+            out.print(Text(f"picture of '{row.name}': {shown}"))
+        for s in loaded.skipped:
+            out.print(Text(f"skipped {s.listing()}", style="dim"))
+        relinked = {c.clip: c for row in rows for c in row.relinked}
+        for c in relinked.values():  # where the timeline said the media was, and where it was found instead
+            out.print(f"relinked clip '{c.clip}': {c.written or '(no path in the timeline)'} -> {c.path} "
+                      f"({c.how})", highlight=False)
+        if loaded.offline:
+            out.print(f"{len(loaded.offline)} range(s) need media that is not on this machine: `run` skips them "
+                      "until it is found (--media-dir DIR; `otio-retake relink` lists what is found)",
+                      highlight=False)
+    if not plans:
+        raise SystemExit(NothingToDoError.exit_code)
+    if loaded.offline:
+        raise SystemExit(MEDIA_OFFLINE_EXIT)
+    if any(s.problem for s in loaded.skipped):  # markers left out by choice (--marker-color...) are not a fault
+        raise SystemExit(SOME_SKIPPED_EXIT)
 
 
 @click.command("run")
@@ -105,6 +132,9 @@ def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **
     if queue and not journal:
         raise click.BadParameter("--queue needs --journal URL (the journal the workers read)", param_hint="--queue")
     loaded, plans = load_and_plan(**options)
+    plans = pipeline.ready_plans(loaded, plans)  # media not on this machine: those ranges are skipped, said why
+    if not plans:
+        raise pipeline.nothing_to_do(loaded)
     hub = ProgressHub()
     settings = {**arguments, "resubmit_unknown": resubmit_unknown, "no_resubmit_expired": no_resubmit_expired}
     runner = pipeline.runner_for(settings, loaded, journal, on_event=hub.publish, budget_usd=budget_usd)
@@ -152,10 +182,15 @@ def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **
     out.print(f"{summary.submitted} job(s) submitted, {summary.reused} reused{recut}; {paid}", highlight=False)
     for path in result.outputs:
         out.print(f"wrote {path}", highlight=False)
-    for s in loaded.skipped:  # left out: the editor must see which markers were not retaken, and why
-        out.print(f"skipped '{s.name}' ({s.origin}): {s.reason}", highlight=False)
+    for s in result.skipped:  # left out: the editor must see which markers were not retaken, where, and why
+        out.print(f"skipped {s.listing()}", highlight=False)
     if report is not None:
         pipeline.write_report(report, result)
+    faults = [s for s in result.skipped if s.problem]
+    if faults:
+        out.print(f"{len(faults)} marker(s) skipped, {len({t.range.name for t in result.takes})} retaken",
+                  highlight=False)
+        raise SystemExit(SOME_SKIPPED_EXIT)
 
 
 @click.command("status")

@@ -17,10 +17,13 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from ..errors import EngineError, InputError, MediaError, MissingMediaError, RangeLengthError, UnsupportedEditError
+import opentimelineio as otio
+
+from ..errors import (EngineError, InputError, MediaError, MissingMediaError, RangeLengthError, RetakeError,
+                      UnsupportedEditError)
 from ..media.probe import probe
 from .cost import estimate
 from ..model import MarkedRange, RetakePlan
@@ -34,6 +37,7 @@ from .pool import HostPool
 from .store import PAID_STATES, JobState, Store
 
 __all__ = ["build_plans", "check_windows", "check_rules", "plan_range", "check_length", "DEFAULT_CONTEXT_SECONDS",
+           "Bounds", "clean_bounds", "skip_of",
            "default_seed", "jobs_for", "sends_seed", "JobPlanner", "UnresolvedSubmitError"]
 
 DEFAULT_CONTEXT_SECONDS = 2.0
@@ -80,41 +84,56 @@ def widen_range(rng: MarkedRange, frames: int, timeline_frames: int) -> MarkedRa
 
 
 def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_frames: int,
-               shot: tuple[int, int], context_seconds: float | None = None) -> list[RetakePlan]:
-    """One plan per take of an already length-checked range."""
+               shot: tuple[int, int], context_seconds: float | None = None,
+               bounds: Bounds | None = None) -> list[RetakePlan]:
+    """One plan per take of an already length-checked range; its context stays within ``bounds``
+    (``clean_bounds``: short of a transition, a retime, a gap or the media's end), else within the timeline."""
     rate = rng.rate
+    bounds = bounds or Bounds(0, timeline_frames)
     seconds = rng.context_seconds if rng.context_seconds is not None else (
         context_seconds if context_seconds is not None else DEFAULT_CONTEXT_SECONDS)
     if not limits.honours_section:  # whatever is sent may be regenerated: send only what is to be retaken
         seconds = 0
     pad = round(Fraction(seconds).limit_denominator(1000) * rate)
-    lo = max(rng.record_in - pad, min(shot[0], rng.record_in), 0)
-    hi = min(rng.record_out + pad, max(shot[1], rng.record_out), timeline_frames)
-    lo, hi = _grow_to(lo, hi, limits.min_input_frames, timeline_frames)
+    lo = max(rng.record_in - pad, min(shot[0], rng.record_in), bounds.lo)
+    hi = min(rng.record_out + pad, max(shot[1], rng.record_out), bounds.hi)
+    lo, hi = _grow_to(lo, hi, limits.min_input_frames, bounds.lo, bounds.hi)
     if hi - lo < limits.min_input_frames:
+        if (bounds.lo, bounds.hi) == (0, timeline_frames):
+            raise RangeLengthError(
+                f"marker '{rng.name}' ({rng.origin}): the timeline has only {timeline_frames} frames, fewer than "
+                f"the {limits.min_input_frames} input frames {provider} needs",
+                hint=f"retake a longer timeline (at least {limits.min_input_frames} frames)")
         raise RangeLengthError(
-            f"marker '{rng.name}' ({rng.origin}): the timeline has only {timeline_frames} frames, fewer than the "
-            f"{limits.min_input_frames} input frames {provider} needs",
-            hint=f"retake a longer timeline (at least {limits.min_input_frames} frames)")
+            f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}: only {hi - lo} frames around it can be sent "
+            f"({bounds.describe(rng)}), fewer than the {limits.min_input_frames} input frames {provider} needs",
+            hint="move the marker away from the transition, retime, gap or media end, or use a host with a "
+                 "shorter minimum input")
     lo, hi = _shrink_to(lo, hi, rng, math.floor(limits.max_input_seconds * rate + 1e-9))
     offset = Fraction(rng.record_in - lo) / rate
     duration = Fraction(rng.duration) / rate
     if limits.whole_seconds:
-        lo, hi, offset, duration = _whole_seconds(rng, lo, hi, timeline_frames)
+        lo, hi, offset, duration = _whole_seconds(rng, lo, hi, bounds.hi, floor=bounds.lo)
     check_rules(rng, limits, lo, hi, offset, duration, engine=provider)
     excerpt_seconds = float(Fraction(hi - lo) / rate)
     cost = estimate(limits, input_seconds=excerpt_seconds, section_seconds=float(duration),
                     output_seconds=excerpt_seconds).usd
     base_seed = rng.seed if rng.seed is not None else default_seed(rng)
+    # Said where a cause outside the range's own shot cut the context short of what was asked.
+    note = bounds.note(rng, before=lo == bounds.lo and lo > rng.record_in - pad,
+                       after=hi == bounds.hi and hi < rng.record_out + pad)
     return [RetakePlan(range=rng, provider=provider, take_index=i, seed=base_seed + i, context_in=lo,
-                       context_out=hi, section_start=offset, section_duration=duration, cost_usd=cost)
+                       context_out=hi, section_start=offset, section_duration=duration, cost_usd=cost,
+                       context_note=note)
             for i in range(rng.first_take, rng.first_take + rng.takes)]
 
 
-def _whole_seconds(rng: MarkedRange, lo: int, hi: int, total: int) -> tuple[int, int, Fraction, Fraction]:
+def _whole_seconds(rng: MarkedRange, lo: int, hi: int, total: int, *, floor: int = 0
+                   ) -> tuple[int, int, Fraction, Fraction]:
     """(lo, hi, section start, section duration) with the section on whole seconds of the excerpt, covering the
     marked frames: widened to the next whole second after their end, taking the frames it needs from the
-    timeline. Where the timeline ends first (a marker at its end) the excerpt starts earlier instead, on the
+    timeline (``total``: up to where the context may reach). Where it ends first (a marker at its end) the
+    excerpt starts earlier instead (down to ``floor``), on the
     media before it, until a whole second falls in the second half of the marked range's last frame: the
     section ends there, with most of that frame in it (at 23.976 or 29.97 no whole second ever ends on a
     frame's end, and a host rounds a section's end to the nearest frame)."""
@@ -125,13 +144,130 @@ def _whole_seconds(rng: MarkedRange, lo: int, hi: int, total: int) -> tuple[int,
     needed = lo + math.ceil(end * rate - tiny)
     if needed <= total:
         return lo, max(hi, needed), Fraction(first), Fraction(end - first)
-    for start in range(lo, max(0, lo - 2 * math.ceil(rate)) - 1, -1):
+    for start in range(lo, max(floor, lo - 2 * math.ceil(rate)) - 1, -1):  # floor: how far the context may reach
         frames = rng.record_out - start  # the clip sent, up to the marked range's end
         whole = math.floor(frames / rate)
         if whole * rate > frames - Fraction(1, 2):  # ends in the second half of the last marked frame
             first = math.floor(Fraction(rng.record_in - start) / rate)
             return start, max(hi, rng.record_out), Fraction(first), Fraction(whole - first)
     return lo, min(needed, total), Fraction(first), Fraction(end - first)  # refused by check_rules, saying why
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How far a range's context may reach, ``[lo, hi)`` in record frames, and what stops it each side
+    ("" where it is only the timeline's start or end)."""
+
+    lo: int
+    hi: int
+    lo_why: str = ""
+    hi_why: str = ""
+
+    def note(self, rng: MarkedRange, *, before: bool, after: bool) -> str:
+        parts = []
+        if before and self.lo_why:
+            parts.append(f"{rng.record_in - self.lo} frame(s) before, from {rng.timecode(self.lo)}: stops at "
+                         f"{self.lo_why}")
+        if after and self.hi_why:
+            parts.append(f"{self.hi - rng.record_out} frame(s) after, to {rng.timecode(self.hi)}: stops at "
+                         f"{self.hi_why}")
+        return "; ".join(parts)
+
+    def describe(self, rng: MarkedRange) -> str:
+        return self.note(rng, before=bool(self.lo_why), after=bool(self.hi_why)) or "the timeline's ends"
+
+
+def clean_bounds(index: TimelineIndex, rng: MarkedRange, resolver: MediaResolver, *, total: int,
+                 reach: int) -> Bounds:
+    """The widest context ``[lo, hi)`` around a range whose frames all render exactly, looked for ``reach``
+    frames each side in the picture the editor sees (the picture rule, ``TimelineIndex.picture``): it stops
+    short of a transition, a clip or nest that cannot be rendered exactly (a retime, a freeze: whatever
+    ``segments`` refuses), frames with no footage (a gap) and the end of a clip's media.
+
+    The marked frames themselves are checked by ``segments`` (an ``UnsupportedEditError`` says why they
+    cannot be rendered exactly); marked frames with no footage at all, or past their media's end, are refused
+    here. Any refusal is the range's own: the caller skips it and goes on with the others.
+    """
+    a, b = rng.record_in, rng.record_out
+    where = f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}-{rng.record_out_tc}"
+    inside = index.segments(rng.picture, a, b, resolver, range_name=rng.name)
+    if all(seg.is_gap for seg in inside):
+        raise _no_picture(rng, inside)
+    first_seen, last_seen = max(0, a - reach), min(total, b + reach)
+    problems: list[tuple[int, int, str]] = []
+    for piece in index.picture(rng.picture, first_seen, last_seen, resolver, range_name=rng.name, strict=False):
+        if piece.item is None:  # black: a gap, or only what the picture rule passes over (a title...)
+            problems.append((piece.record_in, piece.record_out, "a gap"))
+        else:
+            problems += _piece_problems(index, rng, resolver, piece)
+    # looked no further than the host's longest input reaches: never the bound but with a --context longer
+    lo, lo_why = first_seen, "" if first_seen == 0 else "the longest input the host takes"
+    hi, hi_why = last_seen, "" if last_seen == total else "the longest input the host takes"
+    for first, last, why in problems:
+        if first < b and last > a and why != "a gap":  # black inside the marked frames is rendered black
+            raise UnsupportedEditError(f"{where}: its marked frames reach {why} at {rng.timecode(max(first, a))}, "
+                                       "which cannot be rendered exactly",
+                                       hint="move the marker, or shorten it to stop before it")
+        if first < a and min(last, a) > lo:
+            lo, lo_why = min(last, a), why
+        if last > b and max(first, b) < hi:
+            hi, hi_why = max(first, b), why
+    return Bounds(lo, hi, lo_why, hi_why)
+
+
+def _no_picture(rng: MarkedRange, inside) -> UnsupportedEditError:
+    passed = "; ".join(dict.fromkeys(s.track for s in inside if s.track))  # a title, a take... (picture.py)
+    return UnsupportedEditError(
+        f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}-{rng.record_out_tc} "
+        + (f"has no footage under it ({passed})" if passed else "covers only a gap")
+        + ": there is no picture to retake",
+        hint="move the marker onto a clip" + (", or name the track to use with --picture-track" if passed else ""))
+
+
+def _piece_problems(index: TimelineIndex, rng: MarkedRange, resolver: MediaResolver, piece
+                    ) -> list[tuple[int, int, str]]:
+    """The frames of one piece of footage the context may not reach: the transitions over it on its track, all
+    of it where ``segments`` refuses its clip (a retime, a freeze), and those past the end (or before the
+    start) of its media."""
+    clip, out = piece.item, []
+    clear = [(piece.record_in, piece.record_out)]  # its frames clear of transitions
+    track = index.video(piece.track_index) if piece.track_index >= 0 else None
+    for other, first, last in (track.overlapping(piece.record_in, piece.record_out) if track else ()):
+        if isinstance(other, otio.schema.Transition):
+            kind = f"{other.transition_type or ''} {other.name or ''}"
+            label = "a dissolve" if "dissolve" in kind.lower() else f"a transition ({kind.strip() or 'wipe'})"
+            lo, hi = max(first, piece.record_in), min(last, piece.record_out)
+            out.append((lo, hi, label))
+            clear = [part for c0, c1 in clear for part in ((c0, min(c1, lo)), (max(c0, hi), c1)) if part[0] < part[1]]
+    if not clear:
+        return out
+    c0, c1 = max(clear, key=lambda part: part[1] - part[0])
+    try:
+        segs = [s for s in index.segments(rng.picture, c0, c1, resolver, range_name=rng.name) if s.media is not None]
+    except UnsupportedEditError as exc:
+        why = exc.message.split(", which ", 1)[-1] if ", which " in exc.message else "cannot be rendered exactly"
+        return [(piece.record_in, piece.record_out,
+                 f"clip '{clip.name}' ({why.removeprefix('has a ').removeprefix('is ')})")]
+    if len(segs) != 1:
+        return out  # missing media (plan lists it offline), or more than this piece: the window's own check
+    seg = segs[0]
+    try:
+        info = probe(seg.media.path)
+    except MediaError:
+        return out  # unreadable: the window's check says so, for this range alone
+    length = Fraction(info.frames, 1) / info.rate if info.frames and info.rate else \
+        Fraction(info.duration).limit_denominator(100000)
+    step = seg.speed / rng.rate  # media seconds per record frame
+    if length <= 0 or step <= 0:
+        return out
+    # record frame f shows media time t = file_start + (f - record_in) x step, kept while 0 <= t < length
+    starts = seg.record_in + math.ceil((0 - seg.file_start) / step - Fraction(1, 10**6))
+    ends = seg.record_in + math.ceil((length - seg.file_start) / step - Fraction(1, 10**6))
+    if starts > piece.record_in:
+        out.append((piece.record_in, min(starts, piece.record_out), f"the start of '{clip.name}''s media"))
+    if ends < piece.record_out:
+        out.append((max(ends, piece.record_in), piece.record_out, f"the end of '{clip.name}''s media"))
+    return out
 
 
 def check_rules(rng: MarkedRange, limits: Limits, lo: int, hi: int, offset: Fraction, duration: Fraction, *,
@@ -170,13 +306,14 @@ def check_rules(rng: MarkedRange, limits: Limits, lo: int, hi: int, offset: Frac
             else "lengthen the marker, or pass --widen")
 
 
-def _grow_to(lo: int, hi: int, frames: int, total: int) -> tuple[int, int]:
-    while hi - lo < frames and (lo > 0 or hi < total):
+def _grow_to(lo: int, hi: int, frames: int, first: int, last: int) -> tuple[int, int]:
+    """Widen ``[lo, hi)`` evenly to ``frames``, within ``[first, last)``."""
+    while hi - lo < frames and (lo > first or hi < last):
         need = frames - (hi - lo)
-        left = min(lo, (need + 1) // 2)
-        right = min(total - hi, need - left)
+        left = min(lo - first, (need + 1) // 2)
+        right = min(last - hi, need - left)
         if right < need - left:  # the end is near: take the rest from the left
-            left = min(lo, need - right)
+            left = min(lo - first, need - right)
         lo, hi = lo - left, hi + right
     return lo, hi
 
@@ -203,16 +340,17 @@ def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[st
                 resolver: MediaResolver | None = None) -> list[RetakePlan]:
     """Length-check and plan every range on its host (a ``provider:`` line, else ``provider``).
 
-    With ``skipped`` a range that does not fit its host is left out and listed there with the reason,
-    so one bad marker does not stop the others; only when none is left is it an error. Without it
-    the first bad range stops with its error. Messages name ``source``, the timeline file, when given.
+    With ``resolver`` each range's context stops short of what cannot be rendered exactly (``clean_bounds``).
+    With ``skipped`` a range that cannot be planned (it does not fit its host, or its marked frames cannot be
+    rendered exactly) is left out and listed there with its position and the reason, so one bad marker does
+    not stop the others; an empty result is the caller's to judge. Without it the first bad range stops with
+    its error. Messages name ``source``, the timeline file, when given.
     """
     rate = timeline_rate(timeline)
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     index = TimelineIndex(timeline, rate)  # built once: a feature has thousands of items and hundreds of ranges
     plans: list[RetakePlan] = []
     prefix = f"{source}: " if source else ""
-    left_out: list[tuple[MarkedRange, RangeLengthError]] = []
     for rng in ranges:
         host = rng.provider or provider
         try:
@@ -220,76 +358,118 @@ def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[st
         except InputError as exc:
             if not rng.provider:
                 raise
-            raise InputError(f"{prefix}marker '{rng.name}' ({rng.origin}) asks for provider '{host}', which is not "
-                             f"known", hint=f"fix the marker's `provider:` line ({exc.hint})") from None
+            error = InputError(f"{prefix}marker '{rng.name}' ({rng.origin}) asks for provider '{host}', which is "
+                               f"not known", hint=f"fix the marker's `provider:` line ({exc.hint})")
+            if skipped is None:
+                raise error from None
+            skipped.append(skip_of(rng, error))
+            continue
         try:
             checked = check_length(rng, limits, engine=host, widen=widen, timeline_frames=total)
             shot = index.shot_bounds(checked.picture, checked.record_in, checked.record_out, resolver)
+            bounds = None
+            if resolver is not None:
+                reach = math.ceil(limits.max_input_seconds * rate) + checked.duration
+                bounds = clean_bounds(index, checked, resolver, total=total, reach=reach)
             plans += plan_range(checked, limits=limits, provider=host, timeline_frames=total, shot=shot,
-                                context_seconds=context_seconds)
-        except RangeLengthError as exc:
-            error = RangeLengthError(prefix + exc.message, hint=exc.hint) if prefix else exc
+                                context_seconds=context_seconds, bounds=bounds)
+        except (RangeLengthError, UnsupportedEditError, MediaError) as exc:
             if skipped is None:
-                raise error from None
-            left_out.append((rng, error))
-    if left_out and not plans:
-        if len(left_out) == 1:
-            raise left_out[0][1]
-        listing = "\n".join(f"  - {exc.message}" for _, exc in left_out)
-        hints = sorted({exc.hint for _, exc in left_out if exc.hint})
-        raise RangeLengthError(f"none of the {len(left_out)} marked ranges fits the engine:\n{listing}",
-                               hint="; ".join(hints) or None)
-    for rng, exc in left_out:
-        skipped.append(SkippedMarker(rng.name, rng.origin, exc.message + (f" ({exc.hint})" if exc.hint else "")))
+                raise type(exc)(prefix + exc.message, hint=exc.hint) if prefix and \
+                    type(exc) in (RangeLengthError, UnsupportedEditError, MediaError) else exc from None
+            skipped.append(skip_of(rng, exc))
     return plans
 
 
-def check_windows(timeline, plans: list[RetakePlan], resolver) -> None:
+def skip_of(rng: MarkedRange, error: RetakeError | str) -> SkippedMarker:
+    """A range left out, at its record position, with the error's words (less the marker's name and place,
+    which the listing gives) and its hint."""
+    if isinstance(error, str):
+        reason = error
+    else:
+        reason = error.message
+        for said in (f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}-{rng.record_out_tc}",
+                     f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}",
+                     f"marker '{rng.name}' ({rng.origin})", f"range '{rng.name}'"):
+            at = reason.find(said)
+            if at != -1:  # "cut.otio: marker 'sky' (...) at 01:00:02:00: is 1.5 s long" -> "is 1.5 s long"
+                reason = reason[at + len(said):].lstrip(":, ")
+                break
+        if error.hint:
+            reason += f" ({error.hint})"
+    return SkippedMarker(rng.name, rng.origin, reason, record_in=rng.record_in_tc, record_out=rng.record_out_tc,
+                         record_frame=rng.start_frame + rng.record_in, frames=rng.duration)
+
+
+def check_windows(timeline, plans: list[RetakePlan], resolver, *, skipped: list[SkippedMarker] | None = None
+                  ) -> tuple[list[RetakePlan], dict[str, list[str]]]:
     """Every check a run makes before it spends anything, so a plan that passes is a run that starts.
 
-    Each context window must map to media exactly (``segments_for`` refuses speed changes, freeze
-    frames, transitions, nested and disabled clips), every marked range must show a clip, not only
-    gaps, and every media file must be present and readable.
+    Each context window must map to media exactly (``segments`` refuses speed changes, freeze frames,
+    transitions, nested and disabled clips), every marked range must show a clip, not only gaps, and every
+    media file must be readable. Returns the plans that pass, and for each range whose media is not on this
+    machine what is missing (its plans are kept: ``plan`` lists and prices them, ``run`` leaves them out).
+
+    With ``skipped`` a range that fails is left out and listed there with its position and reason; without
+    it the first such range stops everything, and so does missing media (``MissingMediaError``).
     """
     rate = timeline_rate(timeline)
     index = TimelineIndex(timeline, rate)
     missing: dict[str, list[str]] = {}
     media: dict[str, list[str]] = {}
+    bad: dict[str, RetakeError] = {}
     seen: set[tuple] = set()
     for plan in plans:
         rng = plan.range
         key = (rng.name, rng.picture, plan.context_in, plan.context_out)
-        if key in seen:
+        if key in seen or rng.name in bad:
             continue
         seen.add(key)
-        segments = index.segments(rng.picture, plan.context_in, plan.context_out, resolver, range_name=rng.name)
-        inside = [s for s in segments if s.record_in < rng.record_out and s.record_out > rng.record_in]
-        if inside and all(s.is_gap for s in inside):
-            passed = "; ".join(dict.fromkeys(s.track for s in inside if s.track))  # a title, a take... (picture.py)
-            raise UnsupportedEditError(
-                f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}-{rng.record_out_tc} "
-                + (f"has no footage under it ({passed})" if passed else "covers only a gap")
-                + ": there is no picture to retake",
-                hint="move the marker onto a clip" + (", or name the track to use with --picture-track" if passed
-                                                      else ""))
+        try:
+            segments = index.segments(rng.picture, plan.context_in, plan.context_out, resolver, range_name=rng.name)
+            inside = [s for s in segments if s.record_in < rng.record_out and s.record_out > rng.record_in]
+            if inside and all(s.is_gap for s in inside):
+                raise _no_picture(rng, inside)
+        except UnsupportedEditError as exc:
+            if skipped is None:
+                raise
+            bad[rng.name] = exc
+            continue
         for seg in segments:
             if seg.missing:
-                missing.setdefault(seg.missing, []).append(rng.name)
+                missing.setdefault(rng.name, [])
+                if seg.missing not in missing[rng.name]:
+                    missing[rng.name].append(seg.missing)
             elif seg.media is not None:
                 media.setdefault(str(seg.media.path), []).append(rng.name)
-    if missing:
+    if missing and skipped is None:
+        needed: dict[str, list[str]] = {}
+        for name, whats in missing.items():
+            for what in whats:
+                needed.setdefault(what, []).append(name)
         raise MissingMediaError(
-            f"{len(missing)} media file(s) needed by the marked ranges cannot be found:",
-            missing=[f"{what} (needed by {', '.join(sorted(set(names)))})" for what, names in missing.items()],
+            f"{len(needed)} media file(s) needed by the marked ranges cannot be found:",
+            missing=[f"{what} (needed by {', '.join(sorted(set(names)))})" for what, names in needed.items()],
             hint="point at the media with --media-dir DIR (repeatable); `otio-retake relink` lists what is found")
     for path, names in media.items():
         try:
             info = probe(path)
+            if not info.has_video and not info.has_audio:
+                raise MediaError(f"{path}: holds no picture or sound")
         except MediaError as exc:
-            raise MediaError(f"{exc.message} (needed by {', '.join(sorted(set(names)))})",
-                             hint="replace or re-export the file, or relink the clip to a good copy") from None
-        if not info.has_video and not info.has_audio:
-            raise MediaError(f"{path}: holds no picture or sound (needed by {', '.join(sorted(set(names)))})")
+            error = MediaError(f"{exc.message} (needed by {', '.join(sorted(set(names)))})",
+                               hint=exc.hint or "replace or re-export the file, or relink the clip to a good copy")
+            if skipped is None:
+                raise error from None
+            for name in names:
+                bad.setdefault(name, MediaError(exc.message, hint=error.hint))
+    if skipped is not None:
+        done: set[str] = set()
+        for plan in plans:
+            if plan.range.name in bad and plan.range.name not in done:
+                done.add(plan.range.name)
+                skipped.append(skip_of(plan.range, bad[plan.range.name]))
+    return [p for p in plans if p.range.name not in bad], {k: v for k, v in missing.items() if k not in bad}
 
 
 # ------------------------------------------------------------------------------ jobs of a run (before it runs)

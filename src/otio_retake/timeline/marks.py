@@ -23,7 +23,7 @@ from ..errors import InputError, NoMarkedRangesError
 from ..timecode import frames_of, frames_to_timecode
 from ..model import TAKE_LETTERS, MarkedRange, Mode, Picture
 from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
-from .segments import TimelineIndex, picture_track_index
+from .segments import TimelineIndex, picture_track_index, time_effect
 
 __all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note",
            "one_line_note", "record_markers", "existing_takes"]
@@ -53,9 +53,26 @@ class MarkerFilter:
 
 @dataclass(frozen=True)
 class SkippedMarker:
+    """A marker that is not retaken, where it sits in record time and why (the editor finds it by its position)."""
+
     name: str
     origin: str
     reason: str
+    record_in: str = ""  # timecode of its first record frame ("" where no position could be worked out)
+    record_out: str = ""
+    record_frame: int | None = None  # absolute record frame (timeline start included)
+    frames: int = 0
+    problem: bool = True  # False: left out by choice (not selected, a point marker, already has takes), not a fault
+
+    @property
+    def where(self) -> str:
+        """``at 01:00:10:00-01:00:12:00 (origin)``, for the listings of plan and run."""
+        span = self.record_in + (f"-{self.record_out}" if self.record_out and self.record_out != self.record_in
+                                 else "")
+        return (f"at {span} " if span else "") + f"({self.origin})"
+
+    def listing(self) -> str:
+        return f"'{self.name}' {self.where}: {self.reason}"
 
 
 def marker_note(marker: otio.schema.Marker) -> str:
@@ -146,42 +163,55 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
     first_take = TAKE_LETTERS.index(used[-1]) + 1 if used else 0
     index = TimelineIndex(timeline, rate)
     pinned = picture_track_index(timeline, picture_track) if picture_track is not None else None
-    for marker, record_range, origin, own_clip in _markers_in_record_time(timeline, source):
+    for marker, record_range, origin, own_clip, retimed in _markers_in_record_time(timeline, source):
         first = round(record_range.start_time.rescaled_to(float(rate)).value)
         name = marker.name or f"marker at {_tc(start + first, rate, drop)}"
         length = round(record_range.duration.rescaled_to(float(rate)).value)
-        why = _filtered_out(marker, marker_filter) or namespace(marker, NAMESPACE).get("unplaced")
+        def skip(reason: str, problem: bool = True) -> None:
+            skipped.append(SkippedMarker(name, origin, reason, record_in=_tc(start + first, rate, drop),
+                                         record_out=_tc(start + first + max(length, 0), rate, drop),
+                                         record_frame=start + first, frames=max(length, 0), problem=problem))
+
+        why = _filtered_out(marker, marker_filter)
         if why:
-            skipped.append(SkippedMarker(name, origin, why))
+            skip(why, problem=False)
+            continue
+        why = namespace(marker, NAMESPACE).get("unplaced") or retimed
+        if why:
+            skip(why)
             continue
         if first < 0 or first >= total:
             where = "before the timeline's start" if first < 0 else "past the timeline's end"
-            skipped.append(SkippedMarker(name, origin, f"{where} (marker at {_tc(start + first, rate, drop)}, the "
-                                                       f"timeline runs {_tc(start, rate, drop)}-"
-                                                       f"{_tc(start + total, rate, drop)})"))
+            skip(f"{where} (the timeline runs {_tc(start, rate, drop)}-{_tc(start + total, rate, drop)})")
             continue
         # Final Cut and Resolve write point markers one frame long: a point, not a one-frame range.
         if length <= POINT_MARKER_FRAMES:
             if marker_filter.default_length_seconds is None:
                 kind = "zero-length" if length <= 0 else "one-frame"
-                skipped.append(SkippedMarker(name, origin, f"{kind} (point) marker (use --default-length SECONDS "
-                                                           "to give point markers a length)"))
+                # a note on the cut more often than a range to retake (Avid locators, Final Cut's markers): left
+                # out, not a fault, unless asked for with --default-length
+                skip(f"{kind} (point) marker (use --default-length SECONDS to give point markers a length)",
+                     problem=False)
                 continue
             length = round(marker_filter.default_length_seconds * rate)
         if name in done:
             letters = ", ".join(sorted(done[name]))
-            skipped.append(SkippedMarker(name, origin, f"already has take(s) {letters} on this timeline (not sent "
-                                                       "again; remove its Retake tracks to retake it)"))
+            skip(f"already has take(s) {letters} on this timeline (not sent again; remove its Retake tracks to "
+                 "retake it)", problem=False)
             continue
         note = marker_note(marker) or marker.name
-        prompt, directives = parse_note(note, where=f"marker '{name}' ({origin})")
+        where = f"marker '{name}' ({origin})"
+        try:
+            prompt, directives = parse_note(note, where=where)
+        except InputError as exc:  # this marker's note, not the others': skipped, said why
+            skip(exc.message.removeprefix(f"{where}: "))
+            continue
         if not prompt:
-            skipped.append(SkippedMarker(name, origin, "no note or name to use as the prompt"))
+            skip("no note or name to use as the prompt")
             continue
         takes = directives.get("takes", default_takes)
         if first_take + takes > MAX_TAKES:
-            skipped.append(SkippedMarker(name, origin, f"no take letters left: takes {', '.join(used)} are on the "
-                                                       f"timeline and {takes} more would pass Z"))
+            skip(f"no take letters left: takes {', '.join(used)} are on the timeline and {takes} more would pass Z")
             continue
         picture = Picture(track=pinned, clip=own_clip)
         track_index = index.top_track(picture, first, min(first + length, total), resolver)
@@ -223,7 +253,7 @@ def require_marked_ranges(ranges: list[MarkedRange], skipped: list[SkippedMarker
             f"{source}: no markers found on the timeline, its tracks or its clips",
             hint="mark the ranges to retake with markers whose note is the prompt "
                  "(for an EDL, add Resolve's marker EDL with --markers FILE)")
-    seen = "\n".join(f"  - '{s.name}' ({s.origin}): {s.reason}" for s in skipped)
+    seen = "\n".join(f"  - {s.listing()}" for s in skipped)
     raise NoMarkedRangesError(f"{source}: {len(skipped)} marker(s) seen, none qualified:\n{seen}")
 
 
@@ -236,20 +266,22 @@ def _filtered_out(marker: otio.schema.Marker, flt: MarkerFilter) -> str | None:
 
 
 def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
-    """(marker, record range, origin, own clip) of every marker; own clip: a clip marker's clip on a video track
-    as (video track index, record first, record last), for the picture rule."""
+    """(marker, record range, origin, own clip, retimed) of every marker; own clip: a clip marker's clip on a video
+    track as (video track index, record first, record last), for the picture rule; retimed: why a clip marker's
+    record position cannot be worked out (its clip is retimed), else None."""
     stack = timeline.tracks
     video_tracks = [t for t in stack if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Video]
     rate = timeline_rate(timeline)
     for marker in stack.markers:
-        yield marker, marker.marked_range, f"{source}, timeline marker", None
+        yield marker, marker.marked_range, f"{source}, timeline marker", None, None
     for ti, track in enumerate(stack):
         if not isinstance(track, otio.schema.Track):
             continue
         vindex = video_tracks.index(track) if track in video_tracks else None
         label = track.name or f"{track.kind} track {ti + 1}"
         for marker in track.markers:
-            yield marker, track.transformed_time_range(marker.marked_range, stack), f"{source}, track '{label}'", None
+            yield (marker, track.transformed_time_range(marker.marked_range, stack), f"{source}, track '{label}'",
+                   None, None)
         for item in track:
             if not isinstance(item, (otio.schema.Clip, otio.schema.Stack)) or not item.markers:  # a nest's count too
                 continue
@@ -258,17 +290,23 @@ def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
                 extent = item.transformed_time_range(item.trimmed_range(), stack)
                 first = frames_of(extent.start_time, rate)
                 own = (vindex, first, first + frames_of(extent.duration, rate))
+            # A clip marker is in the clip's media time; OTIO maps it to record time as if at 100 %: on a retimed
+            # clip (a ramp above all) that is not where the editor sees it, so it is listed, never placed by guess.
+            retime = time_effect(item)
+            retimed = (f"on {'clip' if isinstance(item, otio.schema.Clip) else 'nest'} '{item.name}', retimed with a "
+                       f"{retime}: its record position cannot be worked out exactly (the position given is as if "
+                       "unretimed)") if retime else None
             for marker in item.markers:
                 kind = "clip" if isinstance(item, otio.schema.Clip) else "nest"
                 yield (marker, item.transformed_time_range(marker.marked_range, stack),
-                       f"{source}, {kind} '{item.name}' on track '{label}'", own)
+                       f"{source}, {kind} '{item.name}' on track '{label}'", own, retimed)
 
 
 def record_markers(timeline: otio.schema.Timeline) -> list[tuple[int, int, otio.schema.Marker]]:
     """(record frame, duration in frames, marker) for every marker of the cut, in record order."""
     rate = float(timeline_rate(timeline))
     out = []
-    for marker, rng, _, _ in _markers_in_record_time(timeline, ""):
+    for marker, rng, _, _, _ in _markers_in_record_time(timeline, ""):
         out.append((round(rng.start_time.rescaled_to(rate).value), round(rng.duration.rescaled_to(rate).value), marker))
     return sorted(out, key=lambda m: m[0])
 

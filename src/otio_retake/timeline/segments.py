@@ -26,7 +26,7 @@ from .picture import is_take_track, not_footage
 from .relink import MediaResolver, ResolvedMedia
 
 __all__ = ["Segment", "video_tracks", "track_items", "segments_for", "shot_bounds", "TrackIndex", "TimelineIndex",
-           "picture_track_index"]
+           "picture_track_index", "time_effect"]
 
 NEST_DEPTH = 16  # nests inside nests deeper than this are a loop in a hand-made file, not an edit
 
@@ -377,16 +377,55 @@ def segments_for(timeline: otio.schema.Timeline, picture: Picture, record_in: in
 
 def _refuse_time_effects(item, what: str, label: str, range_name: str, *, skip_time_map: bool = False) -> None:
     """A speed change or freeze frame on a clip or a nest: its frames cannot be mapped exactly, refused by name."""
+    kind = time_effect(item, skip_time_map=skip_time_map)
+    if kind:
+        raise UnsupportedEditError(
+            f"range '{range_name}' covers {what} on track '{label}', which has a {kind}",
+            hint="render the retimed clip to a new media file, or move the marker off it")
+
+
+def time_effect(item, *, skip_time_map: bool | None = None) -> str | None:
+    """What retimes a clip or nest in a way ``segments`` cannot render frame for frame ("speed change (2.00x)",
+    "freeze frame", "speed ramp (...)"), or None. An FCPXML ``timeMap`` at one constant speed is rendered (None):
+    ``skip_time_map``, by default whether the clip was read as one."""
+    if skip_time_map is None:
+        fcpxml = item.metadata.get("fcpxml")
+        skip_time_map = bool(fcpxml.get("speed")) if hasattr(fcpxml, "get") else False
     for effect in item.effects:
         if skip_time_map and isinstance(effect, otio.schema.LinearTimeWarp) and effect.name == "timeMap":
             continue
+        remap = _fcp7_time_remap(effect)
+        if remap is not None:
+            if remap:
+                return remap
+            continue
         if isinstance(effect, (otio.schema.LinearTimeWarp, otio.schema.FreezeFrame)) or "speed" in effect.effect_name.lower():
             scalar = getattr(effect, "time_scalar", None)
-            kind = "freeze frame" if isinstance(effect, otio.schema.FreezeFrame) or scalar == 0 \
+            return "freeze frame" if isinstance(effect, otio.schema.FreezeFrame) or scalar == 0 \
                 else f"speed change ({scalar:.2f}x)" if scalar is not None else f"time effect '{effect.effect_name}'"
-            raise UnsupportedEditError(
-                f"range '{range_name}' covers {what} on track '{label}', which has a {kind}",
-                hint="render the retimed clip to a new media file, or move the marker off it")
+    return None
+
+
+def _fcp7_time_remap(effect) -> str | None:
+    """An FCP 7 XML "Time Remap" filter (Premiere's and Final Cut 7's speed and time remapping), which the stock
+    adapter reads as a plain ``Effect``: "" when it leaves the clip at 100 % forwards, else what it does (a
+    ``variablespeed`` remap with keyframes is a speed ramp). None for any other effect."""
+    meta = effect.metadata.get("fcp_xml")
+    if not hasattr(meta, "get") or str(meta.get("effectid", "")).lower() != "timeremap":
+        return None
+    params = meta.get("parameter") or []
+    params = [params] if hasattr(params, "get") else list(params)
+    values = {str(p.get("parameterid", "")).lower(): p.get("value") for p in params if hasattr(p, "get")}
+    if str(values.get("variablespeed", "0")).strip() not in ("0", "", "None", "FALSE"):
+        return "speed ramp (Time Remap with speed keyframes)"
+    if str(values.get("reverse", "FALSE")).upper() == "TRUE":
+        return "reverse (Time Remap)"
+    try:
+        speed = float(values.get("speed") or 100)
+    except ValueError:
+        return "time remap"
+    return "" if abs(speed - 100) < 1e-6 else (
+        "freeze frame" if speed == 0 else f"speed change ({speed / 100:.2f}x, Time Remap)")
 
 
 def _clip_segment(clip: otio.schema.Clip, clip_first: int, lo: int, hi: int, rate: Fraction,
