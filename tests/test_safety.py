@@ -246,3 +246,33 @@ def test_runware_takes_a_marker_at_the_end_of_a_23976_timeline_every_marked_fram
     head = meta["handles"][0]
     patterns = decode_patterns(meta["take_file"])
     assert patterns == [(50 - head + k, 7) for k in range(head + 60)]  # frame for frame in place
+
+
+@pytest.mark.parametrize("host, finished, running", [
+    ("fal", httpx.Response(400, json={"status": "ALREADY_COMPLETED"}),
+     httpx.Response(202, json={"status": "CANCELLATION_REQUESTED"})),
+    ("replicate", httpx.Response(200, json={"id": "p1", "status": "succeeded", "output": "https://r/x.mp4"}),
+     httpx.Response(200, json={"id": "p1", "status": "canceled"})),
+    ("oxen", httpx.Response(200, json={"generation_id": "g1", "status": "succeeded", "result_url": "https://o/x"}),
+     httpx.Response(200, json={"generation_id": "g1", "status": "cancelled"})),
+])
+def test_a_cancel_the_host_answers_for_a_finished_job_is_not_a_cancel(host, finished, running, monkeypatch):
+    # A job that finishes between cancel's look at it and the cancel: the host's answer says it was not stopped,
+    # so the job keeps its paid result (pipeline.cancel_jobs asks again and keeps it).
+    import asyncio
+    from otio_retake.providers import HOSTS
+    from otio_retake.providers.base import JobHandle
+    monkeypatch.setenv("OXEN_REPO", "editor/excerpts")
+    handle = JobHandle(host, "j1", {"cancel": "https://h/cancel", "status": "https://h/s", "response": "https://h/r",
+                                    "generations": "g1"})
+
+    def cancel(answer):
+        provider = HOSTS[host](EMULATOR_KEY, transport=httpx.MockTransport(lambda request: answer))
+
+        async def go():
+            try:
+                return await provider.cancel(handle)
+            finally:
+                await provider.aclose()
+        return asyncio.run(go())
+    assert cancel(finished) is False and cancel(running) is True

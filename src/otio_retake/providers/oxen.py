@@ -114,9 +114,16 @@ class OxenProvider(HostedProvider):
         return combine(statuses)
 
     async def cancel(self, handle: JobHandle) -> bool:
+        # The answer is the generation (or nothing): one that had already succeeded was not stopped.
+        stopped = False
         for gid in self._ids(handle):
-            await self.http.request("DELETE", self.url(f"/api/ai/queue/{gid}"), ok=(200, 202, 204))
-        return True
+            answer = await self.http.request("DELETE", self.url(f"/api/ai/queue/{gid}"), ok=(200, 202, 204))
+            try:
+                body = answer.json() if answer.content else {}
+            except ValueError:
+                body = {}
+            stopped = stopped or not (isinstance(body, dict) and body.get("status") == "succeeded")
+        return stopped
 
     async def find_job(self, request: RetakeRequest, exclude: frozenset[str] = frozenset()) -> JobHandle | None:
         # One generation per take; generations other takes already hold (``exclude``) are never adopted.

@@ -60,5 +60,14 @@ class ReplicateProvider(HostedProvider):
         return parse_replicate_status(response.json())
 
     async def cancel(self, handle: JobHandle) -> bool:
-        await self.http.request("POST", handle.urls["cancel"], ok=(200, 202))
-        return True
+        # Replicate answers with the prediction: one that had already succeeded stays so (nothing was stopped).
+        answer = await self.http.request("POST", handle.urls["cancel"], ok=(200, 202))
+        return _status_word(answer) != "succeeded"
+
+
+def _status_word(answer) -> str | None:
+    try:
+        body = answer.json()
+    except ValueError:
+        return None
+    return body.get("status") if isinstance(body, dict) else None
