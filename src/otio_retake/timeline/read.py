@@ -59,8 +59,11 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
     path = Path(path)
     suffix = path.suffix.lower()
     adapter = SUPPORTED_READ_SUFFIXES.get(suffix)
-    data = read_bytes(path)
-    text = _decode(data) if adapter != "otio_retake_aaf" else ""
+    if adapter == "otio_retake_aaf":
+        read_bytes(path, head=True)  # opened by its adapter; may embed its media: checked here, not loaded
+        text = ""
+    else:
+        text = _decode(read_bytes(path))
     if adapter is None:
         raise TimelineReadError(f"unknown timeline format '{suffix or '(no extension)'}'", path=str(path),
                                 hint="use one of: " + ", ".join(sorted(SUPPORTED_READ_SUFFIXES)))
@@ -186,12 +189,16 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")  # old EDLs from Avid are often Latin-1
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, *, head: bool = False) -> bytes:
+    """The file's bytes (``head``: its first few, to check it can be read)."""
     if not path.exists():
         raise TimelineReadError("no such file", path=str(path))
     if path.is_dir():
         raise TimelineReadError("is a folder, not a timeline file", path=str(path))
     try:
+        if head:
+            with path.open("rb") as f:
+                return f.read(8)
         return path.read_bytes()
     except OSError as exc:
         raise TimelineReadError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
