@@ -301,3 +301,11 @@ def test_a_title_is_left_out_and_said_so_not_written_as_a_reel(fixtures_dir):
     text = write_edl_for_track(_timeline(track))
     assert [e.reel for e in parse_edl(text).events] == ["A"]
     assert "* OTIO-RETAKE NOT WRITTEN: generator 'test_title'" in text
+
+
+def test_two_video_tracks_of_one_name_are_two_edls(tmp_path):
+    v1 = otio.schema.Track("Video", children=[_clip("a", 100, 24, "A")])
+    v2 = otio.schema.Track("Video", children=[_clip("b", 0, 24, "B")])
+    paths = write_timeline(_timeline(v1, v2), tmp_path / "o.edl")
+    assert [p.name for p in paths] == ["o.Video.edl", "o.Video_2.edl"]
+    assert [parse_edl(p.read_text()).events[0].reel for p in paths] == ["A", "B"]

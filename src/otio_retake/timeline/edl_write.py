@@ -184,6 +184,11 @@ def edl_groups(timeline: otio.schema.Timeline):
             groups.append([None, [audio], audio.name or "A"])
         else:
             groups[0][1].append(audio)
+    seen: dict[str, int] = {}
+    for group in groups:  # two tracks of one name are two EDLs, not the first one twice
+        seen[group[2]] = seen.get(group[2], 0) + 1
+        if seen[group[2]] > 1:
+            group[2] = f"{group[2]} {seen[group[2]]}"
     return [tuple(g) for g in groups]
 
 
