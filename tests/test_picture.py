@@ -98,6 +98,8 @@ def test_overlays_takes_and_disabled_clips_are_passed_over_cutaways_are_not(samp
     off = _clip("off", "media/shot_b.mp4", 0, 80)
     off.enabled = False
     timeline.tracks.append(_track("V7", _gap(40), off))
+    timeline.tracks.append(_track("V8 (off)", _gap(40), _clip("hidden", "media/shot_b.mp4", 0, 80)))
+    timeline.tracks[-1].enabled = False
     index, resolver = _index(timeline, samples)
     segments = index.segments(Picture(), 40, 120, resolver, range_name="r")
     assert _shown(segments) == [("shot_a.mp4", "V1", 40, 60), ("cutaway", "V2", 60, 90),
