@@ -84,7 +84,8 @@ def picture_track_index(timeline: otio.schema.Timeline, name: str) -> int:
         found = [i for i, t in enumerate(videos) if wanted(t, i)]
         if found:
             return found[0]
-    names = ", ".join(f"V{i + 1}" + (f" '{t.name}'" if t.name else "") for i, t in enumerate(videos))
+    names = ", ".join(f"V{i + 1}" + (f" '{t.name}'" if t.name and t.name != f"V{i + 1}" else "")
+                      for i, t in enumerate(videos))
     raise InputError(f"--picture-track {name}: the timeline has no such video track",
                      hint=f"its video tracks: {names or 'none'}")
 
