@@ -309,3 +309,14 @@ def test_two_video_tracks_of_one_name_are_two_edls(tmp_path):
     paths = write_timeline(_timeline(v1, v2), tmp_path / "o.edl")
     assert [p.name for p in paths] == ["o.Video.edl", "o.Video_2.edl"]
     assert [parse_edl(p.read_text()).events[0].reel for p in paths] == ["A", "B"]
+
+
+@pytest.mark.parametrize("rate", [15, 12.5, 120])
+def test_a_timeline_at_a_rate_smpte_timecode_lacks_is_refused_in_one_line(rate, tmp_path):
+    clip = otio.schema.Clip("a", source_range=TimeRange(RationalTime(10, rate), RationalTime(20, rate)))
+    timeline = otio.schema.Timeline("slideshow", global_start_time=RationalTime(0, rate))
+    timeline.tracks.append(otio.schema.Track("V1", children=[clip]))
+    with pytest.raises(UnsupportedEditError, match=rf"a CMX 3600 EDL counts SMPTE timecode, which has no {rate:g} fps "
+                                                   r"\(the rate of 'slideshow'\)"):
+        write_timeline(timeline, tmp_path / "o.edl")
+    assert list(tmp_path.iterdir()) == []

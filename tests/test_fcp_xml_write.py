@@ -118,3 +118,13 @@ def test_a_transition_fcp_xml_names_keeps_its_name_and_a_ramp_is_refused_before_
     with pytest.raises(UnsupportedEditError, match="clip 'ramp'"):
         write_timeline(_timeline(otio.schema.Track("V1", children=[ramp])), tmp_path / "o.xml")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sequence_at_a_rate_smpte_timecode_lacks_is_refused_before_any_work(tmp_path):
+    from otio_retake.timeline.write import write_timeline
+    clip = otio.schema.Clip("a", source_range=TimeRange(RationalTime(10, 15), RationalTime(20, 15)))
+    timeline = otio.schema.Timeline("slideshow", global_start_time=RationalTime(0, 15))
+    timeline.tracks.append(otio.schema.Track("V1", children=[clip]))
+    with pytest.raises(UnsupportedEditError, match=r"FCP 7 XML counts SMPTE timecode, which has no 15 fps"):
+        write_timeline(timeline, tmp_path / "o.xml")
+    assert list(tmp_path.iterdir()) == []

@@ -49,7 +49,7 @@ import opentimelineio as otio
 
 from ..errors import UnsupportedEditError
 from ..paths import url_to_path
-from ..timecode import frames_to_timecode, timecode_to_frames
+from ..timecode import frames_to_timecode, rate_label, timecode_to_frames
 from .colors import OTIO_TO_RESOLVE_COLOR
 from .edl_parse import parse_edl
 from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate, xml_text
@@ -357,6 +357,14 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
 
     def tc(frames: int) -> str:
         return frames_to_timecode(max(0, frames), rate, drop)
+
+    try:
+        tc(0)
+    except ValueError:  # OTIO: "SMPTE timecode does not support this rate" (15, 12.5, 100, 120 fps...)
+        raise UnsupportedEditError(f"{FORMAT} counts SMPTE timecode, which has no {rate_label(rate)} fps "
+                                   f"(the rate of '{timeline.name or 'timeline'}')",
+                                   hint="write .otio, .xml or .fcpxml instead, or set the sequence to a "
+                                        "standard rate (23.976, 24, 25, 29.97, 30, 50, 59.94, 60)") from None
 
     lines = [f"TITLE: {title}", f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}", ""]
     reels = _Reels()

@@ -25,8 +25,9 @@ import opentimelineio as otio
 
 from ..errors import TimelineReadError, UnsupportedEditError
 from ..paths import path_to_url, url_to_path
+from ..timecode import frames_to_timecode, rate_label
 from .edl_write import own_reel
-from .info import namespace, timeline_drop_frame, xml_text
+from .info import namespace, timeline_drop_frame, timeline_rate, xml_text
 from .retime import clip_speed, source_frames
 
 __all__ = ["read_fcp_xml", "write_fcp_xml", "check_fcp_xml_writable"]
@@ -184,7 +185,16 @@ def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
 
 
 def check_fcp_xml_writable(timeline: otio.schema.Timeline) -> None:
-    """Refuse before any work what the writer would refuse after it (a speed ramp, two time effects)."""
+    """Refuse before any work what the writer would refuse after it (a speed ramp, two time effects, a
+    sequence rate SMPTE timecode lacks, which the adapter writes the sequence's timecode in)."""
+    rate = timeline_rate(timeline)
+    try:
+        frames_to_timecode(0, rate)
+    except ValueError:
+        raise UnsupportedEditError(f"{FORMAT} counts SMPTE timecode, which has no {rate_label(rate)} fps (the rate "
+                                   f"of '{timeline.name or 'timeline'}')",
+                                   hint="write .otio or .fcpxml instead, or set the sequence to a standard rate") \
+            from None
     for track in timeline.tracks:
         for clip in track.find_clips() if isinstance(track, otio.schema.Track) else []:
             clip_speed(clip, where=f"track {track.name or track.kind}", format_name=FORMAT)
