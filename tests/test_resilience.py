@@ -200,3 +200,22 @@ def test_context_grown_to_the_hosts_minimum_stops_short_of_a_retimed_neighbour(t
     assert (plan.context_in, plan.context_out) == (30, 103)
     assert plan.context_note == "10 frame(s) before, from 00:00:01:06: stops at clip 'fast' (speed change (2.00x))"
     assert loaded.offline == {"fix": ["clip 'shot': /offline/shot.mov", "clip 'next': /offline/next.mov"]}
+
+
+def test_the_hosts_minimum_input_takes_black_from_a_gap_rather_than_skip_the_marker(tmp_path):
+    # A gap, then a 60-frame shot to the end of the cut: the context stops at the gap, but 60 frames are fewer
+    # than the 73 the host needs; black from the gap (what the editor sees there) makes up the rest.
+    tl = otio.schema.Timeline("t", global_start_time=RT(0, 24))
+    track = otio.schema.Track("V1")
+    track.append(otio.schema.Gap(source_range=TR(RT(0, 24), RT(30, 24))))
+    track.append(otio.schema.Clip("shot", media_reference=otio.schema.ExternalReference(target_url="/offline/s.mov"),
+                                  source_range=TR(RT(0, 24), RT(60, 24))))
+    tl.tracks.append(track)
+    marker = otio.schema.Marker("fix", TR(RT(36, 24), RT(48, 24)))
+    marker.comment = "make it better"
+    tl.tracks.markers.append(marker)
+    path = tmp_path / "t.otio"
+    otio.adapters.write_to_file(tl, str(path))
+    [plan] = pipeline.plan(pipeline.load(path))
+    assert (plan.context_in, plan.context_out) == (17, 90)
+    assert plan.context_note.startswith("13 frame(s) of black (a gap) before, from 00:00:00:17")

@@ -98,8 +98,10 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     lo = max(rng.record_in - pad, min(shot[0], rng.record_in), bounds.lo)
     hi = min(rng.record_out + pad, max(shot[1], rng.record_out), bounds.hi)
     lo, hi = _grow_to(lo, hi, limits.min_input_frames, bounds.lo, bounds.hi)
+    if hi - lo < limits.min_input_frames:  # the host needs more: black from a gap is what the editor sees there
+        lo, hi = _grow_to(lo, hi, limits.min_input_frames, bounds.outer_lo, bounds.outer_hi)
     if hi - lo < limits.min_input_frames:
-        if (bounds.lo, bounds.hi) == (0, timeline_frames):
+        if (bounds.outer_lo, bounds.outer_hi) == (0, timeline_frames):
             raise RangeLengthError(
                 f"marker '{rng.name}' ({rng.origin}): the timeline has only {timeline_frames} frames, fewer than "
                 f"the {limits.min_input_frames} input frames {provider} needs",
@@ -113,14 +115,14 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     offset = Fraction(rng.record_in - lo) / rate
     duration = Fraction(rng.duration) / rate
     if limits.whole_seconds:
-        lo, hi, offset, duration = _whole_seconds(rng, lo, hi, bounds.hi, floor=bounds.lo)
+        lo, hi, offset, duration = _whole_seconds(rng, lo, hi, bounds.outer_hi, floor=bounds.outer_lo)
     check_rules(rng, limits, lo, hi, offset, duration, engine=provider)
     excerpt_seconds = float(Fraction(hi - lo) / rate)
     cost = estimate(limits, input_seconds=excerpt_seconds, section_seconds=float(duration),
                     output_seconds=excerpt_seconds).usd
     base_seed = rng.seed if rng.seed is not None else default_seed(rng)
     # Said where a cause outside the range's own shot cut the context short of what was asked.
-    note = bounds.note(rng, before=lo == bounds.lo and lo > rng.record_in - pad,
+    note = bounds.note(rng, lo, hi, before=lo == bounds.lo and lo > rng.record_in - pad,
                        after=hi == bounds.hi and hi < rng.record_out + pad)
     return [RetakePlan(range=rng, provider=provider, take_index=i, seed=base_seed + i, context_in=lo,
                        context_out=hi, section_start=offset, section_duration=duration, cost_usd=cost,
@@ -162,9 +164,25 @@ class Bounds:
     hi: int
     lo_why: str = ""
     hi_why: str = ""
+    outer_lo: int | None = None  # as far as the context may go when the host needs more frames: across a gap
+    outer_hi: int | None = None  # (its black is exact), never past anything else (None: lo, hi)
+    outer_why: str = ""  # what stops it there
 
-    def note(self, rng: MarkedRange, *, before: bool, after: bool) -> str:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outer_lo", self.lo if self.outer_lo is None else self.outer_lo)
+        object.__setattr__(self, "outer_hi", self.hi if self.outer_hi is None else self.outer_hi)
+
+    def note(self, rng: MarkedRange, lo: int | None = None, hi: int | None = None, *, before: bool,
+             after: bool) -> str:
+        """What cut the context short of what was asked; and black frames of a gap taken to reach the host's
+        minimum input (``lo``/``hi``: the context planned)."""
         parts = []
+        if lo is not None and lo < self.lo:
+            parts.append(f"{self.lo - lo} frame(s) of black (a gap) before, from {rng.timecode(lo)}, for the "
+                         "host's minimum input")
+        if hi is not None and hi > self.hi:
+            parts.append(f"{hi - self.hi} frame(s) of black (a gap) after, to {rng.timecode(hi)}, for the host's "
+                         "minimum input")
         if before and self.lo_why:
             parts.append(f"{rng.record_in - self.lo} frame(s) before, from {rng.timecode(self.lo)}: stops at "
                          f"{self.lo_why}")
@@ -174,7 +192,8 @@ class Bounds:
         return "; ".join(parts)
 
     def describe(self, rng: MarkedRange) -> str:
-        return self.note(rng, before=bool(self.lo_why), after=bool(self.hi_why)) or "the timeline's ends"
+        """What limits the context most (for a range that cannot get the frames its host needs)."""
+        return self.outer_why or "the timeline's ends"
 
 
 def clean_bounds(index: TimelineIndex, rng: MarkedRange, resolver: MediaResolver, *, total: int,
@@ -203,16 +222,28 @@ def clean_bounds(index: TimelineIndex, rng: MarkedRange, resolver: MediaResolver
     # looked no further than the host's longest input reaches: never the bound but with a --context longer
     lo, lo_why = first_seen, "" if first_seen == 0 else "the longest input the host takes"
     hi, hi_why = last_seen, "" if last_seen == total else "the longest input the host takes"
+    outer_lo, outer_hi = lo, hi  # the same, but across gaps
+    outer_why = {"lo": lo_why, "hi": hi_why}
     for first, last, why in problems:
-        if first < b and last > a and why != "a gap":  # black inside the marked frames is rendered black
+        gap = why == "a gap"
+        if first < b and last > a and not gap:  # black inside the marked frames is rendered black
             raise UnsupportedEditError(f"{where}: its marked frames reach {why} at {rng.timecode(max(first, a))}, "
                                        "which cannot be rendered exactly",
                                        hint="move the marker, or shorten it to stop before it")
         if first < a and min(last, a) > lo:
             lo, lo_why = min(last, a), why
+        if first < a and not gap and min(last, a) > outer_lo:
+            outer_lo, outer_why["lo"] = min(last, a), why
         if last > b and max(first, b) < hi:
             hi, hi_why = max(first, b), why
-    return Bounds(lo, hi, lo_why, hi_why)
+        if last > b and not gap and max(first, b) < outer_hi:
+            outer_hi, outer_why["hi"] = max(first, b), why
+    said = "; ".join(filter(None, (
+        f"{a - outer_lo} frame(s) before, from {rng.timecode(outer_lo)}: stops at {outer_why['lo']}"
+        if outer_why["lo"] else "",
+        f"{outer_hi - b} frame(s) after, to {rng.timecode(outer_hi)}: stops at {outer_why['hi']}"
+        if outer_why["hi"] else "")))
+    return Bounds(lo, hi, lo_why, hi_why, outer_lo, outer_hi, said)
 
 
 def _no_picture(rng: MarkedRange, inside) -> UnsupportedEditError:
