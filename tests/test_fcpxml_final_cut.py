@@ -313,3 +313,13 @@ def test_final_cuts_own_library_and_clips_exports_are_chosen_from_or_refused():
     assert chosen.name == "OpenTimeline_Project 1" and chosen.find_clips()
     with pytest.raises(TimelineReadError, match="holds no project \\(only clips: 'IMG_0233'"):
         read_timeline(stock / "fcpx_clips.fcpxml")
+
+
+def test_markers_final_cut_hides_outside_their_clip_are_not_read():
+    # fcp_occlusion.fcpxml (swift-fcpxml's Occlusion test: "not visible from the main timeline, FCP hides it"):
+    # a marker at its title's end, one before its start and one past its end would otherwise land in the
+    # gap after it or on the next clip
+    timeline = read_timeline(FIXTURES / "fcp_occlusion.fcpxml")
+    assert [(m.name, m.marked_range.start_time.value) for m in timeline.tracks.markers] == [
+        ("Marker on Start", 0), ("Marker in Middle", 15 * 24), ("Marker 1 Frame Before End", 30 * 24 - 1),
+        ("Marker in Middle", 45 * 24)]

@@ -396,10 +396,17 @@ class _Reader:
             return
         r = float(self.rate)
         speed, why = _time_map(element, self.res, self.rate) if element.find("timeMap") is not None else (1, "")
+        # the element's own time it shows: Final Cut hides the markers outside it (before its start, at or past
+        # its end); a varying retime's markers are all kept (and listed as not placed)
+        shown = parse_time(element.get("duration")) / clock.scale \
+            if element.get("duration") and speed is not None else None
         for child in element:
             if child.tag not in ("marker", "chapter-marker"):
                 continue
-            record = clock.record(parse_time(child.get("start")))
+            local = parse_time(child.get("start"))
+            if shown is not None and not clock.start <= local < clock.start + shown:
+                continue
+            record = clock.record(local)
             length = parse_time(child.get("duration")) * clock.scale
             # Final Cut's markers are points, written one frame of their clip long (2 or 2.5 frames of a 59.94
             # project for a 29.97 or 23.98 clip): a point is one record frame; ours, written as ranges, are longer
