@@ -293,7 +293,7 @@ def test_a_take_over_a_compound_clip_shows_its_footage_from_the_in_point(fixture
     from media_sources import make_source
     media = tmp_path / "media"
     media.mkdir()
-    make_source(media / "IMG_0233.MOV", clip_id=33, frames=180, rate=Fraction(30), audio=None)
+    make_source(media / "IMG_0233.MOV", clip_id=33, frames=240, rate=Fraction(30), audio=None)
     assert run_cli("run", fixtures_dir / "fcpx_project.fcpxml", "-o", tmp_path / "o.fcpxml", "--media-dir", media,
                    "--workspace", tmp_path / "ws", "--marker-prefix", "Marker 7", "--default-length", "2",
                    "--context", "0", "--handles", "0") == 0
