@@ -6,12 +6,22 @@ Read (interchange.md):
   so with media timecode != 0 a marker lands outside its clip);
 - a marker's ``<comment>`` becomes ``Marker.comment`` (the prompt);
 - ``pathurl``s are decoded to local paths (``file://localhost/D%3a/x.mov`` -> ``D:/x.mov``);
-- a track's Premiere name (``MZ.TrackName``) becomes its OTIO name.
+- a track's Premiere name (``MZ.TrackName``) becomes its OTIO name;
+- a Time Remap filter at one speed (Premiere's and Resolve's constant speeds
+  and freezes) becomes a ``LinearTimeWarp`` / ``FreezeFrame`` (the adapter
+  keeps it as a plain effect: the clip would play at speed 1); a wipe (by its
+  effect's name) is a wipe, not a dissolve.
 
 Write: the mirror of each: clip markers back to media-relative frames,
 track markers (which the adapter drops) as sequence markers,
 comments written, ``pathurl`` as a valid ``file://`` URL, track names as
-``MZ.TrackName`` (what Premiere writes and reads).
+``MZ.TrackName`` (what Premiere writes and reads); and what the adapter
+drops: enabled flags (it writes every clip and track enabled), speeds and
+freezes (as Time Remap, the clipitem's ``out`` the source frames shown),
+a wipe's or other transition's name (not all Cross Dissolve), the clip's
+own reel; a file with no known length spans what the cut uses of it (the
+adapter fails on none). A speed ramp or a rate SMPTE timecode lacks is
+refused naming it (``check_fcp_xml_writable``, before any work).
 """
 
 from __future__ import annotations
