@@ -273,3 +273,13 @@ def test_other_formats_written_as_aaf_keep_every_track_length_and_marker(fixture
     assert [(i, t.duration().value) for i, t in enumerate(again.tracks) if t.find_clips()] == \
         [(i, t.duration().value) for i, t in enumerate(timeline.tracks) if again.tracks[i].find_clips()]
     assert [(f, s) for f, s, _ in record_markers(again)] == [(f, max(s, 1)) for f, s, _ in record_markers(timeline)]
+
+
+def test_a_locator_in_both_the_aaf_and_its_marker_list_is_one_range(avid_dir, tmp_path):
+    listed = tmp_path / "cut Markers.txt"
+    listed.write_text("stephn\t01:00:35:17\tV4\tmagenta\tMAGENTA: V4: zts02_1040: f1001: seq.f1666\t1\r\n"
+                      "stephn\t01:00:36:00\tV4\tmagenta\tnot in the AAF\t1\r\n", encoding="utf-8")
+    timeline = read_timeline(avid_dir / "multiple_markers.aaf", markers=listed)
+    at_857 = [m.comment for f, _, m in record_markers(timeline) if f == 857]
+    assert at_857 == ["MAGENTA: V4: zts02_1040: f1001: seq.f1666"]
+    assert len(record_markers(timeline)) == len(MULTIPLE_MARKERS) + 1

@@ -108,18 +108,23 @@ def read_aaf(path: str | Path, *, source: str | None = None) -> otio.schema.Time
     if not timelines:
         raise TimelineReadError("the AAF holds no sequence and no master clip", path=source)
     timeline = timelines[0]
-    with quiet_aaf(), aaf2.open(str(path), "r") as f:
-        mob = _mob_of(f, timeline)
-        master = isinstance(mob, aaf2.mobs.MasterMob)
-        _drop_adapter_markers(timeline)
-        _name_tracks(timeline, _track_layout(mob) if mob is not None else {})
-        if master:
-            _time_master_clip(timeline)
-        if mob is not None:
-            _add_locators(timeline, mob, source)
-            drop = _drop_frame(mob)
-            if drop is not None:
-                timeline.metadata.setdefault(NAMESPACE, {})["drop_frame"] = drop
+    try:
+        with quiet_aaf(), aaf2.open(str(path), "r") as f:
+            mob = _mob_of(f, timeline)
+            master = isinstance(mob, aaf2.mobs.MasterMob)
+            _drop_adapter_markers(timeline)
+            _name_tracks(timeline, _track_layout(mob) if mob is not None else {})
+            if master:
+                _time_master_clip(timeline)
+            if mob is not None:
+                _add_locators(timeline, mob, source)
+                drop = _drop_frame(mob)
+                if drop is not None:
+                    timeline.metadata.setdefault(NAMESPACE, {})["drop_frame"] = drop
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:  # a structure not seen yet
+        raise TimelineReadError(f"its tracks or locators could not be read ({type(exc).__name__}: {exc})",
+                                path=source, hint="please report this file; meanwhile export an EDL and an "
+                                                  "Avid marker list (--markers) from Media Composer") from exc
     if len(timelines) > 1:
         what = "master clips" if master else "sequences"
         timeline.metadata.setdefault(NAMESPACE, {}).setdefault("warnings", []).append(

@@ -139,8 +139,13 @@ def overlay_marker_list(timeline: otio.schema.Timeline, data: bytes, *, source: 
     rate = timeline_rate(timeline)
     start = global_start_frames(timeline, rate)
     r = float(rate)
+    # The same locator exported both ways (in an AAF cut and its marker list) is one range, not two jobs.
+    seen = {(round(m.marked_range.start_time.value), " ".join((m.comment or m.name or "").split()).lower())
+            for m in timeline.tracks.markers}
     for loc in locators:
         frame = _frames(loc.timecode, rate, source, loc.line) - start
+        if (frame, " ".join(loc.comment.split()).lower()) in seen:
+            continue
         marker = otio.schema.Marker(
             name=loc.comment.splitlines()[0] if loc.comment else f"locator at {loc.timecode}",
             color=otio_color_of_avid(loc.color) or "RED",
@@ -150,7 +155,7 @@ def overlay_marker_list(timeline: otio.schema.Timeline, data: bytes, *, source: 
                                   "marker_list": {"layout": loc.layout, "encoding": encoding}}})
         marker.comment = loc.comment
         timeline.tracks.markers.append(marker)
-    return len(locators)
+    return len(locators)  # read, duplicates of the cut's own locators included
 
 
 def _frames(timecode: str, rate: Fraction, source: str, line: int) -> int:
