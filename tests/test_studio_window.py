@@ -192,11 +192,13 @@ def test_closing_mid_run_then_resuming_from_the_window(samples, emulator, qtbot,
 
 
 def test_bad_input_is_shown_in_words(samples, tmp_path, qtbot, monkeypatch, emulator, capsys):
-    broken = tmp_path / "cut.otio"
+    broken = tmp_path / "<i>cut" / "cut.otio"  # a folder name that Qt would otherwise read as HTML
+    broken.parent.mkdir()
     broken.write_text("{ not json")
     window = StudioWindow(broken)
     qtbot.addWidget(window)
     assert window.controller is None and "could not open" in window.message.text()
+    assert "<i>cut" in window.message.text() and window.message.textFormat() == Qt.TextFormat.PlainText
     assert "cut.otio" in window.viewer.view.message
     qtbot.mouseClick(window.buttons["Run"], Qt.MouseButton.LeftButton)  # nothing to run: no error, no crash
     picture = tmp_path / "broken.png"

@@ -233,6 +233,7 @@ class Viewer(QWidget):
         self.loop = True
         self.view = FrameView(self)
         self.info = QLabel("open a timeline to review its marked ranges")
+        self.info.setTextFormat(Qt.TextFormat.PlainText)  # clip and marker names are never read as HTML
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
@@ -470,8 +471,10 @@ class StudioWindow(QMainWindow):
         self._attached: StudioController | None = None
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # paths, names and hosts' words: never read as HTML
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary = QLabel("")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.model = RangeModel()
         self.model.edit_failed.connect(lambda text: self.show_message(text, error=True))
         self.table = QTableView()
