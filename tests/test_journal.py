@@ -434,20 +434,12 @@ def test_cancel_of_a_finished_job_keeps_its_result_and_the_next_run_uses_it(host
             finally:
                 await provider.aclose()
         assert asyncio.run(cancel()) is False
-
-
-def test_a_job_an_earlier_version_marked_cancelled_after_it_finished_is_fetched_not_paid_again(
-        emulator, samples, tmp_path, monkeypatch):
-    monkeypatch.setenv("FAL_KEY", KEY)
-    server = emulator("fal", latency=0.1)
-    assert _hosted(samples, tmp_path, "fal", server) == 0
-    ws = tmp_path / "ws"
-    journal = Journal(ws / "jobs.sqlite")
-    [record] = journal.all()
-    journal.cancel(record.plan_key, "cancelled at the host")  # what earlier versions did with a finished job
-    (ws / "takes" / "sky_takeA.mp4").unlink()
-    for path in (ws / "results").iterdir():
-        path.unlink()
-    assert _hosted(samples, tmp_path, "fal", server, "--force") == 0
-    assert _stats(server)["submitted"] == 1
-    assert journal.get(record.plan_key).state == JobState.TAKE_READY
+        # What earlier versions did with such a job: marked it cancelled. The next run asks the host first.
+        journal.cancel(record.plan_key, "cancelled at the host")
+        (ws / "takes" / "sky_takeA.mp4").unlink()
+        for path in (ws / "results").iterdir():
+            path.unlink()
+        assert _hosted(samples, tmp_path, host, server, "--force") == 0
+        assert _stats(server)["submitted"] == 1 and journal.get(record.plan_key).state == JobState.TAKE_READY
+        assert ("finished_remotely", "cancelled, but the host had finished it: its paid result is used") in \
+            journal.events(record.plan_key)
