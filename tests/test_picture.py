@@ -284,3 +284,24 @@ def test_the_review_window_reads_a_run_with_the_runs_picture_track(samples):
                                                      "options": {"picture_track": "V1"}}))
     controller = StudioController(workspace)
     assert {r.range.picture.track for r in controller._rows.values()} == {0}
+
+
+def test_a_marker_over_premiere_nested_sequence_is_retaken_from_its_clips(fixtures_dir, tmp_path):
+    """The real Premiere export, a marker added over its nested sequence (record 636-956, under the title on V3):
+    the take shows the nest's clips at their frames (sh010 from the nest's start, sh030 from frame 0 at 736)."""
+    from media_sources import make_source
+    media = tmp_path / "media"
+    media.mkdir()
+    make_source(media / "sc01_sh010_anim.mov", clip_id=10, frames=100, rate=Fraction(30), audio=None)
+    make_source(media / "sc01_sh030_anim.mov", clip_id=30, frames=240, rate=Fraction(30), audio=None)
+    text = (fixtures_dir / "premiere_example.xml").read_text()
+    name = "<name>sc01_sh010_layerA</name>"  # the top sequence's name: its markers go beside it
+    marker = "<marker><comment>make it rain</comment><name>rain</name><in>700</in><out>772</out></marker>"
+    path = tmp_path / "premiere.xml"
+    path.write_text(text.replace(name, name + marker, 1))
+    out = tmp_path / "o.otio"
+    assert run_cli("run", path, "--media-dir", media, "--marker-prefix", "rain", "-o", out) == 0
+    patterns = decode_patterns(_take_file(out))
+    first = 700 - (len(patterns) - 72) // 2
+    assert len(patterns) > 72 and patterns == [(r - 636, 10) if r < 736 else (r - 736, 30)
+                                               for r in range(first, first + len(patterns))]
