@@ -225,11 +225,30 @@ def test_a_source_at_another_rate_is_written_at_the_edl_rate(fixtures_dir):
         ("00:00:00:00", "00:00:03:10", "00:00:00:00", "00:00:03:10")
 
 
-def test_a_nested_sequence_is_refused_by_name_before_any_work(fixtures_dir, tmp_path):
-    timeline = read_timeline(fixtures_dir / "premiere_example.xml")
-    with pytest.raises(UnsupportedEditError, match="nested sequence 'sc01_sh010_anim' .* cannot be written to "
-                                                   "a CMX 3600 EDL"):
-        write_timeline(timeline, tmp_path / "o.edl")
+def test_a_nested_sequence_is_written_as_the_clips_it_shows(fixtures_dir, tmp_path):
+    """premiere_example.xml: V2 holds a nested sequence (record 00:00:21:06, 100 frames at 30 fps) whose own V1
+    shows sc01_sh010_anim.mov from its first frame; V3 holds only a title."""
+    paths = write_timeline(read_timeline(fixtures_dir / "premiere_example.xml"), tmp_path / "o.edl")
+    assert [p.name for p in paths] == ["o.V1.edl", "o.V2.edl", "o.V3.edl", "o.V4.edl", "o.markers.edl"]
+    v2 = parse_edl(paths[1].read_text())
+    assert [(e.rec_in, e.rec_out, e.src_in, e.src_out) for e in v2.events if "sc01_sh010_anim.mov" in
+            " ".join(e.comments) and e.rec_in == "00:00:21:06"] == [("00:00:21:06", "00:00:24:16", "00:00:00:00",
+                                                                     "00:00:03:10")]
+    # a fade to black (Premiere's end-black Cross Dissolve) before it, as a BL dissolve
+    assert [(e.reel, e.transition, e.rec_in, e.rec_out) for e in v2.events if e.reel == "BL"] == \
+        [("BL", "D", "00:00:17:28", "00:00:18:17")]
+    assert parse_edl(paths[2].read_text()).events == []
+    assert "OTIO-RETAKE NOT WRITTEN: generator 'test_title'" in paths[2].read_text()
+
+
+def test_a_nest_an_edl_cannot_lay_out_is_refused_by_name_before_any_work(tmp_path):
+    inner = otio.schema.Track("V1", children=[_clip("a", 0, 24, "A"), otio.schema.Transition(
+        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve, in_offset=RationalTime(0, R),
+        out_offset=RationalTime(6, R)), _clip("b", 0, 24, "B")])
+    nest = otio.schema.Stack(name="comp", children=[inner])
+    with pytest.raises(UnsupportedEditError, match="nested sequence 'comp' .* holds transitions, which a CMX 3600 "
+                                                   "EDL cannot carry inside a nest"):
+        write_timeline(_timeline(otio.schema.Track("V1", children=[nest])), tmp_path / "o.edl")
     assert list(tmp_path.iterdir()) == []
 
 

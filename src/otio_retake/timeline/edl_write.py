@@ -33,9 +33,14 @@ media time and moves a speed effect's source out (interchange.md). Here:
   (one one-frame event per marker with ``note |C:ResolveColorX |M:name |D:n``)
   so they survive a round trip into Resolve.
 
-What CMX 3600 cannot carry is refused with one line naming the item: a nested
-sequence, a time effect other than a constant speed or a freeze, a
-transition other than a dissolve or a wipe.
+- a nested sequence is written as the clips it shows: its tracks of the
+  track's kind composed (the upper over the lower) from its in-point, each
+  clip an event of its own source, which is what a conform pulls.
+
+What CMX 3600 cannot carry is refused with one line naming the item: a nest
+holding transitions, retimed or mixing several audio tracks, a time effect
+other than a constant speed or a freeze, a transition other than a dissolve
+or a wipe, a rate SMPTE timecode lacks.
 """
 
 from __future__ import annotations
@@ -252,9 +257,39 @@ def _where(track_label: str, first: int, last: int, start: int, rate: Fraction, 
 
 
 def _track_events(timeline: otio.schema.Timeline, track: otio.schema.Track, rate: Fraction, start: int, drop: bool,
-                  label: str) -> list[_Event]:
+                  label: str, keep: list) -> list[_Event]:
+    """The events of a track; ``keep`` holds what nests were composed into while the events are written."""
+    return _events_of(TrackIndex(timeline, track, rate).entries, track.kind, rate, start, drop, label, keep)
+
+
+def _nest_entries(stack: otio.schema.Stack, kind: str, first: int, rate: Fraction, where: str, keep: list) -> list:
+    """The items a nest shows on a track of ``kind``, at record frames from ``first``: its enabled tracks of
+    that kind composed as the editor sees them (the upper over the lower, OTIO's ``flatten_stack``), from its
+    in-point. A nest that is retimed, or whose tracks hold transitions, cannot be laid out as events."""
+    tracks = [t for t in stack if isinstance(t, otio.schema.Track) and t.kind == kind and t.enabled]
+    if any(isinstance(effect, otio.schema.TimeEffect) for effect in stack.effects) or \
+            any(isinstance(i, otio.schema.Transition) for t in tracks for i in t):
+        raise UnsupportedEditError(f"nested sequence '{stack.name}' ({where}) is retimed or holds transitions, "
+                                   f"which {FORMAT} cannot carry inside a nest",
+                                   hint="decompose the nest in the editor, or write .otio / .xml")
+    if kind == otio.schema.TrackKind.Audio and len([t for t in tracks if t.find_clips()]) > 1:
+        raise UnsupportedEditError(f"nested sequence '{stack.name}' ({where}) mixes several audio tracks, which "
+                                   f"{FORMAT} cannot carry as one channel",
+                                   hint="decompose the nest in the editor, or write .otio / .xml")
+    if not tracks:
+        return []
+    copies = [t.deepcopy() for t in tracks]
+    flat = otio.algorithms.flatten_stack(copies)
+    shown = otio.algorithms.track_trimmed_to_range(flat, stack.trimmed_range())
+    holder = otio.schema.Stack()
+    holder.append(shown)
+    keep += [copies, flat, holder]  # OTIO frees a composition's children with it: alive until written
+    return [(item, first + a, first + b) for item, a, b in TrackIndex(holder, shown, rate).entries]
+
+
+def _events_of(entries: list, track_kind: str, rate: Fraction, start: int, drop: bool, label: str,
+               keep: list) -> list[_Event]:
     events: list[_Event] = []
-    entries = TrackIndex(timeline, track, rate).entries
     pending = None  # (code, frames, outgoing event, in_offset frames) of a transition waiting for its incoming item
     for index, (item, first, last) in enumerate(entries):
         where = _where(label, first, last, start, rate, drop)
@@ -279,8 +314,20 @@ def _track_events(timeline: otio.schema.Timeline, track: otio.schema.Track, rate
             pending = (code, total, outgoing, before)
             continue
         if isinstance(item, otio.schema.Stack):
-            raise UnsupportedEditError(f"nested sequence '{item.name}' ({where}) cannot be written to {FORMAT}",
-                                       hint="flatten or decompose the nest in the editor, or write .otio / .xml")
+            beside = [entries[i][0] for i in (index - 1, index + 1) if 0 <= i < len(entries)]
+            if pending is not None or any(isinstance(i, otio.schema.Transition) for i in beside):
+                raise UnsupportedEditError(f"nested sequence '{item.name}' ({where}) has a transition at its edge, "
+                                           f"which {FORMAT} cannot carry", hint="decompose the nest in the editor, "
+                                           "or write .otio / .xml")
+            if not item.enabled:
+                if not events:
+                    events.append(_Event(first, first, None, 0, 0))
+                events[-1].notes.append(f"disabled nested sequence '{_one_line(item.name)}' ({where})")
+                continue
+            # a nest is written as the clips it shows, each an event of its own source (a conform pulls those)
+            events += _events_of(_nest_entries(item, track_kind, first, rate, where, keep), track_kind, rate, start,
+                                 drop, f"{label} > {item.name or 'nest'}", keep)
+            continue
         kind = _generator(item) if isinstance(item, otio.schema.Clip) else None
         left_out = None
         if isinstance(item, otio.schema.Clip) and not item.enabled:
@@ -367,11 +414,13 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
                                         "standard rate (23.976, 24, 25, 29.97, 30, 50, 59.94, 60)") from None
 
     lines = [f"TITLE: {title}", f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}", ""]
+    keep: list = []  # nests composed for writing: alive while their clips are written
     reels = _Reels()
     events: list[_Event] = []
     if video is not None:
-        events += _track_events(timeline, video, rate, start, drop, video.name or "V")
-    per_audio = [_track_events(timeline, a, rate, start, drop, a.name or f"A{i + 1}") for i, a in enumerate(audio)]
+        events += _track_events(timeline, video, rate, start, drop, video.name or "V", keep)
+    per_audio = [_track_events(timeline, a, rate, start, drop, a.name or f"A{i + 1}", keep)
+                 for i, a in enumerate(audio)]
     # an EDL's A events are read into one track A1: written back as A, not as a pair
     lone = "A" if namespace(timeline, NAMESPACE).get("edl") and len(audio) == 1 and audio[0].name == "A1" else "AA"
     for channel, track_events in _audio_channels(per_audio, reels, lone=lone):
@@ -444,9 +493,8 @@ def write_edl_text(timeline: otio.schema.Timeline, video: otio.schema.Track | No
             for frame, _, marker in inside:
                 lines.append(f"* LOC: {tc(start + frame)} {(marker.color or 'RED').upper():<7} {_one_line(marker.name)}".rstrip())
             pending = [m for m in pending if m not in inside]
-    if not events:
-        raise UnsupportedEditError(f"nothing to write as {FORMAT} for '{title}': no enabled clip",
-                                   hint="; ".join(carried) if carried else None)
+    if not events:  # a track of titles or disabled clips only: an EDL without events that says why
+        lines += [f"* {NOT_WRITTEN} {n}" for n in carried] or [f"* {NOT_WRITTEN} the track is empty"]
     lines.append("")
     return "\n".join(lines)
 
