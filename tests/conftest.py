@@ -164,3 +164,13 @@ def pg_url(postgres_server, request):
     import uuid
     name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
     return postgres_server.create_database(name)
+
+
+def take_file(path) -> Path:
+    """The take a run wrote for ``<folder>/<range>_take<A>.<ext>``: take files carry their job's identity in their
+    names (``<range>_take<A>_<key>.<ext>``), so a test names the range and letter and this finds the file (the
+    newest, where runs of several requests left one each)."""
+    path = Path(path)
+    stem, dot, ext = path.name.rpartition(".")
+    found = sorted(path.parent.glob(f"{stem}_????????????.{ext}"), key=lambda p: p.stat().st_mtime_ns)
+    return found[-1] if found else path.with_name(f"{stem}_(none).{ext}")

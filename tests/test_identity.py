@@ -12,7 +12,7 @@ import httpx
 import numpy as np
 import pytest
 
-from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at
+from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at, take_file
 
 from otio_retake.jobs.store import JobState, Journal
 from otio_retake.media.decode import decode_all_frames
@@ -66,7 +66,7 @@ def test_an_edited_prompt_makes_a_new_result_and_the_take_is_cut_from_it(emulato
     assert old.plan_key != new.plan_key and new.state == JobState.TAKE_READY
     assert old.results[0] != new.results[0]  # the old result file is kept, under its own job's name
     assert [j.prompt for j in server.state.jobs.values()][-1] == "Replace the grey sky with a clear blue noon"
-    take = tmp_path / "ws" / "takes" / "sky_takeA.mp4"
+    take = take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
     assert decode_patterns(take)[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]
     # Frame by frame, the take's section is the NEW result, not the old one.
     take_frames, new_frames, old_frames = _frames(take), _frames(new.results[0]), _frames(old.results[0])
@@ -92,16 +92,17 @@ def test_going_back_to_an_earlier_prompt_reuses_its_result_not_the_last_take_fil
     assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     timeline.write_text(original)
     assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
-    # Nothing new was paid for, and the take file (overwritten by the second prompt) was cut again from the
-    # first prompt's own result instead of being taken as it was.
+    # Nothing new was paid for, and the first prompt's take file was never written over by the second's: it is
+    # used again as it is, showing the first prompt's own result.
     assert _stats(server)["submitted"] == 2
-    again = tmp_path / "ws" / "takes" / "sky_takeA.mp4"
-    first = Journal(tmp_path / "ws" / "jobs.sqlite").all()[0]
+    first, second = sorted(Journal(tmp_path / "ws" / "jobs.sqlite").all(), key=lambda r: r.created_at)
+    again = Path(first.takes_json[0]["path"])
+    assert again != Path(second.takes_json[0]["path"]) and again.parent == tmp_path / "ws" / "takes"
     frames, result = _frames(again), _frames(first.results[0])
     offset = round(first.request["start_seconds"] * 24)
     assert _difference(frames[12 + 30], result[offset + 30]) < 4.0
-    assert ("finished_remotely", "re-splicing (takes missing or options changed)") in \
-        Journal(tmp_path / "ws" / "jobs.sqlite").events(first.plan_key)
+    assert not any("re-splicing" in (d or "") for _, d in Journal(tmp_path / "ws" / "jobs.sqlite").events(
+        first.plan_key))
 
 
 @pytest.mark.parametrize("host", ["gmi", "oxen", "runware"])
@@ -120,7 +121,7 @@ def test_two_takes_with_lost_submit_answers_are_two_jobs_each_paid_once(host, em
     handles = {r.handle.job_id for r in records}
     assert len(handles) == 2  # take A and take B point at two different jobs
     assert all(("submitted", "found at the host after a lost answer") in journal.events(r.plan_key) for r in records)
-    a, b = (_frames(tmp_path / "ws" / "takes" / f"sky_take{x}.mp4")[40] for x in "AB")
+    a, b = (_frames(take_file(tmp_path / "ws" / "takes" / f"sky_take{x}.mp4"))[40] for x in "AB")
     assert _apart(a, b)  # two different generations, not one job's result twice
 
 
@@ -201,7 +202,7 @@ def test_an_expired_result_is_marked_and_resubmitted_knowingly(emulator, samples
     assert "expired at the host; it is submitted again (about $0.40" in err
     assert _stats(server)["submitted"] == 2
     assert journal.get(record.plan_key).state == JobState.TAKE_READY
-    assert decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")[12] == source_frame_at(48)
+    assert decode_patterns(take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4"))[12] == source_frame_at(48)
 
 
 def test_a_job_gone_at_the_host_while_polling_is_marked_expired_not_failed(emulator, samples, tmp_path, monkeypatch,
@@ -220,13 +221,13 @@ def _make_pre_identity(samples, tmp_path, server, host, *, state=None, context=H
     import shutil
     import sqlite3
     from otio_retake import pipeline
-    from otio_retake.jobs.identity import legacy_key
+    from otio_retake.jobs.identity import as_before, legacy_key
     from otio_retake.timeline.marks import MarkerFilter
     loaded = pipeline.load(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"))
     [plan] = pipeline.plan(loaded, provider=host, context_seconds=float(context))
     runner = pipeline.make_runner(loaded, provider=host, workspace=tmp_path / "ws", base_urls={host: server.url})
     new_key = runner.planner.plan_key([plan])
-    old_key = legacy_key([plan], model=HOSTS[host].model, segments=runner.planner.segments(plan))
+    old_key = legacy_key(as_before([plan]), model=HOSTS[host].model, segments=runner.planner.segments(plan))
     ws = tmp_path / "ws"
     [record] = Journal(ws / "jobs.sqlite").all()
     assert record.plan_key == new_key and record.state == JobState.TAKE_READY
@@ -237,7 +238,7 @@ def _make_pre_identity(samples, tmp_path, server, host, *, state=None, context=H
     for result in record.results:
         Path(result).unlink()
     db = sqlite3.connect(ws / "jobs.sqlite")
-    takes_json = json.dumps([dict(t, path=str(ws / "takes" / "sky_takeA.mp4")) for t in record.takes_json])
+    takes_json = json.dumps([dict(t, path=str(take_file(ws / "takes" / "sky_takeA.mp4"))) for t in record.takes_json])
     db.execute("UPDATE jobs SET plan_key=?, results=?, takes_json=? WHERE plan_key=?",
                (old_key, json.dumps([str(wrong)]), takes_json, new_key))
     db.execute("UPDATE events SET plan_key=? WHERE plan_key=?", (old_key, new_key))
@@ -266,7 +267,7 @@ def test_a_journal_from_before_job_identities_is_never_paid_twice_nor_its_files_
     assert any("journal written before job identities" in (d or "") for _, d in journal.events(new_key))
     assert str(wrong) not in new.results
     # Frame by frame, the take's section is the job's result, not the file left under the old name.
-    take = tmp_path / "ws" / "takes" / "sky_takeA.mp4"
+    take = take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
     [job] = server.state.jobs.values()
     take_frames, result_frames, wrong_frames = _frames(take), _frames(job.results[0]), _frames(wrong)
     offset = round(new.request["start_seconds"] * 24)
@@ -300,7 +301,7 @@ def test_an_old_job_that_made_several_takes_gives_each_take_its_own_result_and_i
     between the takes, in order; while such a job still runs, no take can be told apart, so the run stops."""
     import sqlite3
     from otio_retake import pipeline
-    from otio_retake.jobs.identity import legacy_key
+    from otio_retake.jobs.identity import as_before, legacy_key
     from otio_retake.timeline.marks import MarkerFilter
     # A whole second: Runware's sections start on whole seconds, so the marked frames start the section (as the
     # frame offsets below count) only when the context is one.
@@ -316,7 +317,7 @@ def test_an_old_job_that_made_several_takes_gives_each_take_its_own_result_and_i
     ws = tmp_path / "ws"
     journal = Journal(ws / "jobs.sqlite")
     a, b = (journal.get(k) for k in keys)
-    old_key = legacy_key(plans, model=HOSTS["runware"].model, segments=runner.planner.segments(plans[0]))
+    old_key = legacy_key(as_before(plans), model=HOSTS["runware"].model, segments=runner.planner.segments(plans[0]))
     journal.plan(old_key, range_name="sky", takes="AB", provider="runware", model=HOSTS["runware"].model,
                  cost_estimate=1.0)
     journal.move(old_key, JobState.SUBMITTED, handle=a.handle)  # one job for both takes, still running
@@ -338,7 +339,7 @@ def test_an_old_job_that_made_several_takes_gives_each_take_its_own_result_and_i
         new = journal.get(key)
         assert new.state == JobState.TAKE_READY and new.result_urls == old.result_urls
         assert new.cost_reported == 0.6  # the job's reported cost, shared by its takes
-    take_a, take_b = (_frames(ws / "takes" / f"sky_take{t}.mp4") for t in "AB")
+    take_a, take_b = (_frames(take_file(ws / "takes" / f"sky_take{t}.mp4")) for t in "AB")
     result_a, result_b = (_frames(server.state.jobs[r.handle.job_id].results[0]) for r in (a, b))
     offset = round(a.request["start_seconds"] * 24)
     for k in (0, 40):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, decode_patterns, dominant_hz, run_cli
+from conftest import FIXTURES, decode_patterns, dominant_hz, run_cli, take_file
 from media_sources import make_source
 from otio_retake.media.probe import probe
 from otio_retake.timeline.conform import conform
@@ -132,7 +132,7 @@ def test_fcpxml_conformed_clip_renders_frame_for_frame_and_its_take_comes_back_i
     path = _conformed_cut(tmp_path, pal_media, sequence=sequence)
     assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "12",
                    "--context", "0.5") == 0
-    take = tmp_path / "ws" / "takes" / "m_takeA.mp4"
+    take = take_file(tmp_path / "ws" / "takes" / "m_takeA.mp4")
     assert decode_patterns(take) == [(100 + k, 7) for k in range(-12, 72 + 12)]
     out = read_timeline(tmp_path / "o.otio")
     retake = next(t for t in out.tracks if t.name == "Retake A")
@@ -164,7 +164,7 @@ def test_fcpxml_conformed_clip_renders_frame_for_frame_and_its_take_comes_back_i
     # conformed with take A picked, the clip around the take still shows its media frame for frame
     final, _ = conform(out, {"m": "A"})
     assert _shown_at(final, tmp_path) == [("pal.mp4", Fraction(50 + k, 25)) for k in range(50)] + \
-        [("m_takeA.mp4", Fraction(12 + k) * parse_time(sequence)) for k in range(72)] + \
+        [(take.name, Fraction(12 + k) * parse_time(sequence)) for k in range(72)] + \
         [("pal.mp4", Fraction(50 + k, 25)) for k in range(122, 192)]
 
 
@@ -216,7 +216,7 @@ def test_fcpxml_constant_speed_timemap_renders_frame_for_frame_with_floor_sampli
     assert [(r.name, r.record_in, r.duration) for r in ranges] == [("r", 48, 72)] and not skipped
     assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "12",
                    "--context", "0.5") == 0
-    shown = decode_patterns(tmp_path / "ws" / "takes" / "r_takeA.mp4")
+    shown = decode_patterns(take_file(tmp_path / "ws" / "takes" / "r_takeA.mp4"))
     assert shown == [(int(Fraction(1152, 10) + Fraction(12, 10) * j), 9) for j in range(-12, 72 + 12)]
     # written back to FCPXML the pieces around the audition keep the speed and show the same media times
     write_timeline(read_timeline(tmp_path / "o.otio"), tmp_path / "o.fcpxml")
@@ -227,7 +227,7 @@ def test_fcpxml_constant_speed_timemap_renders_frame_for_frame_with_floor_sampli
         [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(192)]
     final, _ = conform(read_timeline(tmp_path / "o.otio"), {"r": "A"})
     assert _shown_at(final, tmp_path) == [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(48)] \
-        + [("r_takeA.mp4", Fraction(12 + k, 24)) for k in range(72)] + \
+        + [(take_file(tmp_path / "ws" / "takes" / "r_takeA.mp4").name, Fraction(12 + k, 24)) for k in range(72)] + \
         [("fast.mp4", Fraction(12, 10) * (2 + Fraction(k, 24))) for k in range(120, 192)]
 
 
@@ -254,7 +254,7 @@ def test_fcpxml_clip_at_another_rate_without_conform_still_renders_by_time(tmp_p
     path = _conformed_cut(tmp_path, pal_media, conform=False)
     assert run_cli("run", path, "-o", tmp_path / "o.otio", "--workspace", tmp_path / "ws", "--handles", "0",
                    "--context", "0") == 0
-    shown = decode_patterns(tmp_path / "ws" / "takes" / "m_takeA.mp4")
+    shown = decode_patterns(take_file(tmp_path / "ws" / "takes" / "m_takeA.mp4"))
     by_time = [(int((2 + Fraction(47 + k) * Fraction(1001, 24000)) * 25 + Fraction(1, 4)), 7) for k in range(len(shown))]
     assert shown == by_time and shown[-1][0] > 99 + len(shown) - 1  # ahead of one frame per frame
 

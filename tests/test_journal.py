@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at
+from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at, take_file
 
 from otio_retake.jobs.pool import HostPool
 from otio_retake.model import Mode
@@ -92,7 +92,8 @@ def test_changed_media_is_not_mistaken_for_a_ready_take(samples, sample_media, t
     (samples / "media").symlink_to(media, target_is_directory=True)
     out = tmp_path / "o.otio"
     assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky", *NO_CONTEXT) == 0
-    os.utime(media / "shot_a.mp4", ns=(time.time_ns(), time.time_ns()))  # the editor replaced the media
+    # The editor replaced the media (other pictures under the same name: `touch` alone is the same footage).
+    shutil.copyfile(media / "shot_b.mp4", media / "shot_a.mp4")
     capsys.readouterr()
     assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky", "--force",
                    *NO_CONTEXT) == 0
@@ -121,13 +122,13 @@ def test_resume_from_each_paid_state_never_submits_again(state, keep_result, emu
     journal = Journal(tmp_path / "ws" / "jobs.sqlite")
     [record] = journal.all()
     journal.move(record.plan_key, state)  # as if the run had stopped here
-    (tmp_path / "ws" / "takes" / "sky_takeA.mp4").unlink()
+    (take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4")).unlink()
     if not keep_result:
         for path in (tmp_path / "ws" / "results").iterdir():
             path.unlink()
     assert _hosted(samples, tmp_path, "fal", server, "--force", context="0.5") == 0
     assert _stats(server)["submitted"] == 1
-    patterns = decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
+    patterns = decode_patterns(take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4"))
     assert patterns[12] == source_frame_at(48)
     assert journal.get(record.plan_key).state == JobState.TAKE_READY
 
@@ -166,7 +167,7 @@ def test_a_submit_lost_before_it_reached_the_host_is_sent_once(emulator, samples
     server.state.jobs.clear()
     server.state.submitted.clear()
     journal.move(record.plan_key, JobState.SUBMITTING, handle=None)
-    (tmp_path / "ws" / "takes" / "sky_takeA.mp4").unlink()
+    (take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4")).unlink()
     for path in (tmp_path / "ws" / "results").iterdir():
         path.unlink()
     assert _hosted(samples, tmp_path, "runware", server, "--force") == 0
@@ -187,7 +188,7 @@ def test_a_lost_submit_looked_up_and_sent_again_is_charged_to_the_budget_once(em
     server.state.jobs.clear()
     server.state.submitted.clear()
     journal.move(record.plan_key, JobState.SUBMITTING, handle=None)
-    (tmp_path / "ws" / "takes" / "sky_takeA.mp4").unlink()
+    (take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4")).unlink()
     for path in (tmp_path / "ws" / "results").iterdir():
         path.unlink()
     assert _hosted(samples, tmp_path, "runware", server, "--force", *budget) == 0
@@ -289,7 +290,7 @@ def test_sigkill_mid_run_then_rerun_gets_every_take_with_one_submission_per_job(
     assert stats["submitted"] == 6 and stats["duplicates"] == 0  # 3 ranges x 2 takes, each paid once
     for name, ext in (("sky", "mp4"), ("crossing", "mp4"), ("line", "wav")):
         for letter in "AB":
-            assert (ws / "takes" / f"{name}_take{letter}.{ext}").exists()
+            assert (take_file(ws / "takes" / f"{name}_take{letter}.{ext}")).exists()
     assert all(r.state == JobState.TAKE_READY for r in Journal(ws / "jobs.sqlite").all())
 
 

@@ -112,3 +112,43 @@ def test_marker_past_the_end_is_said_as_such_not_as_too_short():
     _, skipped = find_marked_ranges(tl)
     late = next(s for s in skipped if s.name == "late")
     assert "past the timeline's end" in late.reason and late.record_in == "00:00:20:20"  # where: frame 500
+
+
+def _ids_timeline(gap: int, names=("sky", "sea"), *, extra: bool = False):
+    tl = otio.schema.Timeline("t", global_start_time=RT(0, 24))
+    track = otio.schema.Track("V1")
+    if gap:
+        track.append(otio.schema.Gap(source_range=TR(RT(0, 24), RT(gap, 24))))
+    clip = otio.schema.Clip("c", media_reference=otio.schema.ExternalReference("/Volumes/A/shot.mov"),
+                            source_range=TR(RT(100, 24), RT(300, 24)))
+    for name, at in zip(names, (120, 220)):
+        marker = otio.schema.Marker(name, TR(RT(at, 24), RT(48, 24)))
+        marker.comment = f"prompt {at}"
+        clip.markers.append(marker)
+    if extra:  # one more marker, earlier than both, with a name they had
+        clip.markers.insert(0, otio.schema.Marker(names[0], TR(RT(100, 24), RT(48, 24))))
+        clip.markers[0].comment = "a new prompt"
+    track.append(clip)
+    tl.tracks.append(track)
+    return tl
+
+
+def test_a_range_follows_its_marker_by_id_not_by_its_name_its_place_or_the_cut():
+    """Issue 22: the marker's id (for OTIO, derived from its clip's media and its media time) survives renaming,
+    a marker added before it, a ripple earlier in the cut and a relink; two markers never share one."""
+    def ids(timeline):
+        return {r.prompt: r.marker_id for r in find_marked_ranges(timeline)[0]}
+
+    first = ids(_ids_timeline(0))
+    assert len(set(first.values())) == 2 and all(first.values())
+    assert ids(_ids_timeline(0, names=("renamed", "sea"))) == first
+    rippled = _ids_timeline(37)
+    assert ids(rippled) == first
+    rippled.tracks[0][1].media_reference.target_url = "file:///Users/me/copy/shot.mov"  # relinked elsewhere
+    assert ids(rippled) == first
+    added = ids(_ids_timeline(0, extra=True))
+    assert {k: v for k, v in added.items() if k != "a new prompt"} == first
+    assert added["a new prompt"] not in first.values()
+    # Same-named markers are told apart by where they start, not by a count a marker added earlier would shift.
+    names = sorted(r.name for r in find_marked_ranges(_ids_timeline(0, names=("sky", "sky"), extra=True))[0])
+    assert names == ["sky (at 00:00:00:00)", "sky (at 00:00:00:20)", "sky (at 00:00:05:00)"]

@@ -13,7 +13,7 @@ import pytest
 from opentimelineio.opentime import RationalTime as RT
 from opentimelineio.opentime import TimeRange as TR
 
-from conftest import decode_patterns, dominant_hz, run_cli
+from conftest import decode_patterns, dominant_hz, run_cli, take_file
 from media_sources import make_source
 
 from otio_retake.errors import MediaError
@@ -86,7 +86,7 @@ def test_source_kind_gives_a_frame_exact_take(kind, tmp_path):
                      clip_frames=round(5 * media_rate), marker_in=round(2 * rate), marker_frames=marker_frames)
     # Half a second of context: the take is still cut from inside the host's result, at a rate's own offset.
     assert run_cli("run", path, "-o", tmp_path / "out.otio", "--handles", "0", "--context", "0.5") == 0
-    take = tmp_path / f"{kind}.retake" / "takes" / "fix_takeA.mp4"
+    take = take_file(tmp_path / f"{kind}.retake" / "takes" / "fix_takeA.mp4")
     patterns = decode_patterns(take)
     assert len(patterns) == marker_frames
     expected = [(_expected(round(2 * rate) + i, rate=rate, media_rate=media_rate, clip_in=round(media_rate)), 4)
@@ -113,7 +113,7 @@ def test_variable_frame_rate_source_is_sampled_by_time(tmp_path):
     path = _timeline(tmp_path, media, rate=Fraction(24), media_rate=Fraction(24), clip_in=0, clip_frames=130,
                      marker_in=48, marker_frames=72)
     assert run_cli("run", path, "-o", tmp_path / "o.otio", "--handles", "0", "--context", "0.5") == 0
-    patterns = decode_patterns(tmp_path / "vfr.retake" / "takes" / "fix_takeA.mp4")
+    patterns = decode_patterns(take_file(tmp_path / "vfr.retake" / "takes" / "fix_takeA.mp4"))
     media_rate = info.rate
     expected = [(_expected(48 + i, rate=Fraction(24), media_rate=media_rate, clip_in=0, times=times), 6)
                 for i in range(72)]
@@ -129,7 +129,7 @@ def test_phone_clip_with_rotation_is_turned_upright(rotation, tmp_path):
     path = _timeline(tmp_path, media, rate=Fraction(24), media_rate=Fraction(24), clip_in=0, clip_frames=110,
                      marker_in=30, marker_frames=60)
     assert run_cli("run", path, "-o", tmp_path / "o.otio", "--handles", "0", "--context", "0") == 0
-    take = tmp_path / f"phone{rotation}.retake" / "takes" / "fix_takeA.mp4"
+    take = take_file(tmp_path / f"phone{rotation}.retake" / "takes" / "fix_takeA.mp4")
     assert (probe(take).width, probe(take).height) == (180, 320)
     assert decode_patterns(take) == [(30 + i, 9) for i in range(60)]
 

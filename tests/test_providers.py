@@ -9,7 +9,7 @@ import httpx
 import opentimelineio as otio
 import pytest
 
-from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at
+from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at, take_file
 
 from otio_retake.providers import HOSTS
 
@@ -38,7 +38,7 @@ def test_wavespeed_gets_only_documented_fields_and_the_take_copes_with_the_whole
     from otio_retake.media.probe import probe
     assert probe(job.video).frames == 73  # the marked 72 frames, grown by one to the model's minimum input
     assert (job.start, job.duration) == (0.0, pytest.approx(73 / 24))  # the emulator ignores start/end_time
-    take = tmp_path / "ws" / "takes" / "sky_takeA.mp4"
+    take = take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
     assert decode_patterns(take)[1:1 + 72] == [source_frame_at(48 + k) for k in range(72)]
     stats = _stats(server)
     assert stats["requests"]["poll_via_returned_url"] == stats["requests"]["poll"] >= 1  # the URL it returned
@@ -52,7 +52,7 @@ def test_runware_gets_whole_seconds_and_the_take_is_still_exact(emulator, sample
     [job] = server.state.jobs.values()
     settings = job.request["providerSettings"]["lightricks"]
     assert (settings["startTime"], settings["duration"]) == (1, 4)  # seconds 1-5 cover frames 31-103
-    patterns = decode_patterns(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
+    patterns = decode_patterns(take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4"))
     assert patterns[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]
 
 
@@ -85,7 +85,7 @@ def test_each_host_makes_three_frame_exact_takes_as_three_jobs_and_three_picture
     else:  # no seed sent, so none listed
         assert all(m["seed"] is None and m["seed_sent"] is False for m in metas)
         assert not any("seed" in json.dumps(r) for r in sent)
-    takes = [tmp_path / "ws" / "takes" / f"sky_take{x}.mp4" for x in "ABC"]
+    takes = [take_file(tmp_path / "ws" / "takes" / f"sky_take{x}.mp4") for x in "ABC"]
     # Every take is frame exact through the host's own flow: the range's 72 frames after the head handle.
     heads = [m["handles"][0] for m in metas]
     assert heads == [1 if host == "wavespeed" else 12] * 3  # WaveSpeed gets no context: 1 frame to reach 73
@@ -111,7 +111,7 @@ def test_transient_faults_are_retried_and_nothing_is_submitted_twice(faults, emu
     server = emulator("fal", faults=faults)
     # Faults fire at the first requests of their stage: one job, with no context around it, meets them all.
     assert _run(samples, tmp_path, "fal", server.url, "--context", "0") == 0
-    assert (tmp_path / "ws" / "takes" / "sky_takeA.mp4").exists()
+    assert (take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4")).exists()
     stats = _stats(server)
     assert stats["submitted"] == 1 and stats["duplicates"] == 0
     assert sum(stats["faults_fired"].values()) == faults.count("=") + faults.count("x2")  # every rule, every time
@@ -212,7 +212,7 @@ def test_oxen_1080p_model_gets_an_exact_1080p_excerpt_and_the_take_comes_back_at
     from otio_retake.media.probe import probe
     assert (probe(job.video).width, probe(job.video).height) == (1920, 1080)
     assert job.request["model"] == "lightricks-ltx-2-retake" and "start_time" in job.request
-    take = tmp_path / "ws" / "takes" / "sky_takeA.mp4"
+    take = take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
     assert (probe(take).width, probe(take).height) == (320, 180)
     assert decode_patterns(take) == [source_frame_at(48 + k) for k in range(72)]
 

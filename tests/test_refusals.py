@@ -7,7 +7,7 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime as RT
 from opentimelineio.opentime import TimeRange as TR
 
-from conftest import decode_patterns, run_cli, source_frame_at
+from conftest import decode_patterns, run_cli, source_frame_at, take_file
 
 
 def _errors(capsys) -> str:
@@ -67,7 +67,7 @@ def test_gap_in_the_window_is_rendered_black(samples, tmp_path):
     path = _edited_sample(samples, insert_gap)
     out = tmp_path / "o.otio"
     assert run_cli("run", path, "-o", out, "--marker-prefix", "crossing") == 0
-    patterns = decode_patterns(samples / "edited.retake" / "takes" / "crossing_takeA.mp4")
+    patterns = decode_patterns(take_file(samples / "edited.retake" / "takes" / "crossing_takeA.mp4"))
     assert len(patterns) == 12 + 72 + 12
     for i, got in enumerate(patterns):
         record = 200 - 12 + i

@@ -8,7 +8,7 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime as RT
 from opentimelineio.opentime import TimeRange as TR
 
-from conftest import decode_patterns, run_cli
+from conftest import decode_patterns, run_cli, take_file
 
 from otio_retake.media.testpattern import make_pattern_clip
 from otio_retake.timeline.relink import MediaResolver
@@ -67,7 +67,7 @@ def test_source_timecode_maps_through_the_embedded_start_timecode(tmp_path):
     media, edl, markers = _setup(tmp_path)
     assert run_cli("run", edl, "--markers", markers, "--media-dir", media, "-o", tmp_path / "o.otio",
                    "--context", "0.5") == 0  # room for the 12-frame head checked below
-    patterns = decode_patterns(tmp_path / "cut.retake" / "takes" / "bright_takeA.mp4")
+    patterns = decode_patterns(take_file(tmp_path / "cut.retake" / "takes" / "bright_takeA.mp4"))
     # record 01:00:02:00 is source 10:00:03:00, i.e. file frame 72 of camera A.
     assert patterns[12:12 + 48] == [(72 + k, 7) for k in range(48)]
     assert patterns[0] == (60, 7)

@@ -9,7 +9,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from conftest import SAMPLES, decode_patterns, dominant_hz, run_cli, source_frame_at
+from conftest import SAMPLES, decode_patterns, dominant_hz, run_cli, source_frame_at, take_file
 
 from otio_retake.media.decode import decode_all_frames
 from otio_retake.media.probe import probe
@@ -105,7 +105,7 @@ def test_video_take_frames_are_the_source_frames_of_their_record_range(finished_
     takes = folder / "retake_sample.retake" / "takes"
     for name in ("sky", "crossing"):
         record_in, duration, _ = RANGES[name]
-        path = takes / f"{name}_takeA.mp4"
+        path = take_file(takes / f"{name}_takeA.mp4")
         patterns = decode_patterns(path)
         assert len(patterns) == 12 + duration + 12  # the sample windows have room for full handles
         head = 12
@@ -117,7 +117,7 @@ def test_video_take_frames_are_the_source_frames_of_their_record_range(finished_
 
 def test_regenerated_frames_are_exactly_the_marked_ones(finished_run):
     _, folder, _, _ = finished_run
-    path = folder / "retake_sample.retake" / "takes" / "sky_takeA.mp4"
+    path = take_file(folder / "retake_sample.retake" / "takes" / "sky_takeA.mp4")
     frames, _, _ = decode_all_frames(str(path))
     band = [float(f[-40:].mean()) for f in frames]  # the label band darkens the bottom fifth
     dark = [i for i, b in enumerate(band) if b < min(band) + 20]
@@ -128,13 +128,13 @@ def test_sound_is_replaced_only_in_audio_modes(finished_run):
     _, folder, _, _ = finished_run
     takes = folder / "retake_sample.retake" / "takes"
     # line: audio only -> a WAV whose marked part is the engine's tone, handles the source (660 Hz, shot B).
-    wav = takes / "line_takeA.wav"
+    wav = take_file(takes / "line_takeA.wav")
     assert wav.exists() and not probe(wav).has_video
     assert abs(dominant_hz(wav, 0.5 + 0.1, 2.0) - PREVIEW_TONE_HZ) < 5
     assert abs(dominant_hz(wav, 0.0, 0.45) - 660) < 5
     # crossing: both -> picture and sound; sky: video only -> the source's sound (440 Hz, shot A).
-    assert abs(dominant_hz(takes / "crossing_takeA.mp4", 0.6, 2.0) - PREVIEW_TONE_HZ) < 5
-    assert abs(dominant_hz(takes / "sky_takeA.mp4", 0.6, 2.0) - 440) < 5
+    assert abs(dominant_hz(take_file(takes / "crossing_takeA.mp4"), 0.6, 2.0) - PREVIEW_TONE_HZ) < 5
+    assert abs(dominant_hz(take_file(takes / "sky_takeA.mp4"), 0.6, 2.0) - 440) < 5
 
 
 def test_provenance_is_on_every_take_clip(otio_run):

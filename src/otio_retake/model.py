@@ -80,6 +80,11 @@ class MarkedRange:
     drop_frame: bool | None = None  # the timeline's timecode mode (timeline.info.timeline_drop_frame); None: by rate
     first_take: int = 0  # index of the first take letter: past the letters an earlier run already put on the timeline
     picture: Picture = Picture()  # which footage the excerpt shows; ``track_index``: the top track of it
+    # The marker's own id (timeline/marks.py marker_id): what a range and its takes follow, never its name or place
+    marker_id: str = ""
+    # The name an otio-retake before job identity VERSION 3 gave the range, where it differs: only to find the
+    # jobs that version paid for (jobs/identity.py as_before)
+    former_name: str = ""
 
     @property
     def record_out(self) -> int:

@@ -14,7 +14,6 @@ newly cost against a journal; the runner, ``run --queue`` and the workers all na
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -32,7 +31,8 @@ from ..timeline.info import timeline_rate
 from ..timeline.marks import SkippedMarker
 from ..timeline.relink import MediaResolver
 from ..timeline.segments import Segment, TimelineIndex
-from .identity import JobIdentity, excerpt_key, job_identity, legacy_key
+from .digests import MediaDigests
+from .identity import JobIdentity, as_before, default_seed, excerpt_key, job_identity, legacy_key, v2_key
 from .pool import HostPool
 from .store import PAID_STATES, JobState, Store
 
@@ -41,12 +41,6 @@ __all__ = ["build_plans", "check_windows", "check_rules", "plan_range", "check_l
            "default_seed", "jobs_for", "sends_seed", "JobPlanner", "UnresolvedSubmitError"]
 
 DEFAULT_CONTEXT_SECONDS = 2.0
-
-
-def default_seed(rng: MarkedRange) -> int:
-    """A seed derived from the request, so the same command asks for the same generation."""
-    digest = hashlib.sha256(f"{rng.name}|{rng.prompt}|{rng.mode.value}|{rng.record_in}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 2_000_000_000
 
 
 def check_length(rng: MarkedRange, limits: Limits, *, engine: str, widen: bool, timeline_frames: int) -> MarkedRange:
@@ -530,6 +524,9 @@ class JobPlanner:
         self.pool = pool
         self.workspace = workspace  # named in the hints of a refused legacy job
         self._legacy_checked: set[str] = set()  # new keys already looked for in a pre-identity journal
+        self._v2_checked: set[str] = set()  # new keys already looked for under identity VERSION 2's key
+        # The footage's content digests, kept in the workspace so each file is read once (digests.py).
+        self.digests = MediaDigests(workspace.root if workspace is not None else None)
         self.rate = timeline_rate(timeline)
         self._segments: dict[tuple, list[Segment]] = {}
         self._index = TimelineIndex(timeline, self.rate)
@@ -558,11 +555,19 @@ class JobPlanner:
         """The job's identity (identity.py): its journal key and the names of the files it writes."""
         first = plans[0]
         provider = self.pool.provider(first.provider)
-        excerpt = excerpt_key(self.segments(first), self.rate, provider.limits)
+        excerpt = excerpt_key(self.segments(first), self.rate, provider.limits, self.digests)
         params = getattr(provider, "host_params", None)
         return job_identity(plans, host=provider.name, model=provider.model,
                             endpoint=getattr(provider, "base_url", ""), seed_sent=sends_seed(provider),
                             host_params=params() if callable(params) else {}, excerpt=excerpt)
+
+    def _v2_key(self, plans: list[RetakePlan]) -> str:
+        provider = self.pool.provider(plans[0].provider)
+        params = getattr(provider, "host_params", None)
+        return v2_key(as_before(plans), host=provider.name, model=provider.model,
+                      endpoint=getattr(provider, "base_url", ""), seed_sent=sends_seed(provider),
+                      host_params=params() if callable(params) else {}, segments=self.segments(plans[0]),
+                      rate=self.rate, limits=provider.limits)
 
     def plan_key(self, plans: list[RetakePlan]) -> str:
         """The journal's key for a job: the same inputs give the same key, any changed input a new one."""
@@ -577,7 +582,7 @@ class JobPlanner:
         identity (an expired one goes the expired way: said, priced, or stopped). A submit whose answer that
         version lost, or a job making several takes still in flight, cannot be matched to one take: refused,
         with what to do. Rows whose request differs from today's plans are not these plans' jobs."""
-        notes = []
+        notes = self._adopt_v2(plans, journal)
         groups: dict[tuple, list[RetakePlan]] = {}
         for plan in plans:  # the old grouping: a range's takes in one host job where the host has variations
             groups.setdefault((plan.range.name, plan.provider, plan.context_in, plan.context_out), []).append(plan)
@@ -589,12 +594,52 @@ class JobPlanner:
                 keys = [self.plan_key([p]) for p in old_job]
                 if all(k in self._legacy_checked for k in keys):
                     continue
-                old = journal.get(legacy_key(old_job, model=provider.model, segments=self.segments(old_job[0])))
+                old = journal.get(legacy_key(as_before(old_job), model=provider.model,
+                                             segments=self.segments(old_job[0])))
                 if old is not None and old.state in PAID_STATES | {JobState.EXPIRED} and \
                         all(journal.get(k) is None for k in keys):
                     # a refusal leaves them unchecked: asked again
                     notes.append(self._adopt(old, old_job, keys, journal))
                 self._legacy_checked.update(keys)
+        return notes
+
+    def _adopt_v2(self, plans: list[RetakePlan], journal: Store) -> list[str]:
+        """Re-key the jobs a journal written under identity VERSION 2 holds for these plans (one note each).
+
+        That version keyed a job by its media's path and modification time, the range's name and where its
+        window sat: the row is the same request, so everything it holds is kept under the new key (its handle,
+        results and takes: a take file it left is used only while its bytes are still the ones it cut). A submit
+        whose answer it lost is looked up at the host by what that version sent, which this one cannot
+        rebuild: refused, with what to do."""
+        notes = []
+        for job in jobs_for(plans):
+            key = self.plan_key(job)
+            if key in self._v2_checked:
+                continue
+            if journal.get(key) is None:
+                old = journal.get(self._v2_key(job))
+                if old is not None and old.state in PAID_STATES | {JobState.EXPIRED}:
+                    first = job[0]
+                    where = f"range '{first.range.name}' take {first.take_letter} ({first.range.origin})"
+                    if old.state == JobState.SUBMITTING:
+                        raise UnresolvedSubmitError(
+                            f"{where}: the journal, written by an older otio-retake, holds a submit to "
+                            f"{old.provider} whose answer was lost; this version cannot look it up",
+                            hint=f"check {old.provider}'s dashboard, then `otio-retake cancel {self.workspace.root} "
+                                 f"--range {first.range.name}` and run again (it submits the take anew, paid again)")
+                    journal.plan(key, range_name=first.range.name, takes=first.take_letter, provider=old.provider,
+                                 model=old.model, cost_estimate=first.cost_usd)
+                    journal.move(key, old.state, handle=old.handle, result_urls=old.result_urls or None,
+                                 results=old.results or None, takes_json=old.takes_json or None,
+                                 cost_reported=old.cost_reported, attempt=old.attempt, error=old.error,
+                                 idempotency_key=old.idempotency_key, request=old.request,
+                                 detail=f"re-keyed from job {old.plan_key[:12]} of a journal written under job "
+                                        f"identity version 2 (already paid)")
+                    journal.move(old.plan_key, JobState.SUPERSEDED,
+                                 detail=f"re-keyed as {key[:12]} under this version's job identity")
+                    notes.append(f"{where}: a job already paid for in a journal from an older otio-retake is used "
+                                 f"again, not paid twice")
+            self._v2_checked.add(key)
         return notes
 
     def _adopt(self, old, plans: list[RetakePlan], keys: list[str], journal: Store) -> str:

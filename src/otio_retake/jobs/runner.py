@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -614,7 +615,7 @@ class Runner:
         for plan, result_path in zip(plans, results):
             self._emit("splice", plan)
             audio_only = not plan.range.mode.has_video
-            take_path = self.workspace.take_path(plan, audio_only, self.take_options.suffix)
+            take_path = self.workspace.take_path(plan, self._take_key(identity), audio_only, self.take_options.suffix)
             # Cut beside it, then renamed into place: a take in a folder other machines read is whole or absent.
             partial = take_path.with_name(f".{take_path.stem}.{identity.short}.partial{take_path.suffix}")
             head, tail, check = await run_media_work(
@@ -642,6 +643,12 @@ class Runner:
             self._recut += 1
         return takes
 
+    def _take_key(self, identity: JobIdentity) -> str:
+        """The take file's name: its job and the way it was cut (handles, codec...), so a take an output points
+        at is never written over, neither by another request nor by the same one cut another way."""
+        options = json.dumps(self.take_options.as_metadata(), sort_keys=True, default=str)
+        return hashlib.sha256(f"{identity.key}|{options}".encode()).hexdigest()[:12]
+
     def _source_size(self, plan: RetakePlan) -> tuple[int, int] | None:
         for seg in self.planner.segments(plan):
             if seg.media is not None:
@@ -658,8 +665,8 @@ class Runner:
         takes = []
         for plan in plans:
             stored = by_index.get(plan.take_index)
-            # Take files are named for people (takes/<range>_take<A>): another request's job may have written
-            # the same name since, so the file must still be the one this job cut.
+            # The file must still be the one this job cut: takes are named by their job (never written over by
+            # another), but a journal from an older version named them by range, and people move files.
             if stored is None or not Path(stored["path"]).exists() or \
                     stored["metadata"].get("take_options") != self.take_options.as_metadata() or \
                     stored.get("sha256") != file_sha256(Path(stored["path"])):

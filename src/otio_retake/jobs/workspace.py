@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +19,12 @@ __all__ = ["Workspace", "slug"]
 
 
 def slug(text: str, limit: int = 40) -> str:
-    """A file-name-safe form of a marker name."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "range"
-    return cleaned[:limit]
+    """A readable, file-name-safe form of a marker name, in any script ("空" stays "空"): letters and digits of
+    any language are kept, everything a file system may refuse (/ \\ : * ? " < > | and controls) becomes "_".
+    Only for people: every file also carries its job's identity, so two names with one slug never share a file."""
+    text = unicodedata.normalize("NFC", text)  # macOS stores names decomposed: one form for one name
+    cleaned = re.sub(r"_+", "_", "".join(c if c.isalnum() or c in "-." else "_" for c in text)).strip("._-")
+    return cleaned[:limit].rstrip("._-") or "range"
 
 
 @dataclass(frozen=True)
@@ -61,14 +65,17 @@ class Workspace:
     def takes(self) -> Path:
         return self.root / "takes"
 
-    # Excerpts and results carry the job's identity (jobs/identity.py) in their names, so a file made for
-    # another request (an edited prompt, seed, mode, host, media) is never taken for this one.
+    # Excerpts, results and takes carry the job's identity (jobs/identity.py) in their names, so a file made for
+    # another request (an edited prompt, seed, mode, host, media) is never taken for this one, and a take an
+    # earlier output points at is never written over by another request's.
     def excerpt_path(self, plan: RetakePlan, key: str) -> Path:
         return self.excerpts / f"{slug(plan.range.name)}_{plan.context_in}-{plan.context_out}_{key}.mp4"
 
     def result_path(self, plan: RetakePlan, key: str) -> Path:
         return self.results / f"{slug(plan.range.name)}_take{plan.take_letter}_{plan.provider}_{key}.mp4"
 
-    def take_path(self, plan: RetakePlan, audio_only: bool, suffix: str = ".mp4") -> Path:
-        """``takes/<range>_take<A>`` + ``.wav`` for sound-only takes, else the codec's container suffix."""
-        return self.takes / f"{slug(plan.range.name)}_take{plan.take_letter}{'.wav' if audio_only else suffix}"
+    def take_path(self, plan: RetakePlan, key: str, audio_only: bool, suffix: str = ".mp4") -> Path:
+        """``takes/<range>_take<A>_<key>`` + ``.wav`` for sound-only takes, else the codec's container suffix;
+        ``key`` names the job and the way the take was cut (runner.py)."""
+        return self.takes / (f"{slug(plan.range.name)}_take{plan.take_letter}_{key}"
+                             f"{'.wav' if audio_only else suffix}")

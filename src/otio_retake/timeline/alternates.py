@@ -39,6 +39,7 @@ def take_clip(take: Take, rate: Fraction) -> otio.schema.Clip:
                                   RationalTime(take.head + rng.duration + take.tail, r)))
     meta = {
         "range_name": rng.name,
+        "marker_id": rng.marker_id,  # what a re-run follows (marks.existing_take_markers), whatever the name
         "take": plan.take_letter,
         "prompt": rng.prompt,
         "mode": rng.mode.value,

@@ -416,7 +416,8 @@ class _Reader:
                 name=child.get("value") or "",
                 marked_range=TimeRange(RationalTime(math.floor(record * self.rate), r), RationalTime(frames, r)),
                 color=_COMPLETED_COLOR.get(child.get("completed"), "PURPLE"),
-                metadata={NAMESPACE: {"origin": f"{child.tag} '{child.get('value') or ''}'"}})
+                metadata={NAMESPACE: {"origin": f"{child.tag} '{child.get('value') or ''}'",
+                                      "marker_id": _marker_id(element, child, self.res)}})
             marker.comment = child.get("note") or ""
             if speed is None:  # a varying retime: where its clip clock sits in record time is not worked out here
                 marker.metadata[NAMESPACE]["unplaced"] = (f"on retimed clip '{element.get('name') or ''}' "
@@ -632,6 +633,14 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
                                                                 else round(length), mr)),
                             metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag, **retime,
                                                  **({"conform_rate": str(media_rate)} if conformed else {})}})
+
+
+def _marker_id(element: ET.Element, marker: ET.Element, res: _Resources) -> str:
+    """What the range follows (timeline/marks.py marker_ids): the marker's position on its clip, in the clip's
+    own time, and the media the clip shows (its asset's name), never the marker's name or its place in the cut."""
+    asset, _ = _asset_of(element, res)
+    owner = (asset.get("name") if asset is not None else None) or element.get("name") or element.tag
+    return f"fcpxml:{owner}@{marker.get('start') or '0s'}"
 
 
 def _asset_of(element: ET.Element, res: _Resources) -> tuple[ET.Element | None, Fraction]:

@@ -13,8 +13,11 @@ one-line note can carry them in brackets: ``She says hi [mode: audio]``.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, replace
+from urllib.parse import unquote
 from fractions import Fraction
 
 import opentimelineio as otio
@@ -26,7 +29,7 @@ from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
 from .segments import TimelineIndex, picture_track_index, time_effect
 
 __all__ = ["MarkerFilter", "SkippedMarker", "find_marked_ranges", "require_marked_ranges", "marker_note", "parse_note",
-           "one_line_note", "record_markers", "existing_takes"]
+           "one_line_note", "record_markers", "existing_takes", "existing_take_markers", "marker_ids"]
 
 _DIRECTIVE = re.compile(r"^\s*(mode|takes|seed|provider|context)\s*[:=]\s*(.*?)\s*$", re.IGNORECASE)
 # One-line notes (Resolve's marker EDL, Avid locators) carry directives in brackets: "[mode: audio]".
@@ -158,12 +161,15 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     ranges: list[MarkedRange] = []
     skipped: list[SkippedMarker] = []
+    ids = iter(marker_ids(timeline))  # one per marker, in the order of _markers_in_record_time
     done = existing_takes(timeline)  # a timeline that is already an otio-retake output
-    used = sorted({letter for letters in done.values() for letter in letters})
+    done_ids = existing_take_markers(timeline)
+    used = sorted({letter for taken in (done, done_ids) for letters in taken.values() for letter in letters})
     first_take = TAKE_LETTERS.index(used[-1]) + 1 if used else 0
     index = TimelineIndex(timeline, rate)
     pinned = picture_track_index(timeline, picture_track) if picture_track is not None else None
     for marker, record_range, origin, own_clip, retimed in _markers_in_record_time(timeline, source):
+        marker_id = next(ids)
         first = round(record_range.start_time.rescaled_to(float(rate)).value)
         name = marker.name or f"marker at {_tc(start + first, rate, drop)}"
         length = round(record_range.duration.rescaled_to(float(rate)).value)
@@ -194,8 +200,11 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
                      problem=False)
                 continue
             length = round(marker_filter.default_length_seconds * rate)
-        if name in done:
-            letters = ", ".join(sorted(done[name]))
+        # By the marker's id where the takes carry it (a renamed marker keeps its takes, a new same-named one
+        # is not taken for it); by name only for takes read from formats that keep no metadata (EDL, XML).
+        letters_done = done_ids.get(marker_id) or done.get(name)
+        if letters_done:
+            letters = ", ".join(sorted(letters_done))
             skip(f"already has take(s) {letters} on this timeline (not sent again; remove its Retake tracks to "
                  "retake it)", problem=False)
             continue
@@ -220,7 +229,8 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
             record_in=first, duration=min(length, total - first), rate=rate, start_frame=start,
             takes=takes, seed=directives.get("seed", default_seed), first_take=first_take,
             provider=directives.get("provider"), context_seconds=directives.get("context_seconds"),
-            color=marker.color, origin=origin, track_index=track_index, drop_frame=drop, picture=picture))
+            color=marker.color, origin=origin, track_index=track_index, drop_frame=drop, picture=picture,
+            marker_id=marker_id, former_name=str(namespace(marker, NAMESPACE).get("former_name") or "")))
     ranges.sort(key=lambda r: (r.record_in, r.name))
     return _unique_names(ranges), skipped
 
@@ -237,11 +247,83 @@ def existing_takes(timeline: otio.schema.Timeline) -> dict[str, set[str]]:
         for clip in track.find_clips(shallow_search=True):
             meta = namespace(clip, NAMESPACE)
             named = _TAKE_CLIP.match(clip.name or "")
+            if meta.get("marker_id"):
+                continue  # followed by its marker's id (existing_take_markers), not by a name
             if meta.get("range_name") and meta.get("take"):
                 out.setdefault(str(meta["range_name"]), set()).add(str(meta["take"]))
             elif named:
                 out.setdefault(named[1], set()).add(named[2])
     return out
+
+
+def existing_take_markers(timeline: otio.schema.Timeline) -> dict[str, set[str]]:
+    """Marker id -> the take letters on this timeline made for that marker: every clip, on any track, whose
+    metadata says it is one of our takes (our OTIO output, or the Premiere panel's placed takes), whatever
+    it or its track is called."""
+    out: dict[str, set[str]] = {}
+    for clip in timeline.find_clips():
+        meta = namespace(clip, NAMESPACE)
+        if meta.get("take") and meta.get("marker_id"):
+            out.setdefault(str(meta["marker_id"]), set()).add(str(meta["take"]))
+    return out
+
+
+def marker_ids(timeline: otio.schema.Timeline) -> list[str]:
+    """Each marker's own id, which its range follows (never its name or its place in a list), in the order
+    ``_markers_in_record_time`` yields the markers.
+
+    The editor's id where the reader kept one (``otio_retake.marker_id``: a Premiere marker's GUID, a Resolve
+    marker's customData id, an FCPXML marker's position on its clip); otherwise one derived from the marker's
+    owner and its position there: a clip marker by the clip's media (file name, not folder: a relinked copy is
+    the same) and its media time, so it follows the clip when the cut moves it; a track marker by its track and
+    track time; a timeline marker by its record frame. Two markers that would share one (a clip and its
+    duplicate carrying the same marker) are told apart in record order.
+    """
+    rate = float(timeline_rate(timeline))
+    found: list[tuple[int, str]] = []  # (record frame, id before telling duplicates apart), in yield order
+
+    def frame(time) -> int:
+        return round(time.rescaled_to(rate).value)
+
+    def given_or(marker: otio.schema.Marker, derived: str) -> str:
+        given = namespace(marker, NAMESPACE).get("marker_id")
+        return str(given) if given else "derived:" + hashlib.sha256(derived.encode()).hexdigest()[:16]
+
+    stack = timeline.tracks
+    for marker in stack.markers:
+        at = frame(marker.marked_range.start_time)
+        found.append((at, given_or(marker, f"timeline@{at}")))
+    counts: dict[str, int] = {}
+    for track in stack:
+        if not isinstance(track, otio.schema.Track):
+            continue
+        counts[track.kind] = counts.get(track.kind, 0) + 1
+        for marker in track.markers:
+            found.append((frame(track.transformed_time_range(marker.marked_range, stack).start_time),
+                          given_or(marker, f"track {track.kind} {counts[track.kind]}@"
+                                           f"{frame(marker.marked_range.start_time)}")))
+        for item in track:
+            if not isinstance(item, (otio.schema.Clip, otio.schema.Stack)):  # as _markers_in_record_time
+                continue
+            owner = _media_name(item)
+            for marker in item.markers:
+                found.append((frame(item.transformed_time_range(marker.marked_range, stack).start_time),
+                              given_or(marker, f"clip {owner}@{frame(marker.marked_range.start_time)}")))
+    out = [key for _, key in found]
+    seen: dict[str, int] = {}
+    for index in sorted(range(len(found)), key=lambda i: found[i][0]):
+        key = found[index][1]
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            out[index] = f"{key}#{seen[key]}"
+    return out
+
+
+def _media_name(clip: otio.schema.Item) -> str:
+    url = getattr(getattr(clip, "media_reference", None), "target_url", None)  # a nest (Stack) has none
+    if url:
+        return unicodedata.normalize("NFC", unquote(url.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]))
+    return clip.name or ""
 
 
 def require_marked_ranges(ranges: list[MarkedRange], skipped: list[SkippedMarker], source: str) -> None:
@@ -312,12 +394,25 @@ def record_markers(timeline: otio.schema.Timeline) -> list[tuple[int, int, otio.
 
 
 def _unique_names(ranges: list[MarkedRange]) -> list[MarkedRange]:
-    seen: dict[str, int] = {}
-    out = []
+    """Names people can tell apart: markers sharing a name are each told by where they start (never by a count
+    that a marker added earlier would shift). Only for people: nothing paid or written depends on a name."""
+    count: dict[str, int] = {}
     for r in ranges:
-        n = seen.get(r.name, 0)
-        seen[r.name] = n + 1
-        out.append(r if n == 0 else replace(r, name=f"{r.name} ({n + 1})"))
+        count[r.name] = count.get(r.name, 0) + 1
+    out = []
+    taken: set[str] = set()
+    former: dict[str, int] = {}
+    for r in ranges:
+        name = r.name if count[r.name] == 1 else f"{r.name} (at {r.record_in_tc})"
+        while name in taken:  # two same-named markers starting on one frame
+            name += "'"
+        taken.add(name)
+        # What versions before told them by (a count: "sky (2)"), only to find the jobs they paid for.
+        old = r.former_name or r.name
+        n = former.get(old, 0)
+        former[old] = n + 1
+        old = old if n == 0 else f"{old} ({n + 1})"
+        out.append(replace(r, name=name, former_name=old if old != name else ""))
     return out
 
 
