@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -69,6 +70,11 @@ def test_takes_come_back_at_their_absolute_frames_on_new_tracks(samples, tmp_pat
     # Each range's marker carries the run.
     data = json.loads(timeline.markers[48.0]["customData"])["otio_retake"]
     assert data["range"] == "sky" and data["jobs"] and Path(data["takes"]["A"]).exists()
+    # The range follows its marker by the marker's own id (its frame and customData), kept in the customData
+    # the run left: renamed, the marker is still the same range (issue 22).
+    assert data["marker_id"] == "resolve:48"
+    timeline.markers[48.0]["name"] = "renamed"
+    assert next(m for m in plugin.read_markers(timeline) if m["frame"] == 48)["marker_id"] == "resolve:48"
     bins = resolve.GetProjectManager().GetCurrentProject().GetMediaPool().GetRootFolder().GetSubFolderList()
     assert [b.GetName() for b in bins] == [summary["bin"]] and len(bins[0].GetClipList()) == 3
 
@@ -116,7 +122,9 @@ def test_conform_uses_the_take_selector_and_the_enabled_retake_clip(samples, tmp
     assert _snapshot(timeline) == before  # the original timeline is left as it was
     conformed = project.timelines[-1]
     assert conformed.GetName() == result["timeline"]
-    cut = sorted((i.start, i.duration, Path(i.pool_item.path).name) for i in conformed.tracks["video"][0][1])
+    # (take files carry their job's identity: <range>_take<A>_<12 hex digits>)
+    cut = sorted((i.start, i.duration, re.sub(r"_[0-9a-f]{12}\.", ".", Path(i.pool_item.path).name))
+                 for i in conformed.tracks["video"][0][1])
     assert cut == [(START, 48, "shot_a.mp4"), (START + 48, 72, "sky_takeB.mp4"), (START + 120, 84, "shot_a.mp4"),
                    (START + 204, 72, "crossing_takeA.mp4"), (START + 276, 180, "shot_b.mp4")]
 

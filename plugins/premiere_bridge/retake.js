@@ -123,6 +123,69 @@
     }
   }
 
+  // ---------------------------------------------------------------------------------------- takes' metadata
+  // A take the panel placed carries, in its project item's metadata (Premiere's private project metadata, a
+  // text field this panel adds to the schema), which marker it was made for and its letter. The next Retake
+  // sends that with the item, so the bridge knows it for a take, whatever it or its track is called: it is
+  // never the picture sent, and its marker is not paid for again.
+  const TAKE_FIELD = "otioRetakeTake";
+  const PRIVATE_NS = "http://ns.adobe.com/premierePrivateProjectMetaData/1.0/";
+  const PREFIX = "premierePrivateProjectMetaData";
+
+  function escapeXml(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
+
+  function unescapeXml(text) {
+    return String(text).replace(/&quot;/g, '"').replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&amp;/g, "&");
+  }
+
+  /** The take tag in a project item's metadata (XMP), or null: element or attribute form. */
+  function takeTag(xmp) {
+    const text = String(xmp || "");
+    const found = new RegExp("<" + PREFIX + ":" + TAKE_FIELD + ">([^<]*)</" + PREFIX + ":" + TAKE_FIELD + ">").exec(text) ||
+      new RegExp(PREFIX + ":" + TAKE_FIELD + "=\"([^\"]*)\"").exec(text);
+    if (!found) return null;
+    try {
+      const tag = JSON.parse(unescapeXml(found[1]));
+      return tag && typeof tag.letter === "string" && /^[A-Z]$/.test(tag.letter) ? tag : null;
+    } catch (exc) {
+      return null;  // someone else's text in the field: not one of our takes
+    }
+  }
+
+  /** ``xmp`` with the take tag set (any earlier one replaced), the rest of the metadata kept. */
+  function withTakeTag(xmp, tag) {
+    const value = "<" + PREFIX + ":" + TAKE_FIELD + ">" + escapeXml(JSON.stringify(tag)) + "</" + PREFIX + ":" + TAKE_FIELD + ">";
+    let text = String(xmp || "")
+      .replace(new RegExp("<" + PREFIX + ":" + TAKE_FIELD + ">[^<]*</" + PREFIX + ":" + TAKE_FIELD + ">", "g"), "")
+      .replace(new RegExp("\\s" + PREFIX + ":" + TAKE_FIELD + "=\"[^\"]*\"", "g"), "");
+    const open = /<rdf:Description\b[^>]*?(\/?)>/.exec(text);
+    if (!open) {
+      return '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+        '<rdf:Description rdf:about="" xmlns:' + PREFIX + '="' + PRIVATE_NS + '">' + value +
+        "</rdf:Description></rdf:RDF></x:xmpmeta>";
+    }
+    let start = open[0];
+    if (start.indexOf("xmlns:" + PREFIX + "=") < 0) {
+      start = start.replace(/(\/?)>$/, " xmlns:" + PREFIX + '="' + PRIVATE_NS + '"$1>');
+    }
+    if (open[1]) {  // <rdf:Description ... />: give it a body
+      start = start.replace(/\s*\/>$/, ">");
+      return text.slice(0, open.index) + start + value + "</rdf:Description>" + text.slice(open.index + open[0].length);
+    }
+    return text.slice(0, open.index) + start + value + text.slice(open.index + open[0].length);
+  }
+
+  async function readTakeTag(ppro, projectItem) {
+    if (!ppro.Metadata || typeof ppro.Metadata.getProjectMetadata !== "function") return null;
+    try {
+      return takeTag(await ppro.Metadata.getProjectMetadata(projectItem));
+    } catch (exc) {
+      return null;
+    }
+  }
+
   // ---------------------------------------------------------------------------------------- reading Premiere
 
   async function activeSequence(ppro) {
@@ -144,13 +207,27 @@
       if (!clip) continue;  // titles, graphics, nested sequences: nothing the bridge can read
       const path = await clip.getMediaFilePath();
       if (!path) continue;
-      items.push({
+      const entry = {
         name: await item.getName(), mediaPath: path,
         startTicks: (await item.getStartTime()).ticks, endTicks: (await item.getEndTime()).ticks,
         inPointTicks: (await item.getInPoint()).ticks, outPointTicks: (await item.getOutPoint()).ticks,
-      });
+      };
+      const tag = await readTakeTag(ppro, projectItem);
+      if (tag) entry.take = { letter: tag.letter, markerId: String(tag.markerId || ""), range: String(tag.range || "") };
+      items.push(entry);
     }
     return { index, name: track.name || "", items };
+  }
+
+  // Marker.guid (a Guid, 26.3+): the id a range follows, whatever the marker's name or place. Older Premieres
+  // have none: the bridge then follows the marker by where it is.
+  function markerGuid(marker) {
+    try {
+      const guid = marker.guid;
+      return guid ? String(typeof guid.toString === "function" ? guid.toString() : guid) : "";
+    } catch (exc) {
+      return "";
+    }
   }
 
   /** The active sequence as the bridge's contract.Sequence (plus the objects the write-back needs). */
@@ -162,6 +239,7 @@
       name: m.getName() || "", comments: m.getComments() || "",
       colorIndex: typeof m.getColorIndex === "function" ? m.getColorIndex() : 0,
       startTicks: m.getStart().ticks, durationTicks: m.getDuration().ticks,
+      guid: markerGuid(m),
     }));
     const wanted = markerColor ? markers.filter((m) => COLORS[m.colorIndex] === String(markerColor).toUpperCase())
       : markers;
@@ -298,6 +376,10 @@
         : "the retake did not finish: " + (status.error || status.status), status.hint);
     }
     const report = await call(opts, "GET", "/v1/runs/" + runId + "/report");
+    // The run's first letter goes on the first new track: a second Retake's takes start past the letters the
+    // sequence has (B, ...), above the tracks the first one made.
+    const used = report.ranges.flatMap((r) => r.takes.map((t) => LETTERS.indexOf(t.letter)));
+    described = Object.assign({}, described, { firstLetter: used.length ? Math.min(...used) : 0 });
     const paths = [];
     for (const r of report.ranges) for (const t of r.takes) paths.push(t.path);
 
@@ -313,8 +395,9 @@
       const clips = await clipsByPath(ppro, folder);
       const missing = paths.filter((p) => !clips[normalise(p)]);
       if (missing.length) throw new RetakePanelError("Premiere did not import: " + missing.join(", "));
+      const tags = await takeTags(ppro, report.ranges, clips);
       try {
-        placed = place(ppro, project, sequence, described, report.ranges, clips);
+        placed = place(ppro, project, sequence, described, report.ranges, clips, tags);
       } catch (exc) {
         if (exc instanceof RetakePanelError) throw exc;
         throw new RetakePanelError("Premiere refused to place the takes (" + (exc && exc.message) + "): nothing was placed",
@@ -336,8 +419,9 @@
     const audioLetters = new Set();
     for (const r of ranges) for (const t of r.takes) { if (t.hasVideo) letters.add(t.letter); if (t.hasAudio) audioLetters.add(t.letter); }
     const tracks = [];
-    for (const letter of letters) tracks.push([await sequence.getVideoTrack(described.videoCount + LETTERS.indexOf(letter)), letter]);
-    for (const letter of audioLetters) tracks.push([await sequence.getAudioTrack(described.audioCount + LETTERS.indexOf(letter)), letter]);
+    const first = described.firstLetter || 0;
+    for (const letter of letters) tracks.push([await sequence.getVideoTrack(described.videoCount + LETTERS.indexOf(letter) - first), letter]);
+    for (const letter of audioLetters) tracks.push([await sequence.getAudioTrack(described.audioCount + LETTERS.indexOf(letter) - first), letter]);
     const named = tracks.filter(([track]) => track && typeof track.createSetNameAction === "function");
     if (!named.length) return tracks.length ? ["this Premiere cannot rename tracks: the takes' tracks keep their own names"] : [];
     try {
@@ -351,10 +435,26 @@
     return [];
   }
 
-  function place(ppro, project, sequence, described, ranges, clips) {
+  /** Each take's metadata with the take tag added (read before the lock: the transaction's callbacks are sync). */
+  async function takeTags(ppro, ranges, clips) {
+    const tags = {};
+    if (!ppro.Metadata || typeof ppro.Metadata.createSetProjectMetadataAction !== "function") return tags;
+    await ppro.Metadata.addPropertyToProjectMetadataSchema(TAKE_FIELD, "otio-retake take", ppro.Metadata.METADATA_TYPE_TEXT);
+    for (const r of ranges) {
+      for (const t of r.takes) {
+        const clip = clips[normalise(t.path)];
+        tags[normalise(t.path)] = withTakeTag(await ppro.Metadata.getProjectMetadata(clip),
+          { letter: t.letter, markerId: r.markerId || "", range: r.name });
+      }
+    }
+    return tags;
+  }
+
+  function place(ppro, project, sequence, described, ranges, clips, tags) {
     const { videoCount, audioCount } = described;
     const out = [];
-    // One new track per take letter: "Retake A" is the first new track, "Retake B" the next, on both sides.
+    // One new track per take letter: the run's first letter (A, or past the letters a Retake before placed) is
+    // the first new track, the next letter the next, on both sides.
     project.lockedAccess(() => {
       const editor = ppro.SequenceEditor.getEditor(sequence);
       const actions = [];
@@ -363,7 +463,10 @@
           videoTrackIndex: null, audioTrackIndex: null, takes: [] };
         for (const t of r.takes) {
           const clip = clips[normalise(t.path)];
-          const n = LETTERS.indexOf(t.letter);
+          if (tags && tags[normalise(t.path)]) {  // in the same undo step as the placing
+            actions.push(ppro.Metadata.createSetProjectMetadataAction(clip, tags[normalise(t.path)], [TAKE_FIELD]));
+          }
+          const n = LETTERS.indexOf(t.letter) - (described.firstLetter || 0);
           const videoIndex = t.hasVideo ? videoCount + n : -1;
           const audioIndex = t.hasAudio ? audioCount + n : -1;
           actions.push(clip.createSetInOutPointsAction(ticks(ppro, t.inTicks), ticks(ppro, t.outTicks)));
@@ -434,6 +537,6 @@
 
   return {
     retakeMarkedRanges, followRun, runInProgress, conformRetakes, planMarkedRanges, describeSequence, pair, cancelRun, RetakePanelError,
-    ticksToSeconds, TICKS_PER_SECOND, PLACE_LABEL, CONFORM_LABEL, COLORS,
+    ticksToSeconds, TICKS_PER_SECOND, PLACE_LABEL, CONFORM_LABEL, COLORS, TAKE_FIELD, takeTag, withTakeTag,
   };
 });

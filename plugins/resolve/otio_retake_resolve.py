@@ -106,8 +106,23 @@ def read_markers(timeline, colors=None):
             continue
         out.append({"frame": int(frame), "record_frame": start + int(frame), "color": info.get("color", "Blue"),
                     "duration": int(info.get("duration", 1)), "note": info.get("note", ""),
-                    "name": info.get("name", ""), "customData": info.get("customData", "")})
+                    "name": info.get("name", ""), "customData": info.get("customData", ""),
+                    "marker_id": marker_id(int(frame), info.get("customData", ""))})
     return out
+
+
+def marker_id(frame, custom_data):
+    """The id a range follows (never the marker's name): the one a run left in the marker's customData, else
+    its frame and customData (Resolve keeps one marker per frame). A run writes it into the customData it
+    leaves on the marker, so the marker keeps it when moved or renamed."""
+    try:
+        data = json.loads(custom_data or "{}")
+    except ValueError:
+        data = None
+    ours = data.get(NAMESPACE) if isinstance(data, dict) else None
+    if isinstance(ours, dict) and ours.get("marker_id"):
+        return str(ours["marker_id"])
+    return "resolve:%d:%s" % (frame, custom_data) if custom_data else "resolve:%d" % frame
 
 
 def _rt(value, rate):
@@ -124,7 +139,7 @@ def _marker(marker, rate, start):
             "marked_range": _tr(marker["frame"], max(0, marker["duration"]), rate), "comment": note,
             "metadata": {"Resolve_OTIO": {"Note": note, "Color": marker["color"]},
                          NAMESPACE: {"origin": "Resolve timeline marker at frame %d" % (start + marker["frame"]),
-                                     "customData": marker["customData"]}}}
+                                     "customData": marker["customData"], "marker_id": marker["marker_id"]}}}
 
 
 def build_otio(timeline, rate_fraction):
@@ -373,14 +388,15 @@ def _place(placement, timeline, report, markers, bin_name, out_path, workspace):
                             MEDIA_AUDIO)
         entry = ranges.setdefault(take["range"], {"name": take["range"], "record_frame": take["record_frame"],
                                                   "duration": take["duration"], "track": name, "takes": [],
-                                                  "letters": {}, "job_ids": []})
+                                                  "letters": {}, "job_ids": [],
+                                                  "marker_id": take.get("marker_id", "")})
         entry["takes"].append(take["path"])
         entry["letters"][letter] = take["path"]
         entry["job_ids"].append(take["job_id"])
     for entry in ranges.values():  # leave the run on each range's marker, for conform and for people
         data = json.dumps({NAMESPACE: {"range": entry["name"], "takes": entry["letters"], "jobs": entry["job_ids"],
                                        "output": out_path, "record_frame": entry["record_frame"],
-                                       "duration": entry["duration"]}})
+                                       "duration": entry["duration"], "marker_id": entry["marker_id"]}})
         frame = entry["record_frame"] - start
         if not timeline.UpdateMarkerCustomData(frame, data):
             _need(timeline.AddMarker(frame, "Blue", entry["name"], "otio-retake", entry["duration"], data),

@@ -168,6 +168,7 @@ class ReportTake(_Model):
     track_index: int
     context_match: bool
     section_ok: bool
+    marker_id: str = ""  # the marker the range follows (timeline/marks.py marker_ids)
 
 
 class Report(_Model):
@@ -205,8 +206,17 @@ class SequenceMarker(_Model):
     colorIndex: int = 0
     startTicks: str
     durationTicks: str = "0"
+    guid: str = Field("", description="marker.guid.toString() (Premiere 26.3+): the id the range follows")
 
     _check = field_validator("startTicks", "durationTicks")(_ticks)
+
+
+class SequenceTake(_Model):
+    """What the panel wrote on a take it placed (project metadata): which marker's take, which letter."""
+
+    letter: str = Field(pattern="^[A-Z]$")
+    markerId: str = ""
+    range: str = ""
 
 
 class SequenceItem(_Model):
@@ -214,6 +224,7 @@ class SequenceItem(_Model):
 
     name: str = ""
     mediaPath: str
+    take: SequenceTake | None = Field(None, description="set when the item is a take the panel placed")
     startTicks: str
     endTicks: str
     inPointTicks: str
@@ -322,6 +333,7 @@ class PlacedTake(_Model):
 
 class PlacedRange(_Model):
     name: str
+    markerId: str = Field("", description="the marker's id: the panel writes it on the takes it places")
     mode: Literal["video", "audio", "both"]
     trackIndex: int
     startTicks: str
@@ -572,7 +584,8 @@ def run_report(result) -> Report:
             record_out=rng.record_out_tc, path=str(take.path), head=take.head, tail=take.tail,
             has_video=take.has_video, track=f"Retake {take.plan.take_letter}", job_id=take.metadata.get("job_id"),
             host=take.metadata.get("host"), track_index=rng.track_index,
-            context_match=take.metadata["checks"]["context_match"], section_ok=take.metadata["checks"]["section_ok"]))
+            context_match=take.metadata["checks"]["context_match"], section_ok=take.metadata["checks"]["section_ok"],
+            marker_id=rng.marker_id))
     return Report(outputs=[str(p) for p in result.outputs], workspace=str(result.workspace.root), takes=takes,
                   warnings=list(result.warnings), submitted=result.report.submitted, reused=result.report.reused,
                   estimated_usd=result.report.estimated_usd, reported_usd=result.report.reported_usd,

@@ -30,6 +30,13 @@
  *  9. ClipProjectItem.cast / FolderItem.cast answer null (falsy) for items of another kind.
  * 10. a track made by an overwrite gets Premiere's default name ("Video 2", ...), and
  *     VideoTrack/AudioTrack.createSetNameAction(name) (documented from 26.3) renames it.
+ * 12. Marker.guid (documented from 26.3: a Guid, toString() its text) is unique per marker and kept while the
+ *     marker is renamed or moved; Markers.createAddMarkerAction(name, type, start, duration, comments) adds one.
+ * 13. Metadata.getProjectMetadata(item) resolves to the item's project metadata as an XMP packet whose
+ *     rdf:Description holds premierePrivateProjectMetaData:<field> elements; createSetProjectMetadataAction(item,
+ *     xmp, fields) stores the packet and only takes fields added with addPropertyToProjectMetadataSchema (any
+ *     other field listed makes the action fail); the metadata stays with the project item (and so with every
+ *     track item of it) and is undone with its transaction.
  * 11. (outside the fake) the manifest's localFileSystem "request" lets importFiles read the takes by
  *     absolute path ("fullAccess" may be needed), and a plain http:// fetch to 127.0.0.1 is allowed by
  *     the network domain (Adobe warns macOS may refuse it: a WebSocket fallback is not written yet);
@@ -65,6 +72,28 @@
   }
   TickTime.TIME_ZERO = new TickTime(0n);
 
+  class Guid {
+    constructor(text) { this._s = String(text); Object.freeze(this); }
+    static fromString(text) { return new Guid(text); }
+    toString() { return this._s; }
+  }
+
+  let guidCount = 0;
+  function newGuid() {
+    guidCount += 1;
+    const hex = (guidCount.toString(16) + Math.random().toString(16).slice(2) + "0".repeat(32)).slice(0, 32);
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join("-");
+  }
+
+  const PRIVATE_NS = "http://ns.adobe.com/premierePrivateProjectMetaData/1.0/";
+  function defaultXmp(name) {
+    return '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">' +
+      '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" ' +
+      'xmlns:premierePrivateProjectMetaData="' + PRIVATE_NS + '"><premierePrivateProjectMetaData:Column.Intrinsic.Name>' +
+      String(name).replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</premierePrivateProjectMetaData:Column.Intrinsic.Name>" +
+      '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>';
+  }
+
   function needTick(value, what) {
     if (!(value instanceof TickTime)) throw new TypeError(what + " must be a TickTime");
     return value._t;
@@ -87,6 +116,7 @@
       this._out = null;
       this._hasVideo = !AUDIO_ONLY.test(path);
       this._hasAudio = true;
+      this._xmp = null;  // the project metadata (Metadata.getProjectMetadata): Premiere's own until set
     }
     static cast(item) { return item instanceof ClipProjectItem ? item : null; }
     async getMediaFilePath() { return this._path; }
@@ -196,7 +226,8 @@
   }
 
   class Marker {
-    constructor(spec) { this._s = spec; }
+    constructor(spec) { this._s = Object.assign({}, spec); this._guid = new Guid(spec.guid || newGuid()); }
+    get guid() { return this._guid; }
     getName() { return this._s.name || ""; }
     getComments() { return this._s.comments || ""; }
     getColorIndex() { return this._s.colorIndex || 0; }
@@ -208,8 +239,48 @@
   }
 
   class MarkersList {
-    constructor(markers) { this._markers = markers; }
-    getMarkers(filters) { return this._markers.slice(); }
+    constructor(owner, project) { this._owner = owner; this._project = project; }
+    getMarkers(filters) { return (this._owner._markers || []).slice(); }
+    createAddMarkerAction(name, markerType, startTime, duration, comments) {
+      this._project._requireLock("createAddMarkerAction");
+      const start = needTick(startTime, "startTime");
+      const length = duration === undefined ? 0n : needTick(duration, "duration");
+      return this._project._action("addMarker", () => {
+        if (!this._owner._markers) throw new Error("this item cannot hold markers here");
+        this._owner._markers.push(new Marker({ name: String(name || ""), comments: String(comments || ""),
+          startTicks: start.toString(), durationTicks: length.toString() }));
+      });
+    }
+  }
+
+  function metadataModule() {
+    const schema = new Set();
+    const ownerOf = (item) => {
+      if (!(item instanceof ClipProjectItem)) throw new TypeError("projectItem must be a ProjectItem");
+      return item._project;
+    };
+    return {
+      METADATA_TYPE_INTEGER: 0, METADATA_TYPE_REAL: 1, METADATA_TYPE_TEXT: 2, METADATA_TYPE_BOOLEAN: 3,
+      async addPropertyToProjectMetadataSchema(name, label, type) {
+        if (typeof name !== "string" || !name || typeof label !== "string") throw new TypeError("name and label are strings");
+        schema.add(name);
+        return true;
+      },
+      async getProjectMetadata(item) {
+        ownerOf(item);
+        return item._xmp === null ? defaultXmp(item.name) : item._xmp;
+      },
+      createSetProjectMetadataAction(item, metadata, updatedFields) {
+        const project = ownerOf(item);
+        project._requireLock("createSetProjectMetadataAction");
+        if (typeof metadata !== "string" || !Array.isArray(updatedFields)) throw new TypeError("metadata is a string, updatedFields an array");
+        return project._action("setProjectMetadata", () => {
+          const unknown = updatedFields.filter((f) => !schema.has(f));
+          if (unknown.length) throw new Error("not in the project metadata schema: " + unknown.join(", "));
+          item._xmp = metadata;
+        });
+      },
+    };
   }
 
   class SequenceEditor {
@@ -257,13 +328,15 @@
       tracks.push([seq, seq._video.slice(), seq._audio.slice()]);
       for (const t of seq._video.concat(seq._audio)) tracks.push([t, t._items.map((i) => new TrackItem(t, i._clip, i._start, i._end, i._in)), t.name]);
     }
-    const clips = project._allClips().map((c) => [c, c._in, c._out]);
+    const clips = project._allClips().map((c) => [c, c._in, c._out, c._xmp]);
+    const markers = project._sequences.map((seq) => [seq, seq._markers.slice()]);
     return () => {
       for (const [folder, items] of bins) folder._items = items;
       for (const entry of tracks) {
         if (entry[0] instanceof Sequence) { entry[0]._video = entry[1]; entry[0]._audio = entry[2]; } else { entry[0]._items = entry[1]; entry[0].name = entry[2]; }
       }
-      for (const [c, a, b] of clips) { c._in = a; c._out = b; }
+      for (const [c, a, b, x] of clips) { if (c instanceof ClipProjectItem) { c._in = a; c._out = b; c._xmp = x; } }
+      for (const [seq, list] of markers) seq._markers = list;
     };
   }
 
@@ -376,7 +449,8 @@
     const ppro = {
       Project: { getActiveProject: async () => (opts.noProject ? null : project) },
       TickTime, ClipProjectItem, FolderItem, ProjectItem: { cast: (i) => (i instanceof ProjectItem ? i : null) },
-      SequenceEditor, Markers: { getMarkers: async (owner) => new MarkersList(owner._markers || []) },
+      SequenceEditor, Markers: { getMarkers: async (owner) => new MarkersList(owner, project) },
+      Guid, Metadata: metadataModule(),
       Constants: { TrackItemType: { EMPTY: 0, CLIP: 1, TRANSITION: 2, PREVIEW: 3, FEEDBACK: 4 },
         MediaType: { ANY: 0, DATA: 1, VIDEO: 2, AUDIO: 3 } },
     };

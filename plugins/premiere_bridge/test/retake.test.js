@@ -17,7 +17,7 @@ const PYTHON = process.env.OTIO_RETAKE_PYTHON || path.join(REPO, ".venv", "bin",
 const TOKEN = "node-test-T0KEN-0123456789abcdef";
 const TPF = 10584000000n;  // ticks per frame at 24 fps
 
-let bridge, tmp, sequence, child;
+let bridge, tmp, sequence, child, host, hostUrl;
 
 function freePort() {
   return new Promise((resolve) => {
@@ -39,14 +39,21 @@ before(async () => {
   for (const marker of sequence.markers) marker.comments += "\ncontext: 0.5";
   const port = await freePort();
   bridge = "http://127.0.0.1:" + port;
-  child = spawn(PYTHON, ["-m", "otio_retake.cli", "bridge", "--port", String(port), "--root", path.join(tmp, "bridge")],
-    { env: Object.assign({}, process.env, { OTIO_RETAKE_BRIDGE_TOKEN: TOKEN }), stdio: ["ignore", "ignore", "pipe"] });
+  // A paying host (fal's emulator): its count of submitted jobs is what the money tests check.
+  const hostPort = await freePort();
+  hostUrl = "http://127.0.0.1:" + hostPort;
+  host = spawn(PYTHON, ["-m", "otio_retake.cli", "emulate", "fal", "--port", String(hostPort), "--latency", "0.05"],
+    { stdio: "ignore" });
+  child = spawn(PYTHON, ["-m", "otio_retake.cli", "bridge", "--port", String(port), "--root", path.join(tmp, "bridge"),
+    "--base-url", "fal=" + hostUrl, "--poll-interval", "0.05"],
+  { env: Object.assign({}, process.env, { OTIO_RETAKE_BRIDGE_TOKEN: TOKEN, FAL_KEY: "any-key-the-emulator-takes" }),
+    stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => { stderr += d; });
   const deadline = Date.now() + 60000;
   for (;;) {
     try {
-      if ((await fetch(bridge + "/v1/health")).ok) break;
+      if ((await fetch(bridge + "/v1/health")).ok && (await fetch(hostUrl + "/_emulator/stats")).ok) break;
     } catch (exc) { /* not up yet */ }
     if (Date.now() > deadline || child.exitCode !== null) throw new Error("the bridge did not start: " + stderr);
     await new Promise((r) => setTimeout(r, 100));
@@ -55,6 +62,7 @@ before(async () => {
 
 after(() => {
   if (child) child.kill();
+  if (host) host.kill();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -79,7 +87,9 @@ test("takes land at each range's ticks on new tracks, in one transaction, nothin
   // One undo step for all the placing (the bin is made before it, its own step).
   const placing = project.transactions.filter((t) => t.label === retake.PLACE_LABEL);
   assert.equal(placing.length, 1);
-  assert.deepEqual(placing[0].actions, ["setInOut", "overwrite", "setInOut", "overwrite", "setInOut", "overwrite"]);
+  // Each take is tagged as ours (its project metadata) in the same undo step as its placing.
+  assert.deepEqual(placing[0].actions, ["setProjectMetadata", "setInOut", "overwrite", "setProjectMetadata", "setInOut",
+    "overwrite", "setProjectMetadata", "setInOut", "overwrite"]);
   const after = layout(seq);
   // The originals: exactly as they were.
   assert.deepEqual(after.video[0], before.video[0]);
@@ -266,4 +276,88 @@ test("following with no run in progress for the sequence says so and places noth
     (exc) => exc instanceof retake.RetakePanelError && /no retake is in progress for the sequence 'nothing running here'/.test(exc.message) && !!exc.hint);
   assert.deepEqual(layout(seq), before);
   assert.equal(project.transactions.length, 0);
+});
+
+// ---------------------------------------------------------------------------------------- money (issue 22)
+
+async function submitted() {
+  return (await (await fetch(hostUrl + "/_emulator/stats")).json()).submitted;
+}
+
+function sha(file) {
+  return require("node:crypto").createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+function copyOf(name, change) {
+  const copy = JSON.parse(JSON.stringify(sequence));
+  copy.name = name;
+  if (change) change(copy);
+  return copy;
+}
+
+test("a marker inserted before three unnamed ones costs one job, and no take file is written over", async () => {
+  // Unnamed markers, as editors leave them; each has its GUID (Premiere 26.3+), which the ranges follow.
+  const named = copyOf("unnamed markers", (s) => {
+    s.markers = s.markers.map((m, i) => Object.assign({}, m, { name: "", guid: "6f1c2a0e-0000-4000-8000-00000000000" + i }));
+  });
+  const paid = await submitted();
+  const first = await retake.retakeMarkedRanges(createFake({ sequence: named }).ppro,
+    { bridge, token: TOKEN, provider: "fal" });
+  assert.equal(await submitted(), paid + 3);
+  const files = {};
+  for (const r of first.ranges) for (const p of r.takes) files[p] = sha(p);
+  assert.equal(Object.keys(files).length, 3);
+  // One more unnamed marker, before the three (Premiere gives it a GUID of its own), in a copy of the sequence
+  // without the takes' tracks: only the journal knows the three ranges were paid for.
+  const inserted = copyOf("unnamed markers", (s) => {
+    s.markers = [{ name: "", comments: "A red kite crosses the sky\ncontext: 0.5", colorIndex: 6, startTicks: "0",
+      durationTicks: String(48n * TPF) }].concat(named.markers);
+  });
+  const second = await retake.retakeMarkedRanges(createFake({ sequence: inserted }).ppro,
+    { bridge, token: TOKEN, provider: "fal" });
+  assert.equal(await submitted(), paid + 4);  // the new marker only
+  assert.equal(second.ranges.length, 4);
+  // The three ranges are placed with the very files of the first run, none of them written over.
+  const again = second.ranges.filter((r) => BigInt(r.startTicks) > 0n).flatMap((r) => r.takes);
+  assert.deepEqual(again.sort(), Object.keys(files).sort());
+  for (const [file, digest] of Object.entries(files)) assert.equal(sha(file), digest, file);
+  const fresh = second.ranges.find((r) => BigInt(r.startTicks) === 0n).takes;
+  assert.equal(fresh.length, 1);
+  assert.ok(!(fresh[0] in files));
+});
+
+test("a second Retake knows the placed takes by their metadata and pays only for the new marker", async () => {
+  const { ppro, project } = createFake({ sequence: copyOf("second retake") });
+  const paid = await submitted();
+  await retake.retakeMarkedRanges(ppro, { bridge, token: TOKEN, provider: "fal" });
+  assert.equal(await submitted(), paid + 3);
+  const seq = await project.getActiveSequence();
+  // The editor renames the placed takes' tracks (the names say nothing any more) and adds one marker.
+  project.lockedAccess(() => {
+    project.executeTransaction((compound) => {
+      for (const track of seq._video.slice(1).concat(seq._audio.slice(1))) compound.addAction(track.createSetNameAction("V9"));
+    }, "rename");
+  });
+  const list = await ppro.Markers.getMarkers(seq);
+  project.lockedAccess(() => {
+    const action = list.createAddMarkerAction("gull", "Comment", ppro.TickTime.createWithTicks("0"),
+      ppro.TickTime.createWithTicks(String(48n * TPF)), "A gull crosses the sky\ncontext: 0.5");
+    project.executeTransaction((compound) => { compound.addAction(action); }, "add marker");
+  });
+  // What the panel sends: the takes it placed are tagged as takes of their markers (not told by a name).
+  const described = await retake.describeSequence(ppro, {});
+  const tagged = described.body.videoTracks.concat(described.body.audioTracks).flatMap((t) => t.items).filter((i) => i.take);
+  assert.equal(tagged.length, 4);  // sky (video), crossing (video and sound), line (sound)
+  assert.ok(tagged.every((i) => i.take.letter === "A" && i.take.markerId.startsWith("premiere:")));
+  const plan = await retake.planMarkedRanges(ppro, { bridge, token: TOKEN, provider: "fal" });
+  assert.deepEqual(plan.ranges.map((r) => r.name), ["gull"]);
+  assert.equal(plan.skipped.filter((k) => /already has take\(s\) A/.test(k.reason)).length, 3, JSON.stringify(plan.skipped));
+  const again = await retake.retakeMarkedRanges(ppro, { bridge, token: TOKEN, provider: "fal" });
+  assert.equal(await submitted(), paid + 4);  // only the gull: the three ranges with takes cost nothing
+  assert.deepEqual(again.ranges.map((r) => r.name), ["gull"]);
+  // Its take B goes on a new track above the ones there, nothing else moved.
+  const after = layout(seq);
+  assert.deepEqual(after.video.map((t) => t.name), ["V1", "V9", "Retake B"]);
+  assert.deepEqual(after.video[2].items.map((i) => [BigInt(i.start) / TPF, BigInt(i.end) / TPF]), [[0n, 48n]]);
+  assert.equal(after.video[1].items.length, 2);
 });

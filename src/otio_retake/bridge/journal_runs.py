@@ -274,7 +274,8 @@ class JournalRun:
                 path=str(meta["take_file"]), head=int(head), tail=int(tail),
                 has_video=(ref.range_name, ref.letter) in video, track=f"Retake {ref.letter}",
                 job_id=meta.get("job_id"), host=meta.get("host"), track_index=ref.track_index,
-                context_match=bool(checks.get("context_match", True)), section_ok=bool(checks.get("section_ok", True))))
+                context_match=bool(checks.get("context_match", True)), section_ok=bool(checks.get("section_ok", True)),
+                marker_id=str(meta.get("marker_id") or "")))
         journal = self.open()
         try:
             records = [r for r in journal.all() if self.until is None or r.created_at < self.until]

@@ -314,8 +314,8 @@ class RunManager:
         for take in run.report.takes:
             start = (take.record_frame - run.start_frame) * run.tpf
             entry = ranges.setdefault(take.range, PlacedRange(
-                name=take.range, mode=take.mode, trackIndex=take.track_index, startTicks=str(start),
-                durationTicks=str(take.duration * run.tpf), takes=[]))
+                name=take.range, markerId=take.marker_id, mode=take.mode, trackIndex=take.track_index,
+                startTicks=str(start), durationTicks=str(take.duration * run.tpf), takes=[]))
             entry.takes.append(PlacedTake(letter=take.take, path=take.path, track=take.track,
                                           hasVideo=take.has_video, hasAudio=take.mode in ("audio", "both"),
                                           inTicks=str(take.head * run.tpf),

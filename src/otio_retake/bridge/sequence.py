@@ -74,10 +74,16 @@ def _track(track, kind, tpf: int, rate: Fraction, field: str) -> otio.schema.Tra
         ref = otio.schema.ExternalReference(target_url=str(path))
         clip = otio.schema.Clip(item.name or path.name, media_reference=ref,
                                 source_range=TR(RT(src_in, rate), RT(end - start, rate)))
+        if item.take is not None:  # a take the panel placed, known by the metadata it wrote on it (not by a name)
+            clip.metadata["otio_retake"] = {"take": item.take.letter, "marker_id": item.take.markerId,
+                                            "range_name": item.take.range, "placed_by": "Premiere panel"}
         # The media's first frame is media time 0 for Premiere's in/out points, whatever its timecode.
         ref.available_range = TR(RT(0, rate), RT(src_in + end - start, rate))
         out.append(clip)
         cursor = end
+    takes = {item.take.letter for item in track.items if item.take is not None}
+    if track.items and len(takes) == 1 and all(item.take is not None for item in track.items):
+        out.metadata["otio_retake"] = {"take": takes.pop()}  # a track holding only our takes: a Retake track
     return out
 
 
@@ -104,9 +110,13 @@ def sequence_to_timeline(sequence: Sequence) -> otio.schema.Timeline:
             raise SequenceError("the marker is before the sequence start", field=f"sequence.markers[{n}].startTicks")
         color = PREMIERE_COLORS[marker.colorIndex] if 0 <= marker.colorIndex < len(PREMIERE_COLORS) else "RED"
         tc = frames_to_timecode(start + at, rate)
-        m = otio.schema.Marker(name=marker.name or f"marker {n + 1}", marked_range=TR(RT(at, rate), RT(length, rate)),
-                               color=color, metadata={"otio_retake": {
-                                   "origin": f"Premiere sequence marker '{marker.name or n + 1}' at {tc}"}})
+        meta = {"origin": f"Premiere sequence marker '{marker.name or n + 1}' at {tc}"}
+        if marker.guid:  # the range follows the marker's GUID (26.3+), whatever its name and place
+            meta["marker_id"] = f"premiere:{marker.guid}"
+        if not marker.name:  # its name by place among the markers before identity VERSION 3, to find its jobs
+            meta["former_name"] = f"marker {n + 1}"
+        m = otio.schema.Marker(name=marker.name or f"marker at {tc}", marked_range=TR(RT(at, rate), RT(length, rate)),
+                               color=color, metadata={"otio_retake": meta})
         m.comment = marker.comments
         timeline.tracks.markers.append(m)
     return timeline
