@@ -23,6 +23,7 @@ REPORT_KEYS = ["outputs", "workspace", "takes", "warnings", "submitted", "reused
                "skipped"]
 TAKE_KEYS = ["range", "take", "mode", "prompt", "record_frame", "duration", "record_in", "record_out", "path", "head",
              "tail", "has_video", "track", "job_id", "host", "track_index", "context_match", "section_ok"]
+TAKE_KEYS_V1_1 = ["marker_id"]  # added after v1: the marker the range follows (the Resolve script keeps it)
 
 
 def test_docs_schema_is_the_models_schema():
@@ -34,7 +35,7 @@ def test_docs_schema_is_the_models_schema():
 def test_models_keep_every_v1_key():
     assert list(PlanRow.model_fields) == PLAN_KEYS + PLAN_KEYS_V1_1 + PLAN_KEYS_V1_2 + PLAN_KEYS_V1_3
     assert list(Report.model_fields) == REPORT_KEYS
-    assert list(ReportTake.model_fields) == TAKE_KEYS
+    assert list(ReportTake.model_fields) == TAKE_KEYS + TAKE_KEYS_V1_1
 
 
 def test_plan_json_and_run_report_are_the_contract(samples, tmp_path, capsys):
@@ -46,6 +47,6 @@ def test_plan_json_and_run_report_are_the_contract(samples, tmp_path, capsys):
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "out.otio", "--workspace",
                    tmp_path / "ws", "--report", report, "--context", "0") == 0  # keys, not media: no context
     body = json.loads(report.read_text())
-    assert list(body) == REPORT_KEYS and [list(t) for t in body["takes"]] == [TAKE_KEYS] * 3
+    assert list(body) == REPORT_KEYS and [list(t) for t in body["takes"]] == [TAKE_KEYS + TAKE_KEYS_V1_1] * 3
     assert Report(**body).model_dump() == body
     assert body["takes"][0]["record_frame"] == 86400 + 48 and body["takes"][0]["track"] == "Retake A"

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from conftest import decode_patterns, run_cli
+from conftest import decode_patterns, run_cli, take_file
 from media_sources import make_source
 from otio_retake.errors import TimelineReadError
 from otio_retake.timeline.edl_read import camera_rate
@@ -77,7 +77,7 @@ def test_a_run_over_a_high_frame_rate_clip_shows_its_frames_at_its_own_rate(tmp_
     path.write_text(HFR_CUT)
     assert run_cli("run", path, "--media-dir", hfr_media, "--default-length", "3", "-o", tmp_path / "o.otio",
                    "--workspace", tmp_path / "ws", "--context", "0.5", "--handles", "12") == 0
-    shown = decode_patterns(tmp_path / "ws" / "takes" / "make_it_rain_takeA.mp4")
+    shown = decode_patterns(take_file(tmp_path / "ws" / "takes" / "make_it_rain_takeA.mp4"))
     assert shown == [(48 + 2 * k, HFR_ID) for k in range(48 - 12, 120 + 12)]
 
 

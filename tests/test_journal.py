@@ -411,7 +411,7 @@ def test_cancel_of_a_finished_job_keeps_its_result_and_the_next_run_uses_it(host
     journal = Journal(ws / "jobs.sqlite")
     [record] = journal.all()
     journal.move(record.plan_key, JobState.SUBMITTED)  # as if the run had stopped before the host finished
-    (ws / "takes" / "sky_takeA.mp4").unlink()
+    take_file(ws / "takes" / "sky_takeA.mp4").unlink()
     for path in (ws / "results").iterdir():
         path.unlink()
     capsys.readouterr()
@@ -421,7 +421,7 @@ def test_cancel_of_a_finished_job_keeps_its_result_and_the_next_run_uses_it(host
     assert journal.get(record.plan_key).state == JobState.SUBMITTED
     assert _hosted(samples, tmp_path, host, server, "--force") == 0
     assert _stats(server)["submitted"] == 1
-    assert (ws / "takes" / "sky_takeA.mp4").exists()
+    assert take_file(ws / "takes" / "sky_takeA.mp4").exists()
     assert journal.get(record.plan_key).state == JobState.TAKE_READY
     if host == "fal":  # as fal documents it, and said so rather than as an error
         from otio_retake.providers import make_provider
@@ -437,7 +437,7 @@ def test_cancel_of_a_finished_job_keeps_its_result_and_the_next_run_uses_it(host
         assert asyncio.run(cancel()) is False
         # What earlier versions did with such a job: marked it cancelled. The next run asks the host first.
         journal.cancel(record.plan_key, "cancelled at the host")
-        (ws / "takes" / "sky_takeA.mp4").unlink()
+        take_file(ws / "takes" / "sky_takeA.mp4").unlink()
         for path in (ws / "results").iterdir():
             path.unlink()
         assert _hosted(samples, tmp_path, host, server, "--force") == 0

@@ -361,3 +361,19 @@ test("a second Retake knows the placed takes by their metadata and pays only for
   assert.deepEqual(after.video[2].items.map((i) => [BigInt(i.start) / TPF, BigInt(i.end) / TPF]), [[0n, 48n]]);
   assert.equal(after.video[1].items.length, 2);
 });
+
+test("the take tag is read and written in the project metadata, the rest of it kept", () => {
+  const ns = 'xmlns:premierePrivateProjectMetaData="http://ns.adobe.com/premierePrivateProjectMetaData/1.0/"';
+  const given = '<x:xmpmeta><rdf:RDF><rdf:Description rdf:about="" ' + ns + ' premierePrivateProjectMetaData:otioRetakeTake="' +
+    '{&quot;letter&quot;:&quot;B&quot;}"><premierePrivateProjectMetaData:Column.PropertyText.Comment>keep me' +
+    "</premierePrivateProjectMetaData:Column.PropertyText.Comment></rdf:Description></rdf:RDF></x:xmpmeta>";
+  assert.deepEqual(retake.takeTag(given), { letter: "B" });  // the attribute form XMP may use
+  const written = retake.withTakeTag(given, { letter: "C", markerId: "premiere:x", range: "a <b> & \"c\"" });
+  assert.deepEqual(retake.takeTag(written), { letter: "C", markerId: "premiere:x", range: "a <b> & \"c\"" });
+  assert.match(written, /keep me/);
+  assert.equal((written.match(/otioRetakeTake/g) || []).length, 2);  // one element: open and close
+  const bare = retake.withTakeTag('<x:xmpmeta><rdf:RDF><rdf:Description rdf:about=""/></rdf:RDF></x:xmpmeta>', { letter: "A" });
+  assert.deepEqual(retake.takeTag(bare), { letter: "A" });
+  assert.match(bare, /xmlns:premierePrivateProjectMetaData=/);
+  assert.equal(retake.takeTag("<premierePrivateProjectMetaData:otioRetakeTake>not ours</premierePrivateProjectMetaData:otioRetakeTake>"), null);
+});
