@@ -283,3 +283,14 @@ def test_a_locator_in_both_the_aaf_and_its_marker_list_is_one_range(avid_dir, tm
     at_857 = [m.comment for f, _, m in record_markers(timeline) if f == 857]
     assert at_857 == ["MAGENTA: V4: zts02_1040: f1001: seq.f1666"]
     assert len(record_markers(timeline)) == len(MULTIPLE_MARKERS) + 1
+
+
+def test_a_cut_with_dissolves_written_back_keeps_its_clips_and_locators(avid_dir, tmp_path):
+    timeline = read_timeline(avid_dir / "multiple-markers-over-transitions.aaf")
+    write_timeline(timeline, tmp_path / "out.aaf")
+    again = read_timeline(tmp_path / "out.aaf")
+
+    def shape(t):
+        return ([(type(i).__name__, i.name if isinstance(i, otio.schema.Clip) else "", i.duration().value)
+                 for i in t.tracks[0]], [(f, s, m.comment) for f, s, m in record_markers(t)])
+    assert shape(again) == shape(timeline)
