@@ -294,3 +294,14 @@ def test_a_cut_with_dissolves_written_back_keeps_its_clips_and_locators(avid_dir
         return ([(type(i).__name__, i.name if isinstance(i, otio.schema.Clip) else "", i.duration().value)
                  for i in t.tracks[0]], [(f, s, m.comment) for f, s, m in record_markers(t)])
     assert shape(again) == shape(timeline)
+
+
+def test_nothing_of_ours_is_an_aaf_adapter_hook():
+    """otio-aaf-adapter 2.0 runs the post-WRITE hook on read (hooks.py): our fixes are plain steps of our own
+    adapter, so whatever a studio registers there, ours neither runs twice nor depends on it."""
+    import json
+    from pathlib import Path
+    import otio_retake.adapters as ours
+    manifest = json.loads((Path(ours.__file__).parent / "plugin_manifest.json").read_text())
+    assert not manifest.get("hooks") and not manifest.get("hook_scripts")
+    assert {a["name"] for a in manifest["adapters"]} >= {"otio_retake_aaf"}

@@ -34,7 +34,7 @@ from opentimelineio.opentime import RationalTime, TimeRange
 
 from ..errors import TimelineReadError
 from ..timecode import frames_to_timecode, timecode_to_frames
-from .aaf_read import AVID_COLORS, AVID_LEGACY_COLORS, avid_color_of_otio, otio_color_of_avid
+from .aaf_read import AVID_COLORS, AVID_LEGACY_COLORS, otio_color_of_avid
 from .info import NAMESPACE, global_start_frames, timeline_drop_frame, timeline_rate
 
 __all__ = ["AvidLocator", "decode_marker_list", "parse_marker_list", "is_marker_list", "overlay_marker_list",
@@ -188,6 +188,3 @@ def write_marker_list(timeline: otio.schema.Timeline, locators: list[tuple[int, 
         lines.append("\t".join(fields))
     return "".join(line + "\r\n" for line in lines)
 
-
-def marker_color(marker: otio.schema.Marker) -> str:
-    return avid_color_of_otio(marker)
