@@ -323,3 +323,26 @@ def test_markers_final_cut_hides_outside_their_clip_are_not_read():
     assert [(m.name, m.marked_range.start_time.value) for m in timeline.tracks.markers] == [
         ("Marker on Start", 0), ("Marker in Middle", 15 * 24), ("Marker 1 Frame Before End", 30 * 24 - 1),
         ("Marker in Middle", 45 * 24)]
+
+
+def test_conform_over_an_fcpxml_output_puts_the_picked_take_in_the_cut(samples, tmp_path):
+    # the takes read back from the output's audition carry what conform needs (their range, record frames)
+    from conftest import run_cli, source_frame_at
+    from otio_retake.timeline.info import timeline_rate
+    from otio_retake.timeline.relink import MediaResolver
+    from otio_retake.timeline.segments import TimelineIndex
+    out, final = tmp_path / "o.fcpxml", tmp_path / "final.fcpxml"
+    assert run_cli("run", samples / "retake_sample.otio", "-o", out, "--marker-prefix", "sky", "--context", "0",
+                   "--workspace", tmp_path / "ws") == 0
+    assert run_cli("conform", out, "--pick", "sky=A", "-o", final) == 0
+    timeline = read_timeline(final)
+    rate = timeline_rate(timeline)
+    segments = TimelineIndex(timeline, rate).segments(0, 0, 144, MediaResolver(timeline, timeline_dir=tmp_path),
+                                                      range_name="all")
+    shown = [(s.media.path.name, round(s.file_time(k, rate) * rate)) for s in segments
+             for k in range(s.record_in, s.record_out)]
+    take = [frame for name, frame in shown if name == "sky_takeA.mp4"]
+    assert [name for name, _ in shown[:48]] == ["shot_a.mp4"] * 48 and len(take) == 72
+    assert take == list(range(take[0], take[0] + 72))  # the take's frames in order, from its marked frames
+    assert shown[120:] == [("shot_a.mp4", source_frame_at(k)[0]) for k in range(120, 144)]
+    assert "<audition" not in final.read_text()

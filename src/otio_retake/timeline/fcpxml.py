@@ -132,7 +132,7 @@ def read_fcpxml(text: str, *, source: str = "FCPXML", project: str | None = None
         "version": root.get("version"), "drop_frame": tc_format == "DF", "rate": str(rate)}
     if fmt is not None and fmt.get("width"):
         timeline.metadata[NAMESPACE]["frame_size"] = [int(fmt.get("width")), int(fmt.get("height"))]
-    reader = _Reader(res, rate, source)
+    reader = _Reader(res, rate, source, start_frame=round(tc_start * rate))
     for track in reader.tracks(sequence.find("spine"), tc_start):
         timeline.tracks.append(track)
     for marker in reader.markers:
@@ -236,8 +236,8 @@ class _Reader:
     Markers inside compound and multicam clips are theirs, not the project's: a nested read keeps none.
     """
 
-    def __init__(self, res: _Resources, rate: Fraction, source: str, *, depth: int = 0) -> None:
-        self.res, self.rate, self.source, self.depth = res, rate, source, depth
+    def __init__(self, res: _Resources, rate: Fraction, source: str, *, depth: int = 0, start_frame: int = 0) -> None:
+        self.res, self.rate, self.source, self.depth, self.start_frame = res, rate, source, depth, start_frame
         self.markers: list[otio.schema.Marker] = []
         self.lanes: dict[tuple[str, int], list[tuple[int, list[otio.schema.Item]]]] = {}
         self.takes: dict[tuple[str, str], list[tuple[int, list[otio.schema.Item]]]] = {}
@@ -258,7 +258,7 @@ class _Reader:
         n_video, n_audio = 1, 0
         for kind, lanes in (("video", video), ("audio", audio)):
             for lane in lanes:
-                for k, track in enumerate(self._stack_runs(self.lanes[(kind, lane)], kind)):
+                for track in self._stack_runs(self.lanes[(kind, lane)], kind):
                     if kind == "video":
                         n_video += 1
                         track.name = f"V{n_video}"
@@ -267,6 +267,13 @@ class _Reader:
                         track.name = f"A{n_audio}"
                     track.metadata["fcpxml"] = {"lane": lane}
                     out.append(track)
+        sounds = {(clip.metadata[NAMESPACE]["range_name"], letter) for (kind, letter), runs in self.takes.items()
+                  if kind == "audio" for _, items in runs for clip in items}
+        for (kind, letter), runs in self.takes.items():  # a range with picture and sound takes was 'both'
+            for _, items in runs:
+                for clip in items:
+                    if kind == "video" and (clip.metadata[NAMESPACE]["range_name"], letter) in sounds:
+                        clip.metadata[NAMESPACE]["mode"] = "both"
         for (kind, letter), runs in sorted(self.takes.items()):
             for k, track in enumerate(self._stack_runs(runs, kind)):
                 track.name = f"Retake {letter}" + (f" {k + 1}" if k else "")
@@ -363,8 +370,12 @@ class _Reader:
         if not named or element.tag not in ("asset-clip", "clip"):
             return False
         clip = self.item(element, lane)
-        clip.metadata[NAMESPACE] = {"take": named[2], "range_name": named[1]}
         kind = "audio" if lane < 0 or element.get("srcEnable") == "audio" else "video"
+        # what `conform` needs of a take (alternates.take_clip writes it where the format keeps metadata)
+        clip.metadata[NAMESPACE] = {"take": named[2], "range_name": named[1], "mode": kind,
+                                    "record_in_frame": self.start_frame + self.frame(at),
+                                    "duration_frames": self.frame(at + parse_time(element.get("duration")))
+                                    - self.frame(at)}
         self.takes.setdefault((kind, named[2]), []).append((self.frame(at), [clip]))
         return True
 
