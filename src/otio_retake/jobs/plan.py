@@ -394,7 +394,11 @@ def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[st
             shot = index.shot_bounds(checked.picture, checked.record_in, checked.record_out, resolver)
             bounds = None
             if resolver is not None:
-                reach = math.ceil(limits.max_input_seconds * rate) + checked.duration
+                # as far as plan_range can take the context: what is asked, grown to the host's minimum input,
+                # widened to whole seconds (looking further costs time on a feature and changes nothing)
+                seconds = checked.context_seconds if checked.context_seconds is not None else (
+                    context_seconds if context_seconds is not None else DEFAULT_CONTEXT_SECONDS)
+                reach = math.ceil(seconds * rate) + limits.min_input_frames + 2 * math.ceil(rate)
                 bounds = clean_bounds(index, checked, resolver, total=total, reach=reach)
             plans += plan_range(checked, limits=limits, provider=host, timeline_frames=total, shot=shot,
                                 context_seconds=context_seconds, bounds=bounds)

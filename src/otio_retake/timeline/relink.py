@@ -60,11 +60,18 @@ class MediaResolver:
         self.search_dirs = [Path(d) for d in media_dirs] + [timeline_dir, timeline_dir / "media"]
         self._index: dict[str, Path] | None = None
         self._cache: dict[tuple, ResolvedMedia | None] = {}
+        # by the clip object too: its key reads its metadata, and the picture rule and every context window ask
+        # for the same clips again and again (500 markers on a feature: half of plan's time was making keys)
+        self._seen: dict[int, tuple[otio.schema.Clip, ResolvedMedia | None]] = {}
 
     def resolve(self, clip: otio.schema.Clip) -> ResolvedMedia | None:
+        seen = self._seen.get(id(clip))
+        if seen is not None and seen[0] is clip:
+            return seen[1]
         key = _clip_key(clip)
         if key not in self._cache:
             self._cache[key] = self._resolve(clip)
+        self._seen[id(clip)] = (clip, self._cache[key])
         return self._cache[key]
 
     def pinned(self, timeline: otio.schema.Timeline | None = None) -> otio.schema.Timeline:
