@@ -305,3 +305,33 @@ def test_a_marker_over_premiere_nested_sequence_is_retaken_from_its_clips(fixtur
     first = 700 - (len(patterns) - 72) // 2
     assert len(patterns) > 72 and patterns == [(r - 636, 10) if r < 736 else (r - 736, 30)
                                                for r in range(first, first + len(patterns))]
+
+
+def _alpha_clip(path, see_through: bool):
+    """24 frames of PNG-in-MOV with an alpha channel: a lower third (see-through) or an opaque 4444-like master."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("png", rate=RATE)
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "rgba"
+        for i in range(24):
+            picture = np.full((36, 64, 4), 255, np.uint8)
+            if see_through:
+                picture[:24, :, 3] = 0  # only the bottom third shows
+            frame = av.VideoFrame.from_ndarray(picture, format="rgba")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def test_media_with_alpha_in_use_is_a_graphic_an_opaque_alpha_master_is_footage(samples):
+    from otio_retake.timeline.picture import not_footage
+    lower = _alpha_clip(samples / "lower_third.mov", see_through=True)
+    master = _alpha_clip(samples / "master_4444.mov", see_through=False)
+    timeline = otio.schema.Timeline("t", global_start_time=RT(0, RATE))
+    track = _track("V1", _clip("lower third", str(lower), 0, 24), _clip("master", str(master), 0, 24))
+    timeline.tracks.append(track)
+    resolver = MediaResolver(timeline, timeline_dir=samples)
+    assert "see-through" in not_footage(track[0], track, resolver)
+    assert not_footage(track[1], track, resolver) is None

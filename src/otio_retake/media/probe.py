@@ -32,14 +32,12 @@ class MediaInfo:
     pix_fmt: str | None
     rotation: int = 0  # counter-clockwise degrees to turn the stored picture upright
     variable_rate: bool = False
+    transparent: bool = False  # its first picture is see-through somewhere (alpha below opaque): made to lie over
 
     @property
     def has_alpha(self) -> bool:
-        """Its pictures carry transparency (a lower third, a logo rendered with alpha): made to lie over others."""
-        try:
-            return bool(self.pix_fmt) and any(c.is_alpha for c in av.VideoFormat(self.pix_fmt).components)
-        except ValueError:  # a format PyAV does not name
-            return False
+        """Its pixel format has an alpha channel (see ``transparent`` for whether it is used)."""
+        return _has_alpha(self.pix_fmt)
 
     @property
     def still(self) -> bool:
@@ -52,6 +50,13 @@ class MediaInfo:
         if not self.start_timecode or rate is None:
             return 0
         return timecode_to_frames(self.start_timecode, rate)
+
+
+def _has_alpha(pix_fmt: str | None) -> bool:
+    try:
+        return bool(pix_fmt) and any(c.is_alpha for c in av.VideoFormat(pix_fmt).components)
+    except ValueError:  # a format PyAV does not name
+        return False
 
 
 def probe(path: str | Path) -> MediaInfo:
@@ -80,6 +85,7 @@ def _probe_cached(path: str, _mtime: int, _size: int) -> MediaInfo:
         rate = None
         frames = None
         rotation = 0
+        transparent = False
         variable = False
         width = video.codec_context.width if video else None
         height = video.codec_context.height if video else None
@@ -91,6 +97,9 @@ def _probe_cached(path: str, _mtime: int, _size: int) -> MediaInfo:
             if first is None:
                 raise MediaError(f"{path}: its video stream holds no frame that can be decoded")
             rotation = first.rotation % 360
+            # An alpha channel alone says nothing (ProRes 4444 masters carry an opaque one): see-through pixels do.
+            transparent = _has_alpha(video.codec_context.pix_fmt) and \
+                int(first.to_ndarray(format="rgba")[..., 3].min()) < 255
             if rotation in (90, 270):
                 width, height = height, width
             if video.average_rate and video.guessed_rate:
@@ -110,7 +119,7 @@ def _probe_cached(path: str, _mtime: int, _size: int) -> MediaInfo:
             start_timecode=timecode,
             video_codec=video.codec_context.name if video else None,
             pix_fmt=video.codec_context.pix_fmt if video else None,
-            rotation=rotation, variable_rate=variable,
+            rotation=rotation, variable_rate=variable, transparent=transparent,
         )
 
 

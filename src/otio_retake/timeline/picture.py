@@ -9,8 +9,9 @@ makes of those, as real exports show them:
   (``GraphicAndType``), its titles, mattes and adjustment layers and Resolve's Fusion titles (``Slug``);
   Resolve's own OTIO writes its titles and generators as one (``Resolve_OTIO`` "Generator Type"); our
   FCPXML reader makes one of a ``<title>`` and of a generator (``<video>`` of an ``<effect>``);
-- media that is a still picture or carries an alpha channel (a logo, a lower third rendered with
-  transparency), measured by probing the file, never guessed from its name;
+- media that is a still picture, or whose picture is see-through (an alpha channel in use: a logo, a
+  lower third rendered with transparency; an opaque ProRes 4444 master is footage), measured by probing
+  the file, never guessed from its name;
 - a take: a clip or track with ``metadata["otio_retake"]["take"]`` (our outputs, the Premiere panel's
   tracks), or a track our writers named "Retake X" where the format keeps no metadata (EDL, XML, FCPXML);
   but not a take ``conform`` put into the cut (``"conformed"``): that is the cut's picture now.
@@ -70,6 +71,6 @@ def not_footage(item: otio.core.Item, track: otio.core.Item, resolver=None, *,
         return None  # a damaged file is said by the media check, not hidden here
     if info.still:
         return "a still picture (a graphic)"
-    if info.has_alpha:
-        return f"a graphic (its picture has an alpha channel, {info.pix_fmt})"
+    if info.transparent:
+        return "a graphic (its picture is see-through: an alpha channel in use)"
     return None
