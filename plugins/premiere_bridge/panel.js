@@ -62,7 +62,9 @@
     $("total").textContent = plan.ranges.length + " range(s), estimated total " + money(plan.total_usd) + " on " + plan.key.provider;
     $("key").textContent = plan.key.configured ? "Key: " + plan.key.source
       : "Key: missing for " + plan.key.provider + " (set it where the bridge runs, then restart the bridge)";
-    for (const s of plan.skipped) $("key").textContent += " | skipped '" + s.name + "': " + s.reason;
+    for (const s of plan.skipped) {  // where the marker is (its record timecode), so the editor can find it
+      $("key").textContent += " | skipped '" + s.name + "'" + (s.record_in ? " at " + s.record_in : "") + ": " + s.reason;
+    }
   }
 
   function setStep(name, text, kind) {

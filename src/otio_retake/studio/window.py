@@ -545,7 +545,8 @@ class StudioWindow(QMainWindow):
         self.model.set_controller(controller)
         self.viewer.set_controller(controller)
         self.setWindowTitle(f"Retake Studio - {controller.timeline_path.name}")
-        skipped = "; ".join(f"skipped '{s.name}': {s.reason}" for s in controller.skipped)
+        skipped = "; ".join(f"skipped '{s.name}'" + (f" at {s.record_in}" if s.record_in else "") + f": {s.reason}"
+                            for s in controller.skipped)
         self.show_message(f"{len(controller.ranges)} marked range(s) in {controller.timeline_path} "
                           f"(workspace {controller.workspace.root})" + (f". {skipped}" if skipped else ""))
         self._update_summary()
