@@ -327,6 +327,7 @@ def test_two_video_tracks_of_one_name_are_two_edls(tmp_path):
     v2 = otio.schema.Track("Video", children=[_clip("b", 0, 24, "B")])
     paths = write_timeline(_timeline(v1, v2), tmp_path / "o.edl")
     assert [p.name for p in paths] == ["o.Video.edl", "o.Video_2.edl"]
+    assert [p.read_text().splitlines()[0] for p in paths] == ["TITLE: cut Video", "TITLE: cut Video 2"]
     assert [parse_edl(p.read_text()).events[0].reel for p in paths] == ["A", "B"]
 
 

@@ -222,7 +222,7 @@ def write_edl_for_track(timeline: otio.schema.Timeline, track_name: str | None =
     # the disabled tracks are said in the first EDL (the cut's), once
     notes = [f"track '{name}' is disabled" for name in disabled_tracks(timeline)] if label == all_groups[0][2] else []
     # the timeline's own name when it is one EDL, so a round trip keeps it; the track's beside it when several
-    title = timeline.name or "timeline" if len(all_groups) == 1 else f"{timeline.name or 'timeline'} {label}".strip()
+    title = (timeline.name or "timeline") if len(all_groups) == 1 else f"{timeline.name or 'timeline'} {label}"
     return write_edl_text(timeline, video, audio, title=title,
                           markers=markers, notes=notes)
 
