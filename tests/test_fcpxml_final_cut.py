@@ -346,3 +346,16 @@ def test_conform_over_an_fcpxml_output_puts_the_picked_take_in_the_cut(samples, 
     assert take == list(range(take[0], take[0] + 72))  # the take's frames in order, from its marked frames
     assert shown[120:] == [("shot_a.mp4", source_frame_at(k)[0]) for k in range(120, 144)]
     assert "<audition" not in final.read_text()
+
+
+def test_a_final_cut_bundle_is_read_from_its_info_fcpxml(tmp_path):
+    # Final Cut 10.6+ exports File > Export XML as NAME.fcpxmld, a folder holding Info.fcpxml
+    import shutil
+    bundle = tmp_path / "Multicam.fcpxmld"
+    bundle.mkdir()
+    shutil.copy(FIXTURES / "fcp_multicam_markers.fcpxml", bundle / "Info.fcpxml")
+    ranges, _ = find_marked_ranges(read_timeline(bundle), marker_filter=MarkerFilter(default_length_seconds=1))
+    assert [r.record_in_tc for r in ranges] == ["01:00:01:09", "01:00:44:08"]
+    (bundle / "Info.fcpxml").unlink()
+    with pytest.raises(TimelineReadError, match="FCPXML bundle without its Info.fcpxml"):
+        read_timeline(bundle)

@@ -43,7 +43,8 @@ __all__ = ["read_timeline", "read_text", "timeline_rate", "namespace", "NAMESPAC
 _SAME_CAMERA_RATE = Fraction(1, 50)
 
 SUPPORTED_READ_SUFFIXES = {".otio": "otio_json", ".edl": "otio_retake_edl", ".xml": "otio_retake_fcp_xml",
-                           ".fcpxml": "otio_retake_fcpx_xml", ".aaf": "otio_retake_aaf"}
+                           ".fcpxml": "otio_retake_fcpx_xml", ".fcpxmld": "otio_retake_fcpx_xml",
+                           ".aaf": "otio_retake_aaf"}
 
 
 def read_timeline(path: str | Path, *, fps: str | float | None = None,
@@ -62,6 +63,11 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
     if adapter == "otio_retake_aaf":
         read_bytes(path, head=True)  # opened by its adapter; may embed its media: checked here, not loaded
         text = ""
+    elif suffix == ".fcpxmld":  # Final Cut 10.6+ exports a bundle: a folder whose Info.fcpxml is the document
+        if path.is_dir() and not (path / "Info.fcpxml").is_file():
+            raise TimelineReadError("is an FCPXML bundle without its Info.fcpxml", path=str(path),
+                                    hint="export the project again from Final Cut (File > Export XML)")
+        text = _decode(read_bytes(path / "Info.fcpxml" if path.is_dir() else path))
     else:
         text = _decode(read_bytes(path))
     if adapter is None:
