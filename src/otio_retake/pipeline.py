@@ -27,7 +27,7 @@ from .jobs.plan import build_plans, check_windows, jobs_for, skip_of
 from .media.probe import probe
 from .media.splice import TakeOptions
 from .media.work import MEDIA_THREADS, media_processes as in_media_processes
-from .errors import (CostLimitError, InputError, JobFailedError, NothingToDoError, RetakeError,
+from .errors import (CostLimitError, InputError, JobFailedError, NothingToDoError, ResultExpiredError, RetakeError,
                      RunIncompleteError, SubmitOutcomeUnknownError)
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
@@ -39,6 +39,7 @@ from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, Run
 from .jobs.workspace import Workspace
 from .model import MarkedRange, Mode, RetakePlan, Take
 from .providers import HOSTS, make_provider, provider_limits
+from .providers.base import Cancelled, Failed, Succeeded
 from .timeline.alternates import add_alternates
 from .timeline.conform import conform
 from .timeline.marks import MarkerFilter, SkippedMarker, find_marked_ranges, require_marked_ranges
@@ -372,9 +373,6 @@ async def _stop_at_host(provider, handle) -> tuple[bool, str]:
     marked cancelled, whether it finished before the cancel or while it was sent: it is paid, and the next run
     fetches its result instead of paying for it again. The same for a host that cannot cancel (LTX): its job
     runs on and is billed."""
-    from .errors import ResultExpiredError
-    from .providers.base import Cancelled, Failed, Succeeded
-
     async def status():
         try:
             return await provider.poll(handle)
