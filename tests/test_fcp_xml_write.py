@@ -128,3 +128,20 @@ def test_a_sequence_at_a_rate_smpte_timecode_lacks_is_refused_before_any_work(tm
     with pytest.raises(UnsupportedEditError, match=r"FCP 7 XML counts SMPTE timecode, which has no 15 fps"):
         write_timeline(timeline, tmp_path / "o.xml")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_premiere_speed_ramp_stays_as_read_in_fcp_xml_and_is_refused_by_name_in_an_edl(tmp_path):
+    from otio_retake.timeline.write import write_timeline
+    timeline = _timeline(otio.schema.Track("V1", children=[_clip("ramp", 100, 10)]))
+    ramp = ('<filter><enabled>TRUE</enabled><effect><name>Time Remap</name><effectid>timeremap</effectid>'
+            '<effecttype>motion</effecttype><mediatype>video</mediatype><parameter><parameterid>variablespeed'
+            '</parameterid><value>1</value></parameter><parameter><parameterid>speed</parameterid><value>150</value>'
+            '</parameter></effect></filter>')
+    text = write_fcp_xml(timeline)
+    text = text.replace("</clipitem>", ramp + "</clipitem>", 1)
+    read = read_fcp_xml(text)
+    again = write_fcp_xml(read)
+    assert again.count("<effectid>timeremap</effectid>") == 1 and "<value>150</value>" in again
+    with pytest.raises(UnsupportedEditError, match="clip 'ramp' .* has the time effect 'Time Remap', which a CMX "
+                                                   "3600 EDL cannot carry"):
+        write_timeline(read, tmp_path / "o.edl")

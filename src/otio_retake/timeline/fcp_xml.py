@@ -207,7 +207,7 @@ def check_fcp_xml_writable(timeline: otio.schema.Timeline) -> None:
             from None
     for track in timeline.tracks:
         for clip in track.find_clips() if isinstance(track, otio.schema.Track) else []:
-            clip_speed(clip, where=f"track {track.name or track.kind}", format_name=FORMAT)
+            clip_speed(clip, where=f"track {track.name or track.kind}", format_name=FORMAT, kept=_read_filter)
 
 
 def _carry_what_the_adapter_drops(timeline: otio.schema.Timeline) -> dict[str, tuple[int, int]]:
@@ -242,7 +242,7 @@ def _carry_what_the_adapter_drops(timeline: otio.schema.Timeline) -> dict[str, t
                 timecode = ref.metadata.setdefault("fcp_xml", {}).setdefault("timecode", {})
                 if not (timecode.get("reel") or {}).get("name"):
                     timecode["reel"] = {"name": reel}
-            speed = clip_speed(item, where=f"track {track.name or track.kind}", format_name=FORMAT)
+            speed = clip_speed(item, where=f"track {track.name or track.kind}", format_name=FORMAT, kept=_read_filter)
             if item.source_range is not None and speed is not None:
                 frames = round(item.source_range.duration.value)
                 tag = str(len(retimed) + 1)
@@ -289,6 +289,11 @@ def _write_time_remaps(root: ET.Element, retimed: dict[str, tuple]) -> None:
             f"{'TRUE' if speed < 0 else 'FALSE'}</value></parameter>"
             "<parameter><parameterid>variablespeed</parameterid><name>variablespeed</name><value>0</value>"
             "</parameter></effect></filter>"))
+
+
+def _read_filter(effect: otio.schema.Effect) -> bool:
+    """An effect read from an FCP 7 XML filter (a speed ramp's Time Remap): the adapter writes it back as read."""
+    return bool(namespace(effect, "fcp_xml").get("effectid"))
 
 
 def _is_time_remap(node) -> bool:

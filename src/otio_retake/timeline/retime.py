@@ -21,16 +21,28 @@ __all__ = ["clip_speed", "source_frames", "keep_source_frames", "KEPT"]
 KEPT = "retime_source"
 
 
-def clip_speed(clip: otio.schema.Clip, *, where: str, format_name: str) -> Fraction | None:
-    """Source frames per record frame (0 for a freeze), None for none; refuses what one speed cannot say."""
+def _retimes(effect: otio.schema.Effect) -> bool:
+    """A time effect OTIO has no schema for: by its type, or its name (Premiere's variable-speed Time Remap
+    is read by the fcp_xml adapter as a plain effect named so, ``effectid`` timeremap)."""
+    fcp = effect.metadata.get("fcp_xml")
+    names = " ".join([effect.effect_name or "", effect.name or "",
+                      str(fcp.get("effectid", "")) if hasattr(fcp, "get") else ""]).lower()
+    return isinstance(effect, otio.schema.TimeEffect) or any(w in names for w in ("speed", "time", "remap"))
+
+
+def clip_speed(clip: otio.schema.Clip, *, where: str, format_name: str,
+               kept=lambda effect: False) -> Fraction | None:
+    """Source frames per record frame (0 for a freeze), None for none; refuses what one speed cannot say,
+    but the effects ``kept`` says the writer carries as they were read."""
     speed = None
     for effect in clip.effects:
         if isinstance(effect, otio.schema.FreezeFrame):
             value = Fraction(0)
         elif isinstance(effect, otio.schema.LinearTimeWarp):
             value = Fraction(effect.time_scalar).limit_denominator(100000)
-        elif isinstance(effect, otio.schema.TimeEffect) or "speed" in (effect.effect_name or "").lower() \
-                or "time" in (effect.effect_name or "").lower():
+        elif kept(effect):
+            continue
+        elif _retimes(effect):
             raise UnsupportedEditError(f"clip '{clip.name}' ({where}) has the time effect "
                                        f"'{effect.effect_name or effect.name}', which {format_name} cannot carry",
                                        hint="render it to a new media file, or write .otio instead")
