@@ -15,7 +15,7 @@ from media_sources import make_source
 from test_interchange_aaf import MULTIPLE_MARKERS
 from otio_retake.paths import url_to_path
 from otio_retake.timeline.avid_markers import parse_marker_list
-from otio_retake.timeline.marks import record_markers
+from otio_retake.timeline.marks import find_marked_ranges, record_markers
 from otio_retake.timeline.read import read_timeline
 
 RECORD_IN, SPAN = 857, 48  # 01:00:35:17, the first frame of V4's Drop_24.mov (its file frame 0)
@@ -78,6 +78,10 @@ def test_otio_and_our_reader_reopen_it_with_the_take_at_its_frames(run):
     assert retake.range_of_child(take) == otio.opentime.TimeRange(otio.opentime.RationalTime(RECORD_IN, 24),
                                                                   otio.opentime.RationalTime(SPAN, 24))
     # Its media is the take file; the frames it plays are Drop_24.mov's frames 0-47 (each frame names them).
+    # A later run over the output knows the range has its take: nothing is sent again.
+    ranges, skipped = find_marked_ranges(timeline)
+    assert not ranges and any(s.name == "the drop falls upwards" and "already has take(s) A" in s.reason
+                              for s in skipped)
     path = url_to_path(take.media_reference.target_url)
     head = round(take.source_range.start_time.value - take.media_reference.available_range.start_time.value)
     assert decode_patterns(path)[head:head + SPAN] == [(i, 24) for i in range(SPAN)]

@@ -73,7 +73,7 @@ def _check_markers(timeline):
 
 
 @pytest.mark.parametrize("sample", list(SAMPLE_RUNS))
-@pytest.mark.parametrize("suffix", [".otio", ".xml", ".edl", ".fcpxml"])
+@pytest.mark.parametrize("suffix", [".otio", ".xml", ".edl", ".fcpxml", ".aaf"])
 def test_every_output_reopens_where_it_is_written(sample, suffix, tmp_path, tmp_path_factory, sample_media):
     result = read_timeline(_result(sample, tmp_path_factory, sample_media))
     elsewhere = tmp_path / "deliveries" / "today"
@@ -108,7 +108,7 @@ def test_every_output_reopens_where_it_is_written(sample, suffix, tmp_path, tmp_
     _check_markers(again)
     placed = _takes_placed(again)
     assert {n: {p[1:] for p in s} for n, s in placed.items()} == {n: {(START + f, d)} for n, (f, d) in TAKES.items()}
-    stock = otio.adapters.read_from_file(str(paths[0]), "otio_json" if suffix == ".otio" else "fcp_xml")
+    stock = otio.adapters.read_from_file(str(paths[0]), {".otio": "otio_json", ".aaf": "AAF"}.get(suffix, "fcp_xml"))
     if isinstance(stock, otio.schema.SerializableCollection):
         stock = next(iter(stock.find_children(descended_from_type=otio.schema.Timeline)))
     for clip in stock.find_clips():

@@ -69,6 +69,7 @@ _AVID_RGB = {"Red": (41471, 12134, 6564), "Green": (13107, 52428, 13107), "Blue"
 _MARKER_CLASSES = tuple(getattr(aaf2.components, n) for n in ("DescriptiveMarker", "CommentMarker")
                         if hasattr(aaf2.components, n))
 _DRIVE_AS_HOST = re.compile(r"^file://[A-Za-z]:[/\\]")
+NAME_ATTRIBUTE = "_OTIO_RETAKE_NAME"  # a marker's name, kept by aaf_write when it is not its comment's first line
 TAKE_COMMENT_KEY = "otio_retake"  # a take's master clip comment holding our metadata as JSON (aaf_write)
 _RETAKE_TRACK = re.compile(r"^Retake[ _]([A-Z])(?:[ _]\d+)?$")  # alternates.retake_track_name
 _GENERIC_TRACK_NAMES = {"", "Sequence", "ScopeReference", "TimelineMobSlot", "MobSlot", "Filler", "NestedScope"}
@@ -353,7 +354,7 @@ def _add_locators(timeline: otio.schema.Timeline, mob, source: str) -> None:
                                 f"sequence does not have (Avid's \"Use Selected Tracks\" export): planned on the "
                                 f"picture at its time")
             marker = otio.schema.Marker(
-                name=_first_line(comment) or f"locator {number}", color=otio_color_of_avid(avid_color) or "RED",
+                name=str(attrs.get(NAME_ATTRIBUTE) or "") or _first_line(comment) or f"locator {number}", color=otio_color_of_avid(avid_color) or "RED",
                 marked_range=TimeRange(RationalTime(frame, r), RationalTime(frames, r)),
                 metadata={"AAF": {"Comment": comment, "Position": position, "Length": length,
                                   "DescribedSlots": described, "PhysicalTrackNumber": event_track,

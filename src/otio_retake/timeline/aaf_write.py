@@ -30,7 +30,8 @@ import aaf2
 import opentimelineio as otio
 
 from ..errors import InputError
-from .aaf_read import _AVID_RGB, AVID_LEGACY_COLORS, TAKE_COMMENT_KEY, avid_color_of_otio, quiet_aaf
+from .aaf_read import (_AVID_RGB, AVID_LEGACY_COLORS, NAME_ATTRIBUTE, TAKE_COMMENT_KEY, _first_line, avid_color_of_otio,
+                       quiet_aaf)
 from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
 from .marks import record_markers
 
@@ -262,6 +263,8 @@ def _descriptive_marker(f, slot, frame: int, span: int, marker: otio.schema.Mark
               "_ATN_CRM_ID": str((attrs or {}).get("_ATN_CRM_ID") or uuid.uuid4().hex)}
     if color not in AVID_LEGACY_COLORS:
         values["_ATN_CRM_COLOR_EXTENDED"] = color
+    if marker.name and marker.name != _first_line(comment):  # a locator has no name of its own: keep ours, so
+        values[NAME_ATTRIBUTE] = marker.name                  # a later run knows the range by it
     for key, value in values.items():
         item["CommentMarkerAttributeList"].append(f.create.TaggedValue(key, value))
     return item
