@@ -340,3 +340,9 @@ def test_a_timeline_at_a_rate_smpte_timecode_lacks_is_refused_in_one_line(rate, 
                                                    r"\(the rate of 'slideshow'\)"):
         write_timeline(timeline, tmp_path / "o.edl")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_picture_effect_named_like_time_is_not_a_time_effect():
+    burn = _clip("burn", 100, 10, "BURN")
+    burn.effects.append(otio.schema.Effect(name="Timecode", effect_name="Timecode"))
+    assert parse_edl(write_edl_for_track(_timeline(otio.schema.Track("V1", children=[burn])))).events[0].reel == "BURN"

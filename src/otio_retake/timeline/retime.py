@@ -27,7 +27,9 @@ def _retimes(effect: otio.schema.Effect) -> bool:
     fcp = effect.metadata.get("fcp_xml")
     names = " ".join([effect.effect_name or "", effect.name or "",
                       str(fcp.get("effectid", "")) if hasattr(fcp, "get") else ""]).lower()
-    return isinstance(effect, otio.schema.TimeEffect) or any(w in names for w in ("speed", "time", "remap"))
+    # not any "time": Premiere's Timecode burn-in is a picture effect
+    return isinstance(effect, otio.schema.TimeEffect) or \
+        any(w in names for w in ("speed", "remap", "timewarp", "time warp", "retime", "freeze"))
 
 
 def clip_speed(clip: otio.schema.Clip, *, where: str, format_name: str,
