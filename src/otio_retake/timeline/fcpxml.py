@@ -683,7 +683,7 @@ def _warp(clip: otio.schema.Clip) -> Fraction | None:
         if isinstance(effect, otio.schema.FreezeFrame):
             return Fraction(0)
         if isinstance(effect, otio.schema.LinearTimeWarp):
-            return Fraction(effect.time_scalar).limit_denominator(10000)
+            return Fraction(effect.time_scalar).limit_denominator(10 ** 6)
     return None
 
 
