@@ -41,8 +41,10 @@ def plan_cmd(as_json, **kwargs):
         echo_json(rows)
     else:
         ready = [r for r in rows if r.status in ("ready", "offline")]
+        counts = {status: sum(r.status == status for r in rows) for status in ("skipped", "excluded")}
         table = Table(title=f"{loaded.path.name}: {len(ready)} marked range(s) at {rate_label(rate)} fps"
-                            + (f", {len(rows) - len(ready)} skipped" if len(rows) > len(ready) else ""))
+                            + "".join(f", {n} {'left out' if status == 'excluded' else status}"
+                                      for status, n in counts.items() if n))
         for col in ("name", "mode", "record in", "record out", "frames", "secs", "context", "takes", "cost",
                     "billed on", "prompt"):
             table.add_column(col, overflow="fold")
