@@ -136,6 +136,11 @@ def test_a_detail_error_without_a_location_is_its_message_alone():
     with pytest.raises(InvalidRequestError) as info:
         asyncio.run(http.request("GET", "https://h/x"))
     assert info.value.message == "test (HTTP 422): the model could not follow the prompt"
+    # A body that holds only a status word (fal's cancel answers) is that word, not a Python dict
+    http = _http(lambda r: httpx.Response(404, json={"status": "NOT_FOUND"}), policy=RetryPolicy(attempts=1))
+    with pytest.raises(InvalidRequestError) as info:
+        asyncio.run(http.request("PUT", "https://h/x"))
+    assert info.value.message == "test (HTTP 404): NOT_FOUND"
 
 
 def test_documented_example_answers_parse():

@@ -125,7 +125,7 @@ def error_message(response: httpx.Response) -> str:
             return "; ".join(_detail_item(d) for d in detail)
         if detail:
             return str(detail)
-        for key in ("message", "error_message", "title"):
+        for key in ("message", "error_message", "title", "status"):  # fal's cancel: {"status": "NOT_FOUND"}
             if body.get(key):
                 return str(body[key])
     return str(body)[:300]
