@@ -335,3 +335,17 @@ def test_media_with_alpha_in_use_is_a_graphic_an_opaque_alpha_master_is_footage(
     resolver = MediaResolver(timeline, timeline_dir=samples)
     assert "see-through" in not_footage(track[0], track, resolver)
     assert not_footage(track[1], track, resolver) is None
+
+
+def test_a_disabled_track_inside_a_premiere_nested_sequence_is_not_its_picture(fixtures_dir, samples):
+    """Premiere writes <enabled>FALSE</enabled> on a track it turned off, nested sequences' tracks too."""
+    text = (fixtures_dir / "premiere_example.xml").read_text()
+    nested = text.index("<sequence id=\"sequence-2\"")
+    closing = text.index("</track>", nested)  # the nested sequence's first video track: its own <enabled>
+    switch = text.rindex("<enabled>TRUE</enabled>", nested, closing)
+    path = samples / "nested_off.xml"
+    path.write_text(text[:switch] + "<enabled>FALSE</enabled>" + text[switch + len("<enabled>TRUE</enabled>"):])
+    timeline = read_timeline(path)
+    index = TimelineIndex(timeline, Fraction(30))
+    shown = index.segments(Picture(), 726, 746, MediaResolver(timeline, timeline_dir=samples), range_name="r")
+    assert [s.is_gap for s in shown] == [True]  # nothing else shows there: black (the title is passed over)

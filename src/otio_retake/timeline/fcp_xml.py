@@ -98,7 +98,8 @@ def read_fcp_xml(text: str, *, source: str = "FCP XML") -> otio.schema.Timeline:
             track.name = str(name)
         for marker in getattr(track, "markers", []):
             _comment_to_note(marker)
-    for track in result.tracks:  # a disabled track or clipitem is not what the editor sees
+    # a disabled track or clipitem is not what the editor sees (a nested sequence's tracks too)
+    for track in result.tracks.find_children(descended_from_type=otio.schema.Track):
         if str(namespace(track, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
             track.enabled = False
     for nest in result.tracks.find_children(descended_from_type=otio.schema.Stack):  # a nested sequence, off
