@@ -219,3 +219,20 @@ def test_the_hosts_minimum_input_takes_black_from_a_gap_rather_than_skip_the_mar
     [plan] = pipeline.plan(pipeline.load(path))
     assert (plan.context_in, plan.context_out) == (17, 90)
     assert plan.context_note.startswith("13 frame(s) of black (a gap) before, from 00:00:00:17")
+
+
+def test_a_real_final_cut_export_with_smooth_retimes_lists_every_marker_with_media_offline(fixtures_dir, capsys):
+    # Final Cut's own 59.94 export (tests/data/SOURCES.md), media not here: 30 markers, seven of them on clips
+    # retimed with smooth timeMap points. Every marker is a row: the ranges planned and priced (offline), the
+    # seven on retimes skipped with their position and why, not dropped.
+    path = fixtures_dir / "fcp_5994_with_2398_2997_media.fcpxml"
+    assert run_cli("plan", path, "--default-length", "2", "--provider", "ltx", "--json") == 6  # media offline
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 30 and {r["status"] for r in rows} == {"offline", "skipped"}
+    retimed = {r["name"]: r for r in rows if "timeMap" in (r["reason"] or "")}
+    assert sorted(retimed) == sorted(["Shot_04", "Shot_06", "Shot_08", "Marker 8", "Marker 9", "Marker 18",
+                                      "Marker 19"])
+    assert all(r["status"] == "skipped" and r["record_in"] and "varying speed" in r["reason"]
+               for r in retimed.values())
+    offline = [r for r in rows if r["status"] == "offline"]
+    assert all(r["cost_usd"] > 0 and r["context_frames"] > 0 and r["missing_media"] for r in offline)  # priced
