@@ -33,11 +33,13 @@ def _event_slot(f, mob, slot_id: int, track: int, described: int, markers: list[
     mob.slots.append(slot)
 
 
-def _master_clip(f, name: str, *, kind: str, frames: int, tape: str, linked: str, locators=(), rate=RATE):
+def _master_clip(f, name: str, *, kind: str, frames: int, tape: str, linked: str, locators=(), rate=RATE,
+                 tc_fps=None):
     tape_mob = f.create.SourceMob(tape)
     f.content.mobs.append(tape_mob)
-    tape_slot, tc_slot = tape_mob.create_tape_slots(tape, rate, round(rate), media_kind=kind)
-    tc_slot.segment.start = TAPE_START
+    tape_slot, tc_slot = tape_mob.create_tape_slots(tape, rate, tc_fps or round(rate), media_kind=kind)
+    # Start is a position, in the slot's edit units (frames, or samples for a sound tape counted in them)
+    tc_slot.segment.start = TAPE_START if not tc_fps else round(TAPE_START / tc_fps * rate)
     tc_slot["PhysicalTrackNumber"].value = 1  # Media Composer marks the tape's primary timecode so
     tape_slot.segment.length = tc_slot.segment.length = frames * 10
     file_mob = f.create.SourceMob()
@@ -58,9 +60,19 @@ def _master_clip(f, name: str, *, kind: str, frames: int, tape: str, linked: str
     return master, slot
 
 
-def write_master_clip_aaf(path: Path, *, sound_only: bool = False) -> Path:
-    """One master clip 'A007_C012' (tape A007, linked file A007_C012.mov) with a locator 10 frames in."""
+def write_master_clip_aaf(path: Path, *, sound_only: bool = False, sample_rate: int | None = None) -> Path:
+    """One master clip 'A007_C012' (tape A007, linked file A007_C012.mov) with a locator 10 frames in.
+
+    ``sample_rate``: a sound clip whose slots count audio samples (as pyaaf2's and other tools' audio
+    imports write them), its tape's timecode at 25 fps (starting 01:00:00:00 = TAPE_START frames at 25):
+    120 frames long, the locator 10 frames in."""
     with aaf2.open(str(path), "w") as f:
+        if sample_rate:
+            per_frame = sample_rate // 25
+            _master_clip(f, "A007_C012", kind="sound", frames=120 * per_frame, tape="A007",
+                         linked="file:///Volumes/Shoot/day2/A007_C012.wav",
+                         locators=[(10 * per_frame, "She turns to the window")], rate=sample_rate, tc_fps=25)
+            return path
         _master_clip(f, "A007_C012", kind="sound" if sound_only else "picture", frames=120, tape="A007",
                      linked="file:///Volumes/Shoot/day2/A007_C012.mov",
                      locators=[(10, "She turns to the window")])

@@ -197,6 +197,14 @@ def test_an_aaf_of_one_master_clip_is_a_timeline_of_it_timed_from_its_tape(tmp_p
     assert [(frame, m.name) for frame, _, m in record_markers(timeline)] == [(10, "She turns to the window")]
 
 
+def test_a_sound_master_clip_counted_in_samples_is_timed_in_its_tapes_frames(tmp_path):
+    timeline = read_timeline(write_master_clip_aaf(tmp_path / "clip.aaf", sample_rate=48000))
+    assert timeline.global_start_time == otio.opentime.RationalTime(TAPE_START, 25)  # 01:00:00:00 at 25 fps
+    [track] = timeline.tracks
+    assert (track.kind, track.duration()) == ("Audio", otio.opentime.RationalTime(120, 25))
+    assert [(frame, span) for frame, span, _ in record_markers(timeline)] == [(10, 1)]
+
+
 def test_media_is_found_by_tape_name_and_by_linked_file_name(tmp_path, multiple_markers):
     media = tmp_path / "media"
     media.mkdir()

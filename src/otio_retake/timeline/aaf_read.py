@@ -116,6 +116,7 @@ def read_aaf(path: str | Path, *, source: str | None = None) -> otio.schema.Time
             _drop_adapter_markers(timeline)
             _name_tracks(timeline, _track_layout(mob) if mob is not None else {})
             if master:
+                _frames_not_samples(timeline, mob)
                 _time_master_clip(timeline)
             if mob is not None:
                 _add_locators(timeline, mob, source)
@@ -305,6 +306,49 @@ def _add_media_names(timeline: otio.schema.Timeline) -> None:
                 names.append(["tape name", ref.name])
         if names:
             clip.metadata.setdefault(NAMESPACE, {})["media_names"] = names
+
+
+def _frames_not_samples(timeline: otio.schema.Timeline, mob) -> None:
+    """A sound master clip whose slots count audio samples (48000 a second) is timed in its tape's
+    timecode frames: a timeline, its markers and its takes are counted in frames."""
+    clips = timeline.find_clips()
+    if not clips or clips[0].source_range is None or clips[0].source_range.duration.rate < _AUDIO_RATES:
+        return
+    fps = _timecode_fps(mob)
+    if not fps:
+        return
+    for item in timeline.tracks.find_children():
+        if getattr(item, "source_range", None) is not None:
+            item.source_range = _frames_of(item.source_range, fps)
+        if isinstance(item, otio.schema.Clip):
+            for ref in item.media_references().values():
+                if ref.available_range is not None:
+                    ref.available_range = _frames_of(ref.available_range, fps)
+
+
+_AUDIO_RATES = 1000  # an edit rate this high counts samples, not frames
+
+
+def _frames_of(rng: TimeRange, fps: int) -> TimeRange:
+    return TimeRange(RationalTime(round(rng.start_time.value_rescaled_to(fps)), fps),
+                     RationalTime(round(rng.duration.value_rescaled_to(fps)), fps))
+
+
+def _timecode_fps(mob, depth: int = 0) -> int | None:
+    """The timecode rate of the tape at the end of a master clip's chain of source clips."""
+    for slot in mob.slots:
+        segment = getattr(slot, "segment", None)
+        if isinstance(segment, aaf2.components.Timecode) and _int(_value(segment, "FPS")):
+            return _int(_value(segment, "FPS"))
+    if depth > 4:
+        return None
+    for slot in mob.slots:
+        segment = getattr(slot, "segment", None)
+        if isinstance(segment, aaf2.components.SourceClip) and segment.mob is not None:
+            found = _timecode_fps(segment.mob, depth + 1)
+            if found:
+                return found
+    return None
 
 
 def _time_master_clip(timeline: otio.schema.Timeline) -> None:
