@@ -276,3 +276,13 @@ def test_a_cancel_the_host_answers_for_a_finished_job_is_not_a_cancel(host, fini
                 await provider.aclose()
         return asyncio.run(go())
     assert cancel(finished) is False and cancel(running) is True
+
+
+def test_the_hosts_list_says_a_key_is_unusable_before_a_run_refuses_it(monkeypatch, capsys):
+    import json
+    monkeypatch.setenv("FAL_KEY", EMULATOR_KEY + "\r\n")
+    assert run_cli("providers", "--json") == 0
+    out = capsys.readouterr().out
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert rows["fal"]["key"] == "env FAL_KEY, unusable: it holds a carriage return and a newline"
+    assert EMULATOR_KEY not in out

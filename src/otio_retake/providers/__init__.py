@@ -71,11 +71,13 @@ def key_source(name: str) -> str | None:
     if name == "preview":
         return "not needed"
     cls = HOSTS[name]
-    if os.environ.get(cls.key_env):
-        return f"env {cls.key_env}"
-    if _keyring_key(name):
-        return "keyring"
-    return None
+    key, where = os.environ.get(cls.key_env), f"env {cls.key_env}"
+    if not key:
+        key, where = _keyring_key(name), "keyring"
+    if not key:
+        return None
+    problem = _key_problem(key)  # said before a run, which refuses it
+    return where if problem is None else f"{where}, unusable: it holds {problem}"
 
 
 def make_provider(name: str, *, results_dir: Path, base_url: str | None = None, **options) -> Provider:
@@ -98,16 +100,24 @@ def make_provider(name: str, *, results_dir: Path, base_url: str | None = None, 
 _KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
 
 
-def _check_key(name: str, key: str) -> None:
+def _key_problem(key: str) -> str | None:
+    """What in ``key`` an HTTP header cannot carry, in words (never the key), or None."""
     if _KEY_CHARACTERS.fullmatch(key):
-        return
-    cls = HOSTS[name]
-    where = cls.key_env if os.environ.get(cls.key_env) else f"the keyring entry '{KEYRING_SERVICE} {name}'"
+        return None
     found = [what for what, bad in (("a carriage return", "\r" in key), ("a newline", "\n" in key),
                                     ("a space or tab", any(c in key for c in " \t")),
                                     ("a non-ASCII character", any(ord(c) > 0x7f for c in key)))
              if bad] or ["a control character"]
+    return " and ".join(found)
+
+
+def _check_key(name: str, key: str) -> None:
+    problem = _key_problem(key)
+    if problem is None:
+        return
+    cls = HOSTS[name]
+    where = cls.key_env if os.environ.get(cls.key_env) else f"the keyring entry '{KEYRING_SERVICE} {name}'"
     raise UnusableKeyError(
-        f"the {name} API key in {where} holds {' and '.join(found)}, which an HTTP header cannot carry",
+        f"the {name} API key in {where} holds {problem}, which an HTTP header cannot carry",
         hint=f"set {where} again to the key alone, as the host's dashboard shows it (no quotes, spaces or line "
              "ends)")
