@@ -359,3 +359,18 @@ def test_a_final_cut_bundle_is_read_from_its_info_fcpxml(tmp_path):
     (bundle / "Info.fcpxml").unlink()
     with pytest.raises(TimelineReadError, match="FCPXML bundle without its Info.fcpxml"):
         read_timeline(bundle)
+
+
+def test_titles_are_written_back_as_titles_with_their_markers(tmp_path):
+    # fcp_occlusion.fcpxml's cut is Basic Titles (and compound clips of them): written back as <title>s of the
+    # same effect, not as offline clips, and the markers Final Cut shows stay where they were
+    import opentimelineio as otio
+    from otio_retake.timeline.write import write_timeline
+    source = read_timeline(FIXTURES / "fcp_occlusion.fcpxml")
+    write_timeline(source, tmp_path / "o.fcpxml")
+    text = (tmp_path / "o.fcpxml").read_text()
+    assert text.count("<title ") == 5 and text.count('uid=".../Titles.localized/Bumper:Opener.localized/') == 1
+    again = read_timeline(tmp_path / "o.fcpxml")
+    assert all(isinstance(c.media_reference, otio.schema.GeneratorReference) for c in again.find_clips())
+    assert [(m.name, m.marked_range.start_time.value) for m in again.tracks.markers] == \
+        [(m.name, m.marked_range.start_time.value) for m in source.tracks.markers]

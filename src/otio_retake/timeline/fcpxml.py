@@ -610,11 +610,14 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
     asset, media_start = _asset_of(element, res)
     if asset is None:  # a title, a generator, or a clip whose media is not in the file: its own time is its source's
         effect = res.effects.get(element.get("ref") or "")  # a generator is a <video> of an <effect> (Solids...)
-        ref = otio.schema.GeneratorReference(name=name, generator_kind=effect.get("name") or "") \
+        kind = (effect.get("name") or "") if effect is not None else ""
+        ref = otio.schema.GeneratorReference(name=name, generator_kind=kind) \
             if element.tag == "title" or effect is not None else otio.schema.MissingReference()
         first = RationalTime(round(start * rate) if element.tag == "clip" else 0, r)
+        written = {"effect": effect.get("uid"), "effect_name": kind} if effect is not None and effect.get("uid") \
+            else {}  # to write the title or generator back as one
         return otio.schema.Clip(name=name, media_reference=ref, source_range=TimeRange(first, duration),
-                                metadata={"fcpxml": {"tag": element.tag}})
+                                metadata={"fcpxml": {"tag": element.tag, **written}})
     media_rate = _rate_of(res.formats.get(asset.get("format"))) or rate
     mr = float(media_rate)
     src = res.asset_src(asset)
@@ -815,7 +818,13 @@ class _Writer:
         element = ET.Element("asset-clip", name=xml_text(clip.name), offset=format_time(offset),
                              start=start, duration=self.seconds(frames), **extra)
         rid = self.asset(clip)
-        if rid is None:  # no media file (an EDL's event, a title): an offline clip of its name and source time
+        generator = namespace(clip, "fcpxml")
+        if rid is None and generator.get("effect") and generator.get("tag") in ("title", "video"):
+            element.tag = generator["tag"]  # a Final Cut title or generator, back as one
+            element.set("ref", self.effect(generator["effect"], generator.get("effect_name") or clip.name))
+            element.set("start", self.seconds(round(clip.source_range.start_time.value) + first,
+                                              snap_rate(clip.source_range.start_time.rate)))
+        elif rid is None:  # no media file (an EDL's event): an offline clip of its name and source time
             element.tag = "clip"
             if speed is not None:
                 tmap = ET.SubElement(element, "timeMap")
@@ -858,16 +867,19 @@ class _Writer:
         return ET.Element("gap", name="Gap", offset=format_time(offset), duration=self.seconds(frames),
                           start="3600s")
 
-    def transition(self, transition: otio.schema.Transition, offset: Fraction, frames: int) -> ET.Element:
-        """A transition over ``frames`` record frames (Final Cut's Cross Dissolve unless read as another)."""
-        uid = namespace(transition, "fcpxml").get("effect") or _CROSS_DISSOLVE
+    def effect(self, uid: str, name: str) -> str:
+        """The resource id of a Final Cut effect (a transition, title or generator), made once per uid."""
         if uid not in self.effects:
             self.effects[uid] = self._new_id()
-            ET.SubElement(self.resources, "effect", id=self.effects[uid],
-                          name=xml_text(transition.name) or "Cross Dissolve", uid=uid)
-        element = ET.Element("transition", name=xml_text(transition.name) or "Cross Dissolve",
-                             offset=format_time(offset), duration=self.seconds(frames))
-        ET.SubElement(element, "filter-video", ref=self.effects[uid], name=xml_text(transition.name) or "Cross Dissolve")
+            ET.SubElement(self.resources, "effect", id=self.effects[uid], name=xml_text(name), uid=uid)
+        return self.effects[uid]
+
+    def transition(self, transition: otio.schema.Transition, offset: Fraction, frames: int) -> ET.Element:
+        """A transition over ``frames`` record frames (Final Cut's Cross Dissolve unless read as another)."""
+        name = xml_text(transition.name) or "Cross Dissolve"
+        rid = self.effect(namespace(transition, "fcpxml").get("effect") or _CROSS_DISSOLVE, name)
+        element = ET.Element("transition", name=name, offset=format_time(offset), duration=self.seconds(frames))
+        ET.SubElement(element, "filter-video", ref=rid, name=name)
         return element
 
     def ref_clip(self, stack: otio.schema.Stack, offset: Fraction, first: int, frames: int) -> ET.Element:
