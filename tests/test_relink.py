@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime as RT
@@ -187,3 +188,21 @@ def test_plan_says_which_clips_were_relinked_and_from_what(tmp_path, capsys):
     shown = " ".join(capsys.readouterr().out.split())
     assert f"relinked clip 'rain shot': \\\\NAS01\\footage\\B002_UNC.mov -> {(footage / 'B002_UNC.mov').resolve()}" \
         in shown
+
+
+def test_plan_over_a_real_premiere_windows_export_says_what_it_relinked(fixtures_dir, tmp_path, capsys):
+    # Premiere on Windows wrote file://localhost/D%3a/media/...; here the shot under 'My MArker 1' is in footage/.
+    from media_sources import make_source
+    footage = tmp_path / "footage"
+    footage.mkdir()
+    make_source(footage / "sc01_sh020_anim.mov", clip_id=2, frames=175, rate=Fraction(30), width=64, height=36, audio=None)
+    args = ("plan", fixtures_dir / "premiere_example.xml", "--media-dir", footage, "--default-length", "2")
+    run_cli(*args, "--json")
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    found = footage / "sc01_sh020_anim.mov"
+    assert rows["My MArker 1"]["relinked"] == [{
+        "clip": "sc01_sh020_anim.mov", "written": "D:/media/sc01_sh020_anim.mov", "path": str(found.resolve()),
+        "how": f"found by name 'sc01_sh020_anim.mov' in {footage}"}]
+    run_cli(*args)
+    shown = " ".join(capsys.readouterr().out.split())
+    assert f"relinked clip 'sc01_sh020_anim.mov': D:/media/sc01_sh020_anim.mov -> {found.resolve()}" in shown
