@@ -67,7 +67,8 @@ def write_aaf(timeline: otio.schema.Timeline, path: Path, *, name: str | None = 
 
 def take_locators(timeline: otio.schema.Timeline) -> list[tuple[int, int, str, str, str]]:
     """(record frame, span, track, Avid colour, comment) of each take: one locator per take, for the
-    marker list beside an AAF output; the cut's own locators when it holds no takes (a conform)."""
+    marker list beside an AAF output (takes a conform put into the cut too); the cut's own locators when
+    it holds no takes."""
     rate = float(timeline_rate(timeline))
     out = []
     video = audio = 0
