@@ -374,3 +374,14 @@ def test_titles_are_written_back_as_titles_with_their_markers(tmp_path):
     assert all(isinstance(c.media_reference, otio.schema.GeneratorReference) for c in again.find_clips())
     assert [(m.name, m.marked_range.start_time.value) for m in again.tracks.markers] == \
         [(m.name, m.marked_range.start_time.value) for m in source.tracks.markers]
+
+
+def test_markers_on_transitions_are_read_where_final_cut_shows_them():
+    # fcp_transition_markers.fcpxml: Final Cut shows its 11 markers (on dissolves and titles) at these timecodes
+    # (swift-fcpxml's TransitionMarkers1 test); the dissolves' markers were dropped
+    timeline = read_timeline(FIXTURES / "fcp_transition_markers.fcpxml")
+    ranges, _ = find_marked_ranges(timeline, marker_filter=MarkerFilter(default_length_seconds=1))
+    assert sorted((r.record_in, r.name, r.record_in_tc) for r in ranges) == sorted(
+        (_tc_frames(tc, 24) - 86400, f"Marker {n}", tc) for n, tc in enumerate(
+            ["01:00:00:00", "01:00:00:12", "01:00:01:00", "01:00:09:12", "01:00:10:00", "01:00:10:12",
+             "01:00:19:12", "01:00:20:00", "01:00:20:12", "01:00:29:00", "01:00:29:12"], start=1))

@@ -318,6 +318,8 @@ class _Reader:
                     metadata={"fcpxml": {"effect": _effect_uid(element, self.res)}})
                 pending = (transition, origin + parse_time(element.get("offset")) - zero, length)
                 items.append(transition)
+                # markers on a transition: its own time starts at 3600 s, as a gap's does
+                self.collect_markers(element, _Clock(pending[1], parse_time(element.get("start") or "3600s")))
                 continue
             if tag not in _STORY:
                 continue
