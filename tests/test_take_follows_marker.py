@@ -69,7 +69,7 @@ def _take_paths(output) -> dict[str, str]:
 
 def test_touched_or_relinked_byte_identical_media_is_never_paid_again(emulator, samples, tmp_path, monkeypatch):
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
-    server = emulator("fal")
+    server = emulator("fal", latency=0.05)  # money is what is checked here, not waiting
     media = _private_media(samples)
     assert _run(samples, tmp_path, server) == 0
     assert _submitted(server) == 1
@@ -97,7 +97,7 @@ def test_touched_or_relinked_byte_identical_media_is_never_paid_again(emulator, 
 def test_renaming_a_marker_or_adding_a_same_named_one_earlier_pays_only_for_the_new_one(emulator, samples, tmp_path,
                                                                                           monkeypatch):
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
-    server = emulator("fal")
+    server = emulator("fal", latency=0.05)  # money is what is checked here, not waiting
     assert _run(samples, tmp_path, server, out="a.otio") == 0
     first = _take_paths(tmp_path / "a.otio")["sky"]
     digest = _sha(first)
@@ -128,7 +128,7 @@ def test_renaming_a_marker_or_adding_a_same_named_one_earlier_pays_only_for_the_
 
 def test_a_re_run_over_its_output_follows_a_renamed_marker_to_its_takes(emulator, samples, tmp_path, monkeypatch):
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
-    server = emulator("fal")
+    server = emulator("fal", latency=0.05)  # money is what is checked here, not waiting
     assert _run(samples, tmp_path, server) == 0
     output = tmp_path / "o.otio"
     timeline = otio.adapters.read_from_file(str(output))
@@ -143,7 +143,7 @@ def test_a_re_run_over_its_output_follows_a_renamed_marker_to_its_takes(emulator
 def test_take_files_of_any_name_never_collide(emulator, samples, tmp_path, monkeypatch):
     """"空" and "海" were both `range_takeA.mp4`: one range showed the other's picture."""
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
-    server = emulator("fal")
+    server = emulator("fal", latency=0.05)  # money is what is checked here, not waiting
 
     def names(timeline):
         for marker in [*timeline.tracks.markers, *_sky_clip(timeline).markers]:
@@ -183,7 +183,7 @@ def test_long_names_sharing_forty_characters_and_any_script_get_their_own_readab
 
 def test_an_earlier_output_keeps_pointing_at_the_take_it_was_written_with(emulator, samples, tmp_path, monkeypatch):
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
-    server = emulator("fal")
+    server = emulator("fal", latency=0.05)  # money is what is checked here, not waiting
     assert _run(samples, tmp_path, server, out="first.otio") == 0
     first = _take_paths(tmp_path / "first.otio")["sky"]
     digest = _sha(first)
@@ -204,7 +204,7 @@ def test_a_journal_written_under_identity_version_2_is_never_paid_twice(emulator
     from otio_retake.jobs.plan import sends_seed
     from otio_retake.timeline.marks import MarkerFilter
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
-    server = emulator("fal")
+    server = emulator("fal", latency=0.05)  # money is what is checked here, not waiting
     assert _run(samples, tmp_path, server) == 0
     loaded = pipeline.load(samples / "retake_sample.otio", marker_filter=MarkerFilter(name_prefix="sky"))
     [plan] = pipeline.plan(loaded, provider="fal", context_seconds=0)

@@ -161,7 +161,8 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
     total = round(timeline.tracks.duration().rescaled_to(float(rate)).value)
     ranges: list[MarkedRange] = []
     skipped: list[SkippedMarker] = []
-    ids = iter(marker_ids(timeline))  # one per marker, in the order of _markers_in_record_time
+    ids = marker_ids(timeline)  # holds the markers, so their ids (below) stay theirs while it lives
+    id_of = {id(marker): key for marker, key in ids}
     done = existing_takes(timeline)  # a timeline that is already an otio-retake output
     done_ids = existing_take_markers(timeline)
     used = sorted({letter for taken in (done, done_ids) for letters in taken.values() for letter in letters})
@@ -169,7 +170,7 @@ def find_marked_ranges(timeline: otio.schema.Timeline, *, marker_filter: MarkerF
     index = TimelineIndex(timeline, rate)
     pinned = picture_track_index(timeline, picture_track) if picture_track is not None else None
     for marker, record_range, origin, own_clip, retimed in _markers_in_record_time(timeline, source):
-        marker_id = next(ids)
+        marker_id = id_of.get(id(marker), "")
         first = round(record_range.start_time.rescaled_to(float(rate)).value)
         name = marker.name or f"marker at {_tc(start + first, rate, drop)}"
         length = round(record_range.duration.rescaled_to(float(rate)).value)
@@ -268,9 +269,9 @@ def existing_take_markers(timeline: otio.schema.Timeline) -> dict[str, set[str]]
     return out
 
 
-def marker_ids(timeline: otio.schema.Timeline) -> list[str]:
-    """Each marker's own id, which its range follows (never its name or its place in a list), in the order
-    ``_markers_in_record_time`` yields the markers.
+def marker_ids(timeline: otio.schema.Timeline) -> list[tuple[otio.schema.Marker, str]]:
+    """(marker, its own id) for every marker of the cut: the id its range follows, never its name or its place
+    in a list.
 
     The editor's id where the reader kept one (``otio_retake.marker_id``: a Premiere marker's GUID, a Resolve
     marker's customData id, an FCPXML marker's position on its clip); otherwise one derived from the marker's
@@ -280,7 +281,7 @@ def marker_ids(timeline: otio.schema.Timeline) -> list[str]:
     duplicate carrying the same marker) are told apart in record order.
     """
     rate = float(timeline_rate(timeline))
-    found: list[tuple[int, str]] = []  # (record frame, id before telling duplicates apart), in yield order
+    found: list[tuple[int, otio.schema.Marker, str]] = []  # (record frame, marker, id before duplicates told apart)
 
     def frame(time) -> int:
         return round(time.rescaled_to(rate).value)
@@ -292,14 +293,14 @@ def marker_ids(timeline: otio.schema.Timeline) -> list[str]:
     stack = timeline.tracks
     for marker in stack.markers:
         at = frame(marker.marked_range.start_time)
-        found.append((at, given_or(marker, f"timeline@{at}")))
+        found.append((at, marker, given_or(marker, f"timeline@{at}")))
     counts: dict[str, int] = {}
     for track in stack:
         if not isinstance(track, otio.schema.Track):
             continue
         counts[track.kind] = counts.get(track.kind, 0) + 1
         for marker in track.markers:
-            found.append((frame(track.transformed_time_range(marker.marked_range, stack).start_time),
+            found.append((frame(track.transformed_time_range(marker.marked_range, stack).start_time), marker,
                           given_or(marker, f"track {track.kind} {counts[track.kind]}@"
                                            f"{frame(marker.marked_range.start_time)}")))
         for item in track:
@@ -307,15 +308,13 @@ def marker_ids(timeline: otio.schema.Timeline) -> list[str]:
                 continue
             owner = _media_name(item)
             for marker in item.markers:
-                found.append((frame(item.transformed_time_range(marker.marked_range, stack).start_time),
+                found.append((frame(item.transformed_time_range(marker.marked_range, stack).start_time), marker,
                               given_or(marker, f"clip {owner}@{frame(marker.marked_range.start_time)}")))
-    out = [key for _, key in found]
+    out = []
     seen: dict[str, int] = {}
-    for index in sorted(range(len(found)), key=lambda i: found[i][0]):
-        key = found[index][1]
+    for _, marker, key in sorted(found, key=lambda f: f[0]):
         seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1:
-            out[index] = f"{key}#{seen[key]}"
+        out.append((marker, key if seen[key] == 1 else f"{key}#{seen[key]}"))
     return out
 
 
