@@ -354,9 +354,9 @@ class Runner:
                     f"{where}: the {provider.name} result of job {record.handle.job_id if record.handle else '?'} "
                     f"has expired at the host ({record.error or 'gone'}); getting it back means paying for it again "
                     f"(about ${first.cost_usd:.2f})",
-                    hint=f"run `otio-retake resume {self.workspace.root}` (without --no-resubmit-expired) to submit "
-                         f"it again, or `otio-retake cancel {self.workspace.root} --range {first.range.name}` to "
-                         f"give it up")
+                    # Not `resume`: it runs the last run again, --no-resubmit-expired included.
+                    hint=f"run the same command without --no-resubmit-expired to submit it again, or `otio-retake "
+                         f"cancel {self.workspace.root} --range {first.range.name}` to give it up")
             self._emit("expired", first, cost_usd=first.cost_usd)
         if record.state == JobState.CANCELLED and record.handle is not None:
             record = await self._finished_though_cancelled(key, provider, record)
