@@ -351,3 +351,26 @@ def test_resume_after_the_bridge_is_killed_submits_nothing_twice(emulator, sampl
         process.terminate()
         out, err = process.communicate(timeout=10)
     assert TOKEN not in out + err
+
+
+def test_the_panels_takes_are_marked_as_takes_and_markers_followed_by_their_guid(sample_media):
+    """Issue 22: what the panel tells the bridge, in the timeline the run reads: a take it placed (by the tag it
+    wrote, whatever its name) is metadata['otio_retake']['take'] on its clip and, when the track holds only takes,
+    on the track (the picture rule never sends it); a marker is followed by its GUID, an unnamed one is named by
+    its timecode (not 'marker N', which a marker inserted before it would shift)."""
+    from otio_retake.bridge.sequence import sequence_to_timeline
+    from otio_retake.contract import Sequence
+    from otio_retake.timeline.marks import find_marked_ranges
+    seq = short_sequence(sample_media)
+    seq["markers"][0].update(name="", guid="7c0e2b6a-1111-4222-8333-944445555666")
+    take = dict(seq["videoTracks"][0]["items"][0], name="shot_a.mp4",
+                take={"letter": "A", "markerId": "premiere:7c0e2b6a-1111-4222-8333-944445555666", "range": "x"})
+    seq["videoTracks"].append({"index": 1, "name": "Video 2", "items": [take]})
+    timeline = sequence_to_timeline(Sequence.model_validate(seq))
+    v2 = timeline.video_tracks()[1]
+    assert v2.metadata["otio_retake"] == {"take": "A"}
+    assert v2[0].metadata["otio_retake"]["take"] == "A"
+    assert "otio_retake" not in timeline.video_tracks()[0].metadata  # the footage is not a take
+    ranges, skipped = find_marked_ranges(timeline)
+    assert [(s.name, "already has take(s) A" in s.reason) for s in skipped] == [("marker at 01:00:02:00", True)]
+    assert [r.marker_id.startswith("derived:") for r in ranges] == [True, True]  # no GUID sent: by position
