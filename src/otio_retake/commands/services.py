@@ -39,7 +39,7 @@ def providers_cmd(as_json):
 
 @click.command("emulate")
 @click.argument("host", type=click.Choice(["ltx", "fal", "wavespeed", "runware", "gmi", "oxen", "oxen-ltx2",
-                                           "replicate"]))
+                                           "replicate", "comfyui"]))
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
 @click.option("--latency", type=float, default=2.0, show_default=True, callback=seconds_option(0, 3600),
               help="Seconds each job takes.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
+from .comfyui import ComfyUIEmulator
 from .core import EmulatorState, HostApp
 from .fal import FalEmulator
 from .gmi import GmiEmulator
@@ -24,6 +25,7 @@ __all__ = ["EMULATORS", "make_app", "EmulatorServer", "EmulatorState"]
 EMULATORS: dict[str, type[HostApp]] = {
     "ltx": LtxEmulator, "fal": FalEmulator, "wavespeed": WaveSpeedEmulator, "runware": RunwareEmulator,
     "gmi": GmiEmulator, "oxen": OxenEmulator, "oxen-ltx2": OxenEmulator, "replicate": ReplicateEmulator,
+    "comfyui": ComfyUIEmulator,
 }
 
 

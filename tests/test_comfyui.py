@@ -1,0 +1,142 @@
+"""The ComfyUI host: its emulator (ComfyUI's routes, validation, history, websocket, the LTX node's rounding)
+over loopback HTTP and websocket, and the ``comfyui`` client against it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from media_sources import make_source
+
+import otio_retake.providers
+from otio_retake.emulate.comfyui import regenerated_frames
+from otio_retake.media.decode import decode_all_frames
+
+WORKFLOW = json.loads((Path(otio_retake.providers.__file__).parent / "workflows" / "ltx2_retake_api.json").read_text())
+
+
+def _graph(file: str, start: float, end: float, *, fps: float = 24.0, seed: int = 7, video=True, audio=False):
+    values = {"{{input}}": file, "{{prompt}}": "a red balloon", "{{negative_prompt}}": "", "{{fps}}": fps,
+              "{{start_time}}": start, "{{end_time}}": end, "{{mask_video}}": video, "{{mask_audio}}": audio,
+              "{{seed}}": seed}
+    graph = json.loads(json.dumps(WORKFLOW))
+    for node in graph.values():
+        for name, value in node["inputs"].items():
+            if isinstance(value, str) and value in values:
+                node["inputs"][name] = values[value]
+    return graph
+
+
+def test_the_node_rounds_the_section_inward_to_latent_blocks():
+    # Latent 0 is frame 0, latent k >= 1 frames 8k-7..8k: blocks start at 0, 1, 9, 17, 25, ...
+    assert regenerated_frames(10 / 24, 40 / 24, 24.0, 97) == (17, 33)  # 10 -> next start 17; 40 -> last start 33
+    assert regenerated_frames(9 / 24, 41 / 24, 24.0, 97) == (9, 41)  # on block starts: exactly those frames
+    assert regenerated_frames(0.0, 1 / 24, 24.0, 97) == (0, 1)  # the first block is one frame
+    assert regenerated_frames(2 / 24, 8 / 24, 24.0, 97) == (0, 0)  # no whole block inside: nothing regenerated
+    assert regenerated_frames(9 / 24, 500 / 24, 24.0, 97) == (9, 97)  # clamped to the clip's blocks
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_source(tmp_path_factory.mktemp("comfy") / "excerpt.mp4", clip_id=5, frames=49)
+
+
+def _upload(url: str, path, name="excerpt.mp4") -> dict:
+    answer = httpx.post(url + "/upload/image", files={"image": (name, path.read_bytes(), "video/mp4")},
+                        data={"type": "input", "subfolder": "", "overwrite": "false"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _differs(a: np.ndarray, b: np.ndarray) -> bool:
+    return float(np.abs(a.astype(float) - b.astype(float)).mean()) > 12
+
+
+async def _listen(url: str, client_id: str, until: str, seen: list) -> None:
+    import websockets
+    async with websockets.connect(url.replace("http", "ws") + f"/ws?clientId={client_id}") as ws:
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 20))
+            seen.append(message)
+            if message["type"] == until:
+                return
+
+
+def test_emulator_validates_queues_once_per_prompt_id_and_regenerates_only_the_rounded_blocks(emulator, clip):
+    server = emulator("comfyui", latency=0.4)
+    url = server.url
+    stored = _upload(url, clip)
+    assert stored == {"name": "excerpt.mp4", "subfolder": "", "type": "input"}
+    assert _upload(url, clip)["name"] == "excerpt.mp4"  # the same bytes again: not stored twice
+    info = httpx.get(url + "/api/object_info").json()
+    assert "excerpt.mp4" in info["LoadVideo"]["input"]["required"]["file"][0]
+    assert "LTXVSetAudioVideoMaskByTime" in info
+
+    # ComfyUI's validation answers
+    bad = _graph("missing.mp4", 0.5, 1.5)
+    answer = httpx.post(url + "/prompt", json={"prompt": bad, "client_id": "c1"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["type"] == "prompt_outputs_failed_validation"
+    assert answer.json()["node_errors"]["4"]["errors"][0]["type"] == "value_not_in_list"
+    unknown = {**_graph("excerpt.mp4", 0.5, 1.5), "99": {"class_type": "NoSuchNode", "inputs": {}}}
+    assert httpx.post(url + "/prompt", json={"prompt": unknown}).status_code == 400
+    assert httpx.post(url + "/prompt", json={"prompt": _graph("excerpt.mp4", 0.5, 1.5),
+                                             "prompt_id": "NOT-A-UUID"}).status_code == 400
+
+    pid, client = str(uuid.uuid4()), uuid.uuid4().hex
+    seen, other = [], []
+
+    async def run():
+        mine = asyncio.ensure_future(_listen(url, client, "execution_success", seen))
+        theirs = asyncio.ensure_future(_listen(url, "someone-else", "never", other))
+        await asyncio.sleep(0.2)
+        queued = await asyncio.to_thread(httpx.post, url + "/api/prompt", json={
+            "prompt": _graph("excerpt.mp4", 10 / 24, 40 / 24), "client_id": client, "prompt_id": pid})
+        assert queued.json()["prompt_id"] == pid
+        assert (await asyncio.to_thread(httpx.get, f"{url}/history/{pid}")).json() == {}  # not finished yet
+        await mine
+        theirs.cancel()
+
+    asyncio.run(run())
+    kinds = [m["type"] for m in seen]
+    assert kinds[0] == "status" and "progress" in kinds and kinds[-1] == "execution_success"
+    assert all(m["type"] == "status" for m in other)  # execution messages go only to the client that queued
+
+    entry = httpx.get(f"{url}/history/{pid}").json()[pid]
+    assert entry["status"]["status_str"] == "success" and entry["status"]["completed"] is True
+    [(node, output)] = entry["outputs"].items()
+    assert output["animated"] == [True] and WORKFLOW[node]["class_type"] == "SaveVideo"
+    [image] = output["images"]
+    result = httpx.get(url + "/view", params=image)
+    assert result.status_code == 200
+    out = clip.with_name("result.mp4")
+    out.write_bytes(result.content)
+    source, _, _ = decode_all_frames(str(clip))
+    frames, _, _ = decode_all_frames(str(out))
+    assert len(frames) == 49
+    changed = [i for i in range(49) if _differs(frames[i], source[i])]
+    assert changed == list(range(17, 33))  # 10..40 asked, blocks 17..32 regenerated: inward
+    stats = httpx.get(url + "/_emulator/stats").json()
+    assert stats["submitted"] == 1 and stats["duplicates"] == 0
+
+
+def test_emulator_interrupts_only_the_named_prompt_and_the_history_says_so(emulator, clip):
+    server = emulator("comfyui", latency=30)
+    _upload(server.url, clip)
+    pid = str(uuid.uuid4())
+    httpx.post(server.url + "/prompt", json={"prompt": _graph("excerpt.mp4", 0.5, 1.5), "prompt_id": pid})
+    server.state.jobs[pid].created -= 10  # running now
+    httpx.post(server.url + "/interrupt", json={"prompt_id": str(uuid.uuid4())})  # another prompt: nothing
+    assert httpx.get(f"{server.url}/history/{pid}").json() == {}
+    assert httpx.post(f"{server.url}/api/jobs/{pid}/cancel").status_code == 200
+    assert httpx.post(f"{server.url}/api/jobs/{pid}/cancel").status_code == 200  # idempotent
+    entry = httpx.get(f"{server.url}/history/{pid}").json()[pid]
+    assert entry["status"]["status_str"] == "error"
+    assert entry["status"]["messages"][-1][0] == "execution_interrupted"
+    server.state.jobs[pid].rendered.wait(30)
