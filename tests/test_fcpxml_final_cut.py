@@ -385,3 +385,21 @@ def test_markers_on_transitions_are_read_where_final_cut_shows_them():
         (_tc_frames(tc, 24) - 86400, f"Marker {n}", tc) for n, tc in enumerate(
             ["01:00:00:00", "01:00:00:12", "01:00:01:00", "01:00:09:12", "01:00:10:00", "01:00:10:12",
              "01:00:19:12", "01:00:20:00", "01:00:20:12", "01:00:29:00", "01:00:29:12"], start=1))
+
+
+def test_a_rate_conformed_multicam_clip_is_not_read_as_its_angles_clip(tmp_path):
+    # a 23.98 multicam in a 25 project, conformed (played at 25): the angle's clip shown frame for frame is not
+    # the clip as the angle holds it; it stays a nest whose speed change is said (not rendered at wrong frames)
+    import opentimelineio as otio
+    text = (FIXTURES / "fcp_multicam_markers.fcpxml").read_text()
+    text = text.replace('<format id="r1" name="FFVideoFormat1080p2398" frameDuration="1001/24000s"',
+                        '<format id="r1" name="FFVideoFormat1080p2398" frameDuration="1001/24000s"/>\n'
+                        '<format id="r9" frameDuration="1/25s"', 1)
+    text = text.replace('<sequence format="r1"', '<sequence format="r9"').replace(
+        '<mc-source angleID="gA31yYbYRRSetqQyxAwC8g" srcEnable="all">',
+        '<conform-rate srcFrameRate="23.98"/><mc-source angleID="gA31yYbYRRSetqQyxAwC8g" srcEnable="all">')
+    path = tmp_path / "conformed.fcpxml"
+    path.write_text(text)
+    first, second = read_timeline(path).tracks[0]
+    assert isinstance(first, otio.schema.Stack) and "conform-rate" in first.effects[0].effect_name
+    assert isinstance(second, otio.schema.Clip)  # not conformed: its angle's clip

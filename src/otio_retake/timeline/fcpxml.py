@@ -474,7 +474,8 @@ class _Reader:
         name = element.get("name") or element.tag
         meta = {"fcpxml": {"tag": element.tag, "ref": element.get("ref"), "start": element.get("start"),
                            "nested": kind}}
-        single = self._single_clip(tracks, first, RationalTime(float(length * inner), ri))
+        conformed = _conform(element, self.res, self.rate) is not None  # played at another speed: not its clip's
+        single = None if conformed else self._single_clip(tracks, first, RationalTime(float(length * inner), ri))
         if single is not None:
             single.name = single.name or name
             single.metadata.setdefault("fcpxml", {}).update({"nested": kind, "nest_name": name,
@@ -483,7 +484,7 @@ class _Reader:
         stack = otio.schema.Stack(name=name, source_range=TimeRange(first, self.duration(length)), metadata=meta)
         for track in tracks:
             stack.append(track)
-        if _conform(element, self.res, self.rate):
+        if conformed:
             stack.effects.append(otio.schema.Effect(name="conform-rate", effect_name=(
                 f"FCPXML conform-rate speed change of {kind} '{name}'")))
         return stack
