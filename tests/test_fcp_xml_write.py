@@ -145,3 +145,41 @@ def test_a_premiere_speed_ramp_stays_as_read_in_fcp_xml_and_is_refused_by_name_i
     with pytest.raises(UnsupportedEditError, match="clip 'ramp' .* has the time effect 'Time Remap', which a CMX "
                                                    "3600 EDL cannot carry"):
         write_timeline(read, tmp_path / "o.edl")
+
+
+def _record(timeline) -> list:
+    return [(type(i).__name__, i.name, r.start_time.value, r.duration.value,
+             str(i.source_range) if isinstance(i, otio.schema.Clip) else
+             (getattr(i, "in_offset", None), getattr(i, "out_offset", None)))
+            for i, r in sorted(timeline.tracks[0].range_of_all_children().items(), key=lambda kv: kv[1].start_time.value)]
+
+
+@pytest.mark.parametrize("before, in_offset, out_offset, after", [
+    ("gap", 15, 15, "clip"), ("clip", 15, 15, "gap"), ("clip", 10, 20, "clip"), ("clip", 7, 20, "clip")])
+def test_transitions_keep_their_cut_and_the_gaps_beside_them(before, in_offset, out_offset, after):
+    """The adapter's reader cut an uneven transition at its middle and shortened a gap beside a transition by
+    its offset (everything after it moved): Premiere's cutPointTicks says where it cuts."""
+    gap = otio.schema.Gap(source_range=TimeRange(RationalTime(0, R), RationalTime(48, R)))
+    items = [_clip("a", 0, 48), *([gap] if before == "gap" else []),
+             otio.schema.Transition("Cross Dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                                    in_offset=RationalTime(in_offset, R), out_offset=RationalTime(out_offset, R)),
+             *([gap.deepcopy()] if after == "gap" else []), _clip("b", 100, 48), _clip("c", 0, 24)]
+    timeline = _timeline(otio.schema.Track("V1", children=items))
+    assert _record(read_fcp_xml(write_fcp_xml(timeline))) == _record(timeline)
+
+
+def test_a_shot_cut_in_twice_stays_where_each_is(tmp_path):
+    """The adapter wrote the second of two equal clips as a reference to the first clipitem, read back at the
+    first one's place (everything after it moved): fcpx_project.fcpxml cuts IMG_0233 in twice."""
+    from otio_retake.timeline.read import read_timeline
+    timeline = read_timeline(Path(__file__).parent / "stock" / "fcpx" / "sample_data" / "fcpx_project.fcpxml")
+    text = write_fcp_xml(timeline)
+    assert "otioRetake" not in text
+
+    def placed(tl):
+        return sorted((k, type(i).__name__, i.name, r.start_time.value, r.duration.value, str(i.source_range))
+                      for k, track in enumerate(tl.tracks) for i, r in track.range_of_all_children().items()
+                      if isinstance(i, otio.schema.Clip | otio.schema.Stack))
+    assert placed(read_fcp_xml(text)) == placed(timeline)
+    twice = _timeline(otio.schema.Track("V1", children=[_clip("a", 0, 24), _clip("b", 0, 24), _clip("a", 0, 24)]))
+    assert _record(read_fcp_xml(write_fcp_xml(twice))) == _record(twice)

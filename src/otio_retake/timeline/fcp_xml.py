@@ -44,7 +44,9 @@ __all__ = ["read_fcp_xml", "write_fcp_xml", "check_fcp_xml_writable"]
 
 TRACK_NAME_ATTRIBUTE = "MZ.TrackName"
 RETIME_TAG = "otioRetakeRetime"  # on a clipitem between the adapter and us, never in a written file
+ITEM_TAG = "otioRetakeItem"  # likewise
 FORMAT = "FCP 7 XML"
+PREMIERE_TICKS = 254016000000  # Premiere's time unit per second (cutPointTicks, pproTicksIn)
 
 
 def _media_start(clip: otio.schema.Clip):
@@ -107,6 +109,8 @@ def read_fcp_xml(text: str, *, source: str = "FCP XML") -> otio.schema.Timeline:
             nest.enabled = False
     for transition in result.find_children(descended_from_type=otio.schema.Transition):
         _read_wipe(transition)
+    for track in result.tracks.find_children(descended_from_type=otio.schema.Track):  # nests' tracks too
+        _place_transitions(track)
     for clip in result.find_clips():
         _read_time_remap(clip)
         if str(namespace(clip, "fcp_xml").get("enabled", "TRUE")).upper() == "FALSE":
@@ -215,14 +219,31 @@ def _carry_what_the_adapter_drops(timeline: otio.schema.Timeline) -> dict[str, t
     """Put in the adapter's metadata what it would not write: enabled flags (it writes every clip and track
     enabled), the clip's own reel (on its file's timecode), a wipe's name; retimed clips are tagged, and
     their (speed in percent, source frames) returned by tag for ``_write_time_remaps``."""
-    for track in [*timeline.tracks, *timeline.tracks.find_children(descended_from_type=otio.schema.Track)]:
+    for track in timeline.tracks.find_children(descended_from_type=otio.schema.Track):
         if isinstance(track, otio.schema.Track):  # a nest's tracks too
             track.metadata.setdefault("fcp_xml", {})["enabled"] = "TRUE" if track.enabled else "FALSE"
+    # The adapter writes a clip equal to one before (the same shot cut in twice) as a reference to that
+    # clipitem, which FCP 7 and the adapter read as the same item at the first one's place: each clip is told
+    # apart by where it is (depth, track, index), so that one nest used by a video and an audio track (equal
+    # copies) stays one nested sequence.
+    for track in timeline.tracks.find_children(descended_from_type=otio.schema.Track):
+        parent, depth = track.parent(), 0
+        ancestor = parent
+        while ancestor is not None and ancestor is not timeline.tracks:
+            depth, ancestor = depth + 1, ancestor.parent()
+        where = f"{depth}:{next((i for i, t in enumerate(parent) if t is track), 0) if parent is not None else 0}"
+        for index, item in enumerate(track):
+            if isinstance(item, otio.schema.Clip):
+                item.metadata.setdefault("fcp_xml", {})["@" + ITEM_TAG] = f"{where}.{index}"
     retimed: dict[str, tuple[int, int]] = {}
     for track in timeline.tracks:
         if not isinstance(track, otio.schema.Track):
             continue
         for item in track.find_children():
+            if isinstance(item, otio.schema.Transition):  # where it cuts, as Premiere writes it (the adapter's
+                # reader otherwise puts the cut at the middle of an uneven transition)
+                item.metadata.setdefault("fcp_xml", {})["cutPointTicks"] = \
+                    str(round(Fraction(item.in_offset.to_seconds()).limit_denominator(10**6) * PREMIERE_TICKS))
             if isinstance(item, otio.schema.Transition) and item.transition_type == "SMPTE_Wipe":
                 if "wipe" not in (item.name or "").lower():
                     item.name = f"Edge Wipe {item.name}".strip()
@@ -273,6 +294,8 @@ def _give_media_a_range(timeline: otio.schema.Timeline) -> None:
 def _write_time_remaps(root: ET.Element, retimed: dict[str, tuple]) -> None:
     """Each tagged clipitem shows its source frames (``out``) and carries FCP 7's Time Remap filter, as
     Premiere and Resolve write a constant speed or a freeze (speed 0)."""
+    for element in root.iter():
+        element.attrib.pop(ITEM_TAG, None)
     for clipitem in root.iter("clipitem"):
         tag = clipitem.attrib.pop(RETIME_TAG, None)
         if tag is None or tag not in retimed or clipitem.find("in") is None:
@@ -326,6 +349,39 @@ def _read_time_remap(clip: otio.schema.Clip) -> None:
             otio.schema.LinearTimeWarp(time_scalar=float(speed))
         if _is_time_remap(namespace(clip, "fcp_xml").get("filter")):
             del clip.metadata["fcp_xml"]["filter"]
+
+
+def _place_transitions(track: otio.schema.Track) -> None:
+    """Put each transition's cut where the file says and keep the gaps beside transitions whole.
+
+    The adapter cuts at the middle of a ``center`` transition, though ``cutPointTicks`` (Premiere's, and
+    ours) says where; and it measures a gap up to the transition's start or from its end, not from the cut,
+    so everything after it moves by the transition's offset.
+    """
+    items = list(track)
+    for index, item in enumerate(items):
+        if not isinstance(item, otio.schema.Transition):
+            continue
+        before = items[index - 1] if index > 0 else None
+        after = items[index + 1] if index + 1 < len(items) else None
+        ticks = namespace(item, "fcp_xml").get("cutPointTicks")
+        rate = item.in_offset.rate
+        if ticks is not None and str(ticks).strip().lstrip("-").isdigit():
+            total = item.in_offset + item.out_offset
+            cut = otio.opentime.RationalTime(round(Fraction(int(ticks), PREMIERE_TICKS) * Fraction(rate)), rate)
+            shift = item.in_offset - cut  # how much later the adapter cut than the file
+            if shift.value and otio.opentime.RationalTime(0, rate) <= cut <= total and \
+                    isinstance(before, otio.core.Item) and isinstance(after, otio.core.Item) and \
+                    before.source_range is not None and after.source_range is not None:
+                before.source_range = otio.opentime.TimeRange(before.source_range.start_time,
+                                                              before.source_range.duration - shift)
+                after.source_range = otio.opentime.TimeRange(after.source_range.start_time - shift,
+                                                             after.source_range.duration + shift)
+                item.in_offset, item.out_offset = cut, total - cut
+        for gap, offset in ((before, item.in_offset), (after, item.out_offset)):
+            if isinstance(gap, otio.schema.Gap) and gap.source_range is not None and offset.value:
+                gap.source_range = otio.opentime.TimeRange(gap.source_range.start_time,
+                                                           gap.source_range.duration + offset)
 
 
 def _read_wipe(transition: otio.schema.Transition) -> None:
