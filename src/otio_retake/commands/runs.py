@@ -124,7 +124,10 @@ def plan_cmd(as_json, **kwargs):
 @click.option("--queue", is_flag=True, help="Plan and queue the jobs in --journal for `otio-retake worker`s, print "
               "the run id and return; a later run without --queue writes the outputs.")
 def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **options):
-    """Retake every marked range and write the timeline with the takes as alternates."""
+    """Retake every marked range and write the timeline with the takes as alternates.
+
+    Exit 0 every marker done, 4 some markers skipped (listed with position and reason; the others done), 5
+    nothing done (every marker skipped), 2 bad input, 3 an engine failure."""
     # Every other option is stored with the run (resume runs it again from them), the journal's without its password.
     arguments = pipeline.run_arguments(options)
     journal = options["journal"]
