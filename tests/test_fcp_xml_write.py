@@ -26,7 +26,8 @@ def _cut(timeline: otio.schema.Timeline) -> list:
         items = []
         for item in track:
             if isinstance(item, otio.schema.Transition):
-                items.append(("transition", item.transition_type, item.in_offset.value, item.out_offset.value))
+                items.append(("transition", item.transition_type or otio.schema.TransitionTypes.SMPTE_Dissolve,
+                              item.in_offset.value, item.out_offset.value))  # no type: a dissolve, as OTIO's default
             elif isinstance(item, otio.schema.Gap):
                 items.append(("gap", item.duration().value))
             else:
@@ -183,3 +184,11 @@ def test_a_shot_cut_in_twice_stays_where_each_is(tmp_path):
     assert placed(read_fcp_xml(text)) == placed(timeline)
     twice = _timeline(otio.schema.Track("V1", children=[_clip("a", 0, 24), _clip("b", 0, 24), _clip("a", 0, 24)]))
     assert _record(read_fcp_xml(write_fcp_xml(twice))) == _record(twice)
+
+
+@pytest.mark.parametrize("name", ["fcp_occlusion.fcpxml", "fcp_transition_markers.fcpxml"])
+def test_final_cut_titles_and_transitions_reach_fcp_xml(name):
+    """Final Cut's titles are generators with no length and no FCP 7 effect: the adapter failed on them."""
+    from otio_retake.timeline.read import read_timeline
+    timeline = read_timeline(DATA / name)
+    assert _cut(read_fcp_xml(write_fcp_xml(timeline))) == _cut(timeline)

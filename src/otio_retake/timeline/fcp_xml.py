@@ -289,6 +289,16 @@ def _give_media_a_range(timeline: otio.schema.Timeline) -> None:
     for clip in clips:
         first, end = spans[clip.media_reference.target_url]
         clip.media_reference.available_range = otio.opentime.range_from_start_end_time(first, end)
+    for clip in timeline.find_clips():
+        ref = clip.media_reference
+        if not isinstance(ref, otio.schema.GeneratorReference):
+            continue
+        if ref.available_range is None and clip.source_range:  # a title read from FCPXML: as far as it is used
+            end = clip.source_range.end_time_exclusive()
+            ref.available_range = otio.opentime.TimeRange(otio.opentime.RationalTime(0, end.rate), end)
+        meta = ref.metadata.setdefault("fcp_xml", {})
+        if "effecttype" not in meta:  # written as FCP 7's generatoritem named by its kind (the adapter fails else)
+            meta.update({"effecttype": "generator", "mediatype": "video", "effectcategory": "generator"})
 
 
 def _write_time_remaps(root: ET.Element, retimed: dict[str, tuple]) -> None:
