@@ -296,9 +296,9 @@ def _give_media_a_range(timeline: otio.schema.Timeline) -> None:
         if ref.available_range is None and clip.source_range:  # a title read from FCPXML: as far as it is used
             end = clip.source_range.end_time_exclusive()
             ref.available_range = otio.opentime.TimeRange(otio.opentime.RationalTime(0, end.rate), end)
-        meta = ref.metadata.setdefault("fcp_xml", {})
-        if "effecttype" not in meta:  # written as FCP 7's generatoritem named by its kind (the adapter fails else)
-            meta.update({"effecttype": "generator", "mediatype": "video", "effectcategory": "generator"})
+        if not namespace(ref, "fcp_xml"):  # not read from FCP 7 XML (Premiere's keep their own form): written as
+            # FCP 7's generatoritem named by its kind, which the adapter can write (it fails on a bare generator)
+            ref.metadata["fcp_xml"] = {"effecttype": "generator", "mediatype": "video", "effectcategory": "generator"}
 
 
 def _write_time_remaps(root: ET.Element, retimed: dict[str, tuple]) -> None:
