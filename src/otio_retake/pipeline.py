@@ -37,6 +37,7 @@ from .jobs.store import (ACTIVE_STATES, DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOUR
 from .jobs.worker import NEEDS_A_PERSON, WorkerReport, work
 from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
+from .paths import atomic_write
 from .model import MarkedRange, Mode, RetakePlan, Take
 from .providers import HOSTS, make_provider, provider_limits
 from .providers.base import Cancelled, Failed, Succeeded
@@ -590,9 +591,7 @@ def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, arguments: 
 def write_report(path: Path, result: RunResult) -> None:
     """The run as JSON: every take with its absolute record frame, length, handles and file."""
     body = run_report(result).model_dump()
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(body, indent=2), encoding="utf-8")
-    partial.replace(path)
+    atomic_write(path, json.dumps(body, indent=2))
 
 
 def journal_for(target: Path | None, url: str | None = None) -> Store:

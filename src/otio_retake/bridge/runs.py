@@ -30,6 +30,7 @@ from ..jobs.progress import FINAL, ProgressHub
 from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent, cancel_run_loop
 from ..jobs.store import Journal
 from ..model import Mode
+from ..paths import atomic_write
 from ..timeline.marks import MarkerFilter
 from .journal_runs import JournalRun, find_journal_runs
 from .sequence import folder_for_name, write_sequence
@@ -196,9 +197,7 @@ class RunManager:
 
     def _save(self, run: BridgeRun) -> None:
         path = self.root / "runs" / f"{run.id}.json"
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(json.dumps(run.record(), indent=2), encoding="utf-8")
-        partial.replace(path)
+        atomic_write(path, json.dumps(run.record(), indent=2))
 
     def _load(self, a: dict):
         loaded = pipeline.load(a["timeline"], marker_filter=MarkerFilter(colors=tuple(a["marker_colors"])),

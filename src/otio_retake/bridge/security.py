@@ -24,6 +24,8 @@ from pathlib import Path
 
 import platformdirs
 
+from ..paths import atomic_write
+
 __all__ = ["MAX_BODY", "TOKEN_ENV", "TokenStore", "load_token", "GuardMiddleware", "PairingGate", "LOOPBACK_HOSTS",
            "is_loopback", "config_dir"]
 
@@ -71,12 +73,7 @@ class TokenStore:
 
 def _write_private(path: Path, data: dict) -> None:
     """Readable by the user alone, from its first byte (never chmod after writing)."""
-    partial = path.with_name(f".{path.name}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-    os.chmod(partial, 0o600)  # O_CREAT's mode is cut by the umask only, never widened; this keeps it exact
-    partial.replace(path)
+    atomic_write(path, json.dumps(data), private=True)
 
 
 def load_token(folder: Path | None = None, env: dict | None = None) -> TokenStore:

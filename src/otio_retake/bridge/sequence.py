@@ -23,6 +23,7 @@ from opentimelineio.opentime import TimeRange as TR
 
 from ..contract import TICKS_PER_SECOND, Sequence
 from ..errors import InputError
+from ..paths import atomic_path
 from ..timecode import frames_to_timecode
 
 __all__ = ["SequenceError", "sequence_rate", "sequence_to_timeline", "write_sequence", "PREMIERE_COLORS",
@@ -154,7 +155,6 @@ def write_sequence(root: Path, sequence: Sequence) -> Path:
     folder = sequence_folder(root, sequence)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{_safe(sequence.name)}.otio"
-    partial = folder / f".{path.name}.partial.otio"
-    otio.adapters.write_to_file(timeline, str(partial))
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        otio.adapters.write_to_file(timeline, str(partial))
     return path

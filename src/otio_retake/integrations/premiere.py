@@ -17,6 +17,7 @@ import httpx
 import platformdirs
 
 from ..errors import InputError
+from ..paths import atomic_path
 from .resolve import DoctorReport
 
 __all__ = ["plugin_source", "install", "doctor", "PANEL_FILES", "default_dest"]
@@ -58,11 +59,9 @@ def install(dest: Path | None = None, *, port: int) -> dict:
         (folder / name).write_text(text, encoding="utf-8")
         written.append(folder / name)
     ccx = dest / f"{FOLDER}.ccx"
-    partial = ccx.with_name(f".{ccx.name}.partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+    with atomic_path(ccx) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in texts.items():
             archive.writestr(name, text)
-    partial.replace(ccx)
     return {"folder": str(folder), "ccx": str(ccx), "files": [str(p) for p in written] + [str(ccx)], "port": port}
 
 

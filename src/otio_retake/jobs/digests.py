@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from pathlib import Path
+
+from ..paths import atomic_write
 
 __all__ = ["MediaDigests", "file_content_digest", "CACHE_NAME"]
 
@@ -83,8 +84,6 @@ class MediaDigests:
             on_disk = MediaDigests(self.folder)._known  # another process's entries are kept
             on_disk.update(self._known)
             self._known = on_disk
-            partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
-            partial.write_text(json.dumps({"version": 1, "files": on_disk}, ensure_ascii=False), encoding="utf-8")
-            partial.replace(path)
+            atomic_write(path, json.dumps({"version": 1, "files": on_disk}, ensure_ascii=False))
         except OSError:
             pass  # a cache that cannot be written only costs reading the file again next time

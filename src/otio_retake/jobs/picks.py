@@ -8,12 +8,12 @@ stored as ``null`` so that "keep the original" is a decision, not a gap.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import opentimelineio as otio
 
 from ..errors import InputError
+from ..paths import atomic_write
 from ..timeline.conform import available_takes
 from ..timeline.info import NAMESPACE
 
@@ -38,9 +38,7 @@ def read_picks(root: str | Path) -> dict[str, str | None]:
 def write_picks(root: str | Path, picks: dict[str, str | None]) -> Path:
     path = Path(root) / PICKS_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps({"picks": dict(sorted(picks.items()))}, indent=2), encoding="utf-8")
-    os.replace(partial, path)  # a crash leaves the old picks or the new, never half a file
+    atomic_write(path, json.dumps({"picks": dict(sorted(picks.items()))}, indent=2))  # old picks or new, never half
     return path
 
 

@@ -47,7 +47,7 @@ from ..media.probe import check_download, probe
 from ..media.splice import TakeOptions, splice_take
 from ..media.work import run_media_work
 from ..model import RetakePlan, Take
-from ..paths import path_to_url
+from ..paths import atomic_path, path_to_url
 from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, RetakeRequest, Succeeded
 from ..timeline.info import timeline_rate
 from ..timeline.relink import MediaResolver
@@ -617,12 +617,11 @@ class Runner:
             audio_only = not plan.range.mode.has_video
             take_path = self.workspace.take_path(plan, self._take_key(identity), audio_only, self.take_options.suffix)
             # Cut beside it, then renamed into place: a take in a folder other machines read is whole or absent.
-            partial = take_path.with_name(f".{take_path.stem}.{identity.short}.partial{take_path.suffix}")
-            head, tail, check = await run_media_work(
-                splice_take, plan, excerpt=excerpt.path, result=result_path, dest=partial,
-                audio_only=audio_only, options=self.take_options, content=excerpt.content,
-                source_size=source_size)
-            partial.replace(take_path)
+            with atomic_path(take_path) as partial:
+                head, tail, check = await run_media_work(
+                    splice_take, plan, excerpt=excerpt.path, result=result_path, dest=partial,
+                    audio_only=audio_only, options=self.take_options, content=excerpt.content,
+                    source_size=source_size)
             takes.append(Take(plan=plan, path=str(take_path), head=head, tail=tail, has_video=not audio_only,
                               has_audio=True, metadata={
                                   "job_id": handle.job_id if handle else None, "host": provider.name,

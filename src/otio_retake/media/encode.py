@@ -7,8 +7,6 @@ under a real name.
 
 from __future__ import annotations
 
-import os
-import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from ..paths import atomic_path, partial_path, replace_durably
 from .decode import AUDIO_CHANNELS, AUDIO_RATE
 
 __all__ = ["ClipWriter", "write_wav", "VIDEO_CODECS", "AUDIO_BITRATE"]
@@ -32,11 +31,6 @@ _CONTAINERS = {".mp4": "mp4", ".mov": "mov", ".mxf": "mxf", ".wav": "wav", ".mkv
 AAC_FRAME = 1024
 
 
-def _partial_path(path: Path) -> Path:
-    # Per process and thread: a worker's threads may cut the same excerpt at once (two takes of one window).
-    return path.with_name(f".{path.stem}.partial-{os.getpid()}-{threading.get_native_id()}{path.suffix}")
-
-
 class ClipWriter:
     """Writes frames and samples to ``path``; use as a context manager."""
 
@@ -44,7 +38,7 @@ class ClipWriter:
                  codec: str = "h264", timecode: str | None = None, bitrate: int | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._partial = _partial_path(self.path)
+        self._partial = partial_path(self.path)  # a worker's threads may cut one excerpt at once
         self.rate = Fraction(rate)
         encoder, pix_fmt, options = VIDEO_CODECS[codec]
         options = dict(options)
@@ -128,7 +122,7 @@ class ClipWriter:
             for packet in self._audio.encode():
                 self._container.mux(packet)
         self._container.close()
-        os.replace(self._partial, self.path)
+        replace_durably(self._partial, self.path)
 
     def abort(self) -> None:
         if not self._closed:
@@ -155,9 +149,8 @@ def write_wav(path: str | Path, samples: np.ndarray, *, time_reference: int | No
     timecode from (ffmpeg's wav muxer writes the chunk)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = _partial_path(path)
     bext = {"write_bext": "1"} if time_reference is not None else {}
-    try:
+    with atomic_path(path) as partial:
         with av.open(str(partial), "w", format="wav", options=bext) as container:
             if time_reference is not None:
                 container.metadata["time_reference"] = str(time_reference)
@@ -172,6 +165,3 @@ def write_wav(path: str | Path, samples: np.ndarray, *, time_reference: int | No
                 container.mux(packet)
             for packet in stream.encode():
                 container.mux(packet)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)

@@ -24,7 +24,6 @@ import asyncio
 import email.utils
 import functools
 import logging
-import os
 import random
 import ssl
 import time
@@ -49,6 +48,7 @@ from ..errors import (
 
 __all__ = ["RetryPolicy", "backoff_delay", "retry_after_seconds", "retry_submit_on_status", "retry_read_on_status",
            "HostHttp", "error_message", "redact"]
+from ..paths import partial_path, replace_durably
 
 log = logging.getLogger("otio_retake.http")
 
@@ -267,7 +267,7 @@ class HostHttp:
                        headers: Mapping[str, str] | None = None) -> Path:
         """Stream ``url`` to a temporary file, check its size and content, then rename it to ``dest``."""
         dest.parent.mkdir(parents=True, exist_ok=True)
-        partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
+        partial = partial_path(dest)
         last: Exception | None = None
         for attempt in range(self.policy.attempts):
             try:
@@ -292,7 +292,7 @@ class HostHttp:
                     raise DownloadError(f"{self.host}: the result is empty")
                 if verify is not None:
                     verify(partial)
-                os.replace(partial, dest)
+                replace_durably(partial, dest)
                 return dest
             except (httpx.TransportError, DownloadError) as exc:
                 last = exc if isinstance(exc, DownloadError) else DownloadError(

@@ -30,7 +30,7 @@ from ..media.encode import ClipWriter
 from ..media.testpattern import label_font, tone
 from ..media.work import run_media_work
 from ..model import Mode
-from ..paths import url_to_path
+from ..paths import atomic_path, url_to_path
 from .base import Failed, JobHandle, JobStatus, Limits, RetakeRequest, Succeeded
 
 __all__ = ["render_preview", "PreviewProvider", "PREVIEW_LIMITS", "PREVIEW_TONE_HZ", "TINT_STRENGTH"]
@@ -141,11 +141,10 @@ class PreviewProvider:
     async def download(self, result: Succeeded, dest: Path, *, index: int = 0,
                        verify: Callable[[Path], None] | None = None) -> Path:
         source = Path(url_to_path(result.result_urls[index]))
-        partial = dest.with_name(f".{dest.name}.partial")
-        await asyncio.to_thread(shutil.copyfile, source, partial)
-        if verify is not None:
-            verify(partial)
-        partial.replace(dest)
+        with atomic_path(dest) as partial:
+            await asyncio.to_thread(shutil.copyfile, source, partial)
+            if verify is not None:
+                verify(partial)
         return dest
 
     async def cancel(self, handle: JobHandle) -> bool:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
 import threading
 import time
 from collections import Counter
@@ -45,6 +44,7 @@ from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent, cancel_run_loop, file_
 from ..jobs.store import JOURNAL_NAME, JobState, Journal
 from ..jobs.workspace import Workspace
 from ..media.splice import TakeOptions
+from ..paths import atomic_write
 from ..model import TAKE_LETTERS, MarkedRange, Mode, RetakePlan, Take
 from ..providers import HOSTS, key_source
 from ..timeline.alternates import add_alternates
@@ -725,9 +725,7 @@ class StudioController(QObject):
                                "has_video": t.take.has_video, "metadata": t.take.metadata}}
                           for t in row.takes]}
         root = self.workspace.create().root
-        partial = root / f".{STATE_NAME}.partial"
-        partial.write_text(json.dumps(body, indent=1, default=str), encoding="utf-8")
-        os.replace(partial, root / STATE_NAME)
+        atomic_write(root / STATE_NAME, json.dumps(body, indent=1, default=str))
 
     def _restore(self, state: dict) -> None:
         saved = state.get("ranges") or {}

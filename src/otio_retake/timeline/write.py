@@ -23,7 +23,7 @@ from pathlib import Path, PureWindowsPath
 import opentimelineio as otio
 
 from ..errors import InputError, OutputExistsError
-from ..paths import path_to_url, url_to_path
+from ..paths import atomic_path, atomic_write, path_to_url, url_to_path
 from .aaf_write import take_locators, write_aaf
 from .avid_markers import write_marker_list
 from .edl_write import check_edl_writable, edl_groups
@@ -108,24 +108,11 @@ def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> l
     return paths
 
 
-def _atomic_write(path: Path, text: str, *, newline: str | None = None) -> None:
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        partial.write_text(text, encoding="utf-8", newline=newline)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def _write_aaf(timeline: otio.schema.Timeline, paths: list[Path]) -> None:
     out, markers = paths
-    partial = out.with_name(f".{out.stem}.partial-{os.getpid()}.aaf")
-    try:
+    with atomic_path(out) as partial:
         write_aaf(timeline, partial, name=str(out))
-        _atomic_write(markers, write_marker_list(timeline, take_locators(timeline)), newline="")
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
+        atomic_write(markers, write_marker_list(timeline, take_locators(timeline)), newline="")
 
 
 def absolute_media(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
@@ -157,18 +144,18 @@ def write_timeline(timeline: otio.schema.Timeline, out: str | Path, *, force: bo
     timeline = absolute_media(timeline)
     suffix = out.suffix.lower()
     if suffix == ".otio":
-        _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_json",
+        atomic_write(out, otio.adapters.write_to_string(timeline, "otio_json",
                                                          target_schema_versions=RESOLVE_SAFE_SCHEMAS))
     elif suffix == ".xml":
-        _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_retake_fcp_xml"))
+        atomic_write(out, otio.adapters.write_to_string(timeline, "otio_retake_fcp_xml"))
     elif suffix == ".fcpxml":
-        _atomic_write(out, otio.adapters.write_to_string(timeline, "otio_retake_fcpx_xml"))
+        atomic_write(out, otio.adapters.write_to_string(timeline, "otio_retake_fcpx_xml"))
     elif suffix == ".aaf":
         _write_aaf(timeline, paths)
     else:
         groups = edl_groups(timeline)
         for path, (_, _, label) in zip(paths, groups):
-            _atomic_write(path, otio.adapters.write_to_string(timeline, "otio_retake_edl", track_name=label))
+            atomic_write(path, otio.adapters.write_to_string(timeline, "otio_retake_edl", track_name=label))
         if len(paths) > len(groups):
-            _atomic_write(paths[-1], otio.adapters.write_to_string(timeline, "otio_retake_edl", markers_only=True))
+            atomic_write(paths[-1], otio.adapters.write_to_string(timeline, "otio_retake_edl", markers_only=True))
     return paths
