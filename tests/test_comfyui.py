@@ -15,7 +15,7 @@ import pytest
 from media_sources import make_source
 
 import otio_retake.providers
-from otio_retake.emulate.comfyui import regenerated_frames
+from otio_retake.emulate.comfyui import CANONICAL_UUID, regenerated_frames
 from otio_retake.media.decode import decode_all_frames
 
 WORKFLOW = json.loads((Path(otio_retake.providers.__file__).parent / "workflows" / "ltx2_retake_api.json").read_text())
@@ -140,3 +140,58 @@ def test_emulator_interrupts_only_the_named_prompt_and_the_history_says_so(emula
     assert entry["status"]["status_str"] == "error"
     assert entry["status"]["messages"][-1][0] == "execution_interrupted"
     server.state.jobs[pid].rendered.wait(30)
+
+
+# ------------------------------------------------------------------------------ the comfyui client, end to end
+def _run(samples, tmp_path, url, *extra):
+    from conftest import run_cli
+    return run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "out.otio", "--provider", "comfyui",
+                   "--base-url", url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
+                   "--marker-prefix", "sky", *extra)
+
+
+def test_comfyui_takes_are_frame_exact_one_prompt_each_with_the_section_widened_to_whole_blocks(
+        emulator, samples, tmp_path):
+    from conftest import decode_patterns, source_frame_at, take_file
+    server = emulator("comfyui", latency=0.3)
+    assert _run(samples, tmp_path, server.url, "--takes", "2") == 0
+    stats = httpx.get(server.url + "/_emulator/stats").json()
+    assert stats["submitted"] == 2 and stats["duplicates"] == 0  # one queued prompt per take
+    for job in server.state.jobs.values():
+        assert CANONICAL_UUID.match(job.id)  # our prompt_id, used as the history key
+        mask = next(n for n in job.request["prompt"].values() if n["class_type"] == "LTXVSetAudioVideoMaskByTime")
+        first, end = round(mask["inputs"]["start_time"] * 24), round(mask["inputs"]["end_time"] * 24)
+        assert (first - 1) % 8 == 0 and (end - 1) % 8 == 0  # on block starts: the node's inward rounding keeps them
+        assert first <= 48 and end >= 48 + 72  # the 72 marked frames, 48 into the 2 s context, all inside
+        assert (round(job.start * 24), round((job.start + job.duration) * 24)) == (first, end)  # all regenerated
+    assert len({j.seed for j in server.state.jobs.values()}) == 2  # each take its own seed (RandomNoise)
+    for letter in "AB":
+        patterns = decode_patterns(take_file(tmp_path / "ws" / "takes" / f"sky_take{letter}.mp4"))
+        assert patterns[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]
+
+
+def test_a_lost_prompt_answer_is_found_in_the_history_and_never_queued_twice(emulator, samples, tmp_path, capsys):
+    server = emulator("comfyui", latency=0.3, faults="submit=drop")
+    assert _run(samples, tmp_path, server.url) == 3
+    assert "the job may have started" in " ".join(capsys.readouterr().err.split())
+    assert _run(samples, tmp_path, server.url) == 0
+    stats = httpx.get(server.url + "/_emulator/stats").json()
+    assert stats["submitted"] == 1 and stats["duplicates"] == 0
+    from otio_retake.jobs.store import Journal
+    journal = Journal(tmp_path / "ws" / "jobs.sqlite")
+    [record] = journal.all()
+    assert ("submitted", "found at the host after a lost answer") in journal.events(record.plan_key)
+
+
+def test_a_workflow_whose_nodes_the_server_lacks_is_refused_before_anything_is_queued(emulator, samples, tmp_path,
+                                                                                     monkeypatch, capsys):
+    graph = json.loads(json.dumps(WORKFLOW))
+    graph["12"]["class_type"] = "LTXVSetAudioVideoMaskByTimeV9"
+    path = tmp_path / "studio.json"
+    path.write_text(json.dumps(graph))
+    monkeypatch.setenv("OTIO_RETAKE_COMFYUI_WORKFLOW", str(path))
+    server = emulator("comfyui", latency=0.3)
+    assert _run(samples, tmp_path, server.url) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "lacks the node(s) LTXVSetAudioVideoMaskByTimeV9" in err and "Traceback" not in err
+    assert httpx.get(server.url + "/_emulator/stats").json()["submitted"] == 0

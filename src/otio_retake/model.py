@@ -121,6 +121,9 @@ class Limits:
     max_height: int = 2160
     exact_resolutions: tuple[tuple[int, int], ...] = ()  # e.g. Oxen's 1080p-only model
     whole_seconds: bool = False  # section start/duration must be whole seconds (Runware)
+    # > 0 where the engine regenerates whole latent blocks of this many frames (the first block is one frame,
+    # LTX-2's VAE): the section sent is widened outward to them, the take still cuts the marked frames only
+    latent_block_frames: int = 0
     # False where the host documents no section parameter (WaveSpeed): it may regenerate the whole clip, so
     # the clip sent is the marked range itself (grown only to the minimum input), never extra context
     honours_section: bool = True

@@ -33,7 +33,8 @@ def providers_cmd(as_json):
         table.add_row(r.name, r.model, f"{r.section_seconds[0]:g}-{r.section_seconds[1]:g} s",
                       f"{r.max_input_seconds:g} s, {r.max_input_bytes // 2**20} MB",
                       "yes" if r.whole_seconds else "", str(r.max_concurrent), "yes" if r.seed_sent else "no",
-                      f"${r.price_per_second:.2f}/s {r.billed_on}", r.key or f"missing ({r.key_env})")
+                      "GPU time, no fee" if r.name != "preview" and r.key == "not needed" and not r.price_per_second
+                      else f"${r.price_per_second:.2f}/s {r.billed_on}", r.key or f"missing ({r.key_env})")
     out.print(table)
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import mimetypes
 import re
 import time
 from pathlib import Path
@@ -154,8 +155,9 @@ class ComfyUIEmulator(HostApp):
     # ------------------------------------------------------------------ validation (execution.validate_prompt)
     def object_info(self) -> dict:
         info = {name: dict(node) for name, node in OBJECT_INFO.items()}
-        files = sorted(str(p.relative_to(self.state.root / "input")).replace("\\", "/")
-                       for p in (self.state.root / "input").rglob("*") if p.is_file())
+        # LoadVideo lists the input folder's own files (not its subfolders) whose type guesses as video/*
+        files = sorted(p.name for p in (self.state.root / "input").iterdir()
+                       if p.is_file() and (mimetypes.guess_type(p.name)[0] or "").startswith("video/"))
         load = dict(info["LoadVideo"])
         load["input"] = {"required": {"file": [files, {"video_upload": True}]}}
         info["LoadVideo"] = load
@@ -425,6 +427,14 @@ class ComfyUIEmulator(HostApp):
                 return CutOffResponse(path.read_bytes(), keep=0.5, media_type="video/mp4")
             return FileResponse(path, media_type="video/mp4", headers={"Content-Disposition": f'filename="{path.name}"'})
 
+        async def post_queue(request: Request) -> Response:
+            body = await request.json()
+            for pid in body.get("delete") or []:
+                job = state.jobs.get(pid)
+                if job is not None and self.phase(job) == "queued":
+                    job.cancelled = True
+            return Response(status_code=200)
+
         async def interrupt(request: Request) -> Response:
             state.requests["cancel"] += 1
             try:
@@ -471,7 +481,7 @@ class ComfyUIEmulator(HostApp):
 
         routes = [Route("/upload/image", upload, methods=["POST"]), Route("/object_info", object_info),
                   Route("/prompt", post_prompt, methods=["POST"]), Route("/history/{id}", history),
-                  Route("/queue", get_queue), Route("/view", view), Route("/interrupt", interrupt, methods=["POST"]),
+                  Route("/queue", get_queue), Route("/queue", post_queue, methods=["POST"]), Route("/view", view), Route("/interrupt", interrupt, methods=["POST"]),
                   WebSocketRoute("/ws", ws)]
         api = [Route("/api" + r.path, r.endpoint, methods=list(r.methods or ())) if isinstance(r, Route)
                else WebSocketRoute("/api" + r.path, r.endpoint) for r in routes]

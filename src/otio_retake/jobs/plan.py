@@ -110,6 +110,8 @@ def plan_range(rng: MarkedRange, *, limits: Limits, provider: str, timeline_fram
     duration = Fraction(rng.duration) / rate
     if limits.whole_seconds:
         lo, hi, offset, duration = _whole_seconds(rng, lo, hi, bounds.outer_hi, floor=bounds.outer_lo)
+    if limits.latent_block_frames:
+        hi, offset, duration = _latent_blocks(rng, lo, hi, limits.latent_block_frames, bounds.outer_hi, provider)
     check_rules(rng, limits, lo, hi, offset, duration, engine=provider)
     excerpt_seconds = float(Fraction(hi - lo) / rate)
     cost = estimate(limits, input_seconds=excerpt_seconds, section_seconds=float(duration),
@@ -147,6 +149,24 @@ def _whole_seconds(rng: MarkedRange, lo: int, hi: int, total: int, *, floor: int
             first = math.floor(Fraction(rng.record_in - start) / rate)
             return start, max(hi, rng.record_out), Fraction(first), Fraction(whole - first)
     return lo, min(needed, total), Fraction(first), Fraction(end - first)  # refused by check_rules, saying why
+
+
+def _latent_blocks(rng: MarkedRange, lo: int, hi: int, block: int, total: int, provider: str
+                   ) -> tuple[int, Fraction, Fraction]:
+    """(hi, section start, section duration) with the section widened outward to the engine's latent blocks
+    (block 0 is excerpt frame 0, block k >= 1 frames ``block*(k-1)+1 .. block*k``): an engine that rounds a
+    section inward to its blocks (ComfyUI's LTXVSetAudioVideoMaskByTime) then regenerates every marked frame.
+    The excerpt reaches at least to the section's end, so its length kept in whole blocks (``block*k + 1``
+    frames, what the VAE keeps) still holds the section."""
+    first, end = rng.record_in - lo, rng.record_out - lo
+    start = 0 if first == 0 else 1 + block * ((first - 1) // block)
+    stop = 1 + block * math.ceil((end - 1) / block)
+    if lo + stop > total:
+        raise RangeLengthError(
+            f"marker '{rng.name}' ({rng.origin}) at {rng.record_in_tc}: {provider} regenerates whole blocks of "
+            f"{block} frames and the block holding its last frame runs {lo + stop - total} frame(s) past the end "
+            "of what can be sent", hint="end the marker a few frames earlier, or use another host")
+    return max(hi, lo + stop), Fraction(start) / rng.rate, Fraction(stop - start) / rng.rate
 
 
 @dataclass(frozen=True)

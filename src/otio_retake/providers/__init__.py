@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError, MissingKeyError, UnusableKeyError
 from .base import Limits, Provider
+from .comfyui import ComfyUIProvider
 from .fal import FalProvider
 from .gmi import GmiProvider
 from .hosted import HostedProvider
@@ -31,7 +32,9 @@ KEYRING_SERVICE = "otio-retake"
 HOSTS: dict[str, type[HostedProvider]] = {
     "ltx": LtxProvider, "fal": FalProvider, "wavespeed": WaveSpeedProvider, "runware": RunwareProvider,
     "gmi": GmiProvider, "oxen": OxenProvider, "oxen-ltx2": OxenLtx2Provider, "replicate": ReplicateProvider,
+    "comfyui": ComfyUIProvider,  # a studio's own server: no key (needs_key False)
 }
+WORKFLOW_ENV = "OTIO_RETAKE_COMFYUI_WORKFLOW"  # --workflow's default: a studio's own ComfyUI graph
 
 
 def provider_names() -> list[str]:
@@ -63,12 +66,14 @@ def _keyring_key(name: str) -> str | None:
 
 def find_key(name: str) -> str | None:
     cls = HOSTS[name]
+    if not getattr(cls, "needs_key", True):
+        return ""
     return os.environ.get(cls.key_env) or _keyring_key(name)
 
 
 def key_source(name: str) -> str | None:
     """Where the key for a host comes from ("env LTX_API_KEY", "keyring"), never the key."""
-    if name == "preview":
+    if name == "preview" or not getattr(HOSTS[name], "needs_key", True):
         return "not needed"
     cls = HOSTS[name]
     key, where = os.environ.get(cls.key_env), f"env {cls.key_env}"
@@ -84,6 +89,10 @@ def make_provider(name: str, *, results_dir: Path, base_url: str | None = None, 
     provider_limits(name)  # unknown names fail with the list of known ones
     if name == "preview":
         return PreviewProvider(results_dir)  # local: no HTTP options apply
+    if not getattr(HOSTS[name], "needs_key", True):  # a studio's own server
+        if name == "comfyui" and "workflow" not in options and os.environ.get(WORKFLOW_ENV):
+            options["workflow"] = Path(os.environ[WORKFLOW_ENV])
+        return HOSTS[name]("", base_url=base_url, **options)
     key = find_key(name)
     if not key:
         cls = HOSTS[name]

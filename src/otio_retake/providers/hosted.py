@@ -29,6 +29,7 @@ class HostedProvider:
     model = ""
     limits = Limits()
     key_env = ""
+    needs_key = True  # False for a studio's own server (ComfyUI): no key is looked for or sent
     default_base_url = ""
     auth_scheme = "Bearer"
     poll_seconds = POLL_SECONDS
