@@ -195,3 +195,44 @@ def test_a_workflow_whose_nodes_the_server_lacks_is_refused_before_anything_is_q
     err = " ".join(capsys.readouterr().err.split())
     assert "lacks the node(s) LTXVSetAudioVideoMaskByTimeV9" in err and "Traceback" not in err
     assert httpx.get(server.url + "/_emulator/stats").json()["submitted"] == 0
+
+
+def test_doctor_comfyui_says_the_server_its_gpu_and_the_nodes_are_ready_or_what_to_fix(emulator, capsys):
+    from conftest import run_cli
+    from otio_retake.loopback import free_port
+    server = emulator("comfyui")
+    assert run_cli("doctor", "comfyui", "--base-url", server.url) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "reachable" in said and "GPU: cuda:0 emulated" in said and "nodes: all present" in said
+    assert run_cli("doctor", "comfyui", "--base-url", f"http://127.0.0.1:{free_port()}") == 1
+    said = " ".join(capsys.readouterr().out.split())
+    assert "NO" in said and "not reachable" in said and "Traceback" not in said
+
+
+def test_client_reads_progress_from_the_websocket_and_cancels_a_running_prompt(emulator, clip, tmp_path):
+    from otio_retake.model import Mode
+    from otio_retake.providers import make_provider
+    from otio_retake.providers.base import Cancelled, RetakeRequest, Running
+    server = emulator("comfyui", latency=3)
+
+    async def go():
+        provider = make_provider("comfyui", results_dir=tmp_path, base_url=server.url)
+        try:
+            video = await provider.upload(clip)
+            request = RetakeRequest(video=video, start_seconds=9 / 24, duration_seconds=16 / 24, prompt="p",
+                                    mode=Mode.VIDEO, seed=3, idempotency_key="take-1")
+            handle = await provider.submit(request)
+            status = None
+            for _ in range(100):
+                status = await provider.poll(handle)
+                if isinstance(status, Running) and status.progress:
+                    break
+                await asyncio.sleep(0.05)
+            assert isinstance(status, Running) and 0 < status.progress <= 1  # from `progress {value, max}`
+            assert await provider.cancel(handle) is True
+            assert isinstance(await provider.poll(handle), Cancelled)
+        finally:
+            await provider.aclose()
+
+    asyncio.run(go())
+    server.state.jobs[next(iter(server.state.jobs))].rendered.wait(30)

@@ -126,6 +126,10 @@ def _doctor_host_command(host: str) -> None:
     def doctor_host_cmd(do_probe, yes, base_url, poll_interval):
         """What docs/hosts.md could not confirm about this host; --probe checks it for a few cents."""
         import tempfile
+        if host == "comfyui":  # a studio's own server: readiness, nothing to probe for money
+            from . import pipeline
+            _doctor_comfyui(pipeline.parse_base_urls((base_url,), host).get(host) if base_url else None)
+            return
         from .jobs.probe import CONTRADICTED, probe_host, probe_plan
         plan = probe_plan(host)
         if not do_probe:
@@ -155,6 +159,19 @@ def _doctor_host_command(host: str) -> None:
             err.print(f"{len(report.contradicted)} guess(es) {CONTRADICTED}: the client and its emulator need a fix "
                       "(docs/hosts.md says what each check means)", highlight=False)
             raise SystemExit(1)
+
+
+def _doctor_comfyui(base_url: str | None) -> None:
+    """Server reachable, GPU, nodes of the workflow present (OTIO_RETAKE_COMFYUI_WORKFLOW or the default)."""
+    import os
+    from .providers import WORKFLOW_ENV
+    from .providers.comfyui import readiness
+    workflow = Path(os.environ[WORKFLOW_ENV]) if os.environ.get(WORKFLOW_ENV) else None
+    findings = readiness(base_url, workflow)
+    for ok, what, fix in findings:
+        out.print(f"{'ok ' if ok else 'NO '} {what}" + (f"\n     fix: {fix}" if fix else ""), highlight=False)
+    if not all(ok for ok, _, _ in findings):
+        raise SystemExit(1)
 
 
 for _host in [n for n in provider_names() if n != "preview"]:

@@ -79,6 +79,8 @@ class LiveProgress:
             note = ""
             if event.detail.get("position") is not None:
                 note = f"queue position {event.detail['position']}"
+            elif event.detail.get("progress") is not None:
+                note = f"{event.detail['progress']:.0%} generated"
             elif event.kind == "failed":
                 note = str(event.detail.get("reason", ""))[:60]
             table.add_row(event.range_name, event.take, event.kind, f"{event.elapsed:.0f} s", note)

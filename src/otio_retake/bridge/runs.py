@@ -53,6 +53,8 @@ def words_for(kind: str, detail: dict, host: str) -> str:
         return f"waiting in {host}'s queue" + (f" (position {position})" if position is not None else "")
     if kind == "failed":
         return f"failed: {detail.get('reason', 'the host gave no reason')}"
+    if kind == "running" and detail.get("progress") is not None:
+        return f"being generated ({detail['progress']:.0%})"
     return {"excerpt": "preparing the picture around the range", "upload": f"sending the clip to {host}",
             "submit": f"asking {host} for the take", "running": "being generated", "download": "fetching the result",
             "splice": "fitting the take into the cut", "done": "ready", "reused": "already made earlier: reused",

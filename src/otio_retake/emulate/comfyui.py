@@ -401,6 +401,11 @@ class ComfyUIEmulator(HostApp):
             entry = self.history_entry(job) if job is not None else None
             return self.answer({job.id: entry} if entry else {}, early)
 
+        async def system_stats(request: Request) -> Response:
+            return JSONResponse({"system": {"os": "posix", "comfyui_version": "emulated"},
+                                 "devices": [{"name": "cuda:0 emulated", "type": "cuda", "index": 0,
+                                              "vram_total": 24 * 2**30, "vram_free": 20 * 2**30}]})
+
         async def get_queue(request: Request) -> Response:
             state.requests["queue"] += 1
             return JSONResponse(self.queue())
@@ -481,7 +486,7 @@ class ComfyUIEmulator(HostApp):
 
         routes = [Route("/upload/image", upload, methods=["POST"]), Route("/object_info", object_info),
                   Route("/prompt", post_prompt, methods=["POST"]), Route("/history/{id}", history),
-                  Route("/queue", get_queue), Route("/queue", post_queue, methods=["POST"]), Route("/view", view), Route("/interrupt", interrupt, methods=["POST"]),
+                  Route("/system_stats", system_stats), Route("/queue", get_queue), Route("/queue", post_queue, methods=["POST"]), Route("/view", view), Route("/interrupt", interrupt, methods=["POST"]),
                   WebSocketRoute("/ws", ws)]
         api = [Route("/api" + r.path, r.endpoint, methods=list(r.methods or ())) if isinstance(r, Route)
                else WebSocketRoute("/api" + r.path, r.endpoint) for r in routes]

@@ -536,7 +536,8 @@ class Runner:
             status = await provider.poll(handle)
             while not isinstance(status, (Succeeded, Failed, Cancelled)):
                 kind = "queued" if isinstance(status, Queued) else "running"
-                self._emit(kind, first, position=getattr(status, "position", None), job_id=handle.job_id)
+                self._emit(kind, first, position=getattr(status, "position", None), job_id=handle.job_id,
+                           progress=getattr(status, "progress", None))  # a share 0-1 where the host says it
                 if kind == "running" and running_since is None and submitted_at is not None:
                     running_since = time.monotonic()
                     PACE.started(host, running_since - submitted_at, interval)

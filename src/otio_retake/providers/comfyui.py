@@ -39,7 +39,7 @@ from .base import Cancelled, Failed, JobHandle, JobStatus, Limits, Queued, Retak
 from .hosted import HostedProvider
 
 __all__ = ["ComfyUIProvider", "DEFAULT_WORKFLOW", "PLACEHOLDERS", "REQUIRED_PLACEHOLDERS", "prompt_id_for",
-           "load_workflow", "fill_workflow", "parse_history"]
+           "load_workflow", "fill_workflow", "parse_history", "readiness"]
 
 DEFAULT_WORKFLOW = Path(__file__).parent / "workflows" / "ltx2_retake_api.json"
 PLACEHOLDERS = ("input", "start_time", "end_time", "fps", "prompt", "negative_prompt", "seed", "mask_video",
@@ -133,6 +133,38 @@ def gpu_seconds(entry: dict) -> float | None:
     start = times.get("execution_start")
     end = times.get("execution_success") or times.get("execution_error") or times.get("execution_interrupted")
     return (end - start) / 1000 if isinstance(start, (int, float)) and isinstance(end, (int, float)) else None
+
+
+def readiness(base_url: str | None, workflow: Path | None = None, *, timeout: float = 10.0
+              ) -> list[tuple[bool, str, str]]:
+    """(ok, what, fix) for ``doctor comfyui``: the workflow, the server reachable, its GPU, the nodes present."""
+    base = (base_url or ComfyUIProvider.default_base_url).rstrip("/")
+    found: list[tuple[bool, str, str]] = []
+    try:
+        graph = load_workflow(workflow)
+        found.append((True, f"workflow {workflow or 'default retake workflow'}: {len(graph)} nodes, placeholders ok", ""))
+    except InputError as exc:
+        return [(False, exc.message, exc.hint or "")]
+    try:
+        stats = httpx.get(f"{base}/system_stats", timeout=timeout)
+        info = httpx.get(f"{base}/object_info", timeout=timeout)
+    except httpx.HTTPError as exc:
+        return found + [(False, f"ComfyUI server at {base} not reachable ({type(exc).__name__})",
+                         "start ComfyUI (python main.py --listen) or pass --base-url http://HOST:8188")]
+    if stats.status_code != 200 or info.status_code != 200:
+        return found + [(False, f"{base} answered HTTP {stats.status_code}/{info.status_code}: not a ComfyUI server?",
+                         "check --base-url")]
+    devices = [d for d in (stats.json().get("devices") or []) if isinstance(d, dict)]
+    gpus = [d for d in devices if d.get("type") not in (None, "cpu")]
+    found.append((True, f"ComfyUI server at {base} reachable", ""))
+    found.append((bool(gpus), "GPU: " + (", ".join(f"{d.get('name')} ({(d.get('vram_total') or 0) / 2**30:.0f} GB)"
+                                                  for d in gpus) or "none, the server runs on its CPU"),
+                  "" if gpus else "run ComfyUI on a machine with a CUDA GPU"))
+    missing = sorted({n["class_type"] for n in graph.values()} - set(info.json()))
+    found.append((not missing, "nodes: " + (f"missing {', '.join(missing)}" if missing else "all present"),
+                  "install ComfyUI-LTXVideo (ComfyUI Manager, or git clone into custom_nodes) and restart"
+                  if missing else ""))
+    return found
 
 
 class ComfyUIProvider(HostedProvider):
