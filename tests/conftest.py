@@ -5,13 +5,17 @@ from __future__ import annotations
 import fcntl
 import importlib.util
 import shutil
+import sqlite3
+import time
 from fractions import Fraction
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
 from otio_retake.cli import main as cli_main
+from otio_retake.jobs.store import Store, open_journal
 from otio_retake.media.decode import AUDIO_RATE, decode_all_frames, read_audio
 from otio_retake.media.testpattern import read_pattern
 
@@ -174,3 +178,58 @@ def take_file(path) -> Path:
     stem, dot, ext = path.name.rpartition(".")
     found = sorted(path.parent.glob(f"{stem}_????????????.{ext}"), key=lambda p: p.stat().st_mtime_ns)
     return found[-1] if found else path.with_name(f"{stem}_(none).{ext}")
+
+
+# ---------------------------------------------------------------------------------------------- shared helpers
+def emulator_stats(server) -> dict:
+    """What an emulator was asked (``submitted`` counts paid jobs: money is tested by it)."""
+    return httpx.get(server.url + "/_emulator/stats").json()
+
+
+def wait_for_rows(journal: str | Path, ready, timeout: float = 60.0) -> list:
+    """The journal's rows (a SQLite file's path, or a URL) once ``ready(rows)``: a run in another process or
+    thread moves them; a file not yet written (or mid-creation) has no rows."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = []
+        if not isinstance(journal, Path) or journal.exists():
+            try:
+                store = open_journal(journal)
+                try:
+                    rows = store.all()
+                finally:
+                    store.close()
+            except sqlite3.Error:
+                pass
+        if ready(rows):
+            return rows
+        time.sleep(0.05)
+    raise AssertionError("the run did not reach the expected state in time")
+
+
+@pytest.fixture
+def short_context(monkeypatch):
+    """Half a second of context by default instead of 2 s (the review window has no option for it: the studio
+    takes it from a workspace's run): room for the 12-frame handles tests step into, a third less media."""
+    monkeypatch.setattr("otio_retake.jobs.plan.DEFAULT_CONTEXT_SECONDS", 0.5)
+
+
+class LeaseClock:
+    """The clock every journal times leases by in a test, moved by hand (``advance``) instead of sleeping: a lease
+    test never races the wall clock on a loaded machine."""
+
+    def __init__(self, now: float = 1_900_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def lease_clock(monkeypatch) -> LeaseClock:
+    clock = LeaseClock()
+    monkeypatch.setattr(Store, "lease_clock", clock)  # every store, the CLI's own included
+    return clock

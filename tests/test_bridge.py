@@ -15,9 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import EMULATOR_KEY, REPO, decode_patterns, run_cli, source_frame_at
+from conftest import EMULATOR_KEY, REPO, decode_patterns, run_cli, source_frame_at, wait_for_rows
 from premiere_sequence import TPF, sample_sequence
-from test_journal import _wait_for
 
 from otio_retake.bridge import BridgeServer
 from otio_retake.bridge.security import TOKEN_ENV, PairingGate, load_token
@@ -330,8 +329,8 @@ def test_resume_after_the_bridge_is_killed_submits_nothing_twice(emulator, sampl
         time.sleep(0.05)
     # Killed once every job is journaled with its host job id: a submit lost between the host taking it and the
     # journal recording it is one fal cannot look up (resume then rightly asks instead of paying twice).
-    _wait_for(Path(c.get(f"/v1/runs/{run_id}").json()["workspace"]) / "jobs.sqlite",
-              lambda rows: len(rows) == 3 and all(r.handle is not None for r in rows))
+    wait_for_rows(Path(c.get(f"/v1/runs/{run_id}").json()["workspace"]) / "jobs.sqlite",
+                  lambda rows: len(rows) == 3 and all(r.handle is not None for r in rows))
     process.kill()  # no goodbye: as a crash or a closed laptop
     process.wait(timeout=10)
     _, stderr = process.communicate()

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at
+from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at, wait_for_rows
 from premiere_sequence import TPF
 from test_bridge import TOKEN, bridge, client, short_sequence, sse, wait_status  # noqa: F401  (the fixture, too)
-from test_journal import _wait_for
 
 
 
@@ -183,8 +182,8 @@ def test_a_command_line_run_killed_mid_run_shows_interrupted_and_its_resume_is_f
         # Killed once every job is journaled with its host job id: the emulator counts a job the moment it
         # takes it, before the answer reaches the run, and a submit lost in that moment is one fal cannot look
         # up (resume then rightly asks for --resubmit-unknown instead of paying twice).
-        _wait_for(Path(run["workspace"]) / "jobs.sqlite",
-                  lambda rows: len(rows) == 3 and all(r.handle is not None for r in rows))
+        wait_for_rows(Path(run["workspace"]) / "jobs.sqlite",
+                      lambda rows: len(rows) == 3 and all(r.handle is not None for r in rows))
         process.kill()  # no goodbye: a closed terminal, a crash
         process.wait(timeout=30)
     finally:

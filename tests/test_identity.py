@@ -8,21 +8,16 @@ import json
 import threading
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
-from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at, take_file
+from conftest import EMULATOR_KEY, decode_patterns, emulator_stats, run_cli, source_frame_at, take_file
 
 from otio_retake.jobs.store import JobState, Journal
 from otio_retake.media.decode import decode_all_frames
 from otio_retake.providers import HOSTS
 
 KEY = EMULATOR_KEY
-
-
-def _stats(server) -> dict:
-    return httpx.get(server.url + "/_emulator/stats").json()
 
 
 # Context: none where nothing looks at the take's frames by position, 0.5 s (12 frames of handles, as the take
@@ -60,7 +55,7 @@ def test_an_edited_prompt_makes_a_new_result_and_the_take_is_cut_from_it(emulato
     timeline.write_text(timeline.read_text().replace("Replace the grey sky with a stormy sunset",
                                                      "Replace the grey sky with a clear blue noon"))
     assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
-    assert _stats(server)["submitted"] == 2  # the new prompt was generated (and paid for)
+    assert emulator_stats(server)["submitted"] == 2  # the new prompt was generated (and paid for)
     journal = Journal(tmp_path / "ws" / "jobs.sqlite")
     old, new = sorted(journal.all(), key=lambda r: r.created_at)
     assert old.plan_key != new.plan_key and new.state == JobState.TAKE_READY
@@ -94,7 +89,7 @@ def test_going_back_to_an_earlier_prompt_reuses_its_result_not_the_last_take_fil
     assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     # Nothing new was paid for, and the first prompt's take file was never written over by the second's: it is
     # used again as it is, showing the first prompt's own result.
-    assert _stats(server)["submitted"] == 2
+    assert emulator_stats(server)["submitted"] == 2
     first, second = sorted(Journal(tmp_path / "ws" / "jobs.sqlite").all(), key=lambda r: r.created_at)
     again = Path(first.takes_json[0]["path"])
     assert again != Path(second.takes_json[0]["path"]) and again.parent == tmp_path / "ws" / "takes"
@@ -113,9 +108,9 @@ def test_two_takes_with_lost_submit_answers_are_two_jobs_each_paid_once(host, em
     assert _run(samples, tmp_path, host, server, "--takes", "2") == 3
     journal = Journal(tmp_path / "ws" / "jobs.sqlite")
     assert [r.state for r in journal.all()] == [JobState.SUBMITTING] * 2
-    assert _stats(server)["submitted"] == 2
+    assert emulator_stats(server)["submitted"] == 2
     assert _run(samples, tmp_path, host, server, "--takes", "2") == 0
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 2 and stats["duplicates"] == 0  # nothing paid twice, nothing orphaned
     records = journal.all()
     handles = {r.handle.job_id for r in records}
@@ -136,7 +131,7 @@ def test_a_lost_submits_lookup_never_adopts_another_takes_job_still_in_flight(ho
     monkeypatch.setenv(HOSTS[host].key_env, KEY)
     server = emulator(host, faults="submit=500")  # answered 500 and not taken: take A is an unknown submit
     assert _run(samples, tmp_path, host, server, "--takes", "1") == 3
-    assert _stats(server)["submitted"] == 0
+    assert emulator_stats(server)["submitted"] == 0
     created, looked = threading.Event(), threading.Event()
     real_submit, real_find = provider_class.submit, provider_class.find_job
 
@@ -160,7 +155,7 @@ def test_a_lost_submits_lookup_never_adopts_another_takes_job_still_in_flight(ho
     monkeypatch.setattr(provider_class, "submit", submit)
     monkeypatch.setattr(provider_class, "find_job", find_job)
     assert _run(samples, tmp_path, host, server, "--takes", "2") == 0
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 2 and stats["duplicates"] == 0
     handles = [r.handle.job_id for r in Journal(tmp_path / "ws" / "jobs.sqlite").all()]
     assert len(handles) == 2 and len(set(handles)) == 2  # two takes, two jobs: neither holds the other's
@@ -178,7 +173,7 @@ def test_a_submit_answered_500_or_dropped_stays_unknown_and_is_looked_up(fault, 
     [record] = Journal(tmp_path / "ws" / "jobs.sqlite").all()
     assert record.state == JobState.SUBMITTING  # unknown, not failed: it is not submitted again blindly
     assert _run(samples, tmp_path, "gmi", server) == 0
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
 
 
 def test_an_expired_result_is_marked_and_resubmitted_knowingly(emulator, samples, tmp_path, monkeypatch, capsys):
@@ -190,19 +185,19 @@ def test_an_expired_result_is_marked_and_resubmitted_knowingly(emulator, samples
     journal = Journal(tmp_path / "ws" / "jobs.sqlite")
     [record] = journal.all()
     assert record.state == JobState.EXPIRED
-    downloads = _stats(server)["requests"]["download"]
+    downloads = emulator_stats(server)["requests"]["download"]
     # Asked not to pay again: it stops, naming what to do, and does not try the dead URL again.
     assert _run(samples, tmp_path, "fal", server, "--no-resubmit-expired", context=HANDLES) == 3
     err = " ".join(capsys.readouterr().err.split())
     assert "has expired at the host" in err and "otio-retake cancel" in err
     # not `resume`, which would run this run again, --no-resubmit-expired and all
     assert "the same command without --no-resubmit-expired" in err and "otio-retake resume" not in err
-    assert _stats(server)["requests"]["download"] == downloads and _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["requests"]["download"] == downloads and emulator_stats(server)["submitted"] == 1
     # By default the next run says so, with the cost (4 s sent at $0.10), and submits it again.
     assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     err = " ".join(capsys.readouterr().err.split())
     assert "expired at the host; it is submitted again (about $0.40" in err
-    assert _stats(server)["submitted"] == 2
+    assert emulator_stats(server)["submitted"] == 2
     assert journal.get(record.plan_key).state == JobState.TAKE_READY
     assert decode_patterns(take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4"))[12] == source_frame_at(48)
 
@@ -257,9 +252,9 @@ def test_a_journal_from_before_job_identities_is_never_paid_twice_nor_its_files_
     server = emulator("fal")
     assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
     record, old_key, new_key, wrong = _make_pre_identity(samples, tmp_path, server, "fal")
-    downloads = _stats(server)["requests"]["download"]
+    downloads = emulator_stats(server)["requests"]["download"]
     assert _run(samples, tmp_path, "fal", server, context=HANDLES) == 0
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 1  # the job the old journal paid for is the one used
     assert stats["requests"]["download"] == downloads + 1  # its result fetched again, not the old-named file
     journal = Journal(tmp_path / "ws" / "jobs.sqlite")
@@ -289,12 +284,12 @@ def test_a_lost_submit_in_a_journal_from_before_job_identities_is_refused_with_w
     assert _run(samples, tmp_path, "fal", server) != 0
     err = capsys.readouterr().err
     assert "range 'sky'" in err and "older otio-retake" in err and "otio-retake cancel" in err
-    assert _stats(server)["submitted"] == 1  # nothing sent: which take that submit was cannot be told
+    assert emulator_stats(server)["submitted"] == 1  # nothing sent: which take that submit was cannot be told
     assert Journal(tmp_path / "ws" / "jobs.sqlite").get(new_key) is None
     # As the message says: cancel it, run again, and the take is submitted anew.
     assert run_cli("cancel", tmp_path / "ws", "--range", "sky") == 0
     assert _run(samples, tmp_path, "fal", server) == 0
-    assert _stats(server)["submitted"] == 2
+    assert emulator_stats(server)["submitted"] == 2
 
 
 def test_an_old_job_that_made_several_takes_gives_each_take_its_own_result_and_is_never_paid_again(
@@ -331,11 +326,11 @@ def test_an_old_job_that_made_several_takes_gives_each_take_its_own_result_and_i
     capsys.readouterr()
     assert _run(samples, tmp_path, "runware", server, "--takes", "2", context=context) != 0
     assert "one runware job making 2 takes, still running" in capsys.readouterr().err
-    assert _stats(server)["submitted"] == 2 and journal.get(keys[0]) is None
+    assert emulator_stats(server)["submitted"] == 2 and journal.get(keys[0]) is None
     # Finished: each take gets its own result, in order, fetched again; nothing is submitted.
     journal.move(old_key, JobState.TAKE_READY, result_urls=[a.result_urls[0], b.result_urls[0]], cost_reported=1.2)
     assert _run(samples, tmp_path, "runware", server, "--takes", "2", context=context) == 0
-    assert _stats(server)["submitted"] == 2
+    assert emulator_stats(server)["submitted"] == 2
     assert journal.get(old_key).state == JobState.SUPERSEDED
     for key, old in zip(keys, (a, b)):
         new = journal.get(key)

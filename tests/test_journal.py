@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at, take_file
+from conftest import EMULATOR_KEY, decode_patterns, emulator_stats, run_cli, source_frame_at, take_file, wait_for_rows
 
 from otio_retake.jobs.pool import HostPool
 from otio_retake.model import Mode
@@ -100,10 +100,6 @@ def test_changed_media_is_not_mistaken_for_a_ready_take(samples, sample_media, t
     assert "1 job(s) submitted, 0 reused" in capsys.readouterr().out
 
 
-def _stats(server):
-    return httpx.get(server.url + "/_emulator/stats").json()
-
-
 def _hosted(samples, tmp_path, host, server, *extra, prefix="sky", context="0"):
     context_args = ("--context", context) if context is not None else ()
     return run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", host,
@@ -127,7 +123,7 @@ def test_resume_from_each_paid_state_never_submits_again(state, keep_result, emu
         for path in (tmp_path / "ws" / "results").iterdir():
             path.unlink()
     assert _hosted(samples, tmp_path, "fal", server, "--force", context="0.5") == 0
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
     patterns = decode_patterns(take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4"))
     assert patterns[12] == source_frame_at(48)
     assert journal.get(record.plan_key).state == JobState.TAKE_READY
@@ -141,7 +137,7 @@ def test_lost_submit_answer_is_found_at_runware_not_paid_twice(emulator, samples
     [record] = Journal(tmp_path / "ws" / "jobs.sqlite").all()
     assert record.state == JobState.SUBMITTING and record.handle is None
     assert _hosted(samples, tmp_path, "runware", server) == 0
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 1 and stats["duplicates"] == 0
     events = Journal(tmp_path / "ws" / "jobs.sqlite").events(record.plan_key)
     assert ("submitted", "found at the host after a lost answer") in events
@@ -154,7 +150,7 @@ def test_lost_submit_answer_is_found_in_the_hosts_job_list(host, emulator, sampl
     server = emulator(host, faults="submit=drop")
     assert _hosted(samples, tmp_path, host, server) == 3
     assert _hosted(samples, tmp_path, host, server) == 0
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
 
 
 def test_a_submit_lost_before_it_reached_the_host_is_sent_once(emulator, samples, tmp_path, monkeypatch):
@@ -171,7 +167,7 @@ def test_a_submit_lost_before_it_reached_the_host_is_sent_once(emulator, samples
     for path in (tmp_path / "ws" / "results").iterdir():
         path.unlink()
     assert _hosted(samples, tmp_path, "runware", server, "--force") == 0
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
     assert ("uploaded", "not found at the host: submitting it") in journal.events(record.plan_key)
 
 
@@ -192,7 +188,7 @@ def test_a_lost_submit_looked_up_and_sent_again_is_charged_to_the_budget_once(em
     for path in (tmp_path / "ws" / "results").iterdir():
         path.unlink()
     assert _hosted(samples, tmp_path, "runware", server, "--force", *budget) == 0
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
     assert ("uploaded", "not found at the host: submitting it") in journal.events(record.plan_key)
     # One paid attempt, one charge: the lookup's "not there" and the send that follows charge nothing more.
     assert journal.budgets()[0]["spent_usd"] == pytest.approx(record.cost_estimate)
@@ -206,9 +202,9 @@ def test_lost_submit_answer_without_a_lookup_stops_and_asks(emulator, samples, t
     assert _hosted(samples, tmp_path, "ltx", server) == 3
     err = " ".join(capsys.readouterr().err.split())
     assert "offers no way to look the job up" in err and "--resubmit-unknown" in err
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
     assert _hosted(samples, tmp_path, "ltx", server, "--resubmit-unknown") == 0
-    assert _stats(server)["submitted"] == 2  # the user allowed it
+    assert emulator_stats(server)["submitted"] == 2  # the user allowed it
 
 
 def test_budget_refusal_and_confirmation(emulator, samples, tmp_path, monkeypatch, capsys):
@@ -221,7 +217,7 @@ def test_budget_refusal_and_confirmation(emulator, samples, tmp_path, monkeypatc
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "x.otio", "--provider", "fal",
                    "--base-url", server.url, "--takes", "3", "--workspace", tmp_path / "ws2") == 2
     assert "pass --yes" in " ".join(capsys.readouterr().err.split())
-    assert _stats(server)["submitted"] == 0
+    assert emulator_stats(server)["submitted"] == 0
 
 
 def test_status_and_cancel_on_a_workspace(emulator, samples, tmp_path, monkeypatch, capsys):
@@ -230,7 +226,7 @@ def test_status_and_cancel_on_a_workspace(emulator, samples, tmp_path, monkeypat
     ws = tmp_path / "ws"
     child = _spawn_run(samples, tmp_path, "fal", server, ws, prefix="sky")
     try:
-        _wait_for(ws / "jobs.sqlite", lambda rows: rows and all(r.state == "submitted" for r in rows))
+        wait_for_rows(ws / "jobs.sqlite", lambda rows: rows and all(r.state == "submitted" for r in rows))
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -240,7 +236,7 @@ def test_status_and_cancel_on_a_workspace(emulator, samples, tmp_path, monkeypat
     assert run_cli("cancel", ws) == 0
     assert "cancelled at the host" in capsys.readouterr().out
     assert Journal(ws / "jobs.sqlite").all()[0].state == JobState.CANCELLED
-    assert _stats(server)["by_status"] == {"cancelled": 1}
+    assert emulator_stats(server)["by_status"] == {"cancelled": 1}
 
 
 def _spawn_run(samples, tmp_path, host, server, ws, prefix=None, extra=()):
@@ -253,20 +249,6 @@ def _spawn_run(samples, tmp_path, host, server, ws, prefix=None, extra=()):
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _wait_for(journal_path: Path, ready, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if journal_path.exists():
-            try:
-                rows = Journal(journal_path).all()
-            except sqlite3.Error:
-                rows = []
-            if ready(rows):
-                return rows
-        time.sleep(0.05)
-    raise AssertionError("the run did not reach the expected state in time")
-
-
 def test_sigkill_mid_run_then_rerun_gets_every_take_with_one_submission_per_job(emulator, samples, tmp_path,
                                                                                  monkeypatch):
     # GMI keeps a job list, so even a kill between "submitting" and the answer is resolved without paying twice.
@@ -276,17 +258,17 @@ def test_sigkill_mid_run_then_rerun_gets_every_take_with_one_submission_per_job(
     child = _spawn_run(samples, tmp_path, "gmi", server, ws, extra=("--takes", "2"))
     try:
         # Kill it once some jobs are in flight at the host and none is finished.
-        _wait_for(ws / "jobs.sqlite", lambda rows: sum(r.state == "submitted" for r in rows) >= 2)
+        wait_for_rows(ws / "jobs.sqlite", lambda rows: sum(r.state == "submitted" for r in rows) >= 2)
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
     assert child.returncode == -signal.SIGKILL
-    before = _stats(server)["submitted"]
+    before = emulator_stats(server)["submitted"]
     assert 2 <= before < 6
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", "--provider", "gmi",
                    "--base-url", server.url, "--poll-interval", "0.1", "--workspace", ws, "--takes", "2",
                    "--yes", *NO_CONTEXT) == 0
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 6 and stats["duplicates"] == 0  # 3 ranges x 2 takes, each paid once
     for name, ext in (("sky", "mp4"), ("crossing", "mp4"), ("line", "wav")):
         for letter in "AB":
@@ -299,7 +281,7 @@ def test_ltx_runs_two_at_once_by_default(emulator, samples, tmp_path, monkeypatc
     server = emulator("ltx", latency=1.0)
     # Three jobs (one range, three takes) at once would be three at the host without the limit.
     assert _hosted(samples, tmp_path, "ltx", server, "--takes", "3") == 0
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 3 and stats["max_active"] == 2
 
 
@@ -340,7 +322,7 @@ def test_resume_runs_the_last_run_again_and_retries_only_what_failed(emulator, s
     said = float(re.search(r"cost estimated \$([0-9.]+),", out).group(1))
     assert said in estimates and said < sum(estimates)  # this run's one submit, not the reused jobs' too
 
-    assert _stats(server)["submitted"] == 4  # 3 jobs, one of which failed and was tried again
+    assert emulator_stats(server)["submitted"] == 4  # 3 jobs, one of which failed and was tried again
     states = [r.state for r in Journal(ws / "jobs.sqlite").all()]
     assert states == [JobState.TAKE_READY] * 3
 
@@ -420,7 +402,7 @@ def test_cancel_of_a_finished_job_keeps_its_result_and_the_next_run_uses_it(host
     assert "sky take A: already finished: its result is kept" in out and "0 job(s) cancelled" in out
     assert journal.get(record.plan_key).state == JobState.SUBMITTED
     assert _hosted(samples, tmp_path, host, server, "--force") == 0
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
     assert take_file(ws / "takes" / "sky_takeA.mp4").exists()
     assert journal.get(record.plan_key).state == JobState.TAKE_READY
     if host == "fal":  # as fal documents it, and said so rather than as an error
@@ -441,6 +423,6 @@ def test_cancel_of_a_finished_job_keeps_its_result_and_the_next_run_uses_it(host
         for path in (ws / "results").iterdir():
             path.unlink()
         assert _hosted(samples, tmp_path, host, server, "--force") == 0
-        assert _stats(server)["submitted"] == 1 and journal.get(record.plan_key).state == JobState.TAKE_READY
+        assert emulator_stats(server)["submitted"] == 1 and journal.get(record.plan_key).state == JobState.TAKE_READY
         assert ("finished_remotely", "cancelled, but the host had finished it: its paid result is used") in \
             journal.events(record.plan_key)

@@ -4,19 +4,14 @@ never printed and a missing one is named."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from conftest import EMULATOR_KEY, run_cli
+from conftest import EMULATOR_KEY, emulator_stats, run_cli
 
 from otio_retake.jobs.probe import CONFIRMED, UNKNOWN, probe_host, probe_plan
 from otio_retake.providers import HOSTS
 
 SMALL = (320, 192)
-
-
-def _stats(server) -> dict:
-    return httpx.get(server.url + "/_emulator/stats").json()
 
 
 def _probe(host, server, tmp_path, **kw):
@@ -42,7 +37,7 @@ def test_every_emulator_confirms_the_guesses_the_probe_can_check(host, emulator,
         assert "whole clip" in section.guess
     billing = next(c for c in report.checks if c.guess.startswith("billed per second"))
     assert billing.verdict == (CONFIRMED if host == "runware" else UNKNOWN)  # only Runware reports a cost
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 1 and stats["duplicates"] == 0  # one paid request, never more
 
 
@@ -60,7 +55,7 @@ def test_a_host_answering_another_status_word_is_a_contradiction_and_exits_1(emu
     assert "Sending one paid request to gmi" in captured.out  # said before paying, even with --yes
     assert "cost: about $0.30" in captured.out  # 73 frames at 24 fps, $0.10 per output second
     assert EMULATOR_KEY not in captured.out + captured.err
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
 
 
 def test_runware_billing_the_section_rather_than_the_clip_is_a_contradiction(emulator, tmp_path, monkeypatch):
@@ -81,7 +76,7 @@ def test_a_refused_minimum_input_is_a_contradiction_and_costs_nothing(emulator, 
     report = _probe("ltx", server, tmp_path)
     [refused] = report.contradicted
     assert "73-frame" in refused.guess and "at least 97 frames" in refused.answered
-    assert _stats(server)["submitted"] == 0
+    assert emulator_stats(server)["submitted"] == 0
 
 
 def test_the_probe_states_the_cost_and_sends_nothing_when_the_user_says_no(emulator, monkeypatch, capsys):
@@ -93,7 +88,7 @@ def test_the_probe_states_the_cost_and_sends_nothing_when_the_user_says_no(emula
     assert "ASKED: This sends one paid request to runware" in out and "about $0.30" in out
     assert "2 s section at 1 s" in out  # Runware takes whole seconds
     assert "nothing sent" in out
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 0 and not stats["requests"]  # not even the upload
 
 
@@ -124,4 +119,4 @@ def test_a_lost_submit_answer_is_said_as_a_job_that_may_be_paid_not_retried(emul
     assert run_cli("doctor", "replicate", "--probe", "--yes", "--base-url", server.url) != 0
     err = capsys.readouterr().err
     assert "the job may have started" in err and "dashboard" in err and "paid again" in err
-    assert _stats(server)["submitted"] == 1  # sent once, never again blindly
+    assert emulator_stats(server)["submitted"] == 1  # sent once, never again blindly

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import logging
 
-import httpx
 import opentimelineio as otio
 import pytest
 
-from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at, take_file
+from conftest import EMULATOR_KEY, decode_patterns, emulator_stats, run_cli, source_frame_at, take_file
 
 from otio_retake.providers import HOSTS
 
@@ -25,10 +24,6 @@ def _run(samples, tmp_path, host, url, *extra, prefix="sky"):
     return run_cli(*args)
 
 
-def _stats(server) -> dict:
-    return httpx.get(server.url + "/_emulator/stats").json()
-
-
 def test_wavespeed_gets_only_documented_fields_and_the_take_copes_with_the_whole_clip_regenerated(
         emulator, samples, tmp_path, monkeypatch):
     monkeypatch.setenv("WAVESPEED_API_KEY", KEY)
@@ -40,7 +35,7 @@ def test_wavespeed_gets_only_documented_fields_and_the_take_copes_with_the_whole
     assert (job.start, job.duration) == (0.0, pytest.approx(73 / 24))  # the emulator ignores start/end_time
     take = take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4")
     assert decode_patterns(take)[1:1 + 72] == [source_frame_at(48 + k) for k in range(72)]
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["requests"]["poll_via_returned_url"] == stats["requests"]["poll"] >= 1  # the URL it returned
 
 
@@ -70,7 +65,7 @@ def test_each_host_makes_three_frame_exact_takes_as_three_jobs_and_three_picture
     monkeypatch.setenv(HOSTS[host].key_env, KEY)
     server = emulator(host)
     assert _run(samples, tmp_path, host, server.url, "--takes", "3", "--context", "0.5") == 0  # room for the handles
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 3 and stats["duplicates"] == 0  # each take its own job
     assert stats["by_status"] == {"succeeded": 3}
     assert stats["requests"].get("upload", 0) >= 1 or host in ("gmi", "replicate")  # hosts without upload take data URIs
@@ -112,7 +107,7 @@ def test_transient_faults_are_retried_and_nothing_is_submitted_twice(faults, emu
     # Faults fire at the first requests of their stage: one job, with no context around it, meets them all.
     assert _run(samples, tmp_path, "fal", server.url, "--context", "0") == 0
     assert (take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4")).exists()
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 1 and stats["duplicates"] == 0
     assert sum(stats["faults_fired"].values()) == faults.count("=") + faults.count("x2")  # every rule, every time
 
@@ -134,7 +129,7 @@ def test_final_faults_are_typed_errors_with_the_hosts_message(host, faults, exit
     assert _run(samples, tmp_path, host, server.url, "--context", "0") == exit_code
     err = " ".join(capsys.readouterr().err.split())
     assert says in err and "Traceback" not in err
-    assert _stats(server)["submitted"] <= 1
+    assert emulator_stats(server)["submitted"] <= 1
 
 
 def test_wrong_key_is_an_authentication_error(emulator, samples, tmp_path, monkeypatch, capsys):
@@ -151,7 +146,7 @@ def test_missing_key_stops_before_anything_is_uploaded(emulator, samples, tmp_pa
     server = emulator("wavespeed")
     assert _run(samples, tmp_path, "wavespeed", server.url) == 2
     assert "no API key for wavespeed" in capsys.readouterr().err
-    assert _stats(server)["requests"] == {}
+    assert emulator_stats(server)["requests"] == {}
 
 
 def test_the_key_appears_nowhere(emulator, samples, tmp_path, monkeypatch, caplog, capsys):
@@ -164,7 +159,7 @@ def test_the_key_appears_nowhere(emulator, samples, tmp_path, monkeypatch, caplo
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), path
-    assert KEY not in json.dumps(_stats(server))
+    assert KEY not in json.dumps(emulator_stats(server))
     # A wrong key is not echoed back in the error either.
     monkeypatch.setenv("LTX_API_KEY", "sk-another-5ecret")
     run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "x.otio", "--provider", "ltx",
@@ -234,7 +229,7 @@ def test_oxen_refuses_without_a_repository_of_the_users_own_before_anything_is_s
     assert _run(samples, tmp_path, "oxen", server.url) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "OXEN_REPO" in err and "your-namespace/repo-name" in err
-    assert _stats(server)["requests"] == {}
+    assert emulator_stats(server)["requests"] == {}
 
 
 def test_oxen_uploads_into_the_users_repository_on_its_branch(emulator, samples, tmp_path, monkeypatch):
@@ -254,4 +249,4 @@ def test_gmi_says_what_happens_to_an_excerpt_too_large_to_send_inline(emulator, 
     assert _run(samples, tmp_path, "gmi", server.url, "--context", "0") != 0
     err = capsys.readouterr().err
     assert "sky" in err and "data URI" in err and "no upload API" in err and "--context" in err
-    assert _stats(server)["submitted"] == 0 and not _stats(server)["requests"]  # nothing sent
+    assert emulator_stats(server)["submitted"] == 0 and not emulator_stats(server)["requests"]  # nothing sent

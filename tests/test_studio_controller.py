@@ -11,12 +11,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
-import httpx
 import numpy as np
 import opentimelineio as otio
 import pytest
 
-from conftest import EMULATOR_KEY, decode_patterns, run_cli, source_frame_at
+from conftest import EMULATOR_KEY, decode_patterns, emulator_stats, run_cli, source_frame_at
 
 from otio_retake.errors import CostLimitError, InputError, MediaError, RetakeError
 from otio_retake.jobs.picks import read_picks
@@ -28,10 +27,6 @@ from otio_retake.timeline.marks import MarkerFilter
 START = 86400  # the sample cut starts at 01:00:00:00 (24 fps)
 
 
-def _stats(server):
-    return httpx.get(server.url + "/_emulator/stats").json()
-
-
 def _difference(a, b) -> float:
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
 
@@ -41,13 +36,6 @@ def _qt_application(qapp):
     """pytest-qt's QApplication before any controller: a controller made first would start a bare
     QCoreApplication, and a window test later in the same worker process could not make its widgets."""
     return qapp
-
-
-@pytest.fixture
-def short_context(monkeypatch):
-    """Half a second of context by default instead of 2 s (the controller has no option for it, as the studio's
-    runs take it from the workspace): room for the 12-frame handles these tests look at, a third less media."""
-    monkeypatch.setattr("otio_retake.jobs.plan.DEFAULT_CONTEXT_SECONDS", 0.5)
 
 
 @pytest.fixture
@@ -184,7 +172,7 @@ def test_a_deleted_take_file_is_reported_and_made_again_from_the_paid_result(sam
             reopened.frame("sky", "A", START + 60)
         _run(qtbot, reopened, confirmed=True)
         assert reopened.takes("sky") == ["A"] and os.path.exists(path)
-        assert _stats(server)["submitted"] == 1  # cut again from the result, never paid twice
+        assert emulator_stats(server)["submitted"] == 1  # cut again from the result, never paid twice
     finally:
         reopened.shutdown()
 
@@ -216,7 +204,7 @@ def test_cancel_then_resume_submits_nothing_twice(samples, emulator, qtbot, monk
         assert read_pattern(reopened.frame("sky", "A", START + 50)) == source_frame_at(50)
     finally:
         reopened.shutdown()
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
 
 
 def test_cost_above_the_limit_needs_confirmation_and_a_missing_key_is_said(samples, emulator, monkeypatch, qtbot):
@@ -230,7 +218,7 @@ def test_cost_above_the_limit_needs_confirmation_and_a_missing_key_is_said(sampl
         assert controller.pending_usd() == pytest.approx(2.05)
         with pytest.raises(CostLimitError, match="needs a confirmation"):
             controller.run()
-        assert not controller.running and _stats(server)["submitted"] == 0
+        assert not controller.running and emulator_stats(server)["submitted"] == 0
     finally:
         controller.shutdown()
     monkeypatch.delenv("FAL_KEY")

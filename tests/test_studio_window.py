@@ -10,7 +10,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
-import httpx
 import numpy as np
 import pytest
 from PIL import Image
@@ -18,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLineEdit
 
-from conftest import EMULATOR_KEY, run_cli, source_frame_at
+from conftest import EMULATOR_KEY, emulator_stats, run_cli, source_frame_at
 
 from otio_retake.jobs.picks import read_picks
 from otio_retake.jobs.store import JobState, Journal
@@ -55,17 +54,6 @@ def _closest(painted: np.ndarray, candidates: dict) -> str:
 
 def _key(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
     qtbot.keyClick(window.viewer, key, modifier)
-
-
-def _stats(server):
-    return httpx.get(server.url + "/_emulator/stats").json()
-
-
-@pytest.fixture
-def short_context(monkeypatch):
-    """Half a second of context by default instead of 2 s (the window has no option for it: the studio takes it
-    from a workspace's run): room for the 12-frame handles the viewer steps into, a third less media."""
-    monkeypatch.setattr("otio_retake.jobs.plan.DEFAULT_CONTEXT_SECONDS", 0.5)
 
 
 def test_a_whole_review_session(samples, qtbot, tmp_path, short_context):
@@ -187,7 +175,7 @@ def test_closing_mid_run_then_resuming_from_the_window(samples, emulator, qtbot,
     again.select("sky")
     _key(qtbot, again, Qt.Key.Key_1)
     assert read_pattern(_painted(again)[0]) == source_frame_at(48)
-    assert _stats(server)["submitted"] == 1  # resumed by polling, never sent twice
+    assert emulator_stats(server)["submitted"] == 1  # resumed by polling, never sent twice
     again.close()
 
 

@@ -12,10 +12,9 @@ import sys
 import threading
 import time
 
-import httpx
 import pytest
 
-from conftest import EMULATOR_KEY, decode_patterns, run_cli, take_file
+from conftest import EMULATOR_KEY, decode_patterns, emulator_stats, run_cli, take_file, wait_for_rows
 from pg_server import PASSWORD, PostgresServer
 
 from otio_retake.jobs.store import JobState, open_journal
@@ -25,10 +24,6 @@ RANGES = ("sky", "crossing", "line")
 # No context around the ranges unless a test says otherwise: nothing here checks context or handles, and the media
 # of each run (excerpts, results, takes) is most of these tests' CPU.
 NO_CONTEXT = ("--context", "0")
-
-
-def _stats(server):
-    return httpx.get(server.url + "/_emulator/stats").json()
 
 
 def _run_args(samples, out, server, pg_url, ws, *extra):
@@ -54,20 +49,6 @@ def _spawn(args, log, **env):
     return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def _wait_for(pg_url, ready, timeout=60.0):
-    journal = open_journal(pg_url)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            rows = journal.all()
-            if ready(rows):
-                return rows
-            time.sleep(0.05)
-    finally:
-        journal.close()
-    raise AssertionError("the run did not reach the expected state in time")
-
-
 def test_two_workstations_running_the_same_timeline_at_once_pay_once(emulator, samples, tmp_path, pg_url):
     server = emulator("gmi", latency=1.0)
     ws = tmp_path / "shared"  # a folder both machines see
@@ -80,7 +61,7 @@ def test_two_workstations_running_the_same_timeline_at_once_pay_once(emulator, s
     for log in logs:
         log.seek(0)
         texts.append(log.read())
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 3 and stats["duplicates"] == 0  # three jobs, each paid once for both machines
     assert (tmp_path / "o0.otio").exists() and (tmp_path / "o1.otio").exists()
     assert PASSWORD not in "".join(texts)
@@ -100,20 +81,20 @@ def test_a_workstation_killed_mid_job_is_taken_over_after_its_lease_without_a_se
     with open(tmp_path / "a.log", "w") as log:
         child = _spawn(_run_args(samples, tmp_path / "a.otio", server, pg_url, ws), log)
         try:
-            _wait_for(pg_url, lambda rows: sum(r.state == JobState.SUBMITTED for r in rows) >= 2)
+            wait_for_rows(pg_url, lambda rows: sum(r.state == JobState.SUBMITTED for r in rows) >= 2)
         finally:
             child.send_signal(signal.SIGKILL)
             child.wait()
     held = [r for r in open_journal(pg_url).all() if r.claimed_by]
     assert held and all(r.state in (JobState.SUBMITTING, JobState.SUBMITTED, JobState.EXCERPTED, JobState.UPLOADED,
                                     JobState.PLANNED) for r in held)  # the dead machine still holds them
-    before = _stats(server)["submitted"]
+    before = emulator_stats(server)["submitted"]
     started = time.monotonic()
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "b.otio", "--provider", "gmi",
                    "--base-url", server.url, "--poll-interval", "0.05", "--workspace", ws, "--journal", pg_url,
                    "--lease", "2", "--yes", *NO_CONTEXT) == 0
     assert time.monotonic() - started < 30
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 3 and stats["duplicates"] == 0 and before >= 2  # nothing paid twice
     assert "0 job(s) submitted" not in capsys.readouterr().out or before == 3
     journal = open_journal(pg_url)
@@ -137,18 +118,18 @@ def test_a_lost_database_connection_is_retried_then_reported_and_nothing_paid_is
         # 1. every connection dropped by the server mid-run: reconnected, the run finishes.
         with open(tmp_path / "one.log", "w+") as log:
             child = _spawn(_run_args(samples, tmp_path / "o.otio", server, url, ws, "--marker-prefix", "sky"), log)
-            _wait_for(url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
+            wait_for_rows(url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
             with psycopg.connect(url, autocommit=True) as conn:
                 dropped = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
                                        "application_name = 'otio-retake'").fetchone()[0]
             assert dropped >= 1
             assert child.wait(timeout=60) == 0, log.seek(0) or log.read()
-        assert _stats(server)["submitted"] == 1
+        assert emulator_stats(server)["submitted"] == 1
         # 2. the server gone mid-run: retried for the window asked for (OTIO_RETAKE_JOURNAL_RETRY, 10 s by
         # default), then a clear error without the password.
         with open(tmp_path / "two.log", "w+") as log:
             child = _spawn(_run_args(samples, tmp_path / "o2.otio", server, url, ws), log, **{RETRY_ENV: "2.5"})
-            _wait_for(url, lambda rows: sum(r.state == JobState.SUBMITTED for r in rows) >= 2)
+            wait_for_rows(url, lambda rows: sum(r.state == JobState.SUBMITTED for r in rows) >= 2)
             pg.stop()
             code = child.wait(timeout=90)
             log.seek(0)
@@ -160,7 +141,7 @@ def test_a_lost_database_connection_is_retried_then_reported_and_nothing_paid_is
         # is killed or cut off here).
         pg.restart()
         assert run_cli(*_run_args(samples, tmp_path / "o2.otio", server, url, ws)[3:]) == 0
-        stats = _stats(server)
+        stats = emulator_stats(server)
         journal = open_journal(url)
         assert stats["submitted"] == 3 and stats["duplicates"] == 0, \
             [(r.range_name, journal.events(r.plan_key)) for r in journal.all()] + [text]
@@ -193,7 +174,7 @@ def test_a_hosts_limit_holds_across_every_runner_on_the_journal(emulator, sample
         code = child.wait(timeout=120)
         log.seek(0)
         assert code == 0, log.read()
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 4 and stats["duplicates"] == 0
     assert stats["max_active"] == 2  # the facility's two places, not two per process
     assert open_journal(pg_url).slots() == []  # every place given back
@@ -229,7 +210,7 @@ def test_a_budget_race_between_runners_never_overspends(emulator, samples, tmp_p
     [budget] = journal.budgets()
     assert budget["spent_usd"] <= limit + 1e-9
     sent = [r for r in journal.all() if any(s == JobState.SUBMITTING and not d for s, d in journal.events(r.plan_key))]
-    assert len(sent) == _stats(server)["submitted"] and 0 < len(sent) < 4
+    assert len(sent) == emulator_stats(server)["submitted"] and 0 < len(sent) < 4
     assert sum(r.cost_estimate for r in sent) <= limit + 1e-9  # what the host was asked for fits the budget
     assert abs(sum(r.cost_estimate for r in sent) - budget["spent_usd"]) < 1e-6
     assert run_cli("status", "--journal", pg_url) == 0
@@ -249,7 +230,7 @@ def _worker_until_a_submit(pg_url, log_path, key_env: str, stop=signal.SIGKILL, 
         child = subprocess.Popen(_cli("worker", "--journal", pg_url, "--lease", lease), env=env, stdout=log,
                                  stderr=subprocess.STDOUT)
         try:
-            _wait_for(pg_url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
+            wait_for_rows(pg_url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
             yield child
         finally:
             child.send_signal(stop)
@@ -267,7 +248,7 @@ def test_queued_run_done_by_three_workers_each_job_once_within_the_hosts_limit(e
     printed = capsys.readouterr()
     run_id = printed.out.strip()
     assert len(run_id) == 12 and "queued 6 job(s)" in " ".join(printed.err.split())
-    assert _stats(server)["submitted"] == 0 and not (tmp_path / "o.otio").exists()  # returned at once
+    assert emulator_stats(server)["submitted"] == 0 and not (tmp_path / "o.otio").exists()  # returned at once
     assert PASSWORD not in open_journal(pg_url).queued_run(run_id).__repr__()
     logs = [open(tmp_path / f"w{n}.log", "w+") for n in range(3)]
     env = dict(os.environ, LTX_API_KEY=EMULATOR_KEY)  # each worker its own key, from its own environment
@@ -282,7 +263,7 @@ def test_queued_run_done_by_three_workers_each_job_once_within_the_hosts_limit(e
     for log in logs:
         log.seek(0)
         texts.append(log.read())
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 6 and stats["duplicates"] == 0 and stats["max_active"] == 2
     done = [int(t.split(" job(s) done")[0].rsplit("\n", 1)[-1]) for t in texts]
     assert sum(done) == 6 and sum(1 for n in done if n) >= 2  # the work was shared
@@ -293,7 +274,7 @@ def test_queued_run_done_by_three_workers_each_job_once_within_the_hosts_limit(e
     # The same command without --queue reuses all of it and writes the outputs.
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base) == 0
     assert "0 job(s) submitted, 6 reused" in capsys.readouterr().out and (tmp_path / "o.otio").exists()
-    assert _stats(server)["submitted"] == 6
+    assert emulator_stats(server)["submitted"] == 6
 
 
 def test_a_worker_killed_mid_job_is_taken_over_by_another_without_a_second_submit(emulator, samples, tmp_path,
@@ -307,10 +288,10 @@ def test_a_worker_killed_mid_job_is_taken_over_by_another_without_a_second_submi
     with _worker_until_a_submit(pg_url, tmp_path / "a.log", "GMI_API_KEY"):
         pass
     [held] = [r for r in open_journal(pg_url).all() if r.claimed_by]  # a worker does one job at a time
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
     # The other worker, in this process (the killed one was the one that needed its own).
     assert run_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2") == 0
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 3 and stats["duplicates"] == 0
     journal = open_journal(pg_url)
     assert any("taken over from" in (d or "") for _, d in journal.events(held.plan_key))
@@ -353,7 +334,7 @@ def test_a_heartbeat_that_cannot_renew_ends_the_run_with_a_journal_error_and_sub
 
         thread = threading.Thread(target=run)
         thread.start()
-        _wait_for(url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
+        wait_for_rows(url, lambda rows: any(r.state == JobState.SUBMITTED for r in rows))
         pg.stop()
         stopped = time.monotonic()
         time.sleep(3.0)  # the heartbeat fails in here; the job at the host is still running (5 s)
@@ -364,14 +345,14 @@ def test_a_heartbeat_that_cannot_renew_ends_the_run_with_a_journal_error_and_sub
         assert isinstance(error, JournalError), outcome
         assert "could not renew this run's claims" in error.message and PASSWORD not in error.message
         assert outcome["ended"] - stopped < 3.0  # ended once the claims could not be held, not when the host was done
-        assert _stats(server)["submitted"] == 1  # the waiting job was never sent
+        assert emulator_stats(server)["submitted"] == 1  # the waiting job was never sent
         journal = open_journal(url)
         [sent] = [r for r in journal.all() if r.state == JobState.SUBMITTED]
         assert sent.handle is not None  # what is in flight at the host is in the journal
         # The same run again finishes: the job in flight is polled, not paid again; the other is sent once.
         report = runner().run(plans)
         assert not report.errors and len(report.takes) == 2
-        stats = _stats(server)
+        stats = emulator_stats(server)
         assert stats["submitted"] == 2 and stats["duplicates"] == 0
     finally:
         pg.cleanup()
@@ -401,7 +382,7 @@ def test_a_worker_cuts_and_splices_in_as_many_child_processes_as_it_is_given(emu
     assert run_cli("worker", "--journal", pg_url, "--until-idle") == 0  # nothing left: the default is still said
     assert given == [1, MEDIA_THREADS] and os.getpid() not in seen_pids
     assert [r.state for r in open_journal(pg_url).all()] == [JobState.TAKE_READY]
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
 
 
 def test_a_queued_job_whose_download_keeps_failing_is_held_back_then_leaves_the_queue_paid_once(
@@ -430,7 +411,7 @@ def test_a_queued_job_whose_download_keeps_failing_is_held_back_then_leaves_the_
     assert sum(d.startswith("failed in worker") for d in details) == WORKER_TRIES - 1
     assert any(d.startswith(f"left the queue after {WORKER_TRIES} failed tries") for d in details)
     assert time.monotonic() - started >= WORKER_TRIES - 1
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 1  # paid once
     downloads = stats["requests"]["download"]
     assert downloads <= WORKER_TRIES * 10, downloads  # bounded: WORKER_TRIES tries of the client's few attempts
@@ -463,7 +444,7 @@ def test_a_worker_doing_several_jobs_at_once_shares_one_runner_and_two_journal_c
             time.sleep(0.05)
         log.seek(0)
         assert worker.returncode == 0, log.read()
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 6 and stats["duplicates"] == 0 and stats["max_active"] == 4  # gmi's four places
     assert 1 <= most <= 2, most  # the worker's queue and the one runner of its run
 
@@ -477,7 +458,7 @@ def test_ctrl_c_stops_a_worker_as_it_stops_run_its_claims_given_back_at_once_and
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0
     with open(tmp_path / "w.log", "w+") as log:
         worker = _spawn(_cli("worker", "--journal", pg_url, "--jobs", "3", "--lease", "60"), log)
-        _wait_for(pg_url, lambda rows: sum(r.state == JobState.SUBMITTED for r in rows) >= 2)
+        wait_for_rows(pg_url, lambda rows: sum(r.state == JobState.SUBMITTED for r in rows) >= 2)
         worker.send_signal(signal.SIGINT)
         code = worker.wait(timeout=30)
         log.seek(0)
@@ -485,10 +466,10 @@ def test_ctrl_c_stops_a_worker_as_it_stops_run_its_claims_given_back_at_once_and
     assert code == 130, printed
     journal = open_journal(pg_url)
     assert journal.claims() == []  # given back now, not in 60 s when their leases would run out
-    submitted = _stats(server)["submitted"]
+    submitted = emulator_stats(server)["submitted"]
     assert submitted >= 2 and all(r.state != JobState.SUBMITTING for r in journal.all())  # every paid one known
     # Another worker finishes them: the jobs already at the host are polled, not sent again.
     assert run_cli("worker", "--journal", pg_url, "--until-idle", "--lease", "2") == 0
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 3 and stats["duplicates"] == 0
     assert [r.state for r in open_journal(pg_url).all()] == [JobState.TAKE_READY] * 3

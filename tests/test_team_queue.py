@@ -7,8 +7,8 @@ from __future__ import annotations
 import signal
 import time
 
-from conftest import EMULATOR_KEY, run_cli
-from test_team import NO_CONTEXT, _stats, _worker_until_a_submit
+from conftest import EMULATOR_KEY, emulator_stats, run_cli
+from test_team import NO_CONTEXT, _worker_until_a_submit
 
 from otio_retake.jobs.store import JobState, open_journal
 
@@ -26,7 +26,7 @@ def test_cancel_on_the_shared_journal_cancels_at_the_host(emulator, samples, tmp
     printed = capsys.readouterr().out
     assert "sky take A: cancelled at the host" in printed and "1 job(s) cancelled (run " in printed
     assert [r.state for r in open_journal(pg_url).all()] == [JobState.CANCELLED]
-    assert _stats(server)["by_status"] == {"cancelled": 1}
+    assert emulator_stats(server)["by_status"] == {"cancelled": 1}
 
 
 def test_cancel_on_a_shared_journal_cancels_one_runs_jobs_never_everyones(emulator, samples, tmp_path, pg_url,
@@ -65,7 +65,7 @@ def test_cancel_on_a_shared_journal_cancels_one_runs_jobs_never_everyones(emulat
     assert {r.range_name: r.state for r in journal.all()} == {"sky": JobState.CANCELLED,
                                                               "crossing": JobState.CANCELLED}
     assert not journal.claims()
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 1 and stats["by_status"] == {"cancelled": 1}
     assert [s for s, _ in journal.events(mine[0])] == [JobState.PLANNED, JobState.CANCELLED]
 
@@ -89,7 +89,7 @@ def test_a_queued_job_that_needs_a_person_leaves_the_queue_instead_of_being_retr
     [record] = journal.all()
     assert record.state == JobState.SUBMITTING and record.claimed_by is None and journal.queue_busy() == 0
     assert any((d or "").startswith("left the queue: ") for _, d in journal.events(record.plan_key))
-    assert _stats(server)["submitted"] == 1  # sent once, never again without the user's word
+    assert emulator_stats(server)["submitted"] == 1  # sent once, never again without the user's word
 
 
 def test_a_job_cancelled_while_its_runner_is_about_to_send_it_is_not_sent(emulator, samples, tmp_path, pg_url,
@@ -118,7 +118,7 @@ def test_a_job_cancelled_while_its_runner_is_about_to_send_it_is_not_sent(emulat
     report = runner.run(plans)
     [(_, error)] = report.errors
     assert isinstance(error, JobCancelledError) and "not submitted" in error.message
-    assert _stats(server)["submitted"] == 0
+    assert emulator_stats(server)["submitted"] == 0
     [record] = open_journal(pg_url).all()
     assert record.state == JobState.CANCELLED and record.claimed_by is None
 
@@ -137,13 +137,13 @@ def test_a_run_finishing_a_queued_run_spends_the_budget_it_was_queued_under(emul
                    "--budget-usd", limit, "--budget-scope", "prodA") == 0
     # A worker does what fits; the rest leave the queue for a person (the budget would be passed).
     assert run_cli("worker", "--journal", pg_url, "--until-idle") == 0
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
     capsys.readouterr()
     # The editor finishes it with a plain run, as the README's last step shows: no --budget-scope given. The
     # jobs out of the queue are still the budget's.
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base) != 0
     assert "not submitted, the budget 'prodA' has $" in " ".join(capsys.readouterr().err.split())
-    stats = _stats(server)
+    stats = emulator_stats(server)
     assert stats["submitted"] == 1
     assert stats["requests"]["upload"] == 1  # nothing uploaded that the budget could not pay for
     journal = open_journal(pg_url)
@@ -172,7 +172,7 @@ def test_a_killed_workers_jobs_are_taken_at_once_by_a_worker_on_the_same_machine
     journal = open_journal(pg_url)
     assert journal.get(held.plan_key).state == JobState.TAKE_READY
     assert any("its process on this machine ended" in (d or "") for _, d in journal.events(held.plan_key))
-    assert _stats(server)["submitted"] == 1
+    assert emulator_stats(server)["submitted"] == 1
 
 
 def test_cancelling_one_timeline_keeps_a_job_a_run_of_another_timeline_shares(emulator, samples, tmp_path, pg_url,
@@ -201,7 +201,7 @@ def test_cancelling_one_timeline_keeps_a_job_a_run_of_another_timeline_shares(em
     assert open_journal(pg_url).get(job.plan_key).state == JobState.PLANNED
     assert run_cli("cancel", "--journal", pg_url, "--all") == 0
     assert open_journal(pg_url).get(job.plan_key).state == JobState.CANCELLED
-    assert _stats(server)["submitted"] == 0
+    assert emulator_stats(server)["submitted"] == 0
 
 
 def test_a_worker_whose_key_is_refused_stops_at_once_and_leaves_the_queue_to_the_others(emulator, samples, tmp_path,
@@ -219,10 +219,10 @@ def test_a_worker_whose_key_is_refused_stops_at_once_and_leaves_the_queue_to_the
     assert "401" in capsys.readouterr().err
     journal = open_journal(pg_url)
     assert journal.queue_busy() == 3 and not journal.claims()  # still queued, for a worker that can
-    assert _stats(server)["submitted"] == 0 and _stats(server)["requests"].get("upload", 0) <= 2
+    assert emulator_stats(server)["submitted"] == 0 and emulator_stats(server)["requests"].get("upload", 0) <= 2
     monkeypatch.setenv("FAL_KEY", EMULATOR_KEY)
     assert run_cli("worker", "--journal", pg_url, "--until-idle") == 0
-    assert _stats(server)["submitted"] == 3 and all(r.state == JobState.TAKE_READY for r in journal.all())
+    assert emulator_stats(server)["submitted"] == 3 and all(r.state == JobState.TAKE_READY for r in journal.all())
 
 
 def test_a_worker_says_a_job_cancelled_while_it_had_it_was_cancelled_not_failed(emulator, samples, tmp_path, pg_url,
@@ -247,4 +247,4 @@ def test_a_worker_says_a_job_cancelled_while_it_had_it_was_cancelled_not_failed(
     capsys.readouterr()
     assert run_cli("worker", "--journal", pg_url, "--until-idle") == 0
     assert "0 job(s) done, 0 failed, 1 cancelled meanwhile" in capsys.readouterr().out
-    assert _stats(server)["submitted"] == 0
+    assert emulator_stats(server)["submitted"] == 0

@@ -29,7 +29,7 @@ import re
 import socket
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -350,6 +350,11 @@ class Store(ABC):
 
     #: The journal's URL as it may be shown (no password).
     url: str
+
+    #: The clock leases are timed by, in seconds since the epoch; None: the server's (PostgreSQL, so machines
+    #: whose clocks differ agree) or this machine's (SQLite). A seam: tests set one they move by hand, so a lease
+    #: test never races the wall clock on a loaded machine.
+    lease_clock: Callable[[], float] | None = None
 
     @abstractmethod
     def close(self) -> None: ...

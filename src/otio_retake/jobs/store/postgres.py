@@ -80,6 +80,10 @@ def _now() -> str:
 
 
 class PostgresJournal(Store):
+    def _lease_now(self) -> str:
+        """SQL for the lease clock's now: the server's, or the seam's as a literal (a float, never user text)."""
+        return _NOW if self.lease_clock is None else f"{float(self.lease_clock())!r}::double precision"
+
     def __init__(self, url: str, *, retry_seconds: float | None = None, connect_timeout: int = 5) -> None:
         parsed = parse_postgres_url(url)  # before anything else: a URL read two ways may leak its password
         try:
@@ -328,11 +332,12 @@ class PostgresJournal(Store):
     # -------------------------------------------------------------------------- claims
     def claim(self, plan_key: str, owner: str, lease_seconds: float, *, dead: str | None = None) -> str | None:
         def body(cur):
+            lease_now = self._lease_now()
             # One statement: SKIP LOCKED, a row another runner is claiming this instant is simply not ours to take
             # now; taken if free, its lease ran out, or it is already ours (or a dead process's of this machine).
-            cur.execute(f"WITH old AS (SELECT plan_key, claimed_by, lease_until, {_NOW} AS now FROM jobs "
+            cur.execute(f"WITH old AS (SELECT plan_key, claimed_by, lease_until, {lease_now} AS now FROM jobs "
                         "WHERE plan_key = %(key)s FOR UPDATE SKIP LOCKED) "
-                        f"UPDATE jobs SET claimed_by = %(owner)s, lease_until = {_NOW} + %(lease)s FROM old "
+                        f"UPDATE jobs SET claimed_by = %(owner)s, lease_until = {lease_now} + %(lease)s FROM old "
                         "WHERE jobs.plan_key = old.plan_key AND (old.claimed_by IS NULL OR "
                         "COALESCE(old.lease_until, 0) <= old.now OR old.claimed_by = %(owner)s OR "
                         "old.claimed_by = %(dead)s) RETURNING old.claimed_by AS was",
@@ -348,9 +353,10 @@ class PostgresJournal(Store):
 
     def renew(self, owner: str, lease_seconds: float) -> int:
         def body(cur):  # the places and the jobs in one statement
-            cur.execute(f"WITH places AS (UPDATE host_slots SET lease_until = {_NOW} + %(lease)s "
+            lease_now = self._lease_now()
+            cur.execute(f"WITH places AS (UPDATE host_slots SET lease_until = {lease_now} + %(lease)s "
                         "WHERE claimed_by = %(owner)s) "
-                        f"UPDATE jobs SET lease_until = {_NOW} + %(lease)s WHERE claimed_by = %(owner)s",
+                        f"UPDATE jobs SET lease_until = {lease_now} + %(lease)s WHERE claimed_by = %(owner)s",
                         {"lease": lease_seconds, "owner": owner})
             return cur.rowcount
 
@@ -363,7 +369,8 @@ class PostgresJournal(Store):
 
     def holder(self, plan_key: str) -> Claim | None:
         def body(cur):
-            cur.execute(f"SELECT claimed_by, lease_until - {_NOW} AS left FROM jobs WHERE plan_key = %s",
+            lease_now = self._lease_now()
+            cur.execute(f"SELECT claimed_by, lease_until - {lease_now} AS left FROM jobs WHERE plan_key = %s",
                         (plan_key,))
             return cur.fetchone()
 
@@ -374,8 +381,10 @@ class PostgresJournal(Store):
 
     def claims(self) -> list[dict]:
         def body(cur):
-            cur.execute(f"SELECT plan_key, range_name, takes, claimed_by, lease_until - {_NOW} AS seconds_left "
-                        f"FROM jobs WHERE claimed_by IS NOT NULL AND lease_until > {_NOW} ORDER BY range_name, takes")
+            lease_now = self._lease_now()
+            cur.execute(f"SELECT plan_key, range_name, takes, claimed_by, lease_until - {lease_now} AS seconds_left "
+                        f"FROM jobs WHERE claimed_by IS NOT NULL AND lease_until > {lease_now} "
+                        "ORDER BY range_name, takes")
             return cur.fetchall()
 
         return [dict(r) for r in self._tx(body)]
@@ -397,11 +406,14 @@ class PostgresJournal(Store):
             self._places[host] = limit
 
         def body(cur):
+            lease_now = self._lease_now()
             # One statement; SKIP LOCKED: two runners taking places at once each get a different one, neither waits.
             cur.execute(f"WITH free AS (SELECT slot FROM host_slots WHERE host = %(host)s AND slot < %(limit)s AND "
-                        f"(claimed_by IS NULL OR lease_until < {_NOW}) ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                        f"UPDATE host_slots SET claimed_by = %(owner)s, plan_key = %(key)s, lease_until = {_NOW} + "
-                        "%(lease)s FROM free WHERE host_slots.host = %(host)s AND host_slots.slot = free.slot "
+                        f"(claimed_by IS NULL OR lease_until < {lease_now}) "
+                        "ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED) "
+                        "UPDATE host_slots SET claimed_by = %(owner)s, plan_key = %(key)s, "
+                        f"lease_until = {lease_now} + %(lease)s FROM free "
+                        "WHERE host_slots.host = %(host)s AND host_slots.slot = free.slot "
                         "RETURNING host_slots.slot",
                         {"host": host, "limit": limit, "owner": owner, "key": plan_key, "lease": lease_seconds})
             row = cur.fetchone()
@@ -416,8 +428,10 @@ class PostgresJournal(Store):
 
     def slots(self) -> list[dict]:
         def body(cur):
-            cur.execute(f"SELECT host, slot, claimed_by, plan_key, lease_until - {_NOW} AS seconds_left "
-                        f"FROM host_slots WHERE claimed_by IS NOT NULL AND lease_until > {_NOW} ORDER BY host, slot")
+            lease_now = self._lease_now()
+            cur.execute(f"SELECT host, slot, claimed_by, plan_key, lease_until - {lease_now} AS seconds_left "
+                        f"FROM host_slots WHERE claimed_by IS NOT NULL AND lease_until > {lease_now} "
+                        "ORDER BY host, slot")
             return cur.fetchall()
 
         return [dict(r) for r in self._tx(body)]
@@ -474,11 +488,12 @@ class PostgresJournal(Store):
     def claim_next(self, owner: str, lease_seconds: float, *, dead: Iterable[str] = ()
                    ) -> tuple[str, str, str | None] | None:
         def body(cur):
+            lease_now = self._lease_now()
             # One statement; SKIP LOCKED: workers asking at once each get a different job, none waits on another.
             cur.execute(f"WITH next AS (SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND "
-                        f"state = ANY(%(states)s) AND (claimed_by IS NULL OR lease_until < {_NOW} OR "
+                        f"state = ANY(%(states)s) AND (claimed_by IS NULL OR lease_until < {lease_now} OR "
                         "claimed_by = ANY(%(dead)s)) ORDER BY created_at, plan_key LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                        f"UPDATE jobs SET claimed_by = %(owner)s, lease_until = {_NOW} + %(lease)s FROM next "
+                        f"UPDATE jobs SET claimed_by = %(owner)s, lease_until = {lease_now} + %(lease)s FROM next "
                         "WHERE jobs.plan_key = next.plan_key RETURNING next.plan_key, next.run_id, next.claimed_by",
                         {"states": list(WORKABLE_STATES), "owner": owner, "lease": lease_seconds,
                          "dead": list(dead)})
@@ -491,8 +506,9 @@ class PostgresJournal(Store):
 
     def queue_holders(self) -> set[str]:
         def body(cur):
+            lease_now = self._lease_now()
             cur.execute("SELECT DISTINCT claimed_by FROM jobs WHERE run_id IS NOT NULL AND claimed_by IS NOT NULL "
-                        f"AND lease_until > {_NOW}")
+                        f"AND lease_until > {lease_now}")
             return cur.fetchall()
 
         return {r["claimed_by"] for r in self._tx(body, one_statement=True)}

@@ -30,6 +30,9 @@ def _now() -> str:
 class SQLiteJournal(Store):
     """One SQLite file; every write is its own committed transaction."""
 
+    def _lease_now(self) -> float:
+        return self.lease_clock() if self.lease_clock is not None else time.time()
+
     def __init__(self, path: str | Path, *, create: bool = True, missing_hint: str | None = None) -> None:
         """``create=False``: refuse a file that does not exist (``missing_hint`` says what to do) instead of
         making it and its folders (commands that only read or work on a journal someone made)."""
@@ -236,7 +239,7 @@ class SQLiteJournal(Store):
             row = db.execute("SELECT claimed_by, lease_until FROM jobs WHERE plan_key = ?", (plan_key,)).fetchone()
             if row is None:
                 raise KeyError(plan_key)
-            now = time.time()
+            now = self._lease_now()
             held = row["claimed_by"] is not None and (row["lease_until"] or 0) > now
             if held and row["claimed_by"] not in (owner, dead):
                 return None
@@ -249,7 +252,7 @@ class SQLiteJournal(Store):
         return self._tx(body)
 
     def renew(self, owner: str, lease_seconds: float) -> int:
-        until = time.time() + lease_seconds
+        until = self._lease_now() + lease_seconds
 
         def body(db):
             db.execute("UPDATE host_slots SET lease_until = ? WHERE claimed_by = ?", (until, owner))
@@ -267,11 +270,11 @@ class SQLiteJournal(Store):
                                    (plan_key,)).fetchone()
         if row is None or row["claimed_by"] is None:
             return None
-        left = (row["lease_until"] or 0) - time.time()
+        left = (row["lease_until"] or 0) - self._lease_now()
         return Claim(row["claimed_by"], left) if left > 0 else None
 
     def claims(self) -> list[dict]:
-        now = time.time()
+        now = self._lease_now()
         with self._lock:
             rows = self._db.execute("SELECT plan_key, range_name, takes, claimed_by, lease_until FROM jobs WHERE "
                                     "claimed_by IS NOT NULL AND lease_until > ? ORDER BY range_name, takes",
@@ -290,7 +293,7 @@ class SQLiteJournal(Store):
         def body(db):
             db.executemany("INSERT OR IGNORE INTO host_slots (host, slot) VALUES (?, ?)",
                            [(host, n) for n in range(limit)])
-            now = time.time()
+            now = self._lease_now()
             row = db.execute("SELECT slot FROM host_slots WHERE host = ? AND slot < ? AND (claimed_by IS NULL OR "
                              "lease_until < ?) ORDER BY slot LIMIT 1", (host, limit, now)).fetchone()
             if row is None:
@@ -309,9 +312,9 @@ class SQLiteJournal(Store):
         with self._lock:
             rows = self._db.execute("SELECT host, slot, claimed_by, plan_key, lease_until FROM host_slots WHERE "
                                     "claimed_by IS NOT NULL AND lease_until > ? ORDER BY host, slot",
-                                    (time.time(),)).fetchall()
+                                    (self._lease_now(),)).fetchall()
         return [{"host": r["host"], "slot": r["slot"], "claimed_by": r["claimed_by"], "plan_key": r["plan_key"],
-                 "seconds_left": r["lease_until"] - time.time()} for r in rows]
+                 "seconds_left": r["lease_until"] - self._lease_now()} for r in rows]
 
     def set_budget(self, scope: str, limit_usd: float) -> None:
         self._tx(lambda db: db.execute("INSERT INTO budgets (scope, limit_usd) VALUES (?, ?) ON CONFLICT (scope) "
@@ -360,7 +363,7 @@ class SQLiteJournal(Store):
         gone = f" OR claimed_by IN ({', '.join('?' * len(dead))})" if dead else ""
 
         def body(db):
-            now = time.time()
+            now = self._lease_now()
             row = db.execute(f"SELECT plan_key, run_id, claimed_by FROM jobs WHERE run_id IS NOT NULL AND state IN "
                              f"({marks}) AND (claimed_by IS NULL OR lease_until < ?{gone}) "
                              "ORDER BY created_at, plan_key LIMIT 1", (*WORKABLE_STATES, now, *dead)).fetchone()
@@ -375,7 +378,7 @@ class SQLiteJournal(Store):
     def queue_holders(self) -> set[str]:
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT claimed_by FROM jobs WHERE run_id IS NOT NULL AND claimed_by "
-                                    "IS NOT NULL AND lease_until > ?", (time.time(),)).fetchall()
+                                    "IS NOT NULL AND lease_until > ?", (self._lease_now(),)).fetchall()
         return {r["claimed_by"] for r in rows}
 
     def queue_busy(self) -> int:
