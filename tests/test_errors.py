@@ -36,9 +36,10 @@ def test_folder_instead_of_timeline(tmp_path, capsys):
 
 @pytest.mark.parametrize("name, content, says", [
     ("broken.otio", '{"OTIO_SCHEMA": "Timeline.1", "tracks": ', "could not be parsed as otio_json"),
-    ("broken.xml", "<xmeml><sequence><name>x</name>", "could not be parsed as fcp_xml"),
+    ("broken.xml", "<xmeml><sequence><name>x</name>", "is not well-formed XML"),
+    ("filter.xml", "<filter><effect><name>Time Remap</name></effect></filter>", "its root element is <filter>"),
     ("notes.txt", "hello", "unknown timeline format '.txt'"),
-    ("empty.edl", "TITLE: nothing\n", "no EDL events found"),
+    ("empty.edl", "some notes\n", "no EDL events found"),
 ])
 def test_unparsable_files_say_which_file_and_what(tmp_path, capsys, name, content, says):
     path = tmp_path / name

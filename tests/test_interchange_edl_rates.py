@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import pytest
 
 from conftest import decode_patterns, run_cli, take_file
 from media_sources import make_source
-from otio_retake.errors import TimelineReadError
 from otio_retake.timeline.edl_read import camera_rate
 from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges
 from otio_retake.timeline.read import read_timeline
@@ -62,11 +62,21 @@ def test_only_camera_rates_explain_a_longer_source():
     assert camera_rate(Fraction(24), 144, 144) is None
 
 
-def test_a_source_no_camera_rate_explains_is_still_refused_naming_the_event(tmp_path):
+def test_a_source_no_camera_rate_explains_skips_only_the_markers_over_its_event(tmp_path, capsys):
     path = tmp_path / "bad.edl"
-    path.write_text(HFR_CUT.replace("01:00:14:00", "01:00:12:10"))
-    with pytest.raises(TimelineReadError, match="line 4, event 001: source lasts 250 frames but record 144"):
-        read_timeline(path)
+    path.write_text(HFR_CUT.replace("01:00:14:00", "01:00:12:10")
+                    .replace("00:00:02:00 01:00:07:00 01:00:09:00", "00:00:06:00 01:00:07:00 01:00:13:00")
+                    .replace("* FROM CLIP NAME:  B001C001", "* FROM CLIP NAME:  B001C001\n"
+                             "* LOC: 01:00:09:00 RED     make it snow"))
+    timeline = read_timeline(path)  # the cut is read, laid out by its record; the event's clip says why
+    items = [(type(item).__name__, first, last) for item, first, last in
+             track_items(timeline, timeline.tracks[0], Fraction(24))]
+    assert items == [("Clip", 0, 144), ("Gap", 144, 168), ("Clip", 168, 312)]
+    assert run_cli("plan", path, "--json", "--default-length", "2", "--context", "0") == 6  # skipped; offline
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["make it snow"]["status"] == "offline" and rows["make it rain"]["status"] == "skipped"
+    assert rows["make it rain"]["record_in"] == "01:00:02:00"
+    assert "event 001 (line 4) has a source of 250 frames over 144 record frames" in rows["make it rain"]["reason"]
 
 
 def test_a_run_over_a_high_frame_rate_clip_shows_its_frames_at_its_own_rate(tmp_path, hfr_media):

@@ -82,8 +82,6 @@ def _edl(tmp_path, *events, fcm="FCM: NON-DROP FRAME"):
     (["001  AX       V     C        00:00:00:00 00:00:10:00 01:00:00:00 01:00:10:00",
       "002  BX       V     C        00:00:00:00 00:00:10:00 01:00:08:00 01:00:18:00"],
      "line 5, event 002: record 01:00:08:00-01:00:18:00 overlaps event 001 (line 4"),
-    (["001  AX       V     C        00:00:00:00 00:00:12:00 01:00:00:00 01:00:10:00"],
-     "line 4, event 001: source lasts 300 frames but record 250 frames, with no M2"),
     (["001  AX       V     C        00:00:10:00 00:00:00:00 01:00:00:00 01:00:10:00"],
      "line 4, event 001: source out is before source in"),
     (["001  AX       V     C        00:0X:11:00 00:00:12:00 01:00:00:00 01:00:01:00"],

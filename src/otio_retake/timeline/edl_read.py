@@ -74,8 +74,9 @@ def check_edl(doc: EdlDocument, rate: Fraction, source: str) -> None:
     """Refuse an edit that would be laid out wrongly, naming each line and event.
 
     Malformed timecodes, frame fields past the rate, out before in, record
-    ranges that overlap on one track, and source/record lengths that differ
-    without an ``M2`` speed line (or a freeze frame).
+    ranges that overlap on one track. (An event whose source and record lengths
+    differ without an ``M2`` line is laid out by its record and its clip says so:
+    ``mismatched_events``; only markers over it are skipped.)
     """
     problems: list[str] = [f"line {line}, event {number}: malformed event (a timecode is not HH:MM:SS:FF): '{text}'"
                            for line, number, text in doc.malformed]
@@ -95,11 +96,6 @@ def check_edl(doc: EdlDocument, rate: Fraction, source: str) -> None:
             problems.append(f"{where}: {which} out is before {which} in "
                             f"({e.src_in if which == 'source' else e.rec_in} -> "
                             f"{e.src_out if which == 'source' else e.rec_out})")
-            continue
-        if not e.has_speed_effect and not _same_length(e, rate, s_out - s_in, r_out - r_in) \
-                and camera_rate(rate, s_out - s_in, r_out - r_in) is None:
-            problems.append(f"{where}: source lasts {s_out - s_in} frames but record {r_out - r_in} frames, "
-                            "with no M2 speed line")
             continue
         events.append((e, r_in, r_out))
     for channel_group in sorted({_channel_group(e.channels) for e, _, _ in events}):
@@ -135,6 +131,24 @@ def camera_rate(rate: Fraction, src: int, rec: int) -> Fraction | None:
     return min(fits)[1] if fits else None
 
 
+def mismatched_events(doc: EdlDocument, rate: Fraction) -> dict[int, str]:
+    """Line -> why, for each event whose source lasts other than its record with no ``M2`` line and no camera
+    rate to explain it (a conform tool or hand edit out of step; the adapter's own timecode_mismatch.edl)."""
+    out = {}
+    for e in doc.events:
+        if e.has_speed_effect:
+            continue
+        try:
+            src = timecode_to_frames(e.src_out, rate) - timecode_to_frames(e.src_in, rate)
+            rec = timecode_to_frames(e.rec_out, rate) - timecode_to_frames(e.rec_in, rate)
+        except ValueError:
+            continue
+        if src >= 0 and rec > 0 and not _same_length(e, rate, src, rec) and camera_rate(rate, src, rec) is None:
+            out[e.line] = (f"its EDL event {e.number} (line {e.line}) has a source of {src} frames over {rec} record "
+                           "frames with no M2 speed line, so which source frames it shows is unknown")
+    return out
+
+
 def _camera_events(doc: EdlDocument, rate: Fraction) -> dict[int, Fraction]:
     """Line -> the clip's own rate, for each event that is a high-frame-rate clip (no M2, valid timecodes)."""
     out = {}
@@ -152,9 +166,9 @@ def _camera_events(doc: EdlDocument, rate: Fraction) -> dict[int, Fraction]:
     return out
 
 
-def _record_length_sources(text: str, doc: EdlDocument, rate: Fraction, lines: dict[int, Fraction]) -> str:
-    """The EDL with each high-frame-rate event's source out set to its source in + its record length, so
-    the adapter lays the cut out by the record (it takes a clip's length from its source)."""
+def _record_length_sources(text: str, doc: EdlDocument, rate: Fraction, lines: dict[int, object]) -> str:
+    """The EDL with each high-frame-rate (or mismatched) event's source out set to its source in + its record
+    length, so the adapter lays the cut out by the record (it takes a clip's length from its source)."""
     if not lines:
         return text
     out = text.splitlines(keepends=True)
@@ -190,6 +204,21 @@ def _clips_at_their_own_rate(timeline: otio.schema.Timeline, doc: EdlDocument, r
         raise TimelineReadError(f"line {missed[0].line}, event {missed[0].number}: a high-frame-rate clip "
                                 "(its source lasts longer than its record) could not be placed in the cut",
                                 path=source, hint="export the EDL again without effects on that event")
+
+
+def _say_mismatched(timeline: otio.schema.Timeline, doc: EdlDocument, rate: Fraction, lines: dict[int, str]) -> None:
+    """Each mismatched event's clip carries why (``metadata["otio_retake"]["edl_mismatch"]``): segments never
+    render it, so a marker over it is skipped with that reason and the rest of the cut goes on."""
+    if not lines:
+        return
+    start = global_start_frames(timeline, rate)
+    wanted = {(timecode_to_frames(e.rec_in, rate) - start, e.reel): lines[e.line] for e in doc.events if e.line in lines}
+    for track in timeline.tracks:
+        for clip in track.find_clips(shallow_search=True):
+            first = round(clip.range_in_parent().start_time.rescaled_to(float(rate)).value)
+            why = wanted.get((first, namespace(clip, "cmx_3600").get("reel")))
+            if why is not None:
+                clip.metadata.setdefault(NAMESPACE, {})["edl_mismatch"] = why
 
 
 def set_clip_rate(clip: otio.schema.Clip, clip_rate: Fraction, first: int, timecode_rate: Fraction) -> None:
@@ -233,13 +262,22 @@ def read_edl(text: str, *, fps: str | float | None = None, markers: str | None =
     doc = parse_edl(text)
     if not doc.events and doc.malformed:
         check_edl(doc, Fraction(24), source)  # says which lines are broken events
-    if not doc.events:
+    if not doc.events and doc.title is None and doc.fcm is None:
         raise TimelineReadError("no EDL events found (is this a CMX 3600 EDL?)", path=source)
     rate = edl_rate(doc, fps)
+    if not doc.events:  # an EDL of an empty cut, or of a track of titles and generators only (said in comments)
+        timeline = otio.schema.Timeline(doc.title or "", global_start_time=RationalTime(0, float(rate)))
+        timeline.metadata[NAMESPACE] = {"edl": {"fcm": doc.fcm, "rate": str(rate), "rate_from": _rate_from(doc, fps),
+                                                "drop_frame": bool(doc.drop_frame) and is_drop_frame_rate(rate)}}
+        if markers is not None:
+            overlay_markers(timeline, markers, source=markers_source)
+        return timeline
     check_edl(doc, rate, source)
     camera = _camera_events(doc, rate)
+    mismatched = mismatched_events(doc, rate)
     try:
-        timeline = otio.adapters.read_from_string(_record_length_sources(text, doc, rate, camera), "cmx_3600",
+        timeline = otio.adapters.read_from_string(_record_length_sources(text, doc, rate, {**camera, **mismatched}),
+                                                  "cmx_3600",
                                                   rate=float(rate), ignore_timecode_mismatch=True)
     except Exception as exc:  # the adapter raises its own parse errors and plain ValueErrors
         raise TimelineReadError(f"could not be parsed as a CMX 3600 EDL at {float(rate):g} fps: {exc}",
@@ -249,6 +287,7 @@ def read_edl(text: str, *, fps: str | float | None = None, markers: str | None =
     drop = drop and is_drop_frame_rate(rate)
     _move_record_start_to_global(timeline, rate)
     _clips_at_their_own_rate(timeline, doc, rate, camera, source)
+    _say_mismatched(timeline, doc, rate, mismatched)
     # The adapter's LOC markers sit at media time and miss drop-frame ones: rebuilt from the text.
     for clip in timeline.find_clips():
         del clip.markers[:]

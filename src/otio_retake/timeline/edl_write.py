@@ -533,8 +533,11 @@ def _number(value) -> str:
 
 
 def check_edl_writable(timeline: otio.schema.Timeline) -> None:
-    """Refuse before any work what the EDL writer would refuse after it."""
-    for _, _, label in edl_groups(timeline):
+    """Refuse before any work what the EDL writer would refuse after it (an empty timeline too: no file)."""
+    groups = edl_groups(timeline)
+    if not groups:
+        write_edl_for_track(timeline)  # says there is nothing to write
+    for _, _, label in groups:
         write_edl_for_track(timeline, label)
 
 

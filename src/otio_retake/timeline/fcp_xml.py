@@ -79,14 +79,24 @@ def _parser_class():
 
 def read_fcp_xml(text: str, *, source: str = "FCP XML") -> otio.schema.Timeline:
     try:
-        sequences = _parser_class()(ET.fromstring(text)).top_level_sequences()
-        if not sequences:
-            raise ValueError("No top-level sequences found")
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise TimelineReadError(f"is not well-formed XML ({exc})", path=source,
+                                hint="check that the file is a complete FCP 7 XML (xmeml) export") from exc
+    if root.tag != "xmeml":  # e.g. a lone <filter> (a saved effect, as premiere_example_filter.xml) or FCPXML
+        raise TimelineReadError(f"is not an FCP 7 XML timeline: its root element is <{root.tag}>, not <xmeml>",
+                                path=source, hint="export the sequence with File > Export > Final Cut Pro XML "
+                                "(an FCPXML file needs the .fcpxml extension)")
+    try:
+        sequences = _parser_class()(root).top_level_sequences()
         result = sequences[0] if len(sequences) == 1 else \
             otio.schema.SerializableCollection(name="Sequences", children=sequences)
     except Exception as exc:  # ParseError, KeyError, TypeError... from a malformed file
         raise TimelineReadError(f"could not be parsed as fcp_xml: {type(exc).__name__}: {exc}", path=source,
                                 hint="check that the file is a complete FCP 7 XML (xmeml) export") from exc
+    if not sequences:
+        raise TimelineReadError("holds no sequence (an FCP 7 XML timeline is an <xmeml> with a <sequence>)",
+                                path=source, hint="export the sequence itself, not a bin or clips")
     if isinstance(result, otio.schema.SerializableCollection):
         timelines = list(result.find_children(descended_from_type=otio.schema.Timeline))
         if not timelines:

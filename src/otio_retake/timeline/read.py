@@ -104,8 +104,6 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
             overlay_markers(timeline, markers_text, source=str(markers))
     if avid_list is not None:
         overlay_marker_list(timeline, avid_list, source=str(markers))
-    if not timeline.find_clips():
-        raise TimelineReadError("the timeline has no clips", path=str(path))
     timeline.metadata.setdefault(NAMESPACE, {})["source_file"] = str(path)
     if markers is not None:
         timeline.metadata[NAMESPACE]["markers_file"] = str(markers)

@@ -392,6 +392,9 @@ def time_effect(item, *, skip_time_map: bool | None = None) -> str | None:
     if skip_time_map is None:
         fcpxml = item.metadata.get("fcpxml")
         skip_time_map = bool(fcpxml.get("speed")) if hasattr(fcpxml, "get") else False
+    mismatch = item.metadata.get("otio_retake")
+    if hasattr(mismatch, "get") and mismatch.get("edl_mismatch"):  # edl_read: source and record out of step
+        return f"source that does not match its record: {mismatch['edl_mismatch']}"
     for effect in item.effects:
         if skip_time_map and isinstance(effect, otio.schema.LinearTimeWarp) and effect.name == "timeMap":
             continue

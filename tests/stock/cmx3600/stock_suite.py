@@ -33,8 +33,8 @@ DIFFERENCES = {
                                           "(otio-retake writes one EDL per track)",
     "EDLAdapterTest::test_invalid_edl_style_raises_exception": _DOC + "edl-errors: refusals are otio-retake's typed "
                                                                       "errors, naming the file, line and event",
-    "EDLAdapterTest::test_invalid_record_timecode": _DOC + "edl-errors: refusals are otio-retake's typed errors, "
-                                                           "naming the file, line and event",
+    "EDLAdapterTest::test_invalid_record_timecode": _DOC + "edl-timecode-mismatch: an event out of step is laid "
+                                                           "out at its record; only markers over it are skipped",
     "EDLAdapterTest::test_can_read_frame_cut_points": _DOC + "edl-frame-counts: events timed in frame counts, not "
                                                              "timecode, are refused naming each line",
 }
