@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := demo_out
 
-.PHONY: setup qt-deps demo test bench clean tools postgres
+.PHONY: setup qt-deps demo test bench clean tools postgres gpu-check
 
 # Compiled here (only what changed): where PYTHONDONTWRITEBYTECODE is set, as on this CI machine, every
 # otio-retake process (the tests start dozens) would otherwise compile the package from source again.
@@ -67,6 +67,11 @@ bench: setup qt-deps postgres
 	$(BIN)/python benchmarks/bench_bridge.py
 	$(BIN)/python benchmarks/bench_studio.py
 	$(BIN)/python benchmarks/bench_team.py
+
+# On a machine with a CUDA GPU and the weights (README, "Local GPUs"): one real retake per local host.
+gpu-check: setup
+	$(BIN)/pip install -q -e '.[local]'
+	$(BIN)/python benchmarks/gpu_check.py
 
 clean:
 	rm -rf $(OUT) sample_timelines/media sample_timelines/*.retake

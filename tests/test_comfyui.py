@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from fractions import Fraction
 from pathlib import Path
 
 import httpx
@@ -236,3 +237,72 @@ def test_client_reads_progress_from_the_websocket_and_cancels_a_running_prompt(e
 
     asyncio.run(go())
     server.state.jobs[next(iter(server.state.jobs))].rendered.wait(30)
+
+
+# ------------------------------------------------------------------------------ ltx-local, with a fake pipeline
+@pytest.fixture
+def weights(tmp_path, monkeypatch):
+    checkpoint, gemma = tmp_path / "ltx-2.safetensors", tmp_path / "gemma"
+    checkpoint.write_bytes(b"weights")
+    gemma.mkdir()
+    monkeypatch.setenv("OTIO_RETAKE_LTX_CHECKPOINT", str(checkpoint))
+    monkeypatch.setenv("OTIO_RETAKE_GEMMA_ROOT", str(gemma))
+    return checkpoint, gemma
+
+
+def test_ltx_local_sends_8k_plus_1_frames_in_multiples_of_32_and_gives_back_the_true_rate_and_size(
+        tmp_path, weights):
+    import fake_ltx_pipelines as fake
+    from conftest import decode_patterns
+    from otio_retake.media.probe import probe
+    from otio_retake.model import Mode
+    from otio_retake.providers import make_provider
+    from otio_retake.providers.base import RetakeRequest, Succeeded
+    fake.CALLS.clear()
+    rate = Fraction(24000, 1001)
+    source = make_source(tmp_path / "ntsc.mp4", clip_id=3, frames=100, rate=rate)
+    provider = make_provider("ltx-local", results_dir=tmp_path / "engine", library=lambda: fake.LIBRARY)
+
+    async def go():
+        video = await provider.upload(source)
+        request = RetakeRequest(video=video, start_seconds=float(9 / rate), duration_seconds=float(16 / rate),
+                                prompt="p", mode=Mode.VIDEO, seed=5, idempotency_key="k1")
+        handle = await provider.submit(request)
+        status = await provider.poll(handle)
+        assert isinstance(status, Succeeded)
+        await provider.download(status, tmp_path / "result.mp4")
+        again = await provider.submit(request)  # the same job again (a resumed run): not generated twice
+        assert again == handle and await provider.find_job(request) == handle
+
+    asyncio.run(go())
+    [call] = fake.CALLS[-1:]
+    assert call["frames"] == 97 and call["size"] == (320, 192) and call["regenerated"] == (9, 25)
+    assert len(fake.CALLS) == 1
+    result = probe(tmp_path / "result.mp4")
+    assert (result.width, result.height, result.frames) == (320, 180, 97)
+    assert Fraction(result.rate).limit_denominator(1001) == rate  # written at 23, re-timed to 23.976
+    assert decode_patterns(tmp_path / "result.mp4") == [(i, 3) for i in range(97)]
+
+
+def test_ltx_local_says_in_one_line_what_it_lacks_before_loading_anything(tmp_path, weights, monkeypatch):
+    from otio_retake.errors import EngineError, InputError
+    from otio_retake.providers.ltx_local import load_library, weights as find_weights
+    with pytest.raises(EngineError, match="optional \\[local\\] extra"):  # no torch on this machine
+        load_library()
+    monkeypatch.setenv("OTIO_RETAKE_LTX_CHECKPOINT", str(tmp_path / "nowhere.safetensors"))
+    with pytest.raises(InputError, match="nowhere.safetensors does not exist"):
+        find_weights(None, None)
+
+
+def test_ltx_local_run_makes_frame_exact_takes_through_the_fake_pipeline(samples, tmp_path, weights, monkeypatch):
+    import fake_ltx_pipelines as fake
+    from conftest import decode_patterns, run_cli, source_frame_at, take_file
+    fake.CALLS.clear()
+    monkeypatch.setattr("otio_retake.providers.ltx_local.load_library", lambda: fake.LIBRARY)
+    assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "out.otio", "--provider", "ltx-local",
+                   "--workspace", tmp_path / "ws", "--marker-prefix", "sky", "--poll-interval", "0.05") == 0
+    [call] = fake.CALLS
+    lo, hi = call["regenerated"]
+    assert lo <= 48 and hi >= 48 + 72  # every marked frame regenerated (the section widened to blocks)
+    patterns = decode_patterns(take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4"))
+    assert patterns[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]

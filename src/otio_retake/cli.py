@@ -126,6 +126,10 @@ def _doctor_host_command(host: str) -> None:
     def doctor_host_cmd(do_probe, yes, base_url, poll_interval):
         """What docs/hosts.md could not confirm about this host; --probe checks it for a few cents."""
         import tempfile
+        if host == "ltx-local":  # this machine: the extra, CUDA and the weight files
+            from .providers.ltx_local import readiness as local_readiness
+            _print_findings(local_readiness())
+            return
         if host == "comfyui":  # a studio's own server: readiness, nothing to probe for money
             from . import pipeline
             _doctor_comfyui(pipeline.parse_base_urls((base_url,), host).get(host) if base_url else None)
@@ -167,7 +171,10 @@ def _doctor_comfyui(base_url: str | None) -> None:
     from .providers import WORKFLOW_ENV
     from .providers.comfyui import readiness
     workflow = Path(os.environ[WORKFLOW_ENV]) if os.environ.get(WORKFLOW_ENV) else None
-    findings = readiness(base_url, workflow)
+    _print_findings(readiness(base_url, workflow))
+
+
+def _print_findings(findings) -> None:
     for ok, what, fix in findings:
         out.print(f"{'ok ' if ok else 'NO '} {what}" + (f"\n     fix: {fix}" if fix else ""), highlight=False)
     if not all(ok for ok, _, _ in findings):

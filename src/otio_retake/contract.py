@@ -594,13 +594,13 @@ def run_report(result) -> Report:
 
 def provider_rows() -> list[ProviderRow]:
     """Every engine with its limits, price basis and where its key is found (``providers --json``)."""
-    from .providers import HOSTS, key_source, provider_names
+    from .providers import HOSTS, LOCAL, key_source, provider_names
     rows = []
     for name in provider_names():
         limits = provider_limits(name)
-        host = HOSTS.get(name)
+        host = HOSTS.get(name) or LOCAL.get(name)
         rows.append(ProviderRow(
-            name=name, model=host.model if host else "preview", key_env=host.key_env if host else None,
+            name=name, model=host.model if host else "preview", key_env=getattr(host, "key_env", None) or None,
             key=key_source(name), section_seconds=(limits.min_section_seconds, limits.max_section_seconds),
             min_input_frames=limits.min_input_frames, max_input_seconds=limits.max_input_seconds,
             max_input_bytes=limits.max_input_bytes, max_size=(limits.max_width, limits.max_height),

@@ -18,6 +18,7 @@ from .comfyui import ComfyUIProvider
 from .fal import FalProvider
 from .gmi import GmiProvider
 from .hosted import HostedProvider
+from .ltx_local import LTX_LOCAL_LIMITS, LtxLocalProvider
 from .ltx import LtxProvider
 from .oxen import OxenLtx2Provider, OxenProvider
 from .preview import PREVIEW_LIMITS, PreviewProvider
@@ -37,19 +38,26 @@ HOSTS: dict[str, type[HostedProvider]] = {
 WORKFLOW_ENV = "OTIO_RETAKE_COMFYUI_WORKFLOW"  # --workflow's default: a studio's own ComfyUI graph
 
 
+LOCAL = {"ltx-local": LtxLocalProvider}  # engines in this process on this machine's GPU (no HTTP, no key)
+
+
 def provider_names() -> list[str]:
-    return ["preview", *HOSTS]
+    return ["preview", *HOSTS, *LOCAL]
 
 
 def accepts_seed(name: str) -> bool:
     """Whether a host's API takes a seed (documented); elsewhere none is sent, so none is listed."""
     provider_limits(name)  # unknown names fail with the list of known ones
+    if name in LOCAL:
+        return LOCAL[name].accepts_seed
     return PreviewProvider.accepts_seed if name == "preview" else HOSTS[name].accepts_seed
 
 
 def provider_limits(name: str) -> Limits:
     if name == "preview":
         return PREVIEW_LIMITS
+    if name in LOCAL:
+        return LOCAL[name].limits
     try:
         return HOSTS[name].limits
     except KeyError:
@@ -65,6 +73,8 @@ def _keyring_key(name: str) -> str | None:
 
 
 def find_key(name: str) -> str | None:
+    if name in LOCAL:
+        return ""
     cls = HOSTS[name]
     if not getattr(cls, "needs_key", True):
         return ""
@@ -73,7 +83,7 @@ def find_key(name: str) -> str | None:
 
 def key_source(name: str) -> str | None:
     """Where the key for a host comes from ("env LTX_API_KEY", "keyring"), never the key."""
-    if name == "preview" or not getattr(HOSTS[name], "needs_key", True):
+    if name == "preview" or name in LOCAL or not getattr(HOSTS[name], "needs_key", True):
         return "not needed"
     cls = HOSTS[name]
     key, where = os.environ.get(cls.key_env), f"env {cls.key_env}"
@@ -89,6 +99,9 @@ def make_provider(name: str, *, results_dir: Path, base_url: str | None = None, 
     provider_limits(name)  # unknown names fail with the list of known ones
     if name == "preview":
         return PreviewProvider(results_dir)  # local: no HTTP options apply
+    if name in LOCAL:  # this machine's GPU: its options are the weights (or their environment variables)
+        return LOCAL[name](results_dir, **{k: v for k, v in options.items()
+                                           if k in ("checkpoint", "gemma_root", "library")})
     if not getattr(HOSTS[name], "needs_key", True):  # a studio's own server
         if name == "comfyui" and "workflow" not in options and os.environ.get(WORKFLOW_ENV):
             options["workflow"] = Path(os.environ[WORKFLOW_ENV])
