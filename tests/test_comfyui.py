@@ -306,3 +306,14 @@ def test_ltx_local_run_makes_frame_exact_takes_through_the_fake_pipeline(samples
     assert lo <= 48 and hi >= 48 + 72  # every marked frame regenerated (the section widened to blocks)
     patterns = decode_patterns(take_file(tmp_path / "ws" / "takes" / "sky_takeA.mp4"))
     assert patterns[12:12 + 72] == [source_frame_at(48 + k) for k in range(72)]
+
+
+def test_providers_lists_both_local_hosts_with_no_key_no_fee_and_one_job_at_a_time(capsys):
+    from conftest import run_cli
+    assert run_cli("providers", "--json") == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    for host in ("comfyui", "ltx-local"):
+        assert rows[host]["key"] == "not needed" and rows[host]["price_per_second"] == 0
+        assert rows[host]["max_concurrent"] == 1 and rows[host]["seed_sent"] is True
+    assert run_cli("providers") == 0
+    assert " ".join(capsys.readouterr().out.split()).count("GPU time, no fee") == 2
