@@ -9,11 +9,13 @@
                        the bridge's bodies
     JournalStatus      ``status --json``: a journal's jobs, runs, claims, host places and budgets
     RelinkRow          one row of ``relink --json``
+    RunSettings        what a run was asked (`run`'s options by name), stored with the run in the journal
     ResolveRetakeSummary, ResolveConformSummary  what ``otio-retake resolve`` prints (the Resolve script's answer)
 
 Keys are the ones the scripts read today (``CONTRACT_VERSION`` 1): new keys may
 be added, none renamed or removed without a new version. ``write_schemas``
 ``contract_schema()`` is written to ``docs/contract.schema.json`` by ``otio-retake schemas``.
+Over 500 lines on purpose: the contract is read, versioned and diffed as one file.
 """
 
 from __future__ import annotations
@@ -21,14 +23,18 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pathlib import Path, PurePath
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 from .jobs.cost import estimate_plan
+from .jobs.store import redact_url
+from .media.splice import TakeOptions
 from .providers import accepts_seed, provider_limits
 
 __all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "RelinkedClip", "ReportTake", "Report", "SequenceMarker",
            "SequenceItem", "SequenceTrack", "Sequence", "PlanRequest", "Skipped", "KeyStatus", "PlanResponse",
-           "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
+           "RunSettings", "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
            "ConformRequest", "ConformedRange", "ConformResponse", "PairRequest", "Paired", "Health", "ErrorBody",
            "ProviderRow", "JournalStatus", "StatusJob", "StatusRun", "StatusClaim", "StatusPlace",
            "StatusBudget", "RelinkRow", "ResolveRange", "ResolveRetakeSummary", "ResolveConformed",
@@ -397,6 +403,96 @@ class ErrorBody(_Model):
     fields: list[str] = []
 
 
+# ------------------------------------------------------------------------------------------ a run's settings
+
+_PATHS = ("timeline", "markers", "output", "workspace")
+# Not kept for `resume`: it never pays again for a lost submit answer, nor stops at an expired result, unless
+# asked again (a worker's queued run keeps them: it does what `run --queue` was asked).
+ASKED_EACH_TIME = frozenset({"resubmit_unknown", "no_resubmit_expired"})
+
+
+class RunSettings(BaseModel):
+    """What a run was asked, by `run`'s option names: the CLI, the bridge, the review window and the workers
+    build a run from it, and the journal stores it with the run (``stored``) so `resume`, a worker and the
+    bridge rebuild the same run (``from_stored``: older journals' rows, with unknown keys, load too).
+
+    Paths are kept as given and stored absolute (`status` on another machine, `resume` from another folder;
+    older rows are relative to their ``cwd``). ``journal`` keeps its password in memory and is stored without."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    timeline: str
+    markers: str | None = None
+    fps: str | None = None
+    media_dirs: list[str] = []
+    marker_colors: list[str] = []
+    marker_prefix: str | None = None
+    default_length: float | None = None
+    mode: Literal["video", "audio", "both"] | None = None
+    takes: int | None = None
+    seed: int | None = None
+    provider: str = "preview"
+    widen: bool = False
+    context_seconds: float | None = None
+    project: str | None = None
+    picture_track: str | None = None
+    output: str | None = None
+    workspace: str | None = None
+    force: bool = False
+    handles: int = TakeOptions.handles
+    blend_frames: int = 0
+    take_resolution: Literal["host", "timeline"] = "host"
+    take_codec: Literal["h264", "prores", "dnxhd"] = "h264"
+    base_urls: list[str] = []
+    poll_interval: float | None = None
+    concurrency: int | None = None
+    per_host: int | None = None
+    max_cost: float | None = None
+    yes: bool = False
+    resubmit_unknown: bool = False
+    no_resubmit_expired: bool = False
+    journal: str | None = None
+    lease: float | None = None
+    budget_scope: str | None = None
+    # who ran it and from where (written with the run: a bridge follows it, relative paths are from cwd)
+    runner: str | None = None
+    cwd: str | None = None
+    bridge_run: str | None = Field(None, description="the bridge's own run id: not listed again as a CLI run")
+
+    @field_validator(*_PATHS, mode="before")
+    @classmethod
+    def _path_text(cls, value):
+        return str(value) if isinstance(value, PurePath) else value
+
+    @field_validator("media_dirs", "marker_colors", "base_urls", mode="before")
+    @classmethod
+    def _listed(cls, value):
+        return [str(v) if isinstance(v, PurePath) else v for v in value or ()]
+
+    @field_serializer("journal")
+    def _without_password(self, value: str | None) -> str | None:
+        return redact_url(value) if value else None
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> RunSettings:
+        """A run's settings as the journal holds them (any version's row)."""
+        return cls.model_validate(stored)
+
+    def stored(self, *, for_queue: bool = False) -> dict:
+        """As the journal stores them (JSON, the journal's URL without its password); ``for_queue``: with what
+        a worker must do as asked but `resume` asks again (``ASKED_EACH_TIME``)."""
+        data = self.model_dump(mode="json", exclude=None if for_queue else set(ASKED_EACH_TIME))
+        for key in _PATHS:
+            data[key] = str(Path(data[key]).resolve()) if data[key] else data[key]
+        data["media_dirs"] = [str(Path(p).resolve()) for p in data["media_dirs"]]
+        return data
+
+    def path(self, key: str) -> Path | None:
+        """``timeline``, ``markers``, ``output`` or ``workspace`` as a path (None when not given)."""
+        value = getattr(self, key)
+        return Path(value) if value else None
+
+
 # ------------------------------------------------------------------------------------------ status --json
 
 class StatusJob(_Model):
@@ -644,7 +740,7 @@ def contract_schema() -> dict:
     from pydantic.json_schema import models_json_schema
     models = [PlanRow, Report, PlanRequest, PlanResponse, RunRequest, RunCreated, RunStatus, ProgressMessage,
               BridgeReport, ConformRequest, ConformResponse, PairRequest, Paired, Health, ErrorBody, ProviderRow,
-              JournalStatus]
+              JournalStatus, RunSettings]
     _, schema = models_json_schema([(m, "serialization") for m in models], ref_template="#/$defs/{model}",
                                    title=f"otio-retake contract v{CONTRACT_VERSION}")
     schema["properties"] = {"plan_json": {"type": "array", "items": {"$ref": "#/$defs/PlanRow"}},

@@ -31,9 +31,9 @@ from .errors import (CostLimitError, InputError, JobFailedError, NothingToDoErro
                      RunIncompleteError, SubmitOutcomeUnknownError)
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
-from .contract import JournalStatus, RelinkedClip, RelinkRow, journal_status, run_report
+from .contract import JournalStatus, RelinkedClip, RelinkRow, RunSettings, journal_status, run_report
 from .jobs.store import (ACTIVE_STATES, DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, JobState, Journal,
-                         Store, check_journal_url, is_shared, open_journal, redact_url, runner_identity)
+                         Store, check_journal_url, is_shared, open_journal, runner_identity)
 from .jobs.worker import NEEDS_A_PERSON, WorkerReport, work
 from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
@@ -52,7 +52,7 @@ from .timeline.write import check_output, write_timeline
 
 __all__ = ["Loaded", "open_timeline", "load", "plan", "ready_plans", "nothing_to_do", "make_runner", "run", "RunResult",
            "conform_file", "cancel_jobs", "CancelOutcome",
-           "relink_report", "relinked_clips", "parse_base_urls", "TIMELINE_KEYS", "load_and_plan", "run_arguments", "runner_for",
+           "relink_report", "relinked_clips", "parse_base_urls", "RunSettings", "load_and_plan", "runner_for",
            "expired_notices", "pictures", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
            "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
            "check_journal_url"]
@@ -224,8 +224,9 @@ def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | 
 
 def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Runner, force: bool = False,
         max_cost: float | None = None, confirm: Callable[[float], bool] | None = None,
-        arguments: dict | None = None) -> RunResult:
-    """Make the takes and write ``out``; refuses over ``max_cost`` or when ``confirm`` says no."""
+        settings: RunSettings | None = None) -> RunResult:
+    """Make the takes and write ``out``; refuses over ``max_cost`` or when ``confirm`` says no. With
+    ``settings`` the run is recorded in the journal (``resume`` runs it again from them)."""
     out = Path(out)
     check_output(loaded.timeline, out, force=force)  # refuse before any work is done, not after
     runner.workspace.check_writable()
@@ -243,8 +244,9 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
                              hint="retake fewer ranges, use less context (--context), or raise --max-cost")
     if confirm is not None and not confirm(pending):
         raise CostLimitError(f"not confirmed: the run would cost about ${pending:.2f}")
-    if arguments is not None:  # with who runs it and from where, so a bridge can follow it; and its jobs (cancel)
-        runner.journal.record_run({**arguments, "runner": runner.owner, "cwd": str(Path.cwd())},
+    if settings is not None:  # with who runs it and from where, so a bridge can follow it; and its jobs (cancel)
+        runner.journal.record_run(settings.model_copy(update={"runner": runner.owner,
+                                                              "cwd": str(Path.cwd())}).stored(),
                                   plan_keys=[runner.planner.plan_key(job) for job in jobs_for(plans)])
     report = runner.run(plans)
     if report.errors:
@@ -476,70 +478,43 @@ def run_to_resume(journal, *, run_id: str | None = None, timeline: Path | None =
 
 
 # ------------------------------------------------------------------------------ a run's settings and its journal
-# The options of `run` that say what is retaken: with the run's other settings they are stored in the journal
-# (``record_run``, ``queue_run``), so `resume` and the workers rebuild the same run from them.
-TIMELINE_KEYS = ("timeline", "markers", "fps", "media_dirs", "marker_colors", "marker_prefix", "default_length",
-                 "mode", "takes", "seed", "provider", "widen", "context_seconds", "project",
-                 "picture_track")
+# A run is built from its RunSettings (contract.py): by `run`, `resume`, a worker from a queued run's, the bridge
+# and the review window; the journal stores them with the run (``record_run``, ``queue_run``).
 
-
-def load_and_plan(timeline, markers=None, fps=None, media_dirs=(), marker_colors=(), marker_prefix=None,
-                  default_length=None, mode=None, takes=None, seed=None, provider="preview", widen=False,
-                  context_seconds=None, project=None, picture_track=None, *,
-                  on_warning: Callable[[str], None] | None = None, require: bool = True
-                  ) -> tuple[Loaded, list[RetakePlan]]:
-    """``load`` then ``plan`` from `run`'s options; what reading had to assume is told before planning.
+def load_and_plan(settings: RunSettings, *, on_warning: Callable[[str], None] | None = None,
+                  require: bool = True) -> tuple[Loaded, list[RetakePlan]]:
+    """``load`` then ``plan`` as the settings say; what reading had to assume is told before planning.
     Without ``require`` every marker skipped is not an error (``plan`` lists them)."""
+    s = settings
     loaded = load(
-        timeline, fps=fps, markers=markers, media_dirs=list(media_dirs),
-        marker_filter=MarkerFilter(colors=tuple(marker_colors), name_prefix=marker_prefix,
-                                   default_length_seconds=default_length),
-        mode=Mode(mode) if mode else None, takes=takes, seed=seed, project=project,
-        picture_track=picture_track, require=require)
+        s.timeline, fps=s.fps, markers=s.path("markers"), media_dirs=[Path(p) for p in s.media_dirs],
+        marker_filter=MarkerFilter(colors=tuple(s.marker_colors), name_prefix=s.marker_prefix,
+                                   default_length_seconds=s.default_length),
+        mode=Mode(s.mode) if s.mode else None, takes=s.takes, seed=s.seed, project=s.project,
+        picture_track=s.picture_track, require=require)
     for warning in loaded.warnings:
         if on_warning is not None:
             on_warning(warning)
-    plans = plan(loaded, provider=provider, widen=widen, context_seconds=context_seconds, require=require)
+    plans = plan(loaded, provider=s.provider, widen=s.widen, context_seconds=s.context_seconds, require=require)
     return loaded, plans
 
 
-def _jsonable(value):
-    if isinstance(value, Path):  # absolute: `status` on another machine, `resume` from another folder
-        return str(value.resolve())
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def run_arguments(options: dict) -> dict:
-    """A run's options as the journal stores them: JSON values (paths absolute), the journal's URL without its
-    password (resume is given the URL again)."""
-    return {k: (redact_url(v) if v else None) if k == "journal" else _jsonable(v) for k, v in options.items()}
-
-
-def _load_settings(settings: dict, on_warning=None):
-    return load_and_plan(**{k: (Path(settings[k]) if k in ("timeline", "markers") and settings[k] else
-                                [Path(p) for p in settings[k]] if k == "media_dirs" else settings.get(k))
-                            for k in TIMELINE_KEYS}, on_warning=on_warning)
-
-
-def runner_for(settings: dict, loaded: Loaded, journal: str | None, *, on_event=None, lease: float | None = None,
-               budget_usd: float | None = None) -> Runner:
-    """The runner `run` builds from its settings: by `run` itself and by a worker from a queued run's.
-    With ``budget_usd`` the budget of the settings' ``budget_scope`` is set to it first."""
-    take_options = TakeOptions(handles=settings["handles"], blend_frames=settings["blend_frames"],
-                               resolution=settings["take_resolution"], codec=settings["take_codec"])
-    workspace = settings.get("workspace")
+def runner_for(settings: RunSettings, loaded: Loaded, journal: str | None = None, *, on_event=None,
+               lease: float | None = None, budget_usd: float | None = None) -> Runner:
+    """The runner of a run's settings (`run`, `resume`, a worker, the bridge, the review window); ``journal``:
+    the URL to open instead of the settings' own (a worker's, with its password). With ``budget_usd`` the
+    budget of the settings' ``budget_scope`` is set to it first."""
+    s = settings
     runner = make_runner(
-        loaded, provider=settings["provider"], workspace=Path(workspace) if workspace else None,
-        take_options=take_options, base_urls=parse_base_urls(settings.get("base_urls") or [],
-                                                             settings["provider"]),
-        poll_interval=settings.get("poll_interval"), concurrency=settings.get("concurrency"),
-        per_host=settings.get("per_host"), resubmit_unknown=bool(settings.get("resubmit_unknown")),
-        resubmit_expired=not settings.get("no_resubmit_expired"), journal=journal,
-        lease_seconds=lease or settings.get("lease"), budget_scope=settings.get("budget_scope"), on_event=on_event)
+        loaded, provider=s.provider, workspace=s.path("workspace"),
+        take_options=TakeOptions(handles=s.handles, blend_frames=s.blend_frames, resolution=s.take_resolution,
+                                 codec=s.take_codec),
+        base_urls=parse_base_urls(s.base_urls, s.provider), poll_interval=s.poll_interval,
+        concurrency=s.concurrency, per_host=s.per_host, resubmit_unknown=s.resubmit_unknown,
+        resubmit_expired=not s.no_resubmit_expired, journal=journal or s.journal, lease_seconds=lease or s.lease,
+        budget_scope=s.budget_scope, on_event=on_event)
     if budget_usd is not None:
-        runner.journal.set_budget(settings["budget_scope"], budget_usd)
+        runner.journal.set_budget(s.budget_scope, budget_usd)
     return runner
 
 
@@ -556,7 +531,7 @@ class QueuedRun:
     output: str
 
 
-def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, arguments: dict) -> QueuedRun:
+def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, settings: RunSettings) -> QueuedRun:
     """Plan every job in the shared journal and queue it with the run's settings (paths made absolute, so any
     machine that sees the same folders runs it as this one would)."""
     import uuid
@@ -565,15 +540,10 @@ def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, arguments: 
         raise nothing_to_do(loaded)
     runner.planner.check(plans)
     pending = runner.planner.pending_cost(plans, runner.journal)
-    if arguments.get("max_cost") is not None and pending > arguments["max_cost"] + 1e-9:
+    if settings.max_cost is not None and pending > settings.max_cost + 1e-9:
         raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost "
-                             f"${arguments['max_cost']:.2f}", hint="retake fewer ranges, or raise --max-cost")
-    settings = dict(arguments)
-    settings["timeline"] = str(Path(arguments["timeline"]).resolve())
-    settings["markers"] = str(Path(arguments["markers"]).resolve()) if arguments.get("markers") else None
-    settings["media_dirs"] = [str(Path(p).resolve()) for p in arguments.get("media_dirs") or []]
-    settings["workspace"] = str(runner.workspace.create().root)
-    settings["output"] = str(Path(arguments["output"]).resolve())
+                             f"${settings.max_cost:.2f}", hint="retake fewer ranges, or raise --max-cost")
+    settings = settings.model_copy(update={"workspace": str(runner.workspace.create().root)})
     keys = []
     for job in jobs_for(plans):
         first = job[0]
@@ -583,9 +553,10 @@ def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, arguments: 
                             cost_estimate=first.cost_usd)
         keys.append(key)
     run_id = uuid.uuid4().hex[:12]
-    runner.journal.queue_run(run_id, settings, keys)
-    runner.journal.record_run(arguments, run_id=run_id, plan_keys=keys)  # one id: `resume --run` takes it
-    return QueuedRun(run_id, len(keys), runner.journal.url, settings["output"])
+    queued = settings.stored(for_queue=True)
+    runner.journal.queue_run(run_id, queued, keys)
+    runner.journal.record_run(settings.stored(), run_id=run_id, plan_keys=keys)  # one id: `resume --run` takes it
+    return QueuedRun(run_id, len(keys), runner.journal.url, queued["output"])
 
 
 def write_report(path: Path, result: RunResult) -> None:
@@ -617,15 +588,14 @@ def job_status(target: Path | None, url: str | None = None) -> JournalStatus:
     return journal_status(journal_for(target, url))
 
 
-def run_to_rerun(target: Path | None, url: str | None = None, run_id: str | None = None) -> dict:
+def run_to_rerun(target: Path | None, url: str | None = None, run_id: str | None = None
+                 ) -> tuple[dict, RunSettings]:
     """The run ``resume`` runs again (see ``run_to_resume``): with ``url``, ``target`` is the timeline whose
-    latest run it is; its arguments are marked confirmed and given the URL now given."""
+    latest run it is; (the journal's row, its settings marked confirmed and given the URL now given)."""
     journal = journal_for(None if url else target, url)
     run = run_to_resume(journal, run_id=run_id, timeline=target if url else None, shared=is_shared(url))
-    arguments = run["arguments"]
-    arguments["yes"] = True  # it was confirmed (or under the threshold) when it started
-    arguments["journal"] = url  # stored without its password: the URL given now
-    return run
+    # confirmed (or under the threshold) when it started; the journal's URL is stored without its password
+    return run, RunSettings.from_stored(run["arguments"]).model_copy(update={"yes": True, "journal": url})
 
 
 def cancel_run(target: Path | None, url: str | None = None, range_names=(), *, run_id: str | None = None,
@@ -702,8 +672,9 @@ def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int, me
                                       "(`otio-retake run TIMELINE -o OUT --journal URL --queue`)")
     owner = runner_identity()
 
-    def build(run_id: str, settings: dict):  # once per queued run (the worker keeps what it returns)
-        loaded, plans = _load_settings(settings, on_warning)
+    def build(run_id: str, stored: dict):  # once per queued run (the worker keeps what it returns)
+        settings = RunSettings.from_stored(stored)
+        loaded, plans = load_and_plan(settings, on_warning=on_warning)
         probe = runner_for(settings, loaded, url, lease=lease)
         jobs_of_run = {probe.planner.plan_key(job): job for job in jobs_for(plans)}
         return (lambda: runner_for(settings, loaded, url, lease=lease)), jobs_of_run

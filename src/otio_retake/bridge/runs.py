@@ -24,14 +24,12 @@ from pathlib import Path
 
 from .. import pipeline
 from ..contract import (BridgeReport, ConformedRange, ConformResponse, PlacedRange, PlacedTake, ProgressMessage,
-                        Report, RunRequest, RunStatus, run_report)
+                        Report, RunRequest, RunSettings, RunStatus, run_report)
 from ..errors import InputError, RetakeError
 from ..jobs.progress import FINAL, ProgressHub
-from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent, cancel_run_loop
+from ..jobs.runner import ProgressEvent, cancel_run_loop
 from ..jobs.store import Journal
-from ..model import Mode
 from ..paths import atomic_write
-from ..timeline.marks import MarkerFilter
 from .journal_runs import JournalRun, find_journal_runs
 from .sequence import folder_for_name, write_sequence
 
@@ -70,7 +68,7 @@ class BridgeRun:
     output: str
     workspace: str
     provider: str
-    arguments: dict
+    arguments: RunSettings
     tpf: int  # ticks per frame
     start_frame: int
     status: str = "running"
@@ -144,7 +142,7 @@ class BridgeRun:
 
     def record(self) -> dict:
         return {"id": self.id, "sequence": self.sequence, "timeline": self.timeline, "output": self.output,
-                "workspace": self.workspace, "provider": self.provider, "arguments": self.arguments,
+                "workspace": self.workspace, "provider": self.provider, "arguments": self.arguments.stored(),
                 "tpf": self.tpf, "start_frame": self.start_frame, "status": self.status, "error": self.error,
                 "hint": self.hint, "takes_total": self.takes_total, "started_at": self.started_at,
                 "report": self.report.model_dump() if self.report else None}
@@ -163,7 +161,8 @@ class RunManager:
             data = json.loads(path.read_text(encoding="utf-8"))
             run = BridgeRun(**{k: data[k] for k in ("id", "sequence", "timeline", "output", "workspace", "provider",
                                                      "arguments", "tpf", "start_frame", "status", "error", "hint",
-                                                     "takes_total")})
+                                                     "takes_total") if k != "arguments"},
+                           arguments=RunSettings.from_stored(data["arguments"]))
             run.started_at = data.get("started_at")
             if data.get("report"):
                 run.report = Report(**data["report"])
@@ -201,24 +200,18 @@ class RunManager:
         path = self.root / "runs" / f"{run.id}.json"
         atomic_write(path, json.dumps(run.record(), indent=2))
 
-    def _load(self, a: dict):
-        loaded = pipeline.load(a["timeline"], marker_filter=MarkerFilter(colors=tuple(a["marker_colors"])),
-                               mode=Mode(a["mode"]) if a["mode"] else None, takes=a["takes"])
-        return loaded, pipeline.plan(loaded, provider=a["provider"])
+    def _load(self, settings: RunSettings):
+        return pipeline.load_and_plan(settings)
 
     def start(self, request: RunRequest) -> BridgeRun:
         timeline = write_sequence(self.root, request.sequence)
         output = timeline.with_name(timeline.stem + ".retakes.otio")
         workspace = timeline.with_name(timeline.stem + ".retake")
-        # The command line's own argument names, so `otio-retake resume` replays this run.
-        arguments = {"timeline": str(timeline), "markers": None, "fps": None, "media_dirs": [],
-                     "marker_colors": [request.markerColor] if request.markerColor else [], "marker_prefix": None,
-                     "default_length": None, "mode": request.mode, "takes": request.takes, "seed": None,
-                     "provider": request.provider, "widen": False, "context_seconds": None, "output": str(output),
-                     "workspace": str(workspace), "force": True, "handles": DEFAULT_HANDLES,
-                     "base_urls": self.base_urls, "blend_frames": 0, "take_resolution": "host", "take_codec": "h264",
-                     "poll_interval": self.poll_interval, "concurrency": None, "per_host": None,
-                     "max_cost": request.maxCostUsd, "yes": True}
+        # The command line's own settings, so `otio-retake resume` replays this run.
+        arguments = RunSettings(timeline=timeline, marker_colors=[request.markerColor] if request.markerColor else [],
+                                mode=request.mode, takes=request.takes, provider=request.provider, output=output,
+                                workspace=workspace, force=True, base_urls=self.base_urls,
+                                poll_interval=self.poll_interval, max_cost=request.maxCostUsd, yes=True)
         tpf = int(request.sequence.timebaseTicks)
         run = BridgeRun(id=secrets.token_hex(6), sequence=request.sequence.name, timeline=str(timeline),
                         output=str(output), workspace=str(workspace), provider=request.provider,
@@ -263,12 +256,10 @@ class RunManager:
             run.takes_total = len(plans)
             hub = ProgressHub()
             hub.subscribe(run.on_event)
-            runner = pipeline.make_runner(loaded, provider=a["provider"], workspace=Path(a["workspace"]),
-                                          base_urls=pipeline.parse_base_urls(a["base_urls"], a["provider"]),
-                                          poll_interval=a["poll_interval"], on_event=hub.publish)
+            runner = pipeline.runner_for(a, loaded, on_event=hub.publish)
             # Marked as the bridge's own, so it is not listed a second time as a command-line run.
-            result = pipeline.run(loaded, plans, a["output"], runner=runner, force=True, max_cost=a["max_cost"],
-                                  arguments={**a, "bridge_run": run.id})
+            result = pipeline.run(loaded, plans, a.output, runner=runner, force=True, max_cost=a.max_cost,
+                                  settings=a.model_copy(update={"bridge_run": run.id}))
             run.report = run_report(result)
             status, error, hint = "done", None, None
         except asyncio.CancelledError:

@@ -113,7 +113,6 @@ def warn(warning: str) -> None:
     err.print(labelled("warning:", "yellow", warning), highlight=False)
 
 
-def load_and_plan(require: bool = True, **options):
-    """``pipeline.load_and_plan`` from the timeline options, its warnings printed."""
-    return pipeline.load_and_plan(**{k: options[k] for k in pipeline.TIMELINE_KEYS}, on_warning=warn,
-                                  require=require)
+def load_and_plan(settings: pipeline.RunSettings, require: bool = True):
+    """``pipeline.load_and_plan`` of the settings, its warnings printed."""
+    return pipeline.load_and_plan(settings, on_warning=warn, require=require)

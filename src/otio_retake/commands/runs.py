@@ -33,7 +33,7 @@ def plan_cmd(as_json, **kwargs):
 
     Exit 0 every range ready, 4 some markers skipped, 5 none can be retaken, 6 media of some ranges is not
     on this machine (they are listed and priced; `run` skips them until it is found)."""
-    loaded, plans = load_and_plan(**kwargs, require=False)
+    loaded, plans = load_and_plan(pipeline.RunSettings(**kwargs), require=False)
     rate = timeline_rate(loaded.timeline)
     rows = plan_rows(plans, pipeline.relinked_clips(loaded, plans), pipeline.pictures(loaded, plans),
                      skipped=loaded.skipped, offline=loaded.offline, rate=rate)
@@ -129,20 +129,20 @@ def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **
     Exit 0 every marker done, 4 some markers skipped (listed with position and reason; the others done), 5
     nothing done (every marker skipped), 2 bad input, 3 an engine failure."""
     # Every other option is stored with the run (resume runs it again from them), the journal's without its password.
-    arguments = pipeline.run_arguments(options)
-    journal = options["journal"]
+    settings = pipeline.RunSettings(**options, resubmit_unknown=resubmit_unknown,
+                                    no_resubmit_expired=no_resubmit_expired)
+    journal = settings.journal
     if budget_usd is not None and not options["budget_scope"]:
         raise click.BadParameter("--budget-usd needs --budget-scope NAME (whose budget it is)",
                                  param_hint="--budget-usd")
     if queue and not journal:
         raise click.BadParameter("--queue needs --journal URL (the journal the workers read)", param_hint="--queue")
-    loaded, plans = load_and_plan(**options)
+    loaded, plans = load_and_plan(settings)
     plans = pipeline.ready_plans(loaded, plans)  # media not on this machine: those ranges are skipped, said why
     if not plans:
         raise pipeline.nothing_to_do(loaded)
     hub = ProgressHub()
-    settings = {**arguments, "resubmit_unknown": resubmit_unknown, "no_resubmit_expired": no_resubmit_expired}
-    runner = pipeline.runner_for(settings, loaded, journal, on_event=hub.publish, budget_usd=budget_usd)
+    runner = pipeline.runner_for(settings, loaded, on_event=hub.publish, budget_usd=budget_usd)
     if queue:
         queued = pipeline.enqueue(loaded, plans, runner, settings)
         out.print(queued.run_id, highlight=False)
@@ -172,7 +172,7 @@ def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **
     hub.subscribe(display)
     with display:
         result = pipeline.run(loaded, plans, options["output"], runner=runner, force=options["force"],
-                              max_cost=options["max_cost"], confirm=confirm, arguments=arguments)
+                              max_cost=options["max_cost"], confirm=confirm, settings=settings)
     for warning in result.warnings:
         err.print(labelled("warning:", "yellow", warning), highlight=False)
     for take in result.takes:
@@ -240,13 +240,12 @@ def status_cmd(target, as_json, journal):
 def resume_cmd(ctx, target, journal, run_id):
     """Run a run of a workspace again (the last one, or --run RUN_ID): finished jobs are reused, running ones
     polled, paid ones never sent twice. With --journal URL, TARGET is the timeline whose latest run to resume."""
-    run = pipeline.run_to_rerun(target, journal, run_id)
-    arguments = run["arguments"]
-    err.print(f"resuming run {run['run_id']} of {arguments.get('timeline')} (started {run['started_at']})",
+    run, settings = pipeline.run_to_rerun(target, journal, run_id)
+    err.print(f"resuming run {run['run_id']} of {settings.timeline} (started {run['started_at']})",
               highlight=False)
     params = {p.name for p in run_cmd.params}
-    ctx.invoke(run_cmd, **{k: (Path(v) if k in ("timeline", "output", "workspace", "markers") and v else v)
-                           for k, v in arguments.items() if k in params})
+    ctx.invoke(run_cmd, **{k: (settings.path(k) if k in ("timeline", "output", "workspace", "markers") else v)
+                           for k, v in dict(settings).items() if k in params})  # the URL with its password
 
 
 @click.command("cancel")
