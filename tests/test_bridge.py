@@ -373,3 +373,29 @@ def test_the_panels_takes_are_marked_as_takes_and_markers_followed_by_their_guid
     ranges, skipped = find_marked_ranges(timeline)
     assert [(s.name, "already has take(s) A" in s.reason) for s in skipped] == [("marker at 01:00:02:00", True)]
     assert [r.marker_id.startswith("derived:") for r in ranges] == [True, True]  # no GUID sent: by position
+
+
+def test_items_with_no_media_file_are_generators_the_picture_rule_passes_over(sample_media):
+    """A Premiere Graphic, title, colour matte or adjustment layer has no media file: the panel sends it with what it
+    is, and the bridge lays it out as a generator (never refusing the sequence); an older panel's item with an empty
+    path likewise. The picture rule names each and never sends it (the node suite plans one through the bridge)."""
+    import opentimelineio as otio
+
+    from otio_retake.bridge.sequence import sequence_to_timeline
+    from otio_retake.contract import Sequence
+    from otio_retake.timeline.picture import not_footage
+    seq = short_sequence(sample_media)
+    over = [dict(seq["videoTracks"][0]["items"][0], name=name, mediaPath="", **extra)
+            for name, extra in (("Lower third", {"generator": "graphic"}),
+                                ("Adjustment Layer", {"generator": "adjustment layer"}), ("Matte", {}))]
+    for n, item in enumerate(over):  # one after the other on V2
+        item.update(startTicks=str(n * 100 * TPF), endTicks=str((n + 1) * 100 * TPF))
+    seq["videoTracks"].append({"index": 1, "name": "V2", "items": over})
+    timeline = sequence_to_timeline(Sequence.model_validate(seq))
+    v2 = timeline.video_tracks()[1]
+    clips = v2.find_clips()
+    assert [(c.name, c.media_reference.generator_kind) for c in clips] == [
+        ("Lower third", "graphic"), ("Adjustment Layer", "adjustment layer"), ("Matte", "no media file")]
+    assert all(isinstance(c.media_reference, otio.schema.GeneratorReference) for c in clips)
+    assert [not_footage(c, v2) for c in clips] == ["a graphic, title or matte (no media file)", "an adjustment layer",
+                                                   "an item with no media file (a graphic, title or matte)"]

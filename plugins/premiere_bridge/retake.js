@@ -204,14 +204,21 @@
     for (const item of track.getTrackItems(ppro.Constants.TrackItemType.CLIP, false) || []) {
       const projectItem = await item.getProjectItem();
       const clip = projectItem ? ppro.ClipProjectItem.cast(projectItem) : null;
-      if (!clip) continue;  // titles, graphics, nested sequences: nothing the bridge can read
-      const path = await clip.getMediaFilePath();
-      if (!path) continue;
+      if (clip && typeof clip.isSequence === "function" && await clip.isSequence()) continue;  // a nest: not read yet
+      const path = clip ? await clip.getMediaFilePath() : "";
       const entry = {
-        name: await item.getName(), mediaPath: path,
+        name: await item.getName(), mediaPath: path || "",
         startTicks: (await item.getStartTime()).ticks, endTicks: (await item.getEndTime()).ticks,
         inPointTicks: (await item.getInPoint()).ticks, outPointTicks: (await item.getOutPoint()).ticks,
       };
+      if (!path) {
+        // No media file: a Graphic, title, colour matte or adjustment layer. Sent as what it is, so the bridge lays
+        // it out as a generator the picture rule passes over and the plan names it, never as footage.
+        const adjustment = typeof item.isAdjustmentLayer === "function" && await item.isAdjustmentLayer();
+        entry.generator = adjustment ? "adjustment layer" : "graphic";
+        items.push(entry);
+        continue;
+      }
       const tag = await readTakeTag(ppro, projectItem);
       if (tag) entry.take = { letter: tag.letter, markerId: String(tag.markerId || ""), range: String(tag.range || "") };
       items.push(entry);

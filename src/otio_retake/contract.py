@@ -229,7 +229,9 @@ class SequenceItem(_Model):
     """A track item: sequence time from the sequence start, media time from the media's start."""
 
     name: str = ""
-    mediaPath: str
+    mediaPath: str = Field("", description="the media file; empty for an item with none (see generator)")
+    generator: str = Field("", description="what an item with no media file is (\"graphic\": a Premiere Graphic, "
+                           "title, colour matte, bars; \"adjustment layer\"): never the picture sent")
     take: SequenceTake | None = Field(None, description="set when the item is a take the panel placed")
     startTicks: str
     endTicks: str

@@ -37,6 +37,10 @@
  *     xmp, fields) stores the packet and only takes fields added with addPropertyToProjectMetadataSchema (any
  *     other field listed makes the action fail); the metadata stays with the project item (and so with every
  *     track item of it) and is undone with its transaction.
+ * 14. a track item with no media file (a Graphic, title, colour matte) gives a project item that
+ *     ClipProjectItem.cast answers null for, or a ClipProjectItem whose getMediaFilePath() resolves "" (an
+ *     adjustment layer: then VideoClipTrackItem.isAdjustmentLayer() resolves true); a nested sequence's is a
+ *     ClipProjectItem whose isSequence() resolves true.
  * 11. (outside the fake) the manifest's localFileSystem "request" lets importFiles read the takes by
  *     absolute path ("fullAccess" may be needed), and a plain http:// fetch to 127.0.0.1 is allowed by
  *     the network domain (Adobe warns macOS may refuse it: a WebSocket fallback is not written yet);
@@ -120,6 +124,7 @@
     }
     static cast(item) { return item instanceof ClipProjectItem ? item : null; }
     async getMediaFilePath() { return this._path; }
+    async isSequence() { return false; }
     async getInPoint() { return new TickTime(this._in === null ? 0n : this._in); }
     async getOutPoint() { return new TickTime(this._out === null ? this._duration : this._out); }
     createSetInOutPointsAction(inPoint, outPoint) {
@@ -173,6 +178,7 @@
     async getInPoint() { return new TickTime(this._in); }
     async getOutPoint() { return new TickTime(this._in + this._end - this._start); }
     async getProjectItem() { return this._clip; }
+    async isAdjustmentLayer() { return !!this._adjustment; }
     async getTrackIndex() { return this._track._index(); }
     async getType() { return 1; }
   }
@@ -439,7 +445,12 @@
           const track = new Track(seq, kind, spec.name || "");
           seq["_" + kind].push(track);
           for (const i of spec.items) {
-            track._items.push(new TrackItem(track, clipFor(i.mediaPath), BigInt(i.startTicks), BigInt(i.endTicks), BigInt(i.inPointTicks)));
+            // an item with no media file: a Graphic (a project item of another kind) or an adjustment layer
+            const owner = !i.generator ? clipFor(i.mediaPath) : i.generator === "adjustment layer"
+              ? new ClipProjectItem(project, "", (3600n * TPS).toString()) : new ProjectItem(project, i.name || "Graphic");
+            const item = new TrackItem(track, owner, BigInt(i.startTicks), BigInt(i.endTicks), BigInt(i.inPointTicks));
+            if (i.generator) { owner.name = i.name || owner.name; item._adjustment = i.generator === "adjustment layer"; }
+            track._items.push(item);
           }
         }
       }

@@ -362,6 +362,25 @@ test("a second Retake knows the placed takes by their metadata and pays only for
   assert.equal(after.video[1].items.length, 2);
 });
 
+test("a Graphic and an adjustment layer over the cut are sent as such; the picture is the footage below", async () => {
+  const over = (name, generator, from, to) => ({ name, mediaPath: "", generator, startTicks: String(from * TPF),
+    endTicks: String(to * TPF), inPointTicks: "0", outPointTicks: String((to - from) * TPF) });
+  const { ppro } = createFake({ sequence: copyOf("graphics", (seq) => {
+    seq.videoTracks.push({ index: 1, name: "V2", items: [over("Lower third", "graphic", 0n, 200n),
+      over("Adjustment Layer", "adjustment layer", 200n, 456n)] });
+  }) });
+  const described = await retake.describeSequence(ppro, {});
+  assert.deepEqual(described.body.videoTracks[1].items.map((i) => [i.name, i.mediaPath, i.generator]),
+    [["Lower third", "", "graphic"], ["Adjustment Layer", "", "adjustment layer"]]);
+  // Through the live bridge: the sequence is taken whole (not refused for an item with no media file), and every
+  // range's picture comes from V1, the two items over it passed over by name.
+  const plan = await retake.planMarkedRanges(ppro, { bridge, token: TOKEN });
+  assert.deepEqual(plan.ranges.map((r) => r.name), ["sky", "crossing", "line"]);
+  const video = plan.ranges.filter((r) => r.mode !== "audio");
+  assert.ok(video.length && video.every((r) => r.picture.length && r.picture.every((p) => p.track === "V1")),
+    JSON.stringify(plan.ranges.map((r) => r.picture)));
+});
+
 test("the take tag is read and written in the project metadata, the rest of it kept", () => {
   const ns = 'xmlns:premierePrivateProjectMetaData="http://ns.adobe.com/premierePrivateProjectMetaData/1.0/"';
   const given = '<x:xmpmeta><rdf:RDF><rdf:Description rdf:about="" ' + ns + ' premierePrivateProjectMetaData:otioRetakeTake="' +

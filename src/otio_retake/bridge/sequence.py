@@ -60,7 +60,10 @@ def _track(track, kind, tpf: int, rate: Fraction, field: str) -> otio.schema.Tra
     for n, item in sorted(enumerate(track.items), key=lambda pair: int(pair[1].startTicks)):
         where = f"{field}.items[{n}]"
         path = Path(item.mediaPath)
-        if not path.is_absolute() or not path.is_file():
+        # A Graphic, title, colour matte or adjustment layer has no media file: it is laid out as a generator,
+        # which the picture rule passes over (timeline/picture.py), never a reason to refuse the sequence.
+        generator = item.generator or ("" if item.mediaPath else "no media file")
+        if not generator and (not path.is_absolute() or not path.is_file()):
             raise SequenceError(f"the media file '{item.mediaPath}' does not exist on this machine",
                                 field=f"{where}.mediaPath", hint="relink the clip in Premiere, or make the file "
                                 "reachable from this computer")
@@ -72,6 +75,11 @@ def _track(track, kind, tpf: int, rate: Fraction, field: str) -> otio.schema.Tra
             raise SequenceError("the item overlaps the one before it on its track", field=f"{where}.startTicks")
         if start > cursor:
             out.append(otio.schema.Gap(source_range=TR(RT(0, rate), RT(start - cursor, rate))))
+        if generator:
+            out.append(otio.schema.Clip(item.name or generator, source_range=TR(RT(src_in, rate), RT(end - start, rate)),
+                                        media_reference=otio.schema.GeneratorReference(generator_kind=generator)))
+            cursor = end
+            continue
         ref = otio.schema.ExternalReference(target_url=str(path))
         clip = otio.schema.Clip(item.name or path.name, media_reference=ref,
                                 source_range=TR(RT(src_in, rate), RT(end - start, rate)))

@@ -8,7 +8,8 @@ makes of those, as real exports show them:
   ``<clipitem>`` whose ``<file>`` has a ``<mediaSource>`` instead of a ``<pathurl>``: Premiere's Graphics
   (``GraphicAndType``), its titles, mattes and adjustment layers and Resolve's Fusion titles (``Slug``);
   Resolve's own OTIO writes its titles and generators as one (``Resolve_OTIO`` "Generator Type"); our
-  FCPXML reader makes one of a ``<title>`` and of a generator (``<video>`` of an ``<effect>``);
+  FCPXML reader makes one of a ``<title>`` and of a generator (``<video>`` of an ``<effect>``); the
+  Premiere panel's bridge of a track item with no media file ("graphic", "adjustment layer");
 - media that is a still picture, or whose picture is see-through (an alpha channel in use: a logo, a
   lower third rendered with transparency; an opaque ProRes 4444 master is footage), measured by probing
   the file, never guessed from its name;
@@ -31,7 +32,10 @@ __all__ = ["not_footage", "is_take_track"]
 
 _RETAKE_TRACK = re.compile(r"^Retake[ _]([A-Z])(?:[ _]\d+)?$")  # alternates.retake_track_name (EDL: Retake_A)
 # What a generator's kind says to an editor (the names the applications write, seen in their exports).
-_GENERATOR_WORDS = {"graphicandtype": "a graphic", "slug": "a title, matte or adjustment layer (Slug)"}
+_GENERATOR_WORDS = {"graphicandtype": "a graphic", "slug": "a title, matte or adjustment layer (Slug)",
+                    # what the Premiere panel sends for an item with no media file (bridge/sequence.py)
+                    "graphic": "a graphic, title or matte (no media file)", "adjustment layer": "an adjustment layer",
+                    "no media file": "an item with no media file (a graphic, title or matte)"}
 
 
 def is_take_track(track: otio.core.Item) -> bool:
