@@ -60,6 +60,7 @@ tools:
 
 # Benchmarks print figures against a baseline measured in the same run (not timed tests).
 bench: setup qt-deps postgres
+	$(BIN)/python benchmarks/bench_cli_start.py
 	$(BIN)/python benchmarks/bench_jobs.py
 	$(BIN)/python benchmarks/bench_excerpt.py
 	$(BIN)/python benchmarks/bench_plan.py

@@ -212,7 +212,7 @@ def test_cost_above_the_limit_needs_confirmation_and_a_missing_key_is_said(sampl
     server = emulator("fal")
     controller = StudioController(samples / "retake_sample.otio", provider="fal", base_urls={"fal": server.url})
     try:
-        from otio_retake.cli import CONFIRM_ABOVE_USD
+        from otio_retake.jobs.cost import CONFIRM_ABOVE_USD
         assert controller.confirm_above_usd == CONFIRM_ABOVE_USD
         controller.confirm_above_usd = 1.0  # the sample costs $2.05 at fal
         assert controller.pending_usd() == pytest.approx(2.05)

@@ -11,178 +11,83 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from pathlib import Path
 
 # numpy's OpenBLAS starts a thread per core when imported, and they spin before they sleep: about 0.1 s of CPU
 # on every start of this command and of a worker's media processes (measured on 2 cores), for linear algebra
 # otio-retake never does. Set before anything imports numpy; a value the user gives wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import importlib
+
 import click
-from rich.table import Table
 
-from .commands import edits, err, labelled, out, runs, services
-from .commands.options import base_urls_option
 from .errors import RetakeError
-from .jobs.cost import CONFIRM_ABOVE_USD  # noqa: F401  (the threshold `run` asks above; the studio's tests read it)
-from .providers import provider_names
 
-__all__ = ["main", "cli"]
+__all__ = ["main", "cli", "COMMANDS"]
 
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE
 
+# Every command: the module of commands/ that holds it, and the first sentence of its help (None: hidden). A
+# command's module is imported only when that command is asked for: `otio-retake --help` (or a mistyped name)
+# answers at once instead of importing OTIO, PyAV, the hosts, FastAPI and Qt. tests/test_cli_start.py checks
+# these sentences are the commands' own.
+COMMANDS: dict[str, tuple[str, str | None]] = {
+    "plan": ("runs", "List every marker: what would be sent for each range and what it costs, or why it is "
+                     "skipped."),
+    "run": ("runs", "Retake every marked range and write the timeline with the takes as alternates."),
+    "resume": ("runs", "Run a run of a workspace again (the last one, or --run RUN_ID): finished jobs are reused, "
+                       "running ones polled, paid ones never sent twice."),
+    "status": ("runs", "Show every job of a workspace (or of a timeline's workspace, or of --journal) and its "
+                       "state, the runs, who holds each claim and host place, and spend against budget."),
+    "cancel": ("runs", "Cancel the jobs still running at the host (where the host can), and those queued or not "
+                       "yet sent, and mark them cancelled."),
+    "worker": ("runs", "Do queued jobs from a shared journal (`run --queue`), each one whole, as `run` would; keys "
+                       "are this machine's own (environment or keyring), never the journal's."),
+    "conform": ("edits", "Put the picked takes into the cut (the .otio that `run` wrote)."),
+    "studio": ("edits", "Open the review window on a timeline or on the workspace of an earlier run."),
+    "relink": ("edits", "Report which media file each clip uses, and what is missing (exit 1 if anything is)."),
+    "providers": ("services", "List the hosts with their limits, prices and whether a key is configured (never "
+                              "the key)."),
+    "emulate": ("services", "Serve a local emulator of a host's API on 127.0.0.1 (results rendered by the "
+                            "preview engine)."),
+    "bridge": ("services", "Serve the local API that the Premiere Pro panel talks to (127.0.0.1 only, token "
+                           "required)."),
+    "schemas": ("services", None),
+    "resolve": ("services", "Retake the marked ranges of Resolve's current timeline from outside Resolve "
+                            "(Studio, external scripting)."),
+    "install": ("setup", "Install otio-retake into an editing application."),
+    "doctor": ("setup", "Explain what is set up for an editing application (or what a host's guesses are) and "
+                        "how to fix it."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """The command group that imports a command's module when the command is asked for (see COMMANDS)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f".commands.{COMMANDS[cmd_name][0]}", __package__)
+        return next(c for c in module.COMMANDS if c.name == cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        shown = [(name, summary) for name, (_, summary) in sorted(COMMANDS.items()) if summary is not None]
+        limit = formatter.width - 6 - max(len(name) for name, _ in shown)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, click.Command(name, help=summary).get_short_help_str(limit))
+                                for name, summary in shown])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(package_name="otio-retake")
 @click.pass_context
 def cli(ctx, debug):
     """Retake the marked ranges of an editor's timeline with LTX-2 Retake."""
     ctx.obj = {"debug": debug}
-
-
-for _command in (*runs.COMMANDS, *edits.COMMANDS, *services.COMMANDS):
-    cli.add_command(_command)
-
-
-@cli.group("install")
-def install_group():
-    """Install otio-retake into an editing application."""
-
-
-@install_group.command("resolve")
-@click.option("--dest", type=click.Path(path_type=Path),
-              help="Scripts folder (default: Resolve's per-user Fusion/Scripts/Utility for this OS).")
-@click.option("--workspace", type=click.Path(path_type=Path), help="Where runs from Resolve keep their files.")
-@click.option("--provider", default="preview", show_default=True, type=click.Choice(provider_names()),
-              help="The host the scripts use when Resolve offers no dialog.")
-def install_resolve_cmd(dest, workspace, provider):
-    """Copy the Resolve scripts and record which Python runs otio-retake."""
-    from .integrations.resolve import install
-    done = install(dest, workspace=workspace, provider=provider)
-    for path in done["files"]:
-        out.print(f"wrote {path}", highlight=False)
-    out.print(f"In Resolve: Workspace > Scripts > Retake Marked Ranges (scripts run {' '.join(done['settings']['command'])})",
-              highlight=False)
-
-
-@install_group.command("premiere")
-@click.option("--dest", type=click.Path(path_type=Path), help="Folder for the .ccx and the unpacked panel "
-              "(default: otio-retake's data folder).")
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="The bridge's port (default 8733).")
-def install_premiere_cmd(dest, port):
-    """Write the Premiere Pro panel (.ccx and the folder for the UXP Developer Tool) for the bridge's port."""
-    from .bridge import DEFAULT_PORT
-    from .integrations.premiere import LOAD_STEPS, install
-    done = install(dest, port=port or DEFAULT_PORT)
-    for path in done["files"]:
-        out.print(f"wrote {path}", highlight=False)
-    out.print(f"Double-click {done['ccx']} to install it, or " +
-              LOAD_STEPS.format(manifest=Path(done["folder"]) / "manifest.json"), highlight=False)
-    out.print(f"Then run `otio-retake bridge --port {done['port']}` and pair the panel with the code it prints.",
-              highlight=False)
-
-
-@cli.group("doctor")
-def doctor_group():
-    """Explain what is set up for an editing application (or what a host's guesses are) and how to fix it."""
-
-
-@doctor_group.command("resolve")
-@click.option("--dest", type=click.Path(path_type=Path), help="Scripts folder to check.")
-def doctor_resolve_cmd(dest):
-    """Resolve edition and version, the scripts folder, external scripting, the Python the scripts call."""
-    from .integrations.resolve import doctor
-    report = doctor(dest)
-    for finding in report.findings:
-        mark = "ok " if finding.ok else "NO "
-        out.print(f"{mark} {finding.what}" + (f"\n     fix: {finding.fix}" if finding.fix else ""), highlight=False)
-    if not all(f.ok for f in report.findings):
-        raise SystemExit(1)
-
-
-@doctor_group.command("premiere")
-@click.option("--dest", type=click.Path(path_type=Path), help="Folder the panel was installed in.")
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="The bridge's port (default 8733).")
-def doctor_premiere_cmd(dest, port):
-    """Whether the bridge is running and on which port, whether a panel is paired, how to load the panel."""
-    from .bridge import DEFAULT_PORT
-    from .integrations.premiere import doctor
-    report = doctor(dest, port=port or DEFAULT_PORT)
-    for finding in report.findings:
-        mark = "ok " if finding.ok else "NO "
-        out.print(f"{mark} {finding.what}" + (f"\n     fix: {finding.fix}" if finding.fix else ""), highlight=False)
-    if not all(f.ok for f in report.findings):
-        raise SystemExit(1)
-
-
-def _doctor_host_command(host: str) -> None:
-    @doctor_group.command(host)
-    @click.option("--probe", "do_probe", is_flag=True, help="Send one small paid request and check the guesses.")
-    @click.option("--yes", is_flag=True, help="Do not ask before paying for the probe.")
-    @click.option("--base-url", callback=base_urls_option,
-                  help="Send the probe here (an emulator or a proxy).")
-    @click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls.")
-    def doctor_host_cmd(do_probe, yes, base_url, poll_interval):
-        """What docs/hosts.md could not confirm about this host; --probe checks it for a few cents."""
-        import tempfile
-        if host == "ltx-local":  # this machine: the extra, CUDA and the weight files
-            from .providers.ltx_local import readiness as local_readiness
-            _print_findings(local_readiness())
-            return
-        if host == "comfyui":  # a studio's own server: readiness, nothing to probe for money
-            from . import pipeline
-            _doctor_comfyui(pipeline.parse_base_urls((base_url,), host).get(host) if base_url else None)
-            return
-        from .jobs.probe import CONTRADICTED, probe_host, probe_plan
-        plan = probe_plan(host)
-        if not do_probe:
-            out.print(f"otio-retake doctor {host} --probe would send {plan.describe()}; see docs/hosts.md",
-                      highlight=False)
-            return
-        def confirm(p) -> bool:  # the cost is said before paying, asked unless --yes
-            if yes:
-                out.print(f"Sending {p.describe()}", highlight=False)
-                return True
-            return click.confirm(f"This sends {p.describe()}. Pay for it?")
-        with tempfile.TemporaryDirectory(prefix="otio-retake-probe-") as work:
-            report = probe_host(host, workdir=Path(work), base_url=base_url, poll_interval=poll_interval,
-                                confirm=confirm)
-        if report is None:
-            out.print("nothing sent", highlight=False)
-            return
-        table = Table(title=f"{host}: guesses checked (job {report.job_id or 'none'})")
-        for col in ("guess", "the host answered", "verdict"):
-            table.add_column(col)
-        for check in report.checks:
-            table.add_row(check.guess, check.answered, check.verdict)
-        out.print(table)
-        paid = f"${report.reported_usd:.4f} reported" if report.reported_usd is not None else "not reported"
-        out.print(f"cost: about ${plan.cost.usd:.2f} estimated ({plan.cost.describe()}), {paid}", highlight=False)
-        if report.contradicted:
-            err.print(f"{len(report.contradicted)} guess(es) {CONTRADICTED}: the client and its emulator need a fix "
-                      "(docs/hosts.md says what each check means)", highlight=False)
-            raise SystemExit(1)
-
-
-def _doctor_comfyui(base_url: str | None) -> None:
-    """Server reachable, GPU, nodes of the workflow present (OTIO_RETAKE_COMFYUI_WORKFLOW or the default)."""
-    import os
-    from .providers import WORKFLOW_ENV
-    from .providers.comfyui import readiness
-    workflow = Path(os.environ[WORKFLOW_ENV]) if os.environ.get(WORKFLOW_ENV) else None
-    _print_findings(readiness(base_url, workflow))
-
-
-def _print_findings(findings) -> None:
-    for ok, what, fix in findings:
-        out.print(f"{'ok ' if ok else 'NO '} {what}" + (f"\n     fix: {fix}" if fix else ""), highlight=False)
-    if not all(ok for ok, _, _ in findings):
-        raise SystemExit(1)
-
-
-for _host in [n for n in provider_names() if n != "preview"]:
-    _doctor_host_command(_host)
 
 
 def _take_ctrl_c() -> None:
@@ -198,30 +103,37 @@ def main(argv: list[str] | None = None) -> int:
         _take_ctrl_c()
     try:
         cli.main(args=argv, prog_name="otio-retake", standalone_mode=False)
-    except RetakeError as exc:
+    except (Exception, KeyboardInterrupt, SystemExit) as exc:
+        return _exit_for(exc, argv)
+    return 0
+
+
+def _exit_for(exc: BaseException, argv: list[str] | None) -> int:
+    """The exit code for what stopped the command, said in one line (rich is loaded only when there is an error)."""
+    from .commands import err, labelled
+    if isinstance(exc, RetakeError):
         err.print(labelled("error:", "red", str(exc)), highlight=False)
         return exc.exit_code
-    except click.exceptions.Abort:
+    if isinstance(exc, click.exceptions.Abort):
         err.print("aborted")
         return 130
-    except click.BadParameter as exc:  # one line that says which option and why, not the usage text
+    if isinstance(exc, click.BadParameter):  # one line that says which option and why, not the usage text
         err.print(labelled("error:", "red", exc.format_message()), highlight=False)
         return exc.exit_code
-    except click.ClickException as exc:
+    if isinstance(exc, click.ClickException):
         exc.show()
         return exc.exit_code
-    except SystemExit as exc:
+    if isinstance(exc, SystemExit):
         return int(exc.code or 0)
-    except KeyboardInterrupt:
+    if isinstance(exc, KeyboardInterrupt):
         err.print("interrupted")
         return 130
-    except Exception as exc:  # an internal bug: say so plainly, details on request
-        if "--debug" in (argv if argv is not None else sys.argv):
-            raise
-        err.print(labelled("internal error:", "red", f"{type(exc).__name__}: {exc}\n  this is a bug in otio-retake; "
-                           "re-run with --debug for the traceback"), highlight=False)
-        return INTERNAL_ERROR_EXIT
-    return 0
+    # an internal bug: say so plainly, details on request
+    if "--debug" in (argv if argv is not None else sys.argv):
+        raise exc
+    err.print(labelled("internal error:", "red", f"{type(exc).__name__}: {exc}\n  this is a bug in otio-retake; "
+                       "re-run with --debug for the traceback"), highlight=False)
+    return INTERNAL_ERROR_EXIT
 
 
 if __name__ == "__main__":
