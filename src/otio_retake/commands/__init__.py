@@ -1,9 +1,10 @@
-"""The ``otio-retake`` commands, one module per area, registered by ``cli.py``.
+"""The ``otio-retake`` commands, one module per area, listed in ``cli.py`` (COMMANDS) and imported when run.
 
     options.py   the options several commands share (a timeline and its markers, rates, seconds, the journal)
     runs.py      plan, run, resume, status, cancel, worker
     edits.py     conform, studio, relink
     services.py  providers, emulate, bridge, schemas, resolve
+    setup.py     install, doctor
 
 A command parses its options, calls ``pipeline`` (or a stage's public function) and prints what it got:
 the work is done below, so the review window, the bridge and the NLE scripts do it the same way.
