@@ -39,6 +39,7 @@ from ..timecode import frames_to_timecode, rate_label
 from .edl_write import own_reel
 from .info import namespace, timeline_drop_frame, timeline_rate, xml_text
 from .retime import clip_speed, source_frames
+from .segments import time_effect
 
 __all__ = ["read_fcp_xml", "write_fcp_xml", "check_fcp_xml_writable"]
 
@@ -175,6 +176,7 @@ def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
             marker.metadata.setdefault("fcp_xml", {})["comment"] = marker.comment
     retimed = _carry_what_the_adapter_drops(timeline)
     _give_media_a_range(timeline)
+    _generators_as_generatoritems(timeline)
     try:
         text = otio.adapters.write_to_string(timeline, "fcp_xml")
     except Exception as exc:  # the adapter's own AttributeErrors and KeyErrors on what it does not expect
@@ -223,6 +225,11 @@ def check_fcp_xml_writable(timeline: otio.schema.Timeline) -> None:
     for track in timeline.tracks:
         for clip in track.find_clips() if isinstance(track, otio.schema.Track) else []:
             clip_speed(clip, where=f"track {track.name or track.kind}", format_name=FORMAT, kept=_read_filter)
+    for nest in timeline.tracks.find_children(descended_from_type=otio.schema.Stack):
+        retimed = time_effect(nest)
+        if retimed:  # the adapter writes a nested sequence at 100 %, its effect dropped
+            raise UnsupportedEditError(f"nest '{nest.name}' is retimed ({retimed}), which {FORMAT} cannot carry on "
+                                       "a nested sequence", hint="write .otio instead")
 
 
 def _carry_what_the_adapter_drops(timeline: otio.schema.Timeline) -> dict[str, tuple[int, int]]:
@@ -309,6 +316,21 @@ def _give_media_a_range(timeline: otio.schema.Timeline) -> None:
         if not namespace(ref, "fcp_xml"):  # not read from FCP 7 XML (Premiere's keep their own form): written as
             # FCP 7's generatoritem named by its kind, which the adapter can write (it fails on a bare generator)
             ref.metadata["fcp_xml"] = {"effecttype": "generator", "mediatype": "video", "effectcategory": "generator"}
+
+
+def _generators_as_generatoritems(timeline: otio.schema.Timeline) -> None:
+    """A generator with neither the effect nor the file FCP 7 XML read it from (a Final Cut title, an OTIO
+    ``GeneratorReference``) is written as FCP 7's ``<generatoritem>`` of its kind: the adapter writes one only
+    from the effect it read, and otherwise fails wanting a media file's range and path."""
+    for clip in timeline.find_clips():
+        ref = clip.media_reference
+        if isinstance(ref, otio.schema.GeneratorReference) and ref.available_range is None \
+                and "effecttype" not in namespace(ref, "fcp_xml"):
+            title = namespace(clip, "fcpxml").get("tag") == "title"
+            ref.metadata["fcp_xml"] = {"effecttype": "generator", "mediatype": "video",
+                                       "effectcategory": "Text" if title else "Generator"}
+            ref.name = ref.name or clip.name
+            ref.generator_kind = ref.generator_kind or ("Text" if title else "Generator")
 
 
 def _write_time_remaps(root: ET.Element, retimed: dict[str, tuple]) -> None:

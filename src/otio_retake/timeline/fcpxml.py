@@ -44,12 +44,12 @@ from pathlib import PurePath
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
-from ..errors import TimelineReadError
+from ..errors import TimelineReadError, UnsupportedEditError
 from ..timecode import is_drop_frame_rate, snap_rate
 from ..paths import path_to_url, url_to_path
 from .marks import record_markers
 from .info import NAMESPACE, global_start_frames, namespace, timeline_drop_frame, timeline_rate, xml_text
-from .segments import track_items, video_tracks
+from .segments import time_effect, track_items, video_tracks
 
 __all__ = ["read_fcpxml", "write_fcpxml", "parse_time", "format_time", "FCPXML_VERSION"]
 
@@ -611,12 +611,13 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
         return otio.schema.Gap(source_range=TimeRange(RationalTime(0, r), duration))
     start = parse_time(element.get("start"))
     asset, media_start = _asset_of(element, res)
-    if asset is None:  # a title, a generator, or a clip whose media is not in the file: its own time is its source's
+    if asset is None:  # a title, a generator, or a clip whose media is not in the file: its own time (start) is its
+        # source's, so it is written back from where it was
         effect = res.effects.get(element.get("ref") or "")  # a generator is a <video> of an <effect> (Solids...)
         kind = (effect.get("name") or "") if effect is not None else ""
         ref = otio.schema.GeneratorReference(name=name, generator_kind=kind) \
             if element.tag == "title" or effect is not None else otio.schema.MissingReference()
-        first = RationalTime(round(start * rate) if element.tag == "clip" else 0, r)
+        first = RationalTime(round(start * rate), r)
         written = {"effect": effect.get("uid"), "effect_name": kind} if effect is not None and effect.get("uid") \
             else {}  # to write the title or generator back as one
         return otio.schema.Clip(name=name, media_reference=ref, source_range=TimeRange(first, duration),
@@ -887,6 +888,10 @@ class _Writer:
 
     def ref_clip(self, stack: otio.schema.Stack, offset: Fraction, first: int, frames: int) -> ET.Element:
         """A compound clip showing ``frames`` frames of ``stack`` from ``first`` frames into its source range."""
+        retimed = time_effect(stack)
+        if retimed:  # its compound clip would play at 100 %: every frame after its first would be another
+            raise UnsupportedEditError(f"nest '{stack.name}' is retimed ({retimed}), which this FCPXML writer "
+                                       "cannot carry on a compound clip", hint="write .otio instead")
         if id(stack) not in self.media:
             self.media[id(stack)] = self._compound(stack)
         begin = _seconds(stack.source_range.start_time) if stack.source_range else Fraction(0)

@@ -364,7 +364,8 @@ def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
             yield (marker, track.transformed_time_range(marker.marked_range, stack), f"{source}, track '{label}'",
                    None, None)
         for item in track:
-            if not isinstance(item, (otio.schema.Clip, otio.schema.Stack)) or not item.markers:  # a nest's count too
+            # a clip's, a nest's (Stack or nested Track) and a gap's markers all count: none is dropped unsaid
+            if isinstance(item, otio.schema.Transition) or not item.markers:
                 continue
             own = None
             if vindex is not None:
@@ -374,11 +375,12 @@ def _markers_in_record_time(timeline: otio.schema.Timeline, source: str):
             # A clip marker is in the clip's media time; OTIO maps it to record time as if at 100 %: on a retimed
             # clip (a ramp above all) that is not where the editor sees it, so it is listed, never placed by guess.
             retime = time_effect(item)
-            retimed = (f"on {'clip' if isinstance(item, otio.schema.Clip) else 'nest'} '{item.name}', retimed with a "
+            kind = "clip" if isinstance(item, otio.schema.Clip) else "gap" if isinstance(item, otio.schema.Gap) \
+                else "nest"
+            retimed = (f"on {kind} '{item.name}', retimed with a "
                        f"{retime}: its record position cannot be worked out exactly (the position given is as if "
                        "unretimed)") if retime else None
             for marker in item.markers:
-                kind = "clip" if isinstance(item, otio.schema.Clip) else "nest"
                 yield (marker, item.transformed_time_range(marker.marked_range, stack),
                        f"{source}, {kind} '{item.name}' on track '{label}'", own, retimed)
 

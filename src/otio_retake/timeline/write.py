@@ -22,7 +22,7 @@ from pathlib import Path, PureWindowsPath
 
 import opentimelineio as otio
 
-from ..errors import InputError, OutputExistsError
+from ..errors import InputError, OutputExistsError, UnsupportedEditError
 from ..paths import atomic_path, atomic_write, path_to_url, url_to_path
 from .aaf_write import take_locators, write_aaf
 from .avid_markers import write_marker_list
@@ -30,6 +30,7 @@ from .edl_write import check_edl_writable, edl_groups
 from .fcp_xml import check_fcp_xml_writable
 from .info import NAMESPACE, namespace
 from .marks import record_markers
+from .segments import time_effect
 
 __all__ = ["write_timeline", "check_output", "absolute_media", "editor_files", "output_paths", "SUPPORTED_WRITE_SUFFIXES", "RESOLVE_SAFE_SCHEMAS"]
 
@@ -87,6 +88,8 @@ def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> l
         check_edl_writable(timeline)
     elif out.suffix.lower() == ".xml":  # likewise a speed ramp in FCP 7 XML
         check_fcp_xml_writable(timeline)
+    elif out.suffix.lower() in (".aaf", ".fcpxml"):  # their writers lay a nest out at 100 %
+        _check_nests_not_retimed(timeline, "AAF" if out.suffix.lower() == ".aaf" else "FCPXML")
     protected = editor_files(timeline)
     for path in paths:
         if _same_file_key(path) in protected:
@@ -106,6 +109,16 @@ def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> l
         raise InputError(f"{out}: the folder {folder} cannot be written to (permission denied)",
                          hint="choose an output folder you can write in")
     return paths
+
+
+def _check_nests_not_retimed(timeline: otio.schema.Timeline, format_name: str) -> None:
+    """A retimed nest (an OTIO Stack or nested Track with a speed change or a freeze) is refused by name: the AAF
+    and FCPXML writers would lay it out at 100 %, showing other frames and moving every later clip."""
+    for nest in timeline.tracks.find_children(descended_from_type=otio.core.Composition):
+        retimed = time_effect(nest) if nest.parent() is not timeline.tracks else None
+        if retimed:
+            raise UnsupportedEditError(f"nest '{nest.name}' is retimed ({retimed}), which this {format_name} writer "
+                                       "cannot carry", hint="write .otio instead")
 
 
 def _write_aaf(timeline: otio.schema.Timeline, paths: list[Path]) -> None:
@@ -138,11 +151,47 @@ def absolute_media(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
     return out
 
 
+def nests_of_tracks(timeline: otio.schema.Timeline) -> None:
+    """Every nest as a Stack of tracks, the only form the EDL, FCP 7 XML and AAF writers know (they failed with
+    the adapters' TypeErrors and ValueErrors): an item stacked straight in a Stack (OTIO allows clips there:
+    OTIO's own nested_example.otio) becomes a video track of that one item, and a Track nested in a track a
+    Stack holding it, with its trim, effects and markers; a nest's tracks last to its out-point. The same
+    picture at the same frames."""
+    for track in list(timeline.tracks.find_children(descended_from_type=otio.schema.Track)):
+        parent = track.parent()
+        if not isinstance(parent, otio.schema.Track):
+            continue
+        index = parent.index(track)
+        parent.remove(track)  # OTIO has one parent per item: out of its place before into its new one
+        nest = otio.schema.Stack(name=track.name, source_range=track.source_range,
+                                 markers=[m.deepcopy() for m in track.markers],
+                                 effects=[e.deepcopy() for e in track.effects], metadata=track.metadata)
+        nest.enabled, track.source_range = track.enabled, None
+        del track.markers[:], track.effects[:]
+        nest.append(track)
+        parent.insert(index, nest)
+    for stack in [timeline.tracks, *timeline.tracks.find_children(descended_from_type=otio.schema.Stack)]:
+        for index, child in enumerate(list(stack)):
+            if isinstance(child, otio.schema.Track):
+                continue
+            stack.remove(child)
+            stack.insert(index, otio.schema.Track(name=child.name, kind=otio.schema.TrackKind.Video,
+                                                  children=[child]))
+        if stack is timeline.tracks or stack.source_range is None:
+            continue
+        end = stack.source_range.end_time_exclusive()  # a nest longer than what it holds shows nothing after:
+        for track in stack:  # a gap, so a writer that lays its tracks out (AAF) does not shorten the cut
+            if track.duration() < end:
+                track.append(otio.schema.Gap(duration=end - track.duration()))
+
+
 def write_timeline(timeline: otio.schema.Timeline, out: str | Path, *, force: bool = False) -> list[Path]:
     out = Path(out)
     paths = check_output(timeline, out, force=force)
     timeline = absolute_media(timeline)
     suffix = out.suffix.lower()
+    if suffix != ".otio":
+        nests_of_tracks(timeline)
     if suffix == ".otio":
         atomic_write(out, otio.adapters.write_to_string(timeline, "otio_json",
                                                          target_schema_versions=RESOLVE_SAFE_SCHEMAS))

@@ -1,0 +1,110 @@
+"""Real Final Cut Pro exports and OTIO's own sample files (tests/data/SOURCES.md) through every writer: each output
+reads back showing the same footage at the same record frames, or the writer refuses in one line naming what it
+cannot carry; every marker the editor put in is listed, planned or skipped, none dropped unsaid."""
+
+from __future__ import annotations
+
+import opentimelineio as otio
+import pytest
+
+from conftest import FIXTURES
+from otio_retake.errors import UnsupportedEditError
+from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges, record_markers
+from otio_retake.timeline.read import read_timeline
+from otio_retake.timeline.write import write_timeline
+
+NESTED = FIXTURES / "otio_nested_example.otio"
+
+
+def _shown(item, time: otio.opentime.RationalTime):
+    """(clip name, source frame) the picture shows at ``time`` of ``item`` (a track, or a nest: its top track)."""
+    if isinstance(item, otio.schema.Clip):
+        return item.name, round(time.value)
+    if isinstance(item, otio.schema.Stack):  # a nest: its upper video layer showing a clip at that time
+        for layer in reversed(list(item)):  # each layer starts at the nest's time 0 (OTIO allows bare clips)
+            if isinstance(layer, otio.schema.Track) and layer.kind != otio.schema.TrackKind.Video or \
+                    time >= layer.trimmed_range().duration:
+                continue
+            shown = _shown(layer, time + layer.trimmed_range().start_time)
+            if shown is not None:
+                return shown
+        return None
+    for child, rng in item.range_of_all_children().items():  # a dissolve's clips overlap it: they show
+        if not isinstance(child, (otio.schema.Transition, otio.schema.Gap)) and rng.contains(time):
+            return _shown(child, time - rng.start_time + child.trimmed_range().start_time)
+    return None
+
+
+def _picture(timeline: otio.schema.Timeline) -> list:
+    """What the first video track shows at every record frame."""
+    track = next(t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video)
+    rate = track.trimmed_range().duration.rate
+    frames = round(track.trimmed_range().duration.value)
+    return [_shown(track, otio.opentime.RationalTime(f, rate)) for f in range(frames)]
+
+
+@pytest.mark.parametrize("name", ["fcp_transition_markers.fcpxml", "fcp_occlusion.fcpxml"])
+def test_final_cut_titles_are_written_to_fcp7_xml_as_generators(tmp_path, name):
+    # The fcp_xml adapter failed on a generator it had not read itself ("'NoneType' object has no attribute
+    # 'start_time'"): a Final Cut project with a title could not be written as FCP 7 XML at all.
+    timeline = read_timeline(FIXTURES / name)
+    back = read_timeline(write_timeline(timeline, tmp_path / "out.xml")[0])
+    assert _picture(back) == _picture(timeline)
+    titles = [c for c in back.find_clips() if c.name.startswith("Basic Title")]
+    assert titles and all(isinstance(c.media_reference, otio.schema.GeneratorReference) for c in titles)
+    assert [(f, m.name) for f, _, m in record_markers(back)] == [(f, m.name) for f, _, m in record_markers(timeline)]
+
+
+def test_a_titles_in_point_goes_back_to_final_cut_where_it_was(tmp_path):
+    # A title's own time is its `start` (3600 s in Final Cut's exports): it was read as 0, so a title trimmed by
+    # its compound clip's in-point (Basic Title 4, from 10 s into 'Occlusion Clip 2') came back from its start.
+    timeline = read_timeline(FIXTURES / "fcp_occlusion.fcpxml")
+    starts = {c.name: c.source_range.start_time.value for c in timeline.find_clips()}
+    assert starts["Basic Title 1"] == 3600 * 24 and starts["Basic Title 4"] == 3610 * 24
+    back = read_timeline(write_timeline(timeline, tmp_path / "out.fcpxml")[0])
+    assert {c.name: c.source_range.start_time.value for c in back.find_clips()} == starts
+    assert _picture(back) == _picture(timeline)
+
+
+def _without_time_effects(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    plain = timeline.deepcopy()
+    for item in plain.tracks.find_children():
+        if hasattr(item, "effects"):
+            del item.effects[:]
+    return plain
+
+
+@pytest.mark.parametrize("suffix", [".otio", ".xml", ".fcpxml", ".aaf", ".edl"])
+def test_otio_nests_of_any_shape_are_written_by_every_writer(tmp_path, suffix):
+    # OTIO's nested_example.otio stacks clips straight in Stacks and nests a Track in a track: the FCP 7 XML and
+    # AAF writers failed on both with the adapters' TypeErrors.
+    timeline = _without_time_effects(read_timeline(NESTED))
+    back = read_timeline(write_timeline(timeline, tmp_path / f"out{suffix}")[0])
+    assert _picture(back) == _picture(timeline)
+    assert _picture(timeline)[238] == ("Clip Inside A Stack 1", 373) and _picture(timeline)[394] == (
+        "Clip Inside A Track", 471)
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".fcpxml", ".aaf", ".edl"])
+def test_a_retimed_nest_is_refused_by_name_never_written_at_100_percent(tmp_path, suffix):
+    # The FCPXML, FCP 7 XML and AAF writers wrote 'Nested Stack 2 (with effects)' (0.85x) at 100 %, its speed
+    # dropped (AAF moved every later clip 5 frames).
+    with pytest.raises(UnsupportedEditError, match="Nested Stack 2 \\(with effects\\)"):
+        write_timeline(read_timeline(NESTED), tmp_path / f"out{suffix}")
+    assert not list(tmp_path.iterdir())
+
+
+def test_markers_on_a_nested_track_and_on_a_gap_are_listed_not_dropped():
+    timeline = read_timeline(NESTED)
+    track = timeline.tracks[0]
+    one = otio.opentime.RationalTime(1, 24)
+    track.insert(1, otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=otio.opentime.RationalTime(24, 24))))
+    for name, item in (("on the gap", track[1]), ("on the nested track", track[6]), ("on a clip", track[7])):
+        item.markers.append(otio.schema.Marker(name=name, marked_range=otio.opentime.TimeRange(
+            item.trimmed_range().start_time, one)))
+    assert [(f, m.name) for f, _, m in record_markers(timeline)] == [
+        (238, "on the gap"), (418, "on the nested track"), (422, "on a clip")]
+    ranges, skipped = find_marked_ranges(timeline, marker_filter=MarkerFilter(default_length_seconds=1))
+    assert sorted([r.name for r in ranges] + [s.name for s in skipped]) == ["on a clip", "on the gap",
+                                                                             "on the nested track"]
+    assert {s.name: s.record_in for s in skipped} == {"on the nested track": "00:00:17:10"}
