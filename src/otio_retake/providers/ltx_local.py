@@ -33,7 +33,7 @@ from ..errors import EngineError, InputError
 from ..media.decode import AUDIO_RATE, decode_all_frames, read_audio
 from ..media.encode import ClipWriter
 from ..media.probe import probe
-from ..paths import url_to_path
+from ..paths import atomic_path, url_to_path
 from .base import Failed, JobHandle, JobStatus, Limits, RetakeRequest, Succeeded
 
 __all__ = ["LtxLocalProvider", "LTX_LOCAL_LIMITS", "CHECKPOINT_ENV", "GEMMA_ENV", "Library", "load_library",
@@ -182,9 +182,8 @@ class LtxLocalProvider:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         dest = self.results_dir / f"ltx-local-input-{digest}.mp4"
         dest.parent.mkdir(parents=True, exist_ok=True)
-        partial = dest.with_name(f".{dest.name}.partial.mp4")
-        shape = await asyncio.to_thread(prepare_input, path, partial)
-        partial.replace(dest)
+        with atomic_path(dest) as partial:
+            shape = await asyncio.to_thread(prepare_input, path, partial)
         self._clips[str(dest)] = shape
         return str(dest)
 
@@ -206,13 +205,11 @@ class LtxLocalProvider:
                                 distilled=self.distilled)
         raw = dest.with_name(f".{dest.name}.raw.mp4")
         library.encode_video(video=video, fps=int(rate), audio=audio, output_path=str(raw))  # as the library does
-        partial = dest.with_name(f".{dest.name}.partial.mp4")
         try:
-            retime(raw, partial, rate=rate, width=width, height=height)
-            partial.replace(dest)
+            with atomic_path(dest) as partial:
+                retime(raw, partial, rate=rate, width=width, height=height)
         finally:
             raw.unlink(missing_ok=True)
-            partial.unlink(missing_ok=True)
 
     async def submit(self, request: RetakeRequest) -> JobHandle:
         dest = self._result_path(request)
@@ -241,11 +238,10 @@ class LtxLocalProvider:
                        verify: Callable[[Path], None] | None = None) -> Path:
         import shutil
         source = Path(url_to_path(result.result_urls[index]))
-        partial = dest.with_name(f".{dest.name}.partial")
-        await asyncio.to_thread(shutil.copyfile, source, partial)
-        if verify is not None:
-            verify(partial)
-        partial.replace(dest)
+        with atomic_path(dest) as partial:
+            await asyncio.to_thread(shutil.copyfile, source, partial)
+            if verify is not None:
+                verify(partial)
         return dest
 
     async def cancel(self, handle: JobHandle) -> bool:
