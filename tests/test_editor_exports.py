@@ -21,9 +21,6 @@ EXPORTS = sorted([*(HERE / "stock" / "cmx3600" / "sample_data").glob("*.edl"),
                   HERE / "data" / "resolve_markers_multiline_note.edl"])
 # Files that are not timelines, and why they are refused (one line, naming the file).
 NOT_TIMELINES = {"premiere_example_filter.xml": "its root element is <filter>, not <xmeml>"}
-# Known and not yet fixed (strict: the entry goes once it passes).
-KNOWN = {("empty_name_tags.xml", ".xml"): "one media file given several <file> elements with other start timecodes: "
-                                          "the fcp_xml writer keeps one <file> per path, so clips of the others move"}
 
 
 def _id(path: Path) -> str:
@@ -69,9 +66,7 @@ def test_each_export_is_read_or_refused_in_one_line_naming_it(path):
 
 @pytest.mark.parametrize("suffix", [".otio", ".xml", ".edl"])
 @pytest.mark.parametrize("path", [p for p in EXPORTS if p.name not in NOT_TIMELINES], ids=_id)
-def test_each_export_round_trips_through_our_writers(path, suffix, tmp_path, request):
-    if (path.name, suffix) in KNOWN:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN[path.name, suffix], strict=True))
+def test_each_export_round_trips_through_our_writers(path, suffix, tmp_path):
     timeline = read_timeline(path, fps="25" if path.name == "timecode_mismatch.edl" else None)
     try:
         written = write_timeline(timeline, tmp_path / f"out{suffix}")

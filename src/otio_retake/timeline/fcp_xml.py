@@ -46,6 +46,7 @@ __all__ = ["read_fcp_xml", "write_fcp_xml", "check_fcp_xml_writable"]
 TRACK_NAME_ATTRIBUTE = "MZ.TrackName"
 RETIME_TAG = "otioRetakeRetime"  # on a clipitem between the adapter and us, never in a written file
 ITEM_TAG = "otioRetakeItem"  # likewise
+FILE_TAG = "#otio-retake-file-"  # on a path between us and the adapter (one <file> per range), never written
 FORMAT = "FCP 7 XML"
 PREMIERE_TICKS = 254016000000  # Premiere's time unit per second (cutPointTicks, pproTicksIn)
 
@@ -177,6 +178,7 @@ def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
     retimed = _carry_what_the_adapter_drops(timeline)
     _give_media_a_range(timeline)
     _generators_as_generatoritems(timeline)
+    _one_file_per_range(timeline)
     try:
         text = otio.adapters.write_to_string(timeline, "fcp_xml")
     except Exception as exc:  # the adapter's own AttributeErrors and KeyErrors on what it does not expect
@@ -185,7 +187,8 @@ def write_fcp_xml(timeline: otio.schema.Timeline) -> str:
     root = ET.fromstring(text)
     _write_time_remaps(root, retimed)
     for pathurl in root.iter("pathurl"):
-        value = (pathurl.text or "").strip()
+        value = (pathurl.text or "").split(FILE_TAG)[0].strip()
+        pathurl.text = value
         if value and not value.startswith("file:"):
             path = url_to_path(value)
             if Path(path).is_absolute() or PureWindowsPath(path).drive:
@@ -290,6 +293,24 @@ def _carry_what_the_adapter_drops(timeline: otio.schema.Timeline) -> dict[str, t
             if speed is not None:  # written as a Time Remap filter below, not twice
                 meta.pop("filter", None) if _is_time_remap(meta.get("filter")) else None
     return retimed
+
+
+def _one_file_per_range(timeline: otio.schema.Timeline) -> None:
+    """One media path read from several ``<file>``s that disagree on its start timecode or length (Premiere
+    writes such files: the stock ``empty_name_tags.xml``) keeps them apart: the adapter writes one ``<file>``
+    per path, so the clips of the others would show other frames. Each other range gets its own tag on the
+    path, taken off again once written (``FILE_TAG``)."""
+    seen: dict[str, list] = {}
+    for clip in timeline.find_clips():
+        ref = clip.media_reference
+        if not isinstance(ref, otio.schema.ExternalReference) or ref.available_range is None:
+            continue
+        ranges = seen.setdefault(ref.target_url, [])
+        if ref.available_range not in ranges:
+            ranges.append(ref.available_range)
+        index = ranges.index(ref.available_range)
+        if index:
+            ref.target_url = f"{ref.target_url}{FILE_TAG}{index}"
 
 
 def _give_media_a_range(timeline: otio.schema.Timeline) -> None:
