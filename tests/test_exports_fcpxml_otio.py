@@ -10,6 +10,7 @@ import pytest
 from conftest import FIXTURES
 from otio_retake.errors import UnsupportedEditError
 from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges, record_markers
+from otio_retake.timeline.picture import not_footage
 from otio_retake.timeline.read import read_timeline
 from otio_retake.timeline.write import write_timeline
 
@@ -108,3 +109,25 @@ def test_markers_on_a_nested_track_and_on_a_gap_are_listed_not_dropped():
     assert sorted([r.name for r in ranges] + [s.name for s in skipped]) == ["on a clip", "on the gap",
                                                                              "on the nested track"]
     assert {s.name: s.record_in for s in skipped} == {"on the nested track": "00:00:17:10"}
+
+
+def test_disabled_final_cut_clips_stay_disabled_and_their_markers_are_listed(tmp_path):
+    # Final Cut shows markers on disabled clips; the picture rule passes over them, saying so. A disabled title
+    # came back enabled from our FCPXML writer.
+    timeline = read_timeline(FIXTURES / "fcp_disabled_clips.fcpxml")
+    enabled = {c.name + str(i): c.enabled for i, c in enumerate(timeline.find_clips())}
+    assert list(enabled.values()) == [True, False, True, False]
+    back = read_timeline(write_timeline(timeline, tmp_path / "out.fcpxml")[0])
+    assert {c.name + str(i): c.enabled for i, c in enumerate(back.find_clips())} == enabled
+    assert [(f, m.name) for f, _, m in record_markers(timeline)] == [
+        (96, "Marker 1"), (336, "Marker 2"), (576, "Marker 3"), (10680, "Marker 4")]
+
+
+def test_an_audio_only_final_cut_project_is_read_with_its_markers_and_no_picture():
+    # Final Cut's storyline may hold sound files alone (assets without hasVideo): they were planned as footage.
+    timeline = read_timeline(FIXTURES / "fcp_audio_only.fcpxml")
+    ranges, skipped = find_marked_ranges(timeline, marker_filter=MarkerFilter(default_length_seconds=2))
+    assert len(ranges) + len(skipped) == 10  # 3 x 'Forest Day' (Marker 1, 2), 2 x 'Water Lake 3' (Marker 3, 4)
+    assert {r.record_in_tc for r in ranges} >= {"00:00:08:07", "00:00:26:15"}
+    storyline = timeline.tracks[0]
+    assert {not_footage(c, storyline) for c in storyline.find_clips()} == {"sound only (no picture)"}

@@ -650,7 +650,16 @@ def _item(element: ET.Element, res: _Resources, rate: Fraction) -> otio.schema.I
                                                    RationalTime(float(length) if conform or retime
                                                                 else round(length), mr)),
                             metadata={"fcpxml": {"asset": asset.get("id"), "tag": element.tag, **retime,
+                                                 # a sound file in the storyline (an audio-only project): no picture
+                                                 **({"sound_only": True} if _sound_only(element, asset) else {}),
                                                  **({"conform_rate": str(media_rate)} if conformed else {})}})
+
+
+def _sound_only(element: ET.Element, asset: ET.Element) -> bool:
+    """A clip that shows no picture: its asset has none (``hasVideo`` is 0 unless said, as the DTD has it) or
+    only its sound is used (``srcEnable="audio"``, an ``<audio>`` element)."""
+    return element.get("srcEnable") == "audio" or element.tag == "audio" or \
+        (asset.get("hasVideo", "0") != "1" and asset.get("hasAudio") == "1")
 
 
 def _marker_id(element: ET.Element, marker: ET.Element, res: _Resources) -> str:
@@ -828,6 +837,8 @@ class _Writer:
             element.set("ref", self.effect(generator["effect"], generator.get("effect_name") or clip.name))
             element.set("start", self.seconds(round(clip.source_range.start_time.value) + first,
                                               snap_rate(clip.source_range.start_time.rate)))
+            if not clip.enabled:
+                element.set("enabled", "0")
         elif rid is None:  # no media file (an EDL's event): an offline clip of its name and source time
             element.tag = "clip"
             if speed is not None:

@@ -10,6 +10,8 @@ makes of those, as real exports show them:
   Resolve's own OTIO writes its titles and generators as one (``Resolve_OTIO`` "Generator Type"); our
   FCPXML reader makes one of a ``<title>`` and of a generator (``<video>`` of an ``<effect>``); the
   Premiere panel's bridge of a track item with no media file ("graphic", "adjustment layer");
+- a sound-only clip our FCPXML reader found in a storyline (``metadata["fcpxml"]["sound_only"]``: an audio-only
+  project's clips);
 - media that is a still picture, or whose picture is see-through (an alpha channel in use: a logo, a
   lower third rendered with transparency; an opaque ProRes 4444 master is footage), measured by probing
   the file, never guessed from its name;
@@ -60,6 +62,8 @@ def not_footage(item: otio.core.Item, track: otio.core.Item, resolver=None, *,
         return "a take (otio-retake's output)"
     if not isinstance(item, otio.schema.Clip):
         return None
+    if namespace(item, "fcpxml").get("sound_only"):  # read from FCPXML: a sound file in the storyline
+        return "sound only (no picture)"
     ref = item.media_reference
     if isinstance(ref, otio.schema.GeneratorReference):
         kind = ref.generator_kind or str(namespace(ref, "Resolve_OTIO").get("Generator Type") or "")
