@@ -8,7 +8,7 @@ import opentimelineio as otio
 import pytest
 
 from conftest import FIXTURES
-from otio_retake.errors import UnsupportedEditError
+from otio_retake.errors import TimelineReadError, UnsupportedEditError
 from otio_retake.timeline.marks import MarkerFilter, find_marked_ranges, record_markers
 from otio_retake.timeline.picture import not_footage
 from otio_retake.timeline.read import read_timeline
@@ -131,3 +131,22 @@ def test_an_audio_only_final_cut_project_is_read_with_its_markers_and_no_picture
     assert {r.record_in_tc for r in ranges} >= {"00:00:08:07", "00:00:26:15"}
     storyline = timeline.tracks[0]
     assert {not_footage(c, storyline) for c in storyline.find_clips()} == {"sound only (no picture)"}
+
+
+def test_an_otio_collection_of_timelines_is_refused_naming_them_or_read_by_project(tmp_path):
+    # A bin of timelines (an OTIO SerializableCollection, as otioconvert writes an AAF's compositions) was read
+    # as its first timeline, silently.
+    first, second = read_timeline(NESTED), read_timeline(NESTED)
+    first.name, second.name = "Cut 1", "Cut 2"
+    for tl in (first, second):
+        tl.metadata.pop("otio_retake", None)
+    path = tmp_path / "bin.otio"
+    otio.adapters.write_to_file(otio.schema.SerializableCollection(children=[first, second]), str(path))
+    with pytest.raises(TimelineReadError, match="holds 2 timelines \\('Cut 1', 'Cut 2'\\)") as refused:
+        read_timeline(path)
+    assert "--project" in refused.value.hint
+    assert read_timeline(path, project="Cut 2").name == "Cut 2"
+    with pytest.raises(TimelineReadError, match="no timelines named 'Cut 3'"):
+        read_timeline(path, project="Cut 3")
+    with pytest.raises(TimelineReadError, match="not a collection"):
+        read_timeline(NESTED, project="Cut 1")

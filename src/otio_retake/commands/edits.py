@@ -24,7 +24,7 @@ __all__ = ["COMMANDS"]
               help="The final cut: .otio, .edl, .xml, .fcpxml or .aaf (Avid, with OUT.markers.txt).")
 @click.option("--keep-alternates", is_flag=True, help="Keep the Retake tracks in the output.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
-@click.option("--project", metavar="NAME", help="The project to read of an FCPXML that holds several.")
+@click.option("--project", metavar="NAME", help="The project to read of an FCPXML, or the timeline of an OTIO collection, that holds several.")
 def conform_cmd(timeline, picks, pick_all, output, keep_alternates, force, project):
     """Put the picked takes into the cut (the .otio that `run` wrote)."""
     parsed = {}
@@ -77,7 +77,7 @@ def studio_cmd(target, workspace, provider, media_dirs, markers, fps, base_urls,
               help="Folder to look for media in (repeatable; it must exist).")
 @click.option("--fps", callback=rate_option, help="Frame rate of an EDL.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--project", metavar="NAME", help="The project to read of an FCPXML that holds several.")
+@click.option("--project", metavar="NAME", help="The project to read of an FCPXML, or the timeline of an OTIO collection, that holds several.")
 def relink_cmd(timeline, media_dirs, fps, as_json, project):
     """Report which media file each clip uses, and what is missing (exit 1 if anything is)."""
     tl, resolver = pipeline.open_timeline(timeline, fps=fps, media_dirs=list(media_dirs), project=project)

@@ -85,7 +85,7 @@ def timeline_options(f):
                      type=DIRECTORY,
                      help="Folder to look for media in (repeatable; it must exist)."),
         click.option("--project", metavar="NAME",
-                     help="The project to read of an FCPXML library or event that holds several."),
+                     help="The project to read of an FCPXML library or event, or the timeline of an OTIO collection, that holds several."),
         click.option("--marker-color", "marker_colors", multiple=True,
                      help="Only markers of this colour count (repeatable; default: all)."),
         click.option("--marker-prefix", help="Only markers whose name starts with this count."),

@@ -91,9 +91,9 @@ def read_timeline(path: str | Path, *, fps: str | float | None = None,
         if markers_text is not None:
             overlay_markers(timeline, markers_text, source=str(markers))
     else:
-        if project is not None and adapter != "otio_retake_fcpx_xml":
-            raise TimelineReadError("--project names a project of an FCPXML file; this is not one", path=str(path),
-                                    hint="leave --project out")
+        if project is not None and adapter not in ("otio_retake_fcpx_xml", "otio_json"):
+            raise TimelineReadError("--project names a project of an FCPXML file or a timeline of an OTIO "
+                                    "collection; this is neither", path=str(path), hint="leave --project out")
         timeline = _read_other(path, text, adapter, project)
         if namespace(timeline, NAMESPACE):  # warnings kept in an output are the earlier read's, not this one's
             timeline.metadata[NAMESPACE].pop("warnings", None)
@@ -210,7 +210,7 @@ def read_bytes(path: Path, *, head: bool = False) -> bytes:
 
 def _read_other(path: Path, text: str, adapter: str, project: str | None = None) -> otio.schema.Timeline:
     options = {} if adapter == "otio_json" else {"source": str(path)}
-    if project is not None:
+    if project is not None and adapter != "otio_json":
         options["project"] = project
     try:
         result = otio.adapters.read_from_string(text, adapter, **options)
@@ -223,7 +223,27 @@ def _read_other(path: Path, text: str, adapter: str, project: str | None = None)
         timelines = list(result.find_children(descended_from_type=otio.schema.Timeline))
         if not timelines:
             raise TimelineReadError("holds no timeline", path=str(path))
-        result = timelines[0]
+        result = _one_timeline(timelines, path, project)
+    elif project is not None and adapter == "otio_json":
+        raise TimelineReadError("holds one timeline, not a collection: --project has nothing to choose",
+                                path=str(path), hint="leave --project out")
     if not isinstance(result, otio.schema.Timeline):
         raise TimelineReadError(f"holds a {type(result).__name__}, not a timeline", path=str(path))
     return result
+
+
+def _one_timeline(timelines: list[otio.schema.Timeline], path: Path, project: str | None) -> otio.schema.Timeline:
+    """The timeline of a collection (an OTIO ``SerializableCollection``, as Resolve and OTIO's tools write a
+    bin of timelines) that ``--project`` names, or its only one: the first of several is never taken unsaid."""
+    names = ", ".join(repr(t.name) for t in timelines)
+    if project is not None:
+        chosen = [t for t in timelines if t.name == project]
+        if len(chosen) != 1:
+            raise TimelineReadError(f"holds {'no' if not chosen else len(chosen)} timelines named {project!r} "
+                                    f"(its timelines: {names})", path=str(path),
+                                    hint="name one of them with --project")
+        return chosen[0]
+    if len(timelines) > 1:
+        raise TimelineReadError(f"holds {len(timelines)} timelines ({names}): which one to read is not said",
+                                path=str(path), hint="choose one with --project NAME")
+    return timelines[0]
