@@ -190,9 +190,8 @@ def test_a_workflow_whose_nodes_the_server_lacks_is_refused_before_anything_is_q
     graph["12"]["class_type"] = "LTXVSetAudioVideoMaskByTimeV9"
     path = tmp_path / "studio.json"
     path.write_text(json.dumps(graph))
-    monkeypatch.setenv("OTIO_RETAKE_COMFYUI_WORKFLOW", str(path))
     server = emulator("comfyui", latency=0.3)
-    assert _run(samples, tmp_path, server.url) != 0
+    assert _run(samples, tmp_path, server.url, "--workflow", path) != 0
     err = " ".join(capsys.readouterr().err.split())
     assert "lacks the node(s) LTXVSetAudioVideoMaskByTimeV9" in err and "Traceback" not in err
     assert httpx.get(server.url + "/_emulator/stats").json()["submitted"] == 0

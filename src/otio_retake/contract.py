@@ -407,7 +407,7 @@ class ErrorBody(_Model):
 
 # ------------------------------------------------------------------------------------------ a run's settings
 
-_PATHS = ("timeline", "markers", "output", "workspace")
+_PATHS = ("timeline", "markers", "output", "workspace", "workflow")
 # Not kept for `resume`: it never pays again for a lost submit answer, nor stops at an expired result, unless
 # asked again (a worker's queued run keeps them: it does what `run --queue` was asked).
 ASKED_EACH_TIME = frozenset({"resubmit_unknown", "no_resubmit_expired"})
@@ -447,6 +447,7 @@ class RunSettings(BaseModel):
     take_codec: Literal["h264", "prores", "dnxhd"] = "h264"
     base_urls: list[str] = []
     poll_interval: float | None = None
+    workflow: str | None = None  # --provider comfyui: the studio's own retake graph (API format)
     concurrency: int | None = None
     per_host: int | None = None
     max_cost: float | None = None
@@ -490,7 +491,7 @@ class RunSettings(BaseModel):
         return data
 
     def path(self, key: str) -> Path | None:
-        """``timeline``, ``markers``, ``output`` or ``workspace`` as a path (None when not given)."""
+        """``timeline``, ``markers``, ``output``, ``workspace`` or ``workflow`` as a path (None when not given)."""
         value = getattr(self, key)
         return Path(value) if value else None
 

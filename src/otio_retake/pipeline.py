@@ -203,7 +203,7 @@ def _checked_base_url(value: str, url: str) -> str:
 
 def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | None = None,
                 handles: int = DEFAULT_HANDLES, take_options: TakeOptions | None = None,
-                base_urls: dict[str, str] | None = None,
+                base_urls: dict[str, str] | None = None, provider_options: dict[str, dict] | None = None,
                 poll_interval: float | None = None, concurrency: int | None = None, per_host: int | None = None,
                 resubmit_unknown: bool = False, resubmit_expired: bool = True, journal: str | None = None,
                 lease_seconds: float | None = None, budget_scope: str | None = None,
@@ -211,8 +211,11 @@ def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | 
     ws = Workspace.for_timeline(loaded.path, workspace)
     base_urls = base_urls or {}
 
+    provider_options = provider_options or {}
+
     def factory(name: str, **options):
-        return make_provider(name, results_dir=ws.root / "engine", base_url=base_urls.get(name), **options)
+        return make_provider(name, results_dir=ws.root / "engine", base_url=base_urls.get(name),
+                             **{**provider_options.get(name, {}), **options})
 
     pool = HostPool(factory, global_limit=concurrency, per_host_limit=per_host)
     return Runner(loaded.timeline, loaded.resolver, pool, ws,
@@ -512,7 +515,8 @@ def runner_for(settings: RunSettings, loaded: Loaded, journal: str | None = None
         base_urls=parse_base_urls(s.base_urls, s.provider), poll_interval=s.poll_interval,
         concurrency=s.concurrency, per_host=s.per_host, resubmit_unknown=s.resubmit_unknown,
         resubmit_expired=not s.no_resubmit_expired, journal=journal or s.journal, lease_seconds=lease or s.lease,
-        budget_scope=s.budget_scope, on_event=on_event)
+        budget_scope=s.budget_scope, on_event=on_event,
+        provider_options={"comfyui": {"workflow": s.path("workflow")}} if s.workflow else None)
     if budget_usd is not None:
         runner.journal.set_budget(s.budget_scope, budget_usd)
     return runner

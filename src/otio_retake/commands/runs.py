@@ -103,6 +103,10 @@ def plan_cmd(as_json, **kwargs):
               help="Send a host's API calls here (an emulator or a proxy); repeatable.")
 @click.option("--poll-interval", type=click.FloatRange(0.01, 600), help="Seconds between status polls "
               "(default: what the host asks for).")
+@click.option("--workflow", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              envvar="OTIO_RETAKE_COMFYUI_WORKFLOW",
+              help="--provider comfyui: the studio's retake graph in API format, with {{input}}, {{start_time}}, "
+                   "{{end_time}}... placeholders (README); default: the shipped LTX-2 retake graph.")
 @click.option("--concurrency", type=click.IntRange(1, 1024), help="Jobs at once over all hosts.")
 @click.option("--per-host", type=click.IntRange(1, 256), help="Jobs at once per host (default: each host's limit).")
 @click.option("--max-cost", type=click.FloatRange(0), help="Refuse to start if the run would cost more (USD).")
