@@ -360,12 +360,12 @@ def test_a_heartbeat_that_cannot_renew_ends_the_run_with_a_journal_error_and_sub
 
 def test_a_worker_cuts_and_splices_in_as_many_child_processes_as_it_is_given(emulator, samples, tmp_path, pg_url,
                                                                             monkeypatch):
-    import otio_retake.pipeline as pipeline_module
+    import otio_retake.jobs.admin as admin_module  # where the worker's media processes are started
     from otio_retake.media.work import MEDIA_THREADS, run_media_work
     monkeypatch.setenv("GMI_API_KEY", EMULATOR_KEY)
     server = emulator("gmi")
     given, seen_pids = [], set()
-    real_pool = pipeline_module.in_media_processes
+    real_pool = admin_module.in_media_processes
 
     @contextlib.contextmanager
     def recorded(count):
@@ -374,7 +374,7 @@ def test_a_worker_cuts_and_splices_in_as_many_child_processes_as_it_is_given(emu
             seen_pids.add(asyncio.run(run_media_work(os.getpid)))
             yield
 
-    monkeypatch.setattr(pipeline_module, "in_media_processes", recorded)
+    monkeypatch.setattr(admin_module, "in_media_processes", recorded)
     base = ["--provider", "gmi", "--base-url", server.url, "--poll-interval", "0.05", "--workspace", tmp_path / "ws",
             "--journal", pg_url, "--yes", "--marker-prefix", "sky", *NO_CONTEXT]
     assert run_cli("run", samples / "retake_sample.otio", "-o", tmp_path / "o.otio", *base, "--queue") == 0

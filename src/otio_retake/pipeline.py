@@ -9,9 +9,10 @@
 and what the command line's journal commands do (``run``'s settings, ``--queue``, ``status``,
 ``resume``, ``cancel``, ``worker``), so that no client reaches into the runner or the journal:
 
-    load_and_plan(), runner_for()   a run's settings (as the journal stores them) -> loaded plans, a runner
+    load_and_plan(), runner_for()   a run's RunSettings (contract.py) -> loaded plans, a runner
     enqueue()                       plans -> queued jobs in a shared journal (``run --queue``)
-    journal_for(), job_status(), run_to_rerun(), cancel_run(), work_queue(), write_report()
+    job_status(), run_to_rerun(), work_queue(), write_report()
+    journal_for(), run_to_resume(), cancel_run(), cancel_jobs()   the journal's administration (jobs/admin.py)
 """
 
 from __future__ import annotations
@@ -23,24 +24,25 @@ from pathlib import Path
 
 import opentimelineio as otio
 
+from .jobs import admin
+from .jobs.admin import (CancelOutcome, QueuedRun, cancel_jobs, cancel_run, journal_for, needs_a_person,
+                         run_to_resume)
 from .jobs.plan import build_plans, check_windows, jobs_for, skip_of
 from .media.probe import probe
 from .media.splice import TakeOptions
-from .media.work import MEDIA_THREADS, media_processes as in_media_processes
-from .errors import (CostLimitError, InputError, JobFailedError, NothingToDoError, ResultExpiredError, RetakeError,
-                     RunIncompleteError, SubmitOutcomeUnknownError)
+from .errors import (CostLimitError, JobFailedError, NothingToDoError, RetakeError, RunIncompleteError,
+                     SubmitOutcomeUnknownError)
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
 from .contract import JournalStatus, RelinkedClip, RelinkRow, RunSettings, journal_status, run_report
-from .jobs.store import (ACTIVE_STATES, DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, JobState, Journal,
-                         Store, check_journal_url, is_shared, open_journal, runner_identity)
-from .jobs.worker import NEEDS_A_PERSON, WorkerReport, work
+from .jobs.store import DEFAULT_LEASE_SECONDS, JOURNAL_ENV, check_journal_url, is_shared
+from .jobs.worker import WorkerReport
 from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
 from .paths import atomic_write
 from .model import MarkedRange, Mode, RetakePlan, Take
-from .providers import HOSTS, make_provider, provider_limits
-from .providers.base import Cancelled, Failed, Succeeded
+from .providers import make_provider, provider_limits
+from .providers.base_urls import parse_base_urls
 from .timeline.alternates import add_alternates
 from .timeline.conform import conform
 from .timeline.marks import MarkerFilter, SkippedMarker, find_marked_ranges, require_marked_ranges
@@ -54,7 +56,7 @@ __all__ = ["Loaded", "open_timeline", "load", "plan", "ready_plans", "nothing_to
            "conform_file", "cancel_jobs", "CancelOutcome",
            "relink_report", "relinked_clips", "parse_base_urls", "RunSettings", "load_and_plan", "runner_for",
            "expired_notices", "pictures", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
-           "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
+           "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "needs_a_person", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
            "check_journal_url"]
 
 
@@ -167,38 +169,6 @@ class RunResult:
     report: RunReport
     warnings: list[str] = field(default_factory=list)
     skipped: list[SkippedMarker] = field(default_factory=list)  # markers not retaken, with position and reason
-
-
-def parse_base_urls(values: list[str] | tuple[str, ...], default_provider: str) -> dict[str, str]:
-    """``URL`` (for the run's provider) or ``HOST=URL`` (for one host), repeatable. A host name we do not know
-    or a value that is not an http(s) URL is refused: ignored, it would send the paid requests (and the key)
-    to the real host instead of the emulator or proxy meant."""
-    urls = {}
-    for value in values or ():
-        head, sep, tail = value.partition("=")
-        if sep and "://" not in head:
-            host, url = head.strip(), tail.strip()
-            if host not in HOSTS:
-                raise InputError(f"--base-url {value}: no host is called '{host}'",
-                                 hint="the hosts are " + ", ".join(HOSTS) + " (HOST=URL); or give the URL alone "
-                                      "for the run's provider")
-        else:
-            host, url = default_provider, value.strip()
-        urls[host] = _checked_base_url(value, url)
-    return urls
-
-
-def _checked_base_url(value: str, url: str) -> str:
-    from urllib.parse import urlsplit
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - a port that is not a number raises here
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InputError(f"--base-url {value}: '{url}' is not an http:// or https:// URL",
-                         hint="e.g. --base-url http://127.0.0.1:8765 or --base-url fal=http://127.0.0.1:8765")
-    return url
 
 
 def make_runner(loaded: Loaded, *, provider: str = "preview", workspace: Path | None = None,
@@ -358,128 +328,6 @@ def conform_file(path: str | Path, out: str | Path, *, picks: dict[str, str] | N
     return write_timeline(final, out, force=force), chosen
 
 
-UNSENT_STATES = frozenset({JobState.PLANNED, JobState.EXCERPTED, JobState.UPLOADED})
-
-
-KEPT_NOTE = "already finished: its result is kept (the next run uses it, nothing is paid again)"
-
-
-@dataclass(frozen=True)
-class CancelOutcome:
-    """What `cancel` did with one job: ``cancelled`` False for a job left as it was (finished at the host)."""
-
-    range_name: str
-    takes: str
-    note: str
-    cancelled: bool = True
-
-
-async def _stop_at_host(provider, handle) -> tuple[bool, str]:
-    """(mark the job cancelled?, what happened) for a job the host has. A job the host has finished is never
-    marked cancelled, whether it finished before the cancel or while it was sent: it is paid, and the next run
-    fetches its result instead of paying for it again. The same for a host that cannot cancel (LTX): its job
-    runs on and is billed."""
-    async def status():
-        try:
-            return await provider.poll(handle)
-        except ResultExpiredError:
-            return "gone"
-        except RetakeError:
-            return None  # could not ask: cancel all the same
-
-    now = await status()
-    if isinstance(now, Succeeded):
-        return False, KEPT_NOTE
-    if now == "gone":
-        return True, f"gone at {provider.name} (nothing left to stop)"
-    if isinstance(now, (Failed, Cancelled)):
-        return True, f"had already ended at {provider.name} without a result (nothing left to stop)"
-    try:
-        if await provider.cancel(handle):
-            return True, "cancelled at the host"
-    except RetakeError as exc:
-        return True, f"could not cancel at {provider.name}: {exc.message}"
-    if isinstance(await status(), Succeeded):  # finished between the look and the cancel
-        return False, KEPT_NOTE
-    return False, (f"{provider.name} cannot cancel a job: it runs on and is billed, so it is kept (the next run "
-                   "uses its result, nothing is paid again)")
-
-
-def cancel_jobs(journal, *, base_urls: dict[str, str], results_root: Path, range_names=(),
-                include_expired: bool = False, plan_keys: set[str] | None = None) -> list[CancelOutcome]:
-    """Cancel at the host (where it can) every job of ``journal`` (or those of ``plan_keys``) still there, and
-    those not yet sent (a queued run's: no worker takes them), and mark them cancelled; with ``include_expired``
-    also give up jobs whose result expired. A job the host has already finished (or cannot stop) keeps its
-    place and its result. What happened to each job."""
-    import asyncio
-    wanted = ACTIVE_STATES | UNSENT_STATES | ({JobState.EXPIRED} if include_expired else set())
-
-    async def cancel_all() -> list[CancelOutcome]:
-        outcomes = []
-        for record in journal.all():
-            if record.state not in wanted or (range_names and record.range_name not in range_names) or \
-                    (plan_keys is not None and record.plan_key not in plan_keys):
-                continue
-            cancel, note = True, "cancelled before the host answered"
-            if record.state in UNSENT_STATES:
-                note = "cancelled before it was sent (nothing paid)"
-            elif record.state == JobState.EXPIRED:
-                note = "given up: its result had expired at the host (a run submits it again only if asked)"
-            elif record.state == JobState.FINISHED_REMOTELY:
-                cancel, note = False, KEPT_NOTE
-            elif record.handle is not None:
-                provider = make_provider(record.provider, results_dir=results_root / "engine",
-                                         base_url=base_urls.get(record.provider))
-                try:
-                    cancel, note = await _stop_at_host(provider, record.handle)
-                finally:
-                    await provider.aclose()
-            if cancel:
-                journal.cancel(record.plan_key, note)  # a runner holding it finds it cancelled before it would submit
-            outcomes.append(CancelOutcome(record.range_name, record.takes, note, cancel))
-        return outcomes
-
-    return asyncio.run(cancel_all())
-
-
-RECENT_RUNS = 20  # the runs a resume without a run id looks at (a facility's journal keeps every run)
-
-
-def run_to_resume(journal, *, run_id: str | None = None, timeline: Path | None = None,
-                  shared: bool = False) -> dict:
-    """The run ``resume`` runs again: ``run_id``'s, else the latest of ``timeline``, else the journal's latest.
-
-    On a shared journal (other people's runs too) the latest is taken only while the recent runs are all of one
-    timeline; otherwise the user is asked which, with the runs listed."""
-    where = journal.url
-    if run_id:
-        found = journal.find_run(run_id)
-        if found is None:
-            raise InputError(f"{where}: no run '{run_id}' in the journal",
-                             hint="`otio-retake status --journal URL` lists the runs with their ids")
-        return found
-    recent = journal.runs(limit=RECENT_RUNS)
-    if not recent:
-        raise InputError(f"{where}: the journal has no run to resume")
-    if timeline is not None:
-        wanted = Path(timeline).resolve()
-        for run in recent + journal.runs()[RECENT_RUNS:]:
-            stored = run["arguments"].get("timeline")
-            if stored and Path(stored).resolve() == wanted:
-                return run
-        raise InputError(f"{where}: no run of {timeline} in the journal",
-                         hint="give the timeline as it was given to `run`, or --run ID (`otio-retake status` "
-                              "lists the runs)")
-    timelines = {run["arguments"].get("timeline") for run in recent}
-    if shared and len(timelines) > 1:
-        listing = "\n".join(f"  - run {run['run_id']} ({run['started_at']}): {run['arguments'].get('timeline')}"
-                            for run in recent[:5])
-        raise InputError(f"{where}: the journal holds runs of {len(timelines)} timelines, whose to resume?\n{listing}",
-                         hint="otio-retake resume --journal URL --run ID, or give the timeline: "
-                              "otio-retake resume --journal URL TIMELINE")
-    return recent[0]
-
-
 # ------------------------------------------------------------------------------ a run's settings and its journal
 # A run is built from its RunSettings (contract.py): by `run`, `resume`, a worker from a queued run's, the bridge
 # and the review window; the journal stores them with the run (``record_run``, ``queue_run``).
@@ -527,64 +375,20 @@ def expired_notices(runner: Runner, plans: list[RetakePlan]) -> list[str]:
     return runner.planner.expired_notices(plans, runner.journal)
 
 
-@dataclass
-class QueuedRun:
-    run_id: str
-    jobs: int
-    journal_url: str
-    output: str
-
-
-def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, settings: RunSettings) -> QueuedRun:
-    """Plan every job in the shared journal and queue it with the run's settings (paths made absolute, so any
-    machine that sees the same folders runs it as this one would)."""
-    import uuid
-    plans = ready_plans(loaded, plans)
-    if not plans:
-        raise nothing_to_do(loaded)
-    runner.planner.check(plans)
-    pending = runner.planner.pending_cost(plans, runner.journal)
-    if settings.max_cost is not None and pending > settings.max_cost + 1e-9:
-        raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost "
-                             f"${settings.max_cost:.2f}", hint="retake fewer ranges, or raise --max-cost")
-    settings = settings.model_copy(update={"workspace": str(runner.workspace.create().root)})
-    keys = []
-    for job in jobs_for(plans):
-        first = job[0]
-        key = runner.planner.plan_key(job)
-        runner.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in job),
-                            provider=first.provider, model=runner.pool.provider(first.provider).model,
-                            cost_estimate=first.cost_usd)
-        keys.append(key)
-    run_id = uuid.uuid4().hex[:12]
-    queued = settings.stored(for_queue=True)
-    runner.journal.queue_run(run_id, queued, keys)
-    runner.journal.record_run(settings.stored(), run_id=run_id, plan_keys=keys)  # one id: `resume --run` takes it
-    return QueuedRun(run_id, len(keys), runner.journal.url, queued["output"])
-
-
 def write_report(path: Path, result: RunResult) -> None:
     """The run as JSON: every take with its absolute record frame, length, handles and file."""
     body = run_report(result).model_dump()
     atomic_write(path, json.dumps(body, indent=2))
 
 
-def journal_for(target: Path | None, url: str | None = None) -> Store:
-    """The journal a URL names, or that of a workspace folder, or of a timeline's default workspace; one that
-    does not exist is refused, never made (status, resume and cancel read a journal a run wrote)."""
-    if url:
-        return open_journal(url, create=False,
-                            missing_hint="check the path in the URL: this command reads a journal a run made "
-                                         "(`otio-retake run --journal URL` makes one), and makes none itself")
-    if target is None:
-        raise InputError("which journal? give a workspace folder or a timeline, or --journal URL",
-                         hint=f"e.g. `otio-retake status shots.retake` or `--journal postgresql://HOST/DB` "
-                              f"(or set {JOURNAL_ENV})")
-    root = target if target.is_dir() else target.with_name(target.stem + ".retake")  # "v1.2/" is a folder too
-    if not (root / JOURNAL_NAME).exists():
-        raise InputError(f"{target}: no otio-retake journal found (looked in {root})",
-                         hint="give the workspace folder of a run, or the timeline it was run on")
-    return Journal(root / JOURNAL_NAME)
+def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, settings: RunSettings) -> QueuedRun:
+    """The ranges that can be run here, planned and queued in the shared journal for workers (``admin.enqueue``)."""
+    plans = ready_plans(loaded, plans)
+    if not plans:
+        raise nothing_to_do(loaded)
+    settings = settings.model_copy(update={"workspace": str(runner.workspace.create().root)})
+    return admin.enqueue(plans, runner, queued=settings.stored(for_queue=True), recorded=settings.stored(),
+                         max_cost=settings.max_cost)
 
 
 def job_status(target: Path | None, url: str | None = None) -> JournalStatus:
@@ -602,80 +406,12 @@ def run_to_rerun(target: Path | None, url: str | None = None, run_id: str | None
     return run, RunSettings.from_stored(run["arguments"]).model_copy(update={"yes": True, "journal": url})
 
 
-def cancel_run(target: Path | None, url: str | None = None, range_names=(), *, run_id: str | None = None,
-               every_run: bool = False) -> tuple[str | None, list[CancelOutcome], list[CancelOutcome]]:
-    """``cancel_jobs`` at the hosts the run used: on a workspace's journal its jobs; on a shared journal (every
-    workstation's and worker's) only one run's, ``run_id``'s or the latest of the ``target`` timeline's, unless
-    ``every_run``; a job that a run of another timeline has too (one identity, one job) is kept, and said.
-    (the run id, or None for every job; what was cancelled; what was kept)."""
-    shared = is_shared(url)
-    journal = journal_for(None if shared else target, url)
-    keys = None
-    if run_id or (shared and not every_run):
-        if not run_id and target is None:
-            raise InputError(f"{journal.url} is a shared journal (other people's runs are in it too): say whose "
-                             "jobs to cancel", hint="give the timeline (its latest run), --run RUN_ID (`otio-retake "
-                             "status --journal URL` lists the runs), or --all for every job in the journal")
-        run = run_to_resume(journal, run_id=run_id, timeline=target if shared else None, shared=shared)
-        run_id = run["run_id"]
-        keys = set(journal.run_job_keys(run_id))
-        if not keys:
-            raise InputError(f"{journal.url}: run {run_id} has no jobs recorded (started by an older otio-retake?)",
-                             hint="cancel by --range NAME on its workspace, or --all on the shared journal")
-        last = run["arguments"]
-        kept = _shared_with_other_timelines(journal, keys, run)
-        keys -= {key for key, _ in kept}
-    else:
-        last, kept = journal.last_run() or {}, []
-    base_urls = parse_base_urls(last.get("base_urls") or [], last.get("provider") or "preview")
-    root = journal.path.parent if isinstance(journal, Journal) else Path(last.get("workspace") or ".")
-    done = cancel_jobs(journal, base_urls=base_urls, results_root=root, range_names=range_names,
-                       include_expired=True, plan_keys=keys)
-    records = {r.plan_key: r for r in journal.all()} if kept else {}
-    left = [CancelOutcome(records[key].range_name, records[key].takes, why, cancelled=False) for key, why in kept
-            if key in records and (not range_names or records[key].range_name in range_names)]
-    return run_id, [o for o in done if o.cancelled], [o for o in done if not o.cancelled] + left
-
-
-def _shared_with_other_timelines(journal, keys: set[str], run: dict) -> list[tuple[str, str]]:
-    """(key, why) of the run's jobs that a run of another timeline has too: cancelling one would cancel both."""
-    mine = run["arguments"].get("timeline")
-    timelines: dict[str, str | None] = {}
-    kept = []
-    for key in sorted(keys):
-        for other in journal.runs_with_job(key):
-            if other == run["run_id"]:
-                continue
-            if other not in timelines:
-                found = journal.find_run(other)
-                timelines[other] = found["arguments"].get("timeline") if found else None
-            if timelines[other] != mine:
-                kept.append((key, f"kept: run {other} of {timelines[other]} has this job too (cancel that run as "
-                                  "well, or pass --all)"))
-                break
-    return kept
-
-
-def needs_a_person(error: Exception) -> bool:
-    """A worker's failed job that left the queue for a person to decide (`run` of its timeline says what)."""
-    return isinstance(error, NEEDS_A_PERSON)
-
-
 def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int, media_processes: int | None = None,
                on_job: Callable[[str, Exception | None], None] | None = None,
                on_start: Callable[[str, str], None] | None = None,
                on_warning: Callable[[str], None] | None = None) -> WorkerReport:
-    """Do queued jobs of a shared journal (`run --queue`) as `run` would, cutting and splicing in
-    ``media_processes`` child processes (None: one per core); ``on_start(owner, journal url)``."""
-    if not url:
-        raise InputError("a worker needs the shared journal: --journal postgresql://USER@HOST/DB",
-                         hint=f"or set {JOURNAL_ENV}")
-    store = open_journal(url, create=False,
-                         missing_hint="a worker does the jobs queued in a journal, and one that does not exist has "
-                                      "none: check the path in the URL, or queue a run into it first "
-                                      "(`otio-retake run TIMELINE -o OUT --journal URL --queue`)")
-    owner = runner_identity()
-
+    """Do queued jobs of a shared journal (`run --queue`) as `run` would (``admin.work_queue``), each queued run
+    rebuilt from its stored settings."""
     def build(run_id: str, stored: dict):  # once per queued run (the worker keeps what it returns)
         settings = RunSettings.from_stored(stored)
         loaded, plans = load_and_plan(settings, on_warning=on_warning)
@@ -683,8 +419,5 @@ def work_queue(url: str | None, *, lease: float, until_idle: bool, jobs: int, me
         jobs_of_run = {probe.planner.plan_key(job): job for job in jobs_for(plans)}
         return (lambda: runner_for(settings, loaded, url, lease=lease)), jobs_of_run
 
-    if on_start is not None:
-        on_start(owner, store.url)
-    # Dozens of jobs in flight: media work and the event loops apart (media/work.py).
-    with in_media_processes(media_processes or MEDIA_THREADS):
-        return work(store, build, owner=owner, lease_seconds=lease, until_idle=until_idle, jobs=jobs, on_job=on_job)
+    return admin.work_queue(url, build, lease=lease, until_idle=until_idle, jobs=jobs,
+                            media_processes=media_processes, on_job=on_job, on_start=on_start)
