@@ -155,6 +155,16 @@ def test_the_runner_holds_no_planning_helpers():
     assert planning <= defined(PACKAGE / "jobs" / "plan.py")
 
 
+
+def test_the_journal_administration_is_its_own_module_not_pipelines():
+    def defined(path: Path) -> set[str]:
+        return {n.name for n in ast.walk(ast.parse(path.read_text()))
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+    administration = {"cancel_jobs", "run_to_resume", "cancel_run", "journal_for", "CancelOutcome", "QueuedRun"}
+    assert administration <= defined(PACKAGE / "jobs" / "admin.py")
+    assert not defined(PACKAGE / "pipeline.py") & administration
+
 # ------------------------------------------------------------------------------ the emulators share their plumbing
 HOST_EMULATORS = sorted(p for p in (PACKAGE / "emulate").glob("*.py") if p.stem not in ("__init__", "core", "server"))
 
