@@ -346,3 +346,22 @@ def test_a_picture_effect_named_like_time_is_not_a_time_effect():
     burn = _clip("burn", 100, 10, "BURN")
     burn.effects.append(otio.schema.Effect(name="Timecode", effect_name="Timecode"))
     assert parse_edl(write_edl_for_track(_timeline(otio.schema.Track("V1", children=[burn])))).events[0].reel == "BURN"
+
+
+@pytest.mark.parametrize("suffix, name", [(".xml", "FCP 7 XML"), (".fcpxml", "FCPXML"), (".aaf", "AAF")])
+def test_a_cdl_is_refused_by_name_where_the_format_cannot_carry_it(tmp_path, suffix, name):
+    """A VFX pull's colour decisions never vanish silently: formats with no place for them refuse, naming the clip."""
+    from otio_retake.errors import UnsupportedEditError
+    from otio_retake.timeline.read import read_timeline
+    from otio_retake.timeline.write import write_timeline
+    edl = tmp_path / "pull.edl"
+    edl.write_text("TITLE: pull\nFCM: NON-DROP FRAME\n\n"
+                   "001  ABC0001  V     C        01:00:04:05 01:00:05:12 00:00:00:00 00:00:01:07\n"
+                   "* FROM CLIP NAME: shot1\n*ASC_SOP (1.0 1.0 1.0)(0.1 0.0 -0.1)(1.0 1.0 1.0)\n*ASC_SAT 0.9\n")
+    timeline = read_timeline(edl, fps=24)
+    with pytest.raises(UnsupportedEditError, match=f"clip 'shot1' carries an ASC CDL .* which {name} cannot"):
+        write_timeline(timeline, tmp_path / f"out{suffix}", force=True)
+    assert not (tmp_path / f"out{suffix}").exists()
+    written = write_timeline(timeline, tmp_path / "out.otio", force=True)  # OTIO keeps it
+    again = read_timeline(written[0])
+    assert again.find_clips()[0].metadata["cdl"]["asc_sat"] == 0.9

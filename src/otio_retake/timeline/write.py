@@ -88,6 +88,8 @@ def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> l
         check_edl_writable(timeline)
     elif out.suffix.lower() == ".xml":  # likewise a speed ramp in FCP 7 XML
         check_fcp_xml_writable(timeline)
+    if out.suffix.lower() in _NO_CDL:
+        _check_no_cdl(timeline, _NO_CDL[out.suffix.lower()])
     elif out.suffix.lower() in (".aaf", ".fcpxml"):  # their writers lay a nest out at 100 %
         _check_nests_not_retimed(timeline, "AAF" if out.suffix.lower() == ".aaf" else "FCPXML")
     protected = editor_files(timeline)
@@ -119,6 +121,20 @@ def _check_nests_not_retimed(timeline: otio.schema.Timeline, format_name: str) -
         if retimed:
             raise UnsupportedEditError(f"nest '{nest.name}' is retimed ({retimed}), which this {format_name} writer "
                                        "cannot carry", hint="write .otio instead")
+
+
+# Formats with no place for an ASC CDL (an EDL's *ASC_SOP / *ASC_SAT): Premiere's and Final Cut's colour are
+# their own effects, Avid's AAF colour is Avid's; written anyway, a VFX pull's colour decisions would vanish.
+_NO_CDL = {".xml": "FCP 7 XML", ".fcpxml": "FCPXML", ".aaf": "AAF"}
+
+
+def _check_no_cdl(timeline: otio.schema.Timeline, format_name: str) -> None:
+    graded = [c.name or "(unnamed)" for c in timeline.find_clips() if hasattr(c.metadata.get("cdl"), "get")]
+    if graded:
+        more = f" and {len(graded) - 1} more" if len(graded) > 1 else ""
+        raise UnsupportedEditError(
+            f"clip '{graded[0]}'{more} carries an ASC CDL (*ASC_SOP/*ASC_SAT), which {format_name} cannot carry",
+            hint="write .edl or .otio to keep the colour decisions")
 
 
 def _write_aaf(timeline: otio.schema.Timeline, paths: list[Path]) -> None:
