@@ -27,7 +27,8 @@ from typing import Literal
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ..jobs.cost import CONFIRM_ABOVE_USD  # as the command line: above it the editor confirms first
 from .. import pipeline
@@ -165,21 +166,11 @@ def create_app(*, tokens: TokenStore, pairing: PairingGate, root: Path, port_of=
     async def events(run_id: str, last_event_id: str | None = Header(None)):
         run = manager.get(run_id)
         after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
-        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
         async def from_journal():  # a command-line run: its journal's events as they are committed
-            quiet = asyncio.get_running_loop().time()
             async for message in run.messages(after, poll=min(manager.poll_interval or 0.25, 0.25)):
-                now = asyncio.get_running_loop().time()
                 if message is not None:
-                    quiet = now
-                    yield f"id: {message.seq}\nevent: {message.kind}\ndata: {json.dumps(message.model_dump())}\n\n"
-                elif now - quiet >= SSE_KEEPALIVE:
-                    quiet = now
-                    yield ": keep-alive\n\n"
-
-        if isinstance(run, JournalRun):
-            return StreamingResponse(from_journal(), media_type="text/event-stream", headers=headers)
+                    yield _event(message)
 
         async def stream():
             backlog, queue, unsubscribe = run.subscribe(after)
@@ -192,22 +183,27 @@ def create_app(*, tokens: TokenStore, pairing: PairingGate, root: Path, port_of=
                 while True:
                     while pending:
                         message = pending.pop(0)
-                        yield f"id: {message.seq}\nevent: {message.kind}\ndata: {json.dumps(message.model_dump())}\n\n"
+                        yield _event(message)
                         if message.kind == "end":
                             return
                     try:
                         pending.append(await asyncio.wait_for(queue.get(), SSE_KEEPALIVE))
                     except asyncio.TimeoutError:
-                        yield ": keep-alive\n\n"
                         if run.status != "running" and queue.empty():
                             return
             finally:
                 unsubscribe()
 
-        return StreamingResponse(stream(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        # sse-starlette frames the events, sends the keep-alive comments and stops the stream (and so the journal
+        # poll behind it) as soon as the panel goes, not at the next write. "\n" ends lines, as the panel splits.
+        return EventSourceResponse(from_journal() if isinstance(run, JournalRun) else stream(), ping=SSE_KEEPALIVE,
+                                   sep="\n", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     return app
+
+
+def _event(message: ProgressMessage) -> ServerSentEvent:
+    return ServerSentEvent(json.dumps(message.model_dump()), id=str(message.seq), event=message.kind)
 
 
 def openapi_document() -> dict:
