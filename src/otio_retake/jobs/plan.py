@@ -411,7 +411,8 @@ def build_plans(timeline, ranges: list[MarkedRange], *, limits_for: Callable[[st
             continue
         try:
             checked = check_length(rng, limits, engine=host, widen=widen, timeline_frames=total)
-            shot = index.shot_bounds(checked.picture, checked.record_in, checked.record_out, resolver)
+            shot = index.shot_bounds(checked.picture, checked.record_in, checked.record_out, resolver,
+                                     range_name=checked.name)  # a refusal names its range
             bounds = None
             if resolver is not None:
                 # as far as plan_range can take the context: what is asked, grown to the host's minimum input,

@@ -315,10 +315,11 @@ class TimelineIndex:
         return max(found, default=0)
 
     def shot_bounds(self, picture: Picture, record_in: int, record_out: int,
-                    resolver: MediaResolver | None = None) -> tuple[int, int]:
+                    resolver: MediaResolver | None = None, *, range_name: str = "") -> tuple[int, int]:
         """The record extent of the shots the range shows (the range itself if it shows none): how far the
         clip(s) giving its first and last frames go on showing before and after it."""
-        clips = [p for p in self.picture(picture, record_in, record_out, resolver, strict=False) if p.item is not None]
+        clips = [p for p in self.picture(picture, record_in, record_out, resolver, range_name=range_name, strict=False)
+                 if p.item is not None]
         if not clips:
             return record_in, record_out
         head, tail = clips[0], clips[-1]
