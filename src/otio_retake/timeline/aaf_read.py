@@ -114,6 +114,7 @@ def read_aaf(path: str | Path, *, source: str | None = None) -> otio.schema.Time
             mob = _mob_of(f, timeline)
             master = isinstance(mob, aaf2.mobs.MasterMob)
             _drop_adapter_markers(timeline)
+            _nests_as_stacks(timeline)
             _name_tracks(timeline, _track_layout(mob) if mob is not None else {})
             if master:
                 _frames_not_samples(timeline, mob)
@@ -192,6 +193,29 @@ def _drop_adapter_markers(timeline: otio.schema.Timeline) -> None:
     for child in timeline.tracks.find_children():
         if hasattr(child, "markers"):
             del child.markers[:]
+
+
+def _nests_as_stacks(timeline: otio.schema.Timeline) -> None:
+    """A nest the adapter made a Track inside a Track (Avid's nested sequence of one track, an effect over
+    it) becomes a Stack holding that track, as every reader gives a nest (the picture rule resolves it, the
+    other writers write it)."""
+    for track in reversed(list(timeline.tracks.find_children(descended_from_type=otio.schema.Track))):
+        parent = track.parent()
+        if not isinstance(parent, otio.schema.Track):
+            continue
+        index = next(i for i, item in enumerate(parent) if item is track)
+        stack = otio.schema.Stack(name=track.name, source_range=track.source_range,
+                                  metadata=track.metadata.to_dict() if hasattr(track.metadata, "to_dict")
+                                  else dict(track.metadata), effects=[e.deepcopy() for e in track.effects],
+                                  markers=[m.deepcopy() for m in track.markers])
+        stack.enabled = track.enabled
+        del parent[index]
+        inner = track.deepcopy()
+        inner.source_range = None
+        del inner.effects[:]
+        del inner.markers[:]
+        stack.append(inner)
+        parent.insert(index, stack)
 
 
 def _track_layout(mob) -> dict:
@@ -427,6 +451,8 @@ def _track_label(slots: dict, slot_id, number: int) -> tuple[str, bool]:
         return f"A{_int(_value(slot, 'PhysicalTrackNumber')) or number}", False
     if kind == "Timecode":
         return f"TC{_int(_value(slot, 'PhysicalTrackNumber')) or 1}", False
+    if kind == "DataEssenceTrack":  # a data track (captions), D1 in Media Composer's timeline
+        return f"D{_int(_value(slot, 'PhysicalTrackNumber')) or 1}", False
     return (slot.name or f"slot {slot_id}"), False
 
 

@@ -14,7 +14,12 @@ leaves out is added here with ``pyaaf2`` on the file it wrote:
   the locators land on the track they were read from;
 - takes: each take is a clip of its own master clip named ``RANGE take X`` whose media is the take
   file (a linked file: relink or AMA-link it in Media Composer), with range, letter and prompt in
-  the master clip's comments.
+  the master clip's comments;
+- what the adapter writes plainly: a disabled (muted) clip becomes Avid's ``Selector`` of filler with
+  the clip as its alternate, a speed change or freeze frame Avid's ``Motion Control`` time warp
+  (``SpeedRatio``), and a sound track of filler only a plain ``Sequence`` (the adapter's pan group
+  around it, holding no pan, read back as a nest); a time effect one speed cannot say (a ramp) is
+  refused before any work (``check_aaf_writable``).
 
 Nothing here is a hook of the adapter (its ``hooks.py`` runs the post-write hook on read too).
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from fractions import Fraction
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -30,12 +36,13 @@ import aaf2
 import opentimelineio as otio
 
 from ..errors import InputError
+from .retime import clip_speed, source_frames
 from .aaf_read import (_AVID_RGB, AVID_LEGACY_COLORS, NAME_ATTRIBUTE, TAKE_COMMENT_KEY, _first_line, avid_color_of_otio,
                        quiet_aaf)
 from .info import NAMESPACE, namespace, timeline_drop_frame, timeline_rate
 from .marks import record_markers
 
-__all__ = ["write_aaf", "take_locators"]
+__all__ = ["write_aaf", "take_locators", "check_aaf_writable"]
 
 _EXTENDED_RGB = {"Pink": (65535, 36494, 50372), "Forest": (8738, 35723, 8738), "Denim": (5140, 24672, 42148),
                  "Violet": (39578, 13107, 65535), "Purple": (32896, 0, 32896), "Orange": (65535, 42405, 0),
@@ -45,8 +52,22 @@ _EXTENDED_RGB = {"Pink": (65535, 36494, 50372), "Forest": (8738, 35723, 8738), "
 _ESSENCE_DESCRIPTORS = {"CDCIDescriptor", "RGBADescriptor", "WAVEDescriptor", "PCMDescriptor", "AIFCDescriptor"}
 
 
+FORMAT = "AAF"
+_MOTION_CONTROL = uuid.UUID("9d2ea890-0968-11d3-8a38-0050040ef7d2")  # Media Composer's time warp, as it writes it
+_SPEED_RATIO = uuid.UUID("72559a80-24d7-11d3-8a50-0050040ef7d2")  # AAF's SpeedRatio parameter
+_SPEED_OFFSET_MAP = uuid.UUID("8d56827d-847e-11d5-935a-50f857c10000")  # Avid's source frame per record frame
+
+
+def check_aaf_writable(timeline: otio.schema.Timeline) -> None:
+    """Refuse before any work what the writer would refuse after it: a time effect one speed cannot say."""
+    for track in timeline.tracks:
+        for clip in track.find_clips() if isinstance(track, otio.schema.Track) else []:
+            clip_speed(clip, where=f"track {track.name or track.kind}", format_name=FORMAT)
+
+
 def write_aaf(timeline: otio.schema.Timeline, path: Path, *, name: str | None = None) -> None:
     """Write ``timeline`` to ``path`` (a temporary name the caller renames to ``name``)."""
+    check_aaf_writable(timeline)
     rate = float(timeline_rate(timeline))
     markers = record_markers(timeline)
     prepared = _prepared(timeline, rate)
@@ -60,6 +81,7 @@ def write_aaf(timeline: otio.schema.Timeline, path: Path, *, name: str | None = 
     with quiet_aaf(), aaf2.open(str(path), "rw") as f:
         comp = next(f.content.toplevel())
         slots = _number_tracks(comp, prepared)
+        _what_the_adapter_writes_plainly(f, comp, prepared)
         if "TC1" in slots and isinstance(slots["TC1"].segment, aaf2.components.Timecode):
             slots["TC1"].segment["Drop"].value = timeline_drop_frame(timeline)  # the adapter always writes NDF
         _add_locators(f, comp, slots, markers)
@@ -164,6 +186,14 @@ def _flatten_nests(track: otio.schema.Track) -> None:
             raise InputError(f"the nest '{item.name}' cannot be written as AAF ({exc})",
                              hint="write .otio or .xml instead") from exc
         children = [child.deepcopy() for child in flat]
+        short = item.trimmed_range().duration - flat.duration()
+        if short.value > 0:  # an effect over filler (Avid's Mask over nothing) flattens to nothing: its length stays
+            children.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(0, short.rate), short)))
+        aaf = item.metadata.get("AAF")
+        if len(children) == 1 and isinstance(children[0], otio.schema.Clip) and item.name and \
+                isinstance(aaf, Mapping) and aaf.get("UsageCode") == "Usage_SubClip":
+            children[0].name = item.name  # an Avid subclip: Media Composer shows its name, not its master clip's
         del track[index]
         for offset, child in enumerate(children):
             track.insert(index + offset, child)
@@ -241,9 +271,11 @@ def _add_locators(f, comp, slots: dict, markers) -> None:
 
 def _descriptive_marker(f, slot, frame: int, span: int, marker: otio.schema.Marker):
     color = avid_color_of_otio(marker)
-    comment = marker.comment or marker.name or ""
-    ours = namespace(marker, NAMESPACE)
     avid = marker.metadata.get("AAF")
+    # a locator read with no comment is written with none (its name, 'locator 2', is ours, not the editor's)
+    read_blank = isinstance(avid, Mapping) and "Comment" in avid and not (marker.comment or "").strip()
+    comment = "" if read_blank else marker.comment or marker.name or ""
+    ours = namespace(marker, NAMESPACE)
     attrs = avid.get("CommentMarkerAttributeList") if isinstance(avid, Mapping) else None
     user = str(ours.get("user") or (attrs or {}).get("_ATN_CRM_USER") or "otio-retake")
     item = f.create.DescriptiveMarker()
@@ -269,3 +301,107 @@ def _descriptive_marker(f, slot, frame: int, span: int, marker: otio.schema.Mark
     for key, value in values.items():
         item["CommentMarkerAttributeList"].append(f.create.TaggedValue(key, value))
     return item
+
+
+def _media_slots(comp, prepared: otio.schema.Timeline):
+    """(slot, its Sequence, the track written into it) of every picture and sound slot the adapter wrote."""
+    written = [t for t in prepared.tracks if isinstance(t, otio.schema.Track) and len(t)]
+    media = [s for s in comp.slots if isinstance(s, aaf2.mobslots.TimelineMobSlot)
+             and str(s.segment.media_kind) in ("Picture", "Sound")]
+    for slot, track in zip(media, written):
+        segment = slot.segment
+        if isinstance(segment, aaf2.components.OperationGroup) and len(segment.segments) == 1:
+            segment = segment.segments[0]  # a sound track: the adapter's pan group around its sequence
+        if isinstance(segment, aaf2.components.Sequence):
+            yield slot, segment, track
+
+
+def _what_the_adapter_writes_plainly(f, comp, prepared: otio.schema.Timeline) -> None:
+    """Disabled clips, speed changes and sound tracks of filler, written as Media Composer writes them."""
+    for slot, sequence, track in _media_slots(comp, prepared):
+        group = slot.segment
+        # A transition overlaps its neighbours: the adapter adds its length to the track's instead of taking it
+        # off, and a sound track's pan group carries that length, read back as a longer track.
+        length = sum(-c.length if isinstance(c, aaf2.components.Transition) else c.length
+                     for c in sequence.components)
+        sequence.length = length
+        if group is not sequence:
+            group.length = length
+        if isinstance(group, aaf2.components.OperationGroup) and not len(group.parameters) and \
+                all(isinstance(c, aaf2.components.Filler) for c in sequence.components):
+            group.segments.value = []  # a pan group with no pan reads back as a nest of filler
+            slot.segment = sequence
+        components = list(sequence.components)
+        if len(components) != len(track):
+            continue  # not one component per item: left as the adapter wrote it
+        kind = str(sequence.media_kind).lower()
+        wraps = [(item, component, clip_speed(item, where=f"track {track.name or track.kind}", format_name=FORMAT))
+                 if isinstance(item, otio.schema.Clip) and isinstance(component, aaf2.components.SourceClip)
+                 else (None, component, None) for item, component in zip(track, components)]
+        if not any(item is not None and (speed is not None or not item.enabled) for item, _, speed in wraps):
+            continue
+        sequence.components.value = []  # detached, so each source clip can go into its wrapper
+        for item, component, speed in wraps:
+            if item is not None and speed is not None:
+                component = _time_warp(f, kind, component, speed, source_frames(item, int(component.length), speed))
+            if item is not None and not item.enabled:
+                component = _muted(f, kind, component)
+            sequence.components.append(component)
+
+
+def _time_warp(f, kind: str, clip, speed, shown: int):
+    """A clip shown at ``speed`` source frames per record frame (0: a freeze) as Media Composer writes it:
+    Motion Control around the source clip, which spans the ``shown`` source frames; SpeedRatio is record
+    frames over source frames (a freeze: its length), as in Avid's own exports."""
+    frames = int(clip.length)
+    try:
+        op_def = f.dictionary.lookup_operationdef("Motion Control")
+    except Exception:  # the first one in this file
+        op_def = f.create.OperationDef(_MOTION_CONTROL, "Motion Control")
+        f.dictionary.register_def(op_def)
+        op_def.media_kind = kind
+        op_def["IsTimeWarp"].value = True
+        op_def["Bypass"].value = 0
+        op_def["NumberInputs"].value = 1
+        op_def["OperationCategory"].value = "OperationCategory_Effect"
+        op_def["DataDefinition"].value = f.dictionary.lookup_datadef(kind)
+        op_def["Description"].value = ""
+    for auid, name in ((_SPEED_RATIO, "SpeedRatio"), (_SPEED_OFFSET_MAP, "PARAM_SPEED_OFFSET_MAP_U")):
+        try:
+            f.dictionary.lookup_parameterdef(name)
+        except Exception:
+            f.dictionary.register_def(f.create.ParameterDef(auid, name, "", f.dictionary.lookup_typedef("Rational")))
+    try:
+        linear = f.dictionary.lookup_interperlationdef("LinearInterp")
+    except Exception:
+        linear = f.create.InterpolationDef(aaf2.misc.LinearInterp, "LinearInterp", "LinearInterp")
+        f.dictionary.register_def(linear)
+    group = f.create.OperationGroup(op_def, frames)
+    group.media_kind = kind
+    group["DataDefinition"].value = f.dictionary.lookup_datadef(kind)
+    ratio = Fraction(frames) if speed == 0 else 1 / Fraction(speed)
+    group.parameters.append(f.create.ConstantValue("SpeedRatio", aaf2.rational.AAFRational(ratio)))
+    # The offset map says the speed without doubt (a SpeedRatio equal to the length also reads as a freeze):
+    # source frame 0 at record frame 0, source frame frames x speed at the end, as Avid writes a constant speed.
+    offsets = f.create.VaryingValue()
+    offsets.parameterdef = f.dictionary.lookup_parameterdef("PARAM_SPEED_OFFSET_MAP_U")
+    offsets["Interpolation"].value = linear
+    for time, value in ((0, 0), (frames, Fraction(speed) * frames)):
+        point = f.create.ControlPoint()
+        point["Time"].value = aaf2.rational.AAFRational(time)
+        point["Value"].value = aaf2.rational.AAFRational(value)
+        offsets["PointList"].append(point)
+    group.parameters.append(offsets)
+    clip.length = max(1, shown)
+    group.segments.append(clip)
+    return group
+
+
+def _muted(f, kind: str, component):
+    """Avid's muted clip: a Selector showing filler, the clip its one alternate."""
+    selector = f.create.Selector()
+    selector.media_kind = kind
+    selector["Length"].value = int(component.length)
+    selector["Selected"].value = f.create.Filler(kind, int(component.length))
+    selector["Alternates"].value = [component]
+    return selector

@@ -24,7 +24,7 @@ import opentimelineio as otio
 
 from ..errors import InputError, OutputExistsError, UnsupportedEditError
 from ..paths import atomic_path, atomic_write, path_to_url, url_to_path
-from .aaf_write import take_locators, write_aaf
+from .aaf_write import check_aaf_writable, take_locators, write_aaf
 from .avid_markers import write_marker_list
 from .edl_write import check_edl_writable, edl_groups
 from .fcp_xml import check_fcp_xml_writable
@@ -92,6 +92,8 @@ def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> l
         _check_no_cdl(timeline, _NO_CDL[out.suffix.lower()])
     elif out.suffix.lower() in (".aaf", ".fcpxml"):  # their writers lay a nest out at 100 %
         _check_nests_not_retimed(timeline, "AAF" if out.suffix.lower() == ".aaf" else "FCPXML")
+    if out.suffix.lower() == ".aaf":  # and a speed ramp in AAF
+        check_aaf_writable(timeline)
     protected = editor_files(timeline)
     for path in paths:
         if _same_file_key(path) in protected:
