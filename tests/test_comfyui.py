@@ -316,3 +316,14 @@ def test_providers_lists_both_local_hosts_with_no_key_no_fee_and_one_job_at_a_ti
         assert rows[host]["max_concurrent"] == 1 and rows[host]["seed_sent"] is True
     assert run_cli("providers") == 0
     assert " ".join(capsys.readouterr().out.split()).count("GPU time, no fee") == 2
+
+
+def test_a_lost_answer_is_found_through_the_jobs_api_on_a_server_without_a_queue_route(emulator, samples, tmp_path):
+    server = emulator("comfyui", latency=3, faults="submit=drop")
+    server.app.router.routes[:] = [r for r in server.app.router.routes
+                                   if getattr(r, "path", "") not in ("/queue", "/api/queue")]
+    assert _run(samples, tmp_path, server.url) == 3
+    assert _run(samples, tmp_path, server.url) == 0  # found while still running (jobs API), then waited for
+    stats = httpx.get(server.url + "/_emulator/stats").json()
+    assert stats["submitted"] == 1 and stats["duplicates"] == 0
+    assert stats["requests"].get("queue", 0) == 0

@@ -453,6 +453,15 @@ class ComfyUIEmulator(HostApp):
                     self.interrupt(job)
             return Response(status_code=200)
 
+        async def get_job(request: Request) -> Response:
+            self.take_fault(request, "poll")
+            job = state.jobs.get(request.path_params["id"])
+            if job is None:
+                return JSONResponse({"error": "Job not found"}, status_code=404)
+            word = {"queued": "pending", "running": "in_progress", "succeeded": "completed", "failed": "failed",
+                    "cancelled": "cancelled"}[self.phase(job)]
+            return JSONResponse({"id": job.id, "status": word, "create_time": int(self.meta[job.id]["created"] * 1000)})
+
         async def cancel_job(request: Request) -> Response:
             state.requests["cancel"] += 1
             job = state.jobs.get(request.path_params["id"])
@@ -490,7 +499,8 @@ class ComfyUIEmulator(HostApp):
                   WebSocketRoute("/ws", ws)]
         api = [Route("/api" + r.path, r.endpoint, methods=list(r.methods or ())) if isinstance(r, Route)
                else WebSocketRoute("/api" + r.path, r.endpoint) for r in routes]
-        return routes + api + [Route("/api/jobs/{id}/cancel", cancel_job, methods=["POST"])]
+        return routes + api + [Route("/api/jobs/{id}/cancel", cancel_job, methods=["POST"]),
+                               Route("/api/jobs/{id}", get_job)]
 
     def _queue_info(self) -> dict:
         remaining = sum(1 for j in self.state.jobs.values() if self.phase(j) in ("queued", "running"))

@@ -33,7 +33,8 @@ from pathlib import Path
 
 import httpx
 
-from ..errors import InputError, InvalidRequestError, ResultExpiredError, UnexpectedResponseError
+from ..errors import (InputError, InvalidRequestError, ResultExpiredError, SubmitOutcomeUnknownError,
+                      UnexpectedResponseError)
 from ..media.probe import probe
 from .base import Cancelled, Failed, JobHandle, JobStatus, Limits, Queued, RetakeRequest, Running, Succeeded
 from .hosted import HostedProvider
@@ -280,9 +281,31 @@ class ComfyUIProvider(HostedProvider):
         entry = body.get(prompt_id) if isinstance(body, dict) else None
         return entry if isinstance(entry, dict) else None
 
-    async def _queue_place(self, prompt_id: str) -> JobStatus | None:
-        """Queued (with its place) or Running where the server's queue holds the prompt, else None."""
-        body = (await self.http.request("GET", self.url("/queue"))).json()
+    async def _job_state(self, prompt_id: str) -> JobStatus | str:
+        """Newer servers' jobs API: Queued / Running, "finished", or "absent" / "unknown" where it cannot say."""
+        answer = await self.http.request("GET", self.url(f"/api/jobs/{prompt_id}"), ok=(200, 404, 405))
+        if answer.status_code != 200:
+            return "unknown"  # a 404 is an unknown job or a server without the jobs API: /queue decides
+        try:
+            word = str((answer.json() or {}).get("status", "")).lower()
+        except ValueError:
+            return "unknown"
+        if word in ("pending", "queued"):
+            return Queued()
+        if word in ("in_progress", "running", "executing"):
+            return Running(progress=self._progress.get(prompt_id))
+        return "finished" if word else "unknown"
+
+    async def _queue_place(self, prompt_id: str) -> JobStatus | str:
+        """Queued (with its place) or Running where the server holds the prompt; "absent" where its queue
+        does not; "finished" or "unknown" (neither ``/queue`` nor the jobs API answered)."""
+        state = await self._job_state(prompt_id)
+        if not isinstance(state, str):
+            return state
+        answer = await self.http.request("GET", self.url("/queue"), ok=(200, 404, 405))
+        if answer.status_code != 200:
+            return state
+        body = answer.json()
         if any(isinstance(i, list) and len(i) > 1 and i[1] == prompt_id for i in body.get("queue_running") or []):
             return Running(progress=self._progress.get(prompt_id))
         pending = sorted((i for i in body.get("queue_pending") or [] if isinstance(i, list) and len(i) > 1),
@@ -290,26 +313,36 @@ class ComfyUIProvider(HostedProvider):
         for place, item in enumerate(pending):
             if item[1] == prompt_id:
                 return Queued(position=place)
-        return None
+        return "finished" if state == "finished" else "absent"
 
     async def poll(self, handle: JobHandle) -> JobStatus:
         entry = await self._history(handle.job_id)
         if entry is not None:
             return parse_history(entry, self._view_url)
         place = await self._queue_place(handle.job_id)
-        if place is None and (entry := await self._history(handle.job_id)) is not None:
+        if not isinstance(place, str):
+            return place
+        if (entry := await self._history(handle.job_id)) is not None:
             return parse_history(entry, self._view_url)  # it finished between the two questions
-        if place is None:
+        if place == "absent":
             raise ResultExpiredError(f"the ComfyUI server at {self.base_url} no longer knows prompt {handle.job_id} "
                                      "(restarted, or its history was cleared)", host=self.name)
-        return place
+        return Running(progress=self._progress.get(handle.job_id))  # the server cannot say more: keep asking
 
     async def find_job(self, request: RetakeRequest, exclude: frozenset[str] = frozenset()) -> JobHandle | None:
         prompt_id = prompt_id_for(request)
         if prompt_id in exclude:
             return None
-        if await self._history(prompt_id) is not None or await self._queue_place(prompt_id) is not None:
+        if await self._history(prompt_id) is not None:
             return JobHandle(host=self.name, job_id=prompt_id)
+        place = await self._queue_place(prompt_id)
+        if not isinstance(place, str) or place == "finished":
+            return JobHandle(host=self.name, job_id=prompt_id)
+        if place == "unknown":  # never queued twice on a guess: the history will show it once it has run
+            raise SubmitOutcomeUnknownError(
+                f"the ComfyUI server at {self.base_url} has neither /queue nor the jobs API, and prompt {prompt_id} "
+                "is not in its history yet", host=self.name,
+                hint="run the same command again once the server is idle: a prompt it took shows in its history")
         return None
 
     async def cancel(self, handle: JobHandle) -> bool:
