@@ -5,6 +5,7 @@ Reader/writer level only: no media, no run."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import opentimelineio as otio
@@ -85,3 +86,18 @@ def test_each_export_round_trips_through_our_writers(path, suffix, tmp_path):
     else:
         assert _cut(back) == _cut(timeline)
         assert _markers(back) == _markers(timeline)
+
+
+def test_an_edl_event_out_of_step_is_written_back_as_it_was(tmp_path):
+    # timecode_mismatch.edl: four events whose source lasts other than their record, no M2. Laid out at their
+    # record, they are written back with the source they had, so a re-read still knows not to render them.
+    original = HERE / "stock" / "cmx3600" / "sample_data" / "timecode_mismatch.edl"
+    written = write_timeline(read_timeline(original, fps="25"), tmp_path / "out.edl")[0]
+
+    def events(text: str):
+        return [line.split()[4:8] for line in text.splitlines() if re.match(r"^\d{3}\s", line)]
+
+    assert events(written.read_text()) == events(original.read_text())
+    back = read_timeline(written, fps="25")
+    out_of_step = [clip.name for clip in back.find_clips() if clip.metadata.get("otio_retake", {}).get("edl_mismatch")]
+    assert out_of_step == ["sq001_s004", "sq001_s005", "sq001_s009", "sq001_s0010"]

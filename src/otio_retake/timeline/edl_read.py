@@ -131,8 +131,8 @@ def camera_rate(rate: Fraction, src: int, rec: int) -> Fraction | None:
     return min(fits)[1] if fits else None
 
 
-def mismatched_events(doc: EdlDocument, rate: Fraction) -> dict[int, str]:
-    """Line -> why, for each event whose source lasts other than its record with no ``M2`` line and no camera
+def mismatched_events(doc: EdlDocument, rate: Fraction) -> dict[int, tuple[str, int]]:
+    """Line -> (why, its source frames), for each event whose source lasts other than its record with no ``M2`` line and no camera
     rate to explain it (a conform tool or hand edit out of step; the adapter's own timecode_mismatch.edl)."""
     out = {}
     for e in doc.events:
@@ -145,7 +145,7 @@ def mismatched_events(doc: EdlDocument, rate: Fraction) -> dict[int, str]:
             continue
         if src >= 0 and rec > 0 and not _same_length(e, rate, src, rec) and camera_rate(rate, src, rec) is None:
             out[e.line] = (f"its EDL event {e.number} (line {e.line}) has a source of {src} frames over {rec} record "
-                           "frames with no M2 speed line, so which source frames it shows is unknown")
+                           "frames with no M2 speed line, so which source frames it shows is unknown", src)
     return out
 
 
@@ -206,9 +206,11 @@ def _clips_at_their_own_rate(timeline: otio.schema.Timeline, doc: EdlDocument, r
                                 path=source, hint="export the EDL again without effects on that event")
 
 
-def _say_mismatched(timeline: otio.schema.Timeline, doc: EdlDocument, rate: Fraction, lines: dict[int, str]) -> None:
+def _say_mismatched(timeline: otio.schema.Timeline, doc: EdlDocument, rate: Fraction,
+                    lines: dict[int, tuple[str, int]]) -> None:
     """Each mismatched event's clip carries why (``metadata["otio_retake"]["edl_mismatch"]``): segments never
-    render it, so a marker over it is skipped with that reason and the rest of the cut goes on."""
+    render it, so a marker over it is skipped with that reason and the rest of the cut goes on; and the source
+    length the event gave (``edl_source_frames``), which the EDL writer writes back, so it stays out of step."""
     if not lines:
         return
     start = global_start_frames(timeline, rate)
@@ -216,9 +218,9 @@ def _say_mismatched(timeline: otio.schema.Timeline, doc: EdlDocument, rate: Frac
     for track in timeline.tracks:
         for clip in track.find_clips(shallow_search=True):
             first = round(clip.range_in_parent().start_time.rescaled_to(float(rate)).value)
-            why = wanted.get((first, namespace(clip, "cmx_3600").get("reel")))
-            if why is not None:
-                clip.metadata.setdefault(NAMESPACE, {})["edl_mismatch"] = why
+            found = wanted.get((first, namespace(clip, "cmx_3600").get("reel")))
+            if found is not None:
+                clip.metadata.setdefault(NAMESPACE, {}).update({"edl_mismatch": found[0], "edl_source_frames": found[1]})
 
 
 def set_clip_rate(clip: otio.schema.Clip, clip_rate: Fraction, first: int, timecode_rate: Fraction) -> None:

@@ -353,6 +353,9 @@ def _events_of(entries: list, track_kind: str, rate: Fraction, start: int, drop:
                 # a high-frame-rate clip read from an EDL counts its own frames in the cut's timecode, as Avid wrote it
                 src_in = round(item.source_range.start_time.value)
                 length = round(item.source_range.duration.value)
+            given = namespace(item, NAMESPACE).get("edl_source_frames")
+            if given is not None and speed is None and last - first == _frames(item.source_range.duration, rate):
+                length = int(given)  # an event read out of step (edl_read): written as it was, still out of step
             event = _Event(first, last, item, src_in, src_in + length, speed)
             if pending is not None:
                 code, total, outgoing, before = pending
