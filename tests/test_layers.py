@@ -24,6 +24,7 @@ FORBIDDEN = {
     "jobs": {"pipeline", "cli", "commands", "display", "bridge", "studio", "integrations", "emulate"},
     "pipeline.py": {"cli", "commands", "display", "bridge", "studio"},
     "contract.py": {"cli", "commands", "display", "bridge", "studio"},
+    "session.py": {"cli", "commands", "display", "bridge", "studio"},  # the run every surface runs
     "bridge": {"cli", "commands", "display", "studio"},  # clients of the pipeline, beside the command line
     "studio": {"cli", "commands", "display", "bridge"},
     "commands": {"cli"},  # cli.py registers the commands; they never reach back for it

@@ -40,3 +40,13 @@ def test_an_older_journal_row_is_read_with_the_defaults_and_its_unknown_keys_lef
     assert settings.yes is True  # confirmed when it started
     assert settings.cwd == "/edit" and run["arguments"]["a_key_of_a_newer_version"] == 1
 
+
+
+def test_a_session_run_in_its_own_thread_says_how_it_ended_and_never_raises(tmp_path):
+    from otio_retake.session import RunSession
+    ended = []
+    session = RunSession(RunSettings(timeline=tmp_path / "missing.otio", output=tmp_path / "o.otio"),
+                         on_end=ended.append)
+    session.start().join(timeout=30)
+    assert ended == [session] and session.status == "failed"
+    assert "missing.otio" in session.error

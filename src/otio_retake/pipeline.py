@@ -32,6 +32,7 @@ from .media.probe import probe
 from .media.splice import TakeOptions
 from .errors import (CostLimitError, JobFailedError, NothingToDoError, RetakeError, RunIncompleteError,
                      SubmitOutcomeUnknownError)
+from .jobs.cost import check_cost
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
 from .contract import JournalStatus, RelinkedClip, RelinkRow, RunSettings, journal_status, run_report
@@ -212,9 +213,7 @@ def run(loaded: Loaded, plans: list[RetakePlan], out: str | Path, *, runner: Run
         raise nothing_to_do(loaded)
     runner.planner.check(plans)
     pending = runner.planner.pending_cost(plans, runner.journal)
-    if max_cost is not None and pending > max_cost + 1e-9:
-        raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost ${max_cost:.2f}",
-                             hint="retake fewer ranges, use less context (--context), or raise --max-cost")
+    check_cost(pending, max_cost, hint="retake fewer ranges, use less context (--context), or raise --max-cost")
     if confirm is not None and not confirm(pending):
         raise CostLimitError(f"not confirmed: the run would cost about ${pending:.2f}")
     if settings is not None:  # with who runs it and from where, so a bridge can follow it; and its jobs (cancel)

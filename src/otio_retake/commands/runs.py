@@ -15,11 +15,11 @@ from ..display import LiveProgress, PlainProgress
 from ..errors import (MEDIA_OFFLINE_EXIT, SOME_SKIPPED_EXIT, CostLimitError, JobCancelledError,
                       NothingToDoError)
 from ..jobs.cost import CONFIRM_ABOVE_USD
-from ..jobs.progress import ProgressHub
+from ..session import RunSession
 from ..timecode import rate_label
 from ..timeline.info import timeline_rate
 from . import echo_json, err, labelled, out
-from .options import base_urls_option, journal_option, load_and_plan, timeline_options
+from .options import base_urls_option, journal_option, load_and_plan, timeline_options, warn
 
 __all__ = ["COMMANDS"]
 
@@ -141,14 +141,10 @@ def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **
                                  param_hint="--budget-usd")
     if queue and not journal:
         raise click.BadParameter("--queue needs --journal URL (the journal the workers read)", param_hint="--queue")
-    loaded, plans = load_and_plan(settings)
-    plans = pipeline.ready_plans(loaded, plans)  # media not on this machine: those ranges are skipped, said why
-    if not plans:
-        raise pipeline.nothing_to_do(loaded)
-    hub = ProgressHub()
-    runner = pipeline.runner_for(settings, loaded, on_event=hub.publish, budget_usd=budget_usd)
+    session = RunSession(settings, on_warning=warn, budget_usd=budget_usd)
+    plans = session.prepare()  # media not on this machine: those ranges are skipped, said why
     if queue:
-        queued = pipeline.enqueue(loaded, plans, runner, settings)
+        queued = session.enqueue()
         out.print(queued.run_id, highlight=False)
         err.print(f"queued {queued.jobs} job(s) as run {queued.run_id} in {queued.journal_url}; `otio-retake worker "
                   f"--journal URL` runs them, and this command again without --queue writes {queued.output}",
@@ -163,7 +159,7 @@ def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **
         err.print(f"{len(plans)} take(s) of {len(per_range)} range(s); estimated ${sum(per_range.values()):.2f} "
                   f"({listing}); ${pending:.2f} not yet paid for", highlight=False)
         if not no_resubmit_expired:
-            for note in pipeline.expired_notices(runner, plans):
+            for note in session.expired_notices():
                 err.print(labelled("note:", "yellow", note), highlight=False)
         if pending <= CONFIRM_ABOVE_USD or options["yes"]:
             return True
@@ -173,10 +169,9 @@ def run_cmd(report, budget_usd, queue, resubmit_unknown, no_resubmit_expired, **
         return click.confirm(f"Spend about ${pending:.2f}?", default=False, err=True)
 
     display = (LiveProgress if err.is_terminal else PlainProgress)(err, len(plans))
-    hub.subscribe(display)
+    session.hub.subscribe(display)
     with display:
-        result = pipeline.run(loaded, plans, options["output"], runner=runner, force=options["force"],
-                              max_cost=options["max_cost"], confirm=confirm, settings=settings)
+        result = session.run(confirm=confirm)
     for warning in result.warnings:
         err.print(labelled("warning:", "yellow", warning), highlight=False)
     for take in result.takes:

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CostLimitError, InputError, ResultExpiredError, RetakeError
+from ..errors import InputError, ResultExpiredError, RetakeError
 from ..media.work import MEDIA_THREADS, media_processes as in_media_processes
 from ..model import RetakePlan
 from ..providers import make_provider
 from ..providers.base import Cancelled, Failed, Succeeded
 from ..providers.base_urls import parse_base_urls
+from .cost import check_cost
 from .plan import jobs_for
 from .runner import Runner
 from .store import (ACTIVE_STATES, JOURNAL_ENV, JOURNAL_NAME, JobState, Journal, Store, is_shared, open_journal,
@@ -163,9 +164,7 @@ def enqueue(plans: list[RetakePlan], runner: Runner, *, queued: dict, recorded: 
     import uuid
     runner.planner.check(plans)
     pending = runner.planner.pending_cost(plans, runner.journal)
-    if max_cost is not None and pending > max_cost + 1e-9:
-        raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost "
-                             f"${max_cost:.2f}", hint="retake fewer ranges, or raise --max-cost")
+    check_cost(pending, max_cost, hint="retake fewer ranges, or raise --max-cost")
     keys = []
     for job in jobs_for(plans):
         first = job[0]

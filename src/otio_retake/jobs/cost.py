@@ -19,13 +19,22 @@ from dataclasses import dataclass
 from ..model import RetakePlan
 from ..providers.base import Limits
 
-__all__ = ["CostEstimate", "estimate", "estimate_plan", "BASES", "CONFIRM_ABOVE_USD"]
+__all__ = ["CostEstimate", "estimate", "estimate_plan", "BASES", "CONFIRM_ABOVE_USD", "check_cost"]
 
 # A run that may newly spend more than this is confirmed first: by a prompt on the command line (unless
 # --yes), in the review window and in the Premiere panel. One threshold for every client.
 CONFIRM_ABOVE_USD = 5.0
 
 BASES = ("input", "output", "section", "request")
+
+
+def check_cost(pending: float, max_cost: float | None, *, hint: str) -> None:
+    """Refuse a run whose cost not yet paid for is over ``max_cost`` (what the user accepted): one check for
+    `run`, `run --queue`, the bridge and the review window."""
+    if max_cost is not None and pending > max_cost + 1e-9:
+        from ..errors import CostLimitError
+        raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost ${max_cost:.2f}",
+                             hint=hint)
 
 
 @dataclass(frozen=True)
