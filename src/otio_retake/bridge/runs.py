@@ -25,11 +25,11 @@ from pathlib import Path
 from .. import pipeline
 from ..contract import (BridgeReport, ConformedRange, ConformResponse, PlacedRange, PlacedTake, ProgressMessage,
                         Report, RunRequest, RunSettings, RunStatus, run_report)
-from ..errors import InputError, RetakeError
-from ..jobs.progress import FINAL, ProgressHub
-from ..jobs.runner import ProgressEvent, cancel_run_loop
-from ..jobs.store import Journal
+from ..errors import InputError
+from ..jobs.progress import FINAL
+from ..jobs.runner import ProgressEvent
 from ..paths import atomic_write
+from ..session import RunSession
 from .journal_runs import JournalRun, find_journal_runs
 from .sequence import folder_for_name, write_sequence
 
@@ -80,9 +80,7 @@ class BridgeRun:
     events: list[ProgressMessage] = field(default_factory=list)
     _subscribers: list = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _cancel: bool = False
-    thread: threading.Thread | None = None
+    session: RunSession | None = None  # the attempt going on (or last made): its thread, loop and cancel
     started_at: str | None = None
 
     origin = "panel"
@@ -101,11 +99,6 @@ class BridgeRun:
         return message
 
     def on_event(self, event: ProgressEvent) -> None:
-        """Called by the runner inside its event loop: the place to learn the loop, for cancel."""
-        if self._loop is None:
-            self._loop = asyncio.get_running_loop()
-            if self._cancel:
-                self._cancel_tasks()
         if event.kind in FINAL:
             self.finished.add((event.range_name, event.take))
         self.publish(event.kind, range_name=event.range_name, take=event.take, elapsed=event.elapsed,
@@ -125,18 +118,18 @@ class BridgeRun:
                     self._subscribers.remove((loop, queue))
         return backlog, queue, unsubscribe
 
-    # ------------------------------------------------------------------ cancel
-    def _cancel_tasks(self) -> None:
-        cancel_run_loop(self._loop)
-
     def cancel(self) -> None:
-        self._cancel = True
-        if self._loop is not None and not self._loop.is_closed():
-            self._cancel_tasks()
+        if self.session is not None:
+            self.session.cancel()
+
+    def _takes_total(self) -> int:
+        """The takes the attempt going on makes, once planned."""
+        session = self.session
+        return len(session.plans) if session is not None and session.plans else self.takes_total
 
     def status_body(self) -> RunStatus:
         return RunStatus(id=self.id, sequence=self.sequence, status=self.status, provider=self.provider,
-                         workspace=self.workspace, output=self.output, takes_total=self.takes_total,
+                         workspace=self.workspace, output=self.output, takes_total=self._takes_total(),
                          takes_finished=len(self.finished), error=self.error, hint=self.hint, origin=self.origin,
                          timeline=self.timeline, started_at=self.started_at)
 
@@ -144,7 +137,7 @@ class BridgeRun:
         return {"id": self.id, "sequence": self.sequence, "timeline": self.timeline, "output": self.output,
                 "workspace": self.workspace, "provider": self.provider, "arguments": self.arguments.stored(),
                 "tpf": self.tpf, "start_frame": self.start_frame, "status": self.status, "error": self.error,
-                "hint": self.hint, "takes_total": self.takes_total, "started_at": self.started_at,
+                "hint": self.hint, "takes_total": self._takes_total(), "started_at": self.started_at,
                 "report": self.report.model_dump() if self.report else None}
 
 
@@ -237,7 +230,7 @@ class RunManager:
         with self._lock:
             if run.status == "running":
                 raise RunConflictError(f"run '{run_id}' is still running")
-            run.status, run.error, run.hint, run._loop, run._cancel = "running", None, None, None, False
+            run.status, run.error, run.hint = "running", None, None
             run.finished = set()
             with run._lock:  # a new attempt, a new stream: the last attempt's "end" must not end this one
                 run.events = []
@@ -246,56 +239,18 @@ class RunManager:
 
     def _launch(self, run: BridgeRun) -> None:
         self._save(run)
-        run.thread = threading.Thread(target=self._work, args=(run,), name=f"bridge-run-{run.id}", daemon=True)
-        run.thread.start()
+        # Marked as the bridge's own, so it is not listed a second time as a command-line run.
+        run.session = RunSession(run.arguments.model_copy(update={"bridge_run": run.id}), on_event=run.on_event,
+                                 on_end=lambda session: self._ended(run, session))
+        run.session.start()
 
-    def _work(self, run: BridgeRun) -> None:
-        a = run.arguments
-        try:
-            loaded, plans = self._load(a)
-            run.takes_total = len(plans)
-            hub = ProgressHub()
-            hub.subscribe(run.on_event)
-            runner = pipeline.runner_for(a, loaded, on_event=hub.publish)
-            # Marked as the bridge's own, so it is not listed a second time as a command-line run.
-            result = pipeline.run(loaded, plans, a.output, runner=runner, force=True, max_cost=a.max_cost,
-                                  settings=a.model_copy(update={"bridge_run": run.id}))
-            run.report = run_report(result)
-            status, error, hint = "done", None, None
-        except asyncio.CancelledError:
-            status, error, hint = "cancelled", "cancelled by the editor", self._cancel_at_hosts(run)
-        except RetakeError as exc:
-            if run._cancel:  # a job cut off mid-request ends as an error of its own: the editor's cancel wins
-                status, error, hint = "cancelled", "cancelled by the editor", self._cancel_at_hosts(run)
-            else:
-                status, error, hint = "failed", exc.message, exc.hint
-        except Exception as exc:  # a bug: the panel must still hear that the run stopped
-            status, error = "failed", f"internal error: {type(exc).__name__}: {exc}"
-            hint = "this is a bug in otio-retake; the journal keeps what was done"
-        run.error, run.hint = error, hint
-        run.status = status  # last: a reader that sees the end sees its reason too
+    def _ended(self, run: BridgeRun, session: RunSession) -> None:
+        run.takes_total = len(session.plans) or run.takes_total
+        run.report = run_report(session.result) if session.result is not None else None
+        run.error, run.hint = session.error, session.hint
+        run.status = session.status  # last: a reader that sees the end sees its reason too
         self._save(run)
         run.publish("end", detail={"status": run.status, "error": run.error})
-
-    def _cancel_at_hosts(self, run: BridgeRun) -> str:
-        try:
-            return self._cancel_jobs(run)
-        except RetakeError as exc:
-            return f"the jobs could not be cancelled at the host: {exc.message}"
-
-    def _cancel_jobs(self, run: BridgeRun) -> str:
-        """What `otio-retake cancel` does: cancel the jobs still at the host and mark them cancelled."""
-        journal_path = Path(run.workspace) / "jobs.sqlite"
-        if not journal_path.exists():
-            return "nothing had been sent"
-        journal = Journal(journal_path)
-        try:
-            done = pipeline.cancel_jobs(journal, base_urls=pipeline.parse_base_urls(self.base_urls, run.provider),
-                                        results_root=journal.path.parent)
-        finally:
-            journal.close()
-        notes = [f"{o.range_name} take {o.takes}: {o.note}" for o in done]
-        return "; ".join(notes) or "no job was at the host yet"
 
     # ------------------------------------------------------------------ results
     def bridge_report(self, run: BridgeRun) -> BridgeReport:
