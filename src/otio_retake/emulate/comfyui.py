@@ -32,6 +32,7 @@ import hashlib
 import mimetypes
 import re
 import time
+import uuid
 from pathlib import Path
 
 from starlette.requests import Request
@@ -40,7 +41,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..model import Mode
-from .core import EmulatedJob, HostApp, clip_frames
+from ..media.probe import probe
+from .core import CutOffResponse, EmulatedJob, HostApp, clip_frames
 
 __all__ = ["ComfyUIEmulator", "OBJECT_INFO", "regenerated_frames", "CANONICAL_UUID"]
 
@@ -255,7 +257,6 @@ class ComfyUIEmulator(HostApp):
             m = mask["inputs"]
             frames = clip_frames(video)
             first, end = regenerated_frames(m["start_time"], m["end_time"], m["video_fps"], frames)
-            from ..media.probe import probe
             rate = float(probe(video).rate or m["video_fps"])
             start, duration = first / rate, (end - first) / rate
             mode = Mode.BOTH if m["mask_video"] and m["mask_audio"] else Mode.VIDEO if m["mask_video"] else Mode.AUDIO
@@ -380,7 +381,7 @@ class ComfyUIEmulator(HostApp):
             if "prompt" not in body:
                 return JSONResponse({"error": _error("no_prompt", "No prompt provided", "No prompt provided"),
                                      "node_errors": {}}, status_code=400)
-            prompt_id = str(body.get("prompt_id") or __import__("uuid").uuid4())
+            prompt_id = str(body.get("prompt_id") or uuid.uuid4())
             if not CANONICAL_UUID.match(prompt_id):
                 return JSONResponse({"error": _error("invalid_prompt", "Invalid prompt_id: use a canonical lowercase "
                                                      "hyphenated UUID", prompt_id), "node_errors": {}}, status_code=400)
@@ -428,7 +429,6 @@ class ComfyUIEmulator(HostApp):
             if not path.is_file():
                 return Response(status_code=404)
             if early == "truncate":
-                from .core import CutOffResponse
                 return CutOffResponse(path.read_bytes(), keep=0.5, media_type="video/mp4")
             return FileResponse(path, media_type="video/mp4", headers={"Content-Disposition": f'filename="{path.name}"'})
 
@@ -472,7 +472,7 @@ class ComfyUIEmulator(HostApp):
 
         async def ws(websocket: WebSocket) -> None:
             await websocket.accept()
-            sid = websocket.query_params.get("clientId") or __import__("uuid").uuid4().hex
+            sid = websocket.query_params.get("clientId") or uuid.uuid4().hex
             self.sockets[sid] = websocket
             sent: dict[str, str] = {}
             try:
