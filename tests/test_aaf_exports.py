@@ -237,3 +237,10 @@ def test_plan_json_lists_the_locators_of_a_sound_only_clip_as_skipped_saying_why
     assert [(r["record_in"], r["status"], r["reason"]) for r in rows] == [
         (tc, "skipped", "the timeline has no video track")
         for tc, _, _, _ in LOCATORS["marker-over-audio.aaf"]]
+
+
+def test_premieres_sound_slots_all_named_audio_1_are_told_apart_by_number():
+    timeline = _read("2997fps-DFTC.aaf")
+    assert [t.name for t in timeline.tracks] == ["V1", "A1", "A2", "A3", "A4", "A5", "A6"]
+    assert timeline_drop_frame(timeline) and _locators(timeline) == [] and \
+        frames_to_timecode(round(timeline.global_start_time.value), timeline_rate(timeline), True) == "05:00:00;00"

@@ -253,6 +253,10 @@ def _name_tracks(timeline: otio.schema.Timeline, layout: dict) -> None:
     for kind, letter in ((otio.schema.TrackKind.Video, "V"), (otio.schema.TrackKind.Audio, "A")):
         count = 0
         mine = [t for t in tracks if isinstance(t, otio.schema.Track) and t.kind == kind]
+        # a name several tracks share says nothing of which is which (Premiere names every sound slot of a
+        # clip 'Audio 1'): those are named by their number, as the editor's timeline shows them
+        names = [t.name or "" for t in mine]
+        shared = {n for n in names if names.count(n) > 1}
         known = [number for number, empty in layout.get(kind, []) if not empty]
         numbers = known if len(known) == len(mine) and known == sorted(set(known)) else None
         for position, track in enumerate(mine):
@@ -265,7 +269,7 @@ def _name_tracks(timeline: otio.schema.Timeline, layout: dict) -> None:
                 out.append((kind, otio.schema.Track(name=f"{letter}{count}", kind=kind, children=[
                     otio.schema.Gap(source_range=TimeRange(RationalTime(0, duration.rate), duration))])))
             count = number
-            if (track.name or "") in _GENERIC_TRACK_NAMES:
+            if (track.name or "") in _GENERIC_TRACK_NAMES or (track.name or "") in shared:
                 track.name = f"{letter}{number}"
             out.append((kind, track))
         last = max([n for n, _ in layout.get(kind, [])] if numbers is not None else [0], default=0)
