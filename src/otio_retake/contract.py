@@ -34,7 +34,7 @@ from .providers import accepts_seed, provider_limits
 
 __all__ = ["CONTRACT_VERSION", "TICKS_PER_SECOND", "PlanRow", "RelinkedClip", "ReportTake", "Report", "SequenceMarker",
            "SequenceItem", "SequenceTrack", "Sequence", "PlanRequest", "Skipped", "KeyStatus", "PlanResponse",
-           "RunSettings", "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
+           "RunSettings", "PLAN_FIELDS", "RunRequest", "RunCreated", "RunStatus", "ProgressMessage", "PlacedTake", "PlacedRange", "BridgeReport",
            "ConformRequest", "ConformedRange", "ConformResponse", "PairRequest", "Paired", "Health", "ErrorBody",
            "ProviderRow", "JournalStatus", "StatusJob", "StatusRun", "StatusClaim", "StatusPlace",
            "StatusBudget", "RelinkRow", "ResolveRange", "ResolveRetakeSummary", "ResolveConformed",
@@ -411,6 +411,10 @@ _PATHS = ("timeline", "markers", "output", "workspace", "workflow")
 # Not kept for `resume`: it never pays again for a lost submit answer, nor stops at an expired result, unless
 # asked again (a worker's queued run keeps them: it does what `run --queue` was asked).
 ASKED_EACH_TIME = frozenset({"resubmit_unknown", "no_resubmit_expired"})
+# The settings that decide which ranges a run reads and which plans it makes (the review window opens a
+# workspace with the same ones, so it finds the same jobs in the journal).
+PLAN_FIELDS = ("marker_colors", "marker_prefix", "default_length", "mode", "takes", "seed", "widen",
+               "context_seconds", "picture_track")
 
 
 class RunSettings(BaseModel):

@@ -36,7 +36,7 @@ from .jobs.cost import check_cost
 from .jobs.picks import find_picks
 from .jobs.pool import HostPool
 from .contract import JournalStatus, RelinkedClip, RelinkRow, RunSettings, journal_status, run_report
-from .jobs.store import DEFAULT_LEASE_SECONDS, JOURNAL_ENV, check_journal_url, is_shared
+from .jobs.store import DEFAULT_LEASE_SECONDS, JOURNAL_ENV, JOURNAL_NAME, check_journal_url, is_shared
 from .jobs.worker import WorkerReport
 from .jobs.runner import DEFAULT_HANDLES, ExpiredResultError, ProgressEvent, RunReport, Runner
 from .jobs.workspace import Workspace
@@ -57,7 +57,7 @@ __all__ = ["Loaded", "open_timeline", "load", "plan", "ready_plans", "nothing_to
            "conform_file", "cancel_jobs", "CancelOutcome",
            "relink_report", "relinked_clips", "parse_base_urls", "RunSettings", "load_and_plan", "runner_for",
            "expired_notices", "pictures", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
-           "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "needs_a_person", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
+           "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "needs_a_person", "last_run_settings", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
            "check_journal_url"]
 
 
@@ -388,6 +388,19 @@ def enqueue(loaded: Loaded, plans: list[RetakePlan], runner: Runner, settings: R
     settings = settings.model_copy(update={"workspace": str(runner.workspace.create().root)})
     return admin.enqueue(plans, runner, queued=settings.stored(for_queue=True), recorded=settings.stored(),
                          max_cost=settings.max_cost)
+
+
+def last_run_settings(workspace: Path) -> RunSettings | None:
+    """The settings of the last run recorded in a workspace's journal, if it has one (the review window opens
+    a workspace as that run read and planned it)."""
+    if not (Path(workspace) / JOURNAL_NAME).exists():
+        return None
+    journal = journal_for(Path(workspace))
+    try:
+        last = journal.last_run()
+    finally:
+        journal.close()
+    return RunSettings.from_stored(last) if last else None
 
 
 def job_status(target: Path | None, url: str | None = None) -> JournalStatus:

@@ -36,6 +36,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal
 
 from .. import pipeline
+from ..contract import PLAN_FIELDS
 from ..jobs.cost import CONFIRM_ABOVE_USD  # the same confirmation as `otio-retake run`
 from ..errors import CostLimitError, InputError, MediaError, RetakeError
 from ..jobs.picks import read_picks, write_picks
@@ -57,9 +58,6 @@ from .viewer import FrameReader
 __all__ = ["StudioController", "RangeRow", "TakeRow", "CONFIRM_ABOVE_USD", "STATE_NAME", "TAKES_TIMELINE"]
 
 STATE_NAME = "studio.json"
-# What `otio-retake run` records in the journal that changes which ranges and plans it made.
-_RUN_OPTIONS = ("marker_colors", "marker_prefix", "default_length", "mode", "takes", "seed", "widen",
-                "context_seconds", "picture_track")
 TAKES_TIMELINE = "studio.otio"
 
 # The runner's steps, as the table says them.
@@ -169,15 +167,10 @@ class StudioController(QObject):
         if path.is_dir():  # the workspace of an earlier run: find its timeline and how it was read
             workspace = path
             state = _read_json(path / STATE_NAME)
-            last = {}
-            if (path / JOURNAL_NAME).exists():
-                journal = Journal(path / JOURNAL_NAME)
-                try:
-                    last = journal.last_run() or {}
-                finally:
-                    journal.close()
+            run = pipeline.last_run_settings(path)
+            last = run.model_dump() if run else {}
             # How the run read and planned the cut, so that the same jobs are found in the journal.
-            options = {**{k: last.get(k) for k in _RUN_OPTIONS}, **(state.get("options") or {})}
+            options = {**{k: last.get(k) for k in PLAN_FIELDS}, **(state.get("options") or {})}
             source = state.get("timeline") or last.get("timeline")
             if not source:
                 raise InputError(f"{path}: this folder has no otio-retake run (no {STATE_NAME} or journal run)",
@@ -483,14 +476,14 @@ class StudioController(QObject):
         return self._pending(self._requests())
 
     def _pending(self, requests: dict[int, list[RetakePlan]]) -> float:
-        total = 0.0
-        for plans in requests.values():
-            runner = self._runner()
-            try:
-                total += runner.planner.pending_cost(plans, runner.journal)
-            finally:
-                runner.journal.close()
-                asyncio.run(runner.pool.aclose())  # the host clients it opened to read their limits
+        if not requests:
+            return 0.0
+        runner = self._runner()  # one for every request: its journal and host clients opened once
+        try:
+            total = sum(runner.planner.pending_cost(plans, runner.journal) for plans in requests.values())
+        finally:
+            runner.journal.close()
+            asyncio.run(runner.pool.aclose())  # the host clients it opened to read their limits
         return round(total, 4)
 
     def run(self, *, confirmed: bool = False, max_cost: float | None = None) -> float:
@@ -832,13 +825,10 @@ class StudioController(QObject):
 def _workspace_provider(root: Path) -> str | None:
     """The host the workspace's last session or run used, if any."""
     chosen = _read_json(root / STATE_NAME).get("provider")
-    if chosen or not (root / JOURNAL_NAME).exists():
+    if chosen:
         return chosen
-    journal = Journal(root / JOURNAL_NAME)
-    try:
-        return (journal.last_run() or {}).get("provider")
-    finally:
-        journal.close()
+    last = pipeline.last_run_settings(root)
+    return last.provider if last else None
 
 
 def _read_json(path: Path) -> dict:
