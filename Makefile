@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT := demo_out
 
-.PHONY: setup qt-deps demo test bench clean tools postgres gpu-check
+.PHONY: setup qt-deps demo test test-fast bench clean tools postgres gpu-check
 
 # Compiled here (only what changed): where PYTHONDONTWRITEBYTECODE is set, as on this CI machine, every
 # otio-retake process (the tests start dozens) would otherwise compile the package from source again.
@@ -51,6 +51,11 @@ TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
 test: setup tools qt-deps postgres
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+
+# The loop while working: the tests that start no process, server or browser and make no sample media
+# (tests/conftest.py marks the others slow). No Debian packages needed.
+test-fast: setup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow" -q
 
 # The Premiere panel's tests run `node --test` and Debian's chromium (driven by Playwright, never
 # `playwright install`): install them when they are missing.

@@ -233,3 +233,28 @@ def lease_clock(monkeypatch) -> LeaseClock:
     clock = LeaseClock()
     monkeypatch.setattr(Store, "lease_clock", clock)  # every store, the CLI's own included
     return clock
+
+
+# ---------------------------------------------------------------------------------------------- make test-fast
+# `make test-fast` runs `pytest -m "not slow"`: the tests that start no process, server or browser and encode no
+# clips of their own, for a loop of seconds while working. A test is slow when it asks for an emulator,
+# PostgreSQL (a store test's postgres case too), Qt or the sample media (a run of its own), or lives in a file
+# whose point is processes, servers, a browser or encoding media.
+SLOW_FIXTURES = frozenset({"emulator", "postgres_server", "pg_url", "qtbot", "samples", "sample_media"})
+SLOW_FILES = frozenset({"test_bridge.py", "test_bridge_cli_runs.py", "test_bridge_events.py", "test_cli_start.py",
+                        "test_journal.py", "test_journal_offloop.py", "test_media_work.py", "test_premiere_node.py",
+                        "test_premiere_panel.py", "test_team.py", "test_team_queue.py", "test_studio_window.py",
+                        "test_studio_controller.py", "test_media.py", "test_splice.py", "test_avid_roundtrip.py",
+                        "test_interchange_aaf.py"})
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: starts a process, server or browser (left out by make test-fast)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.path.name in SLOW_FILES or SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) or \
+                "postgres" in params.values():
+            item.add_marker(pytest.mark.slow)
