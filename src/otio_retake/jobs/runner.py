@@ -58,6 +58,7 @@ from .pool import HostPool
 from .progress import ProgressEvent
 from .store import DEFAULT_LEASE_SECONDS, JobState, Journal, Store, open_journal, runner_identity
 from .store.base import holder_is_dead
+from .store.offloop import OffLoop
 from .workspace import Workspace
 
 __all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_HANDLES", "UnresolvedSubmitError",
@@ -143,6 +144,7 @@ class Runner:
         self._leases_lost: str | None = None  # why, once the heartbeat could not renew this runner's claims
         self._running = 0  # calls of _run_all going on (a worker runs several jobs at once on one runner)
         self._beating: asyncio.Future | None = None
+        self.db = OffLoop(lambda: self.journal)  # the journal's steps from coroutines: off the event loop
 
     @property
     def journal(self) -> Store:
@@ -169,6 +171,7 @@ class Runner:
 
     async def aclose(self) -> None:
         await self.pool.aclose()
+        self.db.shutdown()
         if self._journal is not None:
             self._journal.close()
 
@@ -237,8 +240,8 @@ class Runner:
         first = plans[0]
         identity = self.planner.identity(plans)
         key = identity.key
-        record = self.journal.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in plans),
-                                   provider=provider.name, model=provider.model, cost_estimate=first.cost_usd)
+        record = await self.db.plan(key, range_name=first.range.name, takes="".join(p.take_letter for p in plans),
+                                    provider=provider.name, model=provider.model, cost_estimate=first.cost_usd)
         if record.state == JobState.TAKE_READY:
             takes = self._reuse(record, plans)
             if takes is not None:
@@ -249,7 +252,7 @@ class Runner:
         try:
             return await self._run_claimed(key, plans, provider, identity, record)
         finally:
-            self.journal.release(key, self.owner)
+            await self.db.release(key, self.owner)
 
     def _reuse(self, record, plans: list[RetakePlan]) -> list[Take] | None:
         takes = self._takes_from(record, plans)
@@ -265,21 +268,21 @@ class Runner:
         while True:
             self._holding()
             dead = None
-            taken = self.journal.claim(key, self.owner, self.lease_seconds)
+            taken = await self.db.claim(key, self.owner, self.lease_seconds)
             if taken is None:  # held: by a process of this machine that has ended (a crash, a kill)? It gives way.
-                holder = self.journal.holder(key)
+                holder = await self.db.holder(key)
                 dead = holder.owner if holder is not None and holder_is_dead(holder.owner) else None
                 if dead is not None:
-                    taken = self.journal.claim(key, self.owner, self.lease_seconds, dead=dead)
+                    taken = await self.db.claim(key, self.owner, self.lease_seconds, dead=dead)
             if taken is not None:
-                record = self.journal.get(key)
+                record = await self.db.get(key)
                 if taken not in ("free", "own"):  # said in the journal too: who was working on it, and where it was
                     why = "its process has ended" if taken == dead else "its lease ran out"
-                    self.journal.move(key, record.state, detail=f"taken over from {taken} ({why})")
+                    await self.db.move(key, record.state, detail=f"taken over from {taken} ({why})")
                     self._emit("takeover", plans[0], previous=taken, state=record.state)
                 return record
             if not waited:
-                holder = self.journal.holder(key)
+                holder = await self.db.holder(key)
                 self._emit("waiting", plans[0], holder=holder.owner if holder else None)
                 waited = True
             await asyncio.sleep(min(1.0, max(0.05, self.lease_seconds / 10)))
@@ -294,14 +297,14 @@ class Runner:
         limit = self.pool.limit(host) if limit is None else limit
         while True:
             self._holding()
-            slot = self.journal.take_slot(host, limit, self.owner, key, self.lease_seconds)
+            slot = await self.db.take_slot(host, limit, self.owner, key, self.lease_seconds)
             if slot is not None:
                 break
             await asyncio.sleep(0.1)
         try:
             yield
         finally:
-            self.journal.release_slot(host, slot, self.owner)
+            await self.db.release_slot(host, slot, self.owner)
 
     async def _heartbeat(self) -> None:
         """Renew this runner's leases while it lives: a runner that dies lets them run out.
@@ -344,8 +347,8 @@ class Runner:
             if takes is not None:
                 return takes
             # Files gone or cut differently: cut again from the paid result, never submit again.
-            self.journal.move(key, JobState.FINISHED_REMOTELY, detail="re-splicing (takes missing or options changed)")
-            record = self.journal.get(key)
+            await self.db.move(key, JobState.FINISHED_REMOTELY, detail="re-splicing (takes missing or options changed)")
+            record = await self.db.get(key)
         attempt = record.attempt
         if record.state == JobState.EXPIRED:
             where = f"range '{first.range.name}' take {first.take_letter} ({first.range.origin})"
@@ -362,15 +365,15 @@ class Runner:
             record = await self._finished_though_cancelled(key, provider, record)
         if record.state in (JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED):
             attempt += 1
-            self.journal.move(key, JobState.PLANNED, attempt=attempt, error=None, handle=None, result_urls=None,
-                              detail=f"attempt {attempt} after {record.state}" + (
-                                  f": submitted again, about ${first.cost_usd:.2f}"
-                                  if record.state == JobState.EXPIRED else ""))
-            record = self.journal.get(key)
+            await self.db.move(key, JobState.PLANNED, attempt=attempt, error=None, handle=None, result_urls=None,
+                               detail=f"attempt {attempt} after {record.state}" + (
+                                   f": submitted again, about ${first.cost_usd:.2f}"
+                                   if record.state == JobState.EXPIRED else ""))
+            record = await self.db.get(key)
         excerpt = await self._excerpt(first, provider, identity)
         state = record.state
         if _ORDER.get(state, 0) < _ORDER[JobState.EXCERPTED]:
-            self.journal.move(key, JobState.EXCERPTED)
+            await self.db.move(key, JobState.EXCERPTED)
         handle = record.handle
         if _ORDER.get(state, 0) >= _ORDER[JobState.FINISHED_REMOTELY]:
             status = Succeeded(result_urls=tuple(record.result_urls), cost_usd=record.cost_reported)
@@ -381,10 +384,10 @@ class Runner:
                     handle = await self._resolve_unknown(key, plans, provider, excerpt, identity, attempt)
                     if handle is None:
                         handle = await self._submit(key, plans, provider, excerpt, identity, attempt,
-                                                    self._budget_scope(record))
+                                                    await self._budget_scope(record))
                 elif _ORDER.get(state, 0) < _ORDER[JobState.SUBMITTED]:
                     handle = await self._submit(key, plans, provider, excerpt, identity, attempt,
-                                                self._budget_scope(record))
+                                                await self._budget_scope(record))
                 status = await self._wait(key, plans, provider, handle)
         return await self._finish(key, plans, provider, handle, status, excerpt, identity)
 
@@ -398,10 +401,10 @@ class Runner:
             return record  # gone, or the host cannot say: submitted again, as cancelled jobs are
         if not isinstance(status, Succeeded):
             return record
-        self.journal.move(key, JobState.FINISHED_REMOTELY, result_urls=list(status.result_urls),
-                          cost_reported=status.cost_usd,
-                          detail="cancelled, but the host had finished it: its paid result is used")
-        return self.journal.get(key)
+        await self.db.move(key, JobState.FINISHED_REMOTELY, result_urls=list(status.result_urls),
+                           cost_reported=status.cost_usd,
+                           detail="cancelled, but the host had finished it: its paid result is used")
+        return await self.db.get(key)
 
     @contextlib.asynccontextmanager
     async def _lookup_turn(self, provider: Provider, key: str):
@@ -413,9 +416,9 @@ class Runner:
             async with self._facility_slot(f"{provider.name} lookups", key, limit=1):
                 yield
 
-    def _claimed(self, provider: Provider, key: str) -> set[str]:
+    async def _claimed(self, provider: Provider, key: str) -> set[str]:
         """Job ids at this host that other journal rows already hold: never adopted by a second take."""
-        return self.journal.held_job_ids(provider.name, key)
+        return await self.db.held_job_ids(provider.name, key)
 
     async def _resolve_unknown(self, key: str, plans: list[RetakePlan], provider: Provider, excerpt: ExcerptInfo,
                                identity: JobIdentity, attempt: int) -> JobHandle | None:
@@ -425,13 +428,13 @@ class Runner:
         # The claim is written before the next lookup or submit: two takes whose requests look alike (no seed
         # at the host) each get their own job, never the same one twice.
         async with self._lookup_turn(provider, key):
-            handle = await provider.find_job(request, exclude=frozenset(self._claimed(provider, key)))
+            handle = await provider.find_job(request, exclude=frozenset(await self._claimed(provider, key)))
             if handle is not None:
-                self.journal.move(key, JobState.SUBMITTED, handle=handle,
-                                  detail="found at the host after a lost answer")
+                await self.db.move(key, JobState.SUBMITTED, handle=handle,
+                                   detail="found at the host after a lost answer")
                 return handle
         if getattr(provider, "can_find_jobs", False):  # looked up and not there: it was never taken
-            self.journal.move(key, JobState.UPLOADED, detail="not found at the host: submitting it")
+            await self.db.move(key, JobState.UPLOADED, detail="not found at the host: submitting it")
             return None
         if not self.resubmit_unknown:
             raise UnresolvedSubmitError(
@@ -439,18 +442,18 @@ class Runner:
                 f"answer was lost, and {provider.name} offers no way to look the job up",
                 hint="check the host's dashboard; if the job is not there, run again with --resubmit-unknown "
                      "(if it is, that generation may be paid twice)")
-        self.journal.move(key, JobState.UPLOADED, detail="resubmitting an unknown submit (--resubmit-unknown)")
+        await self.db.move(key, JobState.UPLOADED, detail="resubmitting an unknown submit (--resubmit-unknown)")
         return None
 
-    def _budget_scope(self, record) -> str | None:
+    async def _budget_scope(self, record) -> str | None:
         """The budget a job is charged to: the run's --budget-scope, else the one a run queued with it gave (a
         later `run` finishing a queued run spends the production's budget, not past it, also after a worker
         took the job out of the queue)."""
         if self.budget_scope or not self.journal_url:  # a workspace's own journal has no queued runs
             return self.budget_scope
-        for run_id in self.journal.runs_with_job(record.plan_key):
+        for run_id in await self.db.runs_with_job(record.plan_key):
             if run_id not in self._queued_scopes:
-                settings = self.journal.queued_run(run_id) or {}
+                settings = await self.db.queued_run(run_id) or {}
                 self._queued_scopes[run_id] = settings.get("budget_scope")
             if self._queued_scopes[run_id]:
                 return self._queued_scopes[run_id]
@@ -461,17 +464,17 @@ class Runner:
         first = plans[0]
         if scope:  # charged before the paid request (and before an upload it could not pay for), with the check
             # Once per attempt: a lost submit looked up, not found and sent again was charged when first sent.
-            charged, spent, limit = self.journal.spend(scope, first.cost_usd, key, attempt)
+            charged, spent, limit = await self.db.spend(scope, first.cost_usd, key, attempt)
             if not charged:
                 message = (f"not submitted, the budget '{scope}' " + (
                     f"has ${limit - spent:.2f} of ${limit:.2f} left and this job would cost about "
                     f"${first.cost_usd:.2f}" if limit is not None else "has no limit set"))
-                self.journal.move(key, JobState.EXCERPTED, detail=message, error=message)
+                await self.db.move(key, JobState.EXCERPTED, detail=message, error=message)
                 raise CostLimitError(f"range '{first.range.name}' take {first.take_letter}: {message}",
                                      hint="raise it with --budget-usd N --budget-scope NAME, or retake fewer ranges")
         self._emit("upload", first)
         video = await provider.upload(excerpt.path)
-        self.journal.move(key, JobState.UPLOADED)
+        await self.db.move(key, JobState.UPLOADED)
         request = self.request_for(plans, provider, video, identity, attempt)
         stored = {"start_seconds": request.start_seconds, "duration_seconds": request.duration_seconds,
                   "prompt": request.prompt, "mode": request.mode.value, "seed": request.seed,
@@ -483,26 +486,26 @@ class Runner:
             # Nothing awaited from here to the request: "submitting" is journaled only when it is sent (a cancel
             # while waiting for the turn leaves the job uploaded, not a submit to look up).
             self._holding()  # the last check before money is spent
-            if self.journal.claim(key, self.owner, self.lease_seconds) != "own":  # renewed, and still ours
-                self._cancelled_meanwhile(key, first, "not submitted")  # `otio-retake cancel` drops the claim
+            if await self.db.claim(key, self.owner, self.lease_seconds) != "own":  # renewed, and still ours
+                await self._cancelled_meanwhile(key, first, "not submitted")  # `otio-retake cancel` drops the claim
                 raise EngineError(f"range '{first.range.name}' take {first.take_letter}: another runner took this "
                                   "job over (this one's lease ran out); not submitting it a second time",
                                   hint="run the same command again: it waits for that runner and reuses its take")
-            self.journal.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key,
-                              error=None)
+            await self.db.move(key, JobState.SUBMITTING, request=stored, idempotency_key=request.idempotency_key,
+                               error=None)
             self._emit("submit", first, takes=len(plans))
             try:
                 handle, cancelled = await self._submit_through_cancel(provider, request)
             except SubmitOutcomeUnknownError:
                 raise  # stays "submitting": the next run resolves it
             except HostError as exc:  # the host refused: nothing was started
-                self.journal.move(key, JobState.FAILED, error=exc.message, detail="refused at submit")
+                await self.db.move(key, JobState.FAILED, error=exc.message, detail="refused at submit")
                 raise
             self._submitted += 1
             self._submitted_usd += plans[0].cost_usd
             self._sent.add(key)
             self._submitted_at[key] = time.monotonic()
-            self.journal.move(key, JobState.SUBMITTED, handle=handle)
+            await self.db.move(key, JobState.SUBMITTED, handle=handle)
         if cancelled:
             raise asyncio.CancelledError
         return handle
@@ -548,32 +551,32 @@ class Runner:
             if isinstance(status, Succeeded) and running_since is not None:
                 PACE.finished(host, time.monotonic() - running_since, interval)
         except ResultExpiredError as exc:  # the host no longer has the job: paid, and gone
-            self.journal.move(key, JobState.EXPIRED, error=exc.message, detail="job expired at the host")
+            await self.db.move(key, JobState.EXPIRED, error=exc.message, detail="job expired at the host")
             raise self._expired_error(plans, provider, handle, exc) from None
         rng = first.range
         if isinstance(status, (Failed, Cancelled)):
-            self._cancelled_meanwhile(key, first, f"the {provider.name} job {handle.job_id} was stopped")
+            await self._cancelled_meanwhile(key, first, f"the {provider.name} job {handle.job_id} was stopped")
         if isinstance(status, Failed):
-            self.journal.move(key, JobState.FAILED, error=status.reason)
+            await self.db.move(key, JobState.FAILED, error=status.reason)
             self._emit("failed", first, reason=status.reason)
             raise JobFailedError(f"range '{rng.name}' take {first.take_letter} ({rng.origin}): the {provider.name} "
                                  f"job {handle.job_id} failed: {status.reason}",
                                  hint="change the prompt or the range if the host's reason says so; running again "
                                       f"submits it again (about ${first.cost_usd:.2f})")
         if isinstance(status, Cancelled):
-            self.journal.move(key, JobState.CANCELLED, detail="cancelled at the host")
+            await self.db.move(key, JobState.CANCELLED, detail="cancelled at the host")
             raise JobFailedError(f"range '{rng.name}' take {first.take_letter}: job {handle.job_id} was cancelled")
         if len(status.result_urls) < len(plans):
-            self.journal.move(key, JobState.FAILED, error="too few results")
+            await self.db.move(key, JobState.FAILED, error="too few results")
             raise JobFailedError(f"range '{rng.name}': the {provider.name} job {handle.job_id} returned "
                                  f"{len(status.result_urls)} result(s) for {len(plans)} take(s)")
-        self.journal.move(key, JobState.FINISHED_REMOTELY, result_urls=list(status.result_urls),
-                          cost_reported=status.cost_usd)
+        await self.db.move(key, JobState.FINISHED_REMOTELY, result_urls=list(status.result_urls),
+                           cost_reported=status.cost_usd)
         return status
 
-    def _cancelled_meanwhile(self, key: str, first: RetakePlan, what: str) -> None:
+    async def _cancelled_meanwhile(self, key: str, first: RetakePlan, what: str) -> None:
         """Raise if `otio-retake cancel` cancelled the job while this runner had it."""
-        record = self.journal.get(key)
+        record = await self.db.get(key)
         if record is not None and record.state == JobState.CANCELLED:
             raise JobCancelledError(f"range '{first.range.name}' take {first.take_letter}: cancelled in the "
                                     f"journal meanwhile; {what}",
@@ -601,7 +604,7 @@ class Runner:
                 try:
                     await provider.download(status, dest, index=index, verify=check_download)
                 except ResultExpiredError as exc:  # 404/410: that URL will never work again
-                    self.journal.move(key, JobState.EXPIRED, error=exc.message, detail="result expired at the host")
+                    await self.db.move(key, JobState.EXPIRED, error=exc.message, detail="result expired at the host")
                     raise self._expired_error(plans, provider, handle, exc) from None
                 except DownloadError as exc:
                     raise DownloadError(
@@ -609,7 +612,7 @@ class Runner:
                         hint=exc.hint or "run the same command again: the paid result is downloaded again, "
                                          "not generated again") from None
             results.append(dest)
-        self.journal.move(key, JobState.DOWNLOADED, results=[str(p) for p in results])
+        await self.db.move(key, JobState.DOWNLOADED, results=[str(p) for p in results])
         cost = status.cost_usd / len(plans) if status.cost_usd is not None else None
         takes = []
         source_size = self._source_size(plans[0])
@@ -634,11 +637,11 @@ class Runner:
                                   "checks": check.as_metadata(), "held_source_frames": excerpt.held_frames,
                                   "take_options": self.take_options.as_metadata()}))
             self._emit("done", plan, take=str(take_path), context_match=check.context_match)
-        self.journal.move(key, JobState.TAKE_READY, takes_json=[
-            {"take_index": t.plan.take_index, "path": t.path, "head": t.head, "tail": t.tail,
-             "has_video": t.has_video, "sha256": file_sha256(Path(t.path)), "metadata": t.metadata,
-             "record_in": t.range.record_in, "duration": t.range.duration}  # where its marker was (studio)
-            for t in takes])
+        await self.db.move(key, JobState.TAKE_READY, takes_json=[
+             {"take_index": t.plan.take_index, "path": t.path, "head": t.head, "tail": t.tail,
+              "has_video": t.has_video, "sha256": file_sha256(Path(t.path)), "metadata": t.metadata,
+              "record_in": t.range.record_in, "duration": t.range.duration}  # where its marker was (studio)
+             for t in takes])
         if key not in self._sent:  # paid before this run: only cut again
             self._recut += 1
         return takes
