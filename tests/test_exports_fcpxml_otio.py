@@ -150,3 +150,46 @@ def test_an_otio_collection_of_timelines_is_refused_naming_them_or_read_by_proje
         read_timeline(path, project="Cut 3")
     with pytest.raises(TimelineReadError, match="not a collection"):
         read_timeline(NESTED, project="Cut 1")
+
+
+def _resolve_compound_timeline() -> otio.schema.Timeline:
+    """A cut in the shape DaVinci Resolve's own OTIO export gives a compound clip (no public export found: see
+    tests/data/SOURCES.md): a Stack with ``Resolve_OTIO`` "Sequence Type" holding two video tracks (footage, a
+    Text+ title over it) and its sound, trimmed by its in-point, between two clips."""
+    rate = 24
+
+    def clip(name, first, frames, generator=False):
+        ref = otio.schema.GeneratorReference(name=name, generator_kind="Fusion Title") if generator else \
+            otio.schema.ExternalReference(target_url=f"C:\\media\\{name}", available_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(86400, rate), otio.opentime.RationalTime(2400, rate)))
+        return otio.schema.Clip(name=name, media_reference=ref, source_range=otio.opentime.TimeRange(
+            otio.opentime.RationalTime(first, rate), otio.opentime.RationalTime(frames, rate)))
+
+    def track(name, kind, *items):
+        out = otio.schema.Track(name=name, kind=kind)
+        out.extend(items)
+        return out
+
+    compound = otio.schema.Stack(name="Compound Clip 1", source_range=otio.opentime.TimeRange(
+        otio.opentime.RationalTime(12, rate), otio.opentime.RationalTime(60, rate)),
+        metadata={"Resolve_OTIO": {"Sequence Type": "Compound Clip", "Sequence Fps": 24}})
+    compound.extend([track("Video 1", "Video", clip("B.mov", 86500, 40), clip("C.mov", 86600, 50)),
+                     track("Video 2", "Video", otio.schema.Gap(duration=otio.opentime.RationalTime(30, rate)),
+                           clip("Text+", 0, 20, generator=True)),
+                     track("Audio 1", "Audio", clip("B.mov", 86500, 90))])
+    timeline = otio.schema.Timeline(name="Resolve compound", global_start_time=otio.opentime.RationalTime(86400, rate),
+                                    metadata={"Resolve_OTIO": {"Resolve OTIO Meta Version": "1.0"}})
+    timeline.tracks.extend([track("Video 1", "Video", clip("A.mov", 86410, 48), compound, clip("D.mov", 86700, 48)),
+                            track("Audio 1", "Audio", clip("A.mov", 86410, 156))])
+    return timeline
+
+
+def test_a_resolve_compound_clip_goes_to_aaf_as_the_footage_it_shows(tmp_path):
+    # The AAF writer flattened every track of the nest, its sound over its picture: the compound became 60 frames
+    # of its audio clip; and any title made the adapter refuse the whole cut. Now its picture tracks are
+    # flattened, the title as filler, so the footage under it shows.
+    path = tmp_path / "resolve.otio"
+    otio.adapters.write_to_file(_resolve_compound_timeline(), str(path))
+    back = read_timeline(write_timeline(read_timeline(path), tmp_path / "out.aaf")[0])
+    assert _picture(back) == [("A.mov", 86410 + f) for f in range(48)] + [("B.mov", 86512 + f) for f in range(28)] \
+        + [("C.mov", 86600 + f) for f in range(32)] + [("D.mov", 86700 + f) for f in range(48)]

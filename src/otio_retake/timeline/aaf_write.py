@@ -122,6 +122,13 @@ def _prepared(timeline: otio.schema.Timeline, rate: float) -> otio.schema.Timeli
     and commented."""
     out = timeline.deepcopy()
     del out.tracks.markers[:]
+    # titles and generators as filler (README), nests' too before they are flattened, so the footage under a
+    # title shows there: the adapter refuses any generator ("does not support generator references of kind")
+    for clip in list(out.tracks.find_clips()):
+        if isinstance(clip.media_reference, otio.schema.GeneratorReference):
+            parent = clip.parent()
+            parent[parent.index(clip)] = otio.schema.Gap(source_range=otio.opentime.TimeRange(
+                duration=clip.trimmed_range().duration))
     for track in out.tracks:
         if isinstance(track, otio.schema.Track):
             _flatten_nests(track)
@@ -180,8 +187,15 @@ def _flatten_nests(track: otio.schema.Track) -> None:
         for inner in item:
             if isinstance(inner, otio.schema.Track):
                 _flatten_nests(inner)
+        # what the nest shows on a track of this kind: its enabled tracks of that kind, the upper over the lower
+        # (flattening them all put its sound over its picture: a Resolve compound clip became its audio's clip)
+        layers = [t for t in item if isinstance(t, otio.schema.Track) and t.kind == track.kind and t.enabled]
+        if not layers:
+            track[index] = otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=item.trimmed_range().duration))
+            continue
         try:
-            flat = otio.algorithms.track_trimmed_to_range(otio.algorithms.flatten_stack(item), item.trimmed_range())
+            flat = otio.algorithms.track_trimmed_to_range(otio.algorithms.flatten_stack(layers),
+                                                          item.trimmed_range())
         except Exception as exc:  # OTIO refuses to cut through a transition inside the nest
             raise InputError(f"the nest '{item.name}' cannot be written as AAF ({exc})",
                              hint="write .otio or .xml instead") from exc
