@@ -90,7 +90,7 @@ def check_output(timeline: otio.schema.Timeline, out: Path, *, force: bool) -> l
         check_fcp_xml_writable(timeline)
     if out.suffix.lower() in _NO_CDL:
         _check_no_cdl(timeline, _NO_CDL[out.suffix.lower()])
-    elif out.suffix.lower() in (".aaf", ".fcpxml"):  # their writers lay a nest out at 100 %
+    if out.suffix.lower() in (".aaf", ".fcpxml"):  # their writers lay a nest out at 100 %
         _check_nests_not_retimed(timeline, "AAF" if out.suffix.lower() == ".aaf" else "FCPXML")
     if out.suffix.lower() == ".aaf":  # and a speed ramp in AAF
         check_aaf_writable(timeline)
