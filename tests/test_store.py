@@ -17,7 +17,7 @@ from pg_server import PASSWORD
 
 from otio_retake.errors import JournalError
 from otio_retake.jobs.store import JobState, Journal, SQLiteJournal, open_journal, redact_url
-from otio_retake.jobs.store.base import parse_postgres_url
+from otio_retake.jobs.store.urls import parse_postgres_url
 from otio_retake.jobs.store.migrations import LATEST
 from otio_retake.providers.base import JobHandle
 

@@ -1,5 +1,6 @@
 """A facility's journal on PostgreSQL (psycopg 3): the same jobs, events and runs as the SQLite file,
-shared by every workstation and worker.
+shared by every workstation and worker. (Over 500 lines: one class, the whole Store interface in SQL; it
+shortens when that interface is split into the parts callers use, issue 24.4.)
 
 - One row per job identity (the primary key), so two machines asking for the
   same job find the same row; the one holding its claim works on it.
@@ -30,8 +31,9 @@ from collections.abc import Iterable
 
 from ...errors import JournalError
 from .base import (UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, new_run_id,
-                   parse_postgres_url, retry_seconds_from_env, run_row)
+                   retry_seconds_from_env, run_row)
 from .migrations import LATEST, MIGRATIONS
+from .urls import parse_postgres_url
 
 __all__ = ["PostgresJournal"]
 
