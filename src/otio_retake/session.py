@@ -5,8 +5,9 @@ cost (once, here), runs, and says how the run ended:
 
     pending -> running -> done | failed | cancelled
 
-``run()`` runs in the calling thread and raises what stopped it (the command line prints it); ``start()``
-runs in a thread of its own and never raises: ``status``, ``error`` and ``hint`` say how it ended, then
+``run()`` runs in the calling thread and raises what stopped it (the command line prints it);
+``run_requests()`` is the review window's run (batches of takes, no timeline written); ``start()`` runs
+either in a thread of its own and never raises: ``status``, ``error`` and ``hint`` say how it ended, then
 ``on_end`` is called (the bridge and the window). ``cancel()`` is safe from any thread: it stops the run's
 event loop (a paid submit in flight finishes, so its job is journaled) and the jobs still at the hosts are
 cancelled there, as `otio-retake cancel` does.
@@ -24,7 +25,7 @@ from .contract import RunSettings
 from .errors import RetakeError
 from .jobs.progress import ProgressHub
 from .jobs.runner import ProgressEvent, Runner, cancel_run_loop
-from .model import RetakePlan
+from .model import RetakePlan, Take
 
 __all__ = ["RunSession", "RunStatusName", "CANCELLED_BY_USER"]
 
@@ -35,7 +36,9 @@ CANCELLED_BY_USER = "cancelled by the editor"
 class RunSession:
     def __init__(self, settings: RunSettings, *, on_event: Callable[[ProgressEvent], None] | None = None,
                  on_warning: Callable[[str], None] | None = None, budget_usd: float | None = None,
-                 on_end: Callable[[RunSession], None] | None = None) -> None:
+                 on_end: Callable[[RunSession], None] | None = None, loaded: pipeline.Loaded | None = None
+                 ) -> None:
+        """``loaded``: the timeline already read and planned (the review window's), for ``run_requests``."""
         self.settings = settings
         self.hub = ProgressHub()
         if on_event is not None:
@@ -47,10 +50,11 @@ class RunSession:
         self.error: str | None = None
         self.hint: str | None = None
         self.result: pipeline.RunResult | None = None
-        self.loaded: pipeline.Loaded | None = None
+        self.loaded: pipeline.Loaded | None = loaded
         self.plans: list[RetakePlan] = []
         self.runner: Runner | None = None
         self.thread: threading.Thread | None = None
+        self.outcome: tuple[list[Take], list[tuple[str, str]], bool] | None = None  # run_requests'
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cancel = False
         self._lock = threading.Lock()
@@ -91,11 +95,15 @@ class RunSession:
         self._ended(None)
         return self.result
 
-    def start(self) -> threading.Thread:
-        """Run in a thread of its own; ``on_end(self)`` when it has ended, whichever way."""
+    def start(self, requests: dict[int, list[RetakePlan]] | None = None) -> threading.Thread:
+        """Run in a thread of its own (``requests``: see ``run_requests``); ``on_end(self)`` when it has ended,
+        whichever way."""
         def work() -> None:
             try:
-                self.run()
+                if requests is None:
+                    self.run()
+                else:
+                    self.outcome = self.run_requests(requests)
             except BaseException:  # noqa: BLE001 - said by status/error/hint, heard by on_end
                 pass
             if self.on_end is not None:
@@ -105,6 +113,40 @@ class RunSession:
         self.thread = threading.Thread(target=work, name="retake-run", daemon=True)
         self.thread.start()
         return self.thread
+
+    def run_requests(self, requests: dict[int, list[RetakePlan]]
+                     ) -> tuple[list[Take], list[tuple[str, str]], bool]:
+        """The review window's run: each request's plans through a runner of its own, in turn (a new take never
+        regroups the jobs of the others), writing no timeline; a cancel leaves the jobs at the hosts for a
+        resume. (the takes made, (where, message) of each failure, cancelled)."""
+        self.status = "running"
+        takes: list[Take] = []
+        errors: list[tuple[str, str]] = []
+        for plans in requests.values():
+            if self._cancel:
+                break
+            try:
+                runner = pipeline.runner_for(self.settings, self.loaded, on_event=self._on_event)
+                try:
+                    report = runner.run(plans)
+                finally:
+                    runner.journal.close()
+            except asyncio.CancelledError:
+                break
+            except RetakeError as exc:
+                errors += [(f"{p.range.name} take {p.take_letter}", str(exc)) for p in plans]
+                continue
+            except Exception as exc:  # noqa: BLE001 - an internal error is shown in words, not lost in a thread
+                errors += [(f"{p.range.name} take {p.take_letter}", f"internal error: {type(exc).__name__}: {exc}")
+                           for p in plans]
+                continue
+            finally:
+                with self._lock:
+                    self._loop = None
+            takes += report.takes
+            errors += [(where, str(exc)) for where, exc in report.errors]
+        self.status = "cancelled" if self._cancel else "failed" if errors else "done"
+        return takes, errors, self._cancel
 
     def _ended(self, exc: BaseException | None) -> None:
         """The exception that stopped the run, as a status and the words for the user."""

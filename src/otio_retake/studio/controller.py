@@ -1,8 +1,8 @@
 """The review window's state and calls, with no widgets (pyblish-lite's ``control.py`` is the model).
 
 The controller reads a timeline (or the workspace of an earlier run) through
-``pipeline.load`` and ``pipeline.plan``, runs takes through
-``pipeline.make_runner`` and the runner's journal in a worker thread, follows
+``pipeline.load`` and ``pipeline.plan``, runs takes through a ``RunSession``
+(session.py: its thread, event loop and cancel, as the bridge's runs), follows
 the runner's progress stream, and keeps the editor's picks in the workspace.
 Tests and scripts drive it without a window; the window only draws it.
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,16 +35,16 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal
 
 from .. import pipeline
-from ..contract import PLAN_FIELDS
+from ..contract import PLAN_FIELDS, RunSettings
 from ..jobs.cost import CONFIRM_ABOVE_USD  # the same confirmation as `otio-retake run`
 from ..errors import CostLimitError, InputError, MediaError, RetakeError
 from ..jobs.picks import read_picks, write_picks
-from ..jobs.progress import ProgressHub
-from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent, cancel_run_loop, file_sha256
+from ..jobs.runner import DEFAULT_HANDLES, ProgressEvent, file_sha256
 from ..jobs.store import JOURNAL_NAME, JobState, Journal
 from ..jobs.workspace import Workspace
 from ..media.splice import TakeOptions
 from ..paths import atomic_write
+from ..session import RunSession
 from ..model import TAKE_LETTERS, MarkedRange, Mode, RetakePlan, Take
 from ..providers import HOSTS, key_source
 from ..timeline.alternates import add_alternates
@@ -224,10 +223,7 @@ class StudioController(QObject):
         self.reader = FrameReader()
         self._segments: dict[str, list] = {}
         self._index = TimelineIndex(self._loaded.timeline, self.rate)  # one pass over the cut, not one per range
-        self._thread: threading.Thread | None = None
-        self._cancel = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_lock = threading.Lock()
+        self._session: RunSession | None = None  # the run going on (or last made): its thread and cancel
         self._running_requests: set[int] = set()
         self._eventArrived.connect(self._apply_event, Qt.ConnectionType.QueuedConnection)
         self._batchDone.connect(self._apply_batch, Qt.ConnectionType.QueuedConnection)
@@ -269,7 +265,8 @@ class StudioController(QObject):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        thread = self._session.thread if self._session is not None else None
+        return thread is not None and thread.is_alive()
 
     @property
     def total_usd(self) -> float:
@@ -465,10 +462,17 @@ class StudioController(QObject):
                 out.setdefault(request, []).extend(self._plans_for(row, takes))
         return out
 
+    def _settings(self) -> RunSettings:
+        """This window's run as settings (the host, its URLs and the take options can change between runs)."""
+        options = self.take_options
+        return RunSettings(timeline=self._loaded.path, provider=self.provider, workspace=self.workspace.root,
+                           base_urls=[f"{host}={url}" for host, url in self.base_urls.items()],
+                           poll_interval=self.poll_interval, handles=options.handles,
+                           blend_frames=options.blend_frames, take_resolution=options.resolution,
+                           take_codec=options.codec)
+
     def _runner(self, on_event=None):
-        return pipeline.make_runner(self._loaded, provider=self.provider, workspace=self.workspace.root,
-                                    take_options=self.take_options, base_urls=self.base_urls,
-                                    poll_interval=self.poll_interval, on_event=on_event)
+        return pipeline.runner_for(self._settings(), self._loaded, on_event=on_event)
 
     def pending_usd(self) -> float:
         """What running now would newly spend (jobs the journal has as paid cost nothing)."""
@@ -545,70 +549,21 @@ class StudioController(QObject):
                 if not take.ready:
                     take.state, take.note = "planned", ""
         self._save()  # the requests are on disk before anything is sent: a reopened window can resume them
-        self._cancel.clear()
         self._running_requests = set(requests)
-        self._thread = threading.Thread(target=self._work, args=(requests,), name="studio-run", daemon=True)
-        self._thread.start()
+        self._session = RunSession(self._settings(), loaded=self._loaded, on_event=self._eventArrived.emit,
+                                   on_end=lambda session: self._batchDone.emit(
+                                       {"takes": session.outcome[0], "errors": session.outcome[1],
+                                        "cancelled": session.outcome[2], "requests": list(requests)}))
+        self._session.start(requests)
         self.runStarted.emit(pending)
         for name in {p.range.name for plans in requests.values() for p in plans}:
             self.rangeChanged.emit(name)
         return pending
 
-    def _work(self, requests: dict[int, list[RetakePlan]]) -> None:
-        """The worker thread: each request through the runner and its journal, in turn."""
-        hub = ProgressHub()
-        hub.subscribe(self._from_runner)
-        takes: list[Take] = []
-        errors: list[tuple[str, str]] = []
-        cancelled = False
-        for request, plans in requests.items():
-            if self._cancel.is_set():
-                cancelled = True
-                break
-            try:
-                runner = self._runner(on_event=hub.publish)
-                try:
-                    report = runner.run(plans)
-                finally:
-                    runner.journal.close()
-            except asyncio.CancelledError:
-                cancelled = True
-                break
-            except RetakeError as exc:
-                errors += [(f"{p.range.name} take {p.take_letter}", str(exc)) for p in plans]
-                continue
-            except Exception as exc:  # noqa: BLE001 - an internal error is shown in words, not lost in a thread
-                errors += [(f"{p.range.name} take {p.take_letter}", f"internal error: {type(exc).__name__}: {exc}")
-                           for p in plans]
-                continue
-            finally:
-                with self._loop_lock:
-                    self._loop = None
-            takes += report.takes
-            errors += [(where, str(exc)) for where, exc in report.errors]
-        self._batchDone.emit({"takes": takes, "errors": errors, "cancelled": cancelled or self._cancel.is_set(),
-                              "requests": list(requests)})
-
-    def _from_runner(self, event: ProgressEvent) -> None:
-        """Called inside the runner's event loop: remember the loop (to cancel it) and hand the event over."""
-        with self._loop_lock:
-            try:
-                self._loop = asyncio.get_running_loop()
-            except RuntimeError:
-                pass
-            if self._cancel.is_set():
-                self._cancel_loop()
-        self._eventArrived.emit(event)
-
-    def _cancel_loop(self) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            cancel_run_loop(self._loop)
-
     def cancel(self) -> None:
-        """Stop the run here: jobs already at a host stay in the journal as they are, and Resume polls them."""
-        self._cancel.set()
-        with self._loop_lock:
-            self._cancel_loop()
+        """Stop the run here: jobs already at a host stay in the journal as they are, and Resume picks them up."""
+        if self._session is not None:
+            self._session.cancel()
 
     def wait(self, timeout: float = 60.0) -> bool:
         """Let the run finish while delivering its signals (for scripts and tests without a window)."""
@@ -625,7 +580,7 @@ class StudioController(QObject):
         """Stop any run and close files (the window calls it when it closes); the journal stays resumable."""
         if self.running:
             self.cancel()
-            self._thread.join(timeout)
+            self._session.thread.join(timeout)
         self.reader.close()
 
     def _apply_event(self, event: ProgressEvent) -> None:
@@ -648,8 +603,8 @@ class StudioController(QObject):
         self.rangeChanged.emit(event.range_name)
 
     def _apply_batch(self, result: dict) -> None:
-        if self._thread is not None:  # its last act was sending this: let it end, so `running` is False
-            self._thread.join(10)     # by the time runFinished says the run is over
+        if self._session is not None and self._session.thread is not None:  # its last act was sending this:
+            self._session.thread.join(10)  # let it end, so `running` is False by the time runFinished says so
         self._running_requests = set()
         for made in result["takes"]:
             row = self._rows[made.range.name]
