@@ -399,3 +399,6 @@ def test_items_with_no_media_file_are_generators_the_picture_rule_passes_over(sa
     assert all(isinstance(c.media_reference, otio.schema.GeneratorReference) for c in clips)
     assert [not_footage(c, v2) for c in clips] == ["a graphic, title or matte (no media file)", "an adjustment layer",
                                                    "an item with no media file (a graphic, title or matte)"]
+    seq["videoTracks"][0]["items"][0]["enabled"] = False  # switched off in Premiere (trackItem.isDisabled())
+    v1 = sequence_to_timeline(Sequence.model_validate(seq)).video_tracks()[0]
+    assert not_footage(v1.find_clips()[0], v1) == "disabled" and not_footage(v1.find_clips()[1], v1) is None

@@ -211,6 +211,8 @@
         startTicks: (await item.getStartTime()).ticks, endTicks: (await item.getEndTime()).ticks,
         inPointTicks: (await item.getInPoint()).ticks, outPointTicks: (await item.getOutPoint()).ticks,
       };
+      // A clip switched off (Clip > Enable unticked) is not what the editor sees: never the picture sent.
+      if (typeof item.isDisabled === "function" && await item.isDisabled()) entry.enabled = false;
       if (!path) {
         // No media file: a Graphic, title, colour matte or adjustment layer. Sent as what it is, so the bridge lays
         // it out as a generator the picture rule passes over and the plan names it, never as footage.

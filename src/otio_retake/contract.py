@@ -233,6 +233,7 @@ class SequenceItem(_Model):
     generator: str = Field("", description="what an item with no media file is (\"graphic\": a Premiere Graphic, "
                            "title, colour matte, bars; \"adjustment layer\"): never the picture sent")
     take: SequenceTake | None = Field(None, description="set when the item is a take the panel placed")
+    enabled: bool = Field(True, description="false for an item switched off (trackItem.isDisabled()): never the picture")
     startTicks: str
     endTicks: str
     inPointTicks: str

@@ -40,7 +40,8 @@
  * 14. a track item with no media file (a Graphic, title, colour matte) gives a project item that
  *     ClipProjectItem.cast answers null for, or a ClipProjectItem whose getMediaFilePath() resolves "" (an
  *     adjustment layer: then VideoClipTrackItem.isAdjustmentLayer() resolves true); a nested sequence's is a
- *     ClipProjectItem whose isSequence() resolves true.
+ *     ClipProjectItem whose isSequence() resolves true; VideoClipTrackItem.isDisabled() resolves true for a
+ *     clip switched off (Clip > Enable).
  * 11. (outside the fake) the manifest's localFileSystem "request" lets importFiles read the takes by
  *     absolute path ("fullAccess" may be needed), and a plain http:// fetch to 127.0.0.1 is allowed by
  *     the network domain (Adobe warns macOS may refuse it: a WebSocket fallback is not written yet);
@@ -179,6 +180,7 @@
     async getOutPoint() { return new TickTime(this._in + this._end - this._start); }
     async getProjectItem() { return this._clip; }
     async isAdjustmentLayer() { return !!this._adjustment; }
+    async isDisabled() { return !!this._disabled; }
     async getTrackIndex() { return this._track._index(); }
     async getType() { return 1; }
   }
@@ -450,6 +452,7 @@
               ? new ClipProjectItem(project, "", (3600n * TPS).toString()) : new ProjectItem(project, i.name || "Graphic");
             const item = new TrackItem(track, owner, BigInt(i.startTicks), BigInt(i.endTicks), BigInt(i.inPointTicks));
             if (i.generator) { owner.name = i.name || owner.name; item._adjustment = i.generator === "adjustment layer"; }
+            item._disabled = i.enabled === false;
             track._items.push(item);
           }
         }

@@ -362,16 +362,20 @@ test("a second Retake knows the placed takes by their metadata and pays only for
   assert.equal(after.video[1].items.length, 2);
 });
 
-test("a Graphic and an adjustment layer over the cut are sent as such; the picture is the footage below", async () => {
+test("a Graphic, an adjustment layer and a disabled clip over the cut are sent as such; the picture is the footage below", async () => {
   const over = (name, generator, from, to) => ({ name, mediaPath: "", generator, startTicks: String(from * TPF),
     endTicks: String(to * TPF), inPointTicks: "0", outPointTicks: String((to - from) * TPF) });
   const { ppro } = createFake({ sequence: copyOf("graphics", (seq) => {
     seq.videoTracks.push({ index: 1, name: "V2", items: [over("Lower third", "graphic", 0n, 200n),
       over("Adjustment Layer", "adjustment layer", 200n, 456n)] });
+    // and a shot switched off on V3 over the sky: not the picture either
+    seq.videoTracks.push({ index: 2, name: "V3", items: [Object.assign({}, seq.videoTracks[0].items[1],
+      { startTicks: "0", endTicks: String(200n * TPF), enabled: false })] });
   }) });
   const described = await retake.describeSequence(ppro, {});
   assert.deepEqual(described.body.videoTracks[1].items.map((i) => [i.name, i.mediaPath, i.generator]),
     [["Lower third", "", "graphic"], ["Adjustment Layer", "", "adjustment layer"]]);
+  assert.equal(described.body.videoTracks[2].items[0].enabled, false);
   // Through the live bridge: the sequence is taken whole (not refused for an item with no media file), and every
   // range's picture comes from V1, the two items over it passed over by name.
   const plan = await retake.planMarkedRanges(ppro, { bridge, token: TOKEN });

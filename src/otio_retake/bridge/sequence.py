@@ -78,11 +78,13 @@ def _track(track, kind, tpf: int, rate: Fraction, field: str) -> otio.schema.Tra
         if generator:
             out.append(otio.schema.Clip(item.name or generator, source_range=TR(RT(src_in, rate), RT(end - start, rate)),
                                         media_reference=otio.schema.GeneratorReference(generator_kind=generator)))
+            out[-1].enabled = item.enabled
             cursor = end
             continue
         ref = otio.schema.ExternalReference(target_url=str(path))
         clip = otio.schema.Clip(item.name or path.name, media_reference=ref,
                                 source_range=TR(RT(src_in, rate), RT(end - start, rate)))
+        clip.enabled = item.enabled  # a clip switched off in Premiere is never the picture (timeline/picture.py)
         if item.take is not None:  # a take the panel placed, known by the metadata it wrote on it (not by a name)
             clip.metadata["otio_retake"] = {"take": item.take.letter, "marker_id": item.take.markerId,
                                             "range_name": item.take.range, "placed_by": "Premiere panel"}
