@@ -48,7 +48,7 @@ def test_a_lost_postgresql_server_no_longer_freezes_the_other_jobs_polling():
             return polls - before, waited
 
         polls, waited = asyncio.run(outage())
-        assert waited >= 1.5  # the step did wait out the retry window...
+        assert waited >= 1.0  # the step did wait on the lost server (its retry window is 2 s)...
         assert polls >= waited / TICK / 4  # ...and the other job went on polling all along (it froze: 0)
     finally:
         if journal is not None:
