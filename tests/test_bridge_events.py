@@ -42,3 +42,38 @@ def test_a_panel_that_goes_stops_the_journal_poll_at_once(bridge):
         assert run.polls >= 1 and not run.stopped.is_set()
     # The panel closed its connection; before, the poll ran on until the next keep-alive failed to send (15 s).
     assert run.stopped.wait(3.0), f"still polling the journal after the panel left ({run.polls} polls)"
+
+
+def test_the_stream_listens_for_the_panel_going_whatever_the_servers_asgi_version(bridge):
+    # uvicorn says ASGI 2.3 today, for which Starlette's own streaming listens for a disconnect too; from 2.4 on
+    # it only notices at its next write, which an idle stream makes once a keep-alive (15 s). Driven here as a
+    # 2.4 server would: the panel's going is in `receive` only.
+    import asyncio
+    server = bridge()
+    run = PolledRun()
+    server.app.state.manager.get = lambda run_id: run
+    first_event = asyncio.Event()
+    scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": "/v1/runs/cli-1/events", "raw_path": b"/v1/runs/cli-1/events",
+             "query_string": b"", "root_path": "", "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", server.port),
+             "headers": [(b"host", f"127.0.0.1:{server.port}".encode()),
+                         (b"authorization", f"Bearer {TOKEN}".encode())]}
+    requested = False
+
+    async def receive():
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await first_event.wait()
+        return {"type": "http.disconnect"}  # the panel closed
+
+    async def send(message):
+        if message["type"] == "http.response.body" and b"id: 1" in message.get("body", b""):
+            first_event.set()
+
+    async def panel_comes_and_goes():
+        await asyncio.wait_for(server.app(scope, receive, send), 3.0)
+
+    asyncio.run(panel_comes_and_goes())
+    assert first_event.is_set() and run.stopped.is_set()
