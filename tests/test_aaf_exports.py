@@ -14,6 +14,7 @@ import opentimelineio as otio
 import pytest
 from opentimelineio.opentime import RationalTime, TimeRange
 
+from aaf_sources import write_sequence_aaf
 from conftest import FIXTURES, run_cli
 from otio_retake.errors import UnsupportedEditError
 from otio_retake.timecode import frames_to_timecode
@@ -244,3 +245,15 @@ def test_premieres_sound_slots_all_named_audio_1_are_told_apart_by_number():
     assert [t.name for t in timeline.tracks] == ["V1", "A1", "A2", "A3", "A4", "A5", "A6"]
     assert timeline_drop_frame(timeline) and _locators(timeline) == [] and \
         frames_to_timecode(round(timeline.global_start_time.value), timeline_rate(timeline), True) == "05:00:00;00"
+
+
+@pytest.mark.parametrize("rate, drop, said", [(120, False, "120 fps"), (30, True, "30 fps drop-frame")])
+def test_a_sequence_at_a_rate_otio_has_no_timecode_for_is_refused_in_one_line_naming_it(tmp_path, capsys, rate, drop,
+                                                                                        said):
+    """Media Composer's 100/119.88/120 fps and 30/60 fps drop-frame sequences (as in LibAAF's MC_TC_*.aaf): OTIO's
+    timecode has no such rate; the refusal said "its tracks or locators could not be read (ValueError: ...)"."""
+    path = write_sequence_aaf(tmp_path / "cut.aaf", rate=rate, drop=drop)
+    assert run_cli("plan", path) == 2
+    err = capsys.readouterr().err
+    assert f"cut.aaf: its sequence runs at {said}, a timecode rate otio-retake cannot count its locators in" in err
+    assert "Traceback" not in err and "ValueError" not in err

@@ -41,7 +41,7 @@ from opentimelineio.opentime import RationalTime, TimeRange
 
 from ..errors import TimelineReadError
 from ..paths import path_to_url
-from ..timecode import frames_to_timecode, snap_rate
+from ..timecode import frames_to_timecode, rate_label, snap_rate
 from .info import NAMESPACE
 
 __all__ = ["read_aaf", "AVID_TO_OTIO_COLOR", "otio_color_of_avid", "avid_color_of_otio", "AVID_COLORS",
@@ -414,7 +414,14 @@ def _add_locators(timeline: otio.schema.Timeline, mob, source: str) -> None:
             frames = max(1, round(Fraction(length) * rate / slot_rate))
             described = sorted(_value(item, "DescribedSlots") or [])
             track, missing = _track_label(slots, described[0] if described else None, event_track)
-            tc = frames_to_timecode(start + frame, rate, drop)
+            try:
+                tc = frames_to_timecode(start + frame, rate, drop)
+            except ValueError:  # OTIO's timecode has no 100 or 120 fps (Media Composer's high frame rates)
+                raise TimelineReadError(
+                    f"its sequence runs at {rate_label(rate)} fps{' drop-frame' if drop else ''}, a timecode rate "
+                    "otio-retake cannot count its locators in", path=source,
+                    hint="timecode as OpenTimelineIO counts it stops at 60 fps: a 100 or 120 fps cut cannot be "
+                         "planned yet") from None
             # 2024.6's extended colour where written, else the classic one, else the nearest to the RGB
             avid_color = str(attrs.get("_ATN_CRM_COLOR_EXTENDED") or attrs.get("_ATN_CRM_COLOR") or "").strip().title() or \
                 _nearest_avid_color(_value(item, "CommentMarkerColor"))
