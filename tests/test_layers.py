@@ -26,6 +26,10 @@ FORBIDDEN = {
     "contract.py": {"cli", "commands", "display", "bridge", "studio"},
     "session.py": {"cli", "commands", "display", "bridge", "studio"},  # the run every surface runs
     "bridge": {"cli", "commands", "display", "studio"},  # clients of the pipeline, beside the command line
+    # a panel's runs go through the pipeline and the run session, never the jobs stage itself (journal_runs.py,
+    # which reads the command line's runs from their journals, is the one left: issue 24.3)
+    **{f"bridge/{name}": {"cli", "commands", "display", "studio", "jobs"}
+       for name in ("app.py", "runs.py", "words.py", "sequence.py", "security.py")},
     "studio": {"cli", "commands", "display", "bridge"},
     "commands": {"cli"},  # cli.py registers the commands; they never reach back for it
 }

@@ -23,11 +23,11 @@ from typing import Literal
 from . import pipeline
 from .contract import RunSettings
 from .errors import RetakeError
-from .jobs.progress import ProgressHub
+from .jobs.progress import FINAL, ProgressHub
 from .jobs.runner import ProgressEvent, Runner, cancel_run_loop
 from .model import RetakePlan, Take
 
-__all__ = ["RunSession", "RunStatusName", "CANCELLED_BY_USER"]
+__all__ = ["RunSession", "RunStatusName", "CANCELLED_BY_USER", "ProgressEvent", "FINAL"]
 
 RunStatusName = Literal["pending", "running", "done", "failed", "cancelled"]
 CANCELLED_BY_USER = "cancelled by the editor"

@@ -30,7 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from ..jobs.cost import CONFIRM_ABOVE_USD  # as the command line: above it the editor confirms first
+from ..pipeline import CONFIRM_ABOVE_USD  # as the command line: above it the editor confirms first
 from .. import pipeline
 from ..contract import (BridgeReport, ConformRequest, ConformResponse, ErrorBody, Health, KeyStatus, Paired,
                         PairRequest, PlanRequest, PlanResponse, ProgressMessage, RunCreated, RunRequest, RunStatus,
@@ -40,7 +40,8 @@ from ..model import Mode
 from ..providers import key_source
 from ..timeline.marks import MarkerFilter
 from .journal_runs import JournalRun
-from .runs import RunConflictError, RunManager, UnknownRunError, words_for
+from .runs import RunConflictError, RunManager, UnknownRunError
+from .words import words_for
 from .security import GuardMiddleware, PairingGate, TokenStore
 from .sequence import SequenceError, sequence_warnings, write_sequence
 

@@ -32,6 +32,7 @@ from ..jobs.store import JOURNAL_NAME, JobState, Journal
 from ..jobs.store.base import holder_is_dead
 from ..timeline.conform import available_takes
 from ..timeline.info import global_start_frames, timeline_rate
+from .words import words_for
 
 __all__ = ["JournalRun", "find_journal_runs", "KIND_OF_STATE"]
 
@@ -179,7 +180,6 @@ class JournalRun:
         """The journal's events of this run after event ``after``, as they are committed, then its end;
         None whenever a poll found nothing (for keep-alives)."""
         import asyncio
-        from .runs import words_for
         journal = await asyncio.to_thread(self.open)
         try:
             while True:

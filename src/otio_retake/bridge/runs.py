@@ -26,11 +26,10 @@ from .. import pipeline
 from ..contract import (BridgeReport, ConformedRange, ConformResponse, PlacedRange, PlacedTake, ProgressMessage,
                         Report, RunRequest, RunSettings, RunStatus, run_report)
 from ..errors import InputError
-from ..jobs.progress import FINAL
-from ..jobs.runner import ProgressEvent
 from ..paths import atomic_write
-from ..session import RunSession
+from ..session import FINAL, ProgressEvent, RunSession
 from .journal_runs import JournalRun, find_journal_runs
+from .words import words_for
 from .sequence import folder_for_name, write_sequence
 
 __all__ = ["RunManager", "BridgeRun", "UnknownRunError", "RunConflictError", "words_for"]
@@ -42,22 +41,6 @@ class UnknownRunError(InputError):
 
 class RunConflictError(InputError):
     pass
-
-
-def words_for(kind: str, detail: dict, host: str) -> str:
-    """A step as an editor would say it."""
-    if kind == "queued":
-        position = detail.get("position")
-        return f"waiting in {host}'s queue" + (f" (position {position})" if position is not None else "")
-    if kind == "failed":
-        return f"failed: {detail.get('reason', 'the host gave no reason')}"
-    if kind == "running" and detail.get("progress") is not None:
-        return f"being generated ({detail['progress']:.0%})"
-    return {"excerpt": "preparing the picture around the range", "upload": f"sending the clip to {host}",
-            "submit": f"asking {host} for the take", "running": "being generated", "download": "fetching the result",
-            "splice": "fitting the take into the cut", "done": "ready", "reused": "already made earlier: reused",
-            "planned": "waiting its turn", "cancelled": "cancelled", "expired": f"its result expired at {host}",
-            "end": "finished"}.get(kind, kind)
 
 
 @dataclass
