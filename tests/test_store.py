@@ -658,3 +658,17 @@ def test_a_run_given_relative_paths_is_recorded_with_absolute_ones(samples, tmp_
     assert run_cli("cancel", "--journal", pg_url, samples / "retake_sample.otio") == 0  # its run is found
     assert f"0 job(s) cancelled (run {run['run_id']})" in capsys.readouterr().out
     assert list(elsewhere.iterdir()) == []  # nothing written here
+
+
+def test_a_jobs_state_is_a_closed_type_stored_as_its_word(tmp_path):
+    from otio_retake.model import JOB_STATE_ORDER
+    assert JobState("submitted") is JobState.SUBMITTED and f"{JobState.SUBMITTED}" == "submitted"
+    with pytest.raises(ValueError):
+        JobState("finished")  # no such state: never written
+    assert JOB_STATE_ORDER[0] == "planned" and JOB_STATE_ORDER[-1] == JobState.TAKE_READY
+    journal = open_journal(tmp_path / "jobs.sqlite")
+    journal.plan("k", range_name="sky", takes="A", provider="fal", model="m", cost_estimate=1)
+    with pytest.raises(ValueError):
+        journal.move("k", "finished")
+    row = sqlite3.connect(tmp_path / "jobs.sqlite").execute("SELECT state FROM jobs").fetchone()
+    assert row == ("planned",) and type(journal.get("k").state) in (str, JobState)

@@ -15,7 +15,8 @@ from typing import Any
 
 from .timecode import frames_to_timecode
 
-__all__ = ["Mode", "Picture", "MarkedRange", "RetakePlan", "Take", "Limits", "TAKE_LETTERS"]
+__all__ = ["Mode", "JobState", "JOB_STATE_ORDER", "Picture", "MarkedRange", "RetakePlan", "Take", "Limits",
+           "TAKE_LETTERS"]
 
 TAKE_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -39,6 +40,31 @@ class Mode(str, enum.Enum):
     @property
     def has_audio(self) -> bool:
         return self is not Mode.VIDEO
+
+
+class JobState(enum.StrEnum):
+    """A job's state in the journal (jobs/store/base.py draws who moves it where). Closed: a store refuses to
+    write any other; a member is its value as a string (stored, compared and printed as such)."""
+
+    PLANNED = "planned"
+    EXCERPTED = "excerpted"
+    UPLOADED = "uploaded"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    FINISHED_REMOTELY = "finished_remotely"
+    DOWNLOADED = "downloaded"
+    TAKE_READY = "take_ready"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # paid, but the host has dropped the job or its result: only a new submit gets it back
+    # A row of a journal written before job identities, re-keyed under the job's identity (JobPlanner.adopt_legacy):
+    # kept as history, never worked on again
+    SUPERSEDED = "superseded"
+
+
+# A job's way forward, in order (the other states end it).
+JOB_STATE_ORDER = (JobState.PLANNED, JobState.EXCERPTED, JobState.UPLOADED, JobState.SUBMITTING, JobState.SUBMITTED,
+                   JobState.FINISHED_REMOTELY, JobState.DOWNLOADED, JobState.TAKE_READY)
 
 
 @dataclass(frozen=True)

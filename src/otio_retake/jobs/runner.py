@@ -46,7 +46,7 @@ from ..media.excerpt import ExcerptInfo, render_excerpt
 from ..media.probe import check_download, probe
 from ..media.splice import TakeOptions, splice_take
 from ..media.work import run_media_work
-from ..model import RetakePlan, Take
+from ..model import JOB_STATE_ORDER, RetakePlan, Take
 from ..paths import atomic_path, path_to_url
 from ..providers.base import Cancelled, Failed, JobHandle, Provider, Queued, RetakeRequest, Succeeded
 from ..timeline.info import timeline_rate
@@ -65,7 +65,7 @@ __all__ = ["Runner", "ProgressEvent", "RunReport", "idempotency_key", "DEFAULT_H
            "ExpiredResultError", "sends_seed", "file_sha256"]
 
 DEFAULT_HANDLES = TakeOptions.handles  # half a second at 24 fps: room to trim a cut without re-generating
-_ORDER = {state: i for i, state in enumerate(JobState.ORDER)}
+_ORDER = {state: i for i, state in enumerate(JOB_STATE_ORDER)}
 
 
 PAID_SUBMIT = "otio-retake: a paid submit in flight"  # the task a cancel lets finish (see _submit_through_cancel)

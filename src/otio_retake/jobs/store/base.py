@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from ... import processes
 from ...errors import JournalError
+from ...model import JobState
 from ...providers.base import JobHandle
 
 __all__ = ["JobState", "JobRecord", "Store", "Claim", "ACTIVE_STATES", "PAID_STATES", "JOURNAL_NAME",
@@ -44,24 +45,7 @@ RETRY_ENV = "OTIO_RETAKE_JOURNAL_RETRY"  # seconds a run rides out a lost databa
 DEFAULT_RETRY_SECONDS = 10.0
 
 
-class JobState:
-    PLANNED = "planned"
-    EXCERPTED = "excerpted"
-    UPLOADED = "uploaded"
-    SUBMITTING = "submitting"
-    SUBMITTED = "submitted"
-    FINISHED_REMOTELY = "finished_remotely"
-    DOWNLOADED = "downloaded"
-    TAKE_READY = "take_ready"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"  # paid, but the host has dropped the job or its result: only a new submit gets it back
-    # A row of a journal written before job identities, re-keyed under the job's identity (JobPlanner.adopt_legacy):
-    # kept as history, never worked on again
-    SUPERSEDED = "superseded"
-
-    ORDER = (PLANNED, EXCERPTED, UPLOADED, SUBMITTING, SUBMITTED, FINISHED_REMOTELY, DOWNLOADED, TAKE_READY)
-    ALL = ORDER + (FAILED, CANCELLED, EXPIRED, SUPERSEDED)
+ALL_STATES = frozenset(JobState)  # what a store writes: any other text is refused
 
 
 # A job in one of these states has (or may have) cost money: never submitted again without a reason.

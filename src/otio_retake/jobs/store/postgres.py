@@ -30,8 +30,8 @@ import time
 from collections.abc import Iterable
 
 from ...errors import JournalError
-from .base import (UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields, new_run_id,
-                   retry_seconds_from_env, run_row)
+from .base import (ALL_STATES, UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields,
+                   new_run_id, retry_seconds_from_env, run_row)
 from .migrations import LATEST, MIGRATIONS
 from .urls import parse_postgres_url
 
@@ -237,7 +237,7 @@ class PostgresJournal(Store):
         return JobRecord.from_row(self._tx(body))
 
     def move(self, plan_key: str, state: str, *, detail: str | None = None, **fields) -> None:
-        if state not in JobState.ALL:
+        if state not in ALL_STATES:
             raise ValueError(f"unknown job state {state!r}")
         encoded = encode_fields(fields)
         now = _now()

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ...errors import JournalError
-from .base import (JOURNAL_NAME, UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields,
-                   new_run_id, run_row)
+from .base import (ALL_STATES, JOURNAL_NAME, UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store,
+                   encode_fields, new_run_id, run_row)
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["SQLiteJournal"]
@@ -151,7 +151,7 @@ class SQLiteJournal(Store):
         return JobRecord.from_row(self._tx(body))
 
     def move(self, plan_key: str, state: str, *, detail: str | None = None, **fields) -> None:
-        if state not in JobState.ALL:
+        if state not in ALL_STATES:
             raise ValueError(f"unknown job state {state!r}")
         encoded = encode_fields(fields)
         now = _now()
