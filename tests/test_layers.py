@@ -194,3 +194,21 @@ def test_nothing_depends_on_linux_only_process_probes():
         text = path.read_text()
         assert "/proc/" not in text, f"{path.relative_to(PACKAGE)} reads /proc (use otio_retake.processes)"
         assert "os.kill(" not in text, f"{path.relative_to(PACKAGE)} signals with os.kill (use otio_retake.processes)"
+
+
+def test_every_engine_has_what_the_provider_protocol_declares():
+    """Callers read a provider's traits as attributes (no getattr with a guessed default): each engine has them."""
+    from otio_retake.providers import HOSTS
+    from otio_retake.providers.base import Provider
+    from otio_retake.providers.ltx_local import LtxLocalProvider
+    from otio_retake.providers.preview import PreviewProvider
+    declared = set(Provider.__annotations__) | {n for n in vars(Provider) if not n.startswith("_")}
+    for engine in [PreviewProvider, LtxLocalProvider, *HOSTS.values()]:
+        missing = {name for name in declared if not hasattr(engine, name)} - {"base_url"}
+        assert not missing, f"{engine.__name__} lacks {sorted(missing)}"
+    assert PreviewProvider.base_url == "" and LtxLocalProvider.base_url == ""  # instances of HOSTS set their own
+    for path in sorted((PACKAGE / "jobs").glob("*.py")):
+        guessed = [n.lineno for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call)
+                   and getattr(n.func, "id", None) == "getattr" and len(n.args) >= 2
+                   and isinstance(n.args[1], ast.Constant) and n.args[1].value in declared]
+        assert not guessed, f"jobs/{path.name} guesses a provider trait with getattr at lines {guessed}"

@@ -531,7 +531,7 @@ def jobs_for(plans: list[RetakePlan]) -> list[list[RetakePlan]]:
 
 def sends_seed(provider: Provider) -> bool:
     """Whether the host's API takes a seed (documented): elsewhere no seed is sent and none is listed."""
-    return bool(getattr(provider, "accepts_seed", False))
+    return bool(provider.accepts_seed)
 
 
 class UnresolvedSubmitError(EngineError):
@@ -581,17 +581,14 @@ class JobPlanner:
         first = plans[0]
         provider = self.pool.provider(first.provider)
         excerpt = excerpt_key(self.segments(first), self.rate, provider.limits, self.digests)
-        params = getattr(provider, "host_params", None)
-        return job_identity(plans, host=provider.name, model=provider.model,
-                            endpoint=getattr(provider, "base_url", ""), seed_sent=sends_seed(provider),
-                            host_params=params() if callable(params) else {}, excerpt=excerpt)
+        return job_identity(plans, host=provider.name, model=provider.model, endpoint=provider.base_url,
+                            seed_sent=sends_seed(provider), host_params=provider.host_params(), excerpt=excerpt)
 
     def _v2_key(self, plans: list[RetakePlan]) -> str:
         provider = self.pool.provider(plans[0].provider)
-        params = getattr(provider, "host_params", None)
         return v2_key(as_before(plans), host=provider.name, model=provider.model,
-                      endpoint=getattr(provider, "base_url", ""), seed_sent=sends_seed(provider),
-                      host_params=params() if callable(params) else {}, segments=self.segments(plans[0]),
+                      endpoint=provider.base_url, seed_sent=sends_seed(provider),
+                      host_params=provider.host_params(), segments=self.segments(plans[0]),
                       rate=self.rate, limits=provider.limits)
 
     def plan_key(self, plans: list[RetakePlan]) -> str:

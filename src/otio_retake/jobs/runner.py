@@ -433,7 +433,7 @@ class Runner:
                 await self.db.move(key, JobState.SUBMITTED, handle=handle,
                                    detail="found at the host after a lost answer")
                 return handle
-        if getattr(provider, "can_find_jobs", False):  # looked up and not there: it was never taken
+        if provider.can_find_jobs:  # looked up and not there: it was never taken
             await self.db.move(key, JobState.UPLOADED, detail="not found at the host: submitting it")
             return None
         if not self.resubmit_unknown:
@@ -480,7 +480,7 @@ class Runner:
                   "prompt": request.prompt, "mode": request.mode.value, "seed": request.seed,
                   "variations": request.variations, "take_marker": request.take_marker,
                   "video": video if not video.startswith("data:") else f"inline ({len(video)} bytes)"}
-        turn = self._lookup_turn(provider, key) if getattr(provider, "finds_jobs_by_request", False) \
+        turn = self._lookup_turn(provider, key) if provider.finds_jobs_by_request \
             else contextlib.nullcontext()
         async with turn:
             # Nothing awaited from here to the request: "submitting" is journaled only when it is sent (a cancel
@@ -528,9 +528,9 @@ class Runner:
 
     async def _wait(self, key: str, plans: list[RetakePlan], provider: Provider, handle: JobHandle) -> Succeeded:
         first = plans[0]
-        interval = self.poll_interval if self.poll_interval is not None else getattr(provider, "poll_seconds", 1.0)
+        interval = self.poll_interval if self.poll_interval is not None else provider.poll_seconds
         submitted_at = self._submitted_at.pop(key, None)  # None: sent by an earlier run, when is not known
-        host = (provider.name, provider.model, getattr(provider, "base_url", None))  # another address: another host
+        host = (provider.name, provider.model, provider.base_url)  # another address: another host
         running_since = None
         try:
             if submitted_at is not None:

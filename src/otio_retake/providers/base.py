@@ -91,6 +91,13 @@ class Provider(Protocol):
     name: str
     model: str
     limits: Limits
+    base_url: str  # where its API is ("" for an engine on this machine): part of a job's identity
+    poll_seconds: float  # between status polls, unless the run says otherwise
+    accepts_seed: bool  # the host's API documents a seed (it is sent only there)
+    can_find_jobs: bool  # find_job's None means "the host has no such job" (a lost submit was never taken)
+    finds_jobs_by_request: bool  # find_job matches by the request itself: one lookup at a time per job
+
+    def host_params(self) -> dict: ...  # the host's own settings that change its result (part of the identity)
 
     async def upload(self, path: Path) -> str: ...
 

@@ -156,6 +156,8 @@ class LtxLocalProvider:
     needs_key = False
     can_find_jobs = True  # a result file named by the request: there, or never made
     poll_seconds = 1.0
+    finds_jobs_by_request = False
+    base_url = ""  # on this machine
 
     def __init__(self, results_dir: Path, *, checkpoint: str | Path | None = None, gemma_root: str | Path | None = None,
                  library: Callable[[], Library] | None = None, steps: int = 40, distilled: bool = False, **_) -> None:

@@ -123,10 +123,17 @@ class PreviewProvider:
     model = "preview-1"
     limits = PREVIEW_LIMITS
     accepts_seed = True  # our own renderer: the seed decides the tint, so takes differ and repeat
+    base_url = ""  # on this machine
+    poll_seconds = 1.0
+    can_find_jobs = False
+    finds_jobs_by_request = False
 
     def __init__(self, results_dir: Path) -> None:
         self.results_dir = Path(results_dir)
         self._sources: dict[str, Path] = {}
+
+    def host_params(self) -> dict:
+        return {}
 
     async def upload(self, path: Path) -> str:
         return Path(path).resolve().as_uri()
