@@ -83,6 +83,25 @@ def retry_seconds_from_env() -> float:
     return seconds
 
 
+def charge_budget(one: Callable[[str, tuple], dict | None], scope: str, usd: float, plan_key: str, attempt: int,
+                  now: str, *, for_update: str = "") -> tuple[bool, float, float | None]:
+    """``Store.spend`` in SQL both stores run, inside their own transaction: ``one(sql, params)`` runs a statement
+    written with ``?`` marks and gives its first row (None if none). ``for_update``: PostgreSQL's row lock, which
+    makes check-and-charge one step across workers (SQLite's write transaction already does). Returns (charged,
+    spent, limit); (False, 0.0, None) when the scope has no budget."""
+    row = one(f"SELECT limit_usd, spent_usd FROM budgets WHERE scope = ?{for_update}", (scope,))
+    if row is None:
+        return False, 0.0, None
+    if one("SELECT 1 FROM spending WHERE scope = ? AND plan_key = ? AND attempt = ?", (scope, plan_key, attempt)):
+        return True, row["spent_usd"], row["limit_usd"]  # this attempt is paid for already
+    if row["spent_usd"] + usd > row["limit_usd"] + 1e-9:
+        return False, row["spent_usd"], row["limit_usd"]
+    one("UPDATE budgets SET spent_usd = spent_usd + ? WHERE scope = ?", (usd, scope))
+    one("INSERT INTO spending (scope, plan_key, usd, at, attempt) VALUES (?, ?, ?, ?, ?)",
+        (scope, plan_key, usd, now, attempt))
+    return True, row["spent_usd"] + usd, row["limit_usd"]
+
+
 def runner_identity() -> str:
     """Who holds a claim: the machine, the process, a random part and the process's start time (so a
     reused pid is another runner: ``holder_is_dead``)."""

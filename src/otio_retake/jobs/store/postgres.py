@@ -30,8 +30,8 @@ import time
 from collections.abc import Iterable
 
 from ...errors import JournalError
-from .base import (ALL_STATES, UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store, encode_fields,
-                   new_run_id, retry_seconds_from_env, run_row)
+from .base import (ALL_STATES, UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store, charge_budget,
+                   encode_fields, new_run_id, retry_seconds_from_env, run_row)
 from .migrations import LATEST, MIGRATIONS
 from .urls import parse_postgres_url
 
@@ -444,22 +444,13 @@ class PostgresJournal(Store):
 
     def spend(self, scope: str, usd: float, plan_key: str, attempt: int) -> tuple[bool, float, float | None]:
         def body(cur):
+            def one(sql: str, params: tuple):
+                cur.execute(sql.replace("?", "%s"), params)
+                return cur.fetchone() if cur.description else None
+
             # The row lock (FOR UPDATE) makes check-and-charge one step: two workers never both fit in what is left
             # (and two runners charging the same attempt at once charge it once).
-            cur.execute("SELECT limit_usd, spent_usd FROM budgets WHERE scope = %s FOR UPDATE", (scope,))
-            row = cur.fetchone()
-            if row is None:
-                return False, 0.0, None
-            cur.execute("SELECT 1 FROM spending WHERE scope = %s AND plan_key = %s AND attempt = %s",
-                        (scope, plan_key, attempt))
-            if cur.fetchone() is not None:
-                return True, row["spent_usd"], row["limit_usd"]  # this attempt is paid for already
-            if row["spent_usd"] + usd > row["limit_usd"] + 1e-9:
-                return False, row["spent_usd"], row["limit_usd"]
-            cur.execute("UPDATE budgets SET spent_usd = spent_usd + %s WHERE scope = %s", (usd, scope))
-            cur.execute("INSERT INTO spending (scope, plan_key, usd, at, attempt) VALUES (%s, %s, %s, %s, %s)",
-                        (scope, plan_key, usd, _now(), attempt))
-            return True, row["spent_usd"] + usd, row["limit_usd"]
+            return charge_budget(one, scope, usd, plan_key, attempt, _now(), for_update=" FOR UPDATE")
 
         return self._tx(body)
 

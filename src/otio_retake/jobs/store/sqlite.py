@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ...errors import JournalError
 from .base import (ALL_STATES, JOURNAL_NAME, UNPAID_STEPS, WORKABLE_STATES, Claim, JobRecord, JobState, Store,
-                   encode_fields, new_run_id, run_row)
+                   charge_budget, encode_fields, new_run_id, run_row)
 from .migrations import LATEST, MIGRATIONS
 
 __all__ = ["SQLiteJournal"]
@@ -321,21 +321,8 @@ class SQLiteJournal(Store):
                                        "DO UPDATE SET limit_usd = excluded.limit_usd", (scope, limit_usd)))
 
     def spend(self, scope: str, usd: float, plan_key: str, attempt: int) -> tuple[bool, float, float | None]:
-        def body(db):
-            row = db.execute("SELECT limit_usd, spent_usd FROM budgets WHERE scope = ?", (scope,)).fetchone()
-            if row is None:
-                return False, 0.0, None
-            if db.execute("SELECT 1 FROM spending WHERE scope = ? AND plan_key = ? AND attempt = ?",
-                          (scope, plan_key, attempt)).fetchone():
-                return True, row["spent_usd"], row["limit_usd"]  # this attempt is paid for already
-            if row["spent_usd"] + usd > row["limit_usd"] + 1e-9:
-                return False, row["spent_usd"], row["limit_usd"]
-            db.execute("UPDATE budgets SET spent_usd = spent_usd + ? WHERE scope = ?", (usd, scope))
-            db.execute("INSERT INTO spending (scope, plan_key, usd, at, attempt) VALUES (?, ?, ?, ?, ?)",
-                       (scope, plan_key, usd, _now(), attempt))
-            return True, row["spent_usd"] + usd, row["limit_usd"]
-
-        return self._tx(body)
+        return self._tx(lambda db: charge_budget(lambda sql, params: db.execute(sql, params).fetchone(),
+                                                 scope, usd, plan_key, attempt, _now()))
 
     def budgets(self) -> list[dict]:
         with self._lock:
