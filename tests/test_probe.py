@@ -20,8 +20,9 @@ def _probe(host, server, tmp_path, **kw):
 
 
 # oxen-ltx2 is Oxen's emulator with another model: its one difference, a 1080p-only input, is the plan's
-# (test_the_plan_is_the_smallest_billable_request); a 1080p render here would take a minute.
-@pytest.mark.parametrize("host", [h for h in HOSTS if h != "oxen-ltx2"])
+# (test_the_plan_is_the_smallest_billable_request); a 1080p render here would take a minute. A studio's own
+# ComfyUI server (no key, no bill) has its checks in test_comfyui.py, against its own emulator.
+@pytest.mark.parametrize("host", [h for h in HOSTS if h != "oxen-ltx2" and HOSTS[h].key_env])
 def test_every_emulator_confirms_the_guesses_the_probe_can_check(host, emulator, tmp_path, monkeypatch):
     monkeypatch.setenv(HOSTS[host].key_env, EMULATOR_KEY)
     server = emulator(host, latency=0.2)
