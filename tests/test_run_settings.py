@@ -50,3 +50,15 @@ def test_a_session_run_in_its_own_thread_says_how_it_ended_and_never_raises(tmp_
     session.start().join(timeout=30)
     assert ended == [session] and session.status == "failed"
     assert "missing.otio" in session.error
+
+
+def test_the_cost_check_is_one_for_every_surface():
+    import pytest
+
+    from otio_retake.errors import CostLimitError
+    pipeline.check_cost(0.5, None)
+    pipeline.check_cost(0.5, 0.5)  # at the limit: it runs
+    with pytest.raises(CostLimitError, match=r"about \$0\.51, more than --max-cost \$0\.50"):
+        pipeline.check_cost(0.51, 0.5, hint="raise --max-cost")
+    with pytest.raises(CostLimitError, match=r"more than the limit \$0\.50"):  # the review window's words
+        pipeline.check_cost(0.51, 0.5, limit="the limit")

@@ -58,7 +58,7 @@ __all__ = ["Loaded", "open_timeline", "load", "plan", "ready_plans", "nothing_to
            "relink_report", "relinked_clips", "parse_base_urls", "RunSettings", "load_and_plan", "runner_for",
            "expired_notices", "pictures", "QueuedRun", "enqueue", "write_report", "journal_for", "JournalStatus", "job_status",
            "run_to_resume", "run_to_rerun", "cancel_run", "work_queue", "needs_a_person", "last_run_settings", "DEFAULT_HANDLES", "DEFAULT_LEASE_SECONDS", "JOURNAL_ENV",
-           "check_journal_url", "CONFIRM_ABOVE_USD"]
+           "check_journal_url", "CONFIRM_ABOVE_USD", "check_cost"]
 
 
 @dataclass

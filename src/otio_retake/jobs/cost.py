@@ -28,12 +28,13 @@ CONFIRM_ABOVE_USD = 5.0
 BASES = ("input", "output", "section", "request")
 
 
-def check_cost(pending: float, max_cost: float | None, *, hint: str) -> None:
-    """Refuse a run whose cost not yet paid for is over ``max_cost`` (what the user accepted): one check for
-    `run`, `run --queue`, the bridge and the review window."""
+def check_cost(pending: float, max_cost: float | None, *, hint: str | None = None,
+               limit: str = "--max-cost") -> None:
+    """Refuse a run whose cost not yet paid for is over ``max_cost`` (what the user accepted, called ``limit``):
+    one check for `run`, `run --queue`, the bridge and the review window."""
     if max_cost is not None and pending > max_cost + 1e-9:
         from ..errors import CostLimitError
-        raise CostLimitError(f"this run would cost about ${pending:.2f}, more than --max-cost ${max_cost:.2f}",
+        raise CostLimitError(f"this run would cost about ${pending:.2f}, more than {limit} ${max_cost:.2f}",
                              hint=hint)
 
 

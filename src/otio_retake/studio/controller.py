@@ -538,8 +538,7 @@ class StudioController(QObject):
             self.runFinished.emit({"takes": self._ready_count(), "errors": [], "cancelled": False})
             return 0.0
         pending = self._pending(requests)
-        if max_cost is not None and pending > max_cost + 1e-9:
-            raise CostLimitError(f"this run would cost about ${pending:.2f}, more than the limit ${max_cost:.2f}")
+        pipeline.check_cost(pending, max_cost, limit="the limit")
         if pending > self.confirm_above_usd and not confirmed:
             raise CostLimitError(f"this run would cost about ${pending:.2f}, above ${self.confirm_above_usd:.2f}: "
                                  "it needs a confirmation", hint="confirm it (run(confirmed=True))")
