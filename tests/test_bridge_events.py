@@ -44,6 +44,21 @@ def test_a_panel_that_goes_stops_the_journal_poll_at_once(bridge):
     assert run.stopped.wait(3.0), f"still polling the journal after the panel left ({run.polls} polls)"
 
 
+def test_events_end_their_lines_as_the_panel_splits_them(bridge):
+    """The panel splits the stream on a blank line made of "\n" (retake.js): sse-starlette encodes an event it is
+    given whole with its own "\r\n" unless told otherwise, which the panel never split (no progress, no end)."""
+    server = bridge()
+    run = PolledRun()
+    server.app.state.manager.get = lambda run_id: run
+    with client(server) as c, c.stream("GET", "/v1/runs/cli-1/events") as response:
+        raw = b""
+        for chunk in response.iter_raw():
+            raw += chunk
+            if b"data:" in raw and raw.endswith(b"\n\n"):
+                break
+    assert b"\r" not in raw and raw.startswith(b"id: 1\nevent: submitted\ndata: "), raw
+
+
 def test_the_stream_listens_for_the_panel_going_whatever_the_servers_asgi_version(bridge):
     # uvicorn says ASGI 2.3 today, for which Starlette's own streaming listens for a disconnect too; from 2.4 on
     # it only notices at its next write, which an idle stream makes once a keep-alive (15 s). Driven here as a

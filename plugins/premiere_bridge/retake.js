@@ -100,7 +100,9 @@
       for (;;) {
         const chunk = await reader.read();
         if (chunk.done) break;
-        buffer += decoder.decode(chunk.value, { stream: true });
+        // Lines may end in CRLF, LF or CR (the SSE format allows each): made LF here, a CR at the very end kept
+        // until the next chunk says whether an LF follows it.
+        buffer = (buffer + decoder.decode(chunk.value, { stream: true })).replace(/\r\n/g, "\n").replace(/\r(?!$)/g, "\n");
         let end;
         while ((end = buffer.indexOf("\n\n")) >= 0) {
           const block = buffer.slice(0, end);

@@ -47,6 +47,7 @@ from .sequence import SequenceError, sequence_warnings, write_sequence
 
 __all__ = ["create_app", "openapi_document", "CONFIRM_ABOVE_USD", "SSE_KEEPALIVE"]
 
+SSE_LINE_END = "\n"  # what the panel splits events on; a ServerSentEvent keeps its own (sse-starlette's is "\r\n")
 SSE_KEEPALIVE = 15.0  # seconds between comment lines, so proxies and panels do not drop an idle stream
 _ERRORS = {404: {"model": ErrorBody}, 401: {"model": ErrorBody}, 403: {"model": ErrorBody},
            409: {"model": ErrorBody}, 422: {"model": ErrorBody}, 400: {"model": ErrorBody}}
@@ -198,13 +199,13 @@ def create_app(*, tokens: TokenStore, pairing: PairingGate, root: Path, port_of=
         # sse-starlette frames the events, sends the keep-alive comments and stops the stream (and so the journal
         # poll behind it) as soon as the panel goes, not at the next write. "\n" ends lines, as the panel splits.
         return EventSourceResponse(from_journal() if isinstance(run, JournalRun) else stream(), ping=SSE_KEEPALIVE,
-                                   sep="\n", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+                                   sep=SSE_LINE_END, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     return app
 
 
 def _event(message: ProgressMessage) -> ServerSentEvent:
-    return ServerSentEvent(json.dumps(message.model_dump()), id=str(message.seq), event=message.kind)
+    return ServerSentEvent(json.dumps(message.model_dump()), id=str(message.seq), event=message.kind, sep=SSE_LINE_END)
 
 
 def openapi_document() -> dict:
