@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -25,9 +24,11 @@ def cli_run(timeline: Path, out: Path, host_url: str, *extra: str, background: b
     ``background``: started as a script's `... &` is, with Ctrl-C (SIGINT) ignored."""
     command = [sys.executable, "-m", "otio_retake.cli", "run", str(timeline), "-o", str(out), "--provider", "fal",
                "--base-url", f"fal={host_url}", "--poll-interval", "0.05", "--yes", *extra]
-    ignore_ctrl_c = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if background else None
+    if background:  # as a shell starts `... &`: SIGINT ignored, kept through exec. Not a preexec_fn: Python code
+        # run between fork and exec in this threaded process can deadlock the child (seen: a hung suite)
+        command = ["/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
     return subprocess.Popen(command, env={**os.environ, "FAL_KEY": EMULATOR_KEY}, cwd=out.parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ignore_ctrl_c)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def written_sequence(c, tmp_path, media) -> Path:
