@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from test_bridge import TOKEN, bridge, client  # noqa: F401  (the fixture, too)
 
@@ -39,6 +40,9 @@ def test_a_panel_that_goes_stops_the_journal_poll_at_once(bridge):
         first = [next(lines) for _ in range(4)]  # id, event, data, the blank line that ends it ("\n", as the
         assert first[:2] == ["id: 1", "event: submitted"] and first[3] == ""  # panel splits events)
         assert ProgressMessage.model_validate_json(first[2].removeprefix("data: ")).words == "sent"
+        deadline = time.monotonic() + 3.0  # the first poll comes after the first event is sent: wait for it
+        while run.polls < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert run.polls >= 1 and not run.stopped.is_set()
     # The panel closed its connection; before, the poll ran on until the next keep-alive failed to send (15 s).
     assert run.stopped.wait(3.0), f"still polling the journal after the panel left ({run.polls} polls)"
