@@ -48,14 +48,16 @@ RATIO_WANTED = 1.5
 
 
 def big_sequence(media: Path, markers: int) -> dict:
-    frames = markers * SPACING + 80
-    item = {"name": "long.mp4", "mediaPath": str(media), "startTicks": "0", "endTicks": str(frames * TPF),
-            "inPointTicks": "0", "outPointTicks": str(frames * TPF)}
+    """One shot of SHOT frames a marker, each from the start of the same short file, a marker over each cut:
+    the plan checks that every marked frame has media (a marked frame past its file's end is skipped)."""
+    items = [{"name": f"shot{i:03d}.mp4", "mediaPath": str(media), "startTicks": str(i * SPACING * TPF),
+              "endTicks": str((i + 1) * SPACING * TPF), "inPointTicks": "0", "outPointTicks": str(SPACING * TPF)}
+             for i in range(markers + 1)]
     return {"name": "bench", "timebaseTicks": str(TPF), "zeroPointTicks": str(86400 * TPF),
             "markers": [{"name": f"r{i:03d}", "comments": f"variation {i}", "colorIndex": 6,
                          "startTicks": str((40 + i * SPACING) * TPF), "durationTicks": str(48 * TPF)}
                         for i in range(markers)],
-            "videoTracks": [{"index": 0, "name": "V1", "items": [item]}], "audioTracks": []}
+            "videoTracks": [{"index": 0, "name": "V1", "items": items}], "audioTracks": []}
 
 
 def in_process(root: Path, body: dict) -> float:
@@ -75,7 +77,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        media = make_pattern_clip(tmp / "long.mp4", clip_id=3, frames=48, width=128, height=72, tone_hz=None)
+        media = make_pattern_clip(tmp / "shot.mp4", clip_id=3, frames=SPACING + 16, width=128, height=72,
+                                  tone_hz=None)
         body = big_sequence(media, args.markers)
         published: dict[tuple[str, int], float] = {}
         original = bridge_runs.BridgeRun.publish
