@@ -131,18 +131,26 @@ def camera_rate(rate: Fraction, src: int, rec: int) -> Fraction | None:
     return min(fits)[1] if fits else None
 
 
+def _lengths_without_speed(e, rate: Fraction) -> tuple[int, int] | None:
+    """(source frames, record frames) of an event with no ``M2`` line and valid timecodes, else None."""
+    if e.has_speed_effect:
+        return None
+    try:
+        return (timecode_to_frames(e.src_out, rate) - timecode_to_frames(e.src_in, rate),
+                timecode_to_frames(e.rec_out, rate) - timecode_to_frames(e.rec_in, rate))
+    except ValueError:
+        return None
+
+
 def mismatched_events(doc: EdlDocument, rate: Fraction) -> dict[int, tuple[str, int]]:
     """Line -> (why, its source frames), for each event whose source lasts other than its record with no ``M2`` line and no camera
     rate to explain it (a conform tool or hand edit out of step; the adapter's own timecode_mismatch.edl)."""
     out = {}
     for e in doc.events:
-        if e.has_speed_effect:
+        lengths = _lengths_without_speed(e, rate)
+        if lengths is None:
             continue
-        try:
-            src = timecode_to_frames(e.src_out, rate) - timecode_to_frames(e.src_in, rate)
-            rec = timecode_to_frames(e.rec_out, rate) - timecode_to_frames(e.rec_in, rate)
-        except ValueError:
-            continue
+        src, rec = lengths
         if src >= 0 and rec > 0 and not _same_length(e, rate, src, rec) and camera_rate(rate, src, rec) is None:
             out[e.line] = (f"its EDL event {e.number} (line {e.line}) has a source of {src} frames over {rec} record "
                            "frames with no M2 speed line, so which source frames it shows is unknown", src)
@@ -153,13 +161,10 @@ def _camera_events(doc: EdlDocument, rate: Fraction) -> dict[int, Fraction]:
     """Line -> the clip's own rate, for each event that is a high-frame-rate clip (no M2, valid timecodes)."""
     out = {}
     for e in doc.events:
-        if e.has_speed_effect:
+        lengths = _lengths_without_speed(e, rate)
+        if lengths is None:
             continue
-        try:
-            src = timecode_to_frames(e.src_out, rate) - timecode_to_frames(e.src_in, rate)
-            rec = timecode_to_frames(e.rec_out, rate) - timecode_to_frames(e.rec_in, rate)
-        except ValueError:
-            continue
+        src, rec = lengths
         found = camera_rate(rate, src, rec) if not _same_length(e, rate, src, rec) else None
         if found is not None:
             out[e.line] = found
