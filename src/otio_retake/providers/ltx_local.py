@@ -35,6 +35,7 @@ from ..media.encode import ClipWriter
 from ..media.probe import probe
 from ..paths import atomic_path, url_to_path
 from .base import Failed, JobHandle, JobStatus, Limits, RetakeRequest, Succeeded
+from .preview import copy_local_result, local_result_status
 
 __all__ = ["LtxLocalProvider", "LTX_LOCAL_LIMITS", "CHECKPOINT_ENV", "GEMMA_ENV", "Library", "load_library",
            "prepare_input", "block_frames", "readiness"]
@@ -231,20 +232,11 @@ class LtxLocalProvider:
         return None
 
     async def poll(self, handle: JobHandle) -> JobStatus:
-        result = Path(url_to_path(handle.urls["result"]))
-        if result.exists():
-            return Succeeded(result_urls=(handle.urls["result"],), cost_usd=0.0)
-        return Failed(reason=f"the ltx-local result {result.name} is gone")
+        return local_result_status(handle, "the ltx-local result")
 
     async def download(self, result: Succeeded, dest: Path, *, index: int = 0,
                        verify: Callable[[Path], None] | None = None) -> Path:
-        import shutil
-        source = Path(url_to_path(result.result_urls[index]))
-        with atomic_path(dest) as partial:
-            await asyncio.to_thread(shutil.copyfile, source, partial)
-            if verify is not None:
-                verify(partial)
-        return dest
+        return await copy_local_result(result, dest, index=index, verify=verify)
 
     async def cancel(self, handle: JobHandle) -> bool:
         return False  # a generation runs inside its submit: nothing is left running to stop

@@ -116,6 +116,25 @@ def render_preview(source: str | Path, dest: str | Path, *, start_seconds: float
     return Path(dest)
 
 
+def local_result_status(handle: JobHandle, label: str) -> JobStatus:
+    """An engine on this machine finishes a job inside its submit: its result file is there, or it was removed."""
+    result = Path(url_to_path(handle.urls["result"]))
+    if result.exists():
+        return Succeeded(result_urls=(handle.urls["result"],), cost_usd=0.0)
+    return Failed(reason=f"{label} {result.name} is gone")
+
+
+async def copy_local_result(result: Succeeded, dest: Path, *, index: int = 0,
+                            verify: Callable[[Path], None] | None = None) -> Path:
+    """An engine on this machine's result file copied to ``dest`` (checked by ``verify`` before it is there)."""
+    source = Path(url_to_path(result.result_urls[index]))
+    with atomic_path(dest) as partial:
+        await asyncio.to_thread(shutil.copyfile, source, partial)
+        if verify is not None:
+            verify(partial)
+    return dest
+
+
 class PreviewProvider:
     """The preview engine behind the ``Provider`` interface: no network, no key, no cost."""
 
@@ -154,19 +173,11 @@ class PreviewProvider:
         return JobHandle(host=self.name, job_id=digest, urls={"result": dest.resolve().as_uri()})
 
     async def poll(self, handle: JobHandle) -> JobStatus:
-        result = Path(url_to_path(handle.urls["result"]))
-        if result.exists():
-            return Succeeded(result_urls=(handle.urls["result"],), cost_usd=0.0)
-        return Failed(reason=f"preview result {result.name} is gone")
+        return local_result_status(handle, "preview result")
 
     async def download(self, result: Succeeded, dest: Path, *, index: int = 0,
                        verify: Callable[[Path], None] | None = None) -> Path:
-        source = Path(url_to_path(result.result_urls[index]))
-        with atomic_path(dest) as partial:
-            await asyncio.to_thread(shutil.copyfile, source, partial)
-            if verify is not None:
-                verify(partial)
-        return dest
+        return await copy_local_result(result, dest, index=index, verify=verify)
 
     async def cancel(self, handle: JobHandle) -> bool:
         return False  # jobs finish inside submit; there is nothing running to cancel
