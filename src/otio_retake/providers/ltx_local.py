@@ -34,7 +34,7 @@ from ..media.decode import AUDIO_RATE, decode_all_frames, read_audio
 from ..media.encode import ClipWriter
 from ..media.probe import probe
 from ..paths import atomic_path, url_to_path
-from .base import Failed, JobHandle, JobStatus, Limits, RetakeRequest, Succeeded
+from .base import JobHandle, JobStatus, Limits, RetakeRequest, Succeeded
 from .preview import copy_local_result, local_result_status
 
 __all__ = ["LtxLocalProvider", "LTX_LOCAL_LIMITS", "CHECKPOINT_ENV", "GEMMA_ENV", "Library", "load_library",
